@@ -1,0 +1,31 @@
+import type { ClientConfig } from 'pg';
+
+export type ProviderKind = 'embedded' | 'url' | 'testcontainers';
+
+/** A source of shadow PostgreSQL servers. */
+export interface ShadowProvider {
+  readonly kind: ProviderKind;
+  /** Starts (or connects to) a server. Throws ShadowStartError when it cannot. */
+  start(opts: { pgMajor?: number; signal: AbortSignal }): Promise<ShadowServer>;
+}
+
+/**
+ * A running server. The provider connects as an administrator (superuser or CREATEDB+CREATEROLE);
+ * migrations never run as that role.
+ */
+export interface ShadowServer {
+  /** As reported by server_version, e.g. "18.4". */
+  readonly version: string;
+  readonly major: number;
+  /** Connection settings of the administrator, for the given database. */
+  adminConfig(database: string): ClientConfig;
+  /**
+   * Connection settings of the migrator: a role without superuser that owns the databases the
+   * drill creates. Untrusted migration SQL runs only as this role.
+   */
+  migratorConfig(database: string): ClientConfig;
+  /** Name of the migrator role. */
+  readonly migratorRole: string;
+  /** Stops the server if this provider started it; closes connections otherwise. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,75 @@
+/**
+ * A layout turns a migration tool's file convention into an ordered list of migrations.
+ * Layouts do no I/O and never throw on user mistakes: they return problems instead.
+ */
+
+/** A file of the migration tree, path relative to the repository root, with its content. */
+export interface SourceFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+/** The files under the migrations directory (paths relative to the repository root). */
+export interface FileTree {
+  /** The migrations directory, relative to the repository root ('' for the root). */
+  readonly root: string;
+  readonly files: readonly SourceFile[];
+}
+
+/**
+ * How the migration tool sends a script to PostgreSQL, which the drill reproduces:
+ * - `transaction`: the tool wraps the whole script in BEGIN/COMMIT (goose, dbmate, Diesel, plain pairs);
+ * - `single-query`: the tool sends the whole file as one query string (golang-migrate); PostgreSQL
+ *   runs a string of several statements as one implicit transaction, a lone statement on its own;
+ * - `none`: every statement commits on its own (goose NO TRANSACTION, dbmate transaction:false,
+ *   Diesel run_in_transaction = false).
+ */
+export type TransactionMode = 'transaction' | 'single-query' | 'none';
+
+/** One direction (forward or reverse) of a migration: SQL text at a place in a file. */
+export interface MigrationScript {
+  /** Path of the file that holds the SQL, relative to the repository root. */
+  readonly path: string;
+  /** The SQL to execute, exactly as the tool would send it (section markers removed). */
+  readonly sql: string;
+  /** 1-based line of the file where `sql` begins (goose and dbmate keep both directions in one file). */
+  readonly startLine: number;
+  readonly transaction: TransactionMode;
+  /**
+   * Statement boundaries the tool imposes (goose StatementBegin/End blocks), as 1-based file lines.
+   * Absent when the parser's statement split is what the tool does.
+   */
+  readonly statementBlocks?: readonly { startLine: number; endLine: number }[];
+}
+
+export interface Migration {
+  /** The tool's version key: ordering and duplicate checks compare these with compareVersions. */
+  readonly version: string;
+  /** Human name, e.g. `000012_add_email_index`. */
+  readonly name: string;
+  readonly forward: MigrationScript;
+  /** null when the layout supports a reverse and none exists, or the reverse holds no statement. */
+  readonly reverse: MigrationScript | null;
+}
+
+export type LayoutProblem =
+  | { kind: 'missing-reverse'; version: string; path: string; line: number; detail: string }
+  | { kind: 'orphan-reverse'; version: string; path: string }
+  | { kind: 'duplicate-version'; version: string; paths: string[] }
+  | { kind: 'unparsable'; path: string; line: number; detail: string };
+
+export interface LayoutResult {
+  readonly migrations: Migration[];
+  readonly problems: LayoutProblem[];
+}
+
+export type LayoutId = 'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diesel' | 'plain';
+
+export interface Layout {
+  readonly id: LayoutId;
+  /** Whether the tree looks like this layout's files (used by auto-detection). */
+  detect(tree: FileTree): boolean;
+  read(tree: FileTree): LayoutResult;
+  /** Whether this tool can run a reverse; false for forward-only tools. */
+  readonly supportsReverse: boolean;
+}
