@@ -18,11 +18,14 @@ export interface FileTree {
 
 /**
  * How the migration tool sends a script to PostgreSQL, which the drill reproduces:
- * - `transaction`: the tool wraps the whole script in BEGIN/COMMIT (goose, dbmate, Diesel, plain pairs);
- * - `single-query`: the tool sends the whole file as one query string (golang-migrate); PostgreSQL
- *   runs a string of several statements as one implicit transaction, a lone statement on its own;
- * - `none`: every statement commits on its own (goose NO TRANSACTION, dbmate transaction:false,
- *   Diesel run_in_transaction = false).
+ * - `transaction`: the tool wraps the whole script in BEGIN/COMMIT (goose, dbmate, Diesel, Flyway,
+ *   plain pairs);
+ * - `single-query`: the tool sends the whole script as one query string outside BEGIN/COMMIT
+ *   (golang-migrate; dbmate transaction:false and Diesel run_in_transaction = false, whose drivers
+ *   send the section/file with one simple-protocol query); PostgreSQL runs a string of several
+ *   statements as one implicit transaction, a lone statement on its own;
+ * - `none`: the tool sends statement by statement and each commits on its own (goose NO
+ *   TRANSACTION, Flyway's non-transactional scripts).
  */
 export type TransactionMode = 'transaction' | 'single-query' | 'none';
 
@@ -36,7 +39,8 @@ export interface MigrationScript {
   readonly startLine: number;
   readonly transaction: TransactionMode;
   /**
-   * Statement boundaries the tool imposes (goose StatementBegin/End blocks), as 1-based file lines.
+   * Statement boundaries the tool imposes (goose StatementBegin/End blocks), as 1-based file lines:
+   * the first and last line of the statement, the annotation lines themselves excluded.
    * Absent when the parser's statement split is what the tool does.
    */
   readonly statementBlocks?: readonly { startLine: number; endLine: number }[];

@@ -5,7 +5,11 @@ export type ProviderKind = 'embedded' | 'url' | 'testcontainers';
 /** A source of shadow PostgreSQL servers. */
 export interface ShadowProvider {
   readonly kind: ProviderKind;
-  /** Starts (or connects to) a server. Throws ShadowStartError when it cannot. */
+  /**
+   * Starts (or connects to) a server. Throws ShadowStartError when it cannot.
+   * `pgMajor` is honoured where the backend can choose (testcontainers); the embedded server is
+   * the bundled major and a URL server is what it is, so callers compare `server.major` with it.
+   */
   start(opts: { pgMajor?: number; signal: AbortSignal }): Promise<ShadowServer>;
 }
 
@@ -26,6 +30,11 @@ export interface ShadowServer {
   migratorConfig(database: string): ClientConfig;
   /** Name of the migrator role. */
   readonly migratorRole: string;
+  /**
+   * A database the administrator connects to for CREATE/DROP DATABASE ("postgres" when absent);
+   * the URL provider uses the database named in its URL.
+   */
+  readonly maintenanceDatabase?: string;
   /** Stops the server if this provider started it; closes connections otherwise. */
   close(): Promise<void>;
 }

@@ -1,0 +1,42 @@
+import { DEFAULT_CONFIG, parseConfig, parseDuration } from './config.js';
+
+describe('parseConfig', () => {
+  it('reads layout, path and shadow settings', () => {
+    const config = parseConfig(
+      'migrations:\n  layout: goose\n  path: db/migrations\nshadow:\n  setup: |\n    CREATE TABLE goose_db_version (id int);\n  seedRows: 20\n  statementTimeout: 30s\n  timeout: 2m\n',
+    );
+    expect(config).toEqual({
+      migrations: { layout: 'goose', path: 'db/migrations' },
+      shadow: { setup: 'CREATE TABLE goose_db_version (id int);\n', seedRows: 20, statementTimeoutMs: 30_000, timeoutMs: 120_000 },
+    });
+  });
+
+  it('returns the defaults for an empty file', () => {
+    expect(parseConfig('')).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('rejects an unknown key with its line', () => {
+    expect(() => parseConfig('migrations:\n  layout: goose\n  paht: db\n')).toThrow(/drillbot\.yml:3: unknown key "migrations\.paht"/);
+    expect(() => parseConfig('shadw:\n  seedRows: 1\n')).toThrow(/drillbot\.yml:1: unknown key "shadw"/);
+  });
+
+  it('rejects a value of the wrong kind with its line', () => {
+    expect(() => parseConfig('migrations:\n  layout: liquibase\n')).toThrow(/:2: migrations\.layout must be one of golang-migrate/);
+    expect(() => parseConfig('shadow:\n  seedRows: many\n')).toThrow(/:2: shadow\.seedRows must be an integer/);
+    expect(() => parseConfig('shadow:\n  timeout: soon\n')).toThrow(/:2: shadow\.timeout must be a duration/);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    expect(() => parseConfig('migrations:\n  layout: [goose\n')).toThrow(/drillbot\.yml:\d+: /);
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads units and plain seconds', () => {
+    expect([parseDuration('500ms'), parseDuration('30s'), parseDuration('15m'), parseDuration('1h'), parseDuration(2)]).toEqual([
+      500, 30_000, 900_000, 3_600_000, 2000,
+    ]);
+    expect(parseDuration('-1s')).toBeNull();
+    expect(parseDuration('0')).toBeNull();
+  });
+});

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import type { Migration, MigrationScript } from '../layouts/layout.js';
+import { lineLocator, parseScript } from '../sql/parse.js';
+import { createDatabase, dropDatabase, findTemplate, saveAsTemplate, uniqueDatabaseName } from './databases.js';
+import type { ShadowServer } from './providers/provider.js';
+
+/** Bump when what a template holds changes shape, so old caches are not reused. */
+const TEMPLATE_FORMAT = 'drillbot-base-v1';
+
+/** The base history could not be replayed: production's history does not run on the shadow. */
+export class BaseReplayError extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface PreparedBase {
+  readonly template: string;
+  readonly cache: 'hit' | 'miss';
+}
+
+export interface BaseOptions {
+  readonly setupSql?: string;
+  readonly useCache: boolean;
+  readonly statementTimeoutMs: number;
+  readonly onProgress: (message: string) => void;
+}
+
+/** Content hash of everything that determines the base database: its template's cache key. */
+export function baseKey(server: ShadowServer, base: readonly Migration[], setupSql = ''): string {
+  const hash = createHash('sha256').update(`${TEMPLATE_FORMAT}\0${server.major}\0${setupSql}`);
+  for (const m of base) hash.update(`\0${m.version}\0${m.forward.transaction}\0${m.forward.sql}`);
+  return hash.digest('hex');
+}
+
+/**
+ * Returns a template database holding the setup SQL and the base history, replaying it only when
+ * no template for the same content exists (or the cache is off).
+ */
+export async function prepareBase(server: ShadowServer, base: readonly Migration[], opts: BaseOptions): Promise<PreparedBase> {
+  const key = baseKey(server, base, opts.setupSql);
+  if (opts.useCache) {
+    const template = await findTemplate(server, key);
+    if (template) {
+      opts.onProgress(`base history: ${base.length} migrations from the template cache`);
+      return { template, cache: 'hit' };
+    }
+  }
+  const build = uniqueDatabaseName('base');
+  await createDatabase(server, build);
+  try {
+    await replay(server, build, base, opts);
+    return { template: await saveAsTemplate(server, build, key), cache: 'miss' };
+  } finally {
+    await dropDatabase(server, build);
+  }
+}
+
+async function replay(server: ShadowServer, database: string, base: readonly Migration[], opts: BaseOptions): Promise<void> {
+  const client = new pg.Client(server.migratorConfig(database));
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(`SET statement_timeout = ${Math.round(opts.statementTimeoutMs)}`);
+    if (opts.setupSql) await applyScript(client, { path: 'shadow.setup', sql: opts.setupSql, startLine: 1, transaction: 'transaction' });
+    const step = Math.max(1, Math.round(base.length / 20));
+    for (const [i, migration] of base.entries()) {
+      await applyScript(client, migration.forward);
+      if ((i + 1) % step === 0 || i + 1 === base.length) opts.onProgress(`base history: ${i + 1}/${base.length} migrations applied`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Applies a script the way its tool does, as fast as possible (no observation): one round trip for
+ * transactional scripts, one per statement for non-transactional ones (CONCURRENTLY needs that).
+ */
+export async function applyScript(client: pg.ClientBase, script: MigrationScript): Promise<void> {
+  if (script.transaction === 'none') {
+    const parsed = await parseScript(script);
+    if (!parsed.ok) throw new BaseReplayError(parsed.error.message, script.path, parsed.error.line);
+    for (const statement of parsed.statements) {
+      await run(client, statement.text, (offset) => lineLocator(statement.text, statement.line)(offset), script.path);
+    }
+    return;
+  }
+  // BEGIN goes on the same line as the script's first line so that error positions map 1:1.
+  const prefix = script.transaction === 'transaction' ? 'BEGIN;' : '';
+  const suffix = script.transaction === 'transaction' ? '\n;COMMIT;' : '';
+  const lines = lineLocator(script.sql, script.startLine);
+  try {
+    await run(client, `${prefix}${script.sql}${suffix}`, (offset) => lines(Math.max(0, offset - prefix.length)), script.path);
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+async function run(client: pg.ClientBase, sql: string, lineAt: (offset: number) => number, path: string): Promise<void> {
+  try {
+    await client.query(sql);
+  } catch (error: any) {
+    if (typeof error?.code !== 'string') throw error;
+    const line = error.position ? lineAt(Number(error.position) - 1) : lineAt(0);
+    throw new BaseReplayError(`${error.message} (SQLSTATE ${error.code})`, path, line);
+  }
+}

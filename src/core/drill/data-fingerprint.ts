@@ -1,0 +1,100 @@
+import type { ClientBase } from 'pg';
+
+/** Row count and, per column (quote_ident name), a hash of the multiset of its values. */
+export interface TableFingerprint {
+  readonly rows: number;
+  readonly columns: ReadonlyMap<string, string>;
+}
+
+/** Fingerprints by schema-qualified table name (quote_ident parts). */
+export type DataFingerprint = ReadonlyMap<string, TableFingerprint>;
+
+/** Something present in the earlier fingerprint that the later one lost; before/after are row counts. */
+export interface DataLoss {
+  table: string;
+  column?: string;
+  kind: 'table-missing' | 'column-missing' | 'rows-lost' | 'values-changed';
+  before: number;
+  after: number;
+}
+
+// Partitions are read through their root, so each row is hashed once.
+const ALL_TABLES_SQL = `
+SELECT c.oid::int8 AS oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 2`;
+
+// Names the caller gives are resolved like any table name; tables that do not exist are skipped.
+const NAMED_TABLES_SQL = `
+SELECT DISTINCT c.oid::int8 AS oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
+FROM unnest($1::text[]) AS t(name)
+JOIN pg_class c ON c.oid = to_regclass(t.name)
+JOIN pg_namespace n ON n.oid = c.relnamespace
+ORDER BY 2`;
+
+const COLUMNS_SQL = `
+SELECT a.attrelid::int8 AS rel, quote_ident(a.attname) AS name
+FROM pg_attribute a
+WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum`;
+
+/**
+ * Fingerprints the data of the given tables (default: every user table). One scan per table.
+ * Each column's value is the sum of a 64-bit hash of every value's text form: a sum does not
+ * depend on row order and needs no sort, and 'n' for NULL versus 'v' || text keeps NULL apart
+ * from any string. Text forms follow the session's settings (DateStyle, TimeZone,
+ * extra_float_digits), so compare fingerprints taken on the same connection.
+ */
+export async function fingerprintData(client: ClientBase, tables?: string[]): Promise<DataFingerprint> {
+  const list = tables
+    ? await client.query<{ oid: string; name: string }>(NAMED_TABLES_SQL, [tables])
+    : await client.query<{ oid: string; name: string }>(ALL_TABLES_SQL);
+  const columnRows = await client.query<{ rel: string; name: string }>(COLUMNS_SQL, [list.rows.map((t) => t.oid)]);
+  const columnsOf = new Map<string, string[]>();
+  for (const c of columnRows.rows) columnsOf.set(c.rel, [...(columnsOf.get(c.rel) ?? []), c.name]);
+
+  const result = new Map<string, TableFingerprint>();
+  for (const table of list.rows) {
+    result.set(table.name, await fingerprintTable(client, table.name, columnsOf.get(table.oid) ?? []));
+  }
+  return result;
+}
+
+async function fingerprintTable(client: ClientBase, table: string, columns: string[]): Promise<TableFingerprint> {
+  // Table and column names come from quote_ident, so they are safe to place in the SQL text.
+  const hashes = columns.map((c, i) => `coalesce(sum(hashtextextended(coalesce('v' || ${c}::text, 'n'), 0)::numeric), 0)::text AS h${i}`);
+  const sql = `SELECT count(*) AS rows${hashes.map((h) => `, ${h}`).join('')} FROM ${table}`;
+  const res = await client.query<Record<string, string>>(sql);
+  const row = res.rows[0];
+  return { rows: Number(row.rows), columns: new Map(columns.map((c, i) => [c, row[`h${i}`]])) };
+}
+
+/**
+ * Lists what `after` lost compared with `before`. Only tables and columns present before are
+ * looked at: new ones are not losses. Values are compared only when the row count is unchanged,
+ * since added rows change every column's hash without losing anything.
+ */
+export function compareFingerprints(before: DataFingerprint, after: DataFingerprint): DataLoss[] {
+  const losses: DataLoss[] = [];
+  for (const [table, was] of [...before].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const now = after.get(table);
+    if (!now) {
+      losses.push({ table, kind: 'table-missing', before: was.rows, after: 0 });
+      continue;
+    }
+    if (now.rows < was.rows) losses.push({ table, kind: 'rows-lost', before: was.rows, after: now.rows });
+    for (const [column, hash] of was.columns) {
+      const current = now.columns.get(column);
+      if (current === undefined) {
+        losses.push({ table, column, kind: 'column-missing', before: was.rows, after: now.rows });
+      } else if (current !== hash && now.rows === was.rows) {
+        losses.push({ table, column, kind: 'values-changed', before: was.rows, after: now.rows });
+      }
+    }
+  }
+  return losses;
+}

@@ -1,0 +1,240 @@
+import pg from 'pg';
+import type { Finding, MigrationResult, StatementResult } from '../report/report.js';
+import type { LayoutId, Migration, MigrationScript } from '../layouts/layout.js';
+import { finding } from '../report/findings.js';
+import { parseScript, type ParsedStatement } from '../sql/parse.js';
+import { prepareBase } from './base-history.js';
+import { createDatabase, dropDatabase, uniqueDatabaseName } from './databases.js';
+import { runScript, type ScriptRun } from './execute.js';
+import { judgeStatement, type Baseline } from './observe.js';
+import type { ShadowServer } from './providers/provider.js';
+import { captureRelationState, type HeldLock } from './relation-state.js';
+import { checkRoundTrip, takeCheckpoint, type Checkpoint } from './round-trip.js';
+import { seedDatabase } from './seed.js';
+import { failureFinding, isDataDependentCandidate } from './failures.js';
+
+export interface DrillPlan {
+  readonly layout: LayoutId;
+  readonly base: readonly Migration[];
+  readonly added: readonly Migration[];
+  readonly setupSql?: string;
+  readonly seedRows: number;
+  readonly statementTimeoutMs: number;
+  readonly useTemplateCache: boolean;
+}
+
+export interface DrillOutcome {
+  readonly migrations: MigrationResult[];
+  readonly findings: Finding[];
+  readonly templateCache: 'hit' | 'miss';
+  readonly seededRows: number;
+  readonly seededTables: number;
+  readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
+}
+
+type Progress = (message: string) => void;
+
+interface Parsed {
+  readonly migration: Migration;
+  readonly forward: ParsedStatement[] | null;
+  readonly reverse: ParsedStatement[] | null;
+}
+
+/**
+ * The rollback drill: base history → seed → forward (observed) → reverse, newest first, each
+ * checked against the state before its forward → forward again (redo).
+ */
+export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress): Promise<DrillOutcome> {
+  const findings: Finding[] = [];
+  const parsed = await parseAll(plan.added, findings);
+  const base = await prepareBase(server, plan.base, {
+    setupSql: plan.setupSql,
+    useCache: plan.useTemplateCache,
+    statementTimeoutMs: plan.statementTimeoutMs,
+    onProgress,
+  });
+  const database = uniqueDatabaseName('review');
+  await createDatabase(server, database, { template: base.template });
+  const client = await connect(server, database, plan.statementTimeoutMs);
+  try {
+    onProgress(`seeding existing tables with up to ${plan.seedRows} rows each`);
+    const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows });
+    const baseline = await captureBaseline(client, seed.tables);
+    const session: Session = { server, client, plan, base: base.template, baseline, findings, results: [], onProgress };
+    const roundTrip = await forwardReverseRedo(session, parsed);
+    return {
+      migrations: session.results,
+      findings,
+      templateCache: base.cache,
+      seededRows: seed.totalRows,
+      seededTables: seed.tables.filter((t) => t.rows > 0).length,
+      roundTrip,
+    };
+  } finally {
+    await client.end();
+    await dropDatabase(server, database);
+  }
+}
+
+interface Session {
+  readonly server: ShadowServer;
+  readonly client: pg.Client;
+  readonly plan: DrillPlan;
+  readonly base: string;
+  readonly baseline: Baseline;
+  readonly findings: Finding[];
+  readonly results: MigrationResult[];
+  readonly onProgress: Progress;
+}
+
+async function forwardReverseRedo(s: Session, parsed: Parsed[]): Promise<DrillOutcome['roundTrip']> {
+  const checkpoints: Checkpoint[] = [];
+  for (const [i, p] of parsed.entries()) {
+    if (!p.forward) return 'not-run';
+    checkpoints.push(await takeCheckpoint(s.client));
+    s.onProgress(`forward ${i + 1}/${parsed.length}: ${p.migration.name}`);
+    const run = await runObserved(s, p.migration.forward, p.forward, 'forward', p.migration);
+    if (run.status !== 'applied') {
+      await reportForwardFailure(s, parsed.slice(0, i + 1), run);
+      return 'not-run';
+    }
+  }
+  let restored = true;
+  for (let i = parsed.length - 1; i >= 0; i--) {
+    const { migration, reverse } = parsed[i];
+    if (!migration.reverse || !reverse) return 'not-run';
+    s.onProgress(`reverse ${parsed.length - i}/${parsed.length}: ${migration.name}`);
+    const run = await runObserved(s, migration.reverse, reverse, 'reverse', migration);
+    if (run.status !== 'applied') {
+      s.findings.push(failureFinding(run, migration.reverse, 'reverse-error', s.plan.layout));
+      return 'not-run';
+    }
+    const problems = await checkRoundTrip(s.client, checkpoints[i], migration, parsed[i].forward ?? [], s.findings);
+    s.findings.push(...problems);
+    if (problems.length > 0) restored = false;
+  }
+  for (const [i, p] of parsed.entries()) {
+    s.onProgress(`redo ${i + 1}/${parsed.length}: ${p.migration.name}`);
+    const run = await runScript(s.client, p.migration.forward, p.forward ?? []);
+    s.results.push(summarize(p.migration, p.migration.forward, 'redo', run, []));
+    if (run.status !== 'applied') {
+      s.findings.push(redoFinding(p.migration, run));
+      return 'mismatch';
+    }
+  }
+  return restored ? 'restored' : 'mismatch';
+}
+
+async function runObserved(s: Session, script: MigrationScript, statements: ParsedStatement[], direction: 'forward' | 'reverse', migration: Migration): Promise<ScriptRun> {
+  const run = await runScript(s.client, script, statements);
+  const judged: StatementResult[] = [];
+  let held: HeldLock[] = [];
+  for (const statementRun of run.statements) {
+    const { result, findings } = judgeStatement(statementRun, script.path, s.baseline, held);
+    judged.push(result);
+    // Lock hazards matter on the way forward; a reverse runs during an incident, by choice.
+    if (direction === 'forward') s.findings.push(...findings);
+    held = statementRun.observed ? statementRun.locks : held;
+  }
+  s.results.push(summarize(migration, script, direction, run, judged));
+  return run;
+}
+
+/**
+ * A forward failure caused by the seeded rows (constraint or data errors) is `data-dependent` when
+ * the same migrations apply to the unseeded base: it would pass on an empty database and fail in
+ * production.
+ */
+async function reportForwardFailure(s: Session, upTo: Parsed[], run: ScriptRun): Promise<void> {
+  const migration = upTo[upTo.length - 1].migration;
+  const failed = run.statements[run.statements.length - 1];
+  if (failed?.error && isDataDependentCandidate(failed.error.code) && (await appliesWithoutRows(s, upTo))) {
+    s.findings.push(failureFinding(run, migration.forward, 'data-dependent', s.plan.layout));
+    return;
+  }
+  s.findings.push(failureFinding(run, migration.forward, 'forward-error', s.plan.layout));
+}
+
+async function appliesWithoutRows(s: Session, upTo: Parsed[]): Promise<boolean> {
+  const database = uniqueDatabaseName('empty');
+  await createDatabase(s.server, database, { template: s.base });
+  const client = await connect(s.server, database, s.plan.statementTimeoutMs);
+  try {
+    for (const p of upTo) {
+      if ((await runScript(client, p.migration.forward, p.forward ?? [])).status !== 'applied') return false;
+    }
+    return true;
+  } finally {
+    await client.end();
+    await dropDatabase(s.server, database);
+  }
+}
+
+async function parseAll(added: readonly Migration[], findings: Finding[]): Promise<Parsed[]> {
+  const parsed: Parsed[] = [];
+  for (const migration of added) {
+    const forward = await parseOrReport(migration.forward, 'forward-error', findings);
+    const reverse = migration.reverse ? await parseOrReport(migration.reverse, 'reverse-error', findings) : null;
+    parsed.push({ migration, forward, reverse });
+  }
+  return parsed;
+}
+
+async function parseOrReport(script: MigrationScript, hazard: 'forward-error' | 'reverse-error', findings: Finding[]): Promise<ParsedStatement[] | null> {
+  const result = await parseScript(script);
+  if (result.ok) return result.statements;
+  findings.push(
+    finding({
+      hazard,
+      source: 'drill',
+      path: script.path,
+      line: result.error.line,
+      message: `PostgreSQL cannot parse this: ${result.error.message}.`,
+      fix: 'Fix the SQL syntax; the migration fails before it changes anything.',
+    }),
+  );
+  return null;
+}
+
+async function captureBaseline(client: pg.ClientBase, seeded: Array<{ table: string; rows: number }>): Promise<Baseline> {
+  const tables = await captureRelationState(client);
+  const rowsByName = new Map(seeded.map((t) => [t.table, t.rows]));
+  const rows = new Map([...tables.values()].map((t) => [t.oid, rowsByName.get(t.name) ?? 0]));
+  return { tables, rows };
+}
+
+async function connect(server: ShadowServer, database: string, statementTimeoutMs: number): Promise<pg.Client> {
+  const client = new pg.Client(server.migratorConfig(database));
+  client.on('error', () => undefined);
+  await client.connect();
+  await client.query(`SET statement_timeout = ${Math.round(statementTimeoutMs)}`);
+  return client;
+}
+
+function summarize(migration: Migration, script: MigrationScript, direction: MigrationResult['direction'], run: ScriptRun, statements: StatementResult[]): MigrationResult {
+  const locks = new Map<string, StatementResult['locks'][number]>();
+  for (const lock of statements.flatMap((st) => st.locks)) locks.set(lock.relation, lock);
+  return {
+    path: script.path,
+    version: migration.version,
+    direction,
+    status: run.status,
+    durationMs: Math.round(run.durationMs * 10) / 10,
+    locks: [...locks.values()],
+    rewrites: [...new Set(statements.flatMap((st) => st.rewrites))],
+    statements,
+  };
+}
+
+function redoFinding(migration: Migration, run: ScriptRun): Finding {
+  const failed = run.statements[run.statements.length - 1];
+  return finding({
+    hazard: 'reverse-mismatch',
+    source: 'drill',
+    path: migration.forward.path,
+    line: failed?.error?.line ?? failed?.statement.line ?? 1,
+    message: `After the reverse ran, this forward migration no longer applies (${failed?.error?.message ?? 'failed'}): the reverse leaves something behind.`,
+    fix: 'Make the reverse undo every object this migration creates, so forward → reverse → forward works.',
+    evidence: failed?.error ? `redo failed with SQLSTATE ${failed.error.code}` : undefined,
+  });
+}

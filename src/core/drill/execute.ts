@@ -1,0 +1,137 @@
+import type { ClientBase } from 'pg';
+import type { MigrationScript } from '../layouts/layout.js';
+import type { ParsedStatement } from '../sql/parse.js';
+import { lineLocator } from '../sql/parse.js';
+import { captureRelationState, heldLocks, type HeldLock, type RelationState } from './relation-state.js';
+
+/** What one statement did, as seen from its own backend. */
+export interface StatementRun {
+  readonly statement: ParsedStatement;
+  readonly status: 'applied' | 'failed' | 'timed-out';
+  readonly durationMs: number;
+  /** Whether locks were observed: a statement that cannot run in a transaction block runs unobserved. */
+  readonly observed: boolean;
+  /** Relation locks held right after the statement (inside the transaction), or none when unobserved. */
+  readonly locks: HeldLock[];
+  /** State of relations before and after the statement. */
+  readonly before: RelationState;
+  readonly after: RelationState;
+  readonly error?: PgFailure;
+}
+
+export interface PgFailure {
+  readonly code: string;
+  readonly message: string;
+  /** 1-based file line of the error position (the statement's first line when PostgreSQL gives none). */
+  readonly line: number;
+}
+
+export interface ScriptRun {
+  readonly status: 'applied' | 'failed' | 'timed-out';
+  readonly durationMs: number;
+  readonly statements: StatementRun[];
+}
+
+/** SQLSTATE 25001: "… cannot run inside a transaction block". */
+const ACTIVE_SQL_TRANSACTION = '25001';
+/** SQLSTATE 57014: canceled by statement_timeout or by the drill's deadline. */
+const QUERY_CANCELED = '57014';
+
+/**
+ * Runs a script statement by statement the way its migration tool would, observing each one.
+ *
+ * Tools that wrap a file in a transaction (and golang-migrate, whose multi-statement query string
+ * PostgreSQL runs as one implicit transaction block) are reproduced with BEGIN … COMMIT: the same
+ * statements fail ("cannot run inside a transaction block") and locks accumulate the same way.
+ * Statements of non-transactional scripts each get their own BEGIN … COMMIT so that their locks
+ * can be read before they are released; those PostgreSQL refuses in a block are re-run bare.
+ */
+export async function runScript(client: ClientBase, script: MigrationScript, statements: ParsedStatement[]): Promise<ScriptRun> {
+  const wrapsFile = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
+  const started = performance.now();
+  const runs: StatementRun[] = [];
+  let inBlock = false;
+  if (wrapsFile) {
+    await client.query('BEGIN');
+    inBlock = true;
+  }
+  for (const statement of statements) {
+    const control = transactionControl(statement);
+    const ownBlock = !inBlock && control === null;
+    if (ownBlock) await client.query('BEGIN');
+    let run = await runObserved(client, statement, ownBlock || inBlock);
+    if (run.error?.code === ACTIVE_SQL_TRANSACTION && ownBlock) {
+      await client.query('ROLLBACK');
+      run = await runObserved(client, statement, false);
+    } else if (ownBlock) {
+      await client.query(run.error ? 'ROLLBACK' : 'COMMIT');
+    }
+    if (control !== null && !run.error) inBlock = control === 'begin';
+    runs.push(run);
+    if (run.error) {
+      if (inBlock) await client.query('ROLLBACK');
+      return finish(run.status, started, runs);
+    }
+  }
+  if (inBlock) {
+    // Deferred constraints are checked at COMMIT: a failure there belongs to the last statement.
+    const failure = await query(client, 'COMMIT');
+    if (failure && runs.length > 0) {
+      const last = runs[runs.length - 1];
+      runs[runs.length - 1] = { ...last, status: 'failed', error: locate(failure, last.statement) };
+      return finish('failed', started, runs);
+    }
+  }
+  return finish('applied', started, runs);
+}
+
+async function runObserved(client: ClientBase, statement: ParsedStatement, inTransaction: boolean): Promise<StatementRun> {
+  const before = await captureRelationState(client);
+  const t0 = performance.now();
+  const failure = await query(client, statement.text);
+  const durationMs = performance.now() - t0;
+  if (failure) {
+    const status = failure.code === QUERY_CANCELED ? 'timed-out' : 'failed';
+    return { statement, status, durationMs, observed: inTransaction, locks: [], before, after: before, error: locate(failure, statement) };
+  }
+  // Read locks first: the probe's own catalog reads add nothing stronger than AccessShareLock.
+  const locks = inTransaction ? await heldLocks(client) : [];
+  const after = await captureRelationState(client);
+  return { statement, status: 'applied', durationMs, observed: inTransaction, locks, before, after };
+}
+
+interface RawFailure {
+  code: string;
+  message: string;
+  position?: number;
+}
+
+async function query(client: ClientBase, sql: string): Promise<RawFailure | null> {
+  try {
+    await client.query(sql);
+    return null;
+  } catch (error: any) {
+    if (typeof error?.code !== 'string') throw error;
+    const position = error.position ? Number(error.position) : undefined;
+    return { code: error.code, message: String(error.message), ...(position ? { position } : {}) };
+  }
+}
+
+/** PostgreSQL's error position is a 1-based character offset into the statement text sent. */
+function locate(failure: RawFailure, statement: ParsedStatement): PgFailure {
+  const line = failure.position ? lineLocator(statement.text, statement.line)(failure.position - 1) : statement.line;
+  return { code: failure.code, message: failure.message, line };
+}
+
+/** BEGIN/START and COMMIT/ROLLBACK written in the script itself, which move the transaction boundary. */
+function transactionControl(statement: ParsedStatement): 'begin' | 'end' | null {
+  if (statement.kind !== 'TransactionStmt') return null;
+  const kind = String(statement.node.kind);
+  if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') return 'begin';
+  if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') return 'end';
+  return null;
+}
+
+function finish(status: ScriptRun['status'], started: number, statements: StatementRun[]): ScriptRun {
+  return { status, durationMs: performance.now() - started, statements };
+}

@@ -1,0 +1,50 @@
+import type { Hazard } from '../hazards.js';
+import type { LayoutId, MigrationScript } from '../layouts/layout.js';
+import type { Finding } from '../report/report.js';
+import { finding } from '../report/findings.js';
+import { safeAlternative } from './advice.js';
+import type { ScriptRun } from './execute.js';
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation) depend on the rows present. */
+export function isDataDependentCandidate(code: string): boolean {
+  return code.startsWith('22') || code.startsWith('23');
+}
+
+/** How to run a statement outside a transaction block, per migration tool. */
+const OUTSIDE_TRANSACTION: Record<LayoutId, string> = {
+  goose: 'Add `-- +goose NO TRANSACTION` at the top of the file and keep only statements that may run outside a transaction in it.',
+  dbmate: 'Write the section marker as `-- migrate:up transaction:false` and keep this statement alone in the migration.',
+  'golang-migrate': 'Put this statement alone in its own migration file: golang-migrate sends a file as one query string, and PostgreSQL runs several statements as one transaction block.',
+  diesel: 'Add `run_in_transaction = false` to the migration\'s metadata.toml and keep this statement alone in it.',
+  flyway: 'Put this statement alone in its own migration (or set executeInTransaction=false in its .conf file).',
+  plain: 'This tool runs every file in a transaction: build the index outside the migration tool, or use a tool mode without a transaction.',
+};
+
+/** The finding for a script that failed (or timed out) on the shadow database, at the failing line. */
+export function failureFinding(run: ScriptRun, script: MigrationScript, hazard: Hazard, layout: LayoutId): Finding {
+  const failed = run.statements[run.statements.length - 1];
+  const error = failed?.error;
+  const line = error?.line ?? failed?.statement.line ?? script.startLine;
+  const evidence = error ? `SQLSTATE ${error.code}` : undefined;
+  if (run.status === 'timed-out') {
+    return finding({ hazard: 'infra', source: 'drill', path: script.path, line, message: `The statement did not finish within the drill's statement timeout on a small seeded database; the review could not complete.`, fix: 'Check the statement for an endless loop or lock wait, or raise shadow.statementTimeout.', evidence });
+  }
+  if (error?.code === '25001') {
+    return finding({
+      hazard: 'concurrently-in-transaction',
+      source: 'drill',
+      path: script.path,
+      line,
+      message: `${error.message}: the migration tool runs this file in a transaction, so the migration fails in production.`,
+      fix: OUTSIDE_TRANSACTION[layout],
+      evidence,
+    });
+  }
+  const direction = hazard === 'reverse-error' ? 'reverse' : 'forward';
+  const message =
+    hazard === 'data-dependent'
+      ? `Fails once the table holds rows (${error?.message}), although it succeeds on an empty database: it will fail in production.`
+      : `The ${direction} migration fails on PostgreSQL: ${error?.message ?? 'unknown error'}.`;
+  const fix = hazard === 'data-dependent' && failed ? safeAlternative(failed.statement, 'data-dependent') : undefined;
+  return finding({ hazard, source: 'drill', path: script.path, line, message, fix: fix ?? `Fix the ${direction} migration so that it applies.`, evidence });
+}

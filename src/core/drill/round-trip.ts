@@ -1,0 +1,101 @@
+import type { ClientBase } from 'pg';
+import type { Migration } from '../layouts/layout.js';
+import type { Finding } from '../report/report.js';
+import { finding } from '../report/findings.js';
+import type { ParsedStatement } from '../sql/parse.js';
+import { compareFingerprints, fingerprintData, type DataFingerprint, type DataLoss } from './data-fingerprint.js';
+import { describeDifference, diffSchemas, reverseFixFor, snapshotSchema, splitMember, type SchemaDifference, type SchemaSnapshot } from './schema-snapshot.js';
+
+/** Schema and data right before a forward migration: what its reverse must restore. */
+export interface Checkpoint {
+  readonly schema: SchemaSnapshot;
+  readonly data: DataFingerprint;
+}
+
+export async function takeCheckpoint(client: ClientBase): Promise<Checkpoint> {
+  return { schema: await snapshotSchema(client), data: await fingerprintData(client) };
+}
+
+/**
+ * Compares the state after a reverse with the checkpoint before its forward. Schema differences
+ * become `reverse-mismatch` findings on the forward statement that made the object (where the
+ * fix belongs to its reverse); lost seeded values become `data-loss`, unless the forward drop that
+ * destroyed them was already reported.
+ */
+export async function checkRoundTrip(client: ClientBase, before: Checkpoint, migration: Migration, forward: ParsedStatement[], reported: Finding[]): Promise<Finding[]> {
+  const after = await takeCheckpoint(client);
+  const mismatches = groupByStatement(diffSchemas(before.schema, after.schema), forward).map(({ statement, differences }) =>
+    mismatchFinding(migration, statement, differences),
+  );
+  const alreadyLost = reported.filter((f) => f.hazard === 'data-loss' && f.path === migration.forward.path);
+  const losses = compareFingerprints(before.data, after.data).filter((loss) => !alreadyLost.some((f) => f.message.includes(loss.table)));
+  return losses.length > 0 ? [...mismatches, lossFinding(migration, losses)] : mismatches;
+}
+
+function groupByStatement(differences: SchemaDifference[], forward: ParsedStatement[]): Array<{ statement: ParsedStatement | null; differences: SchemaDifference[] }> {
+  const groups = new Map<ParsedStatement | null, SchemaDifference[]>();
+  for (const d of differences) {
+    const statement = statementMaking(d, forward);
+    groups.set(statement, [...(groups.get(statement) ?? []), d]);
+  }
+  return [...groups].map(([statement, diffs]) => ({ statement, differences: diffs }));
+}
+
+/** The forward statement that names the object (its last name part), e.g. the CREATE INDEX of an index left behind. */
+function statementMaking(d: SchemaDifference, forward: ParsedStatement[]): ParsedStatement | null {
+  const leaf = unquote(['column', 'constraint', 'trigger', 'policy'].includes(d.objectType) ? splitMember(d.name).member : d.name.split('.').pop() ?? d.name);
+  const pattern = new RegExp(`(^|[^\\w$])"?${escapeRegExp(leaf)}"?($|[^\\w$])`, 'i');
+  return forward.find((s) => pattern.test(s.text)) ?? null;
+}
+
+function mismatchFinding(migration: Migration, statement: ParsedStatement | null, differences: SchemaDifference[]): Finding {
+  const reverse = migration.reverse;
+  const target = statement ? { path: migration.forward.path, line: statement.line, endLine: statement.endLine } : { path: reverse?.path ?? migration.forward.path, line: reverse?.startLine ?? 1 };
+  const fixes = differences.map(reverseFixFor).filter((f): f is string => f !== null);
+  const shown = differences.slice(0, 5).map(describeDifference);
+  const more = differences.length > shown.length ? `; and ${differences.length - shown.length} more` : '';
+  return finding({
+    hazard: 'reverse-mismatch',
+    source: 'drill',
+    ...target,
+    message: `Forward then reverse does not restore the schema: ${shown.join('; ')}${more}.`,
+    fix: fixes.length > 0 ? `Add to the reverse migration${reverse ? ` (${reverse.path})` : ''}:\n${fixes.join('\n')}` : 'Make the reverse migration undo exactly what this statement does.',
+    evidence: `schema diff after ${migration.name} forward+reverse: ${differences.length} difference(s)`,
+  });
+}
+
+function lossFinding(migration: Migration, losses: DataLoss[]): Finding {
+  const reverse = migration.reverse;
+  const shown = losses.slice(0, 5).map(describeLoss);
+  return finding({
+    hazard: 'data-loss',
+    source: 'drill',
+    path: reverse?.path ?? migration.forward.path,
+    line: reverse?.startLine ?? 1,
+    message: `Seeded data does not survive forward then reverse: ${shown.join('; ')}${losses.length > shown.length ? '; …' : ''}.`,
+    fix: 'Keep the data recoverable: copy it aside in the forward migration (or do not destroy it until a later release), and restore it in the reverse.',
+    evidence: `data fingerprint after ${migration.name} forward+reverse`,
+  });
+}
+
+function describeLoss(loss: DataLoss): string {
+  const where = loss.column ? `${loss.table}.${loss.column}` : loss.table;
+  switch (loss.kind) {
+    case 'table-missing':
+      return `table ${where} is gone (${loss.before} rows)`;
+    case 'column-missing':
+      return `column ${where} is gone`;
+    case 'rows-lost':
+      return `${where} lost ${loss.before - loss.after} of ${loss.before} rows`;
+    case 'values-changed':
+      return `values of ${where} changed`;
+  }
+}
+
+function unquote(name: string): string {
+  return name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,354 @@
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { ClientConfig } from 'pg';
+import { ShadowStartError, UsageError } from '../../src/core/errors.js';
+import {
+  createDatabase,
+  dropDatabase,
+  findTemplate,
+  listTemplates,
+  saveAsTemplate,
+  templateName,
+  uniqueDatabaseName,
+} from '../../src/core/drill/databases.js';
+import { createEmbeddedProvider } from '../../src/core/drill/providers/embedded.js';
+import type { EmbeddedShadowServer } from '../../src/core/drill/providers/embedded.js';
+import { createProvider } from '../../src/core/drill/providers/index.js';
+import type { ShadowServer } from '../../src/core/drill/providers/provider.js';
+import { createTestcontainersProvider } from '../../src/core/drill/providers/testcontainers.js';
+import { createUrlProvider } from '../../src/core/drill/providers/url.js';
+
+/**
+ * Real servers, no mocks: the PostgreSQL on 127.0.0.1:5432 (DRILLBOT_TEST_DATABASE_URL overrides)
+ * through the url provider, and the bundled PostgreSQL through the embedded provider.
+ */
+const URL_UNDER_TEST = process.env.DRILLBOT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const signal = (): AbortSignal => AbortSignal.timeout(60_000);
+
+async function withClient<T>(config: ClientConfig, work: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(config);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function sqlStateOf(work: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await work;
+    return undefined;
+  } catch (error) {
+    return (error as { code?: string }).code ?? 'no-code';
+  }
+}
+
+const randomKey = (): string => randomBytes(32).toString('hex');
+
+async function tablesOf(server: ShadowServer, db: string): Promise<string[]> {
+  return withClient(server.migratorConfig(db), async (c) =>
+    (await c.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).rows.map((r) => r.t),
+  );
+}
+
+/** The contract every provider's server meets; `created` collects databases for cleanup. */
+function describeServerContract(label: string, getServer: () => ShadowServer): void {
+  describe(`${label}: server contract`, () => {
+    const created: string[] = [];
+    const track = (name: string): string => (created.push(name), name);
+
+    afterAll(async () => {
+      for (const name of created) await dropDatabase(getServer(), name);
+    });
+
+    it('reports server_version and its major', () => {
+      const server = getServer();
+      expect(server.version).toMatch(/^\d+(\.\d+)?/);
+      expect(server.major).toBe(Number.parseInt(server.version, 10));
+      expect(server.migratorRole).toBe('drillbot_migrator');
+    });
+
+    it('creates a database owned by the migrator, who logs in as itself without superuser', async () => {
+      const server = getServer();
+      const db = track(uniqueDatabaseName('contract'));
+      await createDatabase(server, db);
+      const facts = await withClient(server.migratorConfig(db), async (c) =>
+        (await c.query(`SELECT current_user AS me, session_user AS session, r.rolsuper, r.rolcreatedb, r.rolcreaterole,
+                               pg_get_userbyid(d.datdba) AS owner
+                          FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`)).rows[0],
+      );
+      expect(facts).toEqual({
+        me: 'drillbot_migrator',
+        session: 'drillbot_migrator',
+        rolsuper: false,
+        rolcreatedb: false,
+        rolcreaterole: false,
+        owner: 'drillbot_migrator',
+      });
+    });
+
+    it('lets the migrator CREATE EXTENSION pgcrypto and create tables', async () => {
+      const server = getServer();
+      const db = track(uniqueDatabaseName('contract'));
+      await createDatabase(server, db);
+      const digest = await withClient(server.migratorConfig(db), async (c) => {
+        await c.query('CREATE EXTENSION pgcrypto');
+        await c.query('CREATE TABLE accounts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), secret bytea)');
+        await c.query(`INSERT INTO accounts (secret) VALUES (digest('x', 'sha256'))`);
+        return (await c.query(`SELECT count(*)::int AS n FROM accounts`)).rows[0].n as number;
+      });
+      expect(digest).toBe(1);
+    });
+
+    it('does not let the migrator RESET ROLE, create databases or read databases it does not own', async () => {
+      const server = getServer();
+      const own = track(uniqueDatabaseName('contract'));
+      const foreign = track(uniqueDatabaseName('foreign'));
+      await createDatabase(server, own);
+      // A database of another role, as a user database on a shared server would be.
+      await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) => {
+        await c.query(`CREATE DATABASE "${foreign}"`);
+        await c.query(`REVOKE CONNECT ON DATABASE "${foreign}" FROM PUBLIC`);
+      });
+      await withClient(server.migratorConfig(own), async (c) => {
+        await c.query('RESET ROLE');
+        await c.query('RESET SESSION AUTHORIZATION');
+        const { rows } = await c.query(`SELECT rolsuper FROM pg_roles WHERE rolname = current_user`);
+        expect(rows).toEqual([{ rolsuper: false }]);
+        expect(await sqlStateOf(c.query('SET ROLE postgres'))).toBe('42501');
+        expect(await sqlStateOf(c.query(`CREATE DATABASE "${uniqueDatabaseName('nope')}"`))).toBe('42501');
+        expect(await sqlStateOf(c.query(`DROP DATABASE "${foreign}"`))).toBe('42501');
+      });
+      expect(await sqlStateOf(withClient(server.migratorConfig(foreign), async () => undefined))).toBe('42501');
+    });
+
+    it('drops databases idempotently and refuses names that are not Drillbot databases', async () => {
+      const server = getServer();
+      const db = uniqueDatabaseName('contract');
+      await createDatabase(server, db);
+      const open = new pg.Client(server.migratorConfig(db));
+      await open.connect();
+      open.on('error', () => undefined); // terminated by DROP … WITH (FORCE)
+      await dropDatabase(server, db);
+      await dropDatabase(server, db);
+      await open.end().catch(() => undefined);
+      const exists = await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) =>
+        (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [db])).rowCount,
+      );
+      expect(exists).toBe(0);
+      await expect(dropDatabase(server, 'postgres')).rejects.toThrow(TypeError);
+      await expect(createDatabase(server, 'drillbot_x"; DROP DATABASE postgres; --')).rejects.toThrow(TypeError);
+    });
+
+    it('saves a template, finds it and clones it, even with a session left open on the source', async () => {
+      const server = getServer();
+      const source = track(uniqueDatabaseName('contract'));
+      const clone = track(uniqueDatabaseName('clone'));
+      const key = randomKey();
+      await createDatabase(server, source);
+      const lingering = new pg.Client(server.migratorConfig(source));
+      await lingering.connect();
+      lingering.on('error', () => undefined);
+      try {
+        await lingering.query('CREATE EXTENSION citext; CREATE TABLE users (id int PRIMARY KEY, email citext); CREATE TABLE orders (id int)');
+        expect(await findTemplate(server, key)).toBeNull();
+        // A huge limit: on a shared server, eviction must not hit other runs' templates.
+        const name = track(await saveAsTemplate(server, source, key, { limit: 10_000 }));
+        expect(name).toBe(`drillbot_tpl_${key.slice(0, 16)}`);
+        expect(await findTemplate(server, key)).toBe(name);
+        expect(await findTemplate(server, key.slice(0, 16) + 'f'.repeat(48))).toBeNull(); // same name, other key
+        await createDatabase(server, clone, { template: name });
+        expect(await tablesOf(server, clone)).toEqual(['orders', 'users']);
+        const flags = await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) =>
+          (await c.query(`SELECT datistemplate, datallowconn, pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1`, [name])).rows[0],
+        );
+        expect(flags).toMatchObject({ datistemplate: true, datallowconn: false });
+        expect(flags.owner).not.toBe('drillbot_migrator');
+        // Untrusted SQL must not be able to poison the cache for later reviews.
+        await withClient(server.migratorConfig(clone), async (c) => {
+          expect(await sqlStateOf(c.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`))).toBe('42501');
+          expect(await sqlStateOf(c.query(`DROP DATABASE "${name}"`))).toBe('42501');
+        });
+      } finally {
+        await lingering.end().catch(() => undefined);
+      }
+    });
+  });
+}
+
+describe('url provider', () => {
+  let server: ShadowServer;
+  beforeAll(async () => {
+    server = await createUrlProvider(URL_UNDER_TEST).start({ signal: signal() });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  describeServerContract('url', () => server);
+
+  it('fails with ShadowStartError naming CREATEDB and CREATEROLE when the admin lacks them', async () => {
+    const weak = `drillbot_test_weak_${randomBytes(3).toString('hex')}`;
+    await withClient(server.adminConfig('postgres'), (c) => c.query(`CREATE ROLE ${weak} LOGIN`));
+    try {
+      const url = new URL(URL_UNDER_TEST);
+      url.username = weak;
+      const failure = createUrlProvider(url.toString()).start({ signal: signal() });
+      await expect(failure).rejects.toThrow(ShadowStartError);
+      await expect(failure).rejects.toThrow(/lacks CREATEDB and CREATEROLE/);
+    } finally {
+      await withClient(server.adminConfig('postgres'), (c) => c.query(`DROP ROLE ${weak}`));
+    }
+  });
+
+  it('fails with ShadowStartError that does not show the password when the server is unreachable', async () => {
+    const failure = createUrlProvider('postgres://postgres:s3cr3t-pw@127.0.0.1:1/postgres').start({ signal: signal() });
+    await expect(failure).rejects.toThrow(ShadowStartError);
+    const message = await failure.catch((e: Error) => e.message);
+    expect(message).toContain('127.0.0.1:1');
+    expect(message).not.toContain('s3cr3t-pw');
+  });
+});
+
+describe('embedded provider', () => {
+  let cacheDir: string;
+  let server: EmbeddedShadowServer;
+  let savedTemplate: string;
+  const key = randomKey();
+  const timings: Record<string, number> = {};
+
+  async function startTimed(label: string): Promise<EmbeddedShadowServer> {
+    const started = performance.now();
+    const s = await createEmbeddedProvider({ cacheDir }).start({ signal: signal() });
+    timings[label] = Math.round(performance.now() - started);
+    return s;
+  }
+
+  beforeAll(async () => {
+    cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'drillbot-cache-test-'));
+    // As root, PostgreSQL runs as the OS user postgres, which must be able to enter the cache dir.
+    await fs.chmod(cacheDir, 0o755);
+    server = await startTimed('cold');
+  });
+  afterAll(async () => {
+    await server?.close();
+    await fs.rm(cacheDir, { recursive: true, force: true });
+    console.log(`embedded start times (ms): ${JSON.stringify(timings)}`);
+  });
+
+  it('runs the bundled PostgreSQL 18 in the cache dir, on 127.0.0.1', () => {
+    expect(server.major).toBe(18);
+    expect(server.ephemeral).toBe(false);
+    expect(server.dataDir).toBe(path.join(cacheDir, 'pg18', 'data'));
+  });
+
+  describeServerContract('embedded (cold)', () => server);
+
+  it('evicts the least recently used templates beyond the limit', async () => {
+    const [a, b, c] = [randomKey(), randomKey(), randomKey()];
+    const source = uniqueDatabaseName('evict');
+    await createDatabase(server, source);
+    try {
+      await saveAsTemplate(server, source, a, { limit: 2 });
+      await saveAsTemplate(server, source, b, { limit: 2 });
+      expect(await findTemplate(server, a)).toBe(templateName(a)); // a is now the most recent use
+      await saveAsTemplate(server, source, c, { limit: 2 });
+      expect(await listTemplates(server)).toEqual([templateName(c), templateName(a)]);
+      expect(await findTemplate(server, b)).toBeNull();
+    } finally {
+      for (const k of [a, b, c]) await dropDatabase(server, templateName(k));
+      await dropDatabase(server, source);
+    }
+  });
+
+  it('saves a template for the restart test', async () => {
+    const source = uniqueDatabaseName('base');
+    await createDatabase(server, source);
+    try {
+      await withClient(server.migratorConfig(source), (c) => c.query('CREATE TABLE kept (id int)'));
+      savedTemplate = await saveAsTemplate(server, source, key);
+    } finally {
+      await dropDatabase(server, source);
+    }
+  });
+
+  it('stops the server on close(): its port no longer answers', async () => {
+    const { port } = server;
+    await server.close();
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.on('connect', () => (socket.destroy(), resolve(false)));
+      socket.on('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
+  });
+
+  it('starts warm on the same cache dir and keeps the templates', async () => {
+    server = await startTimed('warm');
+    expect(server.ephemeral).toBe(false);
+    expect(await findTemplate(server, key)).toBe(savedTemplate);
+    const clone = uniqueDatabaseName('clone');
+    await createDatabase(server, clone, { template: savedTemplate });
+    try {
+      expect(await tablesOf(server, clone)).toEqual(['kept']);
+    } finally {
+      await dropDatabase(server, clone);
+    }
+  });
+
+  it('uses a temporary cluster, deleted on close, while another process holds the cache', async () => {
+    const second = await startTimed('second-concurrent');
+    const tempRoot = path.dirname(second.dataDir);
+    try {
+      expect(second.ephemeral).toBe(true);
+      expect(second.dataDir.startsWith(cacheDir)).toBe(false);
+      expect(await findTemplate(second, key)).toBeNull();
+    } finally {
+      await second.close();
+    }
+    await expect(fs.stat(tempRoot)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('recovers a cache left by a killed process: stale lock and orphan postmaster', async () => {
+    const orphan = server;
+    // What a SIGKILLed drillbot leaves: a lock of a dead process, and postgres still running.
+    await fs.writeFile(path.join(cacheDir, 'pg18', 'drillbot.lock'), JSON.stringify({ pid: 2 ** 22 + 1, host: os.hostname() }));
+    server = await startTimed('after-kill');
+    expect(server.ephemeral).toBe(false);
+    expect(await findTemplate(server, key)).toBe(savedTemplate);
+    await orphan.close(); // its postgres is gone already; close() must not hang
+  });
+});
+
+describe('testcontainers provider', () => {
+  it('fails quickly with one ShadowStartError naming the alternatives when no Docker engine answers', async () => {
+    const started = Date.now();
+    const failure = createTestcontainersProvider().start({ signal: signal() });
+    await expect(failure).rejects.toThrow(ShadowStartError);
+    const message = await failure.catch((e: Error) => e.message);
+    expect(message).toMatch(/^No Docker engine answered \(.+\); use --provider embedded \(default, no setup\) or --database-url postgres:\/\/… to use an existing server$/s);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
+
+describe('createProvider', () => {
+  it('chooses url when a database URL is given, as option or env', () => {
+    expect(createProvider({ databaseUrl: URL_UNDER_TEST }).kind).toBe('url');
+    expect(createProvider({ env: { DRILLBOT_DATABASE_URL: URL_UNDER_TEST } }).kind).toBe('url');
+  });
+
+  it('defaults to embedded and honours an explicit kind over the env var', () => {
+    expect(createProvider({ env: {} }).kind).toBe('embedded');
+    expect(createProvider({ kind: 'testcontainers', env: { DRILLBOT_DATABASE_URL: URL_UNDER_TEST } }).kind).toBe('testcontainers');
+  });
+
+  it('rejects contradictory options', () => {
+    expect(() => createProvider({ kind: 'url', env: {} })).toThrow(UsageError);
+    expect(() => createProvider({ kind: 'embedded', databaseUrl: URL_UNDER_TEST })).toThrow(UsageError);
+  });
+});

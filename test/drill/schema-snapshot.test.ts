@@ -1,0 +1,274 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import {
+  describeDifference,
+  diffSchemas,
+  reverseFixFor,
+  snapshotSchema,
+  type SchemaDifference,
+} from '../../src/core/drill/schema-snapshot.js';
+
+// Real PostgreSQL (see the brief in test/drill): each file makes its own scratch database.
+const server = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
+
+async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ ...server, database: 'postgres' });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+// The name is made here from hex digits only, so it needs no quoting.
+const scratchName = (): string => `drill_snap_${randomBytes(6).toString('hex')}`;
+
+const BASE_SCHEMA = `
+CREATE EXTENSION IF NOT EXISTS citext;
+CREATE SCHEMA scratch;
+CREATE TYPE public.order_status AS ENUM ('new', 'paid', 'shipped');
+CREATE TYPE public.address AS (street text, zip varchar(10));
+CREATE DOMAIN public.email AS citext CHECK (VALUE LIKE '%@%');
+CREATE TABLE public.users (
+  id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  email public.email NOT NULL UNIQUE,
+  nickname text,
+  name text COLLATE "C",
+  created_at timestamptz DEFAULT now()
+);
+CREATE INDEX users_created_at_idx ON public.users (created_at);
+CREATE TABLE public.orders (
+  id bigserial PRIMARY KEY,
+  user_id integer NOT NULL REFERENCES public.users (id),
+  parent_id bigint REFERENCES public.orders (id) DEFERRABLE INITIALLY DEFERRED,
+  status text NOT NULL DEFAULT 'new',
+  state public.order_status,
+  total numeric(10, 2) CHECK (total >= 0),
+  doubled numeric GENERATED ALWAYS AS (total * 2) STORED
+);
+CREATE TABLE public.measurements (id bigint NOT NULL, at date NOT NULL, value double precision) PARTITION BY RANGE (at);
+CREATE TABLE public.measurements_2024 PARTITION OF public.measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE INDEX measurements_at_idx ON public.measurements (at);
+CREATE SEQUENCE public.invoice_numbers START 1000 INCREMENT 10;
+CREATE VIEW public.paid_orders AS SELECT id, total FROM public.orders WHERE state = 'paid';
+CREATE MATERIALIZED VIEW public.order_totals AS SELECT user_id, sum(total) AS total FROM public.orders GROUP BY user_id;
+CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.created_at := now(); RETURN NEW; END $$;
+CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch();
+CREATE TRIGGER users_touch_off BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch();
+ALTER TABLE public.users DISABLE TRIGGER users_touch_off;
+ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_orders ON public.orders FOR SELECT TO PUBLIC USING (user_id > 0);
+`;
+
+describe('snapshotSchema', () => {
+  const name = scratchName();
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    await withAdmin((admin) => admin.query(`CREATE DATABASE ${name}`));
+    client = new pg.Client({ ...server, database: name });
+    await client.connect();
+    await client.query(BASE_SCHEMA);
+  });
+
+  afterAll(async () => {
+    await client?.end();
+    await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  });
+
+  /** Applies `sql`, returns the diff against the base, then restores the base by running `undo`. */
+  async function diffAfter(sql: string): Promise<SchemaDifference[]> {
+    const before = await snapshotSchema(client, { excludeSchemas: ['scratch'] });
+    await client.query(sql);
+    return diffSchemas(before, await snapshotSchema(client, { excludeSchemas: ['scratch'] }));
+  }
+
+  it('contains the expected keys and canonical values', async () => {
+    const snap = await snapshotSchema(client, { excludeSchemas: ['scratch'] });
+    expect(snap.get('schema public')).toBe('schema');
+    expect(snap.get('extension citext')).toMatch(/^version [\d.]+ in schema public$/);
+    expect(snap.get('table public.users')).toBe('table');
+    expect(snap.get('table public.orders')).toBe('table; row level security');
+    expect(snap.get('table public.measurements')).toBe('partitioned table; partition by RANGE (at)');
+    expect(snap.get('table public.measurements_2024')).toBe(
+      "table; partition of public.measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+    );
+    expect(snap.get('column public.users.id')).toBe('integer NOT NULL GENERATED ALWAYS AS IDENTITY');
+    expect(snap.get('column public.users.email')).toBe('public.email NOT NULL');
+    expect(snap.get('column public.users.name')).toBe('text COLLATE "C"');
+    expect(snap.get('column public.orders.id')).toBe("bigint NOT NULL DEFAULT nextval('public.orders_id_seq'::regclass)");
+    expect(snap.get('column public.orders.status')).toBe("text NOT NULL DEFAULT 'new'::text");
+    expect(snap.get('column public.orders.doubled')).toBe('numeric GENERATED ALWAYS AS ((total * (2)::numeric)) STORED');
+    expect(snap.get('constraint public.orders.orders_user_id_fkey')).toBe('FOREIGN KEY (user_id) REFERENCES public.users(id)');
+    expect(snap.get('constraint public.orders.orders_parent_id_fkey')).toBe(
+      'FOREIGN KEY (parent_id) REFERENCES public.orders(id) DEFERRABLE INITIALLY DEFERRED',
+    );
+    expect(snap.get('constraint public.orders.orders_total_check')).toBe('CHECK ((total >= (0)::numeric))');
+    expect(snap.get('index public.users_pkey')).toBe(
+      'CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id) (backs constraint users_pkey)',
+    );
+    expect(snap.get('index public.users_created_at_idx')).toBe('CREATE INDEX users_created_at_idx ON public.users USING btree (created_at)');
+    expect(snap.get('index public.measurements_at_idx')).toBe('CREATE INDEX measurements_at_idx ON ONLY public.measurements USING btree (at)');
+    expect(snap.get('sequence public.orders_id_seq')).toMatch(/^AS bigint INCREMENT BY 1 .* OWNED BY public\.orders\.id$/);
+    expect(snap.get('sequence public.invoice_numbers')).toContain('INCREMENT BY 10');
+    expect(snap.get('sequence public.invoice_numbers')).toContain('START WITH 1000');
+    expect(snap.get('type public.order_status')).toBe("enum ('new', 'paid', 'shipped')");
+    expect(snap.get('type public.address')).toBe('composite (street text, zip character varying(10))');
+    expect(snap.get('domain public.email')).toBe("public.citext CONSTRAINT email_check CHECK (((VALUE)::text ~~ '%@%'::text))");
+    expect(snap.get('view public.paid_orders')).toContain('FROM public.orders');
+    expect(snap.has('materialized view public.order_totals')).toBe(true);
+    expect(snap.get('function public.touch()')).toMatch(/^CREATE OR REPLACE FUNCTION public\.touch\(\)/);
+    expect(snap.get('trigger public.users.users_touch')).toBe(
+      'CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch()',
+    );
+    expect(snap.get('trigger public.users.users_touch_off')).toMatch(/ \(disabled\)$/);
+    expect(snap.get('policy public.orders.own_orders')).toBe('AS PERMISSIVE FOR SELECT TO PUBLIC USING ((user_id > 0))');
+  });
+
+  it('leaves out identity sequences, partition copies, extension members and excluded schemas', async () => {
+    const keys = [...(await snapshotSchema(client, { excludeSchemas: ['scratch'] })).keys()];
+    expect(keys).not.toContain('sequence public.users_id_seq');
+    expect(keys.filter((k) => k.startsWith('index public.measurements_2024'))).toEqual([]);
+    expect(keys.filter((k) => k.startsWith('function public.citext'))).toEqual([]);
+    expect(keys.filter((k) => k.includes('scratch'))).toEqual([]);
+  });
+
+  it('is identical after an object in an excluded schema comes and goes', async () => {
+    const first = await snapshotSchema(client, { excludeSchemas: ['scratch'] });
+    await client.query('CREATE TABLE scratch.tmp (id int PRIMARY KEY, note text)');
+    expect(await snapshotSchema(client, { excludeSchemas: ['scratch'] })).toEqual(first);
+    await client.query('DROP TABLE scratch.tmp');
+    expect(await snapshotSchema(client, { excludeSchemas: ['scratch'] })).toEqual(first);
+  });
+
+  it('does not depend on the search_path and restores it', async () => {
+    const first = await snapshotSchema(client);
+    await client.query('SET search_path = scratch, public');
+    expect(await snapshotSchema(client)).toEqual(first);
+    const { rows } = await client.query('SHOW search_path');
+    expect(rows[0].search_path).toBe('scratch, public');
+    await client.query('RESET search_path');
+  });
+
+  it('does not report a column that was dropped and re-added at the end', async () => {
+    const diffs = await diffAfter('ALTER TABLE public.users DROP COLUMN nickname; ALTER TABLE public.users ADD COLUMN nickname text');
+    expect(diffs).toEqual([]);
+  });
+
+  it('reports a changed default, and its reverse fix restores it', async () => {
+    const before = await snapshotSchema(client);
+    await client.query('ALTER TABLE public.orders ALTER COLUMN status DROP DEFAULT');
+    const diffs = diffSchemas(before, await snapshotSchema(client));
+    expect(diffs).toEqual([
+      {
+        change: 'changed',
+        objectType: 'column',
+        name: 'public.orders.status',
+        before: "text NOT NULL DEFAULT 'new'::text",
+        after: 'text NOT NULL',
+      },
+    ]);
+    expect(describeDifference(diffs[0])).toBe("default of column public.orders.status changed from 'new'::text to none");
+    expect(reverseFixFor(diffs[0])).toBe("ALTER TABLE public.orders ALTER COLUMN status SET DEFAULT 'new'::text;");
+    await client.query(reverseFixFor(diffs[0]) ?? '');
+    expect(diffSchemas(before, await snapshotSchema(client))).toEqual([]);
+  });
+
+  it('describes and undoes an added index, column, constraint, table and trigger state', async () => {
+    const before = await snapshotSchema(client);
+    await client.query(`
+      CREATE INDEX users_nickname_idx ON public.users (nickname);
+      ALTER TABLE public.users ADD COLUMN "Display Name" varchar(80) NOT NULL DEFAULT '';
+      ALTER TABLE public.orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;
+      CREATE TABLE public.coupons (code text PRIMARY KEY, user_id integer REFERENCES public.users);
+      CREATE INDEX coupons_user_idx ON public.coupons (user_id);
+      ALTER TABLE public.users DISABLE TRIGGER users_touch;`);
+    const diffs = diffSchemas(before, await snapshotSchema(client));
+    expect(diffs.map((d) => `${d.change} ${d.objectType} ${d.name}`)).toEqual([
+      'added table public.coupons',
+      'added column public.users."Display Name"',
+      'added constraint public.orders.orders_total_positive',
+      'added index public.users_nickname_idx',
+      'changed trigger public.users.users_touch',
+    ]);
+    expect(diffs.map(describeDifference)).toEqual([
+      'table public.coupons is left behind (it did not exist before)',
+      'column public.users."Display Name" is left behind (it did not exist before)',
+      'constraint public.orders.orders_total_positive is left behind (it did not exist before)',
+      'index public.users_nickname_idx is left behind (it did not exist before)',
+      'trigger public.users.users_touch changed from CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch() to CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch() (disabled)',
+    ]);
+    const fixes = diffs.map(reverseFixFor);
+    expect(fixes).toEqual([
+      'DROP TABLE IF EXISTS public.coupons;',
+      'ALTER TABLE public.users DROP COLUMN IF EXISTS "Display Name";',
+      'ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_total_positive;',
+      'DROP INDEX IF EXISTS public.users_nickname_idx;',
+      'ALTER TABLE public.users ENABLE TRIGGER users_touch;',
+    ]);
+    await client.query(fixes.join('\n'));
+    expect(diffSchemas(before, await snapshotSchema(client))).toEqual([]);
+  });
+
+  it('describes and undoes a removed index, constraint, column and NOT NULL', async () => {
+    const before = await snapshotSchema(client);
+    await client.query(`
+      DROP INDEX public.users_created_at_idx;
+      ALTER TABLE public.orders DROP CONSTRAINT orders_total_check;
+      ALTER TABLE public.orders DROP CONSTRAINT orders_parent_id_fkey;
+      ALTER TABLE public.users DROP COLUMN nickname;
+      ALTER TABLE public.orders ALTER COLUMN status DROP NOT NULL;
+      ALTER TABLE public.orders ALTER COLUMN total TYPE numeric(12, 2);`);
+    const diffs = diffSchemas(before, await snapshotSchema(client));
+    expect(diffs.map(describeDifference)).toEqual([
+      'type of column public.orders.total changed from numeric(10,2) to numeric(12,2)',
+      'column public.orders.status lost its NOT NULL constraint',
+      'column public.users.nickname is missing (type text)',
+      'constraint public.orders.orders_parent_id_fkey is missing (it was: FOREIGN KEY (parent_id) REFERENCES public.orders(id) DEFERRABLE INITIALLY DEFERRED)',
+      'constraint public.orders.orders_total_check is missing (it was: CHECK ((total >= (0)::numeric)))',
+      'index public.users_created_at_idx is missing (it was: CREATE INDEX users_created_at_idx ON public.users USING btree (created_at))',
+    ]);
+    const fixes = diffs.map(reverseFixFor);
+    expect(fixes).toEqual([
+      'ALTER TABLE public.orders ALTER COLUMN total TYPE numeric(10,2);',
+      'ALTER TABLE public.orders ALTER COLUMN status SET NOT NULL;',
+      'ALTER TABLE public.users ADD COLUMN nickname text;',
+      'ALTER TABLE public.orders ADD CONSTRAINT orders_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.orders(id) DEFERRABLE INITIALLY DEFERRED;',
+      'ALTER TABLE public.orders ADD CONSTRAINT orders_total_check CHECK ((total >= (0)::numeric));',
+      'CREATE INDEX users_created_at_idx ON public.users USING btree (created_at);',
+    ]);
+    await client.query(fixes.join('\n'));
+    expect(diffSchemas(before, await snapshotSchema(client))).toEqual([]);
+  });
+
+  it('gives no fix where none can be derived safely', async () => {
+    const diffs = await diffAfter(`
+      ALTER TABLE public.orders DROP CONSTRAINT orders_pkey CASCADE;
+      ALTER TYPE public.order_status ADD VALUE 'lost';`);
+    const byKey = new Map(diffs.map((d) => [`${d.change} ${d.objectType} ${d.name}`, d]));
+    // The constraint's ADD brings its index back; re-creating the index separately would collide.
+    expect(reverseFixFor(byKey.get('removed index public.orders_pkey')!)).toBeNull();
+    expect(reverseFixFor(byKey.get('removed constraint public.orders.orders_pkey')!)).toBe(
+      'ALTER TABLE public.orders ADD CONSTRAINT orders_pkey PRIMARY KEY (id);',
+    );
+    expect(reverseFixFor(byKey.get('changed type public.order_status')!)).toBeNull();
+  });
+
+  it('reads 150 tables with a handful of queries', async () => {
+    await client.query(`
+      CREATE SCHEMA bulk;
+      DO $$ BEGIN
+        FOR i IN 1..150 LOOP
+          EXECUTE format('CREATE TABLE bulk.t%s (id bigint PRIMARY KEY, ref bigint, name text NOT NULL DEFAULT %L, CHECK (ref > 0))', i, 'x');
+          EXECUTE format('CREATE INDEX ON bulk.t%s (name)', i);
+        END LOOP;
+      END $$;`);
+    const started = performance.now();
+    const snap = await snapshotSchema(client);
+    const elapsed = performance.now() - started;
+    expect([...snap.keys()].filter((k) => k.startsWith('table bulk.'))).toHaveLength(150);
+    expect([...snap.keys()].filter((k) => k.startsWith('column bulk.'))).toHaveLength(450);
+    expect(elapsed).toBeLessThan(3000);
+  });
+});
