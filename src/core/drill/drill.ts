@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Finding, MigrationResult, StatementResult } from '../report/report.js';
+import type { Finding, LockObservation, MigrationResult, StatementResult } from '../report/report.js';
 import type { LayoutId, Migration, MigrationScript } from '../layouts/layout.js';
 import { finding } from '../report/findings.js';
 import { parseScript, type ParsedStatement } from '../sql/parse.js';
@@ -8,7 +8,7 @@ import { createDatabase, dropDatabase, uniqueDatabaseName } from './databases.js
 import { runScript, type ScriptRun } from './execute.js';
 import { judgeStatement, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
-import { captureRelationState, type HeldLock } from './relation-state.js';
+import { captureRelationState } from './relation-state.js';
 import { checkRoundTrip, takeCheckpoint, type Checkpoint } from './round-trip.js';
 import { seedDatabase } from './seed.js';
 import { failureFinding, isDataDependentCandidate } from './failures.js';
@@ -87,54 +87,73 @@ interface Session {
   readonly onProgress: Progress;
 }
 
+/**
+ * Forward until the first failure, then the round trip of every migration that applied: when a
+ * later migration fails, the earlier ones still get their reverse checked.
+ */
 async function forwardReverseRedo(s: Session, parsed: Parsed[]): Promise<DrillOutcome['roundTrip']> {
   const checkpoints: Checkpoint[] = [];
   for (const [i, p] of parsed.entries()) {
-    if (!p.forward) return 'not-run';
-    checkpoints.push(await takeCheckpoint(s.client));
+    if (!p.forward) break;
+    const checkpoint = await takeCheckpoint(s.client);
     s.onProgress(`forward ${i + 1}/${parsed.length}: ${p.migration.name}`);
     const run = await runObserved(s, p.migration.forward, p.forward, 'forward', p.migration);
     if (run.status !== 'applied') {
       await reportForwardFailure(s, parsed.slice(0, i + 1), run);
-      return 'not-run';
+      break;
     }
+    checkpoints.push(checkpoint);
   }
+  const applied = parsed.slice(0, checkpoints.length);
+  const reversed = await reverseNewestFirst(s, applied, checkpoints);
+  if (reversed === null) return 'not-run';
+  return (await redo(s, applied)) && reversed ? 'restored' : 'mismatch';
+}
+
+/** Reverses newest first, checking each against its checkpoint; null when a reverse is missing or fails. */
+async function reverseNewestFirst(s: Session, applied: Parsed[], checkpoints: Checkpoint[]): Promise<boolean | null> {
+  if (applied.length === 0) return null;
   let restored = true;
-  for (let i = parsed.length - 1; i >= 0; i--) {
-    const { migration, reverse } = parsed[i];
-    if (!migration.reverse || !reverse) return 'not-run';
-    s.onProgress(`reverse ${parsed.length - i}/${parsed.length}: ${migration.name}`);
+  for (let i = applied.length - 1; i >= 0; i--) {
+    const { migration, reverse, forward } = applied[i];
+    if (!migration.reverse || !reverse) return null;
+    s.onProgress(`reverse ${applied.length - i}/${applied.length}: ${migration.name}`);
     const run = await runObserved(s, migration.reverse, reverse, 'reverse', migration);
     if (run.status !== 'applied') {
       s.findings.push(failureFinding(run, migration.reverse, 'reverse-error', s.plan.layout));
-      return 'not-run';
+      return null;
     }
-    const problems = await checkRoundTrip(s.client, checkpoints[i], migration, parsed[i].forward ?? [], s.findings);
+    const problems = await checkRoundTrip(s.client, checkpoints[i], migration, forward ?? [], s.findings);
     s.findings.push(...problems);
     if (problems.length > 0) restored = false;
   }
-  for (const [i, p] of parsed.entries()) {
-    s.onProgress(`redo ${i + 1}/${parsed.length}: ${p.migration.name}`);
+  return restored;
+}
+
+/** Forward again after the reverse: a reverse that leaves objects behind makes this fail. */
+async function redo(s: Session, applied: Parsed[]): Promise<boolean> {
+  for (const [i, p] of applied.entries()) {
+    s.onProgress(`redo ${i + 1}/${applied.length}: ${p.migration.name}`);
     const run = await runScript(s.client, p.migration.forward, p.forward ?? []);
     s.results.push(summarize(p.migration, p.migration.forward, 'redo', run, []));
     if (run.status !== 'applied') {
       s.findings.push(redoFinding(p.migration, run));
-      return 'mismatch';
+      return false;
     }
   }
-  return restored ? 'restored' : 'mismatch';
+  return true;
 }
 
 async function runObserved(s: Session, script: MigrationScript, statements: ParsedStatement[], direction: 'forward' | 'reverse', migration: Migration): Promise<ScriptRun> {
   const run = await runScript(s.client, script, statements);
   const judged: StatementResult[] = [];
-  let held: HeldLock[] = [];
+  let held: LockObservation[] = [];
   for (const statementRun of run.statements) {
-    const { result, findings } = judgeStatement(statementRun, script.path, s.baseline, held);
-    judged.push(result);
+    const verdict = judgeStatement(statementRun, script.path, s.baseline, held);
+    judged.push(verdict.result);
     // Lock hazards matter on the way forward; a reverse runs during an incident, by choice.
-    if (direction === 'forward') s.findings.push(...findings);
-    held = statementRun.observed ? statementRun.locks : held;
+    if (direction === 'forward') s.findings.push(...verdict.findings);
+    held = verdict.held;
   }
   s.results.push(summarize(migration, script, direction, run, judged));
   return run;

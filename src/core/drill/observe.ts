@@ -27,8 +27,14 @@ export interface Baseline {
 }
 
 /** Turns one statement's run into its report entry and the hazards it showed. */
-export function judgeStatement(run: StatementRun, path: string, baseline: Baseline, heldBefore: HeldLock[]): { result: StatementResult; findings: Finding[] } {
-  const locks = strongestLocks(run.locks, baseline);
+export function judgeStatement(
+  run: StatementRun,
+  path: string,
+  baseline: Baseline,
+  heldBefore: LockObservation[],
+): { result: StatementResult; findings: Finding[]; held: LockObservation[] } {
+  // A statement that ran outside a transaction block holds nothing afterwards; nothing carries over.
+  const locks = run.observed ? strongestLocks(run.locks, baseline) : [];
   const newLocks = locks.filter((l) => !heldBefore.some((h) => h.relation === l.relation && rank(h.mode) >= rank(l.mode)));
   const changes = tableChanges(run, baseline);
   const result: StatementResult = {
@@ -42,7 +48,7 @@ export function judgeStatement(run: StatementRun, path: string, baseline: Baseli
     ...(run.error ? { error: run.error } : {}),
   };
   const findings = run.status === 'applied' ? hazardsOf(run, path, changes, locks) : [];
-  return { result, findings };
+  return { result, findings, held: locks };
 }
 
 interface TableChange {

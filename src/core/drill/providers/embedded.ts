@@ -35,6 +35,7 @@ const ADMIN_USER = 'postgres';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
 const LOG_LINES = 60;
+const SOCKET_DIR_PREFIX = 'drillbot-sock-';
 
 /** Options of the embedded provider. */
 export interface EmbeddedProviderOptions {
@@ -100,7 +101,7 @@ async function startEmbedded(opts: EmbeddedProviderOptions, signal: AbortSignal)
   const allowCreate = opts.createOsUser ?? process.env.DRILLBOT_CREATE_POSTGRES_USER === '1';
   const osUser = await findOsUser(allowCreate);
   const cluster = await openCluster(path.join(opts.cacheDir ?? defaultCacheDir(), `pg${binaries.major}`), osUser);
-  const socketDir = await fs.mkdtemp(path.join(os.tmpdir(), 'drillbot-sock-'));
+  const socketDir = await fs.mkdtemp(path.join(os.tmpdir(), SOCKET_DIR_PREFIX));
   const cleanup = async (): Promise<void> => {
     await fs.rm(socketDir, { recursive: true, force: true });
     await cluster.release();
@@ -289,9 +290,23 @@ async function isLockHeld(lockPath: string): Promise<boolean> {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * A killed process stays a zombie until its parent reaps it, and kill(pid, 0) still succeeds;
+ * in containers whose pid 1 reaps late, a dead drillbot or postmaster would look alive.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state …"; comm may contain spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false; // no procfs (macOS): kill(pid, 0) has the last word
   }
 }
 
@@ -313,6 +328,11 @@ async function recoverStalePostmaster(dataDir: string): Promise<void> {
     }
   }
   await fs.rm(pidFile, { force: true });
+  // Line 5 of postmaster.pid is the socket dir; the dead run could not delete its private one.
+  const socketDir = text.split('\n')[4]?.trim() ?? '';
+  if (path.dirname(socketDir) === os.tmpdir() && path.basename(socketDir).startsWith(SOCKET_DIR_PREFIX)) {
+    await fs.rm(socketDir, { recursive: true, force: true });
+  }
 }
 
 async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean> {

@@ -149,16 +149,28 @@ async function ensureMigratorRole(client: pg.Client, password: string, adminIsSu
     // Another drillbot may create it between our check and CREATE; that is fine.
     await client.query(`CREATE ROLE ${role}`).catch(ignoreCode('42710'));
   }
-  // Only a superuser may touch REPLICATION and BYPASSRLS (before PG16 even to turn them off).
-  const superOnly = adminIsSuperuser ? ' NOREPLICATION NOBYPASSRLS' : '';
+  // Only a superuser may name SUPERUSER, REPLICATION and BYPASSRLS, even to turn them off;
+  // otherwise assertMigratorIsPlain checks them.
+  const superOnly = adminIsSuperuser ? ' NOSUPERUSER NOREPLICATION NOBYPASSRLS' : '';
   await client.query(
-    `ALTER ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE${superOnly} CONNECTION LIMIT -1 ` +
+    `ALTER ROLE ${role} WITH LOGIN NOCREATEDB NOCREATEROLE${superOnly} CONNECTION LIMIT -1 ` +
       `VALID UNTIL 'infinity' PASSWORD ${quoteLiteral(scramVerifier(password))}`,
   );
+  await assertMigratorIsPlain(client);
   await assertMigratorHasNoMemberships(client);
   // A non-superuser admin can create databases OWNED BY the migrator only as a member of it
   // (https://www.postgresql.org/docs/current/sql-createdatabase.html).
   if (!adminIsSuperuser) await client.query(`GRANT ${role} TO CURRENT_USER`);
+}
+
+async function assertMigratorIsPlain(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ rolsuper: boolean; rolreplication: boolean; rolbypassrls: boolean }>(
+    `SELECT rolsuper, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = $1`,
+    [MIGRATOR_ROLE],
+  );
+  const granted = Object.entries(rows[0] ?? {}).filter(([, on]) => on).map(([name]) => name.slice(3).toUpperCase());
+  if (granted.length === 0) return;
+  throw new ShadowStartError(`The role ${MIGRATOR_ROLE} has ${granted.join(', ')}; a superuser must remove it: migrations run as this role.`);
 }
 
 /** Membership in another role would hand untrusted SQL that role's privileges. */

@@ -1,0 +1,2 @@
+-- Every user gets a plan.
+ALTER TABLE users ADD COLUMN plan text NOT NULL;

@@ -1,0 +1,120 @@
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { candidateDirectories, locateMigrations } from '../core/change-set/locate.js';
+import type { ChangeSet } from '../core/change-set/change-set.js';
+import { GitError } from '../core/errors.js';
+import type { LayoutId, SourceFile } from '../core/layouts/layout.js';
+
+const exec = promisify(execFile);
+
+export interface GitChangeSetOptions {
+  readonly repo: string;
+  /** The branch the change targets; the base side is its merge-base with HEAD. */
+  readonly baseRef: string;
+  /** Migrations directory relative to the repository root; detected when absent. */
+  readonly path?: string;
+  readonly layout?: LayoutId;
+}
+
+export interface GitChangeSet {
+  readonly changeSet: ChangeSet;
+  readonly baseCommit: string;
+  readonly headCommit: string;
+}
+
+/** Builds the ChangeSet of HEAD against the merge-base of `baseRef`, from committed files only. */
+export async function changeSetFromGit(opts: GitChangeSetOptions): Promise<GitChangeSet> {
+  const baseCommit = await mergeBase(opts.repo, opts.baseRef);
+  const headCommit = await git(opts.repo, ['rev-parse', 'HEAD'], 'cannot resolve HEAD');
+  const headPaths = await listFiles(opts.repo, headCommit);
+  const root = opts.path !== undefined ? trimSlashes(opts.path) : await detectRoot(opts.repo, headCommit, headPaths, opts.layout);
+  const under = (paths: string[]) => paths.filter((p) => root === '' || p.startsWith(`${root}/`));
+  const [head, base] = await Promise.all([
+    readFiles(opts.repo, headCommit, under(headPaths)),
+    listFiles(opts.repo, baseCommit).then((paths) => readFiles(opts.repo, baseCommit, under(paths))),
+  ]);
+  if (head.length === 0) throw new GitError(`no files under "${root}" at HEAD`);
+  return { changeSet: { base: { root, files: base }, head: { root, files: head } }, baseCommit, headCommit };
+}
+
+async function detectRoot(repo: string, commit: string, paths: string[], layout?: LayoutId): Promise<string> {
+  const dirs = new Set(candidateDirectories(paths));
+  const sqlUnder = paths.filter((p) => [...dirs].some((d) => p.startsWith(d === '' ? '' : `${d}/`)) && /\.(sql|toml|conf)$/.test(p));
+  const files = await readFiles(repo, commit, sqlUnder);
+  return locateMigrations(files, layout).root;
+}
+
+async function listFiles(repo: string, commit: string): Promise<string[]> {
+  const out = await git(repo, ['ls-tree', '-r', '-z', '--name-only', commit], `cannot list the files of ${commit}`, false);
+  return out.split('\0').filter(Boolean);
+}
+
+/** Reads many blobs in one `git cat-file --batch` process. */
+function readFiles(repo: string, commit: string, paths: string[]): Promise<SourceFile[]> {
+  if (paths.length === 0) return Promise.resolve([]);
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['-C', repo, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', (e) => reject(new GitError(`git cat-file failed: ${e.message}`, { cause: e })));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new GitError(`git cat-file exited with ${code}`));
+      try {
+        resolve(parseBatch(Buffer.concat(chunks), paths));
+      } catch (error) {
+        reject(error);
+      }
+    });
+    child.stdin.end(paths.map((p) => `${commit}:${p}\n`).join(''));
+  });
+}
+
+function parseBatch(out: Buffer, paths: string[]): SourceFile[] {
+  const files: SourceFile[] = [];
+  let at = 0;
+  for (const path of paths) {
+    const eol = out.indexOf(0x0a, at);
+    const header = out.subarray(at, eol).toString();
+    const size = Number(header.split(' ')[2]);
+    if (!Number.isFinite(size)) throw new GitError(`git cat-file could not read ${path}: ${header}`);
+    files.push({ path, content: out.subarray(eol + 1, eol + 1 + size).toString('utf8') });
+    at = eol + 1 + size + 1;
+  }
+  return files;
+}
+
+async function git(repo: string, args: string[], explain: string, trim = true): Promise<string> {
+  try {
+    const { stdout } = await exec('git', ['-C', repo, ...args], { maxBuffer: 256 * 1024 * 1024 });
+    return trim ? stdout.trim() : stdout;
+  } catch (error: any) {
+    const detail = String(error?.stderr ?? error?.message ?? error).trim().split('\n')[0];
+    throw new GitError(`${explain} (${detail})`, { cause: error });
+  }
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+}
+
+
+/** The merge-base of HEAD and `baseRef`: the commit whose history production has run. */
+export async function mergeBase(repo: string, baseRef: string): Promise<string> {
+  await git(repo, ['rev-parse', '--verify', 'HEAD^{commit}'], 'the repository has no commit at HEAD');
+  await git(repo, ['rev-parse', '--verify', `${baseRef}^{commit}`], `unknown base ref "${baseRef}"`);
+  return git(repo, ['merge-base', 'HEAD', baseRef], `HEAD and ${baseRef} have no common ancestor`);
+}
+
+/** A file's content at a commit, or null when the commit has no such file. */
+export async function readFileAt(repo: string, commit: string, path: string): Promise<string | null> {
+  const [file] = await readFiles(repo, commit, [path]).catch(() => [undefined]);
+  return file?.content ?? null;
+}
+
+/** Whether `ref` names a commit in the repository. */
+export async function refExists(repo: string, ref: string): Promise<boolean> {
+  return git(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], '').then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,119 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import {
+  createProvider,
+  DEFAULT_CONFIG,
+  isDrillbotError,
+  parseConfig,
+  redact,
+  renderText,
+  review,
+  UsageError,
+  type DrillbotConfig,
+  type Report,
+} from '../core/index.js';
+import { parseCommandLine, USAGE, type CheckArgs } from './args.js';
+import { changeSetFromGit, mergeBase, readFileAt, refExists } from './change-set-from-git.js';
+import { prepareDemoRepository } from './demo.js';
+
+const CONFIG_PATH = '.github/drillbot.yml';
+
+/** Runs the CLI and returns the exit status: 0 pass, 1 fail, 2 could not run. */
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  try {
+    const command = parseCommandLine(argv);
+    if (command.command === 'help') return write(io.stdout, `${USAGE}\n`, 0);
+    if (command.command === 'version') return write(io.stdout, `${packageVersion()}\n`, 0);
+    const progress = command.quiet ? () => undefined : progressPrinter(io.stderr);
+    if (command.command === 'demo') return await runDemo(command, progress, io.stdout);
+    const report = await check(command, progress);
+    io.stdout.write(render(report, command.format));
+    return exitStatus(report);
+  } catch (error) {
+    const message = isDrillbotError(error) || error instanceof Error ? error.message : String(error);
+    io.stderr.write(`drillbot: ${redact(message)}\n`);
+    if (error instanceof UsageError) io.stderr.write(`Run "drillbot help" for usage.\n`);
+    return 2;
+  }
+}
+
+/** Reviews HEAD of the repository against the merge-base of the base ref. */
+export async function check(args: CheckArgs, progress: (message: string) => void): Promise<Report> {
+  const baseRef = args.base ?? (await defaultBaseRef(args.repo));
+  const base = await mergeBase(args.repo, baseRef);
+  const config = withFlags(await loadConfig(args, base), args);
+  progress(`comparing HEAD with ${baseRef} (merge-base ${base.slice(0, 12)})`);
+  const { changeSet } = await changeSetFromGit({ repo: args.repo, baseRef, path: config.migrations.path, layout: config.migrations.layout });
+  const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
+  return review({ changeSet, config, provider, useTemplateCache: args.cache, onProgress: progress });
+}
+
+async function runDemo(args: CheckArgs, progress: (message: string) => void, stdout: NodeJS.WritableStream): Promise<number> {
+  const demo = await prepareDemoRepository();
+  try {
+    progress(`demo repository: ${demo.describe}`);
+    const report = await check({ ...args, repo: demo.repo, base: demo.baseRef }, progress);
+    stdout.write(render(report, args.format));
+    if (args.format === 'text') stdout.write(`\nThis demo change is unsafe on purpose: "drillbot check" exits 1 on it. Try it on your repository: npx drillbot check --base main\n`);
+    // The demo succeeds when the drill ran; its findings are the point.
+    return exitStatus(report) === 2 ? 2 : 0;
+  } finally {
+    await demo.remove();
+  }
+}
+
+/** Configuration from --config, else from the base commit: a change cannot relax its own review. */
+async function loadConfig(args: CheckArgs, baseCommit: string): Promise<DrillbotConfig> {
+  if (args.config) return parseConfig(await readFile(args.config, 'utf8'), args.config);
+  const text = await readFileAt(args.repo, baseCommit, CONFIG_PATH);
+  return text === null ? DEFAULT_CONFIG : parseConfig(text, CONFIG_PATH);
+}
+
+function withFlags(config: DrillbotConfig, args: CheckArgs): DrillbotConfig {
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return {
+    migrations: { ...config.migrations, ...defined({ path: args.path, layout: args.layout }) },
+    shadow: {
+      ...config.shadow,
+      ...defined({
+        provider: args.databaseUrl ? 'url' : args.provider,
+        pgMajor: args.pgMajor,
+        seedRows: args.seedRows,
+        statementTimeoutMs: args.statementTimeoutMs,
+        timeoutMs: args.timeoutMs,
+      }),
+    },
+  };
+}
+
+async function defaultBaseRef(repo: string): Promise<string> {
+  const fromCi = process.env.GITHUB_BASE_REF ? [`origin/${process.env.GITHUB_BASE_REF}`, process.env.GITHUB_BASE_REF] : [];
+  for (const ref of [...fromCi, 'main', 'master', 'origin/main', 'origin/master']) {
+    if (await refExists(repo, ref)) return ref;
+  }
+  throw new UsageError('no base branch found (tried main, master and their origin/ refs); pass --base REF');
+}
+
+function render(report: Report, format: CheckArgs['format']): string {
+  return format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report);
+}
+
+/** Could-not-run (an `infra` finding) outranks fail, which outranks pass. */
+function exitStatus(report: Report): number {
+  if (report.findings.some((f) => f.hazard === 'infra')) return 2;
+  return report.verdict === 'fail' ? 1 : 0;
+}
+
+function progressPrinter(stderr: NodeJS.WritableStream): (message: string) => void {
+  const started = performance.now();
+  return (message) => stderr.write(`drillbot [${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
+}
+
+function write(stream: NodeJS.WritableStream, text: string, status: number): number {
+  stream.write(text);
+  return status;
+}
+
+function packageVersion(): string {
+  return createRequire(import.meta.url)('../../package.json').version as string;
+}

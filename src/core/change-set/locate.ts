@@ -1,0 +1,57 @@
+import { LAYOUTS, readMigrations } from '../layouts/index.js';
+import type { FileTree, LayoutId, SourceFile } from '../layouts/layout.js';
+
+export interface MigrationsLocation {
+  readonly root: string;
+  readonly layout: LayoutId;
+  readonly migrations: number;
+}
+
+/**
+ * Directories that could hold migrations: those with .sql files, and the parents of directories
+ * holding `up.sql` (Diesel keeps one directory per migration).
+ */
+export function candidateDirectories(paths: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const path of paths) {
+    if (!path.endsWith('.sql')) continue;
+    const dir = parentOf(path);
+    dirs.add(dir);
+    if (/(^|\/)(up|down)\.sql$/.test(path)) dirs.add(parentOf(dir));
+  }
+  return [...dirs].sort();
+}
+
+/**
+ * Finds where the migrations live among candidate trees: the one a layout reads the most
+ * migrations from. Several equally plausible directories are a question for the user, not a guess.
+ */
+export function locateMigrations(files: readonly SourceFile[], layout?: LayoutId): MigrationsLocation {
+  const found = candidateDirectories(files.map((f) => f.path)).flatMap((root) => {
+    const tree = subtree(files, root);
+    const fits = layout ? LAYOUTS.filter((l) => l.id === layout) : LAYOUTS;
+    const match = fits.find((l) => l.detect(tree));
+    if (!match) return [];
+    const count = readMigrations(tree, match.id).migrations.length;
+    return count > 0 ? [{ root, layout: match.id, migrations: count }] : [];
+  });
+  if (found.length === 0) {
+    throw new Error(`no migrations found${layout ? ` for layout ${layout}` : ''}; set migrations.path in .github/drillbot.yml or pass --path`);
+  }
+  // A directory with far more migrations than any other is the history; stray fixtures are not.
+  const [first, second] = found.sort((a, b) => b.migrations - a.migrations);
+  if (!second || first.migrations >= 4 * second.migrations) return first;
+  const list = found.map((f) => `${f.root || '.'} (${f.layout}, ${f.migrations})`).join(', ');
+  throw new Error(`several migration directories found: ${list}; choose one with --path or migrations.path`);
+}
+
+/** The files under `root` (recursively), as a FileTree. */
+export function subtree(files: readonly SourceFile[], root: string): FileTree {
+  const prefix = root === '' ? '' : `${root}/`;
+  return { root, files: files.filter((f) => f.path.startsWith(prefix)) };
+}
+
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}
