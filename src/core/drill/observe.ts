@@ -86,7 +86,7 @@ function tableChanges(run: StatementRun, baseline: Baseline): TableChange[] {
         indexesRebuilt: before.indexes.filter((i) => indexAfter.has(i.oid) && indexAfter.get(i.oid)!.relfilenode !== i.relfilenode).map((i) => i.name),
         indexesBuilt: (after?.indexes ?? []).filter((i) => !indexBefore.has(i.oid)).map((i) => i.name),
         indexesDropped: after ? before.indexes.filter((i) => !indexAfter.has(i.oid)).map((i) => i.name) : [],
-        columnsDropped: after ? before.columns.filter((c) => !after.columns.includes(c)) : [],
+        columnsDropped: after ? before.columns.filter((c) => !after.columns.some((a) => a.attnum === c.attnum)).map((c) => c.name) : [],
         scanned: !!after && (after.seqScan > before.seqScan || after.seqTupRead > before.seqTupRead),
         rowsRead: after ? after.seqTupRead - before.seqTupRead : 0,
         rowsDeleted: after ? after.nTupDel - before.nTupDel : 0,

@@ -25,13 +25,20 @@ export interface TableState {
   /** Changes when the table is rewritten or truncated. */
   readonly relfilenode: number;
   readonly indexes: IndexState[];
-  /** Column names (quote_ident) in attnum order. */
-  readonly columns: string[];
+  /** Columns in attnum order; attnum identifies a column across a RENAME, a name does not. */
+  readonly columns: ColumnState[];
   readonly seqScan: number;
   readonly seqTupRead: number;
   readonly nTupIns: number;
   readonly nTupUpd: number;
   readonly nTupDel: number;
+}
+
+/** A live column of a table. */
+export interface ColumnState {
+  readonly attnum: number;
+  /** quote_ident of the column name. */
+  readonly name: string;
 }
 
 /** User tables by oid. */
@@ -55,8 +62,8 @@ SELECT c.oid::int8 AS oid, quote_ident(n.nspname) || '.' || quote_ident(c.relnam
   coalesce((SELECT json_agg(json_build_object('oid', ic.oid::int8, 'name', quote_ident(n.nspname) || '.' || quote_ident(ic.relname),
                                               'relfilenode', ic.relfilenode::int8) ORDER BY ic.oid)
             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid), '[]') AS indexes,
-  coalesce((SELECT array_agg(quote_ident(a.attname) ORDER BY a.attnum) FROM pg_attribute a
-            WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '{}') AS columns
+  coalesce((SELECT json_agg(json_build_object('attnum', a.attnum, 'name', quote_ident(a.attname)) ORDER BY a.attnum)
+            FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_stat_xact_user_tables s ON s.relid = c.oid
@@ -75,7 +82,7 @@ interface RelationRow {
   n_tup_upd: string;
   n_tup_del: string;
   indexes: { oid: number; name: string; relfilenode: number }[];
-  columns: string[];
+  columns: ColumnState[];
 }
 
 /** Captures the state of user tables (all of them, or the given oids) and their indexes. */

@@ -1,0 +1,199 @@
+import { drill, hazards } from '../support/drill.js';
+
+/** A small shop: users referenced by orders, both populated by the seeder. */
+const SHOP = {
+  '1_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(100), note varchar(100));',
+  '1_users.down.sql': 'DROP TABLE users;',
+  '2_orders.up.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL, total integer NOT NULL, code text);',
+  '2_orders.down.sql': 'DROP TABLE orders;',
+};
+
+/** A goose file: line 2 is the first line of `up`. */
+const goose = (up: string, down: string, header = '') => `${header}-- +goose Up\n${up}\n-- +goose Down\n${down}\n`;
+
+/** The same shop as goose files. */
+const GOOSE_SHOP = {
+  '1_users.sql': goose(SHOP['1_users.up.sql'], SHOP['1_users.down.sql']),
+  '2_orders.sql': goose(SHOP['2_orders.up.sql'], SHOP['2_orders.down.sql']),
+};
+
+/** One golang-migrate migration 3 with its reverse. */
+const change = (up: string, down: string) => ({ '3_change.up.sql': up, '3_change.down.sql': down });
+
+describe('review: observed locks and rewrites', () => {
+  it('reports CREATE INDEX on an existing table at its line, with the CONCURRENTLY form as the fix', async () => {
+    const report = await drill(SHOP, change('-- lookups\nCREATE INDEX orders_user_idx ON orders (user_id);', 'DROP INDEX orders_user_idx;'));
+    expect(hazards(report)).toEqual(['blocking-index@3_change.up.sql:2']);
+    expect(report.findings[0].fix).toBe('CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);');
+    expect(report.verdict).toBe('fail');
+    expect(report.drill?.roundTrip).toBe('restored');
+  });
+
+  it('does not report an index on a table created in the same change', async () => {
+    const report = await drill(SHOP, change('CREATE TABLE tags (id int, name text);\nCREATE INDEX tags_name_idx ON tags (name);', 'DROP TABLE tags;'));
+    expect(hazards(report)).toEqual([]);
+    expect(report.verdict).toBe('pass');
+  });
+
+  it('does not report a lone CREATE INDEX CONCURRENTLY in a golang-migrate file', async () => {
+    const report = await drill(SHOP, change('CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);', 'DROP INDEX CONCURRENTLY orders_user_idx;'));
+    expect(hazards(report)).toEqual([]);
+  });
+
+  it('reports CONCURRENTLY after SET lock_timeout in one golang-migrate file: PostgreSQL runs the string as one transaction', async () => {
+    const report = await drill(SHOP, change("SET lock_timeout = '3s';\nCREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);", 'DROP INDEX orders_user_idx;'));
+    expect(hazards(report)).toEqual(['concurrently-in-transaction@3_change.up.sql:2']);
+    expect(report.findings[0].fix).toMatch(/its own migration file/);
+  });
+
+  it.each([
+    ['a constant default', "ALTER TABLE orders ADD COLUMN status text NOT NULL DEFAULT 'new';"],
+    ['a now() default', 'ALTER TABLE orders ADD COLUMN seen_at timestamptz DEFAULT now();'],
+    ['varchar widening', 'ALTER TABLE users ALTER COLUMN name TYPE varchar(200);'],
+    ['varchar to text', 'ALTER TABLE users ALTER COLUMN name TYPE text;'],
+  ])('does not report a rewrite for %s', async (_name, up) => {
+    const report = await drill(SHOP, { '3_change.up.sql': up });
+    expect(report.findings.filter((f) => f.hazard === 'rewrite')).toEqual([]);
+    expect(report.migrations[0].rewrites).toEqual([]);
+  });
+
+  it.each([
+    ['clock_timestamp()', 'ALTER TABLE orders ADD COLUMN seen_at timestamptz DEFAULT clock_timestamp();'],
+    ['gen_random_uuid()', 'ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();'],
+    ['bigserial', 'ALTER TABLE orders ADD COLUMN seq bigserial;'],
+    ['int to bigint', 'ALTER TABLE orders ALTER COLUMN total TYPE bigint;'],
+  ])('reports the rewrite of %s', async (_name, up) => {
+    const report = await drill(SHOP, { '3_change.up.sql': `-- change\n${up}`, '3_change.down.sql': 'SELECT 1;' });
+    expect(hazards(report)).toContain('rewrite@3_change.up.sql:2');
+    expect(report.migrations[0].rewrites).toEqual(['public.orders']);
+  });
+
+  it('does not report NOT VALID then VALIDATE in separate migrations', async () => {
+    const report = await drill(SHOP, {
+      '3_fk.up.sql': 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
+      '3_fk.down.sql': 'ALTER TABLE orders DROP CONSTRAINT orders_user_fk;',
+      '4_validate.up.sql': 'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;',
+      // Only dropping and re-adding it makes the constraint NOT VALID again.
+      '4_validate.down.sql':
+        'ALTER TABLE orders DROP CONSTRAINT orders_user_fk;\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
+    });
+    expect(hazards(report)).toEqual([]);
+  });
+
+  it('reports NOT VALID and VALIDATE in one transaction: the strong lock is held during the scan', async () => {
+    const report = await drill(GOOSE_SHOP, {
+      '3_check.sql': goose('ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total >= 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT total_positive;', 'ALTER TABLE orders DROP CONSTRAINT total_positive;'),
+    });
+    expect(hazards(report)).toContain('blocking-scan@3_check.sql:3');
+  });
+
+  it('reports blocking scans of ADD CHECK, ADD FOREIGN KEY and SET NOT NULL', async () => {
+    const report = await drill(SHOP, change(
+      [
+        'ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total >= 0);',
+        'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
+        'UPDATE users SET note = \'x\' WHERE note IS NULL;',
+        'ALTER TABLE users ALTER COLUMN note SET NOT NULL;',
+      ].join('\n'),
+      'ALTER TABLE users ALTER COLUMN note DROP NOT NULL;\nALTER TABLE orders DROP CONSTRAINT orders_user_fk;\nALTER TABLE orders DROP CONSTRAINT total_positive;',
+    ), {});
+    expect(hazards(report)).toEqual(expect.arrayContaining(['blocking-scan@3_change.up.sql:1', 'blocking-scan@3_change.up.sql:2', 'blocking-scan@3_change.up.sql:4']));
+    const fk = report.findings.find((f) => f.line === 2)!;
+    expect(fk.message).toMatch(/public\.orders.*public\.users|public\.users.*public\.orders/);
+    expect(fk.fix).toMatch(/NOT VALID;\n.*\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;/);
+  });
+
+  it('does not report UNIQUE USING INDEX over an index built concurrently before', async () => {
+    const report = await drill(SHOP, {
+      '3_index.up.sql': 'CREATE UNIQUE INDEX CONCURRENTLY orders_code_key ON orders (code);',
+      '3_index.down.sql': 'DROP INDEX CONCURRENTLY orders_code_key;',
+      '4_unique.up.sql': 'ALTER TABLE orders ADD CONSTRAINT orders_code_key UNIQUE USING INDEX orders_code_key;',
+      '4_unique.down.sql': 'ALTER TABLE orders DROP CONSTRAINT orders_code_key;\nCREATE UNIQUE INDEX orders_code_key ON orders (code);',
+    });
+    expect(hazards(report)).toEqual([]);
+  });
+
+  it('reports ADD UNIQUE that builds its index under ACCESS EXCLUSIVE', async () => {
+    const report = await drill(SHOP, change('ALTER TABLE orders ADD CONSTRAINT orders_code_key UNIQUE (code);', 'ALTER TABLE orders DROP CONSTRAINT orders_code_key;'));
+    expect(hazards(report)).toEqual(['blocking-index@3_change.up.sql:1']);
+    expect(report.findings[0].message).toMatch(/AccessExclusiveLock/);
+  });
+});
+
+describe('review: reverse and data', () => {
+  it('reports a missing down at the up file', async () => {
+    const report = await drill(SHOP, { '3_change.up.sql': 'ALTER TABLE orders ADD COLUMN note text;' });
+    expect(hazards(report)).toEqual(['missing-reverse@3_change.up.sql:1']);
+    expect(report.drill?.roundTrip).toBe('not-run');
+  });
+
+  it('reports a down that leaves an index behind at the statement that made it, with the DROP to add', async () => {
+    const report = await drill(SHOP, change('ALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX orders_note_idx ON orders (code);', 'ALTER TABLE orders DROP COLUMN note;'));
+    expect(hazards(report)).toEqual(['blocking-index@3_change.up.sql:2', 'reverse-mismatch@3_change.up.sql:2']);
+    expect(report.findings[1].fix).toContain('DROP INDEX IF EXISTS public.orders_note_idx;');
+    expect(report.drill?.roundTrip).toBe('mismatch');
+  });
+
+  it('reports a down that fails at its line with PostgreSQL\'s message', async () => {
+    const report = await drill(SHOP, change('ALTER TABLE orders ADD COLUMN note text;', '-- undo\nALTER TABLE orders DROP COLUMN notes;'));
+    expect(hazards(report)).toEqual(['reverse-error@3_change.down.sql:2']);
+    expect(report.findings[0].message).toMatch(/column "notes" of relation "orders" does not exist/);
+  });
+
+  it('reports ADD COLUMN NOT NULL without a default as data-dependent: it works only on an empty table', async () => {
+    const report = await drill(SHOP, change('-- plan\nALTER TABLE users ADD COLUMN plan text NOT NULL;', 'ALTER TABLE users DROP COLUMN plan;'));
+    expect(hazards(report)).toEqual(['data-dependent@3_change.up.sql:2']);
+  });
+
+  it('reports a forward error that is not caused by the data as forward-error', async () => {
+    const report = await drill(SHOP, change('ALTER TABLE order ADD COLUMN x int;', 'SELECT 1;'));
+    expect(hazards(report)).toEqual(['forward-error@3_change.up.sql:1']);
+    expect(report.findings[0].message).toMatch(/syntax error at or near "order"/);
+  });
+
+  it('reports a dropped column as data loss that the reverse cannot restore', async () => {
+    const report = await drill(SHOP, change('ALTER TABLE users DROP COLUMN name;', 'ALTER TABLE users ADD COLUMN name varchar(100);'));
+    expect(hazards(report)).toEqual(['data-loss@3_change.up.sql:1']);
+    expect(report.findings[0].message).toMatch(/public\.users\.name/);
+  });
+
+  it('reports a reverse that loses values the forward kept', async () => {
+    const report = await drill(SHOP, change('ALTER TABLE users RENAME COLUMN note TO memo;', 'ALTER TABLE users DROP COLUMN memo;\nALTER TABLE users ADD COLUMN note varchar(100);'));
+    expect(hazards(report)).toEqual(['data-loss@3_change.down.sql:1']);
+    expect(report.findings[0].message).toMatch(/public\.users/);
+  });
+});
+
+describe('review: history', () => {
+  it('reports an edited base migration at the edited line, and a version that sorts before the base', async () => {
+    const report = await drill(
+      { ...SHOP, '5_late.up.sql': 'SELECT 1;', '5_late.down.sql': 'SELECT 1;' },
+      {
+        '2_orders.up.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL, total bigint NOT NULL, code text);',
+        '4_early.up.sql': 'ALTER TABLE orders ADD COLUMN note text;',
+        '4_early.down.sql': 'ALTER TABLE orders DROP COLUMN note;',
+      },
+    );
+    expect(hazards(report)).toEqual(['history-edit@2_orders.up.sql:1', 'ordering@4_early.up.sql:1']);
+  });
+
+  it('passes with no drill when no migration was added', async () => {
+    const report = await drill(SHOP, {});
+    expect(report).toMatchObject({ verdict: 'pass', findings: [], migrations: [], drill: null });
+  });
+});
+
+describe('review: goose transaction modes', () => {
+  it('reports CONCURRENTLY in a goose file that runs in a transaction, with the annotation as the fix', async () => {
+    const report = await drill(GOOSE_SHOP, { '3_idx.sql': goose('CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);', 'DROP INDEX orders_user_idx;') });
+    expect(hazards(report)).toEqual(['concurrently-in-transaction@3_idx.sql:2']);
+    expect(report.findings[0].fix).toMatch(/-- \+goose NO TRANSACTION/);
+  });
+
+  it('does not report CONCURRENTLY under -- +goose NO TRANSACTION', async () => {
+    const file = goose('CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);', 'DROP INDEX CONCURRENTLY orders_user_idx;', '-- +goose NO TRANSACTION\n');
+    const report = await drill(GOOSE_SHOP, { '3_idx.sql': file });
+    expect(hazards(report)).toEqual([]);
+    expect(report.drill?.roundTrip).toBe('restored');
+  });
+});
