@@ -1,0 +1,119 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { LOCAL_URL } from '../support/drill.js';
+import { gitRepo } from '../support/git-repo.js';
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const stream = (append: (text: string) => void) => ({ write: (text: string) => (append(text), true) }) as unknown as NodeJS.WritableStream;
+  const status = await main(argv, { stdout: stream((t) => (stdout += t)), stderr: stream((t) => (stderr += t)) });
+  return { status, stdout, stderr };
+}
+
+const BASE = {
+  'db/migrations/000001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n',
+  'db/migrations/000001_users.down.sql': 'DROP TABLE users;\n',
+};
+
+describe('drillbot check', () => {
+  const repos: Array<{ remove: () => void }> = [];
+  const repo = (change: Record<string, string>, base = BASE) => {
+    const r = gitRepo(base, change);
+    repos.push(r);
+    return r.dir;
+  };
+  afterAll(() => repos.forEach((r) => r.remove()));
+
+  it('exits 1 and prints JSON findings with file and line for an unsafe change', async () => {
+    const dir = repo({
+      'db/migrations/000002_email_index.up.sql': '-- lookups by email\nCREATE INDEX users_email_idx ON users (email);\n',
+      'db/migrations/000002_email_index.down.sql': 'DROP INDEX users_email_idx;\n',
+    });
+    const { status, stdout, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json');
+    expect(status).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.verdict).toBe('fail');
+    expect(report.findings).toEqual([
+      expect.objectContaining({ hazard: 'blocking-index', severity: 'error', path: 'db/migrations/000002_email_index.up.sql', line: 2 }),
+    ]);
+    expect(report.migrations.map((m: any) => [m.direction, m.status])).toEqual([
+      ['forward', 'applied'],
+      ['reverse', 'applied'],
+      ['redo', 'applied'],
+    ]);
+    expect(report.drill).toMatchObject({ layout: 'golang-migrate', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+    expect(stderr).toMatch(/forward 1\/1: 000002_email_index/);
+  });
+
+  it('exits 0 with the text report for a safe change', async () => {
+    const dir = repo({
+      'db/migrations/000002_nick.up.sql': 'ALTER TABLE users ADD COLUMN nick text;\n',
+      'db/migrations/000002_nick.down.sql': 'ALTER TABLE users DROP COLUMN nick;\n',
+    });
+    const { status, stdout } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--quiet');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^Drillbot: PASS, no findings \(PostgreSQL \d+\.\d+ via url, golang-migrate: 1 base migrations/);
+    expect(stdout).toMatch(/Round trip: restored/);
+  });
+
+  it('reads the configuration of the base commit and names the line of an unknown key', async () => {
+    const dir = repo({ 'db/migrations/000002_x.up.sql': 'SELECT 1;\n' }, { ...BASE, '.github/drillbot.yml': 'migrations:\n  layot: goose\n' });
+    const { status, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/\.github\/drillbot\.yml:2: unknown key "migrations\.layot"/);
+  });
+
+  it('exits 2 with a clear message for an unknown base ref', async () => {
+    const { status, stderr } = await cli('check', '--repo', repo({}), '--base', 'nope', '--database-url', LOCAL_URL);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/unknown base ref "nope"/);
+  });
+
+  it('fails closed with an infra finding and exit 2 when the shadow server does not answer', async () => {
+    const dir = repo({ 'db/migrations/000002_x.up.sql': 'SELECT 1;\n', 'db/migrations/000002_x.down.sql': 'SELECT 1;\n' });
+    const { status, stdout } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', 'postgres://u:secret@127.0.0.1:1/postgres', '--format', 'json', '--quiet');
+    expect(status).toBe(2);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ verdict: 'fail', findings: [expect.objectContaining({ hazard: 'infra', path: 'db/migrations/000002_x.up.sql' })] });
+    expect(stdout).not.toContain('secret');
+  });
+
+  it('rejects unknown options and commands with usage help', async () => {
+    expect(await cli('check', '--frmat', 'json')).toMatchObject({ status: 2, stderr: expect.stringMatching(/Unknown option '--frmat'[\s\S]*drillbot help/) });
+    expect(await cli('drill')).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown command "drill"/) });
+    expect(await cli('help')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^Usage: drillbot <command>/) });
+  });
+});
+
+describe('drillbot demo', () => {
+  // As root the embedded server runs as the postgres OS user, which must be able to enter the cache.
+  const cacheDir = mkdtempSync(join(tmpdir(), 'drillbot-cache-'));
+  chmodSync(cacheDir, 0o755);
+  const saved = process.env.DRILLBOT_CACHE_DIR;
+  beforeAll(() => (process.env.DRILLBOT_CACHE_DIR = cacheDir));
+  afterAll(() => {
+    if (saved === undefined) delete process.env.DRILLBOT_CACHE_DIR;
+    else process.env.DRILLBOT_CACHE_DIR = saved;
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('drills the bundled example on the embedded PostgreSQL and shows its hazards', async () => {
+    const { status, stdout } = await cli('demo', '--format', 'json', '--quiet');
+    expect(status).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.drill).toMatchObject({ provider: 'embedded', layout: 'golang-migrate', baseMigrations: 2, newMigrations: 2 });
+    const at = report.findings.map((f: any) => `${f.hazard}@${f.path.split('/').pop()}:${f.line}`);
+    expect(at).toEqual([
+      'blocking-index@000003_order_lookups.up.sql:2',
+      'reverse-mismatch@000003_order_lookups.up.sql:2',
+      'rewrite@000003_order_lookups.up.sql:5',
+      'rewrite@000003_order_lookups.up.sql:8',
+      'missing-reverse@000004_user_plans.up.sql:1',
+      'data-dependent@000004_user_plans.up.sql:2',
+    ]);
+  });
+});

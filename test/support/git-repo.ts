@@ -1,0 +1,26 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** A throwaway git repository with a `main` branch and a `change` branch checked out. */
+export function gitRepo(base: Record<string, string>, change: Record<string, string>): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'drillbot-test-'));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', ...args], { stdio: 'pipe' });
+  const write = (files: Record<string, string>) => {
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
+  };
+  git('init', '-q', '-b', 'main');
+  write(base);
+  git('add', '-A');
+  git('commit', '-q', '--allow-empty', '-m', 'base');
+  git('checkout', '-q', '-b', 'change');
+  write(change);
+  git('add', '-A');
+  git('commit', '-q', '--allow-empty', '-m', 'change');
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
