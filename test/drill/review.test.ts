@@ -105,16 +105,16 @@ describe('review: observed locks and rewrites', () => {
 
   it('does not report UNIQUE USING INDEX over an index built concurrently before', async () => {
     const report = await drill(SHOP, {
-      '3_index.up.sql': 'CREATE UNIQUE INDEX CONCURRENTLY orders_code_key ON orders (code);',
+      '3_index.up.sql': 'CREATE UNIQUE INDEX CONCURRENTLY orders_code_key ON orders (code, id);',
       '3_index.down.sql': 'DROP INDEX CONCURRENTLY orders_code_key;',
       '4_unique.up.sql': 'ALTER TABLE orders ADD CONSTRAINT orders_code_key UNIQUE USING INDEX orders_code_key;',
-      '4_unique.down.sql': 'ALTER TABLE orders DROP CONSTRAINT orders_code_key;\nCREATE UNIQUE INDEX orders_code_key ON orders (code);',
+      '4_unique.down.sql': 'ALTER TABLE orders DROP CONSTRAINT orders_code_key;\nCREATE UNIQUE INDEX orders_code_key ON orders (code, id);',
     });
     expect(hazards(report)).toEqual([]);
   });
 
   it('reports ADD UNIQUE that builds its index under ACCESS EXCLUSIVE', async () => {
-    const report = await drill(SHOP, change('ALTER TABLE orders ADD CONSTRAINT orders_code_key UNIQUE (code);', 'ALTER TABLE orders DROP CONSTRAINT orders_code_key;'));
+    const report = await drill(SHOP, change('ALTER TABLE orders ADD CONSTRAINT orders_code_key UNIQUE (code, id);', 'ALTER TABLE orders DROP CONSTRAINT orders_code_key;'));
     expect(hazards(report)).toEqual(['blocking-index@3_change.up.sql:1']);
     expect(report.findings[0].message).toMatch(/AccessExclusiveLock/);
   });
@@ -195,5 +195,13 @@ describe('review: goose transaction modes', () => {
     const report = await drill(GOOSE_SHOP, { '3_idx.sql': file });
     expect(hazards(report)).toEqual([]);
     expect(report.drill?.roundTrip).toBe('restored');
+  });
+});
+
+describe('review: seeded data', () => {
+  it('reports a new UNIQUE constraint over a column whose existing values repeat as data-dependent', async () => {
+    const report = await drill(SHOP, change('CREATE UNIQUE INDEX CONCURRENTLY orders_code_key ON orders (code);', 'DROP INDEX CONCURRENTLY orders_code_key;'));
+    expect(hazards(report)).toEqual(['data-dependent@3_change.up.sql:1']);
+    expect(report.findings[0].message).toMatch(/could not create unique index/);
   });
 });

@@ -9,7 +9,7 @@ import { runScript, type ScriptRun } from './execute.js';
 import { judgeStatement, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
 import { captureRelationState } from './relation-state.js';
-import { checkRoundTrip, takeCheckpoint, type Checkpoint } from './round-trip.js';
+import { checkRoundTrip, takeCheckpoint, type Checkpoint, type NewerRoundTrip } from './round-trip.js';
 import { seedDatabase } from './seed.js';
 import { failureFinding, isDataDependentCandidate } from './failures.js';
 
@@ -114,6 +114,7 @@ async function forwardReverseRedo(s: Session, parsed: Parsed[]): Promise<DrillOu
 async function reverseNewestFirst(s: Session, applied: Parsed[], checkpoints: Checkpoint[]): Promise<boolean | null> {
   if (applied.length === 0) return null;
   let restored = true;
+  let newer: NewerRoundTrip | undefined;
   for (let i = applied.length - 1; i >= 0; i--) {
     const { migration, reverse, forward } = applied[i];
     if (!migration.reverse || !reverse) return null;
@@ -123,7 +124,8 @@ async function reverseNewestFirst(s: Session, applied: Parsed[], checkpoints: Ch
       s.findings.push(failureFinding(run, migration.reverse, 'reverse-error', s.plan.layout));
       return null;
     }
-    const problems = await checkRoundTrip(s.client, checkpoints[i], migration, forward ?? [], s.findings);
+    const { findings: problems, after } = await checkRoundTrip(s.client, checkpoints[i], migration, forward ?? [], s.findings, newer);
+    newer = { before: checkpoints[i], after };
     s.findings.push(...problems);
     if (problems.length > 0) restored = false;
   }

@@ -3,7 +3,7 @@ import type { Migration } from '../layouts/layout.js';
 import type { Finding } from '../report/report.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
-import { compareFingerprints, fingerprintData, type DataFingerprint, type DataLoss } from './data-fingerprint.js';
+import { compareFingerprints, fingerprintData, type DataFingerprint, type DataLoss, type TableFingerprint } from './data-fingerprint.js';
 import { describeDifference, diffSchemas, reverseFixFor, snapshotSchema, splitMember, type SchemaDifference, type SchemaSnapshot } from './schema-snapshot.js';
 
 /** Schema and data right before a forward migration: what its reverse must restore. */
@@ -16,20 +16,77 @@ export async function takeCheckpoint(client: ClientBase): Promise<Checkpoint> {
   return { schema: await snapshotSchema(client), data: await fingerprintData(client) };
 }
 
+/** A newer migration's round trip in the same drill: the checkpoint before its forward and the state its reverse left. */
+export interface NewerRoundTrip {
+  readonly before: Checkpoint;
+  readonly after: Checkpoint;
+}
+
 /**
  * Compares the state after a reverse with the checkpoint before its forward. Schema differences
  * become `reverse-mismatch` findings on the forward statement that made the object (where the
  * fix belongs to its reverse); lost seeded values become `data-loss`, unless the forward drop that
- * destroyed them was already reported.
+ * destroyed them was already reported. Reverses run newest first, so what a newer migration's
+ * reverse left behind (`newer`) is still there: it is reported at that migration, not again here.
+ * Returns the findings and the state after this reverse (the `newer` of the next, older one).
  */
-export async function checkRoundTrip(client: ClientBase, before: Checkpoint, migration: Migration, forward: ParsedStatement[], reported: Finding[]): Promise<Finding[]> {
+export async function checkRoundTrip(
+  client: ClientBase,
+  before: Checkpoint,
+  migration: Migration,
+  forward: ParsedStatement[],
+  reported: Finding[],
+  newer?: NewerRoundTrip,
+): Promise<{ findings: Finding[]; after: Checkpoint }> {
   const after = await takeCheckpoint(client);
-  const mismatches = groupByStatement(diffSchemas(before.schema, after.schema), forward).map(({ statement, differences }) =>
+  const expected = newer ? setAsideNewer(before, after, newer) : before;
+  const mismatches = groupByStatement(diffSchemas(expected.schema, after.schema), forward).map(({ statement, differences }) =>
     mismatchFinding(migration, statement, differences),
   );
   const alreadyLost = reported.filter((f) => f.hazard === 'data-loss' && f.path === migration.forward.path);
-  const losses = compareFingerprints(before.data, after.data).filter((loss) => !alreadyLost.some((f) => f.message.includes(loss.table)));
-  return losses.length > 0 ? [...mismatches, lossFinding(migration, losses)] : mismatches;
+  const losses = compareFingerprints(expected.data, after.data).filter((loss) => !alreadyLost.some((f) => f.message.includes(loss.table)));
+  return { findings: losses.length > 0 ? [...mismatches, lossFinding(migration, losses)] : mismatches, after };
+}
+
+/**
+ * The checkpoint with the newer migration's leftovers taken as expected: an object (schema key) or
+ * seeded column that had the same definition before this forward as before the newer one (this
+ * forward left it alone) and is the same after both reverses (this reverse left it alone) carries
+ * the newer reverse's difference, not this migration's.
+ */
+function setAsideNewer(before: Checkpoint, after: Checkpoint, newer: NewerRoundTrip): Checkpoint {
+  const schema = new Map(before.schema);
+  for (const key of new Set([...before.schema.keys(), ...after.schema.keys()])) {
+    if (before.schema.get(key) !== newer.before.schema.get(key) || after.schema.get(key) !== newer.after.schema.get(key)) continue;
+    const now = after.schema.get(key);
+    if (now === undefined) schema.delete(key);
+    else schema.set(key, now);
+  }
+  const data = new Map(before.data);
+  for (const [table, was] of before.data) {
+    const wasAtNewer = newer.before.data.get(table);
+    const now = after.data.get(table);
+    const nowAtNewer = newer.after.data.get(table);
+    if (!wasAtNewer) continue;
+    if (!now || !nowAtNewer) {
+      if (!now && !nowAtNewer && sameTableData(was, wasAtNewer)) data.delete(table);
+      continue;
+    }
+    const columns = new Map(was.columns);
+    for (const [column, hash] of was.columns) {
+      if (hash !== wasAtNewer.columns.get(column) || now.columns.get(column) !== nowAtNewer.columns.get(column)) continue;
+      const current = now.columns.get(column);
+      if (current === undefined) columns.delete(column);
+      else columns.set(column, current);
+    }
+    const rows = was.rows === wasAtNewer.rows && now.rows === nowAtNewer.rows ? now.rows : was.rows;
+    data.set(table, { rows, columns });
+  }
+  return { schema, data };
+}
+
+function sameTableData(a: TableFingerprint, b: TableFingerprint): boolean {
+  return a.rows === b.rows && a.columns.size === b.columns.size && [...a.columns].every(([column, hash]) => b.columns.get(column) === hash);
 }
 
 function groupByStatement(differences: SchemaDifference[], forward: ParsedStatement[]): Array<{ statement: ParsedStatement | null; differences: SchemaDifference[] }> {

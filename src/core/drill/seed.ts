@@ -20,6 +20,7 @@ export interface SeedOptions {
 
 // Rows are made by the row number g.i only, so the same schema always gets the same data.
 const ROW = 'g.i';
+const DUPLICATED_ROW = '(1 + g.i / 2)';
 
 // --- catalog -----------------------------------------------------------------------------------
 
@@ -389,6 +390,9 @@ function planInsert(catalog: Catalog, table: TableRow, rows: number, variant: Va
       expr = 'NULL';
     } else {
       expr = valueExpr(catalog.types, column.type, column.typmod, { variant, position, isUnique: unique.has(column.name) });
+      // Production data repeats values in columns nothing keeps unique; so do the seeded rows
+      // (each value twice), so that a new UNIQUE constraint fails here as it would there.
+      if (expr !== null && variant === 0 && !unique.has(column.name)) expr = expr.replaceAll(ROW, DUPLICATED_ROW);
     }
     if (expr === null) {
       if (column.has_default) continue;
