@@ -46,7 +46,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
       statementTimeoutMs: shadow.statementTimeoutMs,
       useTemplateCache: opts.useTemplateCache ?? true,
     };
-    outcome = await withDeadline(runDrill(server, plan, onProgress), deadline, shadow.timeoutMs);
+    outcome = await withDeadline(runDrill(server, plan, onProgress, deadline), deadline, shadow.timeoutMs);
     findings.push(...outcome.findings);
   } catch (error) {
     findings.push(infraFinding(error, analysis.added[0].forward.path));

@@ -1,4 +1,5 @@
-import { drill, hazards } from '../support/drill.js';
+import pg from 'pg';
+import { drill, hazards, LOCAL_URL } from '../support/drill.js';
 
 /** A small shop: users referenced by orders, both populated by the seeder. */
 const SHOP = {
@@ -203,5 +204,29 @@ describe('review: seeded data', () => {
     const report = await drill(SHOP, change('CREATE UNIQUE INDEX CONCURRENTLY orders_code_key ON orders (code);', 'DROP INDEX CONCURRENTLY orders_code_key;'));
     expect(hazards(report)).toEqual(['data-dependent@3_change.up.sql:1']);
     expect(report.findings[0].message).toMatch(/could not create unique index/);
+  });
+});
+
+describe('review: limits', () => {
+  it('reports a statement that exceeds the statement timeout as infra at its line', async () => {
+    const report = await drill(SHOP, change('ALTER TABLE orders ADD COLUMN note text;\nSELECT pg_sleep(5);', 'SELECT 1;'), { statementTimeoutMs: 300 });
+    expect(hazards(report)).toEqual(['infra@3_change.up.sql:2']);
+    expect(report.verdict).toBe('fail');
+  });
+
+  it('ends a migration that disables the statement timeout when the total deadline passes', async () => {
+    const report = await drill(SHOP, change('SET statement_timeout = 0;\nSELECT pg_sleep(60);', 'SELECT 1;'), { timeoutMs: 1500 });
+    expect(hazards(report)).toEqual(['infra@3_change.up.sql:1']);
+    expect(report.findings[0].message).toMatch(/time limit/);
+    // The session was ended with its database, not left sleeping.
+    const admin = new pg.Client(LOCAL_URL);
+    await admin.connect();
+    try {
+      const sleeping = async () => (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%'")).rows[0].n;
+      for (let i = 0; i < 50 && (await sleeping()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await sleeping()).toBe(0);
+    } finally {
+      await admin.end();
+    }
   });
 });

@@ -29,6 +29,8 @@ export interface BaseOptions {
   readonly useCache: boolean;
   readonly statementTimeoutMs: number;
   readonly onProgress: (message: string) => void;
+  /** Registers a database the replay creates, so the drill's deadline can end it. */
+  readonly track: (database: string) => string;
 }
 
 /** Content hash of everything that determines the base database: its template's cache key. */
@@ -51,7 +53,7 @@ export async function prepareBase(server: ShadowServer, base: readonly Migration
       return { template, cache: 'hit' };
     }
   }
-  const build = uniqueDatabaseName('base');
+  const build = opts.track(uniqueDatabaseName('base'));
   await createDatabase(server, build);
   try {
     await replay(server, build, base, opts);

@@ -44,23 +44,25 @@ interface Parsed {
  * The rollback drill: base history → seed → forward (observed) → reverse, newest first, each
  * checked against the state before its forward → forward again (redo).
  */
-export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress): Promise<DrillOutcome> {
+export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: AbortSignal): Promise<DrillOutcome> {
   const findings: Finding[] = [];
   const parsed = await parseAll(plan.added, findings);
+  const track = dropOnAbort(server, deadline);
   const base = await prepareBase(server, plan.base, {
     setupSql: plan.setupSql,
     useCache: plan.useTemplateCache,
     statementTimeoutMs: plan.statementTimeoutMs,
     onProgress,
+    track,
   });
-  const database = uniqueDatabaseName('review');
+  const database = track(uniqueDatabaseName('review'));
   await createDatabase(server, database, { template: base.template });
   const client = await connect(server, database, plan.statementTimeoutMs);
   try {
     onProgress(`seeding existing tables with up to ${plan.seedRows} rows each`);
     const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows });
     const baseline = await captureBaseline(client, seed.tables);
-    const session: Session = { server, client, plan, base: base.template, baseline, findings, results: [], onProgress };
+    const session: Session = { track, server, client, plan, base: base.template, baseline, findings, results: [], onProgress };
     const roundTrip = await forwardReverseRedo(session, parsed);
     return {
       migrations: session.results,
@@ -76,7 +78,22 @@ export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress
   }
 }
 
+/**
+ * Remembers the databases a drill creates and drops them WITH (FORCE) when the deadline passes:
+ * that ends their sessions, so a migration that disabled statement_timeout cannot outlive the
+ * review. The drill's own cleanup then finds them gone.
+ */
+function dropOnAbort(server: ShadowServer, deadline: AbortSignal): (database: string) => string {
+  const created = new Set<string>();
+  deadline.addEventListener('abort', () => created.forEach((name) => void dropDatabase(server, name).catch(() => undefined)), { once: true });
+  return (database) => {
+    created.add(database);
+    return database;
+  };
+}
+
 interface Session {
+  readonly track: (database: string) => string;
   readonly server: ShadowServer;
   readonly client: pg.Client;
   readonly plan: DrillPlan;
@@ -177,7 +194,7 @@ async function reportForwardFailure(s: Session, upTo: Parsed[], run: ScriptRun):
 }
 
 async function appliesWithoutRows(s: Session, upTo: Parsed[]): Promise<boolean> {
-  const database = uniqueDatabaseName('empty');
+  const database = s.track(uniqueDatabaseName('empty'));
   await createDatabase(s.server, database, { template: s.base });
   const client = await connect(s.server, database, s.plan.statementTimeoutMs);
   try {
