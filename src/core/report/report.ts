@@ -16,6 +16,8 @@ export interface Finding {
   readonly message: string;
   /** The safe alternative: SQL that replaces the flagged lines, or a recipe. */
   readonly fix?: string;
+  /** True when `fix` is SQL that replaces lines line..endLine as they stand (a suggestion block). */
+  readonly fixReplacesLines?: boolean;
   readonly source: FindingSource;
   /** What PostgreSQL did, when the drill observed it (locks, rewrites, SQLSTATE, rows). */
   readonly evidence?: string;

@@ -1,0 +1,62 @@
+import { defaultSeverity, type Hazard, type Severity } from '../hazards.js';
+import type { LayoutId } from '../layouts/layout.js';
+import type { ParsedStatement, StatementNode } from '../sql/parse.js';
+
+/** Size of a production table, from `drillbot stats` (catalog statistics, never data). */
+export interface TableSize {
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+/** What a rule knows about the statement's surroundings; it never sees the database. */
+export interface RuleContext {
+  readonly path: string;
+  readonly layout: LayoutId;
+  /** Whether the tool runs this statement inside a transaction block (the layout's mode, BEGIN/COMMIT in the file). */
+  inTransaction(statement: ParsedStatement): boolean;
+  /** Target (production) PostgreSQL major version. */
+  readonly pgMajor: number;
+  /** All statements of the file, in order. */
+  readonly statements: readonly ParsedStatement[];
+  /** Whether the table was created earlier in this change (its locks hurt nobody). */
+  isNewTable(name: string): boolean;
+  /** The value of `SET [LOCAL] <name>` made earlier in the same file, if any. */
+  settingBefore(statement: ParsedStatement, name: string): string | undefined;
+  /** Production size of an existing table, when a stats file is configured. */
+  tableSize(name: string): TableSize | undefined;
+  report(problem: RuleReport): void;
+}
+
+export interface RuleReport {
+  readonly statement: ParsedStatement;
+  readonly message: string;
+  /** The safe alternative: SQL replacing the statement (with `replaces: true`) or a recipe. */
+  readonly fix?: string;
+  /** Whether `fix` is SQL that replaces the statement's lines as they stand (a suggestion block). */
+  readonly replaces?: boolean;
+}
+
+/** Visitor functions keyed by libpg-query statement node type (`IndexStmt`, `AlterTableStmt`, …). */
+export type RuleVisitors = Partial<Record<string, (node: StatementNode, statement: ParsedStatement) => void>>;
+
+export interface Rule {
+  readonly id: string;
+  readonly hazard: Hazard;
+  /** Defaults to the hazard's severity. */
+  readonly severity: Severity;
+  /** Policy rules (type choices) are off unless the configuration turns them on. */
+  readonly enabledByDefault: boolean;
+  /** One line: what the rule asks for. */
+  readonly summary: string;
+  create(context: RuleContext): RuleVisitors;
+}
+
+export interface RuleDefinition extends Omit<Rule, 'severity' | 'enabledByDefault'> {
+  readonly severity?: Severity;
+  readonly enabledByDefault?: boolean;
+}
+
+/** Declares a rule; the severity defaults to the hazard's and the rule is on unless it says otherwise. */
+export function defineRule(definition: RuleDefinition): Rule {
+  return { severity: defaultSeverity(definition.hazard), enabledByDefault: true, ...definition };
+}

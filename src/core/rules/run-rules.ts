@@ -1,0 +1,118 @@
+import type { Severity } from '../hazards.js';
+import type { LayoutId, MigrationScript } from '../layouts/layout.js';
+import type { Finding } from '../report/report.js';
+import { finding } from '../report/findings.js';
+import type { ParsedStatement, StatementNode } from '../sql/parse.js';
+import { baseName, relationName } from '../sql/nodes.js';
+import type { Rule, RuleContext, TableSize } from './define-rule.js';
+
+export interface ParsedScript {
+  readonly script: MigrationScript;
+  readonly statements: readonly ParsedStatement[];
+}
+
+export interface RuleRun {
+  readonly rules: readonly Rule[];
+  /** The change's forward scripts, in the order they run. */
+  readonly scripts: readonly ParsedScript[];
+  readonly layout: LayoutId;
+  readonly pgMajor: number;
+  readonly tableSizes?: ReadonlyMap<string, TableSize>;
+  /** Severity per rule and file from the configuration; 'off' silences the rule there. */
+  readonly severityOf?: (rule: Rule, path: string) => Severity | 'off';
+}
+
+/** Runs every rule over every statement of the change, in order, and returns their findings. */
+export function runRules(run: RuleRun): Finding[] {
+  const findings: Finding[] = [];
+  const created = new Set<string>();
+  for (const { script, statements } of run.scripts) {
+    const active = run.rules.flatMap((rule) => {
+      const severity = run.severityOf?.(rule, script.path) ?? (rule.enabledByDefault ? rule.severity : 'off');
+      if (severity === 'off') return [];
+      const context = contextFor(rule, severity, script, statements, run, created, findings);
+      return [rule.create(context)];
+    });
+    for (const statement of statements) {
+      for (const visitors of active) visitors[statement.kind]?.(statement.node, statement);
+      for (const table of tablesCreatedBy(statement)) created.add(table);
+    }
+  }
+  return findings;
+}
+
+function contextFor(
+  rule: Rule,
+  severity: Severity,
+  script: MigrationScript,
+  statements: readonly ParsedStatement[],
+  run: RuleRun,
+  created: ReadonlySet<string>,
+  findings: Finding[],
+): RuleContext {
+  const blocks = transactionBlocks(script, statements);
+  return {
+    path: script.path,
+    layout: run.layout,
+    pgMajor: run.pgMajor,
+    statements,
+    inTransaction: (statement) => blocks.get(statement) ?? false,
+    isNewTable: (name) => created.has(name) || created.has(baseName(name)),
+    settingBefore: (statement, name) => settingBefore(statements, statement, name),
+    tableSize: (name) => run.tableSizes?.get(name) ?? run.tableSizes?.get(baseName(name)) ?? run.tableSizes?.get(`public.${baseName(name)}`),
+    report: ({ statement, message, fix, replaces }) =>
+      findings.push({
+        ...finding({ hazard: rule.hazard, source: 'rule', rule: rule.id, severity, path: script.path, line: statement.line, endLine: statement.endLine, message, fix }),
+        ...(fix && replaces ? { fixReplacesLines: true } : {}),
+      }),
+  };
+}
+
+/**
+ * Whether each statement runs inside a transaction block: the tool's wrapping (golang-migrate's
+ * multi-statement string counts), moved by BEGIN/COMMIT written in the file itself.
+ */
+function transactionBlocks(script: MigrationScript, statements: readonly ParsedStatement[]): Map<ParsedStatement, boolean> {
+  let inBlock = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
+  const blocks = new Map<ParsedStatement, boolean>();
+  for (const statement of statements) {
+    const kind = statement.kind === 'TransactionStmt' ? String(statement.node.kind) : '';
+    if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') inBlock = true;
+    blocks.set(statement, inBlock);
+    if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') inBlock = false;
+  }
+  return blocks;
+}
+
+function settingBefore(statements: readonly ParsedStatement[], statement: ParsedStatement, name: string): string | undefined {
+  let value: string | undefined;
+  for (const s of statements) {
+    if (s === statement) break;
+    if (s.kind !== 'VariableSetStmt' || s.node.name !== name) continue;
+    value = s.node.kind === 'VAR_SET_VALUE' ? settingValue(s.node.args?.[0]) : undefined;
+  }
+  return value;
+}
+
+function settingValue(arg: StatementNode | undefined): string | undefined {
+  const constant = arg?.A_Const;
+  if (!constant) return undefined;
+  return String(constant.sval?.sval ?? constant.ival?.ival ?? constant.fval?.fval ?? '');
+}
+
+/** Tables a statement creates (CREATE TABLE, CREATE TABLE AS). */
+function tablesCreatedBy(statement: ParsedStatement): string[] {
+  const node = statement.node;
+  switch (statement.kind) {
+    case 'CreateStmt':
+      return names(relationName(node.relation));
+    case 'CreateTableAsStmt':
+      return names(relationName(node.into?.rel));
+    default:
+      return [];
+  }
+}
+
+function names(name: string): string[] {
+  return name ? [name, baseName(name)] : [];
+}
