@@ -20,13 +20,21 @@ export interface CheckArgs {
   readonly quiet: boolean;
 }
 
-export type Command = CheckArgs | { readonly command: 'help' } | { readonly command: 'version' };
+export interface StatsArgs {
+  readonly command: 'stats';
+  readonly databaseUrl: string;
+  readonly output?: string;
+}
+
+export type Command = CheckArgs | StatsArgs | { readonly command: 'help' } | { readonly command: 'version' };
 
 export const USAGE = `Usage: drillbot <command> [options]
 
 Commands:
   check     drill the migrations this branch adds (HEAD against the merge-base of --base)
   demo      drill a bundled example change on the embedded PostgreSQL
+  stats     export production table sizes (catalog statistics only) for tableSizes:
+              drillbot stats --database-url URL [--output FILE]
   help      show this help
 
 Options of check (and demo):
@@ -54,8 +62,13 @@ export function parseCommandLine(argv: string[]): Command {
   if (values.version) return { command: 'version' };
   const command = positionals[0] ?? 'help';
   if (values.help || command === 'help') return { command: 'help' };
-  if (command !== 'check' && command !== 'demo') throw new UsageError(`unknown command "${command}"`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  if (command === 'stats') {
+    const databaseUrl = values['database-url'] ?? process.env.DRILLBOT_DATABASE_URL;
+    if (!databaseUrl) throw new UsageError('stats needs --database-url URL (a production replica)');
+    return { command, databaseUrl, output: values.output };
+  }
+  if (command !== 'check' && command !== 'demo') throw new UsageError(`unknown command "${command}"`);
   return {
     command,
     repo: values.repo ?? process.cwd(),
@@ -95,6 +108,7 @@ function parseArgsOrUsage(argv: string[]) {
         timeout: { type: 'string' },
         'no-cache': { type: 'boolean' },
         quiet: { type: 'boolean' },
+        output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },

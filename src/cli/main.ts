@@ -1,8 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import pg from 'pg';
 import { createRequire } from 'node:module';
 import {
+  collectTableSizes,
+  ConfigError,
   createProvider,
   DEFAULT_CONFIG,
+  parseTableSizes,
   isDrillbotError,
   parseConfig,
   redact,
@@ -12,7 +16,7 @@ import {
   type DrillbotConfig,
   type Report,
 } from '../core/index.js';
-import { parseCommandLine, USAGE, type CheckArgs } from './args.js';
+import { parseCommandLine, USAGE, type CheckArgs, type StatsArgs } from './args.js';
 import { changeSetFromGit, mergeBase, readFileAt, refExists } from './change-set-from-git.js';
 import { prepareDemoRepository } from './demo.js';
 
@@ -24,6 +28,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const command = parseCommandLine(argv);
     if (command.command === 'help') return write(io.stdout, `${USAGE}\n`, 0);
     if (command.command === 'version') return write(io.stdout, `${packageVersion()}\n`, 0);
+    if (command.command === 'stats') return await runStats(command, io.stdout);
     const progress = command.quiet ? () => undefined : progressPrinter(io.stderr);
     if (command.command === 'demo') return await runDemo(command, progress, io.stdout);
     const report = await check(command, progress);
@@ -45,7 +50,32 @@ export async function check(args: CheckArgs, progress: (message: string) => void
   progress(`comparing HEAD with ${baseRef} (merge-base ${base.slice(0, 12)})`);
   const { changeSet } = await changeSetFromGit({ repo: args.repo, baseRef, path: config.migrations.path, layout: config.migrations.layout });
   const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
-  return review({ changeSet, config, provider, useTemplateCache: args.cache, onProgress: progress });
+  const tableSizes = config.tableSizes ? await loadTableSizes(args.repo, base, config.tableSizes) : undefined;
+  return review({ changeSet, config, provider, tableSizes, useTemplateCache: args.cache, onProgress: progress });
+}
+
+/** The sizes file named by the configuration, read from the same base commit. */
+async function loadTableSizes(repo: string, baseCommit: string, path: string) {
+  const text = await readFileAt(repo, baseCommit, path);
+  if (text === null) throw new ConfigError(`tableSizes: ${path} does not exist at the base commit`);
+  return parseTableSizes(text, path);
+}
+
+/** Writes production table sizes from catalog statistics (no data is read). */
+async function runStats(args: StatsArgs, stdout: NodeJS.WritableStream): Promise<number> {
+  const client = new pg.Client({ connectionString: args.databaseUrl });
+  await client.connect();
+  try {
+    const sizes = await collectTableSizes(client);
+    const json = `${JSON.stringify(sizes, null, 2)}\n`;
+    if (args.output) {
+      await writeFile(args.output, json);
+      stdout.write(`wrote ${Object.keys(sizes.tables).length} tables to ${args.output}; set tableSizes: ${args.output} in .github/drillbot.yml\n`);
+    } else stdout.write(json);
+    return 0;
+  } finally {
+    await client.end();
+  }
 }
 
 async function runDemo(args: CheckArgs, progress: (message: string) => void, stdout: NodeJS.WritableStream): Promise<number> {
@@ -72,6 +102,7 @@ async function loadConfig(args: CheckArgs, baseCommit: string): Promise<Drillbot
 function withFlags(config: DrillbotConfig, args: CheckArgs): DrillbotConfig {
   const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   return {
+    ...config,
     migrations: { ...config.migrations, ...defined({ path: args.path, layout: args.layout }) },
     shadow: {
       ...config.shadow,

@@ -6,6 +6,7 @@ describe('parseConfig', () => {
       'migrations:\n  layout: goose\n  path: db/migrations\nshadow:\n  setup: |\n    CREATE TABLE goose_db_version (id int);\n  seedRows: 20\n  statementTimeout: 30s\n  timeout: 2m\n',
     );
     expect(config).toEqual({
+      ...DEFAULT_CONFIG,
       migrations: { layout: 'goose', path: 'db/migrations' },
       shadow: { setup: 'CREATE TABLE goose_db_version (id int);\n', seedRows: 20, statementTimeoutMs: 30_000, timeoutMs: 120_000 },
     });
@@ -38,5 +39,26 @@ describe('parseDuration', () => {
     ]);
     expect(parseDuration('-1s')).toBeNull();
     expect(parseDuration('0')).toBeNull();
+  });
+});
+
+describe('parseConfig: rules', () => {
+  it('reads severities per rule and hazard, and overrides per glob', () => {
+    const config = parseConfig(
+      'rules:\n  require-concurrent-index: warning\n  type-choice: off\noverrides:\n  - files: "db/legacy/**"\n    rules:\n      rewrite: off\ntableSizes: .github/sizes.json\n',
+    );
+    expect(config.rules).toEqual({ 'require-concurrent-index': 'warning', 'type-choice': 'off' });
+    expect(config.overrides).toEqual([{ files: ['db/legacy/**'], rules: { rewrite: 'off' } }]);
+    expect(config.tableSizes).toBe('.github/sizes.json');
+  });
+
+  it('rejects an unknown rule id with its line', () => {
+    expect(() => parseConfig('rules:\n  require-concurent-index: off\n')).toThrow(/drillbot\.yml:2: unknown rule or hazard "require-concurent-index"/);
+    expect(() => parseConfig('overrides:\n  - files: x\n    rules:\n      nope: off\n')).toThrow(/drillbot\.yml:4: unknown rule or hazard "nope"/);
+  });
+
+  it('rejects an unknown severity and an override without files', () => {
+    expect(() => parseConfig('rules:\n  rewrite: fatal\n')).toThrow(/:2: rules\.rewrite must be one of error, warning, notice, off/);
+    expect(() => parseConfig('overrides:\n  - rules:\n      rewrite: off\n')).toThrow(/:2: an override needs files and rules/);
   });
 });

@@ -1,5 +1,7 @@
-import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
 import { ConfigError } from './errors.js';
+import { isHazard } from './hazards.js';
+import { RULES } from './rules/index.js';
 import type { LayoutId } from './layouts/layout.js';
 import type { ProviderKind } from './drill/providers/provider.js';
 
@@ -16,11 +18,22 @@ export interface DrillbotConfig {
     readonly statementTimeoutMs: number;
     readonly timeoutMs: number;
   };
+  /** Severity per rule id or hazard ('off' silences it). */
+  readonly rules: SeverityMap;
+  /** Later entries win: severities for files matching a glob. */
+  readonly overrides: ReadonlyArray<{ readonly files: readonly string[]; readonly rules: SeverityMap }>;
+  /** JSON written by `drillbot stats`: production row counts and sizes (path relative to the repository). */
+  readonly tableSizes?: string;
 }
+
+export type SeverityOrOff = 'error' | 'warning' | 'notice' | 'off';
+export type SeverityMap = Readonly<Record<string, SeverityOrOff>>;
 
 export const DEFAULT_CONFIG: DrillbotConfig = {
   migrations: {},
   shadow: { seedRows: 100, statementTimeoutMs: 60_000, timeoutMs: 15 * 60_000 },
+  rules: {},
+  overrides: [],
 };
 
 type Reader = (node: Node, where: string) => unknown;
@@ -28,8 +41,8 @@ type Reader = (node: Node, where: string) => unknown;
 const LAYOUT_IDS: readonly LayoutId[] = ['golang-migrate', 'goose', 'dbmate', 'flyway', 'diesel', 'plain'];
 const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers'];
 
-/** Known keys per section, each with its reader; anything else is an error with its line. */
-const SCHEMA: Record<string, Record<string, Reader>> = {
+/** Known keys per mapping section, each with its reader; anything else is an error with its line. */
+const SECTIONS: Record<string, Record<string, Reader>> = {
   migrations: { layout: oneOf(LAYOUT_IDS), path: text },
   shadow: {
     provider: oneOf(PROVIDERS),
@@ -53,22 +66,22 @@ export function parseConfig(yamlText: string, source = '.github/drillbot.yml'): 
   if (doc.contents === null) return DEFAULT_CONFIG;
   if (!isMap(doc.contents)) throw new ConfigError(`${at(doc.contents)}: the configuration must be a mapping`);
   const values: Record<string, Record<string, unknown>> = {};
+  const other: { rules?: SeverityMap; overrides?: DrillbotConfig['overrides']; tableSizes?: string } = {};
+  const sectionReader = (section: string, node: Node, where: string) => readSection(section, node, where, at);
   for (const pair of doc.contents.items as Pair<Node, Node>[]) {
     const section = keyOf(pair);
-    const readers = SCHEMA[section];
-    if (!readers) throw new ConfigError(`${at(pair.key)}: unknown key "${section}" (known: ${Object.keys(SCHEMA).join(', ')})`);
-    if (!isMap(pair.value)) throw new ConfigError(`${at(pair.value ?? pair.key)}: "${section}" must be a mapping`);
-    values[section] = {};
-    for (const item of pair.value.items as Pair<Node, Node>[]) {
-      const key = keyOf(item);
-      const read = readers[key];
-      if (!read) throw new ConfigError(`${at(item.key)}: unknown key "${section}.${key}" (known: ${Object.keys(readers).join(', ')})`);
-      values[section][key] = read(item.value as Node, `${at(item.value ?? item.key)}: ${section}.${key}`);
-    }
+    const where = `${at(pair.value ?? pair.key)}: ${section}`;
+    if (section === 'rules') other.rules = severityMap(pair.value as Node, where, at);
+    else if (section === 'overrides') other.overrides = overrides(pair.value as Node, where, at);
+    else if (section === 'tableSizes') other.tableSizes = text(pair.value as Node, where);
+    else if (SECTIONS[section]) values[section] = sectionReader(section, pair.value as Node, where);
+    else throw new ConfigError(`${at(pair.key)}: unknown key "${section}" (known: ${[...Object.keys(SECTIONS), 'rules', 'overrides', 'tableSizes'].join(', ')})`);
   }
   // Durations are written without a unit suffix in YAML but carried in milliseconds.
   const { statementTimeout, timeout, ...shadow } = values.shadow ?? {};
   return {
+    ...DEFAULT_CONFIG,
+    ...other,
     migrations: { ...(values.migrations as DrillbotConfig['migrations']) },
     shadow: {
       ...DEFAULT_CONFIG.shadow,
@@ -77,6 +90,51 @@ export function parseConfig(yamlText: string, source = '.github/drillbot.yml'): 
       ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
     } as DrillbotConfig['shadow'],
   };
+}
+
+type Locate = (node: Node | null | undefined) => string;
+
+function readSection(section: string, node: Node, where: string, at: Locate): Record<string, unknown> {
+  if (!isMap(node)) throw new ConfigError(`${where} must be a mapping`);
+  const readers = SECTIONS[section];
+  const values: Record<string, unknown> = {};
+  for (const item of node.items as Pair<Node, Node>[]) {
+    const key = keyOf(item);
+    const read = readers[key];
+    if (!read) throw new ConfigError(`${at(item.key)}: unknown key "${section}.${key}" (known: ${Object.keys(readers).join(', ')})`);
+    values[key] = read(item.value as Node, `${at(item.value ?? item.key)}: ${section}.${key}`);
+  }
+  return values;
+}
+
+const SEVERITIES: readonly SeverityOrOff[] = ['error', 'warning', 'notice', 'off'];
+const RULE_IDS = new Set(RULES.map((r) => r.id));
+
+/** `rule-or-hazard: severity`; an unknown rule id is an error, so a typo cannot silently disable nothing. */
+function severityMap(node: Node, where: string, at: Locate): SeverityMap {
+  if (!isMap(node)) throw new ConfigError(`${where} must be a mapping of rule ids or hazards to error, warning, notice or off`);
+  const map: Record<string, SeverityOrOff> = {};
+  for (const item of node.items as Pair<Node, Node>[]) {
+    const key = keyOf(item);
+    if (!RULE_IDS.has(key) && !isHazard(key)) throw new ConfigError(`${at(item.key)}: unknown rule or hazard "${key}"`);
+    map[key] = oneOf(SEVERITIES)(item.value as Node, `${at(item.value ?? item.key)}: rules.${key}`) as SeverityOrOff;
+  }
+  return map;
+}
+
+function overrides(node: Node, where: string, at: Locate): DrillbotConfig['overrides'] {
+  if (!isSeq(node)) throw new ConfigError(`${where} must be a list of { files, rules }`);
+  return (node.items as Node[]).map((entry) => {
+    if (!isMap(entry)) throw new ConfigError(`${at(entry)}: each override must be a mapping with files and rules`);
+    const files = entry.get('files', true) as Node | undefined;
+    const rules = entry.get('rules', true) as Node | undefined;
+    for (const item of entry.items as Pair<Node, Node>[]) {
+      if (!['files', 'rules'].includes(keyOf(item))) throw new ConfigError(`${at(item.key)}: unknown key "overrides.${keyOf(item)}" (known: files, rules)`);
+    }
+    if (!files || !rules) throw new ConfigError(`${at(entry)}: an override needs files and rules`);
+    const globs = isSeq(files) ? (files.items as Node[]).map((f) => text(f, `${at(f)}: overrides.files`)) : [text(files, `${at(files)}: overrides.files`)];
+    return { files: globs, rules: severityMap(rules, `${at(rules)}: overrides.rules`, at) };
+  });
 }
 
 function keyOf(pair: Pair<Node, Node>): string {

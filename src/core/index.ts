@@ -9,3 +9,4 @@ export { HAZARDS, type Hazard } from './hazards.js';
 export { isLayoutId } from './layouts/index.js';
 export type { LayoutId } from './layouts/layout.js';
 export { DrillbotError, UsageError, ConfigError, isDrillbotError, redact } from './errors.js';
+export { collectTableSizes, parseTableSizes, type TableSizesFile } from './table-sizes.js';

@@ -1,62 +1,65 @@
-import { analyzeChange } from './change-set/analyze.js';
+import { applyAckDirectives, readAckDirectives } from './acknowledgements.js';
+import { analyzeChange, type ChangeAnalysis } from './change-set/analyze.js';
 import type { ChangeSet } from './change-set/change-set.js';
 import type { DrillbotConfig } from './config.js';
-import { runDrill, type DrillOutcome } from './drill/drill.js';
 import { BaseReplayError } from './drill/base-history.js';
+import { runDrill, type DrillOutcome } from './drill/drill.js';
 import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js';
 import { DrillTimeoutError, isDrillbotError, redact } from './errors.js';
-import type { LayoutId } from './layouts/layout.js';
 import { buildReport } from './report/build.js';
 import { finding } from './report/findings.js';
 import type { Finding, Report } from './report/report.js';
+import type { TableSize } from './rules/define-rule.js';
+import { RULES } from './rules/index.js';
+import { runRules } from './rules/run-rules.js';
+import { applySeverities, severityResolver } from './severity.js';
+import { parseMigrations, type ParsedMigration } from './sql/parse-migrations.js';
+import { judgeBySize } from './table-sizes.js';
+
+/** PostgreSQL major the rules assume when neither the configuration nor a shadow server says. */
+const DEFAULT_PG_MAJOR = 16;
 
 export interface ReviewOptions {
   readonly changeSet: ChangeSet;
   readonly config: DrillbotConfig;
   readonly provider: ShadowProvider;
+  /** Production table sizes (from `drillbot stats`), for size-aware findings. */
+  readonly tableSizes?: ReadonlyMap<string, TableSize>;
   /** Reuse (and save) template databases of the base history. */
   readonly useTemplateCache?: boolean;
   readonly onProgress?: (message: string) => void;
 }
 
 /**
- * Reviews a change: history checks, then the drill on a shadow PostgreSQL. Never throws for
- * Drillbot's own failures: they become `infra` findings, so the review fails closed.
+ * Reviews a change: history checks, the drill on a shadow PostgreSQL and the static rules, merged
+ * into one report. Never throws for Drillbot's own failures: they become `infra` findings, so the
+ * review fails closed.
  */
 export async function review(opts: ReviewOptions): Promise<Report> {
   const started = performance.now();
-  const onProgress = opts.onProgress ?? (() => undefined);
   const analysis = analyzeChange(opts.changeSet, opts.config.migrations.layout);
   if (analysis.added.length === 0) return buildReport(analysis.findings, [], null);
-  const shadow = opts.config.shadow;
-  let server: ShadowServer | null = null;
-  let outcome: DrillOutcome | null = null;
-  const findings: Finding[] = [...analysis.findings];
-  try {
-    onProgress(`starting the ${opts.provider.kind} shadow PostgreSQL`);
-    const deadline = AbortSignal.timeout(shadow.timeoutMs);
-    server = await opts.provider.start({ pgMajor: shadow.pgMajor, signal: deadline });
-    onProgress(`PostgreSQL ${server.version}: ${analysis.base.length} base migrations, ${analysis.added.length} new`);
-    const plan = {
-      layout: analysis.layout,
-      base: analysis.base,
-      added: analysis.added,
-      setupSql: shadow.setup,
-      seedRows: shadow.seedRows,
-      statementTimeoutMs: shadow.statementTimeoutMs,
-      useTemplateCache: opts.useTemplateCache ?? true,
-    };
-    outcome = await withDeadline(runDrill(server, plan, onProgress, deadline), deadline, shadow.timeoutMs);
-    findings.push(...outcome.findings);
-  } catch (error) {
-    findings.push(infraFinding(error, analysis.added[0].forward.path));
-  } finally {
-    await server?.close().catch(() => undefined);
-  }
+  const { parsed, findings: parseFindings } = await parseMigrations(analysis.added);
+  const drill = await drillOrInfra(opts, analysis, parsed);
+  const resolve = severityResolver(opts.config);
+  const ruleFindings = runRules({
+    rules: RULES,
+    scripts: parsed.flatMap((p) => (p.forward ? [{ script: p.migration.forward, statements: p.forward }] : [])),
+    layout: analysis.layout,
+    pgMajor: opts.config.shadow.pgMajor ?? drill.server?.major ?? DEFAULT_PG_MAJOR,
+    tableSizes: opts.tableSizes,
+    severityOf: (rule, path) => resolve(rule.id, rule.hazard, path) ?? (rule.enabledByDefault ? rule.severity : 'off'),
+  });
+  // Rule findings first: where a rule and the drill see the same thing, the rule's explanation
+  // and fix lead and the drill's observation is kept as evidence.
+  let findings = [...ruleFindings, ...applySeverities([...analysis.findings, ...parseFindings, ...drill.findings], resolve)];
+  if (opts.tableSizes) findings = judgeBySize(findings, opts.tableSizes, drill.outcome?.migrations ?? [], opts.config.shadow.seedRows);
+  findings = applyAckDirectives(findings, readAckDirectives(opts.changeSet.head.files, parsed));
+  const outcome = drill.outcome;
   return buildReport(findings, outcome?.migrations ?? [], {
     provider: opts.provider.kind,
-    serverVersion: server?.version ?? 'unknown',
-    layout: analysis.layout satisfies LayoutId,
+    serverVersion: drill.server?.version ?? 'unknown',
+    layout: analysis.layout,
     baseMigrations: analysis.base.length,
     newMigrations: analysis.added.length,
     templateCache: outcome?.templateCache ?? 'none',
@@ -65,6 +68,39 @@ export async function review(opts: ReviewOptions): Promise<Report> {
     roundTrip: outcome?.roundTrip ?? 'not-run',
     durationMs: Math.round(performance.now() - started),
   });
+}
+
+interface DrillAttempt {
+  readonly server: Pick<ShadowServer, 'version' | 'major'> | null;
+  readonly outcome: DrillOutcome | null;
+  readonly findings: Finding[];
+}
+
+async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parsed: ParsedMigration[]): Promise<DrillAttempt> {
+  const shadow = opts.config.shadow;
+  const onProgress = opts.onProgress ?? (() => undefined);
+  let server: ShadowServer | null = null;
+  try {
+    onProgress(`starting the ${opts.provider.kind} shadow PostgreSQL`);
+    const deadline = AbortSignal.timeout(shadow.timeoutMs);
+    server = await opts.provider.start({ pgMajor: shadow.pgMajor, signal: deadline });
+    onProgress(`PostgreSQL ${server.version}: ${analysis.base.length} base migrations, ${analysis.added.length} new`);
+    const plan = {
+      layout: analysis.layout,
+      base: analysis.base,
+      added: parsed,
+      setupSql: shadow.setup,
+      seedRows: shadow.seedRows,
+      statementTimeoutMs: shadow.statementTimeoutMs,
+      useTemplateCache: opts.useTemplateCache ?? true,
+    };
+    const outcome = await withDeadline(runDrill(server, plan, onProgress, deadline), deadline, shadow.timeoutMs);
+    return { server, outcome, findings: outcome.findings };
+  } catch (error) {
+    return { server, outcome: null, findings: [infraFinding(error, analysis.added[0].forward.path)] };
+  } finally {
+    await server?.close().catch(() => undefined);
+  }
 }
 
 function withDeadline<T>(work: Promise<T>, deadline: AbortSignal, limitMs: number): Promise<T> {

@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { main } from '../../src/cli/main.js';
 import { LOCAL_URL } from '../support/drill.js';
 import { gitRepo } from '../support/git-repo.js';
@@ -115,5 +116,30 @@ describe('drillbot demo', () => {
       'missing-reverse@000004_user_plans.up.sql:1',
       'data-dependent@000004_user_plans.up.sql:2',
     ]);
+  });
+});
+
+describe('drillbot stats', () => {
+  it('exports row estimates and sizes from catalog statistics', async () => {
+    const admin = new pg.Client(LOCAL_URL);
+    await admin.connect();
+    const database = `drillbot_stats_${process.pid}`;
+    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = LOCAL_URL.replace(/\/[^/]*$/, `/${database}`);
+    const db = new pg.Client(url);
+    await db.connect();
+    try {
+      await db.query('CREATE TABLE events (id bigint PRIMARY KEY, payload text); INSERT INTO events SELECT g, repeat($$x$$, 100) FROM generate_series(1, 5000) g; ANALYZE events;');
+      const { status, stdout } = await cli('stats', '--database-url', url);
+      expect(status).toBe(0);
+      const stats = JSON.parse(stdout);
+      expect(stats.tables['public.events']).toEqual({ rows: 5000, bytes: expect.any(Number) });
+      expect(stats.tables['public.events'].bytes).toBeGreaterThan(5000 * 100);
+    } finally {
+      await db.end();
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 });

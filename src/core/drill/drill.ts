@@ -2,7 +2,8 @@ import pg from 'pg';
 import type { Finding, LockObservation, MigrationResult, StatementResult } from '../report/report.js';
 import type { LayoutId, Migration, MigrationScript } from '../layouts/layout.js';
 import { finding } from '../report/findings.js';
-import { parseScript, type ParsedStatement } from '../sql/parse.js';
+import type { ParsedStatement } from '../sql/parse.js';
+import type { ParsedMigration } from '../sql/parse-migrations.js';
 import { prepareBase } from './base-history.js';
 import { createDatabase, dropDatabase, uniqueDatabaseName } from './databases.js';
 import { runScript, type ScriptRun } from './execute.js';
@@ -16,7 +17,8 @@ import { failureFinding, isDataDependentCandidate } from './failures.js';
 export interface DrillPlan {
   readonly layout: LayoutId;
   readonly base: readonly Migration[];
-  readonly added: readonly Migration[];
+  /** The change's migrations, parsed (a script that does not parse is null and stops the drill there). */
+  readonly added: readonly ParsedMigration[];
   readonly setupSql?: string;
   readonly seedRows: number;
   readonly statementTimeoutMs: number;
@@ -34,19 +36,13 @@ export interface DrillOutcome {
 
 type Progress = (message: string) => void;
 
-interface Parsed {
-  readonly migration: Migration;
-  readonly forward: ParsedStatement[] | null;
-  readonly reverse: ParsedStatement[] | null;
-}
-
 /**
  * The rollback drill: base history → seed → forward (observed) → reverse, newest first, each
  * checked against the state before its forward → forward again (redo).
  */
 export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: AbortSignal): Promise<DrillOutcome> {
   const findings: Finding[] = [];
-  const parsed = await parseAll(plan.added, findings);
+  const parsed = plan.added;
   const track = dropOnAbort(server, deadline);
   const base = await prepareBase(server, plan.base, {
     setupSql: plan.setupSql,
@@ -108,7 +104,7 @@ interface Session {
  * Forward until the first failure, then the round trip of every migration that applied: when a
  * later migration fails, the earlier ones still get their reverse checked.
  */
-async function forwardReverseRedo(s: Session, parsed: Parsed[]): Promise<DrillOutcome['roundTrip']> {
+async function forwardReverseRedo(s: Session, parsed: readonly ParsedMigration[]): Promise<DrillOutcome['roundTrip']> {
   const checkpoints: Checkpoint[] = [];
   for (const [i, p] of parsed.entries()) {
     if (!p.forward) break;
@@ -128,7 +124,7 @@ async function forwardReverseRedo(s: Session, parsed: Parsed[]): Promise<DrillOu
 }
 
 /** Reverses newest first, checking each against its checkpoint; null when a reverse is missing or fails. */
-async function reverseNewestFirst(s: Session, applied: Parsed[], checkpoints: Checkpoint[]): Promise<boolean | null> {
+async function reverseNewestFirst(s: Session, applied: ParsedMigration[], checkpoints: Checkpoint[]): Promise<boolean | null> {
   if (applied.length === 0) return null;
   let restored = true;
   let newer: NewerRoundTrip | undefined;
@@ -150,7 +146,7 @@ async function reverseNewestFirst(s: Session, applied: Parsed[], checkpoints: Ch
 }
 
 /** Forward again after the reverse: a reverse that leaves objects behind makes this fail. */
-async function redo(s: Session, applied: Parsed[]): Promise<boolean> {
+async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
   for (const [i, p] of applied.entries()) {
     s.onProgress(`redo ${i + 1}/${applied.length}: ${p.migration.name}`);
     const run = await runScript(s.client, p.migration.forward, p.forward ?? []);
@@ -183,7 +179,7 @@ async function runObserved(s: Session, script: MigrationScript, statements: Pars
  * the same migrations apply to the unseeded base: it would pass on an empty database and fail in
  * production.
  */
-async function reportForwardFailure(s: Session, upTo: Parsed[], run: ScriptRun): Promise<void> {
+async function reportForwardFailure(s: Session, upTo: ParsedMigration[], run: ScriptRun): Promise<void> {
   const migration = upTo[upTo.length - 1].migration;
   const failed = run.statements[run.statements.length - 1];
   if (failed?.error && isDataDependentCandidate(failed.error.code) && (await appliesWithoutRows(s, upTo))) {
@@ -193,7 +189,7 @@ async function reportForwardFailure(s: Session, upTo: Parsed[], run: ScriptRun):
   s.findings.push(failureFinding(run, migration.forward, 'forward-error', s.plan.layout));
 }
 
-async function appliesWithoutRows(s: Session, upTo: Parsed[]): Promise<boolean> {
+async function appliesWithoutRows(s: Session, upTo: ParsedMigration[]): Promise<boolean> {
   const database = s.track(uniqueDatabaseName('empty'));
   await createDatabase(s.server, database, { template: s.base });
   const client = await connect(s.server, database, s.plan.statementTimeoutMs);
@@ -206,32 +202,6 @@ async function appliesWithoutRows(s: Session, upTo: Parsed[]): Promise<boolean> 
     await client.end();
     await dropDatabase(s.server, database);
   }
-}
-
-async function parseAll(added: readonly Migration[], findings: Finding[]): Promise<Parsed[]> {
-  const parsed: Parsed[] = [];
-  for (const migration of added) {
-    const forward = await parseOrReport(migration.forward, 'forward-error', findings);
-    const reverse = migration.reverse ? await parseOrReport(migration.reverse, 'reverse-error', findings) : null;
-    parsed.push({ migration, forward, reverse });
-  }
-  return parsed;
-}
-
-async function parseOrReport(script: MigrationScript, hazard: 'forward-error' | 'reverse-error', findings: Finding[]): Promise<ParsedStatement[] | null> {
-  const result = await parseScript(script);
-  if (result.ok) return result.statements;
-  findings.push(
-    finding({
-      hazard,
-      source: 'drill',
-      path: script.path,
-      line: result.error.line,
-      message: `PostgreSQL cannot parse this: ${result.error.message}.`,
-      fix: 'Fix the SQL syntax; the migration fails before it changes anything.',
-    }),
-  );
-  return null;
 }
 
 async function captureBaseline(client: pg.ClientBase, seeded: Array<{ table: string; rows: number }>): Promise<Baseline> {

@@ -99,10 +99,12 @@ function tableChanges(run: StatementRun, baseline: Baseline): TableChange[] {
 function hazardsOf(run: StatementRun, path: string, changes: TableChange[], locks: LockObservation[]): Finding[] {
   const lockOn = (name: string) => locks.find((l) => l.relation === name)?.mode;
   const blocksWrites = (name: string) => rank(lockOn(name)) >= BLOCKS_WRITES;
-  const found: Array<{ hazard: Hazard; message: string; evidence: string }> = [];
-  const add = (hazard: Hazard, message: string, evidence: string) => found.push({ hazard, message, evidence });
+  const found: Array<{ hazard: Hazard; message: string; evidence: string; table: string }> = [];
+  let current = '';
+  const add = (hazard: Hazard, message: string, evidence: string) => found.push({ hazard, message, evidence, table: current });
 
   for (const c of changes) {
+    current = c.name;
     const lock = lockOn(c.name) ?? 'no lock observed';
     if (c.dropped) add('data-loss', `Drops existing table ${c.name} and its ${c.seededRows} seeded rows: the data is gone for good and code still using it fails.`, `table ${c.name} no longer exists`);
     if (c.truncated) add('data-loss', `Empties existing table ${c.name}: all ${c.seededRows} seeded rows are destroyed.`, `relfilenode of ${c.name} replaced by TRUNCATE`);
@@ -128,8 +130,9 @@ function hazardsOf(run: StatementRun, path: string, changes: TableChange[], lock
       add('blocking-scan', `Scans existing table ${c.name} (${c.rowsRead} seeded rows read) while holding ${lock}: ${lockOn(c.name) === 'AccessExclusiveLock' ? 'reads and writes' : 'writes'} wait for the scan, which grows with the table.`, `seq scan of ${c.name}: ${c.rowsRead} rows; lock ${lock}`);
     }
   }
-  return mergeByHazard(found).map(({ hazard, message, evidence }) =>
+  return mergeByHazard(found).map(({ hazard, message, evidence, table }) =>
     finding({
+      table,
       hazard,
       source: 'drill',
       path,
@@ -143,7 +146,7 @@ function hazardsOf(run: StatementRun, path: string, changes: TableChange[], lock
 }
 
 /** One finding per hazard and statement: several tables (an FK scans two) share one message. */
-function mergeByHazard<T extends { hazard: Hazard; message: string; evidence: string }>(items: T[]): T[] {
+function mergeByHazard<T extends { hazard: Hazard; message: string; evidence: string; table: string }>(items: T[]): T[] {
   const merged = new Map<Hazard, T>();
   for (const item of items) {
     const seen = merged.get(item.hazard);

@@ -1,11 +1,14 @@
+import type { Severity } from '../hazards.js';
 import type { DrillSummary, Finding, MigrationResult, Report } from './report.js';
 
-/** Assembles the report; the verdict fails on any error-level finding. */
+const RANK: Record<Severity, number> = { notice: 0, warning: 1, error: 2 };
+
+/** Assembles the report; the verdict fails on any error-level finding that is not acknowledged. */
 export function buildReport(findings: Finding[], migrations: MigrationResult[], drill: DrillSummary | null): Report {
   const merged = mergeFindings(findings).sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.hazard.localeCompare(b.hazard));
   return {
     version: 1,
-    verdict: merged.some((f) => f.severity === 'error') ? 'fail' : 'pass',
+    verdict: merged.some((f) => f.severity === 'error' && !f.acknowledged) ? 'fail' : 'pass',
     findings: merged,
     migrations,
     drill,
@@ -26,7 +29,8 @@ export function mergeFindings(findings: readonly Finding[]): Finding[] {
       continue;
     }
     const evidence = [seen.evidence, f.evidence ?? f.message].filter(Boolean).join('; ');
-    byPlace.set(key, { ...seen, evidence, ...(seen.fix || !f.fix ? {} : { fix: f.fix }) });
+    const severity = RANK[f.severity] > RANK[seen.severity] ? f.severity : seen.severity;
+    byPlace.set(key, { ...seen, evidence, severity, ...(seen.fix || !f.fix ? {} : { fix: f.fix }) });
   }
   return [...byPlace.values()];
 }

@@ -10,6 +10,7 @@ export interface FindingInput {
   readonly message: string;
   readonly fix?: string;
   readonly evidence?: string;
+  readonly table?: string;
   /** Defaults to the drill's or layout's rule id for the hazard. */
   readonly rule?: string;
   readonly severity?: Severity;
@@ -29,5 +30,6 @@ export function finding(input: FindingInput): Finding {
     ...(fix ? { fix } : {}),
     source,
     ...(evidence ? { evidence } : {}),
+    ...(input.table ? { table: input.table } : {}),
   };
 }

@@ -21,6 +21,18 @@ export interface Finding {
   readonly source: FindingSource;
   /** What PostgreSQL did, when the drill observed it (locks, rewrites, SQLSTATE, rows). */
   readonly evidence?: string;
+  /** The existing table the finding concerns, when there is one (for size-aware messages). */
+  readonly table?: string;
+  /** An acknowledged error no longer fails the review but stays in the report. */
+  readonly acknowledged?: Acknowledgement;
+}
+
+export interface Acknowledgement {
+  readonly reason: string;
+  /** Who or what acknowledged it: `path:line` of an in-file directive, or a user. */
+  readonly by: string;
+  /** ISO time, for acknowledgements made outside the file. */
+  readonly at?: string;
 }
 
 /** A relation lock the migration's backend held after a statement (from pg_locks). */

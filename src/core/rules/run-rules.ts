@@ -3,7 +3,7 @@ import type { LayoutId, MigrationScript } from '../layouts/layout.js';
 import type { Finding } from '../report/report.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
-import { baseName, relationName } from '../sql/nodes.js';
+import { baseName, relationName, targetTable } from '../sql/nodes.js';
 import type { Rule, RuleContext, TableSize } from './define-rule.js';
 
 export interface ParsedScript {
@@ -62,7 +62,7 @@ function contextFor(
     tableSize: (name) => run.tableSizes?.get(name) ?? run.tableSizes?.get(baseName(name)) ?? run.tableSizes?.get(`public.${baseName(name)}`),
     report: ({ statement, message, fix, replaces }) =>
       findings.push({
-        ...finding({ hazard: rule.hazard, source: 'rule', rule: rule.id, severity, path: script.path, line: statement.line, endLine: statement.endLine, message, fix }),
+        ...finding({ hazard: rule.hazard, source: 'rule', rule: rule.id, severity, path: script.path, line: statement.line, endLine: statement.endLine, message, fix, table: targetTable(statement) || undefined }),
         ...(fix && replaces ? { fixReplacesLines: true } : {}),
       }),
   };
