@@ -14,10 +14,13 @@ export function renderText(report: Report): string {
 }
 
 function headline(report: Report): string {
+  const open = report.findings.filter((f) => !f.acknowledged);
+  const acknowledged = report.findings.length - open.length;
   const counts = (['error', 'warning', 'notice'] as const)
-    .map((s) => [s, report.findings.filter((f) => f.severity === s).length] as const)
+    .map((s) => [s, open.filter((f) => f.severity === s).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}${n > 1 ? 's' : ''}`);
+    .map(([s, n]) => `${n} ${s}${n > 1 ? 's' : ''}`)
+    .concat(acknowledged > 0 ? [`${acknowledged} acknowledged`] : []);
   const d = report.drill;
   const context = d
     ? ` (PostgreSQL ${d.serverVersion} via ${d.provider}, ${d.layout}: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' from the template cache' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, ${(d.durationMs / 1000).toFixed(1)} s)`
@@ -27,7 +30,9 @@ function headline(report: Report): string {
 
 function renderFinding(f: Finding): string[] {
   const where = f.endLine ? `${f.line}-${f.endLine}` : String(f.line);
-  const lines = [`  ${where.padEnd(7)} ${f.severity.padEnd(7)} ${f.hazard}: ${f.message}`];
+  const label = f.acknowledged ? 'acked' : f.severity;
+  const lines = [`  ${where.padEnd(7)} ${label.padEnd(7)} ${f.hazard}: ${f.message}${f.source === 'rule' ? ` [${f.rule}]` : ''}`];
+  if (f.acknowledged) lines.push(`${' '.repeat(18)}acknowledged by ${f.acknowledged.by}: ${f.acknowledged.reason}`);
   if (f.evidence) lines.push(`${' '.repeat(18)}observed: ${f.evidence}`);
   if (f.fix) lines.push(...indentBlock('fix: ', f.fix));
   return lines;
