@@ -42,6 +42,9 @@ const CORPORA = {
 
 class BenchError extends Error {}
 
+/** A warm run that finds no template (evicted by another process) is repeated up to this often. */
+const WARM_ATTEMPTS = 3;
+
 const started = performance.now();
 const progress = (message) => process.stderr.write(`bench [${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
 
@@ -256,6 +259,28 @@ async function psqlBaseline(migrations, baseCount, setup, round) {
   }
 }
 
+/**
+ * For context only: the same files through ONE psql process (`\i` per file, each in its own
+ * transaction unless NO TRANSACTION), which leaves out psql's per-process start and connection.
+ */
+async function psqlOneSession(migrations, setup, round, tmp) {
+  const database = `bench_psql1_${process.pid}_${round}`;
+  const driver = path.join(tmp, `one-session-${round}.sql`);
+  const quote = (file) => `'${file.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  const lines = migrations.map((m) => (m.transaction ? `BEGIN;\n\\i ${quote(m.forwardFile)}\nCOMMIT;` : `\\i ${quote(m.forwardFile)}`));
+  await writeFile(driver, `${lines.join('\n')}\n`);
+  await psqlAdmin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, 'dropping a leftover scratch database');
+  await psqlAdmin(`CREATE DATABASE ${database} TEMPLATE template0`, `creating scratch database ${database}`);
+  try {
+    if (setup) await mustRun('psql', psqlArgs(database, '-c', setup), 'the setup SQL', { env: psqlEnv() });
+    const result = await run('psql', psqlArgs(database, '-f', driver), { env: psqlEnv() });
+    if (result.code !== 0) throw new BenchError(`psql (one session) failed:\n${result.stderr.trim()}`);
+    return result.seconds;
+  } finally {
+    await psqlAdmin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, `dropping scratch database ${database}`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2./3. drillbot
 
@@ -339,7 +364,8 @@ function warn(message) {
 
 function expectCache(report, expected, label) {
   if (report.drill.templateCache !== expected) {
-    warn(`${label}: drill.templateCache is "${report.drill.templateCache}", expected "${expected}"; this timing does not measure what its row says`);
+    const retry = expected === 'hit' ? ` (template evicted by another drillbot on this server? a miss is retried up to ${WARM_ATTEMPTS} times)` : '';
+    warn(`${label}: drill.templateCache is "${report.drill.templateCache}", expected "${expected}"${retry}`);
   }
 }
 
@@ -404,7 +430,7 @@ async function main() {
   } catch (error) {
     throw new BenchError(`cannot reach the local PostgreSQL at ${PG.host}:${PG.port} as ${PG.user} (start it with "pg_ctlcluster 15 main start"):\n${error.message}`);
   }
-  const psqlClient = (await run('psql', ['--version'])).stdout.trim();
+  const psqlClient = (await run('psql', ['--version'])).stdout.trim().replace(/^psql \(PostgreSQL\) /, 'client psql ');
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'drillbot-bench-'));
   cleanups.push(() => rm(tmp, { recursive: true, force: true }));
@@ -433,6 +459,12 @@ async function main() {
     progress(`  base ${s.base.toFixed(2)} s, change ${s.change.toFixed(2)} s`);
     psqlRuns.push(s);
   }
+  const oneSession = [];
+  for (let i = 1; i <= runs; i++) {
+    progress(`psql one session ${i}/${runs} (context row: no per-file process start)`);
+    oneSession.push(await psqlOneSession(migrations, corpus.setup, i, tmp));
+    progress(`  ${oneSession[i - 1].toFixed(2)} s`);
+  }
 
   // --- 2./3. drillbot cold and warm, interleaved so that drift hits both alike.
   let warmCacheDir;
@@ -458,10 +490,17 @@ async function main() {
     progress(`  ${c.seconds.toFixed(2)} s wall, review ${(c.report.drill.durationMs / 1000).toFixed(2)} s, templateCache ${c.report.drill.templateCache}`);
     cold.push(c);
 
-    progress(`drillbot warm ${i}/${runs}`);
-    const w = await drillbot({ ...common, cache: true, embeddedCacheDir: warmCacheDir }, `warm run ${i}`);
-    expectCache(w.report, 'hit', `warm run ${i}`);
-    progress(`  ${w.seconds.toFixed(2)} s wall, review ${(w.report.drill.durationMs / 1000).toFixed(2)} s, templateCache ${w.report.drill.templateCache}`);
+    // Other drillbot users of the same server can evict our template (drillbot keeps only a few,
+    // least recently used first): a warm run that misses re-fills the cache, so try again.
+    let w;
+    for (let attempt = 1; attempt <= WARM_ATTEMPTS; attempt++) {
+      const label = `warm run ${i}${attempt > 1 ? ` (attempt ${attempt})` : ''}`;
+      progress(`drillbot ${label}`);
+      w = await drillbot({ ...common, cache: true, embeddedCacheDir: warmCacheDir }, label);
+      progress(`  ${w.seconds.toFixed(2)} s wall, review ${(w.report.drill.durationMs / 1000).toFixed(2)} s, templateCache ${w.report.drill.templateCache}`);
+      expectCache(w.report, 'hit', label);
+      if (w.report.drill.templateCache === 'hit') break;
+    }
     warm.push(w);
   }
 
@@ -478,6 +517,7 @@ async function main() {
   const psqlAll = stats(psqlRuns.map((s) => s.base + s.change));
   const psqlBase = stats(psqlRuns.map((s) => s.base));
   const psqlChange = stats(psqlRuns.map((s) => s.change));
+  const psqlOne = stats(oneSession);
   const coldWall = stats(cold.map((r) => r.seconds));
   const warmWall = stats(warm.map((r) => r.seconds));
   const coldReview = stats(cold.map((r) => r.report.drill.durationMs / 1000));
@@ -488,7 +528,7 @@ async function main() {
   out.push(`migrations: ${baseCount} base + ${k} new (drillbot counted ${d.baseMigrations} + ${d.newMigrations})`);
   if (embedded) {
     out.push(`drillbot: embedded provider, PostgreSQL ${d.serverVersion}; cold = empty temporary DRILLBOT_CACHE_DIR each run (includes initdb), warm = cache dir filled by a first run`);
-    out.push(`psql baseline: NOT on the embedded server but on the local server ${PG.host}:${PG.port}, PostgreSQL ${localVersion} (${psqlClient})`);
+    out.push(`psql baseline: NOT on the embedded server but on the local server ${PG.host}:${PG.port}, PostgreSQL ${localVersion}, ${psqlClient}`);
   } else {
     out.push(`server: PostgreSQL ${d.serverVersion} at ${PG.host}:${PG.port} for both psql (${psqlClient}) and drillbot (url provider)`);
   }
@@ -502,11 +542,13 @@ async function main() {
       [`psql base+change (${total} files)`, fmt(psqlAll.median), fmt(psqlAll.min), '', ''],
       [`psql base only (${baseCount} files)`, fmt(psqlBase.median), fmt(psqlBase.min), '', ''],
       [`psql change only (${k} files)`, fmt(psqlChange.median), fmt(psqlChange.min), '', ''],
+      [`(psql all ${total} in one session)`, fmt(psqlOne.median), fmt(psqlOne.min), '', ''],
       ['drillbot cold (--no-cache)', fmt(coldWall.median), fmt(coldWall.min), fmt(coldReview.median), fmt(coldReview.min)],
       ['drillbot warm (template)', fmt(warmWall.median), fmt(warmWall.min), fmt(warmReview.median), fmt(warmReview.min)],
     ]),
   );
-  out.push('(drillbot columns "median"/"min": wall time of the CLI process; "review": the report\'s drill.durationMs)');
+  out.push('(drillbot columns "median"/"min": wall time of the CLI process; "review": the report\'s drill.durationMs;');
+  out.push(' psql rows: one `psql --single-transaction -f FILE` process per file, summed; the one-session row is context only)');
   out.push('');
   out.push(
     table([
@@ -516,6 +558,8 @@ async function main() {
       ['warm / cold', ratio(warmWall.median, coldWall.median)],
     ]),
   );
+  const warmMisses = warm.filter((r) => r.report.drill.templateCache !== 'hit').length;
+  if (warmMisses) out.push('', `!!!!! WARNING: ${warmMisses} of ${runs} warm timings in the table are NOT template hits !!!!!`);
   if (warnings.length) out.push('', ...warnings);
   process.stdout.write(`${out.join('\n')}\n`);
   // A warning is loud but not a failure: the numbers are printed, flagged.

@@ -52,7 +52,7 @@ describe('drillbot check', () => {
 
   it('exits 0 with the text report for a safe change', async () => {
     const dir = repo({
-      'db/migrations/000002_nick.up.sql': 'ALTER TABLE users ADD COLUMN nick text;\n',
+      'db/migrations/000002_nick.up.sql': "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nick text;\n",
       'db/migrations/000002_nick.down.sql': 'ALTER TABLE users DROP COLUMN nick;\n',
     });
     const { status, stdout } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--quiet');
@@ -111,11 +111,16 @@ describe('drillbot demo', () => {
     expect(at).toEqual([
       'blocking-index@000003_order_lookups.up.sql:2',
       'reverse-mismatch@000003_order_lookups.up.sql:2',
+      'lock-timeout@000003_order_lookups.up.sql:5',
       'rewrite@000003_order_lookups.up.sql:5',
       'rewrite@000003_order_lookups.up.sql:8',
       'missing-reverse@000004_user_plans.up.sql:1',
       'data-dependent@000004_user_plans.up.sql:2',
+      'lock-timeout@000004_user_plans.up.sql:2',
     ]);
+    // Where the rules and the drill saw the same thing, one finding carries both.
+    const rewrite = report.findings.find((f: any) => f.line === 8);
+    expect(rewrite).toMatchObject({ rule: 'changing-column-type', evidence: expect.stringMatching(/relfilenode of public\.orders changed/) });
   });
 });
 

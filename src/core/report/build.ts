@@ -28,9 +28,11 @@ export function mergeFindings(findings: readonly Finding[]): Finding[] {
       byPlace.set(key, f);
       continue;
     }
-    const evidence = [seen.evidence, f.evidence ?? f.message].filter(Boolean).join('; ');
+    // The drill's message restates what its evidence shows; a second rule's message says more.
+    const message = f.source === 'drill' ? seen.message : `${seen.message} ${f.message}`;
+    const evidence = [seen.evidence, f.evidence].filter(Boolean).join('; ');
     const severity = RANK[f.severity] > RANK[seen.severity] ? f.severity : seen.severity;
-    byPlace.set(key, { ...seen, evidence, severity, ...(seen.fix || !f.fix ? {} : { fix: f.fix }) });
+    byPlace.set(key, { ...seen, message, severity, ...(evidence ? { evidence } : {}), ...(seen.fix || !f.fix ? {} : { fix: f.fix }) });
   }
   return [...byPlace.values()];
 }

@@ -1,5 +1,5 @@
 import { defaultSeverity, type Hazard, type Severity } from '../hazards.js';
-import type { LayoutId } from '../layouts/layout.js';
+import type { LayoutId, TransactionMode } from '../layouts/layout.js';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 
 /** Size of a production table, from `drillbot stats` (catalog statistics, never data). */
@@ -12,6 +12,8 @@ export interface TableSize {
 export interface RuleContext {
   readonly path: string;
   readonly layout: LayoutId;
+  /** How the tool runs the whole file (before any BEGIN/COMMIT written in it). */
+  readonly transaction: TransactionMode;
   /** Whether the tool runs this statement inside a transaction block (the layout's mode, BEGIN/COMMIT in the file). */
   inTransaction(statement: ParsedStatement): boolean;
   /** Target (production) PostgreSQL major version. */

@@ -54,6 +54,7 @@ function contextFor(
   return {
     path: script.path,
     layout: run.layout,
+    transaction: script.transaction,
     pgMajor: run.pgMajor,
     statements,
     inTransaction: (statement) => blocks.get(statement) ?? false,

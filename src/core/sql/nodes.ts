@@ -85,3 +85,110 @@ export function containsNode(node: unknown, type: string): boolean {
   if (!node || typeof node !== 'object') return false;
   return Object.entries(node).some(([key, value]) => key === type || containsNode(value, type));
 }
+
+/** Names of the objects a DROP statement removes, dotted as written (`s.t`, `t`, `ext`). */
+export function dropObjectNames(drop: StatementNode): string[] {
+  return (drop.objects ?? []).map((o: StatementNode) => {
+    const parts: StatementNode[] = o.List?.items ?? (o.String ? [o] : []);
+    return parts.map((p) => String(p.String?.sval ?? '')).join('.');
+  });
+}
+
+/** Whether two relation names denote the same table, one of them possibly unqualified. */
+export function sameRelation(a: string, b: string): boolean {
+  return a === b || (!(a.includes('.') && b.includes('.')) && baseName(a) === baseName(b));
+}
+
+/**
+ * Whether no other statement shares a line with this one, so that a fix replacing its lines
+ * (a GitHub suggestion) replaces this statement and nothing else.
+ */
+export function ownsLines(statements: readonly ParsedStatement[], statement: ParsedStatement): boolean {
+  return statements.every((s) => s === statement || s.endLine < statement.line || s.line > statement.endLine);
+}
+
+/** Every FOREIGN KEY constraint a CREATE TABLE or ALTER TABLE declares, inline on columns or not. */
+export function foreignKeyConstraints(statement: ParsedStatement): StatementNode[] {
+  const all: StatementNode[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    const record = node as StatementNode;
+    if (record.Constraint?.contype === 'CONSTR_FOREIGN') all.push(record.Constraint);
+    Object.values(record).forEach(visit);
+  };
+  if (statement.kind === 'CreateStmt' || statement.kind === 'AlterTableStmt') visit(statement.node);
+  return all;
+}
+
+/** Whether a DefElem option list (`REINDEX (CONCURRENTLY)`, `VACUUM (FULL)`) turns `name` on; a bare option means on. */
+export function optionEnabled(params: StatementNode[] | undefined, name: string): boolean {
+  // The last mention wins, as in PostgreSQL: `REINDEX (CONCURRENTLY false) INDEX CONCURRENTLY i` is concurrent.
+  const option = (params ?? []).map((p) => p.DefElem ?? {}).filter((d) => d.defname === name).at(-1);
+  if (!option) return false;
+  const arg = option.arg;
+  if (!arg) return true;
+  const value = String(arg.Boolean?.boolval ?? arg.String?.sval ?? arg.Integer?.ival ?? arg.A_Const?.boolval?.boolval ?? arg.A_Const?.sval?.sval ?? '').toLowerCase();
+  return !['false', 'off', '0', ''].includes(value);
+}
+
+/** Whether the statement runs CONCURRENTLY: CREATE/DROP INDEX, REINDEX, ALTER TABLE … DETACH PARTITION. */
+export function isConcurrent(statement: ParsedStatement): boolean {
+  switch (statement.kind) {
+    case 'IndexStmt':
+    case 'DropStmt':
+      return !!statement.node.concurrent;
+    case 'ReindexStmt':
+      return optionEnabled(statement.node.params, 'concurrently');
+    case 'AlterTableStmt':
+      return alterCommands(statement).some((c) => c.subtype === 'AT_DetachPartition' && !!c.def?.PartitionCmd?.concurrent);
+    default:
+      return false;
+  }
+}
+
+/** The name a CREATE INDEX gives its index, qualified with the table's schema when written (indexes live there). */
+export function createdIndexName(indexStmt: StatementNode): string {
+  if (!indexStmt.idxname) return '';
+  return indexStmt.relation?.schemaname ? `${indexStmt.relation.schemaname}.${indexStmt.idxname}` : String(indexStmt.idxname);
+}
+
+/** The CREATE INDEX node of `statements` before `statement` that created the index `name`, if any. */
+export function indexCreatedEarlier(statements: readonly ParsedStatement[], statement: ParsedStatement, name: string): StatementNode | undefined {
+  const index = statements.indexOf(statement);
+  const before = index < 0 ? [] : statements.slice(0, index);
+  return before.find((s) => s.kind === 'IndexStmt' && sameRelation(createdIndexName(s.node), name))?.node;
+}
+
+/** The column definitions an ALTER TABLE … ADD COLUMN adds (ColumnDef nodes). */
+export function addedColumns(statement: ParsedStatement): StatementNode[] {
+  return alterCommands(statement).flatMap((c) => (c.subtype === 'AT_AddColumn' && c.def?.ColumnDef ? [c.def.ColumnDef] : []));
+}
+
+/** The constraints an ALTER TABLE … ADD CONSTRAINT adds (Constraint nodes). */
+export function addedConstraints(statement: ParsedStatement): StatementNode[] {
+  return alterCommands(statement).flatMap((c) => (c.subtype === 'AT_AddConstraint' && c.def?.Constraint ? [c.def.Constraint] : []));
+}
+
+/** The DEFAULT expression of a column definition, if it declares one. */
+export function columnDefault(columnDef: StatementNode | undefined): StatementNode | undefined {
+  return columnConstraints(columnDef).find((c) => c.contype === 'CONSTR_DEFAULT')?.raw_expr ?? columnDef?.raw_default;
+}
+
+/** Whether an expression is the NULL literal (possibly cast: `NULL::text`). */
+export function isNullConstant(expr: StatementNode | undefined): boolean {
+  if (!expr) return false;
+  if (expr.TypeCast) return isNullConstant(expr.TypeCast.arg);
+  return expr.A_Const?.isnull === true;
+}
+
+/** Whether a column reference names exactly `column` (unqualified, as in CHECK and USING expressions). */
+export function isColumnRef(expr: StatementNode | undefined, column: string): boolean {
+  const fields: StatementNode[] = expr?.ColumnRef?.fields ?? [];
+  return fields.length > 0 && fields.at(-1)?.String?.sval === column;
+}
+
+/** Quotes an identifier for generated SQL when it is not a plain lower-case name. */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}

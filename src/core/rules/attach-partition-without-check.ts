@@ -1,0 +1,57 @@
+import { alterCommands, baseName, quoteIdent, relationName, sameRelation } from '../sql/nodes.js';
+import type { ParsedStatement } from '../sql/parse.js';
+import { boundCheck, partitionKey } from '../sql/partition-bounds.js';
+import { defineRule } from './define-rule.js';
+
+/**
+ * Whether an earlier statement of the file gave `table` a CHECK constraint that PostgreSQL can use
+ * to skip ATTACH's scan: added valid, or added NOT VALID and validated before the attach.
+ */
+function validCheckBefore(statements: readonly ParsedStatement[], statement: ParsedStatement, table: string): boolean {
+  const notValid = new Set<string>();
+  for (const s of statements.slice(0, statements.indexOf(statement))) {
+    if (s.kind !== 'AlterTableStmt' || !sameRelation(relationName(s.node.relation), table)) continue;
+    for (const c of alterCommands(s)) {
+      const constraint = c.def?.Constraint;
+      if (c.subtype === 'AT_AddConstraint' && constraint?.contype === 'CONSTR_CHECK') {
+        if (!constraint.skip_validation) return true;
+        notValid.add(String(constraint.conname ?? ''));
+      }
+      if (c.subtype === 'AT_ValidateConstraint' && c.name && notValid.has(c.name)) return true;
+    }
+  }
+  return false;
+}
+
+export default defineRule({
+  id: 'attach-partition-without-check',
+  hazard: 'blocking-scan',
+  summary: 'Add a valid CHECK constraint matching the bound before attaching an existing table as a partition.',
+  create: (ctx) => ({
+    AlterTableStmt(node, statement) {
+      const parent = relationName(node.relation);
+      for (const cmd of alterCommands(statement)) {
+        if (cmd.subtype !== 'AT_AttachPartition') continue;
+        const partition = relationName(cmd.def?.PartitionCmd?.name);
+        // A table created earlier in this change is empty or only filled by the change: its scan is short.
+        if (!partition || ctx.isNewTable(partition) || validCheckBefore(ctx.statements, statement, partition)) continue;
+        const bound = cmd.def?.PartitionCmd?.bound;
+        const key = partitionKey(ctx.statements, parent);
+        const check = boundCheck(bound, key?.length === 1 ? key[0] : '<partition key>') ?? '<condition matching the partition bound>';
+        const name = quoteIdent(`${baseName(partition)}_partition_bound`);
+        const p = partition.split('.').map(quoteIdent).join('.');
+        ctx.report({
+          statement,
+          message: `ATTACH PARTITION ${baseName(partition)} scans the whole table under ACCESS EXCLUSIVE (and any DEFAULT partition of ${baseName(parent)}) to check the bound, because no valid CHECK constraint on ${baseName(partition)} proves it first.`,
+          fix: [
+            `-- Prove the bound first with a CHECK that PostgreSQL can use to skip the scan, each step in its own transaction:`,
+            `ALTER TABLE ${p} ADD CONSTRAINT ${name} CHECK (${check}) NOT VALID;`,
+            `ALTER TABLE ${p} VALIDATE CONSTRAINT ${name}; -- scans under SHARE UPDATE EXCLUSIVE: writes go on`,
+            `${statement.text};`,
+            `ALTER TABLE ${p} DROP CONSTRAINT ${name}; -- optional: the partition constraint now enforces the bound`,
+          ].join('\n'),
+        });
+      }
+    },
+  }),
+});

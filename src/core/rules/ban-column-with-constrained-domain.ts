@@ -1,0 +1,67 @@
+import { addedColumns, quoteIdent, relationName, sameRelation, typeModifiers, typeName } from '../sql/nodes.js';
+import type { ParsedStatement, StatementNode } from '../sql/parse.js';
+import { defineRule } from './define-rule.js';
+
+interface ConstrainedDomain {
+  readonly name: string;
+  /** The domain's base type as the catalog spells it, with modifiers: `int4`, `varchar(20)`. */
+  readonly baseType: string;
+}
+
+/**
+ * Domains with constraints created (or given constraints) earlier in the file. Only these are
+ * known statically: a domain of the base schema is invisible to rules (the drill still sees the rewrite).
+ */
+function constrainedDomainsBefore(statements: readonly ParsedStatement[], statement: ParsedStatement): ConstrainedDomain[] {
+  const domains = new Map<string, { baseType: string; constrained: boolean }>();
+  for (const s of statements) {
+    if (s === statement) break;
+    if (s.kind === 'CreateDomainStmt') {
+      const mods = typeModifiers(s.node.typeName);
+      const constrained = (s.node.constraints ?? []).some((c: StatementNode) => ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(c.Constraint?.contype));
+      domains.set(typeName({ names: s.node.domainname }), { baseType: `${typeName(s.node.typeName)}${mods.length ? `(${mods.join(', ')})` : ''}`, constrained });
+    }
+    // ALTER DOMAIN … ADD CONSTRAINT (subtype 'C') or SET NOT NULL (subtype 'O').
+    if (s.kind === 'AlterDomainStmt' && ['C', 'O'].includes(String(s.node.subtype))) {
+      const name = typeName({ names: s.node.typeName });
+      const known = [...domains.keys()].find((d) => sameRelation(d, name));
+      if (known) domains.get(known)!.constrained = true;
+    }
+  }
+  return [...domains].filter(([, d]) => d.constrained).map(([name, d]) => ({ name, baseType: d.baseType }));
+}
+
+export default defineRule({
+  id: 'ban-column-with-constrained-domain',
+  hazard: 'rewrite',
+  severity: 'warning',
+  summary: 'Do not add columns of a domain with constraints to existing tables: PostgreSQL rewrites the table.',
+  create: (ctx) => ({
+    AlterTableStmt(node, statement) {
+      const table = relationName(node.relation);
+      // A table created earlier in this change is empty and unused: rewriting it costs nothing.
+      if (ctx.isNewTable(table)) return;
+      const columns = addedColumns(statement);
+      if (columns.length === 0) return;
+      const domains = constrainedDomainsBefore(ctx.statements, statement);
+      for (const column of columns) {
+        // An array of the domain is a different type, whose NULL needs no domain check.
+        if ((column.typeName?.arrayBounds ?? []).length > 0) continue;
+        const domain = domains.find((d) => sameRelation(d.name, typeName(column.typeName)));
+        if (!domain) continue;
+        const t = table.split('.').map(quoteIdent).join('.');
+        const c = quoteIdent(String(column.colname));
+        const check = `${String(table.split('.').at(-1))}_${String(column.colname)}_check`;
+        ctx.report({
+          statement,
+          message: `Adding column ${column.colname} of the constrained domain ${domain.name} to ${table} rewrites the table under an ACCESS EXCLUSIVE lock, to check the domain's constraints for every existing row.`,
+          fix: [
+            `ALTER TABLE ${t} ADD COLUMN ${c} ${domain.baseType};`,
+            `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(check)} CHECK (<the domain's CHECK, with VALUE replaced by ${c}>) NOT VALID;`,
+            `-- in a later migration: ALTER TABLE ${t} VALIDATE CONSTRAINT ${quoteIdent(check)};`,
+          ].join('\n'),
+        });
+      }
+    },
+  }),
+});

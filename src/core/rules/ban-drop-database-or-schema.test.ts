@@ -1,0 +1,26 @@
+import { testRule } from '../testing/rule-tester.js';
+import rule from './ban-drop-database-or-schema.js';
+
+testRule(rule, {
+  valid: [
+    'DROP TABLE IF EXISTS tmp;',
+    'CREATE SCHEMA reporting;',
+    { name: 'schema created earlier in the same file', sql: 'CREATE SCHEMA scratch;\nDROP SCHEMA scratch;' },
+  ],
+  invalid: [
+    {
+      sql: 'DROP SCHEMA reporting CASCADE;',
+      errors: [{ line: 1, message: /DROP SCHEMA reporting destroys every table/ }],
+    },
+    {
+      sql: 'DROP SCHEMA IF EXISTS a, b;',
+      errors: [{ line: 1, message: /DROP SCHEMA a, b destroys the schema/ }],
+    },
+    {
+      name: 'DROP DATABASE outside a transaction',
+      sql: 'DROP DATABASE app;',
+      transaction: 'none',
+      errors: [{ line: 1, message: /DROP DATABASE app/ }],
+    },
+  ],
+});

@@ -1,0 +1,26 @@
+import { columnAddedEarlier } from '../sql/created-in-file.js';
+import { alterCommands, baseName, relationName } from '../sql/nodes.js';
+import { defineRule } from './define-rule.js';
+
+export default defineRule({
+  id: 'ban-drop-not-null',
+  hazard: 'breaking-change',
+  severity: 'warning',
+  summary: 'Check that no code relies on a column being non-null before dropping NOT NULL.',
+  create: (ctx) => ({
+    AlterTableStmt(node, statement) {
+      const table = relationName(node.relation);
+      // Nothing relies on the columns of a table created earlier in this change.
+      if (node.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
+      for (const cmd of alterCommands(statement)) {
+        if (cmd.subtype !== 'AT_DropNotNull' || !cmd.name) continue;
+        if (columnAddedEarlier(ctx.statements, statement, table, cmd.name)) continue;
+        ctx.report({
+          statement,
+          message: `Dropping NOT NULL on ${baseName(table)}.${cmd.name} lets NULLs in, which breaks code (including PL/pgSQL, views and clients' non-nullable types) that assumes a value.`,
+          fix: `-- Make sure every reader handles NULL in ${cmd.name} before this runs, or keep NOT NULL and store a sentinel value instead.`,
+        });
+      }
+    },
+  }),
+});

@@ -1,0 +1,42 @@
+import { alterCommands, quoteIdent, relationName } from '../sql/nodes.js';
+import { classifyTypeChange, columnType, columnTypeBefore, typeText, usingIsPlainCast } from '../sql/type-changes.js';
+import { defineRule } from './define-rule.js';
+
+export default defineRule({
+  id: 'changing-column-type',
+  hazard: 'rewrite',
+  summary: 'Change column types of existing tables only when the change is binary-coercible; otherwise expand and contract.',
+  create: (ctx) => ({
+    AlterTableStmt(node, statement) {
+      const table = relationName(node.relation);
+      // A table created earlier in this change is empty and unused: rewriting it costs nothing.
+      if (ctx.isNewTable(table)) return;
+      for (const cmd of alterCommands(statement)) {
+        if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.def?.ColumnDef || !cmd.name) continue;
+        const column = cmd.name;
+        const to = columnType(cmd.def.ColumnDef.typeName);
+        const using = cmd.def.ColumnDef.raw_default;
+        // The old type is known only when this file defined the column; the base schema is not visible to rules.
+        const change = usingIsPlainCast(using, column, to)
+          ? classifyTypeChange(columnTypeBefore(ctx.statements, statement, table, column), to, ctx.pgMajor)
+          : { kind: 'rewrite' as const, why: 'the USING expression computes a new value for every row' };
+        if (change.kind !== 'rewrite') continue;
+        const t = table.split('.').map(quoteIdent).join('.');
+        const c = quoteIdent(column);
+        const n = quoteIdent(`${column}_new`);
+        ctx.report({
+          statement,
+          message: `Changing ${table}.${column} to ${typeText(to)} rewrites ${table} and all its indexes under an ACCESS EXCLUSIVE lock: ${change.why}.`,
+          fix: [
+            '-- Expand and contract instead of converting in place, one step per migration:',
+            `ALTER TABLE ${t} ADD COLUMN ${n} ${typeText(to)};`,
+            `-- a trigger writes ${n} on every INSERT and UPDATE of ${c}; backfill existing rows in batches outside the DDL transaction;`,
+            `-- switch the application to ${n}; then drop ${c} and rename ${n} to ${c}:`,
+            `ALTER TABLE ${t} DROP COLUMN ${c};`,
+            `ALTER TABLE ${t} RENAME COLUMN ${n} TO ${c};`,
+          ].join('\n'),
+        });
+      }
+    },
+  }),
+});

@@ -1,0 +1,35 @@
+import { constraintAddedEarlier } from '../sql/created-in-file.js';
+import { alterCommands, baseName, relationName } from '../sql/nodes.js';
+import { defineRule } from './define-rule.js';
+
+/**
+ * The rule cannot see the catalog, so it recognises foreign keys by the names PostgreSQL
+ * generates (`<table>_<column>_fkey`) and the usual conventions (`fk_…`, `…_fk`). The drill
+ * sees every constraint that disappears.
+ */
+const FOREIGN_KEY_NAME = /(_fkey\d*|_fk)$|^fk_/i;
+
+export default defineRule({
+  id: 'drop-foreign-key',
+  hazard: 'breaking-change',
+  severity: 'warning',
+  summary: 'Confirm that dropping a foreign key (and the integrity it enforced) is intended.',
+  create: (ctx) => ({
+    AlterTableStmt(node, statement) {
+      const table = relationName(node.relation);
+      // Nothing depends on the integrity of a table created earlier in this change.
+      if (node.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
+      for (const cmd of alterCommands(statement)) {
+        if (cmd.subtype !== 'AT_DropConstraint' || !cmd.name) continue;
+        const earlier = constraintAddedEarlier(ctx.statements, statement, table, cmd.name);
+        // A constraint added earlier in this file enforced nothing before the change.
+        if (earlier || !FOREIGN_KEY_NAME.test(cmd.name)) continue;
+        ctx.report({
+          statement,
+          message: `Dropping foreign key ${cmd.name} on ${baseName(table)} stops PostgreSQL from enforcing that its rows reference existing rows, so orphans can appear.`,
+          fix: `-- If the reference must stay valid, keep the constraint; to replace it, add the new one first (NOT VALID, then VALIDATE CONSTRAINT) and drop ${cmd.name} afterwards.`,
+        });
+      }
+    },
+  }),
+});

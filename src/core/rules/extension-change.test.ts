@@ -1,0 +1,20 @@
+import { testRule } from '../testing/rule-tester.js';
+import rule from './extension-change.js';
+
+testRule(rule, {
+  valid: [
+    'CREATE EXTENSION IF NOT EXISTS pg_trgm;',
+    'DROP TABLE IF EXISTS t;',
+    { name: 'extension created earlier in the same file', sql: 'CREATE EXTENSION hstore;\nALTER EXTENSION hstore UPDATE;\nDROP EXTENSION hstore;' },
+  ],
+  invalid: [
+    {
+      sql: "ALTER EXTENSION postgis UPDATE TO '3.4.2';",
+      errors: [{ line: 1, message: /ALTER EXTENSION postgis UPDATE TO '3\.4\.2'/ }],
+    },
+    {
+      sql: 'SELECT 1;\nDROP EXTENSION IF EXISTS pg_trgm CASCADE;',
+      errors: [{ line: 2, message: /DROP EXTENSION pg_trgm .* CASCADE also drops/ }],
+    },
+  ],
+});

@@ -1,0 +1,32 @@
+import { createdEarlier } from '../sql/created-in-file.js';
+import { dropObjectNames } from '../sql/nodes.js';
+import { defineRule } from './define-rule.js';
+
+export default defineRule({
+  id: 'extension-change',
+  hazard: 'breaking-change',
+  severity: 'warning',
+  summary: 'Review extension upgrades and drops: objects that depend on the extension can change or disappear.',
+  create: (ctx) => ({
+    AlterExtensionStmt(node, statement) {
+      // An extension the same file installed has no dependents from before the change.
+      if (createdEarlier(ctx.statements, statement, 'extension', node.extname)) return;
+      const version = (node.options ?? []).find((o: { DefElem?: { defname?: string } }) => o.DefElem?.defname === 'new_version')?.DefElem?.arg?.String?.sval;
+      ctx.report({
+        statement,
+        message: `ALTER EXTENSION ${node.extname} UPDATE${version ? ` TO '${version}'` : ''} changes the extension's functions and types under every object and query that uses them, and the server must have that version installed.`,
+        fix: `-- Read the extension's release notes for ${version ?? 'the new version'}, check the version is installed on every server (SELECT * FROM pg_available_extension_versions WHERE name = '${node.extname}'), and test dependent queries.`,
+      });
+    },
+    DropStmt(node, statement) {
+      if (node.removeType !== 'OBJECT_EXTENSION') return;
+      const existing = dropObjectNames(node).filter((name) => !createdEarlier(ctx.statements, statement, 'extension', name));
+      if (existing.length === 0) return;
+      ctx.report({
+        statement,
+        message: `DROP EXTENSION ${existing.join(', ')} removes its functions, types and operators${node.behavior === 'DROP_CASCADE' ? ', and CASCADE also drops the columns, indexes and views that use them' : ''}.`,
+        fix: `-- Check pg_depend for objects using ${existing.join(', ')} and remove them explicitly first; never DROP EXTENSION … CASCADE in a migration.`,
+      });
+    },
+  }),
+});

@@ -1,0 +1,33 @@
+import { indexKeysDeclared, foreignKeysDeclared, leadsWith } from '../sql/key-columns.js';
+import { baseName, quoteIdent } from '../sql/nodes.js';
+import type { ParsedStatement } from '../sql/parse.js';
+import { defineRule } from './define-rule.js';
+
+export default defineRule({
+  id: 'foreign-key-without-index',
+  hazard: 'blocking-scan',
+  // A warning: the rule only knows the indexes the change itself creates.
+  severity: 'warning',
+  summary: 'Index the referencing columns of every foreign key.',
+  create: (ctx) => {
+    const check = (_node: unknown, statement: ParsedStatement): void => {
+      for (const fk of foreignKeysDeclared(statement)) {
+        // Unlike the lock rules, new tables count: the cost comes later, once the table has rows.
+        // Indexes created anywhere in the file count, also after the FOREIGN KEY.
+        if (indexKeysDeclared(ctx.statements, fk.table).some((key) => leadsWith(key, fk.columns))) continue;
+        const columns = fk.columns.join(', ');
+        const table = fk.table.split('.').map(quoteIdent).join('.');
+        const concurrently = ctx.isNewTable(fk.table) || statement.kind === 'CreateStmt' ? '' : ' CONCURRENTLY';
+        ctx.report({
+          statement,
+          message: `The foreign key ${baseName(fk.table)}(${columns}) → ${baseName(fk.referenced)} has no index on ${baseName(fk.table)}(${columns}) in this change: every DELETE from ${baseName(fk.referenced)}, and every update of its key, scans ${baseName(fk.table)} to check for referencing rows.`,
+          fix: [
+            `-- Unless such an index already exists in production:`,
+            `CREATE INDEX${concurrently} ${quoteIdent(`${baseName(fk.table)}_${fk.columns.join('_')}_idx`)} ON ${table} (${fk.columns.map(quoteIdent).join(', ')});`,
+          ].join('\n'),
+        });
+      }
+    };
+    return { CreateStmt: check, AlterTableStmt: check };
+  },
+});

@@ -1,0 +1,40 @@
+import { alterCommands, baseName, ownsLines, relationName } from '../sql/nodes.js';
+import { hasTimeout } from '../sql/settings.js';
+import { defineRule } from './define-rule.js';
+
+export default defineRule({
+  id: 'require-concurrent-detach-partition',
+  // No scan happens: the harm is the ACCESS EXCLUSIVE lock on the parent and its wait queue.
+  hazard: 'lock-timeout',
+  summary: 'Detach partitions of existing tables with DETACH PARTITION … CONCURRENTLY (PostgreSQL 14+).',
+  create: (ctx) => ({
+    AlterTableStmt(node, statement) {
+      const parent = relationName(node.relation);
+      const detach = alterCommands(statement).find((c) => c.subtype === 'AT_DetachPartition' && !c.def?.PartitionCmd?.concurrent);
+      // A parent created earlier in this change has no traffic to block.
+      if (!detach || ctx.isNewTable(parent)) return;
+      const partition = relationName(detach.def?.PartitionCmd?.name);
+      if (ctx.pgMajor < 14) {
+        // Before 14 there is no CONCURRENTLY: a lock_timeout is all that can be done.
+        if (hasTimeout(ctx.statements, ctx.inTransaction, statement, 'lock_timeout')) return;
+        ctx.report({
+          statement,
+          message: `DETACH PARTITION ${baseName(partition)} takes ACCESS EXCLUSIVE on ${baseName(parent)}, blocking every query on all its partitions, and PostgreSQL ${ctx.pgMajor} has no CONCURRENTLY (14+): at least set lock_timeout.`,
+          fix: `SET lock_timeout = '5s'; -- no CONCURRENTLY before PostgreSQL 14: keep the wait short and retry on timeout\n${statement.text};`,
+          replaces: ownsLines(ctx.statements, statement),
+        });
+        return;
+      }
+      const inTransaction = ctx.inTransaction(statement);
+      const concurrent = `${statement.text} CONCURRENTLY;`;
+      ctx.report({
+        statement,
+        message: `DETACH PARTITION ${baseName(partition)} without CONCURRENTLY takes ACCESS EXCLUSIVE on ${baseName(parent)}: every read and write of all its partitions waits, also behind any long-running query.`,
+        fix: inTransaction
+          ? `${concurrent} -- CONCURRENTLY cannot run in a transaction block (nor with a DEFAULT partition): move it into a migration that runs outside one`
+          : `${concurrent} -- not possible if ${baseName(parent)} has a DEFAULT partition`,
+        replaces: !inTransaction && ownsLines(ctx.statements, statement),
+      });
+    },
+  }),
+});

@@ -1,0 +1,40 @@
+import { alterCommands, quoteIdent, relationName } from '../sql/nodes.js';
+import { validNotNullCheckBefore } from '../sql/not-null-checks.js';
+import { defineRule } from './define-rule.js';
+
+export default defineRule({
+  id: 'set-not-null',
+  hazard: 'blocking-scan',
+  summary: 'Make columns of existing tables NOT NULL through a validated CHECK constraint, not a scan under ACCESS EXCLUSIVE.',
+  create: (ctx) => ({
+    AlterTableStmt(node, statement) {
+      const table = relationName(node.relation);
+      // A table created earlier in this change is empty and unused: its scan costs nothing.
+      if (ctx.isNewTable(table)) return;
+      for (const cmd of alterCommands(statement)) {
+        if (cmd.subtype !== 'AT_SetNotNull' || !cmd.name) continue;
+        const column = cmd.name;
+        // PostgreSQL 12+ skips the scan when a valid CHECK (column IS NOT NULL) already proves it.
+        if (ctx.pgMajor >= 12 && validNotNullCheckBefore(ctx.statements, statement, table, column)) continue;
+        const t = table.split('.').map(quoteIdent).join('.');
+        const c = quoteIdent(column);
+        const check = quoteIdent(`${String(table.split('.').at(-1))}_${column}_not_null`);
+        ctx.report({
+          statement,
+          message: `SET NOT NULL on ${table}.${column} scans the whole table for NULLs while holding an ACCESS EXCLUSIVE lock: reads and writes of ${table} wait until the scan ends.`,
+          fix: [
+            `ALTER TABLE ${t} ADD CONSTRAINT ${check} CHECK (${c} IS NOT NULL) NOT VALID;`,
+            '-- in a later migration (its own transaction): the scan runs under SHARE UPDATE EXCLUSIVE and does not block writes',
+            `ALTER TABLE ${t} VALIDATE CONSTRAINT ${check};`,
+            ...(ctx.pgMajor >= 12
+              ? [
+                  `ALTER TABLE ${t} ALTER COLUMN ${c} SET NOT NULL; -- PostgreSQL 12+ skips the scan thanks to the valid CHECK`,
+                  `ALTER TABLE ${t} DROP CONSTRAINT ${check};`,
+                ]
+              : [`-- before PostgreSQL 12, SET NOT NULL scans even then: keep the validated CHECK ${check} instead of SET NOT NULL.`]),
+          ].join('\n'),
+        });
+      }
+    },
+  }),
+});

@@ -1,0 +1,51 @@
+import { addedConstraints, alterCommands, quoteIdent, relationName, sameRelation } from '../sql/nodes.js';
+import type { ParsedStatement, StatementNode } from '../sql/parse.js';
+import { transactionBoundaryBetween } from '../sql/transaction-block.js';
+import { defineRule } from './define-rule.js';
+
+/** The statement (this one or an earlier one of the file) that added constraint `name` NOT VALID to `table`. */
+function notValidAdd(statements: readonly ParsedStatement[], statement: ParsedStatement, table: string, name: string): { at: ParsedStatement; constraint: StatementNode } | undefined {
+  let found: { at: ParsedStatement; constraint: StatementNode } | undefined;
+  for (const s of statements) {
+    if (s.kind === 'AlterTableStmt' && sameRelation(relationName(s.node.relation), table)) {
+      const constraint = addedConstraints(s).find((c) => c.conname === name && c.skip_validation);
+      if (constraint) found = { at: s, constraint };
+    }
+    if (s === statement) break;
+  }
+  return found;
+}
+
+export default defineRule({
+  id: 'validate-in-same-transaction',
+  hazard: 'blocking-scan',
+  summary: 'VALIDATE a NOT VALID constraint in a later transaction than the one that added it.',
+  create: (ctx) => ({
+    AlterTableStmt(node, statement) {
+      const table = relationName(node.relation);
+      // A table created earlier in this change is empty and unused: its scan costs nothing.
+      if (ctx.isNewTable(table)) return;
+      for (const cmd of alterCommands(statement)) {
+        if (cmd.subtype !== 'AT_ValidateConstraint' || !cmd.name) continue;
+        const added = notValidAdd(ctx.statements, statement, table, cmd.name);
+        if (!added) continue;
+        // Locks are held until the transaction ends: a COMMIT between the two statements releases them.
+        const sameTransaction =
+          added.at === statement ||
+          (ctx.inTransaction(added.at) && ctx.inTransaction(statement) && !transactionBoundaryBetween(ctx.statements, added.at, statement));
+        if (!sameTransaction) continue;
+        const foreign = added.constraint.contype === 'CONSTR_FOREIGN';
+        const lock = foreign ? 'SHARE ROW EXCLUSIVE lock blocks writes' : 'ACCESS EXCLUSIVE lock blocks reads and writes';
+        const where = added.at === statement ? 'in the same statement' : `on line ${added.at.line}`;
+        ctx.report({
+          statement,
+          message: `VALIDATE CONSTRAINT ${cmd.name} on ${table} runs in the same transaction as its NOT VALID add ${where}, whose ${lock} of ${table} for the whole validation scan.`,
+          fix: [
+            '-- Commit between the two: keep the NOT VALID add here and move the validation to a later migration:',
+            `ALTER TABLE ${table.split('.').map(quoteIdent).join('.')} VALIDATE CONSTRAINT ${quoteIdent(cmd.name)};`,
+          ].join('\n'),
+        });
+      }
+    },
+  }),
+});

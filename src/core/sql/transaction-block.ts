@@ -1,0 +1,107 @@
+import type { LayoutId } from '../layouts/layout.js';
+import type { ParsedStatement } from './parse.js';
+import { dropObjectNames, isConcurrent, relationName } from './nodes.js';
+
+/**
+ * Statements PostgreSQL refuses inside a transaction block ("… cannot run inside a transaction
+ * block"), and how each migration tool lets a migration run outside one.
+ */
+
+/** A short description of the statement (`CREATE INDEX CONCURRENTLY on users`) when it cannot run in a transaction block. */
+export function nonTransactionalStatement(statement: ParsedStatement, pgMajor: number): string | undefined {
+  const node = statement.node;
+  const on = (table: string): string => (table ? ` on ${table}` : '');
+  switch (statement.kind) {
+    case 'IndexStmt':
+      return node.concurrent ? `CREATE INDEX CONCURRENTLY${on(relationName(node.relation))}` : undefined;
+    case 'DropStmt':
+      return node.concurrent ? `DROP INDEX CONCURRENTLY ${dropObjectNames(node).join(', ')}` : undefined;
+    case 'ReindexStmt': {
+      if (isConcurrent(statement)) return `REINDEX CONCURRENTLY ${relationName(node.relation) || String(node.name ?? '')}`.trim();
+      // REINDEX SCHEMA / DATABASE / SYSTEM commit per table, so they refuse a transaction block too.
+      const kind = String(node.kind ?? '');
+      if (['REINDEX_OBJECT_SCHEMA', 'REINDEX_OBJECT_DATABASE', 'REINDEX_OBJECT_SYSTEM'].includes(kind)) {
+        return `REINDEX ${kind.slice('REINDEX_OBJECT_'.length)} ${String(node.name ?? '')}`.trim();
+      }
+      return undefined;
+    }
+    case 'AlterTableStmt':
+      return isConcurrent(statement) ? `DETACH PARTITION CONCURRENTLY${on(relationName(node.relation))}` : undefined;
+    case 'VacuumStmt':
+      // ANALYZE alone may run in a transaction block; VACUUM may not.
+      return node.is_vacuumcmd ? `VACUUM${(node.rels ?? []).length ? ` ${(node.rels ?? []).map((r: any) => relationName(r.VacuumRelation?.relation)).join(', ')}` : ''}` : undefined;
+    case 'AlterSystemStmt':
+      return 'ALTER SYSTEM';
+    case 'CreatedbStmt':
+      return `CREATE DATABASE ${node.dbname}`;
+    case 'DropdbStmt':
+      return `DROP DATABASE ${node.dbname}`;
+    case 'CreateTableSpaceStmt':
+      return `CREATE TABLESPACE ${node.tablespacename}`;
+    case 'DropTableSpaceStmt':
+      return `DROP TABLESPACE ${node.tablespacename}`;
+    case 'AlterEnumStmt':
+      // Before PostgreSQL 12, ALTER TYPE … ADD VALUE could not run in a transaction block.
+      return pgMajor < 12 && node.newVal !== undefined && node.oldVal === undefined
+        ? `ALTER TYPE ${(node.typeName ?? []).map((n: any) => n.String?.sval).join('.')} ADD VALUE (before PostgreSQL 12)`
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The BEGIN/START TRANSACTION written in the file whose block contains `statement`, if any. */
+export function explicitBegin(statements: readonly ParsedStatement[], statement: ParsedStatement): ParsedStatement | undefined {
+  let begin: ParsedStatement | undefined;
+  for (const s of statements) {
+    if (s === statement) return begin;
+    if (s.kind !== 'TransactionStmt') continue;
+    const kind = String(s.node.kind);
+    if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') begin = s;
+    if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') begin = undefined;
+  }
+  return undefined;
+}
+
+/** Whether a COMMIT, ROLLBACK or BEGIN written in the file lies between two of its statements (a transaction boundary). */
+export function transactionBoundaryBetween(statements: readonly ParsedStatement[], first: ParsedStatement, second: ParsedStatement): boolean {
+  const from = statements.indexOf(first);
+  const to = statements.indexOf(second);
+  return statements.slice(from + 1, to).some((s) => s.kind === 'TransactionStmt');
+}
+
+/** Why the tool runs the file's statements in a transaction block, in words. */
+export function whyInTransaction(layout: LayoutId): string {
+  switch (layout) {
+    case 'golang-migrate':
+      return 'golang-migrate sends the file as one query string, which PostgreSQL runs as one transaction when it holds several statements';
+    case 'goose':
+      return 'goose runs each migration file in a transaction';
+    case 'dbmate':
+      return 'dbmate runs each migration in a transaction';
+    case 'diesel':
+      return 'Diesel runs each migration in a transaction';
+    case 'flyway':
+      return 'Flyway runs this script in a transaction';
+    case 'plain':
+      return 'the migration runs in a transaction';
+  }
+}
+
+/** How to make the tool run a statement outside a transaction block. */
+export function runOutsideTransaction(layout: LayoutId): string {
+  switch (layout) {
+    case 'golang-migrate':
+      return 'Move the statement alone into its own migration file (a lone statement runs outside a transaction), or use x-multi-statement=true.';
+    case 'goose':
+      return 'Move the statement into a migration file that starts with `-- +goose NO TRANSACTION` (goose then runs its statements one by one, each committing on its own).';
+    case 'dbmate':
+      return 'Move the statement alone into its own migration and mark it `-- migrate:up transaction:false` (dbmate then sends the section as one query string, so keep nothing else in it).';
+    case 'diesel':
+      return 'Move the statement alone into its own migration whose metadata.toml sets `run_in_transaction = false`.';
+    case 'flyway':
+      return 'Move the statement alone into its own versioned migration: Flyway runs a script of non-transactional statements without a transaction (mixing them with others needs `mixed=true`).';
+    case 'plain':
+      return 'Run the statement in a migration step that is not wrapped in a transaction.';
+  }
+}
