@@ -44,8 +44,14 @@ describe.each(RULES.map((r) => [r.id, r] as const))('docs/rules/%s.md', (id, rul
     expect(headings).toEqual([...headings].sort((a, b) => SECTIONS.indexOf(a) - SECTIONS.indexOf(b)));
   });
 
-  // ```sql unsafe in-transaction``` runs the example as a tool that wraps the file in a transaction would.
-  const blocks = [...text.matchAll(/```sql (unsafe|safe)( in-transaction)?\n([\s\S]*?)```/g)].map((m) => ({ kind: m[1], inTransaction: !!m[2], sql: m[3] }));
+  // ```sql unsafe in-transaction``` runs the example as a tool that wraps the file in a transaction
+  // would; ```sql unsafe pg14``` lints it for that PostgreSQL major.
+  const blocks = [...text.matchAll(/```sql (unsafe|safe)( in-transaction)?(?: pg(\d+))?\n([\s\S]*?)```/g)].map((m) => ({
+    kind: m[1],
+    inTransaction: !!m[2],
+    pgMajor: m[3] ? Number(m[3]) : undefined,
+    sql: m[4],
+  }));
 
   it('has an unsafe and a safe example that parse', async () => {
     expect(blocks.map((b) => b.kind)).toEqual(expect.arrayContaining(['unsafe', 'safe']));
@@ -54,7 +60,7 @@ describe.each(RULES.map((r) => [r.id, r] as const))('docs/rules/%s.md', (id, rul
 
   it('is reported on its unsafe example and silent on its safe one', async () => {
     for (const block of blocks) {
-      const findings = await lintWith(rule, { sql: block.sql, transaction: block.inTransaction ? 'transaction' : 'none' });
+      const findings = await lintWith(rule, { sql: block.sql, transaction: block.inTransaction ? 'transaction' : 'none', pgMajor: block.pgMajor });
       expect({ kind: block.kind, found: findings.length > 0 }).toEqual({ kind: block.kind, found: block.kind === 'unsafe' });
     }
   });
