@@ -9,6 +9,7 @@ import type { Finding, Report } from '../../src/core/report/report.js';
 import { review } from '../../src/core/review.js';
 import { loadFileTree } from '../../src/core/testing/file-tree.js';
 import { LOCAL_URL } from './drill.js';
+import { isEmptySql } from '../../src/core/layouts/util.js';
 
 /**
  * The real-world corpus beside the repository (../shared/corpus, see its README): four upstream
@@ -85,9 +86,11 @@ export function corpusChangeSet(c: LoadedCorpus, baseCount: number, end: number)
 export interface CorpusDrill {
   readonly report: Report;
   readonly ms: number;
+  /** 1-based corpus index of the migration a script path belongs to. */
+  readonly indexOfPath: (path: string) => number;
   /** 1-based corpus index of the migration a finding's file belongs to (goose: the same file both ways). */
   readonly indexOf: (f: Finding) => number;
-  /** `hazard#idx` for every finding of a drill hazard (deduplicated, in order). */
+  /** Corpus indexes of the migrations with a drill or layout finding of `hazard` (deduplicated, in order). */
   readonly byMigration: (hazard: string) => number[];
 }
 
@@ -98,7 +101,8 @@ export async function drillCorpus(corpus: CorpusRepo, baseCount: number, end: nu
   const report = await review({
     changeSet: corpusChangeSet(c, baseCount, end),
     config: {
-      migrations: { layout: corpus.layout },
+      ...DEFAULT_CONFIG,
+      migrations: { ...DEFAULT_CONFIG.migrations, layout: corpus.layout },
       shadow: { ...DEFAULT_CONFIG.shadow, seedRows: 20, setup: corpus.setup, ...shadow },
     },
     provider: createUrlProvider(LOCAL_URL),
@@ -109,9 +113,11 @@ export async function drillCorpus(corpus: CorpusRepo, baseCount: number, end: nu
     byPath.set(m.forward.path, i + 1);
     if (m.reverse) byPath.set(m.reverse.path, i + 1);
   });
-  const indexOf = (f: Finding) => byPath.get(f.path) ?? -1;
-  const byMigration = (hazard: string) => [...new Set(report.findings.filter((f) => f.hazard === hazard).map(indexOf))];
-  return { report, ms, indexOf, byMigration };
+  const indexOfPath = (path: string) => byPath.get(path) ?? -1;
+  const indexOf = (f: Finding) => indexOfPath(f.path);
+  // Static rules may raise the same hazards on the text; the baseline compares what the drill and the layout find.
+  const byMigration = (hazard: string) => [...new Set(report.findings.filter((f) => f.hazard === hazard && (f.source === 'drill' || f.source === 'layout')).map(indexOf))];
+  return { report, ms, indexOfPath, indexOf, byMigration };
 }
 
 export type BaselineResult = 'exact' | 'sorted-equal' | 'DIFF' | 'down-failed' | 'up-failed';
@@ -158,4 +164,168 @@ export function summary(label: string, d: CorpusDrill): string {
   const drill = d.report.drill;
   const parts = [...counts].map(([h, idx]) => `${h}:${idx.join(',')}`);
   return `${label}: ${(d.ms / 1000).toFixed(1)} s, template ${drill?.templateCache}, roundTrip ${drill?.roundTrip}; ${parts.join(' ') || 'no findings'}`;
+}
+
+/** What Drillbot must report for a window, derived from the baseline and the layout. */
+export interface WindowExpectation {
+  /** Migrations whose forward ran (all of the window unless a forward stops it). */
+  readonly applied: number[];
+  /** Migrations whose round trip the drill checked: newest first, until a reverse is missing or fails. */
+  readonly verified: number[];
+  readonly reverseMismatch: number[];
+  readonly reverseError: number[];
+  /** Every added migration without a (non-empty) reverse: the layout reports them, drilled or not. */
+  readonly missingReverse: number[];
+  /** Whether the reverse stopped before the oldest applied migration (then there is no redo). */
+  readonly stopped: boolean;
+}
+
+export interface WindowOverrides {
+  /** A forward that fails on the seeded shadow although the psql baseline (empty tables) applied it. */
+  readonly forwardStop?: number;
+  /** How the drill classifies that failure (default data-dependent). */
+  readonly forwardStopHazard?: 'data-dependent' | 'forward-error';
+  /** Reverses that fail in the drill although the baseline's isolated round trip passed. */
+  readonly reverseError?: number[];
+}
+
+/**
+ * Walks the window the way the drill does: forward until `forwardStop`, then reverse newest first;
+ * a missing reverse or a failing one (baseline `down-failed`) ends the walk. A baseline DIFF is a
+ * `reverse-mismatch`; exact and sorted-equal (only column order differs, which Drillbot ignores)
+ * are restored.
+ */
+export function expectWindow(corpus: CorpusRepo, baseline: Map<number, BaselineRow>, baseCount: number, end: number, overrides: WindowOverrides = {}): WindowExpectation {
+  const c = loadCorpus(corpus);
+  const last = overrides.forwardStop ? overrides.forwardStop - 1 : end;
+  const applied = range(baseCount + 1, last);
+  // A forward of comments only is a placeholder: it needs no reverse and the drill skips it.
+  const placeholder = (i: number) => isEmptySql(c.migrations[i - 1].forward.sql);
+  const missingReverse = range(baseCount + 1, end).filter((i) => c.migrations[i - 1].reverse === null && !placeholder(i));
+  const verified: number[] = [];
+  const reverseMismatch: number[] = [];
+  const reverseError: number[] = [];
+  let stopped = false;
+  for (const i of [...applied].reverse()) {
+    if (placeholder(i)) continue;
+    if (c.migrations[i - 1].reverse === null) {
+      stopped = true;
+      break;
+    }
+    const row = baselineWindow(baseline, i, i)[0];
+    if (row.result === 'down-failed' || overrides.reverseError?.includes(i)) {
+      reverseError.push(i);
+      stopped = true;
+      break;
+    }
+    verified.push(i);
+    if (row.result === 'DIFF') reverseMismatch.push(i);
+  }
+  return { applied, verified, reverseMismatch: reverseMismatch.sort((a, b) => a - b), reverseError, missingReverse, stopped };
+}
+
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, k) => from + k);
+}
+
+/** The per-migration outcome of a drill, in the shape `expectedVerdicts` gives for the baseline. */
+export function verdicts(d: CorpusDrill) {
+  const ran = (direction: string, status?: string) =>
+    d.report.migrations.filter((m) => m.direction === direction && (!status || m.status === status)).map((m) => d.indexOfPath(m.path));
+  const sorted = (list: number[]) => [...list].sort((a, b) => a - b);
+  const reverseError = d.byMigration('reverse-error');
+  const reversed = ran('reverse');
+  return {
+    forwardApplied: ran('forward', 'applied'),
+    /**
+     * Newest first, as the drill reaches them; the last one failed when the reverse stopped on an
+     * error (a reverse PostgreSQL cannot parse is rejected before it runs, so it is added here).
+     */
+    reversed: [...reversed, ...reverseError.filter((i) => !reversed.includes(i))],
+    reverseMismatch: sorted(d.byMigration('reverse-mismatch')),
+    reverseError,
+    missingReverse: sorted(d.byMigration('missing-reverse')),
+  };
+}
+
+export function expectedVerdicts(x: WindowExpectation): ReturnType<typeof verdicts> {
+  return {
+    forwardApplied: x.applied,
+    reversed: [...x.verified, ...x.reverseError],
+    reverseMismatch: x.reverseMismatch,
+    reverseError: x.reverseError,
+    missingReverse: x.missingReverse,
+  };
+}
+
+/** Findings Drillbot raises when it cannot do its job (base replay, connection, timeout). */
+export const infraFindings = (d: CorpusDrill) => d.report.findings.filter((f) => f.hazard === 'infra').map((f) => `${f.path}:${f.line} ${f.message}`);
+
+/** Runs `work` once, on first use: several tests assert on the same drill. */
+export function once<T>(work: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= work());
+}
+
+/** Set DRILLBOT_CORPUS_FULL=1 to also drill the windows that only widen the baseline coverage. */
+export const FULL = process.env.DRILLBOT_CORPUS_FULL === '1';
+
+/** `#from–#end on #1–#base: why`, for test titles. */
+export const windowTitle = (w: CorpusWindow): string => `${w.end === w.base + 1 ? `#${w.end}` : `#${w.base + 1}–#${w.end}`} on #1–#${w.base}: ${w.why}`;
+
+/** A window of a corpus: base #1..#base, the change adds #(base+1)..#end. */
+export interface CorpusWindow {
+  readonly base: number;
+  readonly end: number;
+  /** What the window exercises, from the baseline (used in the test title). */
+  readonly why: string;
+  readonly overrides?: WindowOverrides;
+  /** shadow.seedRows for this drill (default 20). */
+  readonly seedRows?: number;
+  /** Baseline run to compare with (default pg15-all). */
+  readonly run?: 'pg15-all' | 'pg15-last20';
+}
+
+const drillLog: string[] = [];
+
+/** Set DRILLBOT_CORPUS_LOG=1 to print one line per drill (time, cache, findings) after each file. */
+export function printDrillLog(): void {
+  if (process.env.DRILLBOT_CORPUS_LOG === '1' && drillLog.length > 0) console.log(drillLog.splice(0).join('\n'));
+}
+
+/** Drills the window and derives what the baseline says the drill must find. */
+export async function drillWindow(corpus: CorpusRepo, w: CorpusWindow): Promise<{ d: CorpusDrill; x: WindowExpectation }> {
+  const d = await drillCorpus(corpus, w.base, w.end, w.seedRows !== undefined ? { seedRows: w.seedRows } : {});
+  const x = expectWindow(corpus, readBaseline(w.run ?? 'pg15-all', corpus), w.base, w.end, w.overrides);
+  drillLog.push(summary(`${corpus.repo} #${w.base + 1}..#${w.end} on #1..#${w.base}${w.seedRows !== undefined ? ` (seedRows ${w.seedRows})` : ''}`, d));
+  return { d, x };
+}
+
+/**
+ * The drill agrees with the baseline on every migration it verified: the base replays, every
+ * forward applies (up to `forwardStop`, which must be a data-dependent failure), the reverses ran
+ * newest first exactly as far as expected, and the reverse-mismatch / reverse-error /
+ * missing-reverse verdicts are the baseline's.
+ */
+export function expectAgreement(d: CorpusDrill, x: WindowExpectation, w: CorpusWindow): void {
+  expect(infraFindings(d)).toEqual([]);
+  expect(d.report.drill?.baseMigrations).toBe(w.base);
+  expect(verdicts(d)).toEqual(expectedVerdicts(x));
+  const stop = w.overrides?.forwardStop;
+  const stopHazard = w.overrides?.forwardStopHazard ?? 'data-dependent';
+  for (const hazard of ['forward-error', 'data-dependent'] as const) expect(d.byMigration(hazard)).toEqual(stop && hazard === stopHazard ? [stop] : []);
+  if (x.stopped) {
+    expect(d.report.drill?.roundTrip).toBe('not-run');
+  } else {
+    // Redo runs only when every reverse ran, oldest first, and stops at the first forward that no
+    // longer applies: that is a leftover of a reverse (e.g. an enum value ADD VALUE meets again),
+    // reported as a reverse-mismatch of that migration, so it must be one the baseline calls DIFF.
+    const redo = d.report.migrations.filter((m) => m.direction === 'redo').map((m) => [d.indexOfPath(m.path), m.status] as const);
+    const failed = redo.filter(([, status]) => status !== 'applied');
+    expect(redo.map(([i]) => i)).toEqual(x.applied.slice(0, redo.length));
+    if (failed.length === 0) expect(redo).toHaveLength(x.applied.length);
+    else expect(failed).toEqual([[redo[redo.length - 1][0], 'failed']]);
+    failed.forEach(([i]) => expect(x.reverseMismatch).toContain(i));
+    if (x.reverseMismatch.length > 0) expect(d.report.drill?.roundTrip).toBe('mismatch');
+  }
 }

@@ -1,6 +1,7 @@
 import type { Finding } from '../report/report.js';
 import type { LayoutId, LayoutProblem, Migration } from '../layouts/layout.js';
 import { compareVersions, detectLayout, readMigrations } from '../layouts/index.js';
+import { isEmptySql } from '../layouts/util.js';
 import { finding } from '../report/findings.js';
 import { diffFiles, firstDifferentLine, type ChangeSet } from './change-set.js';
 
@@ -23,10 +24,15 @@ export function analyzeChange(changeSet: ChangeSet, layoutId?: LayoutId): Change
   const baseVersions = new Set(base.migrations.map((m) => m.version));
   const added = head.migrations.filter((m) => !baseVersions.has(m.version));
   const touched = new Set(added.flatMap(scriptPaths));
+  // A forward migration of comments only needs no reverse (Harness 0059 is such a placeholder).
+  const placeholders = new Set(added.filter((m) => isEmptySql(m.forward.sql)).map((m) => m.forward.path));
   const findings = [
     ...historyEdits(changeSet, base.migrations, head.migrations),
     ...orderingProblems(layout, base.migrations, added),
-    ...head.problems.filter((p) => problemPaths(p).some((path) => touched.has(path))).map(problemFinding),
+    ...head.problems
+      .filter((p) => problemPaths(p).some((path) => touched.has(path)))
+      .filter((p) => !(p.kind === 'missing-reverse' && placeholders.has(p.path)))
+      .map(problemFinding),
   ];
   return { layout, base: base.migrations, added, findings };
 }

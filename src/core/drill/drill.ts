@@ -44,26 +44,19 @@ export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress
   const findings: Finding[] = [];
   const parsed = plan.added;
   const track = dropOnAbort(server, deadline);
-  const base = await prepareBase(server, plan.base, {
-    setupSql: plan.setupSql,
-    useCache: plan.useTemplateCache,
-    statementTimeoutMs: plan.statementTimeoutMs,
-    onProgress,
-    track,
-  });
-  const database = track(uniqueDatabaseName('review'));
-  await createDatabase(server, database, { template: base.template });
+  const cloneBase = baseCloner(server, plan, track, onProgress);
+  const { database, cache } = await cloneBase('review');
   const client = await connect(server, database, plan.statementTimeoutMs);
   try {
     onProgress(`seeding existing tables with up to ${plan.seedRows} rows each`);
     const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows });
     const baseline = await captureBaseline(client, seed.tables);
-    const session: Session = { track, server, client, plan, base: base.template, baseline, findings, results: [], onProgress };
+    const session: Session = { track, server, client, plan, cloneBase, baseline, findings, results: [], onProgress };
     const roundTrip = await forwardReverseRedo(session, parsed);
     return {
       migrations: session.results,
       findings,
-      templateCache: base.cache,
+      templateCache: cache,
       seededRows: seed.totalRows,
       seededTables: seed.tables.filter((t) => t.rows > 0).length,
       roundTrip,
@@ -72,6 +65,33 @@ export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress
     await client.end();
     await dropDatabase(server, database);
   }
+}
+
+type BaseCloner = (prefix: 'review' | 'empty') => Promise<{ database: string; cache: 'hit' | 'miss' }>;
+
+/** SQLSTATE 3D000: the database (here: the template) does not exist. */
+const MISSING_DATABASE = '3D000';
+
+/**
+ * Clones the base history's template into a new database. Another review on the same server may
+ * evict the template between finding and cloning it (the cache keeps a few); then the base is
+ * prepared again, once.
+ */
+function baseCloner(server: ShadowServer, plan: DrillPlan, track: (database: string) => string, onProgress: Progress): BaseCloner {
+  const options = { setupSql: plan.setupSql, useCache: plan.useTemplateCache, statementTimeoutMs: plan.statementTimeoutMs, onProgress, track };
+  return async (prefix) => {
+    for (let attempt = 0; ; attempt++) {
+      const base = await prepareBase(server, plan.base, options);
+      const database = track(uniqueDatabaseName(prefix));
+      try {
+        await createDatabase(server, database, { template: base.template });
+        return { database, cache: base.cache };
+      } catch (error) {
+        if (attempt > 0 || (error as { code?: string }).code !== MISSING_DATABASE) throw error;
+        onProgress('the base template was evicted by another review meanwhile; preparing it again');
+      }
+    }
+  };
 }
 
 /**
@@ -93,7 +113,7 @@ interface Session {
   readonly server: ShadowServer;
   readonly client: pg.Client;
   readonly plan: DrillPlan;
-  readonly base: string;
+  readonly cloneBase: BaseCloner;
   readonly baseline: Baseline;
   readonly findings: Finding[];
   readonly results: MigrationResult[];
@@ -130,6 +150,8 @@ async function reverseNewestFirst(s: Session, applied: ParsedMigration[], checkp
   let newer: NewerRoundTrip | undefined;
   for (let i = applied.length - 1; i >= 0; i--) {
     const { migration, reverse, forward } = applied[i];
+    // A forward of comments only changes nothing: there is nothing to reverse.
+    if (forward?.length === 0) continue;
     if (!migration.reverse || !reverse) return null;
     s.onProgress(`reverse ${applied.length - i}/${applied.length}: ${migration.name}`);
     const run = await runObserved(s, migration.reverse, reverse, 'reverse', migration);
@@ -190,8 +212,7 @@ async function reportForwardFailure(s: Session, upTo: ParsedMigration[], run: Sc
 }
 
 async function appliesWithoutRows(s: Session, upTo: ParsedMigration[]): Promise<boolean> {
-  const database = s.track(uniqueDatabaseName('empty'));
-  await createDatabase(s.server, database, { template: s.base });
+  const { database } = await s.cloneBase('empty');
   const client = await connect(s.server, database, s.plan.statementTimeoutMs);
   try {
     for (const p of upTo) {
