@@ -4,8 +4,9 @@ import { boundCheck, partitionKey } from '../sql/partition-bounds.js';
 import { defineRule } from './define-rule.js';
 
 /**
- * Whether an earlier statement of the file gave `table` a CHECK constraint that PostgreSQL can use
- * to skip ATTACH's scan: added valid, or added NOT VALID and validated before the attach.
+ * Whether a statement of `statements` before `statement` gave `table` a CHECK constraint that
+ * PostgreSQL can use to skip ATTACH's scan: added valid, or added NOT VALID and validated before
+ * the attach (typically in an earlier migration of the change, as the fix recommends).
  */
 function validCheckBefore(statements: readonly ParsedStatement[], statement: ParsedStatement, table: string): boolean {
   const notValid = new Set<string>();
@@ -34,9 +35,9 @@ export default defineRule({
         if (cmd.subtype !== 'AT_AttachPartition') continue;
         const partition = relationName(cmd.def?.PartitionCmd?.name);
         // A table created earlier in this change is empty or only filled by the change: its scan is short.
-        if (!partition || ctx.isNewTable(partition) || validCheckBefore(ctx.statements, statement, partition)) continue;
+        if (!partition || ctx.isNewTable(partition) || validCheckBefore(ctx.changeStatements, statement, partition)) continue;
         const bound = cmd.def?.PartitionCmd?.bound;
-        const key = partitionKey(ctx.statements, parent);
+        const key = partitionKey(ctx.changeStatements, parent);
         const check = boundCheck(bound, key?.length === 1 ? key[0] : '<partition key>') ?? '<condition matching the partition bound>';
         const name = quoteIdent(`${baseName(partition)}_partition_bound`);
         const p = partition.split('.').map(quoteIdent).join('.');

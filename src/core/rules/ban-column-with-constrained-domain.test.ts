@@ -8,6 +8,12 @@ testRule(rule, {
     { name: 'table created earlier in the change', sql: 'CREATE DOMAIN pos AS int CHECK (VALUE > 0);\nCREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN n pos;' },
     { name: 'array of the domain', sql: 'CREATE DOMAIN pos AS int CHECK (VALUE > 0);\nALTER TABLE users ADD COLUMN ns pos[];' },
     { name: 'domain created after the column', sql: 'ALTER TABLE users ADD COLUMN n pos;\nCREATE DOMAIN pos AS int CHECK (VALUE > 0);' },
+    {
+      name: 'constrained domain of an earlier migration, table created earlier in the change',
+      before: ['CREATE DOMAIN pos AS int CHECK (VALUE > 0);', 'CREATE TABLE t (a int);'],
+      sql: 'ALTER TABLE t ADD COLUMN n pos;',
+    },
+    { name: 'domain without constraints created by an earlier migration', before: 'CREATE DOMAIN email AS text;', sql: 'ALTER TABLE users ADD COLUMN contact email;' },
   ],
   invalid: [
     {
@@ -23,6 +29,12 @@ testRule(rule, {
       name: 'constraint added with ALTER DOMAIN',
       sql: 'CREATE DOMAIN email AS text;\nALTER DOMAIN email ADD CONSTRAINT email_at CHECK (VALUE LIKE \'%@%\');\nALTER TABLE users ADD COLUMN contact email;',
       errors: [{ line: 3 }],
+    },
+    {
+      name: 'domain created by an earlier migration of the change',
+      before: 'CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0);',
+      sql: 'ALTER TABLE orders ADD COLUMN quantity positive_int;',
+      errors: [{ line: 1, message: /constrained domain positive_int/ }],
     },
   ],
 });

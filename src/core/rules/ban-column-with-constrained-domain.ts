@@ -9,8 +9,9 @@ interface ConstrainedDomain {
 }
 
 /**
- * Domains with constraints created (or given constraints) earlier in the file. Only these are
- * known statically: a domain of the base schema is invisible to rules (the drill still sees the rewrite).
+ * Domains with constraints created (or given constraints) by `statements` before `statement`:
+ * pass the change's. Only these are known statically: a domain of the base schema is invisible to
+ * rules (the drill still sees the rewrite).
  */
 function constrainedDomainsBefore(statements: readonly ParsedStatement[], statement: ParsedStatement): ConstrainedDomain[] {
   const domains = new Map<string, { baseType: string; constrained: boolean }>();
@@ -43,7 +44,7 @@ export default defineRule({
       if (ctx.isNewTable(table)) return;
       const columns = addedColumns(statement);
       if (columns.length === 0) return;
-      const domains = constrainedDomainsBefore(ctx.statements, statement);
+      const domains = constrainedDomainsBefore(ctx.changeStatements, statement);
       for (const column of columns) {
         // An array of the domain is a different type, whose NULL needs no domain check.
         if ((column.typeName?.arrayBounds ?? []).length > 0) continue;

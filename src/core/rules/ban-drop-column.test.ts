@@ -9,6 +9,8 @@ testRule(rule, {
     { name: 'column added earlier in the same file', sql: 'ALTER TABLE users ADD COLUMN tmp int;\nALTER TABLE users DROP COLUMN tmp;' },
     { name: 'column of a qualified table added earlier, dropped unqualified', sql: 'ALTER TABLE public.users ADD COLUMN tmp int;\nALTER TABLE users DROP COLUMN tmp;' },
     { name: 'foreign tables hold no data of their own', sql: 'ALTER FOREIGN TABLE remote_users DROP COLUMN email;' },
+    { name: 'column added by an earlier migration of the change', before: 'ALTER TABLE users ADD COLUMN nickname text;', sql: 'ALTER TABLE users DROP COLUMN nickname;' },
+    { name: 'table created by an earlier migration of the change', before: 'CREATE TABLE t (a int, b int);', sql: 'ALTER TABLE t DROP COLUMN b;' },
   ],
   invalid: [
     {
@@ -29,6 +31,12 @@ testRule(rule, {
       name: 'a different column added earlier does not exempt',
       sql: 'ALTER TABLE users ADD COLUMN tmp int;\nALTER TABLE users DROP COLUMN email;',
       errors: [{ line: 2 }],
+    },
+    {
+      name: 'a column added to another table by an earlier migration does not count',
+      before: 'ALTER TABLE orders ADD COLUMN nickname text;',
+      sql: 'ALTER TABLE users DROP COLUMN nickname;',
+      errors: [{ line: 1 }],
     },
   ],
 });

@@ -14,8 +14,8 @@ export default defineRule({
       if (ctx.isNewTable(table)) return;
       for (const cmd of alterCommands(statement)) {
         if (cmd.subtype !== 'AT_DropColumn' || !cmd.name) continue;
-        // Dropping a column the same file added destroys nothing that existed before.
-        if (columnAddedEarlier(ctx.statements, statement, table, cmd.name)) continue;
+        // Dropping a column that the change added (in this file or an earlier one) destroys nothing that existed before.
+        if (columnAddedEarlier(ctx.changeStatements, statement, table, cmd.name)) continue;
         const t = baseName(table);
         ctx.report({
           statement,

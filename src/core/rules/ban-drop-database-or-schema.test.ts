@@ -6,6 +6,7 @@ testRule(rule, {
     'DROP TABLE IF EXISTS tmp;',
     'CREATE SCHEMA reporting;',
     { name: 'schema created earlier in the same file', sql: 'CREATE SCHEMA scratch;\nDROP SCHEMA scratch;' },
+    { name: 'schema created by an earlier migration of the change', before: 'CREATE SCHEMA staging;', sql: 'DROP SCHEMA staging;' },
   ],
   invalid: [
     {

@@ -9,8 +9,8 @@ export default defineRule({
   create: (ctx) => ({
     DropStmt(node, statement) {
       if (node.removeType !== 'OBJECT_SCHEMA') return;
-      // A schema that the same file created holds nothing that existed before.
-      const existing = dropObjectNames(node).filter((name) => !createdEarlier(ctx.statements, statement, 'schema', name));
+      // A schema that the change created (in this file or an earlier one) holds nothing that existed before.
+      const existing = dropObjectNames(node).filter((name) => !createdEarlier(ctx.changeStatements, statement, 'schema', name));
       if (existing.length === 0) return;
       const list = existing.join(', ');
       ctx.report({

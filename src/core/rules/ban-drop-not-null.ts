@@ -14,7 +14,8 @@ export default defineRule({
       if (node.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
       for (const cmd of alterCommands(statement)) {
         if (cmd.subtype !== 'AT_DropNotNull' || !cmd.name) continue;
-        if (columnAddedEarlier(ctx.statements, statement, table, cmd.name)) continue;
+        // Nor on a column that the change added, in this file or an earlier one.
+        if (columnAddedEarlier(ctx.changeStatements, statement, table, cmd.name)) continue;
         ctx.report({
           statement,
           message: `Dropping NOT NULL on ${baseName(table)}.${cmd.name} lets NULLs in, which breaks code (including PL/pgSQL, views and clients' non-nullable types) that assumes a value.`,

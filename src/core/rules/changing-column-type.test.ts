@@ -19,6 +19,11 @@ testRule(rule, {
     { name: 'USING a plain cast to the same type', sql: from('varchar(10)', 'varchar(20)', ' USING c::varchar(20)') },
     { name: 'old type unknown, target reachable without rewrite', sql: 'ALTER TABLE users ALTER COLUMN name TYPE text;' },
     { name: 'table created earlier in the change', sql: 'CREATE TABLE t (id int);\nALTER TABLE t ALTER COLUMN id TYPE bigint;' },
+    {
+      name: 'old type known from an earlier migration of the change: timestamp to timestamptz on PostgreSQL 12+',
+      before: 'ALTER TABLE users ADD COLUMN c timestamp;',
+      sql: 'ALTER TABLE users ALTER COLUMN c TYPE timestamptz;',
+    },
   ],
   invalid: [
     {
@@ -49,6 +54,12 @@ testRule(rule, {
       name: 'one finding per converted column',
       sql: 'ALTER TABLE orders\n  ALTER COLUMN id TYPE bigint,\n  ALTER COLUMN note TYPE text,\n  ALTER COLUMN total TYPE int8 USING total::int8;',
       errors: [{ line: 1, message: /orders\.id/ }, { line: 1, message: /orders\.total/ }],
+    },
+    {
+      name: 'old type known from an earlier migration of the change: varchar narrowing',
+      before: 'ALTER TABLE users ADD COLUMN c varchar(200);',
+      sql: 'ALTER TABLE users ALTER COLUMN c TYPE varchar(100);',
+      errors: [{ line: 1, message: /narrows/ }],
     },
   ],
 });

@@ -16,9 +16,10 @@ export default defineRule({
         const column = cmd.name;
         const to = columnType(cmd.def.ColumnDef.typeName);
         const using = cmd.def.ColumnDef.raw_default;
-        // The old type is known only when this file defined the column; the base schema is not visible to rules.
+        // The old type is known only when the change (this file or an earlier one) defined the column;
+        // the base schema is not visible to rules.
         const change = usingIsPlainCast(using, column, to)
-          ? classifyTypeChange(columnTypeBefore(ctx.statements, statement, table, column), to, ctx.pgMajor)
+          ? classifyTypeChange(columnTypeBefore(ctx.changeStatements, statement, table, column), to, ctx.pgMajor)
           : { kind: 'rewrite' as const, why: 'the USING expression computes a new value for every row' };
         if (change.kind !== 'rewrite') continue;
         const t = table.split('.').map(quoteIdent).join('.');

@@ -18,11 +18,26 @@ export interface RuleContext {
   inTransaction(statement: ParsedStatement): boolean;
   /** Target (production) PostgreSQL major version. */
   readonly pgMajor: number;
-  /** All statements of the file, in order. */
+  /**
+   * All statements of the file, in order. Use it for questions about this file or its transactions
+   * (BEGIN/COMMIT, SET scoping, lines a fix replaces, what runs after a statement).
+   */
   readonly statements: readonly ParsedStatement[];
+  /**
+   * The change so far: every statement of the change's earlier migration files, in the order the
+   * tool runs the files (each file's statements in order), then all statements of this file
+   * (`statements`, the same objects, so `indexOf(statement)` finds the current one). Later files
+   * are not included. Use it for questions about what the change did before ("an index created
+   * earlier in the change"): a migration often builds on its predecessors (CHECK … NOT VALID,
+   * VALIDATE in the next file, SET NOT NULL in the one after).
+   */
+  readonly changeStatements: readonly ParsedStatement[];
   /** Whether the table was created earlier in this change (its locks hurt nobody). */
   isNewTable(name: string): boolean;
-  /** The value of `SET [LOCAL] <name>` made earlier in the same file, if any. */
+  /**
+   * The value of `SET [LOCAL] <name>` made earlier in the same file, if any. A SET of an earlier
+   * file does not count: the tool may run each file on another connection.
+   */
   settingBefore(statement: ParsedStatement, name: string): string | undefined;
   /** Production size of an existing table, when a stats file is configured. */
   tableSize(name: string): TableSize | undefined;

@@ -10,6 +10,11 @@ testRule(rule, {
       name: 'foreign key added earlier in the same file',
       sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users NOT VALID;\nALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;',
     },
+    {
+      name: 'foreign key added by an earlier migration of the change',
+      before: 'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
+      sql: 'ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;',
+    },
   ],
   invalid: [
     {

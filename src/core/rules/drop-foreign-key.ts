@@ -21,8 +21,8 @@ export default defineRule({
       if (node.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
       for (const cmd of alterCommands(statement)) {
         if (cmd.subtype !== 'AT_DropConstraint' || !cmd.name) continue;
-        const earlier = constraintAddedEarlier(ctx.statements, statement, table, cmd.name);
-        // A constraint added earlier in this file enforced nothing before the change.
+        const earlier = constraintAddedEarlier(ctx.changeStatements, statement, table, cmd.name);
+        // A constraint added earlier in the change (this file or an earlier one) enforced nothing before it.
         if (earlier || !FOREIGN_KEY_NAME.test(cmd.name)) continue;
         ctx.report({
           statement,

@@ -9,8 +9,8 @@ export default defineRule({
   summary: 'Review extension upgrades and drops: objects that depend on the extension can change or disappear.',
   create: (ctx) => ({
     AlterExtensionStmt(node, statement) {
-      // An extension the same file installed has no dependents from before the change.
-      if (createdEarlier(ctx.statements, statement, 'extension', node.extname)) return;
+      // An extension the change installed (in this file or an earlier one) has no dependents from before it.
+      if (createdEarlier(ctx.changeStatements, statement, 'extension', node.extname)) return;
       const version = (node.options ?? []).find((o: { DefElem?: { defname?: string } }) => o.DefElem?.defname === 'new_version')?.DefElem?.arg?.String?.sval;
       ctx.report({
         statement,
@@ -20,7 +20,7 @@ export default defineRule({
     },
     DropStmt(node, statement) {
       if (node.removeType !== 'OBJECT_EXTENSION') return;
-      const existing = dropObjectNames(node).filter((name) => !createdEarlier(ctx.statements, statement, 'extension', name));
+      const existing = dropObjectNames(node).filter((name) => !createdEarlier(ctx.changeStatements, statement, 'extension', name));
       if (existing.length === 0) return;
       ctx.report({
         statement,

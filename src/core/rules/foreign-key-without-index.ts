@@ -13,8 +13,8 @@ export default defineRule({
     const check = (_node: unknown, statement: ParsedStatement): void => {
       for (const fk of foreignKeysDeclared(statement)) {
         // Unlike the lock rules, new tables count: the cost comes later, once the table has rows.
-        // Indexes created anywhere in the file count, also after the FOREIGN KEY.
-        if (indexKeysDeclared(ctx.statements, fk.table).some((key) => leadsWith(key, fk.columns))) continue;
+        // Indexes created by earlier files of the change count, and anywhere in this file, also after the FOREIGN KEY.
+        if (indexKeysDeclared(ctx.changeStatements, fk.table).some((key) => leadsWith(key, fk.columns))) continue;
         const columns = fk.columns.join(', ');
         const table = fk.table.split('.').map(quoteIdent).join('.');
         const concurrently = ctx.isNewTable(fk.table) || statement.kind === 'CreateStmt' ? '' : ' CONCURRENTLY';

@@ -8,8 +8,8 @@ export default defineRule({
   create: (ctx) => ({
     RenameStmt(node, statement) {
       if (node.renameType !== 'OBJECT_SCHEMA') return;
-      // A schema created earlier in the same file is used by nobody yet.
-      if (createdEarlier(ctx.statements, statement, 'schema', node.subname)) return;
+      // A schema created earlier in the change (this file or an earlier one) is used by nobody yet.
+      if (createdEarlier(ctx.changeStatements, statement, 'schema', node.subname)) return;
       ctx.report({
         statement,
         message: `Renaming schema ${node.subname} to ${node.newname} breaks every query and search_path of the running application that names ${node.subname}.`,
@@ -24,8 +24,8 @@ export default defineRule({
     AlterEnumStmt(node, statement) {
       if (node.oldVal === undefined) return;
       const type = qualifiedName(node.typeName);
-      // A type created earlier in the same file holds no stored values yet.
-      if (createdEarlier(ctx.statements, statement, 'type', type)) return;
+      // A type created earlier in the change (this file or an earlier one) holds no stored values yet.
+      if (createdEarlier(ctx.changeStatements, statement, 'type', type)) return;
       ctx.report({
         statement,
         message: `Renaming value '${node.oldVal}' of enum ${type} to '${node.newVal}' makes running code that writes or compares '${node.oldVal}' fail or silently match nothing.`,

@@ -12,7 +12,7 @@ export default defineRule({
       const table = relationName(node.relation);
       const { subname: from, newname: to } = node;
       // Nothing reads a table or column that the same change created, so renaming it breaks nobody.
-      if (ctx.isNewTable(table) || columnAddedEarlier(ctx.statements, statement, table, from)) return;
+      if (ctx.isNewTable(table) || columnAddedEarlier(ctx.changeStatements, statement, table, from)) return;
       const t = baseName(table);
       ctx.report({
         statement,

@@ -8,9 +8,9 @@ export default defineRule({
   create: (ctx) => ({
     DropStmt(node, statement) {
       if (node.removeType !== 'OBJECT_INDEX' || node.concurrent) return;
-      // DROP INDEX does not name the table. An index that this change created has served no
-      // production traffic yet, so only the indexes it did not create are reported.
-      const names = dropObjectNames(node).filter((name) => !indexCreatedEarlier(ctx.statements, statement, name));
+      // DROP INDEX does not name the table. An index that this change created (in this file or an
+      // earlier one) has served no production traffic yet, so only the indexes it did not create are reported.
+      const names = dropObjectNames(node).filter((name) => !indexCreatedEarlier(ctx.changeStatements, statement, name));
       if (names.length === 0) return;
       const inTransaction = ctx.inTransaction(statement);
       const ifExists = node.missing_ok ? 'IF EXISTS ' : '';

@@ -23,7 +23,7 @@ export default defineRule({
       // An index or table created earlier in this change has no production traffic to block.
       if (target === 'table' && ctx.isNewTable(name)) return;
       if (target === 'index') {
-        const created = indexCreatedEarlier(ctx.statements, statement, name);
+        const created = indexCreatedEarlier(ctx.changeStatements, statement, name);
         if (created) return;
       }
       const inTransaction = ctx.inTransaction(statement);

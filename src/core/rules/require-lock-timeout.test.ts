@@ -14,6 +14,11 @@ testRule(rule, {
     { name: 'a CREATE TABLE without REFERENCES locks nothing existing', sql: 'CREATE TABLE t (a int PRIMARY KEY);' },
     { name: 'DROP INDEX of an index created on a new table', sql: 'CREATE TABLE t (a int);\nCREATE INDEX t_a_idx ON t (a);\nDROP INDEX t_a_idx;' },
     { name: 'DETACH CONCURRENTLY takes SHARE UPDATE EXCLUSIVE', sql: 'ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;', transaction: 'none' },
+    {
+      name: 'DROP INDEX of an index an earlier migration created on a new table',
+      before: ['CREATE TABLE t (a int);', 'CREATE INDEX t_a_idx ON t (a);'],
+      sql: 'DROP INDEX t_a_idx;',
+    },
   ],
   invalid: [
     {
@@ -81,6 +86,13 @@ testRule(rule, {
       sql: "ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
       errors: [{ line: 1, message: /ACCESS EXCLUSIVE on events_2024/ }],
       fix: "SET lock_timeout = '5s'; -- if the lock is not granted in time the migration fails: retry it later (with backoff)\nALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+    },
+    {
+      name: 'a SET of an earlier migration does not cover this file',
+      before: "SET lock_timeout = '5s';",
+      sql: 'ALTER TABLE users ADD COLUMN note text;',
+      errors: [{ line: 1 }],
+      fix: "SET lock_timeout = '5s'; -- if the lock is not granted in time the migration fails: retry it later (with backoff)\nALTER TABLE users ADD COLUMN note text;",
     },
   ],
 });

@@ -11,6 +11,11 @@ testRule(rule, {
     { name: 'CREATE INDEX CONCURRENTLY does not block writes', sql: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);', transaction: 'none' },
     { name: 'VALIDATE CONSTRAINT does not block writes', sql: 'ALTER TABLE users VALIDATE CONSTRAINT users_age_check;' },
     { name: 'lock_timeout is a different setting, but statement_timeout is set', sql: "SET lock_timeout = '5s';\nSET statement_timeout = '10min';\nDROP TABLE old_sessions;" },
+    {
+      name: 'DROP INDEX of an index an earlier migration created on a new table',
+      before: ['CREATE TABLE t (a int);', 'CREATE INDEX t_a_idx ON t (a);'],
+      sql: 'DROP INDEX t_a_idx;',
+    },
   ],
   invalid: [
     {

@@ -26,17 +26,21 @@ export interface RuleRun {
 export function runRules(run: RuleRun): Finding[] {
   const findings: Finding[] = [];
   const created = new Set<string>();
+  // The statements of the files already run: with the current file's, a rule's changeStatements.
+  const earlier: ParsedStatement[] = [];
   for (const { script, statements } of run.scripts) {
+    const changeStatements = [...earlier, ...statements];
     const active = run.rules.flatMap((rule) => {
       const severity = run.severityOf?.(rule, script.path) ?? (rule.enabledByDefault ? rule.severity : 'off');
       if (severity === 'off') return [];
-      const context = contextFor(rule, severity, script, statements, run, created, findings);
+      const context = contextFor(rule, severity, script, { statements, changeStatements }, run, created, findings);
       return [rule.create(context)];
     });
     for (const statement of statements) {
       for (const visitors of active) visitors[statement.kind]?.(statement.node, statement);
       for (const table of tablesCreatedBy(statement)) created.add(table);
     }
+    earlier.push(...statements);
   }
   return findings;
 }
@@ -45,7 +49,7 @@ function contextFor(
   rule: Rule,
   severity: Severity,
   script: MigrationScript,
-  statements: readonly ParsedStatement[],
+  { statements, changeStatements }: { statements: readonly ParsedStatement[]; changeStatements: readonly ParsedStatement[] },
   run: RuleRun,
   created: ReadonlySet<string>,
   findings: Finding[],
@@ -57,6 +61,7 @@ function contextFor(
     transaction: script.transaction,
     pgMajor: run.pgMajor,
     statements,
+    changeStatements,
     inTransaction: (statement) => blocks.get(statement) ?? false,
     isNewTable: (name) => created.has(name) || created.has(baseName(name)),
     settingBefore: (statement, name) => settingBefore(statements, statement, name),

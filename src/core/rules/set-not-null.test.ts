@@ -19,6 +19,13 @@ testRule(rule, {
       sql: 'ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL AND email <> \'\');\nALTER TABLE users ALTER email SET NOT NULL;',
     },
     { name: 'DROP NOT NULL is another rule’s business', sql: 'ALTER TABLE users ALTER COLUMN email DROP NOT NULL;' },
+    {
+      name: 'CHECK added NOT VALID and validated by earlier migrations of the change (PostgreSQL 12+)',
+      before: ['ALTER TABLE t ADD CONSTRAINT t_a_nn CHECK (a IS NOT NULL) NOT VALID;', 'ALTER TABLE t VALIDATE CONSTRAINT t_a_nn;'],
+      sql: 'ALTER TABLE t ALTER COLUMN a SET NOT NULL;',
+      pgMajor: 12,
+    },
+    { name: 'table created by an earlier migration of the change', before: 'CREATE TABLE t (a int);', sql: 'ALTER TABLE t ALTER COLUMN a SET NOT NULL;' },
   ],
   invalid: [
     {
@@ -45,6 +52,19 @@ testRule(rule, {
       sql: 'ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL);\nALTER TABLE users ALTER COLUMN email SET NOT NULL;',
       pgMajor: 11,
       errors: [{ line: 2 }],
+    },
+    {
+      name: 'CHECK of an earlier migration that is never validated',
+      before: 'ALTER TABLE t ADD CONSTRAINT t_a_nn CHECK (a IS NOT NULL) NOT VALID;',
+      sql: 'ALTER TABLE t ALTER COLUMN a SET NOT NULL;',
+      errors: [{ line: 1 }],
+    },
+    {
+      name: 'CHECK validated by earlier migrations, but PostgreSQL 11 scans anyway',
+      before: ['ALTER TABLE t ADD CONSTRAINT t_a_nn CHECK (a IS NOT NULL) NOT VALID;', 'ALTER TABLE t VALIDATE CONSTRAINT t_a_nn;'],
+      sql: 'ALTER TABLE t ALTER COLUMN a SET NOT NULL;',
+      pgMajor: 11,
+      errors: [{ line: 1 }],
     },
   ],
 });

@@ -14,8 +14,9 @@ export default defineRule({
       for (const cmd of alterCommands(statement)) {
         if (cmd.subtype !== 'AT_SetNotNull' || !cmd.name) continue;
         const column = cmd.name;
-        // PostgreSQL 12+ skips the scan when a valid CHECK (column IS NOT NULL) already proves it.
-        if (ctx.pgMajor >= 12 && validNotNullCheckBefore(ctx.statements, statement, table, column)) continue;
+        // PostgreSQL 12+ skips the scan when a valid CHECK (column IS NOT NULL) already proves it,
+        // usually added and validated by earlier migrations of the change (the recipe of the fix).
+        if (ctx.pgMajor >= 12 && validNotNullCheckBefore(ctx.changeStatements, statement, table, column)) continue;
         const t = table.split('.').map(quoteIdent).join('.');
         const c = quoteIdent(column);
         const check = quoteIdent(`${String(table.split('.').at(-1))}_${column}_not_null`);

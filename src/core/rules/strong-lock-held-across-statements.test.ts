@@ -9,6 +9,11 @@ testRule(rule, {
     { name: 'not in a transaction: each statement commits on its own', sql: 'ALTER TABLE users ADD COLUMN note text;\nUPDATE users SET note = name WHERE id < 1000;', transaction: 'none' },
     { name: 'COMMIT right after the lock', sql: 'BEGIN;\nALTER TABLE users ADD COLUMN note text;\nCOMMIT;\nUPDATE users SET note = name WHERE id < 1000;', transaction: 'none' },
     { name: 'SHARE ROW EXCLUSIVE (ADD FOREIGN KEY) is not ACCESS EXCLUSIVE', sql: 'ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users NOT VALID;\nCREATE TABLE t (a int);' },
+    {
+      name: 'DROP INDEX of an index an earlier migration created on a new table',
+      before: ['CREATE TABLE t (a int);', 'CREATE INDEX t_a_idx ON t (a);'],
+      sql: 'DROP INDEX t_a_idx;\nCREATE TABLE u (a int);',
+    },
   ],
   invalid: [
     {

@@ -10,7 +10,7 @@ export default defineRule({
   summary: 'Do not run more statements in a transaction after taking ACCESS EXCLUSIVE on an existing table.',
   create: (ctx) => {
     const aeTables = (s: ParsedStatement): string[] =>
-      strongLocksOnExistingTables(s, ctx.statements, ctx.isNewTable, 'ACCESS EXCLUSIVE').map((l) =>
+      strongLocksOnExistingTables(s, ctx.changeStatements, ctx.isNewTable, 'ACCESS EXCLUSIVE').map((l) =>
         l.kind === 'index-table' ? `the table of index ${baseName(l.relation)}` : baseName(l.relation),
       );
     const check = (_node: unknown, statement: ParsedStatement): void => {

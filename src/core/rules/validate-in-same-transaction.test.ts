@@ -12,6 +12,7 @@ testRule(rule, {
     { name: 'constraint added without NOT VALID (another rule)', sql: `ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);\n${validate}` },
     { name: 'same name on another table', sql: `ALTER TABLE other ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;\n${validate}` },
     { name: 'table created earlier in the change', sql: `CREATE TABLE orders (total int);\n${add}\n${validate}` },
+    { name: 'added NOT VALID by an earlier migration of the change (its own transaction)', before: add, sql: validate },
   ],
   invalid: [
     {

@@ -2,18 +2,20 @@ import type { ParsedStatement, StatementNode } from './parse.js';
 import { alterCommands, relationName, sameRelation } from './nodes.js';
 
 /**
- * Facts about objects created earlier in the same file. The rule context only knows which
- * tables the change created (isNewTable); dropping or renaming a column, schema, type or
- * extension that the same file created is just as harmless, so rules ask here.
+ * Facts about objects created before a statement. The rule context only knows which tables the
+ * change created (isNewTable); dropping or renaming a column, schema, type or extension that the
+ * change created is just as harmless, so rules ask here. Each helper searches the list it is
+ * given: the rule context's `changeStatements` (earlier files of the change, then this file) for
+ * "earlier in the change", or `statements` for "earlier in this file".
  */
 
-/** The statements that run before `statement` in its file. */
+/** The statements of `statements` before `statement` (none when `statement` is not in the list). */
 export function statementsBefore(statements: readonly ParsedStatement[], statement: ParsedStatement): ParsedStatement[] {
   const index = statements.indexOf(statement);
   return index < 0 ? [] : statements.slice(0, index);
 }
 
-/** Whether an earlier statement of the file added `column` to `table` (ALTER TABLE … ADD COLUMN). */
+/** Whether a statement of `statements` before `statement` added `column` to `table` (ALTER TABLE … ADD COLUMN). */
 export function columnAddedEarlier(statements: readonly ParsedStatement[], statement: ParsedStatement, table: string, column: string): boolean {
   return statementsBefore(statements, statement).some(
     (s) =>
@@ -23,7 +25,7 @@ export function columnAddedEarlier(statements: readonly ParsedStatement[], state
   );
 }
 
-/** The constraint named `name` that an earlier ALTER TABLE … ADD CONSTRAINT of the file added to `table`. */
+/** The constraint named `name` that an ALTER TABLE … ADD CONSTRAINT of `statements` before `statement` added to `table`. */
 export function constraintAddedEarlier(
   statements: readonly ParsedStatement[],
   statement: ParsedStatement,
@@ -38,7 +40,7 @@ export function constraintAddedEarlier(
   return undefined;
 }
 
-/** Whether an earlier statement of the file created the schema, enum type or extension named `name`. */
+/** Whether a statement of `statements` before `statement` created the schema, enum type or extension named `name`. */
 export function createdEarlier(
   statements: readonly ParsedStatement[],
   statement: ParsedStatement,

@@ -2,7 +2,7 @@ import type { ParsedStatement, StatementNode } from './parse.js';
 import { alterCommands, relationName, sameRelation } from './nodes.js';
 
 /**
- * Foreign keys and index key columns as a migration file declares them. The rules see only the
+ * Foreign keys and index key columns as migration SQL declares them. The rules see only the
  * change's SQL, never the catalog, so an index that already exists in production is unknown here.
  */
 
@@ -47,8 +47,9 @@ export function foreignKeysDeclared(statement: ParsedStatement): ForeignKey[] {
 }
 
 /**
- * The key columns of every index the statements give `table`: CREATE INDEX (up to the first
- * expression), and PRIMARY KEY / UNIQUE constraints of CREATE TABLE and ALTER TABLE.
+ * The key columns of every index that `statements` (all of them, wherever `table` is used) give
+ * `table`: CREATE INDEX (up to the first expression), and PRIMARY KEY / UNIQUE constraints of
+ * CREATE TABLE and ALTER TABLE.
  */
 export function indexKeysDeclared(statements: readonly ParsedStatement[], table: string): string[][] {
   return statements.flatMap((s): string[][] => {

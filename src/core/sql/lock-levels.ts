@@ -227,7 +227,8 @@ export function tableOfIndex(statements: readonly ParsedStatement[], index: stri
 /**
  * The locks of at least `floor` that a statement takes on tables that existed before the change
  * (tables the change created have no traffic to block). DROP INDEX locks are resolved to the
- * index's table when the file created the index; otherwise they stay `index-table` locks.
+ * index's table when a CREATE INDEX of `statements` (pass the change's) created the index;
+ * otherwise they stay `index-table` locks.
  */
 export function strongLocksOnExistingTables(
   statement: ParsedStatement,

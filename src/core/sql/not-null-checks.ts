@@ -16,8 +16,9 @@ export function provesNotNull(expr: StatementNode | undefined, column: string): 
 }
 
 /**
- * Whether statements of the file before `statement` leave a valid CHECK proving `column` of
- * `table` not null: added without NOT VALID, or added NOT VALID and then validated.
+ * Whether the statements of `statements` before `statement` leave a valid CHECK proving `column`
+ * of `table` not null: added without NOT VALID, or added NOT VALID and then validated. Pass the
+ * change's statements: the recommended recipe spreads these steps over several migrations.
  */
 export function validNotNullCheckBefore(statements: readonly ParsedStatement[], statement: ParsedStatement, table: string, column: string): boolean {
   const pending = new Set<string>();

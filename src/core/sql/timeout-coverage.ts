@@ -4,7 +4,10 @@ import { hasTimeout } from './settings.js';
 
 /** What the timeout rules need to know about a file (a subset of the rule context). */
 export interface TimeoutScope {
+  /** The file's statements: only a SET of the file itself counts (the tool may run each file on another connection). */
   readonly statements: readonly ParsedStatement[];
+  /** The change so far (earlier files, then this one): where the tables of dropped indexes are looked up. */
+  readonly changeStatements: readonly ParsedStatement[];
   inTransaction(statement: ParsedStatement): boolean;
   isNewTable(name: string): boolean;
 }
@@ -24,7 +27,7 @@ export interface UncoveredRun {
  */
 export function uncoveredRunAt(scope: TimeoutScope, statement: ParsedStatement, setting: string, floor: LockMode): UncoveredRun | undefined {
   const uncovered = (s: ParsedStatement): RelationLock[] | 'covered' | undefined => {
-    const locks = strongLocksOnExistingTables(s, scope.statements, scope.isNewTable, floor);
+    const locks = strongLocksOnExistingTables(s, scope.changeStatements, scope.isNewTable, floor);
     if (locks.length === 0) return undefined;
     return hasTimeout(scope.statements, scope.inTransaction, s, setting) ? 'covered' : locks;
   };

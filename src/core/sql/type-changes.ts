@@ -103,7 +103,7 @@ export function usingIsPlainCast(using: StatementNode | undefined, column: strin
   return !!cast && isColumnRef(cast.arg, column) && typeText(columnType(cast.typeName)) === typeText(to);
 }
 
-/** The column's type as set by the last statement of the file before `statement` that defines it, if any. */
+/** The column's type as set by the last statement of `statements` before `statement` that defines it, if any. */
 export function columnTypeBefore(statements: readonly ParsedStatement[], statement: ParsedStatement, table: string, column: string): ColumnType | undefined {
   let found: ColumnType | undefined;
   for (const s of statements) {

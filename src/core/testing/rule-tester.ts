@@ -2,11 +2,17 @@ import type { LayoutId, TransactionMode } from '../layouts/layout.js';
 import type { Finding } from '../report/report.js';
 import { parseScript } from '../sql/parse.js';
 import type { Rule, TableSize } from '../rules/define-rule.js';
-import { runRules } from '../rules/run-rules.js';
+import { runRules, type ParsedScript } from '../rules/run-rules.js';
 
 /** A row of a rule's table test: SQL plus the facts around it. */
 export interface RuleCase {
   readonly sql: string;
+  /**
+   * SQL of the change's earlier migration files, in run order. They go through the same rule run
+   * (each in its own file, run the way `transaction` says); only the findings of the last file,
+   * `sql`, are asserted. A row with earlier files needs a `name`.
+   */
+  readonly before?: string | readonly string[];
   /** Say why the row is (in)valid when its SQL alone does not. */
   readonly name?: string;
   readonly layout?: LayoutId;
@@ -23,19 +29,31 @@ export interface InvalidCase extends RuleCase {
   readonly fix?: string;
 }
 
-/** Runs one rule alone (enabled whatever its default) over one file. */
+const MIGRATION = 'migration.sql';
+
+/**
+ * Runs one rule alone (enabled whatever its default) over one file, after the row's earlier files
+ * of the same change; returns the findings of that last file only.
+ */
 export async function lintWith(rule: Rule, row: RuleCase): Promise<Finding[]> {
-  const script = { path: 'migration.sql', sql: row.sql, startLine: 1, transaction: row.transaction ?? 'transaction' } as const;
-  const parsed = await parseScript(script);
-  if (!parsed.ok) throw new Error(`test SQL does not parse: ${parsed.error.message} (line ${parsed.error.line})`);
-  return runRules({
+  const earlier = typeof row.before === 'string' ? [row.before] : (row.before ?? []);
+  const files = [...earlier.map((sql, i) => ({ path: `earlier-${i + 1}.sql`, sql })), { path: MIGRATION, sql: row.sql }];
+  const scripts: ParsedScript[] = [];
+  for (const { path, sql } of files) {
+    const script = { path, sql, startLine: 1, transaction: row.transaction ?? 'transaction' } as const;
+    const parsed = await parseScript(script);
+    if (!parsed.ok) throw new Error(`test SQL of ${path} does not parse: ${parsed.error.message} (line ${parsed.error.line})`);
+    scripts.push({ script, statements: parsed.statements });
+  }
+  const findings = runRules({
     rules: [rule],
-    scripts: [{ script, statements: parsed.statements }],
+    scripts,
     layout: row.layout ?? 'goose',
     pgMajor: row.pgMajor ?? 16,
     tableSizes: row.sizes ? new Map(Object.entries(row.sizes)) : undefined,
     severityOf: () => rule.severity,
   });
+  return findings.filter((f) => f.path === MIGRATION);
 }
 
 /**
@@ -45,8 +63,11 @@ export async function lintWith(rule: Rule, row: RuleCase): Promise<Finding[]> {
 export function testRule(rule: Rule, cases: { valid: ReadonlyArray<string | RuleCase>; invalid: readonly InvalidCase[] }): void {
   const titles = [...cases.valid.map((v) => (typeof v === 'string' ? v : (v.name ?? v.sql))), ...cases.invalid.map((c) => c.name ?? c.sql)];
   const duplicate = titles.find((t, i) => titles.indexOf(t) !== i);
+  // The SQL of a row with earlier files never says alone why it is (in)valid.
+  const unnamed = [...cases.valid, ...cases.invalid].filter((c) => typeof c !== 'string' && c.before !== undefined && !c.name);
   describe(rule.id, () => {
     it('has no duplicate rows', () => expect(duplicate).toBeUndefined());
+    it('names every row that has earlier files', () => expect(unnamed).toEqual([]));
     it('has invalid rows that expect findings', () => expect(cases.invalid.every((c) => c.errors.length > 0)).toBe(true));
     for (const valid of cases.valid) {
       const row = typeof valid === 'string' ? { sql: valid } : valid;
