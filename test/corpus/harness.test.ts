@@ -1,10 +1,9 @@
 import {
   baselineWindow,
-  CORPUS,
+  corpusSuite,
   drillWindow,
   expectAgreement,
-  FULL,
-  hasCorpus,
+  expectWindowAgrees,
   HARNESS,
   infraFindings,
   loadCorpus,
@@ -19,9 +18,7 @@ import {
 // Baseline: results/pg15-all/harness/roundtrip.tsv, each migration's up+down on a clone of the
 // history before it (psql, pg_dump diff). The drill instead reverses the whole window newest first,
 // so a migration is verified only when every newer reverse in the window ran.
-if (!hasCorpus) console.warn(`Harness corpus drill skipped: ${CORPUS} not found (see shared/corpus/README.md)`);
-const describeCorpus = hasCorpus ? describe : describe.skip;
-const fullOnly = FULL ? it : it.skip;
+const { describeCorpus, fullOnly } = corpusSuite('Harness');
 
 const LAST10: CorpusWindow = { base: 199, end: 209, why: 'the last ten (#200–#209): all exact in the baseline' };
 
@@ -70,15 +67,9 @@ describeCorpus('corpus drill: harness/harness (plain pairs)', () => {
     expect(reverseLosses.every((i) => i === 205)).toBe(true);
   });
 
-  it.each(WINDOWS.map((w) => [windowTitle(w), w] as const))('drills %s', async (_title, w) => {
-    const { d, x } = await drillWindow(HARNESS, w);
-    expectAgreement(d, x, w);
-  });
+  it.each(WINDOWS.map((w) => [windowTitle(w), w] as const))('drills %s', (_title, w) => expectWindowAgrees(HARNESS, w));
 
-  fullOnly.each(MORE_WINDOWS.map((w) => [windowTitle(w), w] as const))('drills %s (full run)', async (_title, w) => {
-    const { d, x } = await drillWindow(HARNESS, w);
-    expectAgreement(d, x, w);
-  });
+  fullOnly.each(MORE_WINDOWS.map((w) => [windowTitle(w), w] as const))('drills %s (full run)', (_title, w) => expectWindowAgrees(HARNESS, w));
 
   it('reports missing-reverse for a comment-only down, and skips a comment-only placeholder (#58–#60)', async () => {
     // #58 0042_drop_table_reqchecks drops reqchecks and its down is a comment ("keep deleted"): the

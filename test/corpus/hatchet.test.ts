@@ -1,10 +1,9 @@
 import {
   baselineWindow,
-  CORPUS,
+  corpusSuite,
   drillWindow,
   expectAgreement,
-  FULL,
-  hasCorpus,
+  expectWindowAgrees,
   HATCHET,
   infraFindings,
   loadCorpus,
@@ -19,9 +18,7 @@ import {
 // SQL-only replay fails at #182 (v1_dags_olap_new comes from the Go migration v1_0_99), so only
 // #1–#181 are drilled. Baseline: results/pg15-last20/hatchet (#162–#181), 8 DIFFs: enum values a
 // down cannot remove, function bodies restored to an older version, tables not recreated.
-if (!hasCorpus) console.warn(`Hatchet corpus drill skipped: ${CORPUS} not found (see shared/corpus/README.md)`);
-const describeCorpus = hasCorpus ? describe : describe.skip;
-const fullOnly = FULL ? it : it.skip;
+const { describeCorpus, fullOnly } = corpusSuite('Hatchet');
 
 const LAST20: CorpusWindow = {
   base: 161,
@@ -82,13 +79,7 @@ describeCorpus('corpus drill: hatchet-dev/hatchet (goose)', () => {
     );
   });
 
-  it(`drills ${windowTitle(AFTER_171)}`, async () => {
-    const { d, x } = await drillWindow(HATCHET, AFTER_171);
-    expectAgreement(d, x, AFTER_171);
-  });
+  it(`drills ${windowTitle(AFTER_171)}`, () => expectWindowAgrees(HATCHET, AFTER_171));
 
-  fullOnly(`drills ${windowTitle(V1_2025)} (full run)`, async () => {
-    const { d, x } = await drillWindow(HATCHET, V1_2025);
-    expectAgreement(d, x, V1_2025);
-  });
+  fullOnly(`drills ${windowTitle(V1_2025)} (full run)`, () => expectWindowAgrees(HATCHET, V1_2025));
 });

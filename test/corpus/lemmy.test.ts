@@ -1,10 +1,9 @@
 import {
   baselineWindow,
-  CORPUS,
+  corpusSuite,
   drillWindow,
   expectAgreement,
-  FULL,
-  hasCorpus,
+  expectWindowAgrees,
   infraFindings,
   LEMMY,
   once,
@@ -17,9 +16,7 @@ import {
 // LemmyNet/lemmy: Diesel, one directory per migration. #248 needs PostgreSQL 16+ (FROM (subquery)
 // without an alias), so on PG15 only #1–#247 exist. The bookkeeping table must exist first:
 // #2025-08-01-000017 puts a trigger on it (shadow.setup in support/corpus.ts).
-if (!hasCorpus) console.warn(`Lemmy corpus drill skipped: ${CORPUS} not found (see shared/corpus/README.md)`);
-const describeCorpus = hasCorpus ? describe : describe.skip;
-const fullOnly = FULL ? it : it.skip;
+const { describeCorpus, fullOnly } = corpusSuite('Lemmy');
 
 // #234 2025-08-01-000002_error_if_code_migrations_needed is a guard: a DO block that RAISEs when
 // person/community/post/… rows look like a pre-0.19 instance (e.g. post.thumbnail_url NOT LIKE
@@ -108,8 +105,5 @@ describeCorpus('corpus drill: LemmyNet/lemmy (Diesel)', () => {
     expect(d.report.findings.find((f) => f.hazard === 'reverse-error')?.message).toMatch(/cannot drop column ap_id of table post because other objects depend on it/);
   });
 
-  fullOnly(`drills ${windowTitle(PG18_213)} (full run)`, async () => {
-    const { d, x } = await drillWindow(LEMMY, PG18_213);
-    expectAgreement(d, x, PG18_213);
-  });
+  fullOnly(`drills ${windowTitle(PG18_213)} (full run)`, () => expectWindowAgrees(LEMMY, PG18_213));
 });

@@ -1,8 +1,7 @@
-import { drillCorpus, hasCorpus, CORPUS, infraFindings, loadCorpus, once, OPENFGA, readBaseline, verdicts } from '../support/corpus.js';
+import { corpusSuite, drillCorpus, infraFindings, loadCorpus, once, OPENFGA, readBaseline, verdicts } from '../support/corpus.js';
 
 // openfga/openfga: goose, 6 migrations; replay.sh (psql, PG15) applies all and round-trips all exactly.
-if (!hasCorpus) console.warn(`OpenFGA corpus drill skipped: ${CORPUS} not found (see shared/corpus/README.md)`);
-const describeCorpus = hasCorpus ? describe : describe.skip;
+const { describeCorpus } = corpusSuite('OpenFGA');
 
 describeCorpus('corpus drill: openfga/openfga (goose)', () => {
   const whole = once(() => drillCorpus(OPENFGA, 0, 6));

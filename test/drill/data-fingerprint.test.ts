@@ -1,18 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { compareFingerprints, fingerprintData } from '../../src/core/drill/data-fingerprint.js';
-
-const server = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
-
-async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ ...server, database: 'postgres' });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
-}
+import { createScratchDatabase, dropScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
 const DATA = `
 CREATE TABLE public.users (id int PRIMARY KEY, email text NOT NULL, nickname text, born date, meta jsonb);
@@ -26,20 +14,16 @@ INSERT INTO public.readings SELECT date '2024-01-01' + i, i FROM generate_series
 `;
 
 describe('fingerprintData and compareFingerprints', () => {
-  const name = `drill_fp_${randomBytes(6).toString('hex')}`;
+  let scratch: ScratchDatabase | undefined;
   let client: pg.Client;
 
   beforeAll(async () => {
-    await withAdmin((admin) => admin.query(`CREATE DATABASE ${name}`));
-    client = new pg.Client({ ...server, database: name });
-    await client.connect();
+    scratch = await createScratchDatabase('drill_fp');
+    client = scratch.client;
     await client.query(DATA);
   });
 
-  afterAll(async () => {
-    await client?.end();
-    await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  });
+  afterAll(() => dropScratchDatabase(scratch));
 
   /** Fingerprints, runs `change` in a transaction that is rolled back, and compares. */
   async function lossesAfter(change: string, tables?: string[]) {

@@ -1,27 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { captureRelationState, heldLocks, type TableState } from '../../src/core/drill/relation-state.js';
-
-const server = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
-
-async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ ...server, database: 'postgres' });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
-}
+import { createScratchDatabase, dropScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
 describe('captureRelationState and heldLocks', () => {
-  const name = `drill_rel_${randomBytes(6).toString('hex')}`;
+  let scratch: ScratchDatabase | undefined;
   let client: pg.Client;
 
   beforeAll(async () => {
-    await withAdmin((admin) => admin.query(`CREATE DATABASE ${name}`));
-    client = new pg.Client({ ...server, database: name });
-    await client.connect();
+    scratch = await createScratchDatabase('drill_rel');
+    client = scratch.client;
     await client.query(`
       CREATE TABLE public.accounts (id int PRIMARY KEY, name varchar(100), balance int);
       CREATE INDEX accounts_name_idx ON public.accounts (name);
@@ -29,10 +16,7 @@ describe('captureRelationState and heldLocks', () => {
       CREATE TABLE public.logs (at date NOT NULL) PARTITION BY RANGE (at);`);
   });
 
-  afterAll(async () => {
-    await client?.end();
-    await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  });
+  afterAll(() => dropScratchDatabase(scratch));
 
   async function inTransaction<T>(fn: () => Promise<T>): Promise<T> {
     await client.query('BEGIN');

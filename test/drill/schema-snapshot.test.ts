@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   describeDifference,
   diffSchemas,
@@ -7,23 +6,9 @@ import {
   snapshotSchema,
   type SchemaDifference,
 } from '../../src/core/drill/schema-snapshot.js';
+import { createScratchDatabase, dropScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
 // Real PostgreSQL (see the brief in test/drill): each file makes its own scratch database.
-const server = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
-
-async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ ...server, database: 'postgres' });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
-}
-
-// The name is made here from hex digits only, so it needs no quoting.
-const scratchName = (): string => `drill_snap_${randomBytes(6).toString('hex')}`;
-
 const BASE_SCHEMA = `
 CREATE EXTENSION IF NOT EXISTS citext;
 CREATE SCHEMA scratch;
@@ -62,26 +47,38 @@ CREATE POLICY own_orders ON public.orders FOR SELECT TO PUBLIC USING (user_id > 
 `;
 
 describe('snapshotSchema', () => {
-  const name = scratchName();
+  let scratch: ScratchDatabase | undefined;
   let client: pg.Client;
 
   beforeAll(async () => {
-    await withAdmin((admin) => admin.query(`CREATE DATABASE ${name}`));
-    client = new pg.Client({ ...server, database: name });
-    await client.connect();
+    scratch = await createScratchDatabase('drill_snap');
+    client = scratch.client;
     await client.query(BASE_SCHEMA);
   });
 
-  afterAll(async () => {
-    await client?.end();
-    await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  });
+  afterAll(() => dropScratchDatabase(scratch));
 
   /** Applies `sql`, returns the diff against the base, then restores the base by running `undo`. */
   async function diffAfter(sql: string): Promise<SchemaDifference[]> {
     const before = await snapshotSchema(client, { excludeSchemas: ['scratch'] });
     await client.query(sql);
     return diffSchemas(before, await snapshotSchema(client, { excludeSchemas: ['scratch'] }));
+  }
+
+  /**
+   * Applies `sql`, then checks the differences against the base (their keys, if given), how each
+   * is described and which fix undoes it; the fixes, run together, must restore the base.
+   */
+  async function expectUndoneByFixes(sql: string, expected: { keys?: string[]; descriptions: string[]; fixes: string[] }): Promise<void> {
+    const before = await snapshotSchema(client);
+    await client.query(sql);
+    const diffs = diffSchemas(before, await snapshotSchema(client));
+    if (expected.keys) expect(diffs.map((d) => `${d.change} ${d.objectType} ${d.name}`)).toEqual(expected.keys);
+    expect(diffs.map(describeDifference)).toEqual(expected.descriptions);
+    const fixes = diffs.map(reverseFixFor);
+    expect(fixes).toEqual(expected.fixes);
+    await client.query(fixes.join('\n'));
+    expect(diffSchemas(before, await snapshotSchema(client))).toEqual([]);
   }
 
   it('contains the expected keys and canonical values', async () => {
@@ -176,69 +173,67 @@ describe('snapshotSchema', () => {
   });
 
   it('describes and undoes an added index, column, constraint, table and trigger state', async () => {
-    const before = await snapshotSchema(client);
-    await client.query(`
+    await expectUndoneByFixes(
+      `
       CREATE INDEX users_nickname_idx ON public.users (nickname);
       ALTER TABLE public.users ADD COLUMN "Display Name" varchar(80) NOT NULL DEFAULT '';
       ALTER TABLE public.orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;
       CREATE TABLE public.coupons (code text PRIMARY KEY, user_id integer REFERENCES public.users);
       CREATE INDEX coupons_user_idx ON public.coupons (user_id);
-      ALTER TABLE public.users DISABLE TRIGGER users_touch;`);
-    const diffs = diffSchemas(before, await snapshotSchema(client));
-    expect(diffs.map((d) => `${d.change} ${d.objectType} ${d.name}`)).toEqual([
-      'added table public.coupons',
-      'added column public.users."Display Name"',
-      'added constraint public.orders.orders_total_positive',
-      'added index public.users_nickname_idx',
-      'changed trigger public.users.users_touch',
-    ]);
-    expect(diffs.map(describeDifference)).toEqual([
-      'table public.coupons is left behind (it did not exist before)',
-      'column public.users."Display Name" is left behind (it did not exist before)',
-      'constraint public.orders.orders_total_positive is left behind (it did not exist before)',
-      'index public.users_nickname_idx is left behind (it did not exist before)',
-      'trigger public.users.users_touch changed from CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch() to CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch() (disabled)',
-    ]);
-    const fixes = diffs.map(reverseFixFor);
-    expect(fixes).toEqual([
-      'DROP TABLE IF EXISTS public.coupons;',
-      'ALTER TABLE public.users DROP COLUMN IF EXISTS "Display Name";',
-      'ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_total_positive;',
-      'DROP INDEX IF EXISTS public.users_nickname_idx;',
-      'ALTER TABLE public.users ENABLE TRIGGER users_touch;',
-    ]);
-    await client.query(fixes.join('\n'));
-    expect(diffSchemas(before, await snapshotSchema(client))).toEqual([]);
+      ALTER TABLE public.users DISABLE TRIGGER users_touch;`,
+      {
+        keys: [
+          'added table public.coupons',
+          'added column public.users."Display Name"',
+          'added constraint public.orders.orders_total_positive',
+          'added index public.users_nickname_idx',
+          'changed trigger public.users.users_touch',
+        ],
+        descriptions: [
+          'table public.coupons is left behind (it did not exist before)',
+          'column public.users."Display Name" is left behind (it did not exist before)',
+          'constraint public.orders.orders_total_positive is left behind (it did not exist before)',
+          'index public.users_nickname_idx is left behind (it did not exist before)',
+          'trigger public.users.users_touch changed from CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch() to CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch() (disabled)',
+        ],
+        fixes: [
+          'DROP TABLE IF EXISTS public.coupons;',
+          'ALTER TABLE public.users DROP COLUMN IF EXISTS "Display Name";',
+          'ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_total_positive;',
+          'DROP INDEX IF EXISTS public.users_nickname_idx;',
+          'ALTER TABLE public.users ENABLE TRIGGER users_touch;',
+        ],
+      },
+    );
   });
 
   it('describes and undoes a removed index, constraint, column and NOT NULL', async () => {
-    const before = await snapshotSchema(client);
-    await client.query(`
+    await expectUndoneByFixes(
+      `
       DROP INDEX public.users_created_at_idx;
       ALTER TABLE public.orders DROP CONSTRAINT orders_total_check;
       ALTER TABLE public.orders DROP CONSTRAINT orders_parent_id_fkey;
       ALTER TABLE public.users DROP COLUMN nickname;
       ALTER TABLE public.orders ALTER COLUMN status DROP NOT NULL;
-      ALTER TABLE public.orders ALTER COLUMN status TYPE varchar(20);`);
-    const diffs = diffSchemas(before, await snapshotSchema(client));
-    expect(diffs.map(describeDifference)).toEqual([
-      'type of column public.orders.status changed from text to character varying(20); ' +
-        'column public.orders.status lost its NOT NULL constraint',
-      'column public.users.nickname is missing (type text)',
-      'constraint public.orders.orders_parent_id_fkey is missing (it was: FOREIGN KEY (parent_id) REFERENCES public.orders(id) DEFERRABLE INITIALLY DEFERRED)',
-      'constraint public.orders.orders_total_check is missing (it was: CHECK ((total >= (0)::numeric)))',
-      'index public.users_created_at_idx is missing (it was: CREATE INDEX users_created_at_idx ON public.users USING btree (created_at))',
-    ]);
-    const fixes = diffs.map(reverseFixFor);
-    expect(fixes).toEqual([
-      'ALTER TABLE public.orders ALTER COLUMN status TYPE text, ALTER COLUMN status SET NOT NULL;',
-      'ALTER TABLE public.users ADD COLUMN nickname text;',
-      'ALTER TABLE public.orders ADD CONSTRAINT orders_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.orders(id) DEFERRABLE INITIALLY DEFERRED;',
-      'ALTER TABLE public.orders ADD CONSTRAINT orders_total_check CHECK ((total >= (0)::numeric));',
-      'CREATE INDEX users_created_at_idx ON public.users USING btree (created_at);',
-    ]);
-    await client.query(fixes.join('\n'));
-    expect(diffSchemas(before, await snapshotSchema(client))).toEqual([]);
+      ALTER TABLE public.orders ALTER COLUMN status TYPE varchar(20);`,
+      {
+        descriptions: [
+          'type of column public.orders.status changed from text to character varying(20); ' +
+            'column public.orders.status lost its NOT NULL constraint',
+          'column public.users.nickname is missing (type text)',
+          'constraint public.orders.orders_parent_id_fkey is missing (it was: FOREIGN KEY (parent_id) REFERENCES public.orders(id) DEFERRABLE INITIALLY DEFERRED)',
+          'constraint public.orders.orders_total_check is missing (it was: CHECK ((total >= (0)::numeric)))',
+          'index public.users_created_at_idx is missing (it was: CREATE INDEX users_created_at_idx ON public.users USING btree (created_at))',
+        ],
+        fixes: [
+          'ALTER TABLE public.orders ALTER COLUMN status TYPE text, ALTER COLUMN status SET NOT NULL;',
+          'ALTER TABLE public.users ADD COLUMN nickname text;',
+          'ALTER TABLE public.orders ADD CONSTRAINT orders_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.orders(id) DEFERRABLE INITIALLY DEFERRED;',
+          'ALTER TABLE public.orders ADD CONSTRAINT orders_total_check CHECK ((total >= (0)::numeric));',
+          'CREATE INDEX users_created_at_idx ON public.users USING btree (created_at);',
+        ],
+      },
+    );
   });
 
   it('gives no fix where none can be derived safely', async () => {

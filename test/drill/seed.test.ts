@@ -1,20 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { compareFingerprints, fingerprintData } from '../../src/core/drill/data-fingerprint.js';
 import { snapshotSchema } from '../../src/core/drill/schema-snapshot.js';
 import { seedDatabase } from '../../src/core/drill/seed.js';
-
-const server = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
-
-async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ ...server, database: 'postgres' });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
-}
+import { createScratchDatabase, dropScratchDatabase, withAdmin, type ScratchDatabase } from '../support/scratch-database.js';
 
 // Names are made here from hex digits only, so they need no quoting.
 const suffix = randomBytes(6).toString('hex');
@@ -87,33 +75,20 @@ const TABLES = [
   'app.users',
 ];
 
-interface Scratch {
-  name: string;
-  client: pg.Client;
-}
-
-async function createSeedableDatabase(): Promise<Scratch> {
-  const name = `drill_seed_${randomBytes(6).toString('hex')}`;
-  await withAdmin((admin) => admin.query(`CREATE DATABASE ${name}`));
-  const client = new pg.Client({ ...server, database: name });
-  await client.connect();
+async function createSeedableDatabase(): Promise<ScratchDatabase> {
+  const scratch = await createScratchDatabase('drill_seed');
+  const { client } = scratch;
   // Extensions are installed by the administrator; everything else by the migrator.
   await client.query(`CREATE EXTENSION citext; CREATE EXTENSION ltree; CREATE SCHEMA app AUTHORIZATION ${role}`);
   await client.query(`SET ROLE ${role}`);
   await client.query(SCHEMA);
-  return { name, client };
-}
-
-async function dropDatabase(scratch: Scratch | undefined): Promise<void> {
-  if (!scratch) return;
-  await scratch.client.end();
-  await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${scratch.name} WITH (FORCE)`));
+  return scratch;
 }
 
 describe('seedDatabase', () => {
   const ROWS = 40;
-  let db: Scratch;
-  let twin: Scratch;
+  let db: ScratchDatabase;
+  let twin: ScratchDatabase;
 
   beforeAll(async () => {
     await withAdmin((admin) => admin.query(`CREATE ROLE ${role} NOSUPERUSER NOLOGIN`));
@@ -121,8 +96,8 @@ describe('seedDatabase', () => {
   });
 
   afterAll(async () => {
-    await dropDatabase(db);
-    await dropDatabase(twin);
+    await dropScratchDatabase(db);
+    await dropScratchDatabase(twin);
     await withAdmin((admin) => admin.query(`DROP ROLE IF EXISTS ${role}`));
   });
 

@@ -270,6 +270,15 @@ export function once<T>(work: () => Promise<T>): () => Promise<T> {
 /** Set DRILLBOT_CORPUS_FULL=1 to also drill the windows that only widen the baseline coverage. */
 export const FULL = process.env.DRILLBOT_CORPUS_FULL === '1';
 
+/**
+ * The `describe` of a corpus test file, skipped (with a warning naming `label`) when the corpus is
+ * not beside the repository, and the `it` of tests that run only with DRILLBOT_CORPUS_FULL=1.
+ */
+export function corpusSuite(label: string): { describeCorpus: jest.Describe; fullOnly: jest.It } {
+  if (!hasCorpus) console.warn(`${label} corpus drill skipped: ${CORPUS} not found (see shared/corpus/README.md)`);
+  return { describeCorpus: hasCorpus ? describe : describe.skip, fullOnly: FULL ? it : it.skip };
+}
+
 /** `#from–#end on #1–#base: why`, for test titles. */
 export const windowTitle = (w: CorpusWindow): string => `${w.end === w.base + 1 ? `#${w.end}` : `#${w.base + 1}–#${w.end}`} on #1–#${w.base}: ${w.why}`;
 
@@ -299,6 +308,12 @@ export async function drillWindow(corpus: CorpusRepo, w: CorpusWindow): Promise<
   const x = expectWindow(corpus, readBaseline(w.run ?? 'pg15-all', corpus), w.base, w.end, w.overrides);
   drillLog.push(summary(`${corpus.repo} #${w.base + 1}..#${w.end} on #1..#${w.base}${w.seedRows !== undefined ? ` (seedRows ${w.seedRows})` : ''}`, d));
   return { d, x };
+}
+
+/** Drills the window and asserts that the drill agrees with the baseline (`expectAgreement`). */
+export async function expectWindowAgrees(corpus: CorpusRepo, w: CorpusWindow): Promise<void> {
+  const { d, x } = await drillWindow(corpus, w);
+  expectAgreement(d, x, w);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { groupBy } from '../collections.js';
 
 /** How seeding went for one table (a partitioned table is seeded, and reported, through its root). */
 export interface SeededTable {
@@ -121,17 +122,6 @@ async function readCatalog(client: ClientBase): Promise<Catalog> {
   const triggers = groupBy((await client.query<TriggerRow>(TRIGGERS_SQL)).rows, (t) => t.root);
   const levels = (await client.query<PartitionLevelRow>(PARTITION_LEVELS_SQL)).rows;
   return { tables, columns, types, constraints, triggers, partitionValues: partitionValuesByRoot(levels) };
-}
-
-function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = map.get(k);
-    if (list) list.push(row);
-    else map.set(k, [row]);
-  }
-  return map;
 }
 
 // --- partition bounds --------------------------------------------------------------------------

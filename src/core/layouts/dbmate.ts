@@ -2,11 +2,11 @@ import type { FileTree, Layout, LayoutProblem, LayoutResult, Migration, Migratio
 import {
   compareBytes,
   findDuplicateVersions,
-  isEmptySql,
   listTopLevel,
   sliceLines,
   sortProblems,
   splitLines,
+  usableReverse,
   type Line,
   type TreeEntry,
 } from './util.js';
@@ -74,20 +74,13 @@ function readFile(entry: TreeEntry, version: string, problems: LayoutProblem[]):
   if (sectionDowns.length > 1) problems.push(unparsable(entry, sectionDowns[1]!, "several '-- migrate:down' directives in one section"));
   const downLine = sectionDowns[0];
   const forward = script(entry, lines, firstUp, downLine ?? sectionEnd);
-  const down = downLine === undefined ? null : script(entry, lines, downLine, sectionEnd);
-  const reverse = down && !isEmptySql(down.sql) ? down : null;
-  if (!reverse) {
-    problems.push({
-      kind: 'missing-reverse',
-      version,
-      path: entry.file.path,
-      line: downLine ?? firstUp,
-      detail:
-        downLine === undefined
-          ? "no '-- migrate:down' directive (dbmate refuses to run a file without one)"
-          : "the '-- migrate:down' section holds no statement",
-    });
-  }
+  const found = downLine === undefined ? null : { script: script(entry, lines, downLine, sectionEnd), label: "the '-- migrate:down' section" };
+  const reverse = usableReverse(
+    found,
+    { version, path: entry.file.path, line: downLine ?? firstUp },
+    "no '-- migrate:down' directive (dbmate refuses to run a file without one)",
+    problems,
+  );
   return { version, name: entry.name.replace(/\.sql$/, ''), forward, reverse };
 }
 

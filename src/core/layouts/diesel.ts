@@ -1,12 +1,12 @@
 import type { FileTree, Layout, LayoutProblem, LayoutResult, Migration, MigrationScript, TransactionMode } from './layout.js';
+import { groupBy } from '../collections.js';
 import {
   compareBytes,
   findDuplicateVersions,
-  groupBy,
-  isEmptySql,
   listEntries,
   sortMigrations,
   sortProblems,
+  usableReverse,
   type TreeEntry,
 } from './util.js';
 
@@ -57,17 +57,9 @@ function readDirectory(directory: string, files: TreeEntry[], problems: LayoutPr
   const version = dieselVersion(directory);
   const transaction = transactionOf(find('metadata.toml')?.file.content);
   const down = find('down.sql');
-  const hasReverse = down !== undefined && !isEmptySql(down.file.content);
-  if (!hasReverse) {
-    problems.push({
-      kind: 'missing-reverse',
-      version,
-      path: up.file.path,
-      line: 1,
-      detail: down ? `${directory}/down.sql holds no statement` : `no ${directory}/down.sql`,
-    });
-  }
-  return { version, name: directory, forward: script(up, transaction), reverse: hasReverse ? script(down, transaction) : null };
+  const found = down ? { script: script(down, transaction), label: `${directory}/down.sql` } : null;
+  const reverse = usableReverse(found, { version, path: up.file.path, line: 1 }, `no ${directory}/down.sql`, problems);
+  return { version, name: directory, forward: script(up, transaction), reverse };
 }
 
 /** Files of migration directories: one level below the root, hidden names skipped as Diesel does. */

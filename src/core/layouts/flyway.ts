@@ -1,13 +1,13 @@
 import type { FileTree, Layout, LayoutProblem, LayoutResult, Migration, MigrationScript, TransactionMode } from './layout.js';
+import { groupBy } from '../collections.js';
 import {
   compareNumeric,
   findDuplicateVersions,
-  groupBy,
-  isEmptySql,
   listEntries,
   sortMigrations,
   sortProblems,
   statementHeads,
+  usableReverse,
   type TreeEntry,
 } from './util.js';
 
@@ -110,23 +110,15 @@ function readFlyway(tree: FileTree): LayoutResult {
 }
 
 function toMigration(forward: Named, undo: Named | undefined, confs: ReadonlyMap<string, string>, problems: LayoutProblem[]): Migration {
-  const hasReverse = undo !== undefined && !isEmptySql(undo.entry.file.content);
-  if (!hasReverse) {
-    // Undo is optional (and a paid feature) in Flyway, but Drillbot's job is to demand a reverse.
-    problems.push({
-      kind: 'missing-reverse',
-      version: forward.version,
-      path: forward.entry.file.path,
-      line: 1,
-      detail: undo ? `${undo.entry.name} holds no statement` : `no U${forward.version}__….sql undo script`,
-    });
-  }
-  return {
-    version: forward.version,
-    name: forward.entry.name.replace(/\.sql$/, ''),
-    forward: script(forward, confs),
-    reverse: hasReverse ? script(undo, confs) : null,
-  };
+  const found = undo ? { script: script(undo, confs), label: undo.entry.name } : null;
+  // Undo is optional (and a paid feature) in Flyway, but Drillbot's job is to demand a reverse.
+  const reverse = usableReverse(
+    found,
+    { version: forward.version, path: forward.entry.file.path, line: 1 },
+    `no U${forward.version}__….sql undo script`,
+    problems,
+  );
+  return { version: forward.version, name: forward.entry.name.replace(/\.sql$/, ''), forward: script(forward, confs), reverse };
 }
 
 /**

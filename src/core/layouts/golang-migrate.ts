@@ -1,14 +1,6 @@
 import type { FileTree, Layout, LayoutProblem, LayoutResult, Migration, MigrationScript } from './layout.js';
-import {
-  compareBytes,
-  compareNumeric,
-  groupBy,
-  isEmptySql,
-  listTopLevel,
-  sortMigrations,
-  sortProblems,
-  type TreeEntry,
-} from './util.js';
+import { groupBy } from '../collections.js';
+import { compareBytes, compareNumeric, listTopLevel, sortMigrations, sortProblems, usableReverse, type TreeEntry } from './util.js';
 
 const FILE = /^(\d+)_(.+)\.(up|down)\.sql$/;
 
@@ -46,17 +38,9 @@ function pickDown(up: Named, downs: readonly Named[]): Named | undefined {
 }
 
 function toMigration(up: Named, down: Named | undefined, problems: LayoutProblem[]): Migration {
-  const hasReverse = down !== undefined && !isEmptySql(down.entry.file.content);
-  if (!hasReverse) {
-    problems.push({
-      kind: 'missing-reverse',
-      version: up.version,
-      path: up.entry.file.path,
-      line: 1,
-      detail: down ? `${down.entry.name} holds no statement` : `no ${stem(up)}.down.sql`,
-    });
-  }
-  return { version: up.version, name: stem(up), forward: script(up.entry), reverse: hasReverse ? script(down.entry) : null };
+  const found = down ? { script: script(down.entry), label: down.entry.name } : null;
+  const reverse = usableReverse(found, { version: up.version, path: up.entry.file.path, line: 1 }, `no ${stem(up)}.down.sql`, problems);
+  return { version: up.version, name: stem(up), forward: script(up.entry), reverse };
 }
 
 function readGolangMigrate(tree: FileTree): LayoutResult {

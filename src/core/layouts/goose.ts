@@ -2,12 +2,12 @@ import type { FileTree, Layout, LayoutProblem, LayoutResult, Migration, Migratio
 import {
   compareNumeric,
   findDuplicateVersions,
-  isEmptySql,
   listTopLevel,
   sliceLines,
   sortMigrations,
   sortProblems,
   splitLines,
+  usableReverse,
   type Line,
   type TreeEntry,
 } from './util.js';
@@ -152,17 +152,8 @@ function readFile(entry: TreeEntry, version: string, problems: LayoutProblem[]):
   const { upLine, downLine, useTx, blocks } = parsed.value;
   const end = lines.length + 1;
   const forward = section(entry, lines, upLine + 1, downLine ?? end, useTx, blocks.up);
-  const down = downLine === null ? null : section(entry, lines, downLine + 1, end, useTx, blocks.down);
-  const reverse = down && !isEmptySql(down.sql) ? down : null;
-  if (!reverse) {
-    problems.push({
-      kind: 'missing-reverse',
-      version,
-      path: entry.file.path,
-      line: downLine ?? upLine,
-      detail: downLine === null ? "no '-- +goose Down' section" : "the '-- +goose Down' section holds no statement",
-    });
-  }
+  const found = downLine === null ? null : { script: section(entry, lines, downLine + 1, end, useTx, blocks.down), label: "the '-- +goose Down' section" };
+  const reverse = usableReverse(found, { version, path: entry.file.path, line: downLine ?? upLine }, "no '-- +goose Down' section", problems);
   return { version, name: entry.name.replace(/\.sql$/, ''), forward, reverse };
 }
 

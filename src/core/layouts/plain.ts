@@ -1,5 +1,6 @@
 import type { FileTree, Layout, LayoutProblem, LayoutResult, Migration, MigrationScript } from './layout.js';
-import { compareBytes, groupBy, isEmptySql, listTopLevel, sortProblems, type TreeEntry } from './util.js';
+import { groupBy } from '../collections.js';
+import { compareBytes, listTopLevel, sortProblems, usableReverse, type TreeEntry } from './util.js';
 
 // maragudk/migrate's own matchers (migrate.go), copied with their unescaped dots: `.` matches any
 // character, so `0021_foo_up.sql` is an up file with version `0021_foo`. Harness has eight such
@@ -85,17 +86,14 @@ function toMigration(up: Named, downs: Named[], problems: LayoutProblem[]): Migr
     // Both would run on the way down, each recording the version step separately.
     problems.push({ kind: 'duplicate-version', version: up.version, paths: downs.map((d) => d.entry.file.path) });
   }
-  const hasReverse = down !== undefined && !isEmptySql(down.entry.file.content);
-  if (!hasReverse) {
-    problems.push({
-      kind: 'missing-reverse',
-      version: up.version,
-      path: up.entry.file.path,
-      line: 1,
-      detail: down ? `${down.entry.name} holds no statement` : `no down file for version ${up.version}`,
-    });
-  }
-  return { version: up.version, name: up.version, forward: script(up.entry), reverse: hasReverse ? script(down.entry) : null };
+  const found = down ? { script: script(down.entry), label: down.entry.name } : null;
+  const reverse = usableReverse(
+    found,
+    { version: up.version, path: up.entry.file.path, line: 1 },
+    `no down file for version ${up.version}`,
+    problems,
+  );
+  return { version: up.version, name: up.version, forward: script(up.entry), reverse };
 }
 
 /**

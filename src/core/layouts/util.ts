@@ -1,4 +1,4 @@
-import type { FileTree, LayoutProblem, Migration, SourceFile } from './layout.js';
+import type { FileTree, LayoutProblem, Migration, MigrationScript, SourceFile } from './layout.js';
 
 /** A file of the tree with its path split relative to the migrations directory. */
 export interface TreeEntry {
@@ -36,18 +36,6 @@ export function listTopLevel(tree: FileTree): TreeEntry[] {
 
 function trimSlashes(path: string): string {
   return path.replace(/\\/g, '/').replace(/^\.\/?/, '').replace(/^\/+|\/+$/g, '');
-}
-
-/** Groups items by key, keeping first-seen key order and item order. */
-export function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
 
 /**
@@ -151,6 +139,28 @@ export function sliceLines(content: string, lines: readonly Line[], from: number
  */
 export function isEmptySql(sql: string): boolean {
   return statementHeads(sql).length === 0;
+}
+
+/** A reverse script a layout found, with how a problem names it (`down.sql`, `the '-- +goose Down' section`). */
+export interface FoundReverse {
+  readonly script: MigrationScript;
+  readonly label: string;
+}
+
+/**
+ * The reverse to drill: null when none was found or it holds no statement (as a reverse an empty
+ * script is as good as none), and then a `missing-reverse` problem at `at` says which of the two;
+ * `absent` is its detail when there is none.
+ */
+export function usableReverse(
+  found: FoundReverse | null,
+  at: { version: string; path: string; line: number },
+  absent: string,
+  problems: LayoutProblem[],
+): MigrationScript | null {
+  if (found && !isEmptySql(found.script.sql)) return found.script;
+  problems.push({ kind: 'missing-reverse', ...at, detail: found ? `${found.label} holds no statement` : absent });
+  return null;
 }
 
 /**

@@ -1,9 +1,10 @@
+import { groupBy } from '../../collections.js';
 import type { Finding, MigrationResult, Report } from '../report.js';
 
 /** The report for people in a terminal: findings grouped by file, then the drill per migration. */
 export function renderText(report: Report): string {
   const out = [headline(report), ''];
-  for (const [path, findings] of groupByPath(report.findings)) {
+  for (const [path, findings] of groupBy(report.findings, (f) => f.path)) {
     out.push(path);
     for (const f of findings) out.push(...renderFinding(f));
     out.push('');
@@ -51,10 +52,4 @@ function renderMigration(m: MigrationResult): string {
     m.rewrites.length > 0 ? `rewrites: ${m.rewrites.join(', ')}` : '',
   ];
   return parts.filter(Boolean).join('  ');
-}
-
-function groupByPath(findings: Finding[]): Map<string, Finding[]> {
-  const groups = new Map<string, Finding[]>();
-  for (const f of findings) groups.set(f.path, [...(groups.get(f.path) ?? []), f]);
-  return groups;
 }
