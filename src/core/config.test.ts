@@ -32,6 +32,43 @@ describe('parseConfig', () => {
   });
 });
 
+describe('parseConfig: reviewer', () => {
+  it('reads the model, endpoint, limits and team checklist items', () => {
+    const config = parseConfig(
+      [
+        'reviewer:',
+        '  model: gpt-4.1-mini',
+        '  baseUrl: https://example.openai.azure.com/openai/v1/',
+        '  timeout: 45s',
+        '  maxTokens: 8000',
+        '  checklist:',
+        '    - id: feature-flag',
+        '      direction: forward',
+        '      question: Is the new column behind a feature flag?',
+        '',
+      ].join('\n'),
+    );
+    expect(config.reviewer).toEqual({
+      enabled: true,
+      model: 'gpt-4.1-mini',
+      baseUrl: 'https://example.openai.azure.com/openai/v1/',
+      timeoutMs: 45_000,
+      maxTokens: 8000,
+      checklist: [{ id: 'feature-flag', direction: 'forward', question: 'Is the new column behind a feature flag?' }],
+    });
+  });
+
+  it('rejects unknown keys and bad values with their line', () => {
+    expect(() => parseConfig('reviewer:\n  modle: x\n')).toThrow(/drillbot\.yml:2: unknown key "reviewer\.modle"/);
+    expect(() => parseConfig('reviewer:\n  checklist:\n    - id: a\n      direction: forward\n      question: q\n      severity: error\n')).toThrow(
+      /drillbot\.yml:6: unknown key "reviewer\.checklist\.severity"/,
+    );
+    expect(() => parseConfig('reviewer:\n  checklist:\n    - id: a\n      direction: sideways\n      question: q\n')).toThrow(/drillbot\.yml:3: reviewer\.checklist\.direction must be one of forward, reverse/);
+    expect(() => parseConfig('reviewer:\n  baseUrl: localhost:11434\n')).toThrow(/:2: reviewer\.baseUrl must be an http\(s\) URL/);
+    expect(() => parseConfig('reviewer:\n  enabled: maybe\n')).toThrow(/:2: reviewer\.enabled must be true or false/);
+  });
+});
+
 describe('parseDuration', () => {
   it('reads units and plain seconds', () => {
     expect([parseDuration('500ms'), parseDuration('30s'), parseDuration('15m'), parseDuration('1h'), parseDuration(2)]).toEqual([

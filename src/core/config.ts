@@ -24,6 +24,30 @@ export interface DrillbotConfig {
   readonly overrides: ReadonlyArray<{ readonly files: readonly string[]; readonly rules: SeverityMap }>;
   /** JSON written by `drillbot stats`: production row counts and sizes (path relative to the repository). */
   readonly tableSizes?: string;
+  readonly reviewer: ReviewerConfig;
+}
+
+/**
+ * The LLM reviewer (`reviewer:`). The API key only ever comes from the environment
+ * (OPENAI_API_KEY); model and base URL fall back to OPENAI_MODEL and OPENAI_BASE_URL.
+ */
+export interface ReviewerConfig {
+  /** false turns the model off (deterministic checklist items and reverse drafting still run). */
+  readonly enabled: boolean;
+  readonly model?: string;
+  /** An OpenAI-compatible endpoint: Azure OpenAI's `/openai/v1/`, Ollama, vLLM, … */
+  readonly baseUrl?: string;
+  readonly timeoutMs: number;
+  /** Budget for the migration text in the prompt, in tokens; beyond it statements are summarised. */
+  readonly maxTokens: number;
+  /** The team's own checklist items, answered by the model (or marked for a human). */
+  readonly checklist: readonly TeamChecklistItem[];
+}
+
+export interface TeamChecklistItem {
+  readonly id: string;
+  readonly direction: 'forward' | 'reverse';
+  readonly question: string;
 }
 
 export type SeverityOrOff = 'error' | 'warning' | 'notice' | 'off';
@@ -34,9 +58,11 @@ export const DEFAULT_CONFIG: DrillbotConfig = {
   shadow: { seedRows: 100, statementTimeoutMs: 60_000, timeoutMs: 15 * 60_000 },
   rules: {},
   overrides: [],
+  reviewer: { enabled: true, timeoutMs: 60_000, maxTokens: 12_000, checklist: [] },
 };
 
-type Reader = (node: Node, where: string) => unknown;
+/** Reads one value; `at` locates nested nodes (list items) for their own error lines. */
+type Reader = (node: Node, where: string, at?: (node: Node | null | undefined) => string) => unknown;
 
 const LAYOUT_IDS: readonly LayoutId[] = ['golang-migrate', 'goose', 'dbmate', 'flyway', 'diesel', 'plain'];
 const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers'];
@@ -51,6 +77,14 @@ const SECTIONS: Record<string, Record<string, Reader>> = {
     seedRows: integer(0, 100_000),
     statementTimeout: duration,
     timeout: duration,
+  },
+  reviewer: {
+    enabled: boolean,
+    model: text,
+    baseUrl: url,
+    timeout: duration,
+    maxTokens: integer(500, 1_000_000),
+    checklist: checklistItems,
   },
 };
 
@@ -79,9 +113,15 @@ export function parseConfig(yamlText: string, source = '.github/drillbot.yml'): 
   }
   // Durations are written without a unit suffix in YAML but carried in milliseconds.
   const { statementTimeout, timeout, ...shadow } = values.shadow ?? {};
+  const { timeout: reviewerTimeout, ...reviewer } = values.reviewer ?? {};
   return {
     ...DEFAULT_CONFIG,
     ...other,
+    reviewer: {
+      ...DEFAULT_CONFIG.reviewer,
+      ...reviewer,
+      ...(reviewerTimeout !== undefined ? { timeoutMs: reviewerTimeout } : {}),
+    } as ReviewerConfig,
     migrations: { ...(values.migrations as DrillbotConfig['migrations']) },
     shadow: {
       ...DEFAULT_CONFIG.shadow,
@@ -102,7 +142,7 @@ function readSection(section: string, node: Node, where: string, at: Locate): Re
     const key = keyOf(item);
     const read = readers[key];
     if (!read) throw new ConfigError(`${at(item.key)}: unknown key "${section}.${key}" (known: ${Object.keys(readers).join(', ')})`);
-    values[key] = read(item.value as Node, `${at(item.value ?? item.key)}: ${section}.${key}`);
+    values[key] = read(item.value as Node, `${at(item.value ?? item.key)}: ${section}.${key}`, at);
   }
   return values;
 }
@@ -168,6 +208,44 @@ function integer(min: number, max: number): Reader {
     }
     return value;
   };
+}
+
+function boolean(node: Node, where: string): boolean {
+  const value = scalar(node, where);
+  if (typeof value !== 'boolean') throw new ConfigError(`${where} must be true or false; got "${String(value)}"`);
+  return value;
+}
+
+function url(node: Node, where: string): string {
+  const value = text(node, where);
+  if (!/^https?:\/\/[^\s]+$/.test(value)) throw new ConfigError(`${where} must be an http(s) URL; got "${value}"`);
+  return value;
+}
+
+const CHECKLIST_ID = /^[a-z0-9][a-z0-9-]*$/;
+
+/** `- { id, direction, question }`: the team's checklist items; unknown keys are errors with their line. */
+function checklistItems(node: Node, where: string, locate?: Locate): TeamChecklistItem[] {
+  const at: Locate = locate ?? (() => where);
+  if (!isSeq(node)) throw new ConfigError(`${where} must be a list of { id, direction, question }`);
+  const seen = new Set<string>();
+  return (node.items as Node[]).map((entry) => {
+    if (!isMap(entry)) throw new ConfigError(`${at(entry)}: each reviewer.checklist item must be a mapping with id, direction and question`);
+    const fields: Record<string, string> = {};
+    for (const item of entry.items as Pair<Node, Node>[]) {
+      const key = keyOf(item);
+      if (!['id', 'direction', 'question'].includes(key)) throw new ConfigError(`${at(item.key)}: unknown key "reviewer.checklist.${key}" (known: id, direction, question)`);
+      fields[key] = text(item.value as Node, `${at(item.value ?? item.key)}: reviewer.checklist.${key}`);
+    }
+    if (!fields.id || !fields.direction || !fields.question) throw new ConfigError(`${at(entry)}: a reviewer.checklist item needs id, direction and question`);
+    if (!CHECKLIST_ID.test(fields.id)) throw new ConfigError(`${at(entry)}: reviewer.checklist id "${fields.id}" must be kebab-case (a-z, 0-9, -)`);
+    if (seen.has(fields.id)) throw new ConfigError(`${at(entry)}: reviewer.checklist id "${fields.id}" is used twice`);
+    seen.add(fields.id);
+    if (fields.direction !== 'forward' && fields.direction !== 'reverse') {
+      throw new ConfigError(`${at(entry)}: reviewer.checklist.direction must be one of forward, reverse; got "${fields.direction}"`);
+    }
+    return { id: fields.id, direction: fields.direction, question: fields.question };
+  });
 }
 
 /** Durations are numbers of seconds or strings such as `500ms`, `30s`, `15m`, `1h`. */

@@ -1,6 +1,6 @@
 /** Drillbot's own failures (not findings about migrations): each becomes an `infra` finding. */
 export abstract class DrillbotError extends Error {
-  abstract readonly code: 'shadow-start' | 'drill-timeout' | 'git' | 'config-invalid' | 'usage';
+  abstract readonly code: 'shadow-start' | 'drill-timeout' | 'git' | 'config-invalid' | 'usage' | 'llm-unavailable';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;

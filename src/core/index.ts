@@ -10,3 +10,16 @@ export { isLayoutId } from './layouts/index.js';
 export type { LayoutId } from './layouts/layout.js';
 export { DrillbotError, UsageError, ConfigError, isDrillbotError, redact } from './errors.js';
 export { collectTableSizes, parseTableSizes, type TableSizesFile } from './table-sizes.js';
+// For the GitHub App: re-evaluating a report after acknowledgements, and finding the migrations in a tree.
+export { buildReport } from './report/build.js';
+export type { Acknowledgement } from './report/report.js';
+export { candidateDirectories, locateMigrations } from './change-set/locate.js';
+export type { FileTree, SourceFile } from './layouts/layout.js';
+// The reviewer step (issue 5): checklist answers, drafted reverses and the model, for the App to render and inject.
+export type { ReportExtras } from './report/build.js';
+export type { ChecklistAnswer, ChecklistStatus, ReverseDraft, ReverseNotDrafted, ReverseProof, ReviewerSummary } from './report/report.js';
+export type { ReviewerConfig, TeamChecklistItem } from './config.js';
+export { CHECKLIST, type ChecklistItem } from './reviewer/checklists.js';
+export { createOpenAiClient, llmClientFromEnvironment, LlmUnavailableError, type LlmClient, type LlmRequest, type LlmResponse } from './reviewer/llm-client.js';
+export { diskCache, memoryCache, type ReviewerCache } from './reviewer/cache.js';
+export { draftReverse } from './reverse/draft.js';

@@ -8,13 +8,16 @@ import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js
 import { DrillTimeoutError, isDrillbotError, redact } from './errors.js';
 import { buildReport } from './report/build.js';
 import { finding } from './report/findings.js';
-import type { Finding, Report } from './report/report.js';
+import type { DrillSummary, Finding, MigrationResult, Report } from './report/report.js';
 import type { TableSize } from './rules/define-rule.js';
 import { RULES } from './rules/index.js';
 import { runRules } from './rules/run-rules.js';
 import { applySeverities, severityResolver } from './severity.js';
 import { parseMigrations, type ParsedMigration } from './sql/parse-migrations.js';
 import { judgeBySize } from './table-sizes.js';
+import { diskCache, type ReviewerCache } from './reviewer/cache.js';
+import { llmClientFromEnvironment, type LlmClient } from './reviewer/llm-client.js';
+import { runReviewerStep, type ReviewerStepResult } from './reviewer/step.js';
 
 /** PostgreSQL major the rules assume when neither the configuration nor a shadow server says. */
 const DEFAULT_PG_MAJOR = 16;
@@ -28,12 +31,17 @@ export interface ReviewOptions {
   /** Reuse (and save) template databases of the base history. */
   readonly useTemplateCache?: boolean;
   readonly onProgress?: (message: string) => void;
+  /** The LLM reviewer's model; undefined: from config and environment (OPENAI_*), null: none. */
+  readonly llm?: LlmClient | null;
+  /** Where model answers are cached; defaults to files under the Drillbot cache dir. */
+  readonly reviewerCache?: ReviewerCache;
 }
 
 /**
  * Reviews a change: history checks, the drill on a shadow PostgreSQL and the static rules, merged
- * into one report. Never throws for Drillbot's own failures: they become `infra` findings, so the
- * review fails closed.
+ * into one report; then the reviewer step drafts missing reverses (proven by a second drill) and
+ * answers the checklist, adding only warnings. Never throws for Drillbot's own failures: they
+ * become `infra` findings, so the review fails closed.
  */
 export async function review(opts: ReviewOptions): Promise<Report> {
   const started = performance.now();
@@ -41,12 +49,29 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   if (analysis.added.length === 0) return buildReport(analysis.findings, [], null);
   const { parsed, findings: parseFindings } = await parseMigrations(analysis.added);
   const drill = await drillOrInfra(opts, analysis, parsed);
+  // The server stays up for the reviewer step's proof drill; whoever started it closes it.
+  try {
+    return await reviewDrilled(opts, started, analysis, parsed, parseFindings, drill);
+  } finally {
+    await drill.server?.close().catch(() => undefined);
+  }
+}
+
+/** The rules, severities and acknowledgements over the drill's findings, then the reviewer step. */
+async function reviewDrilled(
+  opts: ReviewOptions,
+  started: number,
+  analysis: ChangeAnalysis,
+  parsed: ParsedMigration[],
+  parseFindings: Finding[],
+  drill: DrillAttempt,
+): Promise<Report> {
   const resolve = severityResolver(opts.config);
   const ruleFindings = runRules({
     rules: RULES,
     scripts: parsed.flatMap((p) => (p.forward ? [{ script: p.migration.forward, statements: p.forward }] : [])),
     layout: analysis.layout,
-    pgMajor: opts.config.shadow.pgMajor ?? drill.server?.major ?? DEFAULT_PG_MAJOR,
+    pgMajor: opts.config.shadow.pgMajor ?? drill.info?.major ?? DEFAULT_PG_MAJOR,
     tableSizes: opts.tableSizes,
     severityOf: (rule, path) => resolve(rule.id, rule.hazard, path) ?? (rule.enabledByDefault ? rule.severity : 'off'),
   });
@@ -56,9 +81,9 @@ export async function review(opts: ReviewOptions): Promise<Report> {
   if (opts.tableSizes) findings = judgeBySize(findings, opts.tableSizes, drill.outcome?.migrations ?? [], opts.config.shadow.seedRows);
   findings = applyAckDirectives(findings, readAckDirectives(opts.changeSet.head.files, parsed));
   const outcome = drill.outcome;
-  return buildReport(findings, outcome?.migrations ?? [], {
+  const summary: DrillSummary = {
     provider: opts.provider.kind,
-    serverVersion: drill.server?.version ?? 'unknown',
+    serverVersion: drill.info?.version ?? 'unknown',
     layout: analysis.layout,
     baseMigrations: analysis.base.length,
     newMigrations: analysis.added.length,
@@ -67,11 +92,35 @@ export async function review(opts: ReviewOptions): Promise<Report> {
     seededTables: outcome?.seededTables ?? 0,
     roundTrip: outcome?.roundTrip ?? 'not-run',
     durationMs: Math.round(performance.now() - started),
-  });
+  };
+  const reviewed = await reviewerStepOrInfra(opts, { analysis, parsed, findings, migrations: outcome?.migrations ?? [], drill: summary, server: drill.server });
+  return buildReport(reviewed.findings, outcome?.migrations ?? [], { ...summary, durationMs: Math.round(performance.now() - started) }, reviewed);
+}
+
+/** The reviewer step; a bug in it fails closed like any other failure of Drillbot's own. */
+async function reviewerStepOrInfra(
+  opts: ReviewOptions,
+  state: { analysis: ChangeAnalysis; parsed: ParsedMigration[]; findings: Finding[]; migrations: MigrationResult[]; drill: DrillSummary; server: ShadowServer | null },
+): Promise<Pick<ReviewerStepResult, 'findings'> & Partial<ReviewerStepResult>> {
+  try {
+    return await runReviewerStep({
+      ...state,
+      config: opts.config,
+      llm: opts.llm === undefined ? llmClientFromEnvironment(opts.config.reviewer) : opts.llm,
+      cache: opts.reviewerCache ?? diskCache(),
+      useTemplateCache: opts.useTemplateCache ?? true,
+      onProgress: opts.onProgress ?? (() => undefined),
+    });
+  } catch (error) {
+    return { findings: [...state.findings, infraFinding(error, state.analysis.added[0].forward.path)] };
+  }
 }
 
 interface DrillAttempt {
-  readonly server: Pick<ShadowServer, 'version' | 'major'> | null;
+  /** The server's version, also when the drill failed. */
+  readonly info: Pick<ShadowServer, 'version' | 'major'> | null;
+  /** After a drill that completed, the server, still open for the proof drill: the caller closes it. */
+  readonly server: ShadowServer | null;
   readonly outcome: DrillOutcome | null;
   readonly findings: Finding[];
 }
@@ -95,11 +144,11 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
       useTemplateCache: opts.useTemplateCache ?? true,
     };
     const outcome = await withDeadline(runDrill(server, plan, onProgress, deadline), deadline, shadow.timeoutMs);
-    return { server, outcome, findings: outcome.findings };
+    return { info: server, server, outcome, findings: outcome.findings };
   } catch (error) {
-    return { server, outcome: null, findings: [infraFinding(error, analysis.added[0].forward.path)] };
-  } finally {
+    // A drill that failed or ran out of time may still hold the server: release it now.
     await server?.close().catch(() => undefined);
+    return { info: server, server: null, outcome: null, findings: [infraFinding(error, analysis.added[0].forward.path)] };
   }
 }
 

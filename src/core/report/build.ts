@@ -1,10 +1,22 @@
 import type { Severity } from '../hazards.js';
-import type { DrillSummary, Finding, MigrationResult, Report } from './report.js';
+import type { ChecklistAnswer, DrillSummary, Finding, MigrationResult, Report, ReverseDraft, ReverseNotDrafted, ReviewerSummary } from './report.js';
+
+/** What the reviewer step adds beside the findings; none of it takes part in the verdict. */
+export interface ReportExtras {
+  readonly checklist?: ChecklistAnswer[];
+  readonly reverseDrafts?: ReverseDraft[];
+  readonly reverseNotDrafted?: ReverseNotDrafted[];
+  readonly reviewer?: ReviewerSummary | null;
+}
 
 const RANK: Record<Severity, number> = { notice: 0, warning: 1, error: 2 };
 
-/** Assembles the report; the verdict fails on any error-level finding that is not acknowledged. */
-export function buildReport(findings: Finding[], migrations: MigrationResult[], drill: DrillSummary | null): Report {
+/**
+ * Assembles the report; the verdict fails on any error-level finding that is not acknowledged.
+ * The checklist, drafts and reviewer summary are carried as they are: they never decide the verdict
+ * (pass `extras` from the previous report when re-evaluating it after acknowledgements).
+ */
+export function buildReport(findings: Finding[], migrations: MigrationResult[], drill: DrillSummary | null, extras: ReportExtras = {}): Report {
   const merged = mergeFindings(findings).sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.hazard.localeCompare(b.hazard));
   return {
     version: 1,
@@ -12,6 +24,10 @@ export function buildReport(findings: Finding[], migrations: MigrationResult[], 
     findings: merged,
     migrations,
     drill,
+    checklist: extras.checklist ?? [],
+    reverseDrafts: extras.reverseDrafts ?? [],
+    reverseNotDrafted: extras.reverseNotDrafted ?? [],
+    reviewer: extras.reviewer ?? null,
   };
 }
 

@@ -1,7 +1,10 @@
 import type { Hazard, Severity } from '../hazards.js';
 
-/** Where a finding came from: the drill's observation, a static rule, the layout, or git history. */
-export type FindingSource = 'drill' | 'rule' | 'layout' | 'change-set' | 'engine';
+/**
+ * Where a finding came from: the drill's observation, a static rule, the layout, git history, the
+ * engine itself, or the LLM reviewer (`model`: only ever `checklist` warnings).
+ */
+export type FindingSource = 'drill' | 'rule' | 'layout' | 'change-set' | 'engine' | 'model';
 
 export interface Finding {
   readonly rule: string;
@@ -101,10 +104,90 @@ export interface DrillSummary {
   readonly durationMs: number;
 }
 
+export type ChecklistDirection = 'forward' | 'reverse';
+export type ChecklistStatus = 'pass' | 'fail' | 'needs-human';
+
+/** One item of the review checklist (checklists/*.md or the team's config), answered. */
+export interface ChecklistAnswer {
+  readonly id: string;
+  readonly direction: ChecklistDirection;
+  readonly question: string;
+  readonly status: ChecklistStatus;
+  /** What decided the answer: findings, drill results, or the model's explanation. */
+  readonly evidence: string;
+  /** Who answered: the drill's observations, the static rules, or the LLM reviewer (judgement items only). */
+  readonly source: 'drill' | 'rule' | 'model';
+}
+
+/** The drill run that tried a drafted reverse: forward → drafted reverse → schema/data compare → redo. */
+export interface ReverseProof {
+  readonly serverVersion: string;
+  /** The drafted reverse ran without error. */
+  readonly reverse: ScriptStatus | 'not-run';
+  /** Schema and seeded data after forward → drafted reverse equal the state before the forward. */
+  readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
+  /** The forward applied again after the drafted reverse. */
+  readonly redo: ScriptStatus | 'not-run';
+  /** What the drill reported against the draft, in its words. */
+  readonly problems: string[];
+}
+
+/** A reverse migration Drillbot drafted for a forward migration that has none. */
+export interface ReverseDraft {
+  readonly version: string;
+  readonly name: string;
+  /** The forward migration it reverses. */
+  readonly forwardPath: string;
+  /** Where the reverse goes: a new file, or a section of the forward's file (goose, dbmate). */
+  readonly path: string;
+  readonly placement: 'new-file' | 'section';
+  /** For a section: the marker line the SQL goes under (`-- +goose Down`, `-- migrate:down`). */
+  readonly section?: string;
+  /** `deterministic` for common DDL, `model` when the LLM reviewer drafted it. */
+  readonly drafter: 'deterministic' | 'model';
+  /** The SQL to put there (for a section: the lines after the section marker). */
+  readonly sql: string;
+  /**
+   * `proven`: the drill ran it and it round-trips (only then is it offered as a fix);
+   * `failed`: the drill ran it and it does not; `unproven`: the drill could not run it.
+   */
+  readonly status: 'proven' | 'failed' | 'unproven';
+  readonly proof: ReverseProof | null;
+  /** Why it is not offered, in plain words (failed and unproven drafts). */
+  readonly reason?: string;
+}
+
+/** Forward migrations with no reverse that Drillbot could not draft one for, and why. */
+export interface ReverseNotDrafted {
+  readonly version: string;
+  readonly forwardPath: string;
+  readonly reason: string;
+}
+
+/** How the LLM reviewer ran. */
+export interface ReviewerSummary {
+  /** `not-configured`: no model; `answered`: the model answered (or its answer came from the cache). */
+  readonly status: 'not-configured' | 'answered' | 'invalid-output' | 'unavailable';
+  readonly model: string | null;
+  readonly tokens: { readonly prompt: number; readonly completion: number; readonly total: number };
+  /** The answer came from the cache: no call was made. */
+  readonly cached: boolean;
+  /** Migration statements summarised instead of shown in full, to stay within the token budget. */
+  readonly summarisedStatements: number;
+  /** Why the model's answers are missing (timeouts, invalid output), without secrets. */
+  readonly problem?: string;
+}
+
 export interface Report {
   readonly version: 1;
   readonly verdict: 'pass' | 'fail';
   readonly findings: Finding[];
   readonly migrations: MigrationResult[];
   readonly drill: DrillSummary | null;
+  /** The forward and reverse checklist, item by item (empty when nothing was reviewed). */
+  readonly checklist: ChecklistAnswer[];
+  /** Reverses drafted for forward migrations that have none, each with its drill proof. */
+  readonly reverseDrafts: ReverseDraft[];
+  readonly reverseNotDrafted: ReverseNotDrafted[];
+  readonly reviewer: ReviewerSummary | null;
 }

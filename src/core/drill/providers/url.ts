@@ -68,15 +68,37 @@ export interface OpenServerOptions {
   onClose?: () => Promise<void>;
 }
 
+/** One migrator password per process: every server this process opens logs the migrator in with it. */
+const MIGRATOR_PASSWORD = randomBytes(24).toString('hex');
+
 /**
- * Checks the server and prepares the migrator role, then returns the ShadowServer.
+ * Servers prepared by this process, by endpoint. Concurrent reviews (the App runs several) share
+ * one preparation: two ALTER ROLE of the same role at once fail ("tuple concurrently updated"),
+ * and a new password would break the other review's next login. A failed preparation is retried.
+ */
+const prepared = new Map<string, Promise<ServerFacts>>();
+
+function preparedOnce(endpoint: ServerEndpoint): Promise<ServerFacts> {
+  const key = JSON.stringify({ ...endpoint.admin(endpoint.maintenanceDatabase), password: undefined });
+  let facts = prepared.get(key);
+  if (!facts) {
+    facts = withAdmin(endpoint, (client) => prepareServer(client, endpoint, MIGRATOR_PASSWORD)).then(async (f) => {
+      await checkMigratorLogin(endpoint, MIGRATOR_PASSWORD);
+      return f;
+    });
+    prepared.set(key, facts);
+    facts.catch(() => prepared.delete(key));
+  }
+  return facts;
+}
+
+/**
+ * Checks the server and prepares the migrator role (once per process), then returns the ShadowServer.
  * Throws ShadowStartError when the server cannot be reached or the admin lacks privileges.
  */
 export async function openServer(endpoint: ServerEndpoint, opts: OpenServerOptions): Promise<ShadowServer> {
-  const migratorPassword = randomBytes(24).toString('hex');
-  const facts = await withAdmin(endpoint, (client) => prepareServer(client, endpoint, migratorPassword));
+  const facts = await preparedOnce(endpoint);
   opts.signal.throwIfAborted();
-  await checkMigratorLogin(endpoint, migratorPassword);
   let closing: Promise<void> | undefined;
   return {
     version: facts.version,
@@ -84,7 +106,7 @@ export async function openServer(endpoint: ServerEndpoint, opts: OpenServerOptio
     migratorRole: MIGRATOR_ROLE,
     maintenanceDatabase: endpoint.maintenanceDatabase,
     adminConfig: (database) => endpoint.admin(database),
-    migratorConfig: (database) => endpoint.loginAs(MIGRATOR_ROLE, migratorPassword, database),
+    migratorConfig: (database) => endpoint.loginAs(MIGRATOR_ROLE, MIGRATOR_PASSWORD, database),
     close: () => (closing ??= opts.onClose?.() ?? Promise.resolve()),
   };
 }

@@ -1,5 +1,5 @@
 import { groupBy } from '../../collections.js';
-import type { Finding, MigrationResult, Report } from '../report.js';
+import type { ChecklistAnswer, Finding, MigrationResult, Report, ReverseDraft, ReviewerSummary } from '../report.js';
 
 /** The report for people in a terminal: findings grouped by file, then the drill per migration. */
 export function renderText(report: Report): string {
@@ -10,7 +10,8 @@ export function renderText(report: Report): string {
     out.push('');
   }
   if (report.migrations.length > 0) out.push('Drill', ...report.migrations.map(renderMigration), '');
-  if (report.drill) out.push(`Round trip: ${report.drill.roundTrip}`);
+  if (report.drill) out.push(`Round trip: ${report.drill.roundTrip}`, '');
+  out.push(...renderChecklist(report.checklist ?? []), ...renderDrafts(report), ...renderReviewer(report.reviewer ?? null));
   return out.join('\n').replace(/\n+$/, '\n');
 }
 
@@ -52,4 +53,45 @@ function renderMigration(m: MigrationResult): string {
     m.rewrites.length > 0 ? `rewrites: ${m.rewrites.join(', ')}` : '',
   ];
   return parts.filter(Boolean).join('  ');
+}
+
+/** Each item with its status, source and evidence, forward first. */
+function renderChecklist(checklist: readonly ChecklistAnswer[]): string[] {
+  if (checklist.length === 0) return [];
+  const lines = ['Checklist'];
+  for (const a of checklist) {
+    lines.push(`  ${a.direction.padEnd(8)}${a.status.padEnd(12)}${a.id} (${a.source}): ${a.question}`);
+    lines.push(...indentBlock('evidence: ', a.evidence));
+  }
+  return [...lines, ''];
+}
+
+/** Drafted reverses: the proven ones with their SQL, the others with why they are not offered. */
+function renderDrafts(report: Report): string[] {
+  const drafts: readonly ReverseDraft[] = report.reverseDrafts ?? [];
+  const notDrafted = report.reverseNotDrafted ?? [];
+  if (drafts.length === 0 && notDrafted.length === 0) return [];
+  const lines = ['Drafted reverses'];
+  for (const d of drafts) {
+    const where = d.placement === 'section' ? `${d.path} under ${d.section}` : d.path;
+    if (d.status === 'proven' && d.proof) {
+      lines.push(`  proven    ${where} (${d.drafter}), for ${d.forwardPath}`);
+      lines.push(`${' '.repeat(18)}proof: PostgreSQL ${d.proof.serverVersion}: reverse ${d.proof.reverse}, round trip ${d.proof.roundTrip}, redo ${d.proof.redo}`);
+      lines.push(...indentBlock('sql: ', d.sql.replace(/\n$/, '')));
+    } else {
+      lines.push(`  ${d.status.padEnd(10)}${where} (${d.drafter}), for ${d.forwardPath}: not offered`);
+      lines.push(...indentBlock('why: ', d.reason ?? 'not proven by the drill'));
+    }
+  }
+  for (const n of notDrafted) lines.push(`  none      for ${n.forwardPath}: ${n.reason}`);
+  return [...lines, ''];
+}
+
+function renderReviewer(reviewer: ReviewerSummary | null): string[] {
+  if (!reviewer) return [];
+  if (reviewer.status === 'not-configured') return ['Reviewer: no model configured; judgement items need a person'];
+  const t = reviewer.tokens;
+  const usage = reviewer.cached ? 'answer from the cache, no call' : `${t.total} tokens (${t.prompt} prompt, ${t.completion} completion)`;
+  const summarised = reviewer.summarisedStatements > 0 ? `, ${reviewer.summarisedStatements} statements summarised for the token budget` : '';
+  return [`Reviewer: ${reviewer.model} ${reviewer.status}, ${usage}${summarised}${reviewer.problem ? `: ${reviewer.problem}` : ''}`];
 }

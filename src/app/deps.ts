@@ -1,0 +1,129 @@
+import { createProvider, review, type ChangeSet, type DrillbotConfig, type ProviderKind, type Report, type ReviewOptions, type ShadowProvider } from '../core/index.js';
+import type { AckRecord } from './acks.js';
+import type { Hunk } from './diff.js';
+import { ReviewQueue } from './queue.js';
+
+/** The engine as the app sees it: a ChangeSet and a configuration in, a Report out. */
+export interface Engine {
+  review(input: { changeSet: ChangeSet; config: DrillbotConfig; tableSizes?: ReviewOptions['tableSizes']; onProgress: (message: string) => void }): Promise<Report>;
+}
+
+/** Everything the handlers need besides the event; tests inject fakes. */
+export interface AppDeps {
+  readonly engine: Engine;
+  readonly queue: ReviewQueue;
+  /** The app's id, to recognise its own check runs and comments (APP_ID). */
+  readonly appId: number | undefined;
+  readonly now: () => Date;
+  /** Raw reports by pull request and head SHA, so an ack re-evaluates without a second drill. */
+  readonly reports: ReportCache;
+  /** Where rule docs live (`docs/rules/<id>.md`). */
+  readonly docsDir: URL;
+  /**
+   * Acks given by command and not yet written to the sticky comment, by pull request. Only the
+   * review job (one at a time per pull request) writes the sticky comment, so writes never race.
+   */
+  readonly pendingAcks: Map<string, AckRecord[]>;
+  /** On start, complete check runs a crash left in progress (off in handler tests). */
+  readonly recoverOnStart: boolean;
+  /** Check runs this process has begun (kept): never mistaken for ones a crash left behind. */
+  readonly activeChecks: Set<number>;
+  /**
+   * The sticky summary comment (DRILLBOT_SUMMARY_COMMENT): `always` (default), or `acks-only`:
+   * written only once it has acknowledgements to store, since they live in it.
+   */
+  readonly summaryComment: 'always' | 'acks-only';
+}
+
+/** A drilled report (before user acknowledgements) and what publishing it needs. */
+export interface CachedReview {
+  readonly report: Report;
+  readonly root: string;
+  readonly baseSha: string;
+  /** Head-side contents of the migration files, by path. */
+  readonly files: ReadonlyMap<string, string>;
+  /** Commentable lines of the diff, by path. */
+  readonly hunks: ReadonlyMap<string, Hunk[]>;
+  readonly filesTruncated: boolean;
+}
+
+/** A small LRU of the last reports, keyed by repo#pr@sha. */
+export class ReportCache {
+  private readonly entries = new Map<string, CachedReview>();
+  constructor(private readonly capacity = 50) {}
+  get(key: string): CachedReview | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+  set(key: string, value: CachedReview): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+const PROVIDER_KINDS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers'];
+
+/**
+ * The production engine: the shadow provider comes from the server's environment
+ * (DRILLBOT_PROVIDER, DRILLBOT_DATABASE_URL), which outranks the repository's shadow.provider:
+ * the operator, not a repository, decides where untrusted SQL runs.
+ */
+export function defaultEngine(env: NodeJS.ProcessEnv = process.env): Engine {
+  const providers = new Map<ProviderKind, ShadowProvider>();
+  const fromEnv = env.DRILLBOT_PROVIDER;
+  if (fromEnv !== undefined && !PROVIDER_KINDS.includes(fromEnv as ProviderKind)) {
+    throw new Error(`DRILLBOT_PROVIDER must be one of ${PROVIDER_KINDS.join(', ')}, not "${fromEnv}"`);
+  }
+  const providerFor = (config: DrillbotConfig): ShadowProvider => {
+    const kind = (fromEnv as ProviderKind | undefined) ?? (env.DRILLBOT_DATABASE_URL ? 'url' : (config.shadow.provider ?? 'embedded'));
+    let provider = providers.get(kind);
+    if (!provider) {
+      provider = createProvider({ kind, env });
+      providers.set(kind, provider);
+    }
+    return provider;
+  };
+  return {
+    async review({ changeSet, config, tableSizes, onProgress }) {
+      return review({ changeSet, config, tableSizes, provider: providerFor(config), onProgress });
+    },
+  };
+}
+
+/** DRILLBOT_CONCURRENCY (default 2): reviews that may drill at the same time. */
+export function concurrencyFrom(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.DRILLBOT_CONCURRENCY;
+  if (raw === undefined || raw === '') return 2;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`DRILLBOT_CONCURRENCY must be a positive integer, not "${raw}"`);
+  return n;
+}
+
+/** DRILLBOT_SUMMARY_COMMENT: always (default) or acks-only. */
+export function summaryCommentFrom(env: NodeJS.ProcessEnv = process.env): AppDeps['summaryComment'] {
+  const raw = env.DRILLBOT_SUMMARY_COMMENT;
+  if (raw === undefined || raw === '' || raw === 'always') return 'always';
+  if (raw === 'acks-only') return 'acks-only';
+  throw new Error(`DRILLBOT_SUMMARY_COMMENT must be "always" or "acks-only", not "${raw}"`);
+}
+
+/** Production dependencies, read from the environment. */
+export function defaultDeps(env: NodeJS.ProcessEnv = process.env): AppDeps {
+  return {
+    engine: defaultEngine(env),
+    queue: new ReviewQueue(concurrencyFrom(env)),
+    appId: env.APP_ID && /^\d+$/.test(env.APP_ID) ? Number(env.APP_ID) : undefined,
+    now: () => new Date(),
+    reports: new ReportCache(),
+    docsDir: new URL('../../docs/rules/', import.meta.url),
+    pendingAcks: new Map(),
+    recoverOnStart: true,
+    activeChecks: new Set(),
+    summaryComment: summaryCommentFrom(env),
+  };
+}

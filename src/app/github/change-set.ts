@@ -1,0 +1,136 @@
+import { candidateDirectories, ConfigError, locateMigrations, type ChangeSet, type DrillbotConfig, type SourceFile } from '../../core/index.js';
+import { parsePatch, type Hunk } from '../diff.js';
+import { statusOf, type Octokit, type RepoRef } from './octokit.js';
+
+/** GitHub lists at most this many files of a pull request (GET /pulls/{n}/files). */
+export const MAX_PR_FILES = 3000;
+/** Blobs larger than this are not migrations anyone reviews; they are left out of the ChangeSet. */
+const MAX_BLOB_BYTES = 5 * 1024 * 1024;
+const BLOB_CONCURRENCY = 8;
+
+export interface PullRef extends RepoRef {
+  readonly number: number;
+  readonly headSha: string;
+  readonly baseSha: string;
+}
+
+/** What the app learns from the API before (and instead of) a drill. */
+export type ChangeSetResult =
+  | { kind: 'no-migration-change'; reason: string; baseSha: string; root: string | null; filesTruncated: boolean }
+  | { kind: 'change'; changeSet: ChangeSet; baseSha: string; root: string; hunks: Map<string, Hunk[]>; files: Map<string, string>; filesTruncated: boolean };
+
+interface TreeEntry {
+  readonly path: string;
+  readonly sha: string;
+  readonly size?: number;
+}
+
+/**
+ * Builds the ChangeSet of a pull request from the REST API, as the CLI does from git: the
+ * migrations directory at the merge-base and at the head, with contents. The diff's patches are
+ * kept to know which lines can carry inline comments.
+ */
+export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, config: DrillbotConfig): Promise<ChangeSetResult> {
+  const repo = { owner: pull.owner, repo: pull.repo };
+  const prFiles = await octokit.paginate(octokit.rest.pulls.listFiles, { ...repo, pull_number: pull.number, per_page: 100 });
+  const filesTruncated = prFiles.length >= MAX_PR_FILES;
+  const hunks = new Map(prFiles.map((f) => [f.filename, parsePatch(f.patch)]));
+  const changedPaths = prFiles.flatMap((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]);
+  const baseSha = await mergeBase(octokit, repo, pull);
+  const [headTree, baseTree] = await Promise.all([listTree(octokit, repo, pull.headSha), listTree(octokit, repo, baseSha)]);
+  const blobs = new BlobReader(octokit, repo);
+
+  let root: string;
+  if (config.migrations.path !== undefined) {
+    root = trimSlashes(config.migrations.path);
+  } else {
+    const candidates = candidateDirectories(headTree.map((e) => e.path));
+    // Nothing changed under any directory that could hold migrations: no need to read a blob.
+    if (!filesTruncated && !changedPaths.some((p) => candidates.some((d) => isUnder(p, d)))) {
+      return { kind: 'no-migration-change', reason: 'No migration changed in this pull request.', baseSha, root: null, filesTruncated };
+    }
+    const underCandidates = headTree.filter((e) => candidates.some((d) => isUnder(e.path, d)) && /\.(sql|toml|conf)$/.test(e.path));
+    const files = await blobs.read(underCandidates);
+    try {
+      root = locateMigrations(files, config.migrations.layout).root;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message.startsWith('no migrations found')) return { kind: 'no-migration-change', reason: 'No migrations directory found in this repository.', baseSha, root: null, filesTruncated };
+      throw error;
+    }
+  }
+  const headFiles = headTree.filter((e) => isUnder(e.path, root));
+  const baseFiles = baseTree.filter((e) => isUnder(e.path, root));
+  // A configured directory that does not exist is a mistake to report, not a change to wave through.
+  if (headFiles.length === 0 && baseFiles.length === 0) throw new ConfigError(`.github/drillbot.yml: migrations.path "${root}" has no files at the head commit`);
+  // Comparing blob SHAs is exact and does not depend on the (capped) list of changed files.
+  const baseShas = new Map(baseFiles.map((e) => [e.path, e.sha]));
+  const same = headFiles.length === baseFiles.length && headFiles.every((e) => baseShas.get(e.path) === e.sha);
+  if (same) return { kind: 'no-migration-change', reason: `No migration under \`${root || '.'}\` changed in this pull request.`, baseSha, root, filesTruncated };
+  const [head, base] = await Promise.all([blobs.read(headFiles), blobs.read(baseFiles)]);
+  return {
+    kind: 'change',
+    changeSet: { base: { root, files: base }, head: { root, files: head } },
+    baseSha,
+    root,
+    hunks,
+    files: new Map(head.map((f) => [f.path, f.content])),
+    filesTruncated,
+  };
+}
+
+/** The merge-base of the pull request (what production has run); the PR's base SHA when compare is unavailable. */
+async function mergeBase(octokit: Octokit, repo: RepoRef, pull: PullRef): Promise<string> {
+  try {
+    const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${pull.baseSha}...${pull.headSha}`, per_page: 1 });
+    return data.merge_base_commit?.sha ?? pull.baseSha;
+  } catch (error) {
+    if (statusOf(error) === 404) return pull.baseSha;
+    throw error;
+  }
+}
+
+async function listTree(octokit: Octokit, repo: RepoRef, sha: string): Promise<TreeEntry[]> {
+  const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: sha, recursive: 'true' });
+  if (data.truncated) {
+    throw new Error(`the repository tree at ${sha.slice(0, 12)} is too large for GitHub to list in one response; set migrations.path in .github/drillbot.yml`);
+  }
+  return data.tree.flatMap((e) => (e.type === 'blob' && e.path && e.sha ? [{ path: e.path, sha: e.sha, size: e.size }] : []));
+}
+
+/** Reads blobs by SHA, each once, a few at a time. */
+class BlobReader {
+  private readonly cache = new Map<string, Promise<string>>();
+  constructor(
+    private readonly octokit: Octokit,
+    private readonly repo: RepoRef,
+  ) {}
+
+  async read(entries: readonly TreeEntry[]): Promise<SourceFile[]> {
+    const wanted = entries.filter((e) => (e.size ?? 0) <= MAX_BLOB_BYTES);
+    const out: SourceFile[] = new Array(wanted.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < wanted.length) {
+        const i = next++;
+        out[i] = { path: wanted[i].path, content: await this.blob(wanted[i].sha) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BLOB_CONCURRENCY, wanted.length) }, worker));
+    return out.sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  private blob(sha: string): Promise<string> {
+    let text = this.cache.get(sha);
+    if (!text) {
+      text = this.octokit.rest.git.getBlob({ ...this.repo, file_sha: sha }).then(({ data }) =>
+        data.encoding === 'base64' ? Buffer.from(data.content, 'base64').toString('utf8') : data.content,
+      );
+      this.cache.set(sha, text);
+    }
+    return text;
+  }
+}
+
+const isUnder = (path: string, dir: string) => dir === '' || path.startsWith(`${dir}/`);
+const trimSlashes = (path: string) => path.replace(/^\.?\/+/, '').replace(/\/+$/, '');

@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { ConfigError, DEFAULT_CONFIG, parseConfig, parseTableSizes, type DrillbotConfig, type Finding, type ReviewOptions } from '../../core/index.js';
+import { parseSticky, renderSticky, SUMMARY_MARKER, findingMarker, CHECK_NAME, LIMITS, batches, type Annotation, type CheckAction, type CheckOutput, type Conclusion, type ReviewComment, type StickyState } from '../render.js';
+import { statusOf, type Octokit, type RepoRef } from './octokit.js';
+
+export const CONFIG_PATH = '.github/drillbot.yml';
+
+/**
+ * Reads `.github/drillbot.yml` from the default branch (the contents API without `ref`, as
+ * Probot's context.config does), so a pull request cannot relax its own review. Raw text is
+ * parsed by the engine's parseConfig, whose errors name the line.
+ */
+export async function loadConfig(octokit: Octokit, repo: RepoRef): Promise<DrillbotConfig> {
+  const text = await readDefaultBranchFile(octokit, repo, CONFIG_PATH);
+  return text === null ? DEFAULT_CONFIG : parseConfig(text, CONFIG_PATH);
+}
+
+/** The production table sizes named by `tableSizes` in the configuration, from the default branch too. */
+export async function loadTableSizes(octokit: Octokit, repo: RepoRef, config: DrillbotConfig): Promise<ReviewOptions['tableSizes']> {
+  if (!config.tableSizes) return undefined;
+  const text = await readDefaultBranchFile(octokit, repo, config.tableSizes);
+  if (text === null) throw new ConfigError(`tableSizes: ${config.tableSizes} does not exist on the default branch`);
+  return parseTableSizes(text, config.tableSizes);
+}
+
+/** A file's text on the default branch (the contents API without `ref`), or null when absent. */
+async function readDefaultBranchFile(octokit: Octokit, repo: RepoRef, path: string): Promise<string | null> {
+  let data: unknown;
+  try {
+    ({ data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { ...repo, path, mediaType: { format: 'raw' } }));
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw error;
+  }
+  if (typeof data === 'string') return data;
+  // Some servers answer raw requests with the JSON form; decode it the same way.
+  const json = data as { content?: string; encoding?: string; type?: string } | null;
+  if (json?.type && json.type !== 'file') throw new ConfigError(`${path} is not a file`);
+  return json?.encoding === 'base64' && json.content ? Buffer.from(json.content, 'base64').toString('utf8') : '';
+}
+
+/** A check run we own on a head SHA. */
+export interface CheckRunRef {
+  readonly id: number;
+}
+
+/**
+ * Finds the Drillbot check run of the head SHA (duplicate deliveries and re-runs update it) or
+ * creates one. `appId` keeps another app's check of the same name from being picked.
+ */
+export async function beginCheckRun(octokit: Octokit, repo: RepoRef, headSha: string, pullNumber: number, appId: number | undefined): Promise<CheckRunRef> {
+  const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'latest', per_page: 100 });
+  const ours = data.check_runs.find((r) => r.name === CHECK_NAME && (appId === undefined || !r.app || r.app.id === appId));
+  const output = { title: 'Drilling…', summary: 'Reading the change and the configuration.' };
+  if (ours) {
+    await octokit.rest.checks.update({ ...repo, check_run_id: ours.id, status: 'in_progress', output, external_id: String(pullNumber) });
+    return { id: ours.id };
+  }
+  const { data: created } = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, status: 'in_progress', started_at: new Date().toISOString(), external_id: String(pullNumber), output });
+  return { id: created.id };
+}
+
+/** Shows progress in the running check run's output. */
+export async function progressCheckRun(octokit: Octokit, repo: RepoRef, check: CheckRunRef, summary: string): Promise<void> {
+  await octokit.rest.checks.update({ ...repo, check_run_id: check.id, status: 'in_progress', output: { title: 'Drilling…', summary: summary.slice(0, LIMITS.summary) } });
+}
+
+/**
+ * Completes the check run: conclusion, output and actions in one PATCH with the first 50
+ * annotations, then one PATCH per further 50 (GitHub appends them). Annotations the run already
+ * has (from an earlier run on the same SHA) are not sent again.
+ */
+export async function completeCheckRun(
+  octokit: Octokit,
+  repo: RepoRef,
+  check: CheckRunRef,
+  result: { conclusion: Conclusion; output: CheckOutput; annotations: Annotation[]; actions: CheckAction[] },
+): Promise<void> {
+  const existing = await existingAnnotations(octokit, repo, check);
+  const fresh = result.annotations.filter((a) => !existing.has(annotationKey(a)));
+  const [first = [], ...rest] = batches(fresh);
+  const output = { title: result.output.title.slice(0, LIMITS.title), summary: result.output.summary.slice(0, LIMITS.summary) };
+  await octokit.rest.checks.update({
+    ...repo,
+    check_run_id: check.id,
+    status: 'completed',
+    conclusion: result.conclusion,
+    completed_at: new Date().toISOString(),
+    output: { ...output, ...(first.length > 0 ? { annotations: first } : {}) },
+    actions: result.actions.slice(0, LIMITS.actions),
+  });
+  for (const batch of rest) await octokit.rest.checks.update({ ...repo, check_run_id: check.id, output: { ...output, annotations: batch } });
+}
+
+async function existingAnnotations(octokit: Octokit, repo: RepoRef, check: CheckRunRef): Promise<Set<string>> {
+  try {
+    const list = await octokit.paginate(octokit.rest.checks.listAnnotations, { ...repo, check_run_id: check.id, per_page: 100 });
+    return new Set(list.map((a) => annotationKey({ path: a.path, start_line: a.start_line, end_line: a.end_line, annotation_level: (a.annotation_level ?? 'notice') as Annotation['annotation_level'], message: a.message ?? '', title: a.title ?? '' })));
+  } catch {
+    // Without the list the worst case is a repeated annotation, not a wrong conclusion.
+    return new Set();
+  }
+}
+
+const annotationKey = (a: Annotation) => [a.path, a.start_line, a.end_line, a.annotation_level, a.title, a.message].join('\0');
+
+/** A stable key of a finding for de-duplicating inline comments across runs. */
+export function findingKey(f: Finding, statementHash: string): string {
+  return createHash('sha256').update([f.rule, f.hazard, f.path, statementHash].join('\0')).digest('hex').slice(0, 16);
+}
+
+/**
+ * Posts one review (event COMMENT) with the inline comments not already on the pull request
+ * (matched by their hidden finding marker), or nothing when every comment is there already.
+ */
+export async function postReview(octokit: Octokit, repo: RepoRef, pullNumber: number, headSha: string, comments: ReviewComment[], body: string): Promise<number> {
+  if (comments.length === 0) return 0;
+  const existing = await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: pullNumber, per_page: 100 });
+  const posted = new Set(existing.flatMap((c) => [...(c.body ?? '').matchAll(/<!-- drillbot:finding (\w+) -->/g)].map((m) => m[1])));
+  const fresh = comments.filter((c) => !posted.has(/<!-- drillbot:finding (\w+) -->/.exec(c.body)?.[1] ?? ''));
+  if (fresh.length === 0) return 0;
+  await octokit.rest.pulls.createReview({ ...repo, pull_number: pullNumber, commit_id: headSha, event: 'COMMENT', body, comments: fresh });
+  return fresh.length;
+}
+
+export { findingMarker };
+
+/** The sticky summary comment of a pull request, if it exists, with its stored state. */
+export interface Sticky {
+  readonly id: number | null;
+  readonly state: StickyState;
+}
+
+/**
+ * Finds the sticky comment by its marker. Only comments written by a bot (our app, when GitHub
+ * says which app) count: anyone can type the marker, and the state block holds acknowledgements.
+ */
+export async function findSticky(octokit: Octokit, repo: RepoRef, issueNumber: number, appId: number | undefined): Promise<Sticky> {
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 });
+  const ours = comments.find((c) => {
+    if (!c.body?.includes(SUMMARY_MARKER)) return false;
+    if (c.performed_via_github_app && appId !== undefined) return c.performed_via_github_app.id === appId;
+    return c.user?.type === 'Bot';
+  });
+  return ours ? { id: ours.id, state: parseSticky(ours.body) } : { id: null, state: { acks: [] } };
+}
+
+/** Creates or updates the sticky comment in place. */
+export async function writeSticky(octokit: Octokit, repo: RepoRef, issueNumber: number, sticky: Sticky, markdown: string, state: StickyState): Promise<number> {
+  const body = renderSticky(markdown, state);
+  if (sticky.id !== null) {
+    await octokit.rest.issues.updateComment({ ...repo, comment_id: sticky.id, body });
+    return sticky.id;
+  }
+  const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
+  return data.id;
+}
+
+/** Whether the user may run privileged commands: write, maintain or admin on the repository. */
+export async function canWrite(octokit: Octokit, repo: RepoRef, username: string): Promise<boolean> {
+  try {
+    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+    const role = (data as { role_name?: string }).role_name;
+    return ['admin', 'maintain', 'write'].includes(data.permission) || ['admin', 'maintain', 'write'].includes(role ?? '') || data.user?.permissions?.push === true;
+  } catch (error) {
+    // Not a collaborator (404) or no answer: no permission. Failing closed here costs a retry, not safety.
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}

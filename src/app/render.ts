@@ -1,0 +1,284 @@
+import type { Finding, MigrationResult, Report } from '../core/index.js';
+import type { AckRecord } from './acks.js';
+import { anchorFor, type Hunk } from './diff.js';
+
+/** GitHub's limits on check-run output (422 beyond them; see shared/design/github-app.md §2.1). */
+export const LIMITS = { summary: 65535, text: 65535, annotationsPerRequest: 50, annotationMessage: 60_000, title: 255, actions: 3, comment: 65536 } as const;
+
+export const CHECK_NAME = 'Drillbot';
+
+/** Facts about the change that the report does not carry, shown in the summary. */
+export interface ReviewContext {
+  readonly headSha: string;
+  readonly baseSha: string;
+  readonly migrationsRoot: string;
+  /** GitHub lists at most 3000 files of a pull request. */
+  readonly filesTruncated: boolean;
+  /** Inline comments that could not be placed because their lines are outside the diff. */
+  readonly outsideDiff?: number;
+}
+
+export type Conclusion = 'success' | 'failure' | 'neutral' | 'cancelled';
+
+export interface CheckOutput {
+  readonly title: string;
+  readonly summary: string;
+}
+
+export interface Annotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: 'notice' | 'warning' | 'failure';
+  message: string;
+  title: string;
+  raw_details?: string;
+}
+
+export interface CheckAction {
+  label: string;
+  description: string;
+  identifier: string;
+}
+
+/** The button on every completed Drillbot check run (≤20/≤40 characters, as GitHub requires). */
+export const RERUN_ACTION: CheckAction = { label: 'Re-run', description: 'Run the rollback drill again', identifier: 'rerun' };
+
+/** A review that could not complete: its infra findings, or nothing at all. */
+export const isInfra = (report: Report) => report.findings.some((f) => f.hazard === 'infra' && !f.acknowledged);
+
+/** Failure on unacknowledged errors and on any review that did not complete; success otherwise. */
+export function conclusionOf(report: Report): Conclusion {
+  return report.verdict === 'fail' || isInfra(report) ? 'failure' : 'success';
+}
+
+/** The check run's title: the verdict in a line. */
+export function titleOf(report: Report): string {
+  if (isInfra(report)) return 'Drillbot could not complete the review (infra)';
+  const open = report.findings.filter((f) => !f.acknowledged);
+  const errors = open.filter((f) => f.severity === 'error').length;
+  const acked = report.findings.length - open.length;
+  const parts = [errors > 0 ? `${errors} error${errors > 1 ? 's' : ''}` : 'no errors', `${open.length - errors} other finding${open.length - errors === 1 ? '' : 's'}`];
+  if (acked > 0) parts.push(`${acked} acknowledged`);
+  return `${report.verdict === 'fail' ? 'Unsafe' : 'Safe'}: ${parts.join(', ')}`.slice(0, LIMITS.title);
+}
+
+const ICON: Record<string, string> = { applied: '✅', failed: '❌', 'timed-out': '⏱️', missing: '➖', skipped: '⏭️' };
+
+/** The check run's Markdown summary: headline, per-migration drill table, findings, acknowledgements. */
+export function renderSummary(report: Report, ctx: ReviewContext, limit: number = LIMITS.summary): string {
+  const head: string[] = [];
+  const d = report.drill;
+  if (isInfra(report)) {
+    head.push('**Infra:** Drillbot could not complete the review, so the check fails closed. Press **Re-run** (or comment `/drillbot run`) once the cause below is fixed.', '');
+  }
+  head.push(
+    d
+      ? `PostgreSQL ${d.serverVersion} via \`${d.provider}\`, layout \`${d.layout}\` in \`${ctx.migrationsRoot || '.'}\`: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, round trip **${d.roundTrip}**, ${(d.durationMs / 1000).toFixed(1)} s.`
+      : `No new migration to drill in \`${ctx.migrationsRoot || '.'}\`.`,
+    `Head \`${ctx.headSha.slice(0, 12)}\`, base (merge-base) \`${ctx.baseSha.slice(0, 12)}\`.`,
+  );
+  if (ctx.outsideDiff) head.push('', `${ctx.outsideDiff} finding${ctx.outsideDiff > 1 ? 's are' : ' is'} on lines this pull request does not change; see the annotations.`);
+  if (ctx.filesTruncated) head.push('', '> ⚠️ GitHub lists at most 3000 files of a pull request; this one has more. The drill compared the full trees, but inline comments only cover the listed files.');
+  head.push('');
+  const sections: string[][] = [];
+  if (report.migrations.length > 0) sections.push(drillTable(report.migrations));
+  const open = report.findings.filter((f) => !f.acknowledged);
+  const acked = report.findings.filter((f) => f.acknowledged);
+  const items = [
+    ...(open.length > 0 ? ['### Findings', ''] : ['No open findings.', '']),
+    ...open.map(findingItem),
+    ...(acked.length > 0 ? ['', '### Acknowledged', '', ...acked.map(ackItem)] : []),
+  ];
+  const tail = ['', `<sub>Configuration: \`.github/drillbot.yml\` on the default branch. Commands: \`/drillbot help\`.</sub>`];
+  return fit([...head, ...sections.flat(), ''], items, tail, limit);
+}
+
+/** Joins head, as many items as fit, and tail within `limit` characters, saying how many were left out. */
+export function fit(head: string[], items: string[], tail: string[], limit: number): string {
+  const note = (n: number) => `\n… ${n} more line${n > 1 ? 's' : ''} left out (GitHub's 65535-character limit); every finding is still an annotation.`;
+  const fixed = [...head].join('\n').length + tail.join('\n').length + 200;
+  const kept: string[] = [];
+  let size = fixed;
+  for (const [i, item] of items.entries()) {
+    if (size + item.length + 1 > limit) {
+      kept.push(note(items.length - i));
+      break;
+    }
+    kept.push(item);
+    size += item.length + 1;
+  }
+  const out = [...head, ...kept, ...tail].join('\n');
+  return out.length <= limit ? out : `${out.slice(0, limit - 1)}…`;
+}
+
+function drillTable(migrations: readonly MigrationResult[]): string[] {
+  const byVersion = new Map<string, MigrationResult[]>();
+  for (const m of migrations) byVersion.set(m.version, [...(byVersion.get(m.version) ?? []), m]);
+  const rows = [...byVersion.values()].map((results) => {
+    const of = (dir: MigrationResult['direction']) => results.find((r) => r.direction === dir);
+    const forward = of('forward');
+    const cell = (r?: MigrationResult) => (r ? `${ICON[r.status] ?? ''} ${r.status}` : '—');
+    const ms = results.reduce((sum, r) => sum + r.durationMs, 0);
+    const locks = [...new Set((forward?.locks ?? []).filter((l) => l.existing).map((l) => `${l.relation} ${l.mode.replace(/Lock$/, '')}`))].join(', ') || '—';
+    const rewrites = [...new Set(results.flatMap((r) => r.rewrites))].join(', ') || '—';
+    return `| \`${escapeCell(forward?.path ?? results[0].path)}\` | ${cell(forward)} | ${cell(of('reverse'))} | ${cell(of('redo'))} | ${Math.round(ms)} ms | ${escapeCell(locks)} | ${escapeCell(rewrites)} |`;
+  });
+  return ['### Drill', '', '| migration | forward | reverse | round trip (forward again) | duration | locks on existing tables | rewrites |', '| --- | --- | --- | --- | --- | --- | --- |', ...rows, ''];
+}
+
+function findingItem(f: Finding): string {
+  const where = `\`${f.path}:${f.line}${f.endLine ? `-${f.endLine}` : ''}\``;
+  const rule = f.source === 'rule' ? ` ([\`${f.rule}\`](${ruleLink(f.rule)}))` : '';
+  const parts = [`- **${f.severity}** \`${f.hazard}\`${rule} at ${where}: ${oneLine(f.message)}`];
+  if (f.evidence) parts.push(`  <br>observed: ${oneLine(f.evidence)}`);
+  if (f.fix) parts.push(`  <br>fix: ${f.fixReplacesLines ? '(suggested inline) ' : ''}${oneLine(f.fix).slice(0, 500)}`);
+  return parts.join('\n');
+}
+
+function ackItem(f: Finding): string {
+  const a = f.acknowledged!;
+  return `- \`${f.hazard}\`${f.source === 'rule' ? ` (\`${f.rule}\`)` : ''} at \`${f.path}:${f.line}\`: acknowledged by ${a.by}${a.at ? ` at ${a.at}` : ''}: ${oneLine(a.reason)}`;
+}
+
+function ruleLink(rule: string): string {
+  return `https://github.com/drillbot/drillbot/blob/main/docs/rules/${rule}.md`;
+}
+
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
+const escapeCell = (s: string) => s.replace(/\|/g, '\\|');
+
+/** One annotation per finding; acknowledged findings become notices that say who acknowledged them. */
+export function annotationsOf(report: Report): Annotation[] {
+  return report.findings.map((f) => {
+    const level = f.acknowledged ? 'notice' : f.severity === 'error' ? 'failure' : f.severity === 'warning' ? 'warning' : 'notice';
+    const body = [
+      f.message,
+      f.evidence ? `Observed: ${f.evidence}` : '',
+      f.fix ? `Fix: ${f.fix}` : '',
+      f.acknowledged ? `Acknowledged by ${f.acknowledged.by}: ${f.acknowledged.reason}` : '',
+    ].filter(Boolean).join('\n\n');
+    return {
+      path: f.path,
+      start_line: f.line,
+      end_line: Math.max(f.line, f.endLine ?? f.line),
+      annotation_level: level,
+      message: body.slice(0, LIMITS.annotationMessage),
+      title: `${f.hazard}${f.source === 'rule' ? ` (${f.rule})` : ''}${f.acknowledged ? ' (acknowledged)' : ''}`.slice(0, LIMITS.title),
+    };
+  });
+}
+
+/** Splits annotations into GitHub's batches of 50 per request. */
+export function batches<T>(items: readonly T[], size: number = LIMITS.annotationsPerRequest): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** An inline review comment (GitHub's `comments[]` item of POST /pulls/{n}/reviews). */
+export interface ReviewComment {
+  path: string;
+  line: number;
+  side: 'RIGHT';
+  start_line?: number;
+  start_side?: 'RIGHT';
+  body: string;
+}
+
+/** At most this many inline comments per review: more makes the pull request page unusable. */
+export const MAX_COMMENTS = 50;
+
+/** The marker that identifies an inline comment's finding, so a re-run does not post it twice. */
+export const findingMarker = (key: string) => `<!-- drillbot:finding ${key} -->`;
+
+/**
+ * Inline comments for the open error and warning findings whose lines the diff shows. A
+ * suggestion block is added only when the fix replaces exactly the lines the comment spans.
+ */
+export function reviewComments(report: Report, hunksByPath: ReadonlyMap<string, Hunk[]>, keyOf: (f: Finding) => string): { comments: ReviewComment[]; outside: number } {
+  const comments: ReviewComment[] = [];
+  let outside = 0;
+  for (const f of report.findings) {
+    if (f.acknowledged || f.severity === 'notice') continue;
+    const anchor = anchorFor(hunksByPath.get(f.path) ?? [], f.line, f.endLine ?? f.line);
+    if (!anchor) {
+      outside += 1;
+      continue;
+    }
+    if (comments.length >= MAX_COMMENTS) break;
+    // A fence longer than any backtick run in the fix keeps the block closed where it should be.
+    const fence = '`'.repeat(Math.max(3, ...[...(f.fix ?? '').matchAll(/`+/g)].map((m) => m[0].length + 1)));
+    const suggestion = f.fix && f.fixReplacesLines && anchor.wholeRange ? ['', `${fence}suggestion`, f.fix.replace(/\n$/, ''), fence] : [];
+    const body = [
+      `**${f.severity}** \`${f.hazard}\`${f.source === 'rule' ? ` (\`${f.rule}\`)` : ''}: ${f.message}`,
+      ...(f.evidence ? ['', `Observed on the shadow PostgreSQL: ${f.evidence}`] : []),
+      ...(f.fix && suggestion.length === 0 ? ['', `Fix: ${f.fix}`] : []),
+      ...suggestion,
+      '',
+      `<sub>Acknowledge with \`/drillbot ack ${f.source === 'rule' ? f.rule : f.hazard} <reason>\`.</sub>`,
+      findingMarker(keyOf(f)),
+    ].join('\n');
+    comments.push({
+      path: f.path,
+      line: anchor.line,
+      side: 'RIGHT',
+      ...(anchor.startLine !== undefined ? { start_line: anchor.startLine, start_side: 'RIGHT' as const } : {}),
+      body: body.slice(0, LIMITS.comment - 100),
+    });
+  }
+  return { comments, outside };
+}
+
+/** The marker of the sticky summary comment (one per pull request, updated in place). */
+export const SUMMARY_MARKER = '<!-- drillbot:summary -->';
+const STATE = /<!-- drillbot:state (\{[\s\S]*?\}) -->/;
+
+/** What the sticky comment stores between runs (acks must survive restarts). */
+export interface StickyState {
+  readonly acks: AckRecord[];
+}
+
+/** The sticky comment: marker, a short summary, and the stored state as hidden JSON. */
+export function renderSticky(markdown: string, state: StickyState): string {
+  // Escaping < and > inside the JSON keeps "-->" out of it, so the HTML comment cannot end early.
+  const json = JSON.stringify({ version: 1, acks: state.acks }).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+  const stateLine = `<!-- drillbot:state ${json} -->`;
+  const room = LIMITS.comment - SUMMARY_MARKER.length - stateLine.length - 10;
+  return [SUMMARY_MARKER, markdown.length > room ? `${markdown.slice(0, room - 1)}…` : markdown, stateLine].join('\n');
+}
+
+/** Reads the stored state from a sticky comment's body; a missing or damaged block reads as empty. */
+export function parseSticky(body: string | null | undefined): StickyState {
+  const match = STATE.exec(body ?? '');
+  if (!match) return { acks: [] };
+  try {
+    const parsed = JSON.parse(match[1]) as { acks?: unknown };
+    const acks = Array.isArray(parsed.acks) ? parsed.acks.filter(isAckRecord) : [];
+    return { acks };
+  } catch {
+    // A damaged block (edited by hand) stores nothing; the acks must then be given again.
+    return { acks: [] };
+  }
+}
+
+function isAckRecord(value: unknown): value is AckRecord {
+  const v = value as Partial<AckRecord> | null;
+  return !!v && typeof v.target === 'string' && typeof v.reason === 'string' && typeof v.by === 'string' && typeof v.at === 'string' && (v.statements === undefined || Array.isArray(v.statements));
+}
+
+/** The sticky comment's visible part: verdict, counts, acknowledgements, pointer to the check run. */
+export function renderStickyMarkdown(report: Report | null, headline: string, acks: readonly AckRecord[]): string {
+  const lines = [`### Drillbot: ${headline}`, ''];
+  if (report) {
+    const open = report.findings.filter((f) => !f.acknowledged);
+    for (const f of open.slice(0, 20)) lines.push(`- **${f.severity}** \`${f.hazard}\` at \`${f.path}:${f.line}\`: ${oneLine(f.message)}`);
+    if (open.length > 20) lines.push(`- … and ${open.length - 20} more in the Drillbot check run`);
+  }
+  if (acks.length > 0) {
+    lines.push('', '**Acknowledged**', '');
+    for (const a of acks) lines.push(`- \`${a.target}\` by ${a.by} at ${a.at}: ${oneLine(a.reason)}`);
+  }
+  lines.push('', '<sub>Full report in the **Drillbot** check run. Commands: `/drillbot help`.</sub>');
+  return lines.join('\n');
+}

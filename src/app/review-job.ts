@@ -1,0 +1,192 @@
+import type { Logger } from 'probot';
+import { isDrillbotError, redact, type Report } from '../core/index.js';
+import { applyAcks, statementHash, type AckRecord } from './acks.js';
+import type { AppDeps } from './deps.js';
+import { changeSetFromGitHub } from './github/change-set.js';
+import type { Octokit } from './github/octokit.js';
+import { beginCheckRun, completeCheckRun, findingKey, findSticky, loadConfig, loadTableSizes, postReview, progressCheckRun, writeSticky, type CheckRunRef } from './github/publish.js';
+import { annotationsOf, conclusionOf, RERUN_ACTION, renderStickyMarkdown, renderSummary, reviewComments, titleOf, type ReviewContext } from './render.js';
+
+/** A pull request to review, as the handlers learn it from an event. */
+export interface ReviewTarget {
+  readonly owner: string;
+  readonly repo: string;
+  readonly number: number;
+  /** Known from pull_request events; fetched otherwise. */
+  readonly headSha?: string;
+  readonly baseSha?: string;
+}
+
+export interface ReviewJob {
+  readonly target: ReviewTarget;
+  readonly octokit: Octokit;
+  readonly log: Logger;
+  /** Re-evaluate the last report of the head SHA (after an ack) instead of drilling again, when it is cached. */
+  readonly reuseReport?: boolean;
+  /** Abort the running review of the pull request (a new push); false lets it finish first (an ack). */
+  readonly supersede?: boolean;
+}
+
+/** The queue key of a pull request: one review at a time per pull request. */
+export const jobKey = (t: Pick<ReviewTarget, 'owner' | 'repo' | 'number'>) => `${t.owner}/${t.repo}#${t.number}`;
+
+/** Enqueues a review; the webhook handler returns at once. */
+export function enqueueReview(deps: AppDeps, job: ReviewJob): void {
+  deps.queue.enqueue(jobKey(job.target), (signal) =>
+    // Errors before the check run exists (e.g. the pull request is gone) have nowhere else to go.
+    runReviewJob(job, deps, signal).catch((error) => job.log.error({ err: error }, `drillbot review of ${jobKey(job.target)} failed`)),
+    { supersede: job.supersede ?? true, reason: new Superseded(job.target.headSha) },
+  );
+}
+
+/**
+ * Reviews a pull request from the queue and publishes the result: check run (always completed,
+ * failing closed on any error), inline review comments, the sticky summary comment. A superseded
+ * job (a newer push) stops publishing as soon as it notices.
+ */
+export async function runReviewJob(job: ReviewJob, deps: AppDeps, signal: AbortSignal): Promise<void> {
+  const { octokit, log } = job;
+  const repo = { owner: job.target.owner, repo: job.target.repo };
+  const number = job.target.number;
+  let { headSha, baseSha } = job.target;
+  if (!headSha || !baseSha) {
+    const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
+    headSha = data.head.sha;
+    baseSha = data.base.sha;
+  }
+  const check = await beginCheckRun(octokit, repo, headSha, number, deps.appId);
+  deps.activeChecks.add(check.id);
+  const progress = throttledProgress(octokit, repo, check, log);
+  // A superseded review publishes nothing more; its check run is retired if nobody takes it over.
+  const abandon = async () => {
+    await progress.stop();
+    await retire(octokit, repo, check, headSha, signal).catch((error) => log.warn({ err: error }, 'could not retire a superseded check run'));
+  };
+  try {
+    const config = await loadConfig(octokit, repo);
+    if (signal.aborted) return abandon();
+    const cacheKey = `${jobKey(job.target)}@${headSha}`;
+    let evaluated = job.reuseReport ? deps.reports.get(cacheKey) : undefined;
+    if (!evaluated) {
+      const result = await changeSetFromGitHub(octokit, { ...repo, number, headSha, baseSha }, config);
+      if (signal.aborted) return abandon();
+      if (result.kind === 'no-migration-change') {
+        await progress.stop();
+        await completeCheckRun(octokit, repo, check, { conclusion: 'neutral', output: { title: 'No migration changed', summary: result.reason }, annotations: [], actions: [] });
+        // A summary comment from an earlier push must not keep showing findings that are gone.
+        const sticky = await findSticky(octokit, repo, number, deps.appId);
+        if (sticky.id !== null) await writeSticky(octokit, repo, number, sticky, renderStickyMarkdown(null, `➖ ${result.reason}`, sticky.state.acks), sticky.state);
+        return;
+      }
+      const tableSizes = await loadTableSizes(octokit, repo, config);
+      progress.report(`Drilling the change in \`${result.root || '.'}\`…`);
+      const report = await deps.engine.review({ changeSet: result.changeSet, config, tableSizes, onProgress: (m) => progress.report(redact(m)) });
+      evaluated = { report, root: result.root, baseSha: result.baseSha, files: result.files, hunks: result.hunks, filesTruncated: result.filesTruncated };
+      // Even a superseded drill's report is right for its SHA; keep it for a later ack.
+      deps.reports.set(cacheKey, evaluated);
+    }
+    if (signal.aborted) return abandon();
+    await progress.stop();
+    const sticky = await findSticky(octokit, repo, number, deps.appId);
+    const pending = [...(deps.pendingAcks.get(jobKey(job.target)) ?? [])];
+    const applied = applyAcks(evaluated.report, [...sticky.state.acks, ...pending], evaluated.files);
+    const report = applied.report;
+    const ctx: ReviewContext = { headSha, baseSha: evaluated.baseSha, migrationsRoot: evaluated.root, filesTruncated: evaluated.filesTruncated };
+    const { comments, outside } = reviewComments(report, evaluated.hunks, (f) => findingKey(f, statementHash(evaluated!.files.get(f.path), f.line, f.endLine ?? f.line)));
+    const conclusion = conclusionOf(report);
+    await completeCheckRun(octokit, repo, check, {
+      conclusion,
+      output: { title: titleOf(report), summary: renderSummary(report, { ...ctx, outsideDiff: outside }) },
+      annotations: annotationsOf(report),
+      actions: [RERUN_ACTION],
+    });
+    if (signal.aborted) return;
+    await postReview(octokit, repo, number, headSha, comments, reviewBody(report, comments.length, outside));
+    if (deps.summaryComment === 'always' || sticky.id !== null || applied.acks.length > 0) {
+      await writeSticky(octokit, repo, number, sticky, renderStickyMarkdown(report, headline(report), applied.acks), { acks: applied.acks });
+    }
+    forgetPending(deps, jobKey(job.target), pending);
+    for (const ack of applied.unmatched) {
+      await octokit.rest.issues.createComment({ ...repo, issue_number: number, body: `${ack.by}: \`/drillbot ack ${ack.target}\` matches no open finding on ${headSha.slice(0, 12)}, so nothing was acknowledged. Use a hazard or rule id from the Drillbot check run.` });
+    }
+  } catch (error) {
+    if (signal.aborted) return abandon();
+    await progress.stop();
+    log.error({ err: error }, 'drillbot review failed');
+    await failClosed(octokit, repo, check, error);
+  }
+}
+
+/** Why a running review was aborted: a newer one for the pull request, maybe on another commit. */
+export class Superseded extends Error {
+  constructor(readonly headSha: string | undefined) {
+    super(`superseded by a newer review${headSha ? ` of ${headSha.slice(0, 12)}` : ''}`);
+  }
+}
+
+/**
+ * Completes the check run of a superseded review when the newer review is for another commit:
+ * nobody else would, and a run left in progress on an old commit never ends. (On the same commit
+ * the newer review takes the same check run over.)
+ */
+async function retire(octokit: Octokit, repo: { owner: string; repo: string }, check: CheckRunRef, headSha: string, signal: AbortSignal): Promise<void> {
+  const newer = signal.reason instanceof Superseded ? signal.reason.headSha : undefined;
+  if (!newer || newer === headSha) return;
+  await completeCheckRun(octokit, repo, check, {
+    conclusion: 'cancelled',
+    output: { title: 'Superseded by a newer push', summary: `A newer commit (\`${newer.slice(0, 12)}\`) was pushed; Drillbot reviews that one instead.` },
+    annotations: [],
+    actions: [],
+  });
+}
+
+/** Drops the pending acks that are now stored in the sticky comment (or were answered as unmatched). */
+function forgetPending(deps: AppDeps, key: string, written: readonly AckRecord[]): void {
+  const left = (deps.pendingAcks.get(key) ?? []).filter((a) => !written.includes(a));
+  if (left.length > 0) deps.pendingAcks.set(key, left);
+  else deps.pendingAcks.delete(key);
+}
+
+/** Ends the check run as failure with an infra summary and a Re-run button. */
+export async function failClosed(octokit: Octokit, repo: { owner: string; repo: string }, check: CheckRunRef, error: unknown): Promise<void> {
+  const message = redact(error instanceof Error ? error.message : String(error));
+  const config = isDrillbotError(error) && error.code === 'config-invalid';
+  const summary = config
+    ? `**Configuration error:** ${message}\n\nFix \`.github/drillbot.yml\` on the default branch, then press **Re-run**. Unknown keys and invalid values are errors so that a typo never weakens the review.`
+    : `**Infra:** Drillbot could not complete the review, so the check fails closed: ${message}${isDrillbotError(error) ? '' : ' (unexpected error)'}.\n\nPress **Re-run** (or comment \`/drillbot run\`) to try again.`;
+  await completeCheckRun(octokit, repo, check, {
+    conclusion: 'failure',
+    output: { title: config ? 'Invalid .github/drillbot.yml' : 'Drillbot could not complete the review (infra)', summary },
+    annotations: [],
+    actions: [RERUN_ACTION],
+  });
+}
+
+function headline(report: Report): string {
+  return `${conclusionOf(report) === 'failure' ? '❌' : '✅'} ${titleOf(report)}`;
+}
+
+function reviewBody(report: Report, inline: number, outside: number): string {
+  const open = report.findings.filter((f) => !f.acknowledged).length;
+  return `Drillbot: ${open} open finding${open === 1 ? '' : 's'}; ${inline} on lines of this diff are commented inline${outside > 0 ? `, ${outside} outside the diff are annotations of the Drillbot check run` : ''}.`;
+}
+
+/** Shows the engine's progress in the check run, at most every few seconds, never after completion. */
+function throttledProgress(octokit: Octokit, repo: { owner: string; repo: string }, check: CheckRunRef, log: Logger, everyMs = 5000) {
+  let last = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  let stopped = false;
+  return {
+    report(message: string) {
+      const now = Date.now();
+      if (stopped || now - last < everyMs) return;
+      last = now;
+      inFlight = inFlight.then(() => (stopped ? undefined : progressCheckRun(octokit, repo, check, message))).catch((error) => log.warn({ err: error }, 'progress update failed'));
+    },
+    async stop() {
+      stopped = true;
+      await inFlight;
+    },
+  };
+}
+

@@ -1,0 +1,401 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { Probot, ProbotOctokit } from 'probot';
+import { createApp } from '../../src/app/index.js';
+import { ReportCache, type AppDeps, type Engine } from '../../src/app/deps.js';
+import { ReviewQueue } from '../../src/app/queue.js';
+import { buildReport, type Finding, type Report } from '../../src/core/index.js';
+import { FakeGitHub, type FakeRepo } from '../support/fake-github.js';
+import { issueCommentCreated, pullRequestEvent, exampleOf } from '../support/webhooks.js';
+
+/**
+ * Handler tests: real payloads from @octokit/webhooks-examples, GitHub faked at the HTTP
+ * boundary (the shared fake validates every request against @octokit/openapi), the engine faked.
+ */
+
+const APP_ID = 4242;
+const INSTALLATION = 77;
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+
+const BASE = {
+  'db/migrations/001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+  'db/migrations/001_users.down.sql': 'DROP TABLE users;\n',
+  'README.md': '# app\n',
+};
+const UNSAFE = {
+  'db/migrations/002_email_idx.up.sql': '-- index for lookups\nCREATE INDEX users_email_idx ON users (email);\n',
+  'db/migrations/002_email_idx.down.sql': 'DROP INDEX users_email_idx;\n',
+};
+
+const indexFinding: Finding = {
+  rule: 'require-concurrent-index',
+  hazard: 'blocking-index',
+  severity: 'error',
+  path: 'db/migrations/002_email_idx.up.sql',
+  line: 2,
+  message: 'CREATE INDEX on "users" blocks writes to it until the build finishes.',
+  fix: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
+  fixReplacesLines: true,
+  source: 'rule',
+  evidence: 'ShareLock on public.users',
+};
+
+function fakeEngine(result: (calls: number) => Report | Promise<Report>) {
+  let calls = 0;
+  const inputs: Array<Parameters<Engine['review']>[0]> = [];
+  const engine: Engine & { calls: () => number; inputs: typeof inputs } = {
+    review: async (input) => {
+      inputs.push(input);
+      return result(++calls);
+    },
+    calls: () => calls,
+    inputs,
+  };
+  return engine;
+}
+
+const unsafeReport = (): Report =>
+  buildReport([indexFinding], [
+    { path: 'db/migrations/002_email_idx.up.sql', version: '002', direction: 'forward', status: 'applied', durationMs: 12, locks: [{ relation: 'public.users', mode: 'ShareLock', existing: true }], rewrites: [], statements: [] },
+    { path: 'db/migrations/002_email_idx.down.sql', version: '002', direction: 'reverse', status: 'applied', durationMs: 3, locks: [], rewrites: [], statements: [] },
+    { path: 'db/migrations/002_email_idx.up.sql', version: '002', direction: 'redo', status: 'applied', durationMs: 11, locks: [], rewrites: [], statements: [] },
+  ], { provider: 'embedded', serverVersion: '18.1', layout: 'golang-migrate', baseMigrations: 1, newMigrations: 1, templateCache: 'miss', seededRows: 100, seededTables: 1, roundTrip: 'restored', durationMs: 900 });
+
+describe('Drillbot app handlers', () => {
+  let fake: FakeGitHub;
+  let repo: FakeRepo;
+  let probot: Probot;
+  let deps: AppDeps;
+  let engine: ReturnType<typeof fakeEngine>;
+
+  async function setUp(result: (calls: number) => Report | Promise<Report>, base: Record<string, string> = BASE, before: (f: FakeGitHub, r: FakeRepo) => void = () => undefined, overrides: Partial<AppDeps> = {}) {
+    fake = new FakeGitHub({ appId: APP_ID, publicKey, installationId: INSTALLATION });
+    await fake.start();
+    repo = fake.addRepo('acme/shop', base);
+    before(fake, repo);
+    engine = fakeEngine(result);
+    deps = { engine, queue: new ReviewQueue(2), appId: APP_ID, now: () => new Date('2026-01-02T03:04:05Z'), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new Map(), recoverOnStart: false, activeChecks: new Set(), summaryComment: 'always', ...overrides };
+    probot = new Probot({
+      appId: APP_ID,
+      privateKey,
+      baseUrl: fake.baseUrl,
+      Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })),
+      log: (await import('pino')).pino({ level: 'silent' }) as never,
+    });
+    await probot.load(createApp(deps));
+    await deps.queue.idle();
+  }
+
+  afterEach(async () => {
+    await deps?.queue.idle();
+    await fake?.stop();
+  });
+
+  const receive = async (name: string, payload: object) => {
+    await probot.receive({ id: `${Math.random()}`, name, payload } as never);
+    await deps.queue.idle();
+  };
+
+  function expectCleanTraffic() {
+    expect(fake.violations()).toEqual([]);
+    expect(fake.unhandled()).toEqual([]);
+  }
+
+  describe('onPullRequest', () => {
+    it('fails the check on an unsafe migration, with annotation, summary table, inline suggestion and sticky comment', async () => {
+      await setUp(() => unsafeReport());
+      const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
+
+      expect(engine.calls()).toBe(1);
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      expect(run.status).toBe('completed');
+      expect(run.conclusion).toBe('failure');
+      expect(run.history[0]).toMatchObject({ status: 'in_progress' });
+      expect(run.annotations).toEqual([expect.objectContaining({ path: 'db/migrations/002_email_idx.up.sql', start_line: 2, annotation_level: 'failure' })]);
+      expect(run.output.summary).toContain('| migration | forward | reverse |');
+      expect(run.output.summary).toContain('public.users Share');
+      expect(run.actions.map((a) => a.identifier)).toEqual(['rerun']);
+
+      expect(fake.reviews).toHaveLength(1);
+      expect(fake.reviews[0]).toMatchObject({ state: 'COMMENTED', commit_id: pull.head.sha });
+      expect(fake.reviewComments).toHaveLength(1);
+      expect(fake.reviewComments[0]).toMatchObject({ path: 'db/migrations/002_email_idx.up.sql', line: 2 });
+      expect(fake.reviewComments[0].body).toContain('```suggestion\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n```');
+
+      const sticky = fake.issueComments.filter((c) => c.body.includes('<!-- drillbot:summary -->'));
+      expect(sticky).toHaveLength(1);
+      expectCleanTraffic();
+    });
+
+    it('updates the same check run, review comments and sticky comment on a duplicate delivery', async () => {
+      await setUp(() => unsafeReport());
+      const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      const payload = pullRequestEvent(fake, repo, 7, 'opened');
+      await receive('pull_request', payload);
+      await receive('pull_request', payload);
+      expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')).toHaveLength(1);
+      expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')[0].annotations).toHaveLength(1);
+      expect(fake.reviewComments).toHaveLength(1);
+      expect(fake.issueComments.filter((c) => c.body.includes('<!-- drillbot:summary -->'))).toHaveLength(1);
+      expectCleanTraffic();
+    });
+
+    it('sends more than 50 annotations in batches of 50 and keeps the summary within the limit', async () => {
+      const many = Array.from({ length: 120 }, (_, i) => ({ ...indexFinding, line: 1 + (i % 2), hazard: (['blocking-index', 'lock-timeout', 'rewrite'] as const)[i % 3], path: `db/migrations/002_email_idx.up.sql`, message: `finding ${i} ${'x'.repeat(600)}` }));
+      await setUp(() => ({ ...unsafeReport(), findings: many }));
+      const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      expect(run.annotations).toHaveLength(120);
+      const patches = fake.log.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/check-runs/${run.id}`));
+      expect(patches.map((r) => ((r.body as { output?: { annotations?: unknown[] } }).output?.annotations ?? []).length)).toEqual([0, 50, 50, 20]);
+      expect(fake.reviewComments.length).toBeLessThanOrEqual(50);
+      expectCleanTraffic();
+    });
+
+    it('supersedes the running review of a pull request on a new push and retires its check run', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      await setUp(async (calls) => {
+        if (calls === 1) await gate;
+        return unsafeReport();
+      });
+      const firstSha = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' }).head.sha;
+      await probot.receive({ id: '1', name: 'pull_request', payload: pullRequestEvent(fake, repo, 7, 'opened') } as never);
+      await fake.waitFor('the first drill to start', () => engine.calls() === 1);
+      const pull = repo.pulls.get(7)!;
+      const second = repo.commit({ 'db/migrations/002_email_idx.down.sql': 'DROP INDEX IF EXISTS users_email_idx;\n' }, { parent: firstSha, branch: 'idx' });
+      pull.head.sha = second;
+      await probot.receive({ id: '2', name: 'pull_request', payload: pullRequestEvent(fake, repo, 7, 'synchronize') } as never);
+      release();
+      await deps.queue.idle();
+      expect(fake.checkRunsFor(firstSha, 'Drillbot')[0]).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+      expect(fake.checkRunsFor(second, 'Drillbot')[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+      expect(fake.reviews.map((r) => r.commit_id)).toEqual([second]);
+      expectCleanTraffic();
+    });
+
+    it('writes no summary comment in acks-only mode until there is an acknowledgement to store', async () => {
+      await setUp(() => unsafeReport(), BASE, () => undefined, { summaryComment: 'acks-only' });
+      fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      repo.permissions.set('maria', 'write');
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
+      expect(fake.issueComments).toHaveLength(0);
+      const comment = fake.addUserComment(repo, 7, 'maria', '/drillbot ack blocking-index reviewed');
+      await receive('issue_comment', issueCommentCreated(fake, repo, comment));
+      expect(fake.issueComments.filter((c) => c.body.includes('<!-- drillbot:summary -->'))).toHaveLength(1);
+      expectCleanTraffic();
+    });
+
+    it('completes the check as neutral without drilling when no migration changed', async () => {
+      await setUp(() => unsafeReport());
+      const pull = fake.openPull(repo, { number: 8, branch: 'docs', changes: { 'README.md': '# app\n\nMore.\n' }, author: 'alice' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 8, 'opened'));
+      expect(engine.calls()).toBe(0);
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      expect(run).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+      expect(run.output.summary).toBe('No migration changed in this pull request.');
+      expect(fake.reviews).toHaveLength(0);
+      expectCleanTraffic();
+    });
+
+    it('fails closed with an infra summary and a Re-run button when the engine throws', async () => {
+      await setUp(() => {
+        throw new Error('could not start the shadow PostgreSQL');
+      });
+      const pull = fake.openPull(repo, { number: 9, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 9, 'opened'));
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+      expect(run.output.summary).toContain('**Infra:**');
+      expect(run.output.summary).toContain('could not start the shadow PostgreSQL');
+      expect(run.actions).toEqual([expect.objectContaining({ identifier: 'rerun' })]);
+      expectCleanTraffic();
+    });
+
+    it('fails the check with the line of an invalid .github/drillbot.yml on the default branch', async () => {
+      await setUp(() => unsafeReport(), { ...BASE, '.github/drillbot.yml': 'shadow:\n  seedRows: 10\n  colour: blue\n' });
+      const pull = fake.openPull(repo, { number: 10, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 10, 'opened'));
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+      expect(run.output.title).toBe('Invalid .github/drillbot.yml');
+      expect(run.output.summary).toContain('.github/drillbot.yml:3');
+      expect(engine.calls()).toBe(0);
+      expectCleanTraffic();
+    });
+  });
+
+  describe('configuration', () => {
+    it('reads the configuration and the production table sizes from the default branch, and the ChangeSet from the API', async () => {
+      const sizes = JSON.stringify({ generatedAt: 'x', serverVersion: '16', tables: { 'public.users': { rows: 12, bytes: 8192 } } });
+      await setUp(() => unsafeReport(), { ...BASE, '.github/drillbot.yml': 'shadow:\n  seedRows: 7\ntableSizes: .github/sizes.json\n', '.github/sizes.json': sizes });
+      fake.openPull(repo, { number: 7, branch: 'idx', changes: { ...UNSAFE, '.github/drillbot.yml': 'shadow:\n  seedRows: 0\n' }, author: 'alice' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
+      const [input] = engine.inputs;
+      expect(input.config.shadow.seedRows).toBe(7);
+      expect(input.tableSizes?.get('public.users')).toEqual({ rows: 12, bytes: 8192 });
+      expect(input.changeSet.base.files.map((f) => f.path)).toEqual(['db/migrations/001_users.down.sql', 'db/migrations/001_users.up.sql']);
+      expect(input.changeSet.head.files.map((f) => f.path)).toEqual(['db/migrations/001_users.down.sql', 'db/migrations/001_users.up.sql', 'db/migrations/002_email_idx.down.sql', 'db/migrations/002_email_idx.up.sql']);
+      expect(input.changeSet.head.files[3].content).toBe(UNSAFE['db/migrations/002_email_idx.up.sql']);
+      expectCleanTraffic();
+    });
+  });
+
+  describe('migrations.path', () => {
+    it('fails the check when the configured migrations directory does not exist', async () => {
+      await setUp(() => unsafeReport(), { ...BASE, '.github/drillbot.yml': 'migrations:\n  path: sql/migrations\n' });
+      const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      expect(run).toMatchObject({ conclusion: 'failure', output: expect.objectContaining({ title: 'Invalid .github/drillbot.yml' }) });
+      expect(run.output.summary).toContain('migrations.path "sql/migrations" has no files');
+      expectCleanTraffic();
+    });
+
+    it('is neutral when the configured directory exists but the pull request does not touch it', async () => {
+      await setUp(() => unsafeReport(), { ...BASE, '.github/drillbot.yml': 'migrations:\n  path: db/migrations\n' });
+      const pull = fake.openPull(repo, { number: 7, branch: 'docs', changes: { 'other/x.sql': 'SELECT 1;\n' }, author: 'alice' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
+      expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')[0]).toMatchObject({ conclusion: 'neutral' });
+      expect(engine.calls()).toBe(0);
+      expectCleanTraffic();
+    });
+  });
+
+  describe('onIssueComment', () => {
+    it('acknowledges a finding for a writer: 👀, ack stored in the sticky comment, check success without a second drill', async () => {
+      await setUp(() => unsafeReport());
+      const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      repo.permissions.set('maria', 'maintain');
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
+      const comment = fake.addUserComment(repo, 7, 'maria', '/drillbot ack blocking-index users has 40 rows; built at night');
+      await receive('issue_comment', issueCommentCreated(fake, repo, comment));
+
+      expect(fake.reactions).toEqual([expect.objectContaining({ comment_id: comment.id, content: 'eyes' })]);
+      expect(engine.calls()).toBe(1);
+      const runs = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      expect(runs).toHaveLength(1);
+      expect(runs[0].conclusion).toBe('success');
+      expect(runs[0].output.summary).toContain('acknowledged by @maria at 2026-01-02T03:04:05.000Z: users has 40 rows; built at night');
+      const sticky = fake.issueComments.filter((c) => c.body.includes('<!-- drillbot:summary -->'));
+      expect(sticky).toHaveLength(1);
+      expect(sticky[0].body).toContain('"by":"@maria"');
+      expect(sticky[0].body).toContain('"statements":[{"path":"db/migrations/002_email_idx.up.sql"');
+      expectCleanTraffic();
+    });
+
+    it('refuses the ack of a read-only user with a short reply and changes nothing', async () => {
+      await setUp(() => unsafeReport());
+      const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      repo.permissions.set('rita', 'read');
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
+      const before = fake.issueComments.find((c) => c.body.includes('<!-- drillbot:summary -->'))!.body;
+      const comment = fake.addUserComment(repo, 7, 'rita', '/drillbot ack blocking-index trust me');
+      await receive('issue_comment', issueCommentCreated(fake, repo, comment));
+
+      expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')[0].conclusion).toBe('failure');
+      expect(fake.issueComments.find((c) => c.body.includes('<!-- drillbot:summary -->'))!.body).toBe(before);
+      const replies = fake.issueComments.filter((c) => c.user === 'drillbot[bot]' && !c.body.includes('<!-- drillbot:summary -->'));
+      expect(replies).toHaveLength(1);
+      expect(replies[0].body).toContain('needs write access');
+      expectCleanTraffic();
+    });
+
+    it('keeps an ack across a push while the statement is unchanged, and drops it for a changed statement', async () => {
+      let version = 1;
+      await setUp(() => {
+        const r = unsafeReport();
+        return version === 1 ? r : buildReport(r.findings.map((f) => ({ ...f })), r.migrations, r.drill);
+      });
+      const first = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      repo.permissions.set('maria', 'write');
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
+      const comment = fake.addUserComment(repo, 7, 'maria', '/drillbot ack require-concurrent-index small table');
+      await receive('issue_comment', issueCommentCreated(fake, repo, comment));
+      expect(fake.checkRunsFor(first.head.sha, 'Drillbot')[0].conclusion).toBe('success');
+
+      // A push that edits only the down migration: the acknowledged statement is unchanged.
+      version = 2;
+      const pull = repo.pulls.get(7)!;
+      const second = repo.commit({ 'db/migrations/002_email_idx.down.sql': 'DROP INDEX IF EXISTS users_email_idx;\n' }, { parent: first.head.sha, branch: 'idx' });
+      pull.head.sha = second;
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'synchronize'));
+      expect(fake.checkRunsFor(second, 'Drillbot')[0].conclusion).toBe('success');
+
+      // A push that rewrites the statement: the ack no longer applies.
+      const third = repo.commit({ 'db/migrations/002_email_idx.up.sql': '-- index for lookups\nCREATE INDEX users_email_idx ON users (lower(email));\n' }, { parent: second, branch: 'idx' });
+      pull.head.sha = third;
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'synchronize'));
+      expect(fake.checkRunsFor(third, 'Drillbot')[0].conclusion).toBe('failure');
+      expectCleanTraffic();
+    });
+
+    it('answers help and explain for anyone, ignores bots and comments without a command', async () => {
+      await setUp(() => unsafeReport());
+      fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      const explainComment = fake.addUserComment(repo, 7, 'rita', '/drillbot explain require-concurrent-index');
+      await receive('issue_comment', issueCommentCreated(fake, repo, explainComment));
+      const chatter = fake.addUserComment(repo, 7, 'rita', 'looks good to me');
+      await receive('issue_comment', issueCommentCreated(fake, repo, chatter));
+      const bot = fake.addUserComment(repo, 7, 'other-bot[bot]', '/drillbot run');
+      await receive('issue_comment', issueCommentCreated(fake, repo, bot));
+
+      const replies = fake.issueComments.filter((c) => c.user === 'drillbot[bot]');
+      expect(replies).toHaveLength(1);
+      expect(replies[0].body).toContain('**Rule `require-concurrent-index`** (hazard `blocking-index`)');
+      expect(replies[0].body).toContain('SHARE');
+      expect(engine.calls()).toBe(0);
+      expect(fake.reactions).toHaveLength(1);
+      expectCleanTraffic();
+    });
+  });
+
+  describe('start', () => {
+    it('completes a check run that a restart left in progress as an infra failure with Re-run', async () => {
+      let headSha = '';
+      await setUp(() => unsafeReport(), BASE, (f, r) => {
+        headSha = f.openPull(r, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' }).head.sha;
+        f.checkRuns.push({ id: 1, name: 'Drillbot', head_sha: headSha, status: 'in_progress', conclusion: null, started_at: null, completed_at: null, external_id: '7', details_url: null, output: { title: null, summary: null, text: null }, annotations: [], actions: [], history: [], created_seq: 0, updated_seq: 0 });
+      }, { recoverOnStart: true });
+      const [run] = fake.checkRunsFor(headSha, 'Drillbot');
+      expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+      expect(run.output.summary).toContain('interrupted');
+      expect(run.actions.map((a) => a.identifier)).toEqual(['rerun']);
+      expectCleanTraffic();
+    });
+  });
+
+  describe('onCheckSuite', () => {
+    it('re-runs the review of each pull request of a re-requested suite', async () => {
+      await setUp(() => unsafeReport());
+      const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      const payload = exampleOf('check_suite', 'rerequested') as Record<string, any>;
+      payload.repository = pullRequestEvent(fake, repo, 7).repository;
+      payload.installation = { id: INSTALLATION };
+      Object.assign(payload.check_suite, { head_sha: pull.head.sha, pull_requests: [{ number: 7, id: 1, url: '', head: { ref: 'idx', sha: pull.head.sha, repo: { id: repo.id, url: '', name: repo.name } }, base: { ref: 'main', sha: pull.base.sha, repo: { id: repo.id, url: '', name: repo.name } } }] });
+      await receive('check_suite', payload);
+      expect(engine.calls()).toBe(1);
+      expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')[0].conclusion).toBe('failure');
+      expectCleanTraffic();
+    });
+  });
+
+  describe('onCheckRun', () => {
+    it('re-runs the review on the Re-run button and updates the same check run', async () => {
+      await setUp(() => unsafeReport());
+      const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      const payload = exampleOf('check_run', 'requested_action') as Record<string, any>;
+      payload.repository = pullRequestEvent(fake, repo, 7).repository;
+      payload.installation = { id: INSTALLATION };
+      Object.assign(payload.check_run, { id: run.id, name: 'Drillbot', head_sha: pull.head.sha, external_id: '7', pull_requests: [] });
+      payload.requested_action = { identifier: 'rerun' };
+      await receive('check_run', payload);
+      expect(engine.calls()).toBe(2);
+      expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')).toHaveLength(1);
+      expectCleanTraffic();
+    });
+  });
+});
