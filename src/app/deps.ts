@@ -5,7 +5,7 @@ import { ReviewQueue } from './queue.js';
 
 /** The engine as the app sees it: a ChangeSet and a configuration in, a Report out. */
 export interface Engine {
-  review(input: { changeSet: ChangeSet; config: DrillbotConfig; tableSizes?: ReviewOptions['tableSizes']; onProgress: (message: string) => void }): Promise<Report>;
+  review(input: { changeSet: ChangeSet; config: DrillbotConfig; tableSizes?: ReviewOptions['tableSizes']; onProgress: (message: string) => void; signal?: AbortSignal }): Promise<Report>;
 }
 
 /** Everything the handlers need besides the event; tests inject fakes. */
@@ -89,8 +89,8 @@ export function defaultEngine(env: NodeJS.ProcessEnv = process.env): Engine {
     return provider;
   };
   return {
-    async review({ changeSet, config, tableSizes, onProgress }) {
-      return review({ changeSet, config, tableSizes, provider: providerFor(config), onProgress });
+    async review({ changeSet, config, tableSizes, onProgress, signal }) {
+      return review({ changeSet, config, tableSizes, provider: providerFor(config), onProgress, signal });
     },
   };
 }

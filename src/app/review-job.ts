@@ -5,7 +5,7 @@ import type { AppDeps } from './deps.js';
 import { changeSetFromGitHub } from './github/change-set.js';
 import type { Octokit } from './github/octokit.js';
 import { beginCheckRun, completeCheckRun, findingKey, findSticky, loadConfig, loadTableSizes, postReview, progressCheckRun, writeSticky, type CheckRunRef } from './github/publish.js';
-import { annotationsOf, conclusionOf, RERUN_ACTION, renderStickyMarkdown, renderSummary, reviewComments, titleOf, type ReviewContext } from './render.js';
+import { actionsOf, annotationsOf, conclusionOf, RERUN_ACTION, renderStickyMarkdown, renderSummary, reviewComments, titleOf, type ReviewContext } from './render.js';
 
 /** A pull request to review, as the handlers learn it from an event. */
 export interface ReviewTarget {
@@ -25,7 +25,16 @@ export interface ReviewJob {
   readonly reuseReport?: boolean;
   /** Abort the running review of the pull request (a new push); false lets it finish first (an ack). */
   readonly supersede?: boolean;
+  /** Called once the job ends, however it ends (`/drillbot reverse` replies from the report). */
+  readonly onDone?: (outcome: ReviewOutcome) => Promise<void>;
 }
+
+/** How a review job ended. */
+export type ReviewOutcome =
+  | { readonly kind: 'reviewed'; readonly headSha: string; readonly report: Report }
+  | { readonly kind: 'no-migration-change'; readonly headSha: string; readonly reason: string }
+  | { readonly kind: 'superseded' }
+  | { readonly kind: 'failed'; readonly message: string };
 
 /** The queue key of a pull request: one review at a time per pull request. */
 export const jobKey = (t: Pick<ReviewTarget, 'owner' | 'repo' | 'number'>) => `${t.owner}/${t.repo}#${t.number}`;
@@ -45,6 +54,18 @@ export function enqueueReview(deps: AppDeps, job: ReviewJob): void {
  * job (a newer push) stops publishing as soon as it notices.
  */
 export async function runReviewJob(job: ReviewJob, deps: AppDeps, signal: AbortSignal): Promise<void> {
+  let outcome: ReviewOutcome = { kind: 'failed', message: 'the review could not start' };
+  try {
+    outcome = await reviewAndPublish(job, deps, signal);
+  } catch (error) {
+    outcome = { kind: 'failed', message: redact(error instanceof Error ? error.message : String(error)) };
+    throw error;
+  } finally {
+    await job.onDone?.(outcome).catch((error) => job.log.error({ err: error }, 'drillbot: reply after the review failed'));
+  }
+}
+
+async function reviewAndPublish(job: ReviewJob, deps: AppDeps, signal: AbortSignal): Promise<ReviewOutcome> {
   const { octokit, log } = job;
   const repo = { owner: job.target.owner, repo: job.target.repo };
   const number = job.target.number;
@@ -58,9 +79,10 @@ export async function runReviewJob(job: ReviewJob, deps: AppDeps, signal: AbortS
   deps.activeChecks.add(check.id);
   const progress = throttledProgress(octokit, repo, check, log);
   // A superseded review publishes nothing more; its check run is retired if nobody takes it over.
-  const abandon = async () => {
+  const abandon = async (): Promise<ReviewOutcome> => {
     await progress.stop();
     await retire(octokit, repo, check, headSha, signal).catch((error) => log.warn({ err: error }, 'could not retire a superseded check run'));
+    return { kind: 'superseded' };
   };
   try {
     const config = await loadConfig(octokit, repo);
@@ -76,11 +98,11 @@ export async function runReviewJob(job: ReviewJob, deps: AppDeps, signal: AbortS
         // A summary comment from an earlier push must not keep showing findings that are gone.
         const sticky = await findSticky(octokit, repo, number, deps.appId);
         if (sticky.id !== null) await writeSticky(octokit, repo, number, sticky, renderStickyMarkdown(null, `➖ ${result.reason}`, sticky.state.acks), sticky.state);
-        return;
+        return { kind: 'no-migration-change', headSha, reason: result.reason };
       }
       const tableSizes = await loadTableSizes(octokit, repo, config);
       progress.report(`Drilling the change in \`${result.root || '.'}\`…`);
-      const report = await deps.engine.review({ changeSet: result.changeSet, config, tableSizes, onProgress: (m) => progress.report(redact(m)) });
+      const report = await deps.engine.review({ changeSet: result.changeSet, config, tableSizes, onProgress: (m) => progress.report(redact(m)), signal });
       evaluated = { report, root: result.root, baseSha: result.baseSha, files: result.files, hunks: result.hunks, filesTruncated: result.filesTruncated };
       // Even a superseded drill's report is right for its SHA; keep it for a later ack.
       deps.reports.set(cacheKey, evaluated);
@@ -98,9 +120,10 @@ export async function runReviewJob(job: ReviewJob, deps: AppDeps, signal: AbortS
       conclusion,
       output: { title: titleOf(report), summary: renderSummary(report, { ...ctx, outsideDiff: outside }) },
       annotations: annotationsOf(report),
-      actions: [RERUN_ACTION],
+      actions: actionsOf(report),
     });
-    if (signal.aborted) return;
+    const reviewed: ReviewOutcome = { kind: 'reviewed', headSha, report };
+    if (signal.aborted) return reviewed;
     await postReview(octokit, repo, number, headSha, comments, reviewBody(report, comments.length, outside));
     if (deps.summaryComment === 'always' || sticky.id !== null || applied.acks.length > 0) {
       await writeSticky(octokit, repo, number, sticky, renderStickyMarkdown(report, headline(report), applied.acks), { acks: applied.acks });
@@ -109,11 +132,13 @@ export async function runReviewJob(job: ReviewJob, deps: AppDeps, signal: AbortS
     for (const ack of applied.unmatched) {
       await octokit.rest.issues.createComment({ ...repo, issue_number: number, body: `${ack.by}: \`/drillbot ack ${ack.target}\` matches no open finding on ${headSha.slice(0, 12)}, so nothing was acknowledged. Use a hazard or rule id from the Drillbot check run.` });
     }
+    return reviewed;
   } catch (error) {
     if (signal.aborted) return abandon();
     await progress.stop();
     log.error({ err: error }, 'drillbot review failed');
     await failClosed(octokit, repo, check, error);
+    return { kind: 'failed', message: redact(error instanceof Error ? error.message : String(error)) };
   }
 }
 

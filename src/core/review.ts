@@ -35,6 +35,8 @@ export interface ReviewOptions {
   readonly llm?: LlmClient | null;
   /** Where model answers are cached; defaults to files under the Drillbot cache dir. */
   readonly reviewerCache?: ReviewerCache;
+  /** Aborts the drill (e.g. a newer push superseded the change); it ends like a passed deadline. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -131,7 +133,7 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
   let server: ShadowServer | null = null;
   try {
     onProgress(`starting the ${opts.provider.kind} shadow PostgreSQL`);
-    const deadline = AbortSignal.timeout(shadow.timeoutMs);
+    const deadline = opts.signal ? AbortSignal.any([AbortSignal.timeout(shadow.timeoutMs), opts.signal]) : AbortSignal.timeout(shadow.timeoutMs);
     server = await opts.provider.start({ pgMajor: shadow.pgMajor, signal: deadline });
     onProgress(`PostgreSQL ${server.version}: ${analysis.base.length} base migrations, ${analysis.added.length} new`);
     const plan = {
@@ -143,7 +145,7 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
       statementTimeoutMs: shadow.statementTimeoutMs,
       useTemplateCache: opts.useTemplateCache ?? true,
     };
-    const outcome = await withDeadline(runDrill(server, plan, onProgress, deadline), deadline, shadow.timeoutMs);
+    const outcome = await withDeadline(runDrill(server, plan, onProgress, deadline), deadline, shadow.timeoutMs, opts.signal);
     return { info: server, server, outcome, findings: outcome.findings };
   } catch (error) {
     // A drill that failed or ran out of time may still hold the server: release it now.
@@ -152,9 +154,14 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
   }
 }
 
-function withDeadline<T>(work: Promise<T>, deadline: AbortSignal, limitMs: number): Promise<T> {
+function withDeadline<T>(work: Promise<T>, deadline: AbortSignal, limitMs: number, cancel?: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new DrillTimeoutError(`the drill did not finish within its time limit (${Math.round(limitMs / 1000)} s; shadow.timeout)`));
+    const onAbort = () =>
+      reject(
+        new DrillTimeoutError(
+          cancel?.aborted ? 'the review was cancelled before the drill finished' : `the drill did not finish within its time limit (${Math.round(limitMs / 1000)} s; shadow.timeout)`,
+        ),
+      );
     if (deadline.aborted) onAbort();
     deadline.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => deadline.removeEventListener('abort', onAbort));

@@ -1,5 +1,9 @@
 import pg from 'pg';
-import { drill, hazards, LOCAL_URL } from '../support/drill.js';
+import { DEFAULT_CONFIG } from '../../src/core/config.js';
+import { createUrlProvider } from '../../src/core/drill/providers/index.js';
+import { review } from '../../src/core/review.js';
+import { changeSetOf } from '../support/change-set.js';
+import { drill, hazards, LOCAL_URL, RULES_OFF } from '../support/drill.js';
 
 /** A small shop: users referenced by orders, both populated by the seeder. */
 const SHOP = {
@@ -229,5 +233,19 @@ describe('review: limits', () => {
     } finally {
       await admin.end();
     }
+  });
+});
+
+describe('review: cancellation', () => {
+  it('ends the drill when the caller aborts, as the App does for a superseded push', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 1000);
+    const report = await review({
+      changeSet: changeSetOf('db', SHOP, change('SET statement_timeout = 0;\nSELECT pg_sleep(60);', 'SELECT 1;')),
+      config: { ...DEFAULT_CONFIG, rules: RULES_OFF },
+      provider: createUrlProvider(LOCAL_URL),
+      signal: controller.signal,
+    });
+    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'infra', message: expect.stringMatching(/cancelled/) })]);
   });
 });
