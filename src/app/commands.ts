@@ -56,6 +56,6 @@ export const HELP = [
   '| `/drillbot run` | runs the rollback drill again on the head commit | write access |',
   '| `/drillbot ack <hazard-or-rule> <reason>` | acknowledges the findings of that hazard or rule id with a reason; they stop failing the check while their statements stay unchanged | write access |',
   '| `/drillbot explain <rule-or-hazard>` | explains a rule or a hazard | anyone |',
-  '| `/drillbot reverse` | drafts a reverse migration (not available yet) | write access |',
+  '| `/drillbot reverse` | posts the reverse migrations Drillbot drafted for forward migrations without one, each proven by the drill (or why none could be offered) | write access |',
   '| `/drillbot help` | this table | anyone |',
 ].join('\n');

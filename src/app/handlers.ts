@@ -5,8 +5,8 @@ import type { AppDeps } from './deps.js';
 import { explain } from './explain.js';
 import { canWrite } from './github/publish.js';
 import type { Octokit } from './github/octokit.js';
-import { CHECK_NAME } from './render.js';
-import { enqueueReview, jobKey } from './review-job.js';
+import { CHECK_NAME, REVERSE_ACTION, renderReverseReply } from './render.js';
+import { enqueueReview, jobKey, type ReviewOutcome } from './review-job.js';
 
 /** pull_request opened/synchronize/reopened/ready_for_review: review the head SHA. */
 export const onPullRequest = (deps: AppDeps) => async (context: Context<'pull_request'>) => {
@@ -19,21 +19,42 @@ export const onPullRequest = (deps: AppDeps) => async (context: Context<'pull_re
 };
 
 /**
- * check_run rerequested / requested_action "rerun": review the pull request again. The pull
- * request comes from the check run's external_id (fork pull requests have an empty
- * `pull_requests` list), else from that list.
+ * check_run rerequested / requested_action "rerun": review the pull request again;
+ * requested_action "reverse": reply with the proven reverse drafts, as `/drillbot reverse` does
+ * (the presser needs write access, like the command). The pull request comes from the check
+ * run's external_id (fork pull requests have an empty `pull_requests` list), else from that list.
  */
 export const onCheckRun = (deps: AppDeps) => async (context: Context<'check_run'>) => {
   const run = context.payload.check_run;
   if (run.name !== CHECK_NAME) return;
-  if (context.payload.action === 'requested_action' && context.payload.requested_action?.identifier !== 'rerun') return;
+  const action = context.payload.action === 'requested_action' ? context.payload.requested_action?.identifier : 'rerun';
+  if (action !== 'rerun' && action !== REVERSE_ACTION.identifier) return;
   const number = Number(run.external_id) || run.pull_requests?.[0]?.number;
   if (!number) {
-    context.log.warn('check run without a pull request; nothing to re-run');
+    context.log.warn('check run without a pull request; nothing to do');
     return;
   }
-  enqueueReview(deps, { target: { ...context.repo(), number }, octokit: context.octokit as Octokit, log: context.log });
+  const octokit = context.octokit as Octokit;
+  if (action === 'rerun') {
+    enqueueReview(deps, { target: { ...context.repo(), number }, octokit, log: context.log });
+    return;
+  }
+  const login = context.payload.sender?.login ?? 'unknown';
+  const c = { octokit, log: context.log, repo: context.repo(), number, login };
+  deps.queue.run(async () => {
+    try {
+      if (!(await canWrite(octokit, c.repo, login))) {
+        await octokit.rest.issues.createComment({ ...c.repo, issue_number: number, body: refusal(login, 'Draft reverse') });
+        return;
+      }
+      await replyReverse(deps, c);
+    } catch (error) {
+      context.log.error({ err: error }, 'drillbot: Draft reverse failed');
+    }
+  });
 };
+
+const refusal = (login: string, what: string) => `@${login}: ${what} needs write access to this repository, so nothing was done.`;
 
 /** check_suite rerequested: review every pull request of the suite. */
 export const onCheckSuite = (deps: AppDeps) => async (context: Context<'check_suite'>) => {
@@ -77,7 +98,7 @@ async function runCommand(deps: AppDeps, c: CommandContext, command: Command): P
   const reply = (body: string) => octokit.rest.issues.createComment({ ...repo, issue_number: number, body });
   await octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: c.commentId, content: 'eyes' });
   if (PRIVILEGED.has(command.kind) && !(await canWrite(octokit, repo, login))) {
-    await reply(`@${login}: \`/drillbot ${command.kind}\` needs write access to this repository, so nothing was done.`);
+    await reply(refusal(login, `\`/drillbot ${command.kind}\``));
     return;
   }
   const target = { ...repo, number };
@@ -94,7 +115,7 @@ async function runCommand(deps: AppDeps, c: CommandContext, command: Command): P
       return;
     }
     case 'reverse':
-      await reply('Drafting a reverse migration is not available yet (tracked in issue #5). Write the down migration by hand; the drill checks that it restores the schema.');
+      await replyReverse(deps, c);
       return;
     case 'run':
       enqueueReview(deps, { target, octokit, log: c.log });
@@ -113,5 +134,34 @@ async function runCommand(deps: AppDeps, c: CommandContext, command: Command): P
       enqueueReview(deps, { target, octokit, log: c.log, reuseReport: true, supersede: false });
       return;
     }
+  }
+}
+
+/**
+ * `/drillbot reverse` and the Draft reverse button: replies with the proven reverse drafts of the
+ * latest review of the pull request's head, or says why none could be offered. Without a cached
+ * report of the head, the review job runs again (not interrupting one in progress) and the reply
+ * follows it.
+ */
+async function replyReverse(deps: AppDeps, c: Omit<CommandContext, 'commentId'>): Promise<void> {
+  const { octokit, repo, number, login } = c;
+  const reply = async (body: string) => void (await octokit.rest.issues.createComment({ ...repo, issue_number: number, body }));
+  const { data: pull } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
+  const target = { ...repo, number, headSha: pull.head.sha, baseSha: pull.base.sha };
+  const cached = deps.reports.get(`${jobKey(target)}@${pull.head.sha}`);
+  if (cached) return reply(renderReverseReply(cached.report, pull.head.sha, login));
+  enqueueReview(deps, { target, octokit, log: c.log, reuseReport: true, supersede: false, onDone: (outcome) => reply(reverseReplyAfter(outcome, login)) });
+}
+
+function reverseReplyAfter(outcome: ReviewOutcome, login: string): string {
+  switch (outcome.kind) {
+    case 'reviewed':
+      return renderReverseReply(outcome.report, outcome.headSha, login);
+    case 'no-migration-change':
+      return `@${login}: no migration changed on \`${outcome.headSha.slice(0, 12)}\`, so there is no reverse to draft.`;
+    case 'superseded':
+      return `@${login}: a newer push superseded the review before a reverse could be drafted. Comment \`/drillbot reverse\` again once its check run completes.`;
+    case 'failed':
+      return `@${login}: the review did not complete (${outcome.message}), so no reverse could be drafted. See the **Drillbot** check run; \`/drillbot run\` tries again.`;
   }
 }

@@ -1,4 +1,4 @@
-import type { Finding, MigrationResult, Report } from '../core/index.js';
+import type { ChecklistAnswer, Finding, MigrationResult, Report, ReverseDraft, ReviewerSummary } from '../core/index.js';
 import type { AckRecord } from './acks.js';
 import { anchorFor, type Hunk } from './diff.js';
 
@@ -44,6 +44,15 @@ export interface CheckAction {
 /** The button on every completed Drillbot check run (≤20/≤40 characters, as GitHub requires). */
 export const RERUN_ACTION: CheckAction = { label: 'Re-run', description: 'Run the rollback drill again', identifier: 'rerun' };
 
+/** The button that posts the proven reverse drafts on the pull request (as `/drillbot reverse` does). */
+export const REVERSE_ACTION: CheckAction = { label: 'Draft reverse', description: 'Post the proven reverse migrations', identifier: 'reverse' };
+
+/** The buttons of a completed review: Re-run, and Draft reverse when some forward migration lacks a reverse. */
+export function actionsOf(report: Report): CheckAction[] {
+  const drafting = (report.reverseDrafts ?? []).length > 0 || (report.reverseNotDrafted ?? []).length > 0;
+  return drafting ? [RERUN_ACTION, REVERSE_ACTION] : [RERUN_ACTION];
+}
+
 /** A review that could not complete: its infra findings, or nothing at all. */
 export const isInfra = (report: Report) => report.findings.some((f) => f.hazard === 'infra' && !f.acknowledged);
 
@@ -85,18 +94,23 @@ export function renderSummary(report: Report, ctx: ReviewContext, limit: number 
   if (report.migrations.length > 0) sections.push(drillTable(report.migrations));
   const open = report.findings.filter((f) => !f.acknowledged);
   const acked = report.findings.filter((f) => f.acknowledged);
+  // Findings first: when the summary outgrows GitHub's limit, the checklist and then the drafted
+  // reverses are left out before any finding (they stay available: annotations, `/drillbot reverse`).
   const items = [
     ...(open.length > 0 ? ['### Findings', ''] : ['No open findings.', '']),
     ...open.map(findingItem),
     ...(acked.length > 0 ? ['', '### Acknowledged', '', ...acked.map(ackItem)] : []),
+    ...draftItems(report),
+    ...checklistItems(report.checklist ?? []),
   ];
-  const tail = ['', `<sub>Configuration: \`.github/drillbot.yml\` on the default branch. Commands: \`/drillbot help\`.</sub>`];
+  const reviewer = reviewerLine(report.reviewer ?? null, (report.checklist ?? []).length > 0);
+  const tail = ['', ...(reviewer ? [reviewer, ''] : []), `<sub>Configuration: \`.github/drillbot.yml\` on the default branch. Commands: \`/drillbot help\`.</sub>`];
   return fit([...head, ...sections.flat(), ''], items, tail, limit);
 }
 
 /** Joins head, as many items as fit, and tail within `limit` characters, saying how many were left out. */
-export function fit(head: string[], items: string[], tail: string[], limit: number): string {
-  const note = (n: number) => `\n… ${n} more line${n > 1 ? 's' : ''} left out (GitHub's 65535-character limit); every finding is still an annotation.`;
+export function fit(head: string[], items: string[], tail: string[], limit: number, still = 'every finding is still an annotation, and `/drillbot reverse` posts the drafted reverses'): string {
+  const note = (n: number) => `\n… ${n} more line${n > 1 ? 's' : ''} left out (GitHub's ${limit === LIMITS.summary ? '65535' : String(limit)}-character limit); ${still}.`;
   const fixed = [...head].join('\n').length + tail.join('\n').length + 200;
   const kept: string[] = [];
   let size = fixed;
@@ -125,6 +139,105 @@ function drillTable(migrations: readonly MigrationResult[]): string[] {
     return `| \`${escapeCell(forward?.path ?? results[0].path)}\` | ${cell(forward)} | ${cell(of('reverse'))} | ${cell(of('redo'))} | ${Math.round(ms)} ms | ${escapeCell(locks)} | ${escapeCell(rewrites)} |`;
   });
   return ['### Drill', '', '| migration | forward | reverse | round trip (forward again) | duration | locks on existing tables | rewrites |', '| --- | --- | --- | --- | --- | --- | --- |', ...rows, ''];
+}
+
+const CHECK_ICON: Record<ChecklistAnswer['status'], string> = { pass: '✅', fail: '❌', 'needs-human': '❔' };
+
+/** The checklist, one item per answer: status, id, direction and source, question, evidence. */
+function checklistItems(checklist: readonly ChecklistAnswer[]): string[] {
+  if (checklist.length === 0) return [];
+  const count = (s: ChecklistAnswer['status']) => checklist.filter((a) => a.status === s).length;
+  return [
+    '',
+    '### Checklist',
+    '',
+    `${count('pass')} pass, ${count('fail')} fail, ${count('needs-human')} need a human. Source: \`drill\` (observed on the shadow PostgreSQL), \`rule\` (static rules and history), \`model\` (the LLM reviewer, judgement items only).`,
+    '',
+    ...checklist.map(
+      (a) => `- ${CHECK_ICON[a.status] ?? ''} **${a.status}** \`${a.id}\` (${a.direction}, source: ${a.source}): ${oneLine(a.question)}\n  <br>evidence: ${oneLine(a.evidence).slice(0, 1000) || '—'}`,
+    ),
+  ];
+}
+
+/** Drafted reverses: each proven one with its SQL and proof, the others with why they are not offered. */
+function draftItems(report: Report): string[] {
+  const drafts = report.reverseDrafts ?? [];
+  const notDrafted = report.reverseNotDrafted ?? [];
+  if (drafts.length === 0 && notDrafted.length === 0) return [];
+  return [
+    '',
+    '### Drafted reverses',
+    '',
+    ...drafts.map((d) => (d.status === 'proven' && d.proof ? provenDraft(d, 'summary') : `- **${d.status}**: the ${drafterOf(d)} draft for \`${d.forwardPath}\` is not offered: ${oneLine(d.reason ?? 'the drill did not prove it')}`)),
+    ...notDrafted.map((n) => `- **not drafted** for \`${n.forwardPath}\`: ${oneLine(n.reason)}`),
+  ];
+}
+
+const drafterOf = (d: ReverseDraft) => (d.drafter === 'model' ? 'model-drafted' : 'deterministic');
+
+/** Where a draft goes, as an instruction: a new file cannot be suggested into existence, so it says "create". */
+export function draftPlacement(d: ReverseDraft): string {
+  return d.placement === 'section' ? `Add under \`${d.section ?? 'the down section'}\` in \`${d.path}\`:` : `Create \`${d.path}\` with:`;
+}
+
+/** The drill's proof of a draft, in a line. */
+export function proofLine(d: ReverseDraft): string {
+  const p = d.proof;
+  if (!p) return 'not drilled';
+  const problems = p.problems.length > 0 ? `; ${p.problems.map(oneLine).join('; ')}` : '';
+  return `proven on PostgreSQL ${p.serverVersion}: reverse ${p.reverse}, round trip (schema and seeded data) ${p.roundTrip}, redo ${p.redo}${problems}`;
+}
+
+/** A proven draft as Markdown: for whom, the proof, where it goes, the SQL. */
+export function provenDraft(d: ReverseDraft, style: 'summary' | 'reply'): string {
+  const head = style === 'summary' ? `**\`${d.path}\`** for \`${d.forwardPath}\` (${drafterOf(d)}), ${proofLine(d)}.` : `For \`${d.forwardPath}\` (${drafterOf(d)}), ${proofLine(d)}.`;
+  return [head, '', draftPlacement(d), '', sqlBlock(d.sql), ''].join('\n');
+}
+
+/** A fenced SQL block whose fence is longer than any backtick run inside, so it closes where it should. */
+function sqlBlock(sql: string): string {
+  const fence = fenceFor(sql);
+  return `${fence}sql\n${sql.replace(/\n$/, '')}\n${fence}`;
+}
+
+const fenceFor = (text: string) => '`'.repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+
+/** The reviewer in a line: the model and its tokens when a model was used, or that judgement items need a person. */
+function reviewerLine(reviewer: ReviewerSummary | null, hasChecklist: boolean): string | null {
+  if (!reviewer) return null;
+  if (reviewer.status === 'not-configured') return hasChecklist ? '<sub>Reviewer: no model configured; judgement items need a person.</sub>' : null;
+  const t = reviewer.tokens;
+  const usage = reviewer.cached ? 'answer from the cache (no call)' : `${t.total} tokens (${t.prompt} prompt, ${t.completion} completion)`;
+  const summarised = reviewer.summarisedStatements > 0 ? `, ${reviewer.summarisedStatements} statements summarised for the token budget` : '';
+  const problem = reviewer.problem ? `: ${oneLine(reviewer.problem).slice(0, 300)}` : '';
+  return `<sub>Reviewer: model \`${reviewer.model ?? 'unknown'}\` ${reviewer.status}, ${usage}${summarised}${problem}.</sub>`;
+}
+
+/**
+ * The reply to `/drillbot reverse` (and the Draft reverse button): the proven drafts of the
+ * pull request's latest review, or why none could be offered.
+ */
+export function renderReverseReply(report: Report, headSha: string, login: string | null): string {
+  const drafts = report.reverseDrafts ?? [];
+  const notDrafted = report.reverseNotDrafted ?? [];
+  const proven = drafts.filter((d) => d.status === 'proven' && d.proof);
+  const others = drafts.filter((d) => !proven.includes(d));
+  const who = login ? `@${login}: ` : '';
+  const sha = `\`${headSha.slice(0, 12)}\``;
+  if (drafts.length === 0 && notDrafted.length === 0) {
+    return `${who}every new forward migration on ${sha} has a reverse, so there is nothing to draft. The drill checks the reverses you wrote: see the **Drillbot** check run.`;
+  }
+  const head = proven.length > 0
+    ? [`${who}Drillbot drafted ${proven.length === 1 ? 'a reverse migration' : `${proven.length} reverse migrations`} for ${sha}. Each one was run by the drill (forward → drafted reverse → schema and seeded data compared → forward again) and restored the state before the forward.`, '']
+    : [`${who}no reverse migration could be offered for ${sha}: Drillbot only offers a draft the drill proved.`, ''];
+  const items = [
+    ...proven.map((d) => provenDraft(d, 'reply')),
+    ...(others.length + notDrafted.length > 0 ? [proven.length > 0 ? '**Not offered**' : '**Why**', ''] : []),
+    ...others.map((d) => `- the ${drafterOf(d)} draft for \`${d.forwardPath}\` (${d.status}): ${oneLine(d.reason ?? 'the drill did not prove it')}`),
+    ...notDrafted.map((n) => `- \`${n.forwardPath}\`: ${oneLine(n.reason)}`),
+  ];
+  const tail = proven.length > 0 ? ['', '<sub>Review the draft before you commit it: the drill proves it restores the schema and the seeded rows, not that it suits your data.</sub>'] : [];
+  return fit(head, items, tail, LIMITS.comment - 100, 'the Drillbot check run lists every migration');
 }
 
 function findingItem(f: Finding): string {
@@ -199,6 +312,7 @@ export const findingMarker = (key: string) => `<!-- drillbot:finding ${key} -->`
 export function reviewComments(report: Report, hunksByPath: ReadonlyMap<string, Hunk[]>, keyOf: (f: Finding) => string): { comments: ReviewComment[]; outside: number } {
   const comments: ReviewComment[] = [];
   let outside = 0;
+  const provenDrafts = new Map((report.reverseDrafts ?? []).filter((d) => d.status === 'proven' && d.proof).map((d) => [d.forwardPath, d]));
   for (const f of report.findings) {
     if (f.acknowledged || f.severity === 'notice') continue;
     const anchor = anchorFor(hunksByPath.get(f.path) ?? [], f.line, f.endLine ?? f.line);
@@ -208,12 +322,15 @@ export function reviewComments(report: Report, hunksByPath: ReadonlyMap<string, 
     }
     if (comments.length >= MAX_COMMENTS) break;
     // A fence longer than any backtick run in the fix keeps the block closed where it should be.
-    const fence = '`'.repeat(Math.max(3, ...[...(f.fix ?? '').matchAll(/`+/g)].map((m) => m[0].length + 1)));
+    const fence = fenceFor(f.fix ?? '');
     const suggestion = f.fix && f.fixReplacesLines && anchor.wholeRange ? ['', `${fence}suggestion`, f.fix.replace(/\n$/, ''), fence] : [];
+    // A proven draft of a missing reverse is plain SQL with where it goes: a new file cannot be suggested.
+    const draft = f.hazard === 'missing-reverse' && f.fix ? provenDrafts.get(f.path) : undefined;
     const body = [
       `**${f.severity}** \`${f.hazard}\`${f.source === 'rule' ? ` (\`${f.rule}\`)` : ''}: ${f.message}`,
       ...(f.evidence ? ['', `Observed on the shadow PostgreSQL: ${f.evidence}`] : []),
-      ...(f.fix && suggestion.length === 0 ? ['', `Fix: ${f.fix}`] : []),
+      ...(draft ? ['', `Drillbot drafted the reverse (${drafterOf(draft)}), ${proofLine(draft)}. ${draftPlacement(draft)}`, '', sqlBlock(draft.sql)] : []),
+      ...(f.fix && !draft && suggestion.length === 0 ? ['', `Fix: ${f.fix}`] : []),
       ...suggestion,
       '',
       `<sub>Acknowledge with \`/drillbot ack ${f.source === 'rule' ? f.rule : f.hazard} <reason>\`.</sub>`,

@@ -351,6 +351,132 @@ describe('Drillbot app handlers', () => {
     });
   });
 
+  describe('reverse drafts', () => {
+    const ADD_NICK = { 'db/migrations/003_add_nick.up.sql': 'ALTER TABLE users ADD COLUMN nick text;\n' };
+    const draft = {
+      version: '003',
+      name: 'add_nick',
+      forwardPath: 'db/migrations/003_add_nick.up.sql',
+      path: 'db/migrations/003_add_nick.down.sql',
+      placement: 'new-file' as const,
+      drafter: 'deterministic' as const,
+      sql: 'ALTER TABLE users DROP COLUMN nick;\n',
+      status: 'proven' as const,
+      proof: { serverVersion: '18.1', reverse: 'applied' as const, roundTrip: 'restored' as const, redo: 'applied' as const, problems: [] },
+    };
+    const draftReport = (): Report =>
+      buildReport(
+        [{ rule: 'layout/missing-reverse', hazard: 'missing-reverse', severity: 'error', source: 'layout', path: draft.forwardPath, line: 1, message: 'This migration has no reverse: a failed deploy cannot be rolled back.', fix: `Add this reverse as ${draft.path}, drafted by Drillbot:\n${draft.sql}` }],
+        [],
+        null,
+        {
+          checklist: [{ id: 'reverse-present', direction: 'reverse', question: 'Does every forward migration have a reverse?', status: 'fail', evidence: 'missing-reverse at db/migrations/003_add_nick.up.sql:1', source: 'rule' }],
+          reverseDrafts: [draft],
+          reverseNotDrafted: [],
+          reviewer: { status: 'answered', model: 'qwen2.5-coder', tokens: { prompt: 900, completion: 100, total: 1000 }, cached: false, summarisedStatements: 0 },
+        },
+      );
+    const replies = () => fake.issueComments.filter((c) => c.user === 'drillbot[bot]' && !c.body.includes('<!-- drillbot:summary -->'));
+
+    it('shows the checklist and the proven draft in the summary, offers the Draft reverse button, and comments the draft as a file to create', async () => {
+      await setUp(() => draftReport());
+      const pull = fake.openPull(repo, { number: 11, branch: 'nick', changes: ADD_NICK, author: 'alice' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 11, 'opened'));
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      expect(run.output.summary).toContain('### Checklist');
+      expect(run.output.summary).toContain('**fail** `reverse-present` (reverse, source: rule)');
+      expect(run.output.summary).toContain('### Drafted reverses');
+      expect(run.output.summary).toContain('```sql\nALTER TABLE users DROP COLUMN nick;\n```');
+      expect(run.output.summary).toContain('Reviewer: model `qwen2.5-coder` answered, 1000 tokens');
+      expect(run.actions.map((a) => a.identifier)).toEqual(['rerun', 'reverse']);
+      expect(fake.reviewComments).toHaveLength(1);
+      expect(fake.reviewComments[0]).toMatchObject({ path: draft.forwardPath, line: 1 });
+      expect(fake.reviewComments[0].body).toContain('Create `db/migrations/003_add_nick.down.sql` with:\n\n```sql\nALTER TABLE users DROP COLUMN nick;\n```');
+      expect(fake.reviewComments[0].body).not.toContain('```suggestion');
+      expectCleanTraffic();
+    });
+
+    it('answers /drillbot reverse for a writer from the cached report, without a second drill', async () => {
+      await setUp(() => draftReport());
+      fake.openPull(repo, { number: 11, branch: 'nick', changes: ADD_NICK, author: 'alice' });
+      repo.permissions.set('maria', 'write');
+      await receive('pull_request', pullRequestEvent(fake, repo, 11, 'opened'));
+      const comment = fake.addUserComment(repo, 11, 'maria', '/drillbot reverse');
+      await receive('issue_comment', issueCommentCreated(fake, repo, comment));
+      expect(engine.calls()).toBe(1);
+      expect(fake.reactions).toEqual([expect.objectContaining({ comment_id: comment.id, content: 'eyes' })]);
+      expect(replies()).toHaveLength(1);
+      expect(replies()[0].body).toMatch(/^@maria: Drillbot drafted a reverse migration/);
+      expect(replies()[0].body).toContain('Create `db/migrations/003_add_nick.down.sql` with:\n\n```sql\nALTER TABLE users DROP COLUMN nick;\n```');
+      expect(replies()[0].body).toContain('round trip (schema and seeded data) restored, redo applied');
+      expectCleanTraffic();
+    });
+
+    it('re-runs the review when no report is cached and replies after it; says why when no draft was proven', async () => {
+      await setUp(() => ({ ...draftReport(), reverseDrafts: [{ ...draft, status: 'failed', proof: { ...draft.proof, roundTrip: 'mismatch' }, reason: 'the round trip left column users.nick behind' }] }));
+      const pull = fake.openPull(repo, { number: 11, branch: 'nick', changes: ADD_NICK, author: 'alice' });
+      repo.permissions.set('maria', 'admin');
+      const comment = fake.addUserComment(repo, 11, 'maria', '/drillbot reverse');
+      await receive('issue_comment', issueCommentCreated(fake, repo, comment));
+      expect(engine.calls()).toBe(1);
+      expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+      expect(replies()).toHaveLength(1);
+      expect(replies()[0].body).toContain('no reverse migration could be offered');
+      expect(replies()[0].body).toContain('the round trip left column users.nick behind');
+      expect(replies()[0].body).not.toContain('DROP COLUMN');
+      expectCleanTraffic();
+    });
+
+    it('says so when the re-run finds no migration change', async () => {
+      await setUp(() => draftReport());
+      fake.openPull(repo, { number: 12, branch: 'docs', changes: { 'README.md': '# app\n\nMore.\n' }, author: 'alice' });
+      repo.permissions.set('maria', 'write');
+      const comment = fake.addUserComment(repo, 12, 'maria', '/drillbot reverse');
+      await receive('issue_comment', issueCommentCreated(fake, repo, comment));
+      expect(engine.calls()).toBe(0);
+      expect(replies()).toEqual([expect.objectContaining({ body: expect.stringContaining('no migration changed') })]);
+      expectCleanTraffic();
+    });
+
+    it('refuses /drillbot reverse for a read-only user with a short reply, and drills nothing', async () => {
+      await setUp(() => draftReport());
+      fake.openPull(repo, { number: 11, branch: 'nick', changes: ADD_NICK, author: 'alice' });
+      repo.permissions.set('rita', 'read');
+      const comment = fake.addUserComment(repo, 11, 'rita', '/drillbot reverse');
+      await receive('issue_comment', issueCommentCreated(fake, repo, comment));
+      expect(engine.calls()).toBe(0);
+      expect(replies()).toHaveLength(1);
+      expect(replies()[0].body).toBe('@rita: `/drillbot reverse` needs write access to this repository, so nothing was done.');
+      expect(fake.checkRunsFor(repo.pulls.get(11)!.head.sha, 'Drillbot')).toHaveLength(0);
+      expectCleanTraffic();
+    });
+
+    it('posts the same reply on the Draft reverse button, for writers only', async () => {
+      await setUp(() => draftReport());
+      const pull = fake.openPull(repo, { number: 11, branch: 'nick', changes: ADD_NICK, author: 'alice' });
+      repo.permissions.set('maria', 'write');
+      repo.permissions.set('rita', 'read');
+      await receive('pull_request', pullRequestEvent(fake, repo, 11, 'opened'));
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      const press = (login: string) => {
+        const payload = exampleOf('check_run', 'requested_action') as Record<string, any>;
+        payload.repository = pullRequestEvent(fake, repo, 11).repository;
+        payload.installation = { id: INSTALLATION };
+        Object.assign(payload.check_run, { id: run.id, name: 'Drillbot', head_sha: pull.head.sha, external_id: '11', pull_requests: [] });
+        payload.requested_action = { identifier: 'reverse' };
+        payload.sender = { ...payload.sender, login };
+        return payload;
+      };
+      await receive('check_run', press('maria'));
+      await receive('check_run', press('rita'));
+      expect(engine.calls()).toBe(1);
+      expect(replies()).toHaveLength(2);
+      expect(replies()[0].body).toContain('```sql\nALTER TABLE users DROP COLUMN nick;\n```');
+      expect(replies()[1].body).toBe('@rita: Draft reverse needs write access to this repository, so nothing was done.');
+      expectCleanTraffic();
+    });
+  });
+
   describe('start', () => {
     it('completes a check run that a restart left in progress as an infra failure with Re-run', async () => {
       let headSha = '';

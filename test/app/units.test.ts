@@ -2,10 +2,10 @@ import { applyAcks, statementHash, type AckRecord } from '../../src/app/acks.js'
 import { parseCommand } from '../../src/app/commands.js';
 import { anchorFor, parsePatch } from '../../src/app/diff.js';
 import { ReviewQueue } from '../../src/app/queue.js';
-import { annotationsOf, batches, fit, parseSticky, renderSticky, renderSummary, reviewComments, conclusionOf } from '../../src/app/render.js';
+import { actionsOf, annotationsOf, batches, fit, parseSticky, renderReverseReply, renderSticky, renderSummary, reviewComments, conclusionOf } from '../../src/app/render.js';
 import { assertWebhookSecret } from '../../src/app/index.js';
 import { explain } from '../../src/app/explain.js';
-import { buildReport, type Finding, type Report } from '../../src/core/index.js';
+import { buildReport, type ChecklistAnswer, type Finding, type Report, type ReportExtras, type ReverseDraft } from '../../src/core/index.js';
 
 const finding = (over: Partial<Finding> = {}): Finding => ({
   rule: 'require-concurrent-index',
@@ -69,6 +69,41 @@ describe('parseCommand', () => {
   });
 });
 
+const provenDraft: ReverseDraft = {
+  version: '003',
+  name: 'add_nick',
+  forwardPath: 'db/m/003_add_nick.up.sql',
+  path: 'db/m/003_add_nick.down.sql',
+  placement: 'new-file',
+  drafter: 'deterministic',
+  sql: 'ALTER TABLE users DROP COLUMN nick;\n',
+  status: 'proven',
+  proof: { serverVersion: '16.4', reverse: 'applied', roundTrip: 'restored', redo: 'applied', problems: [] },
+};
+const failedDraft: ReverseDraft = {
+  ...provenDraft,
+  version: '004',
+  forwardPath: 'db/m/004_fn.up.sql',
+  path: 'db/m/004_fn.down.sql',
+  drafter: 'model',
+  sql: 'DROP FUNCTION f;\n',
+  status: 'failed',
+  proof: { serverVersion: '16.4', reverse: 'failed', roundTrip: 'not-run', redo: 'not-run', problems: ['function f() does not exist'] },
+  reason: 'the drafted reverse failed: function f() does not exist',
+};
+const answer = (over: Partial<ChecklistAnswer> = {}): ChecklistAnswer => ({ id: 'forward-locks', direction: 'forward', question: 'Do the forward migrations avoid long blocking locks?', status: 'fail', evidence: 'blocking-index at db/m/002.up.sql:2', source: 'drill', ...over });
+const missingReverse = finding({ hazard: 'missing-reverse', rule: 'layout/missing-reverse', source: 'layout', path: provenDraft.forwardPath, line: 1, message: 'This migration has no reverse.', fix: `Add this reverse as ${provenDraft.path}:\n${provenDraft.sql}` });
+const extras: ReportExtras = {
+  checklist: [
+    answer(),
+    answer({ id: 'reverse-present', direction: 'reverse', question: 'Is there a reverse?', status: 'pass', evidence: 'drafted and proven', source: 'rule' }),
+    answer({ id: 'forward-rollback-plan', question: 'Is there a rollback plan?', status: 'needs-human', evidence: 'The description names no plan.', source: 'model' }),
+  ],
+  reverseDrafts: [provenDraft, failedDraft],
+  reverseNotDrafted: [{ version: '005', forwardPath: 'db/m/005_data.up.sql', reason: 'the common-DDL drafter could not (UPDATE has no inverse); no model is configured to try' }],
+  reviewer: { status: 'answered', model: 'gpt-4o-mini', tokens: { prompt: 1200, completion: 300, total: 1500 }, cached: false, summarisedStatements: 0 },
+};
+
 describe('renderSummary', () => {
   const ctx = { headSha: 'a'.repeat(40), baseSha: 'b'.repeat(40), migrationsRoot: 'db/m', filesTruncated: false };
 
@@ -88,6 +123,61 @@ describe('renderSummary', () => {
     expect(summary).toContain('acknowledged by @maria at 2026-01-01T00:00:00Z: tiny table');
     expect(summary).toContain('at most 3000 files');
     expect(conclusionOf(report)).toBe('success');
+  });
+
+  it('shows the checklist with status, evidence and source, the drafted reverses with SQL and proof, and the model with its tokens', () => {
+    const report = buildReport([finding(), missingReverse], [], null, extras);
+    const summary = renderSummary(report, ctx);
+    expect(summary).toContain('### Checklist');
+    expect(summary).toContain('- ❌ **fail** `forward-locks` (forward, source: drill): Do the forward migrations avoid long blocking locks?\n  <br>evidence: blocking-index at db/m/002.up.sql:2');
+    expect(summary).toContain('- ✅ **pass** `reverse-present` (reverse, source: rule)');
+    expect(summary).toContain('- ❔ **needs-human** `forward-rollback-plan` (forward, source: model)');
+    expect(summary).toContain('### Drafted reverses');
+    expect(summary).toContain('proven on PostgreSQL 16.4: reverse applied, round trip (schema and seeded data) restored, redo applied');
+    expect(summary).toContain('Create `db/m/003_add_nick.down.sql` with:\n\n```sql\nALTER TABLE users DROP COLUMN nick;\n```');
+    expect(summary).toContain('- **failed**: the model-drafted draft for `db/m/004_fn.up.sql` is not offered: the drafted reverse failed');
+    expect(summary).not.toContain('DROP FUNCTION f;');
+    expect(summary).toContain('- **not drafted** for `db/m/005_data.up.sql`: the common-DDL drafter could not');
+    expect(summary).toContain('Reviewer: model `gpt-4o-mini` answered, 1500 tokens (1200 prompt, 300 completion)');
+    expect(summary.indexOf('### Findings')).toBeLessThan(summary.indexOf('### Checklist'));
+  });
+
+  it('says judgement items need a person when no model is configured, and shows no reviewer line without a checklist', () => {
+    const none = { status: 'not-configured' as const, model: null, tokens: { prompt: 0, completion: 0, total: 0 }, cached: false, summarisedStatements: 0 };
+    expect(renderSummary(buildReport([finding()], [], null, { ...extras, reviewer: none }), ctx)).toContain('no model configured; judgement items need a person');
+    expect(renderSummary(buildReport([finding()], [], null, { reviewer: none }), ctx)).not.toContain('Reviewer');
+    expect(renderSummary(buildReport([finding()], [], null, { ...extras, reviewer: { ...extras.reviewer!, cached: true } }), ctx)).toContain('answer from the cache (no call)');
+  });
+
+  it('leaves the checklist and the drafted reverses out before any finding, and never cuts a SQL block', () => {
+    const many = Array.from({ length: 150 }, (_, i) => finding({ line: i + 1, message: `message ${'x'.repeat(80)} ${i}` }));
+    const report = buildReport(many, [], null, { ...extras, checklist: Array.from({ length: 200 }, (_, i) => answer({ id: `item-${i}`, evidence: 'e'.repeat(400) })) });
+    const summary = renderSummary(report, ctx);
+    expect(summary.length).toBeLessThanOrEqual(65535);
+    // Every finding and the drafts fit; the checklist (the last section) is cut.
+    for (const i of [0, 75, 149]) expect(summary).toContain(`message ${'x'.repeat(80)} ${i}\n`);
+    expect(summary).toContain('### Drafted reverses');
+    expect(summary).toContain('### Checklist');
+    expect(summary).not.toContain('`item-199`');
+    expect(summary).toMatch(/… \d+ more lines left out \(GitHub's 65535-character limit\); every finding is still an annotation/);
+    expect(summary).toContain('Reviewer: model `gpt-4o-mini`');
+    expect((summary.match(/```/g) ?? []).length % 2).toBe(0);
+    // With room for everything, nothing is left out.
+    const roomy = renderSummary(report, ctx, 200_000);
+    expect(roomy).toContain('`item-199`');
+    expect(roomy).not.toContain('left out');
+    // Room for the findings only: the drafted reverses go too, every finding stays.
+    const limit = roomy.indexOf('\n### Drafted reverses') + 500;
+    const tighter = renderSummary(report, ctx, limit);
+    expect(tighter.length).toBeLessThanOrEqual(limit);
+    expect(tighter).toContain(`message ${'x'.repeat(80)} 149\n`);
+    expect(tighter).not.toContain('```sql');
+    expect(tighter).toContain('left out');
+    // A tiny limit still holds, and the findings come first.
+    const small = renderSummary(report, ctx, 3000);
+    expect(small.length).toBeLessThanOrEqual(3000);
+    expect(small).not.toContain('### Checklist');
+    expect(small).toContain('### Findings');
   });
 
   it('fit never exceeds the limit even with a huge head', () => {
@@ -122,10 +212,75 @@ describe('reviewComments', () => {
     expect(comments[1].body).toContain('Fix: SET lock_timeout = 1s;');
   });
 
+  it('carries a proven draft of a missing reverse as plain SQL with where to create it, never as a suggestion', () => {
+    const added = new Map([[provenDraft.forwardPath, parsePatch('@@ -0,0 +1,1 @@\n+ALTER TABLE users ADD COLUMN nick text;')]]);
+    const { comments } = reviewComments(buildReport([missingReverse], [], null, extras), added, () => 'k');
+    expect(comments).toHaveLength(1);
+    expect(comments[0]).toMatchObject({ path: provenDraft.forwardPath, line: 1 });
+    expect(comments[0].body).toContain('Create `db/m/003_add_nick.down.sql` with:\n\n```sql\nALTER TABLE users DROP COLUMN nick;\n```');
+    expect(comments[0].body).toContain('proven on PostgreSQL 16.4');
+    expect(comments[0].body).not.toContain('suggestion');
+    expect(comments[0].body).not.toContain('Fix:');
+    // Without a proven draft the finding's own fix stays.
+    const { comments: plain } = reviewComments(buildReport([missingReverse], [], null, { reverseDrafts: [failedDraft] }), added, () => 'k');
+    expect(plain[0].body).toContain('Fix: Add this reverse');
+    expect(plain[0].body).not.toContain('```');
+  });
+
+  it('says where a section draft goes (goose, dbmate)', () => {
+    const section: ReverseDraft = { ...provenDraft, path: provenDraft.forwardPath, placement: 'section', section: '-- +goose Down' };
+    const added = new Map([[provenDraft.forwardPath, parsePatch('@@ -0,0 +1,1 @@\n+-- +goose Up')]]);
+    const { comments } = reviewComments(buildReport([missingReverse], [], null, { reverseDrafts: [section] }), added, () => 'k');
+    expect(comments[0].body).toContain('Add under `-- +goose Down` in `db/m/003_add_nick.up.sql`:');
+  });
+
   it('leaves findings outside the diff to annotations', () => {
     const { comments, outside } = reviewComments(buildReport([finding({ path: 'db/m/001.up.sql' })], [], null), hunks, () => 'k');
     expect(comments).toEqual([]);
     expect(outside).toBe(1);
+  });
+});
+
+describe('renderReverseReply and actions', () => {
+  const sha = 'c'.repeat(40);
+
+  it('offers the proven drafts with SQL and proof, and says why the others are not offered', () => {
+    const body = renderReverseReply(buildReport([missingReverse], [], null, extras), sha, 'maria');
+    expect(body).toMatch(/^@maria: Drillbot drafted a reverse migration for `cccccccccccc`/);
+    expect(body).toContain('Create `db/m/003_add_nick.down.sql` with:\n\n```sql\nALTER TABLE users DROP COLUMN nick;\n```');
+    expect(body).toContain('redo applied');
+    expect(body).toContain('**Not offered**');
+    expect(body).toContain('the model-drafted draft for `db/m/004_fn.up.sql` (failed): the drafted reverse failed');
+    expect(body).not.toContain('DROP FUNCTION f;');
+    expect(body).toContain('`db/m/005_data.up.sql`: the common-DDL drafter could not');
+  });
+
+  it('says why none could be offered, or that nothing lacks a reverse', () => {
+    const none = renderReverseReply(buildReport([], [], null, { reverseDrafts: [failedDraft] }), sha, 'maria');
+    expect(none).toContain('no reverse migration could be offered');
+    expect(none).toContain('**Why**');
+    expect(none).not.toContain('```');
+    expect(renderReverseReply(buildReport([], [], null), sha, null)).toMatch(/^every new forward migration on `cccccccccccc` has a reverse/);
+  });
+
+  it('stays within the comment limit', () => {
+    const big = Array.from({ length: 40 }, (_, i) => ({ ...provenDraft, forwardPath: `db/m/${i}.up.sql`, sql: `-- ${'y'.repeat(3000)}\nSELECT ${i};\n` }));
+    const body = renderReverseReply(buildReport([], [], null, { reverseDrafts: big }), sha, 'maria');
+    expect(body.length).toBeLessThanOrEqual(65536);
+    expect(body).toMatch(/more lines left out/);
+    expect((body.match(/```/g) ?? []).length % 2).toBe(0);
+  });
+
+  it('adds the Draft reverse button only when a forward migration lacks a reverse, within 3 actions of ≤20-character ids', () => {
+    expect(actionsOf(buildReport([], [], null)).map((a) => a.identifier)).toEqual(['rerun']);
+    const actions = actionsOf(buildReport([], [], null, extras));
+    expect(actions.map((a) => a.identifier)).toEqual(['rerun', 'reverse']);
+    expect(actions.length).toBeLessThanOrEqual(3);
+    for (const a of actions) {
+      expect(a.identifier.length).toBeLessThanOrEqual(20);
+      expect(a.label.length).toBeLessThanOrEqual(20);
+      expect(a.description.length).toBeLessThanOrEqual(40);
+    }
   });
 });
 
