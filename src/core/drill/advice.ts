@@ -1,4 +1,5 @@
 import type { Hazard } from '../hazards.js';
+import { withConcurrently } from '../sql/concurrently.js';
 import type { ParsedStatement } from '../sql/parse.js';
 
 /**
@@ -28,13 +29,8 @@ function alterCommands(statement: ParsedStatement): Array<{ subtype: string; def
 }
 
 function indexAlternative(statement: ParsedStatement): string | undefined {
-  if (statement.kind === 'IndexStmt') {
-    return statement.text.replace(/^(CREATE\s+(?:UNIQUE\s+)?INDEX)\b/i, '$1 CONCURRENTLY') + ';';
-  }
-  if (statement.kind === 'DropStmt' && statement.node.removeType === 'OBJECT_INDEX') {
-    return statement.text.replace(/^DROP\s+INDEX\b/i, 'DROP INDEX CONCURRENTLY') + ';';
-  }
-  if (statement.kind === 'ReindexStmt') return statement.text.replace(/^REINDEX\s+(\w+)/i, 'REINDEX $1 CONCURRENTLY') + ';';
+  const concurrent = withConcurrently(statement);
+  if (concurrent) return `${concurrent};`;
   if (alterCommands(statement).some((c) => c.subtype === 'AT_AddConstraint' || c.subtype === 'AT_AddIndex')) {
     return 'Build the index first with CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction), then attach it: ALTER TABLE … ADD CONSTRAINT … PRIMARY KEY/UNIQUE USING INDEX ….';
   }

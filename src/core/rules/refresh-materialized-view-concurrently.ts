@@ -1,3 +1,4 @@
+import { withConcurrently } from '../sql/concurrently.js';
 import { baseName, relationName } from '../sql/nodes.js';
 import { defineRule } from './define-rule.js';
 
@@ -19,7 +20,7 @@ export default defineRule({
         fix: [
           `-- CONCURRENTLY (EXCLUSIVE lock: reads go on) needs a unique index on plain columns covering all rows, e.g.:`,
           `-- CREATE UNIQUE INDEX CONCURRENTLY ${baseName(view)}_key ON ${view} (<key columns>);`,
-          `${statement.text.replace(/^REFRESH\s+MATERIALIZED\s+VIEW\b/i, 'REFRESH MATERIALIZED VIEW CONCURRENTLY')};`,
+          `${withConcurrently(statement)};`,
         ].join('\n'),
       });
     },

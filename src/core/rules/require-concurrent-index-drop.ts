@@ -1,3 +1,4 @@
+import { withConcurrently } from '../sql/concurrently.js';
 import { dropObjectNames, indexCreatedEarlier, ownsLines, quoteIdent } from '../sql/nodes.js';
 import { defineRule } from './define-rule.js';
 
@@ -20,7 +21,7 @@ export default defineRule({
       const perIndex = names.map((name) => `DROP INDEX CONCURRENTLY ${ifExists}${name.split('.').map(quoteIdent).join('.')};`).join('\n');
       const outside = '-- CONCURRENTLY cannot run in a transaction block: move this into a migration that runs outside one (see ban-concurrently-in-transaction)';
       const fix = simple
-        ? `${statement.text.replace(/^DROP\s+INDEX\b/i, 'DROP INDEX CONCURRENTLY')};${inTransaction ? ` ${outside}` : ''}`
+        ? `${withConcurrently(statement)};${inTransaction ? ` ${outside}` : ''}`
         : [
             ...(cascade ? ['-- CONCURRENTLY does not support CASCADE: drop the objects that depend on the index (e.g. a constraint using it) first, then:'] : []),
             ...(names.length > 1 ? ['-- CONCURRENTLY drops one index per statement:'] : []),

@@ -1,3 +1,4 @@
+import { withConcurrently } from '../sql/concurrently.js';
 import { baseName, relationName } from '../sql/nodes.js';
 import { defineRule } from './define-rule.js';
 
@@ -10,7 +11,7 @@ export default defineRule({
       const table = relationName(node.relation);
       // A table created earlier in this change has no traffic yet, so locking it is harmless.
       if (node.concurrent || ctx.isNewTable(table)) return;
-      const concurrent = statement.text.replace(/^(CREATE\s+(?:UNIQUE\s+)?INDEX)\b/i, '$1 CONCURRENTLY');
+      const concurrent = withConcurrently(statement);
       ctx.report({
         statement,
         message: `CREATE INDEX on ${baseName(table)} takes a SHARE lock: every write to the table waits until the whole index is built.`,

@@ -1,3 +1,4 @@
+import { withConcurrently } from '../sql/concurrently.js';
 import { indexCreatedEarlier, isConcurrent, ownsLines, relationName } from '../sql/nodes.js';
 import { defineRule } from './define-rule.js';
 
@@ -27,7 +28,7 @@ export default defineRule({
         if (created) return;
       }
       const inTransaction = ctx.inTransaction(statement);
-      const concurrent = `${statement.text.replace(/^(REINDEX\s*(?:\([^)]*\)\s*)?(?:INDEX|TABLE|SCHEMA|DATABASE))\b/i, '$1 CONCURRENTLY')};`;
+      const concurrent = `${withConcurrently(statement)};`;
       const fix =
         ctx.pgMajor < 12
           ? [
