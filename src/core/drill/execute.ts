@@ -2,6 +2,7 @@ import type { ClientBase } from 'pg';
 import type { MigrationScript } from '../layouts/layout.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { lineLocator } from '../sql/parse.js';
+import { transactionEffect } from '../sql/transaction-block.js';
 import { captureRelationState, heldLocks, type HeldLock, type RelationState } from './relation-state.js';
 
 /** What one statement did, as seen from its own backend. */
@@ -56,8 +57,8 @@ export async function runScript(client: ClientBase, script: MigrationScript, sta
     inBlock = true;
   }
   for (const statement of statements) {
-    const control = transactionControl(statement);
-    const ownBlock = !inBlock && control === null;
+    const control = transactionEffect(statement);
+    const ownBlock = !inBlock && control === undefined;
     if (ownBlock) await client.query('BEGIN');
     let run = await runObserved(client, statement, ownBlock || inBlock);
     if (run.error?.code === ACTIVE_SQL_TRANSACTION && ownBlock) {
@@ -66,7 +67,7 @@ export async function runScript(client: ClientBase, script: MigrationScript, sta
     } else if (ownBlock) {
       await client.query(run.error ? 'ROLLBACK' : 'COMMIT');
     }
-    if (control !== null && !run.error) inBlock = control === 'begin';
+    if (control && !run.error) inBlock = control === 'begin';
     runs.push(run);
     if (run.error) {
       if (inBlock) await client.query('ROLLBACK');
@@ -121,15 +122,6 @@ async function query(client: ClientBase, sql: string): Promise<RawFailure | null
 function locate(failure: RawFailure, statement: ParsedStatement): PgFailure {
   const line = failure.position ? lineLocator(statement.text, statement.line)(failure.position - 1) : statement.line;
   return { code: failure.code, message: failure.message, line };
-}
-
-/** BEGIN/START and COMMIT/ROLLBACK written in the script itself, which move the transaction boundary. */
-function transactionControl(statement: ParsedStatement): 'begin' | 'end' | null {
-  if (statement.kind !== 'TransactionStmt') return null;
-  const kind = String(statement.node.kind);
-  if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') return 'begin';
-  if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') return 'end';
-  return null;
 }
 
 function finish(status: ScriptRun['status'], started: number, statements: StatementRun[]): ScriptRun {

@@ -1,6 +1,7 @@
 import type { Hazard } from '../hazards.js';
 import type { LayoutId, MigrationScript } from '../layouts/layout.js';
 import type { Finding } from '../report/report.js';
+import { runOutsideTransaction } from '../sql/transaction-block.js';
 import { finding } from '../report/findings.js';
 import { safeAlternative } from './advice.js';
 import type { ScriptRun } from './execute.js';
@@ -9,16 +10,6 @@ import type { ScriptRun } from './execute.js';
 export function isDataDependentCandidate(code: string): boolean {
   return code.startsWith('22') || code.startsWith('23');
 }
-
-/** How to run a statement outside a transaction block, per migration tool. */
-const OUTSIDE_TRANSACTION: Record<LayoutId, string> = {
-  goose: 'Add `-- +goose NO TRANSACTION` at the top of the file and keep only statements that may run outside a transaction in it.',
-  dbmate: 'Write the section marker as `-- migrate:up transaction:false` and keep this statement alone in the migration.',
-  'golang-migrate': 'Put this statement alone in its own migration file: golang-migrate sends a file as one query string, and PostgreSQL runs several statements as one transaction block.',
-  diesel: 'Add `run_in_transaction = false` to the migration\'s metadata.toml and keep this statement alone in it.',
-  flyway: 'Put this statement alone in its own migration (or set executeInTransaction=false in its .conf file).',
-  plain: 'This tool runs every file in a transaction: build the index outside the migration tool, or use a tool mode without a transaction.',
-};
 
 /** The finding for a script that failed (or timed out) on the shadow database, at the failing line. */
 export function failureFinding(run: ScriptRun, script: MigrationScript, hazard: Hazard, layout: LayoutId): Finding {
@@ -36,7 +27,7 @@ export function failureFinding(run: ScriptRun, script: MigrationScript, hazard: 
       path: script.path,
       line,
       message: `${error.message}: the migration tool runs this file in a transaction, so the migration fails in production.`,
-      fix: OUTSIDE_TRANSACTION[layout],
+      fix: runOutsideTransaction(layout),
       evidence,
     });
   }

@@ -1,4 +1,4 @@
-import { explicitBegin, nonTransactionalStatement, runOutsideTransaction, whyInTransaction } from '../sql/transaction-block.js';
+import { nonTransactionalStatement, openExplicitBegin, runOutsideTransaction, whyInTransaction } from '../sql/transaction-block.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { defineRule } from './define-rule.js';
 import type { RuleContext } from './define-rule.js';
@@ -28,7 +28,7 @@ export default defineRule({
 function report(ctx: RuleContext, statement: ParsedStatement): void {
   const what = nonTransactionalStatement(statement, ctx.pgMajor);
   if (!what || !ctx.inTransaction(statement)) return;
-  const begin = explicitBegin(ctx.statements, statement);
+  const begin = openExplicitBegin(ctx.statements, statement);
   const why = begin ? `the BEGIN on line ${begin.line} opens a transaction block around it` : whyInTransaction(ctx.layout);
   // A CONCURRENTLY build that fails half-way leaves an INVALID index behind, which a rerun with
   // IF NOT EXISTS then keeps (concurrent-index-if-not-exists).

@@ -4,6 +4,7 @@ import type { Finding } from '../report/report.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 import { baseName, relationName, targetTable } from '../sql/nodes.js';
+import { transactionEffect } from '../sql/transaction-block.js';
 import type { Rule, RuleContext, TableSize } from './define-rule.js';
 
 export interface ParsedScript {
@@ -82,10 +83,10 @@ function transactionBlocks(script: MigrationScript, statements: readonly ParsedS
   let inBlock = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
   const blocks = new Map<ParsedStatement, boolean>();
   for (const statement of statements) {
-    const kind = statement.kind === 'TransactionStmt' ? String(statement.node.kind) : '';
-    if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') inBlock = true;
+    const effect = transactionEffect(statement);
+    if (effect === 'begin') inBlock = true;
     blocks.set(statement, inBlock);
-    if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') inBlock = false;
+    if (effect === 'end') inBlock = false;
   }
   return blocks;
 }

@@ -1,7 +1,7 @@
 import { LOCKING_KINDS, statementLabel, strongLocksOnExistingTables } from '../sql/lock-levels.js';
 import { baseName } from '../sql/nodes.js';
 import type { ParsedStatement } from '../sql/parse.js';
-import { isBookkeeping, transactionBlockOf } from '../sql/transaction-blocks.js';
+import { isBookkeeping, transactionBlockOf } from '../sql/transaction-block.js';
 import { defineRule } from './define-rule.js';
 
 export default defineRule({

@@ -1,4 +1,4 @@
-import { openExplicitBegin, transactionEffect } from '../sql/transactions.js';
+import { openExplicitBegin, transactionEffect } from '../sql/transaction-block.js';
 import { defineRule, type RuleContext } from './define-rule.js';
 
 export default defineRule({

@@ -2,7 +2,7 @@ import { isBroadWhere, tablesReadBy, topLevelKeywordAt } from '../sql/backfill.j
 import { blocksWrites, locksTaken, statementLabel } from '../sql/lock-levels.js';
 import { baseName, relationName, sameRelation } from '../sql/nodes.js';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
-import { transactionBlockOf } from '../sql/transaction-blocks.js';
+import { transactionBlockOf } from '../sql/transaction-block.js';
 import { defineRule, type RuleContext, type TableSize } from './define-rule.js';
 
 const BATCH = 10000;

@@ -1,5 +1,5 @@
 import { statementsBefore } from '../sql/created-in-file.js';
-import { transactionEffect } from '../sql/transactions.js';
+import { transactionEffect } from '../sql/transaction-block.js';
 import { defineRule } from './define-rule.js';
 
 export default defineRule({

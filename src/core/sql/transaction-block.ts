@@ -50,19 +50,6 @@ export function nonTransactionalStatement(statement: ParsedStatement, pgMajor: n
   }
 }
 
-/** The BEGIN/START TRANSACTION written in the file whose block contains `statement`, if any. */
-export function explicitBegin(statements: readonly ParsedStatement[], statement: ParsedStatement): ParsedStatement | undefined {
-  let begin: ParsedStatement | undefined;
-  for (const s of statements) {
-    if (s === statement) return begin;
-    if (s.kind !== 'TransactionStmt') continue;
-    const kind = String(s.node.kind);
-    if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') begin = s;
-    if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') begin = undefined;
-  }
-  return undefined;
-}
-
 /** Whether a COMMIT, ROLLBACK or BEGIN written in the file lies between two of its statements (a transaction boundary). */
 export function transactionBoundaryBetween(statements: readonly ParsedStatement[], first: ParsedStatement, second: ParsedStatement): boolean {
   const from = statements.indexOf(first);
@@ -104,4 +91,70 @@ export function runOutsideTransaction(layout: LayoutId): string {
     case 'plain':
       return 'Run the statement in a migration step that is not wrapped in a transaction.';
   }
+}
+
+/** What a statement does to the transaction block: opens one, ends one, or neither. */
+export function transactionEffect(statement: ParsedStatement): 'begin' | 'end' | undefined {
+  if (statement.kind !== 'TransactionStmt') return undefined;
+  switch (statement.node.kind) {
+    case 'TRANS_STMT_BEGIN':
+    case 'TRANS_STMT_START':
+      return 'begin';
+    // COMMIT/ROLLBACK AND CHAIN end the block and open the next one at once: it stays open.
+    case 'TRANS_STMT_COMMIT':
+    case 'TRANS_STMT_ROLLBACK':
+      return statement.node.chain ? undefined : 'end';
+    // PREPARE TRANSACTION ends the session's block (the transaction lives on, prepared).
+    case 'TRANS_STMT_PREPARE':
+      return 'end';
+    default:
+      return undefined;
+  }
+}
+
+/** The BEGIN written in the file whose block is still open when `statement` runs, if any. */
+export function openExplicitBegin(statements: readonly ParsedStatement[], statement: ParsedStatement): ParsedStatement | undefined {
+  let open: ParsedStatement | undefined;
+  for (const s of statements) {
+    if (s === statement) return open;
+    const effect = transactionEffect(s);
+    if (effect === 'begin') open ??= s;
+    if (effect === 'end') open = undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The statements that share a transaction block with `statement` (including itself), in order;
+ * [] when it runs outside one. Blocks come from the tool's wrapping (the rule context's
+ * inTransaction) and end at COMMIT/ROLLBACK or start at BEGIN written in the file.
+ */
+export function transactionBlockOf(
+  statements: readonly ParsedStatement[],
+  inTransaction: (statement: ParsedStatement) => boolean,
+  statement: ParsedStatement,
+): ParsedStatement[] {
+  if (!inTransaction(statement)) return [];
+  let block: ParsedStatement[] = [];
+  let found = false;
+  for (const s of statements) {
+    const effect = transactionEffect(s);
+    if (!inTransaction(s) || effect === 'begin') {
+      if (found) return block;
+      block = [];
+      if (!inTransaction(s)) continue;
+    }
+    block.push(s);
+    if (s === statement) found = true;
+    if (effect === 'end') {
+      if (found) return block;
+      block = [];
+    }
+  }
+  return found ? block : [];
+}
+
+/** Statements that do no work of their own: transaction control, SET/SHOW, COMMENT ON. */
+export function isBookkeeping(statement: ParsedStatement): boolean {
+  return ['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt', 'CommentStmt'].includes(statement.kind);
 }
