@@ -43,8 +43,8 @@ export async function checkRoundTrip(
   const mismatches = groupByStatement(diffSchemas(expected.schema, after.schema), forward).map(({ statement, differences }) =>
     mismatchFinding(migration, statement, differences),
   );
-  const alreadyLost = reported.filter((f) => f.hazard === 'data-loss' && f.path === migration.forward.path);
-  const losses = compareFingerprints(expected.data, after.data).filter((loss) => !alreadyLost.some((f) => f.message.includes(loss.table)));
+  const alreadyLost = new Set(reported.filter((f) => f.hazard === 'data-loss' && f.path === migration.forward.path).map((f) => f.table));
+  const losses = compareFingerprints(expected.data, after.data).filter((loss) => !alreadyLost.has(loss.table));
   return { findings: losses.length > 0 ? [...mismatches, lossFinding(migration, losses)] : mismatches, after };
 }
 
