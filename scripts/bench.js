@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CORPUS_DIR = path.resolve(REPO_ROOT, '../shared/corpus');
+const CORPUS_DIR = path.resolve(process.env.DRILLBOT_CORPUS_DIR ?? path.join(REPO_ROOT, '../shared/corpus'));
 const CLI = path.join(REPO_ROOT, 'bin', 'drillbot.js');
 const PG = { host: '127.0.0.1', port: '5432', user: 'postgres' };
 const DATABASE_URL = `postgres://${PG.user}@${PG.host}:${PG.port}/postgres`;

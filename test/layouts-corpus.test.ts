@@ -1,14 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
 import { readMigrations } from '../src/core/layouts/index.js';
 import type { LayoutProblem, Migration } from '../src/core/layouts/layout.js';
 import { loadFileTree } from '../src/core/testing/file-tree.js';
+import { CORPUS, corpusSuite } from './support/corpus.js';
 
-// The corpus sits beside the repository (shared/corpus, see its README); it is not checked in.
-const CORPUS = fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
-const hasCorpus = existsSync(CORPUS);
-if (!hasCorpus) console.warn(`layouts corpus test skipped: ${CORPUS} not found`);
-const describeCorpus = hasCorpus ? describe : describe.skip;
+const { describeCorpus } = corpusSuite('Layouts');
 
 const read = (repo: string, dir: string) => readMigrations(loadFileTree(`${CORPUS}${repo}`, dir));
 const missing = (problems: LayoutProblem[]) => problems.filter((p) => p.kind === 'missing-reverse');

@@ -70,7 +70,7 @@ export function applyAcks(report: Report, acks: readonly AckRecord[], files: Fil
   // buildReport recomputes the verdict (and merges as the engine does); every other part of the
   // report (drill results, reviewer extras) is carried over as it is.
   const rebuilt = buildReport(findings, report.migrations, report.drill);
-  return { report: { ...report, findings: rebuilt.findings, verdict: rebuilt.verdict }, acks: kept, unmatched };
+  return { report: { ...report, findings: rebuilt.findings, verdict: rebuilt.verdict, complete: rebuilt.complete }, acks: kept, unmatched };
 }
 
 function dedupe<T extends { path: string; hash: string }>(items: T[]): T[] {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { HAZARDS } from '../core/index.js';
 
-/** One line per hazard (the vocabulary of shared/design/hazards.md, as the README's table explains it). */
+/** One line per hazard (the vocabulary of docs/hazards.md, as the README's table explains it). */
 const HAZARD_MEANING: Record<string, string> = {
   rewrite: 'PostgreSQL rewrites the whole table under an ACCESS EXCLUSIVE lock: reads and writes wait for the rewrite.',
   'blocking-scan': 'A full scan of an existing table runs while a lock that blocks writes (SHARE or stronger) is held.',

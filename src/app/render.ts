@@ -53,17 +53,17 @@ export function actionsOf(report: Report): CheckAction[] {
   return drafting ? [RERUN_ACTION, REVERSE_ACTION] : [RERUN_ACTION];
 }
 
-/** A review that could not complete: its infra findings, or nothing at all. */
-export const isInfra = (report: Report) => report.findings.some((f) => f.hazard === 'infra' && !f.acknowledged);
+/** A review that could not complete (the engine's own word for it). */
+export const isIncomplete = (report: Report) => !report.complete;
 
 /** Failure on unacknowledged errors and on any review that did not complete; success otherwise. */
 export function conclusionOf(report: Report): Conclusion {
-  return report.verdict === 'fail' || isInfra(report) ? 'failure' : 'success';
+  return report.verdict === 'fail' || isIncomplete(report) ? 'failure' : 'success';
 }
 
 /** The check run's title: the verdict in a line. */
 export function titleOf(report: Report): string {
-  if (isInfra(report)) return 'Drillbot could not complete the review (infra)';
+  if (isIncomplete(report)) return 'Drillbot could not complete the review (infra)';
   const open = report.findings.filter((f) => !f.acknowledged);
   const errors = open.filter((f) => f.severity === 'error').length;
   const acked = report.findings.length - open.length;
@@ -78,7 +78,7 @@ const ICON: Record<string, string> = { applied: '✅', failed: '❌', 'timed-out
 export function renderSummary(report: Report, ctx: ReviewContext, limit: number = LIMITS.summary): string {
   const head: string[] = [];
   const d = report.drill;
-  if (isInfra(report)) {
+  if (isIncomplete(report)) {
     head.push('**Infra:** Drillbot could not complete the review, so the check fails closed. Press **Re-run** (or comment `/drillbot run`) once the cause below is fixed.', '');
   }
   head.push(

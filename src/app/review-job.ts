@@ -1,5 +1,5 @@
 import type { Logger } from 'probot';
-import { isDrillbotError, redact, type Report } from '../core/index.js';
+import { isDrillbotError, redact, undrilledReport, type Report } from '../core/index.js';
 import { applyAcks, statementHash, type AckRecord } from './acks.js';
 import type { AppDeps } from './deps.js';
 import { changeSetFromGitHub } from './github/change-set.js';
@@ -100,10 +100,14 @@ async function reviewAndPublish(job: ReviewJob, deps: AppDeps, signal: AbortSign
         if (sticky.id !== null) await writeSticky(octokit, repo, number, sticky, renderStickyMarkdown(null, `➖ ${result.reason}`, sticky.state.acks), sticky.state);
         return { kind: 'no-migration-change', headSha, reason: result.reason };
       }
-      const tableSizes = await loadTableSizes(octokit, repo, config);
-      progress.report(`Drilling the change in \`${result.root || '.'}\`…`);
-      const report = await deps.engine.review({ changeSet: result.changeSet, config, tableSizes, onProgress: (m) => progress.report(redact(m)), signal });
-      evaluated = { report, root: result.root, baseSha: result.baseSha, files: result.files, hunks: result.hunks, filesTruncated: result.filesTruncated };
+      if (result.kind === 'undrilled') {
+        evaluated = { report: undrilledReport(result.paths, result.root), root: result.root ?? '', baseSha: result.baseSha, files: new Map(), hunks: result.hunks, filesTruncated: result.filesTruncated };
+      } else {
+        const tableSizes = await loadTableSizes(octokit, repo, config);
+        progress.report(`Drilling the change in \`${result.root || '.'}\`…`);
+        const report = await deps.engine.review({ changeSet: result.changeSet, config, tableSizes, onProgress: (m) => progress.report(redact(m)), signal });
+        evaluated = { report, root: result.root, baseSha: result.baseSha, files: result.files, hunks: result.hunks, filesTruncated: result.filesTruncated };
+      }
       // Even a superseded drill's report is right for its SHA; keep it for a later ack.
       deps.reports.set(cacheKey, evaluated);
     }

@@ -42,7 +42,8 @@ Options of check (and demo):
   --base REF               branch the change targets (default: $GITHUB_BASE_REF, main or master)
   --path DIR               migrations directory (default: migrations.path, or detected)
   --layout ID              golang-migrate | goose | dbmate | flyway | diesel | plain (default: detected)
-  --config FILE            configuration (default: <repo>/.github/drillbot.yml when present)
+  --config FILE            configuration (default: .github/drillbot.yml as it is at the base
+                           commit, so a change cannot relax its own review)
   --format text|json       output format (default: text)
   --provider KIND          embedded (default) | url | testcontainers
   --database-url URL       existing server for throwaway databases (implies --provider url;
@@ -54,7 +55,9 @@ Options of check (and demo):
   --no-cache               replay the base history instead of cloning its cached template
   --quiet                  no progress on stderr
 
-Exit status: 0 pass, 1 fail, 2 could not run.`;
+Exit status: 0 pass, 1 fail, 2 could not run (bad input, or the review did not complete:
+SQL that looks like migrations but is not drilled, a shadow PostgreSQL that did not start,
+a time limit).`;
 
 /** Parses argv (without node and script); throws UsageError on mistakes. */
 export function parseCommandLine(argv: string[]): Command {

@@ -34,7 +34,14 @@ export async function changeSetFromGit(opts: GitChangeSetOptions): Promise<GitCh
     listFiles(opts.repo, baseCommit).then((paths) => readFiles(opts.repo, baseCommit, under(paths))),
   ]);
   if (head.length === 0) throw new GitError(`no files under "${root}" at HEAD`);
-  return { changeSet: { base: { root, files: base }, head: { root, files: head } }, baseCommit, headCommit };
+  const changedPaths = await changedFiles(opts.repo, baseCommit, headCommit);
+  return { changeSet: { base: { root, files: base }, head: { root, files: head }, changedPaths }, baseCommit, headCommit };
+}
+
+/** The paths the change added or modified anywhere in the repository (renamed files under their new path). */
+export async function changedFiles(repo: string, baseCommit: string, headCommit = 'HEAD'): Promise<string[]> {
+  const out = await git(repo, ['diff', '--name-only', '-z', '--diff-filter=d', baseCommit, headCommit], `cannot diff ${baseCommit} with ${headCommit}`, false);
+  return out.split('\0').filter(Boolean);
 }
 
 async function detectRoot(repo: string, commit: string, paths: string[], layout?: LayoutId): Promise<string> {

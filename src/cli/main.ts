@@ -13,11 +13,15 @@ import {
   renderText,
   review,
   UsageError,
+  NoMigrationsError,
+  undrilledReport,
+  undrilledSqlFiles,
+  type ChangeSet,
   type DrillbotConfig,
   type Report,
 } from '../core/index.js';
 import { parseCommandLine, USAGE, type CheckArgs, type StatsArgs } from './args.js';
-import { changeSetFromGit, mergeBase, readFileAt, refExists } from './change-set-from-git.js';
+import { changedFiles, changeSetFromGit, mergeBase, readFileAt, refExists } from './change-set-from-git.js';
 import { prepareDemoRepository } from './demo.js';
 
 const CONFIG_PATH = '.github/drillbot.yml';
@@ -48,10 +52,26 @@ export async function check(args: CheckArgs, progress: (message: string) => void
   const base = await mergeBase(args.repo, baseRef);
   const config = withFlags(await loadConfig(args, base), args);
   progress(`comparing HEAD with ${baseRef} (merge-base ${base.slice(0, 12)})`);
-  const { changeSet } = await changeSetFromGit({ repo: args.repo, baseRef, path: config.migrations.path, layout: config.migrations.layout });
+  const changeSet = await changeSetOrUndrilled(args.repo, base, baseRef, config);
+  if ('undrilled' in changeSet) return undrilledReport(changeSet.undrilled, null);
   const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
   const tableSizes = config.tableSizes ? await loadTableSizes(args.repo, base, config.tableSizes) : undefined;
   return review({ changeSet, config, provider, tableSizes, useTemplateCache: args.cache, onProgress: progress });
+}
+
+/**
+ * The change's migrations; when the repository has none a layout recognises, the SQL files of the
+ * change that look like migrations (they must not pass undrilled), or "no migrations found".
+ */
+async function changeSetOrUndrilled(repo: string, base: string, baseRef: string, config: DrillbotConfig): Promise<ChangeSet | { undrilled: string[] }> {
+  try {
+    return (await changeSetFromGit({ repo, baseRef, path: config.migrations.path, layout: config.migrations.layout })).changeSet;
+  } catch (error) {
+    if (!(error instanceof NoMigrationsError)) throw error;
+    const undrilled = undrilledSqlFiles(await changedFiles(repo, base), null, new Set());
+    if (undrilled.length === 0) throw error;
+    return { undrilled };
+  }
 }
 
 /** The sizes file named by the configuration, read from the same base commit. */
@@ -129,9 +149,9 @@ function render(report: Report, format: CheckArgs['format']): string {
   return format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report);
 }
 
-/** Could-not-run (an `infra` finding) outranks fail, which outranks pass. */
+/** Could-not-run (an incomplete review) outranks fail, which outranks pass. */
 function exitStatus(report: Report): number {
-  if (report.findings.some((f) => f.hazard === 'infra')) return 2;
+  if (!report.complete) return 2;
   return report.verdict === 'fail' ? 1 : 0;
 }
 

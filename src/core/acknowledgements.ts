@@ -15,6 +15,9 @@ export interface AckDirective {
   readonly covers: { readonly from: number; readonly to: number };
 }
 
+/** The rule id of findings about the directives themselves (no reason, unused, refused). */
+export const ACK_DIRECTIVE_RULE = 'ack-directive';
+
 const DIRECTIVE = /--\s*drillbot:ack\b[ \t]*(\S*)[ \t]*(.*)$/;
 
 /** Finds the directives of the change's files and what each covers. */
@@ -53,6 +56,7 @@ export function applyAckDirectives(findings: readonly Finding[], directives: rea
     return { ...f, acknowledged: { reason: directive.reason, by: `${directive.path}:${directive.line}` } };
   });
   const problems = directives.flatMap((d) => {
+    if (refuses(d, findings)) return [directiveFinding(d, findings, REFUSED)];
     if (!d.target || !d.reason) return [directiveFinding(d, findings, `drillbot:ack needs a hazard or rule id and a reason ("-- drillbot:ack ${d.target || '<hazard>'} <why this is safe>"); without a reason it acknowledges nothing.`)];
     if (!used.has(d)) return [directiveFinding(d, findings, `drillbot:ack ${d.target} matches no finding here: remove it, or fix its hazard or rule id.`)];
     return [];
@@ -60,7 +64,15 @@ export function applyAckDirectives(findings: readonly Finding[], directives: rea
   return [...marked, ...problems];
 }
 
+/** A change cannot acknowledge away that it was not drilled: `infra` is never acknowledged. */
+const REFUSED = 'drillbot:ack cannot cover infra: a review that could not complete is never acknowledged; fix the cause or re-run the review.';
+
+function refuses(d: AckDirective, findings: readonly Finding[]): boolean {
+  return d.target === 'infra' || findings.some((f) => f.hazard === 'infra' && f.rule === d.target);
+}
+
 function matches(d: AckDirective, f: Finding): boolean {
+  if (f.hazard === 'infra') return false;
   return f.path === d.path && (f.hazard === d.target || f.rule === d.target) && f.line >= d.covers.from && f.line <= d.covers.to;
 }
 
@@ -68,5 +80,5 @@ function matches(d: AckDirective, f: Finding): boolean {
 function directiveFinding(d: AckDirective, findings: readonly Finding[], message: string): Finding {
   const named = findings.find((f) => f.rule === d.target)?.hazard;
   const hazard = isHazard(d.target) ? d.target : (named ?? 'checklist');
-  return finding({ hazard, source: 'engine', rule: 'ack-directive', severity: 'warning', path: d.path, line: d.line, message, fix: 'Write "-- drillbot:ack <hazard-or-rule> <reason>" on or above the statement.' });
+  return finding({ hazard, source: 'engine', rule: ACK_DIRECTIVE_RULE, severity: 'warning', path: d.path, line: d.line, message, fix: 'Write "-- drillbot:ack <hazard-or-rule> <reason>" on or above the statement.' });
 }

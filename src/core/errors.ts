@@ -1,6 +1,6 @@
 /** Drillbot's own failures (not findings about migrations): each becomes an `infra` finding. */
 export abstract class DrillbotError extends Error {
-  abstract readonly code: 'shadow-start' | 'drill-timeout' | 'git' | 'config-invalid' | 'usage' | 'llm-unavailable';
+  abstract readonly code: 'shadow-start' | 'drill-timeout' | 'git' | 'config-invalid' | 'usage' | 'llm-unavailable' | 'no-migrations';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -30,6 +30,11 @@ export class ConfigError extends DrillbotError {
 /** The command line is wrong. */
 export class UsageError extends DrillbotError {
   readonly code = 'usage';
+}
+
+/** No directory of the repository holds migrations a layout recognises. */
+export class NoMigrationsError extends DrillbotError {
+  readonly code = 'no-migrations';
 }
 
 export const isDrillbotError = (e: unknown): e is DrillbotError => e instanceof DrillbotError;

@@ -1,4 +1,4 @@
-/** The hazard vocabulary: the stable contract of the JSON report (shared/design/hazards.md). */
+/** The hazard vocabulary: the stable contract of the JSON report (docs/hazards.md). */
 export const HAZARDS = [
   'rewrite',
   'blocking-scan',

@@ -1,7 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { buildIfStale, ROOT } from '../support/build.js';
 import { FakeGitHub, type FakeCheckRun, type FakeRepo } from '../support/fake-github.js';
 import { deliver, issueCommentCreated, pullRequestEvent } from '../support/webhooks.js';
 
@@ -10,7 +11,6 @@ import { deliver, issueCommentCreated, pullRequestEvent } from '../support/webho
 // 127.0.0.1 that validates every request against GitHub's OpenAPI description, and drills the
 // migrations on the PostgreSQL at DRILLBOT_DATABASE_URL.
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const APP_ID = 31337;
 const INSTALLATION_ID = 4711;
 const SECRET = 'e2e-webhook-secret';
@@ -120,8 +120,7 @@ const completedRun = (sha: string, extra: (r: FakeCheckRun) => boolean = () => t
 };
 
 beforeAll(async () => {
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  buildIfStale();
 
   fake = new FakeGitHub({ appId: APP_ID, publicKey: keys.publicKey, installationId: INSTALLATION_ID });
   await fake.start();

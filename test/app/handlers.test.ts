@@ -199,6 +199,20 @@ describe('Drillbot app handlers', () => {
       expectCleanTraffic();
     });
 
+    it('fails the check, naming the file, when the pull request adds SQL that no recognised layout covers', async () => {
+      await setUp(() => unsafeReport());
+      const path = 'supabase/migrations/20240101000000_drop_email.sql';
+      const pull = fake.openPull(repo, { number: 10, branch: 'supabase', changes: { [path]: 'ALTER TABLE users DROP COLUMN email;\n' }, author: 'alice' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 10, 'opened'));
+      expect(engine.calls()).toBe(0);
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+      expect(run.output.summary).toContain('**Infra:**');
+      expect(run.output.summary).toContain(path);
+      expect(run.actions).toEqual([expect.objectContaining({ identifier: 'rerun' })]);
+      expectCleanTraffic();
+    });
+
     it('fails closed with an infra summary and a Re-run button when the engine throws', async () => {
       await setUp(() => {
         throw new Error('could not start the shadow PostgreSQL');

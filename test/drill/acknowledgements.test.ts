@@ -1,3 +1,4 @@
+import { conclusionOf } from '../../src/app/render.js';
 import { drill, hazards, RULES_OFF } from '../support/drill.js';
 
 const BASE = {
@@ -30,6 +31,14 @@ describe('drillbot:ack directives', () => {
     expect(hazards(report)).toEqual(['blocking-index@2_change.up.sql:1', 'blocking-index@2_change.up.sql:2']);
     expect(report.findings[0]).toMatchObject({ rule: 'ack-directive', severity: 'warning', message: expect.stringMatching(/needs a hazard or rule id and a reason/) });
     expect(report.findings[1].acknowledged).toBeUndefined();
+  });
+
+  it('never acknowledges infra: a change cannot acknowledge away that it was not drilled', async () => {
+    const up = '-- drillbot:ack infra the shadow is flaky, merge anyway\nCREATE INDEX orders_user_idx ON orders (user_id);';
+    const report = await drill(BASE, { '2_change.up.sql': up, ...DOWN }, { timeoutMs: 1 });
+    expect([report.verdict, report.complete, conclusionOf(report)]).toEqual(['fail', false, 'failure']);
+    expect(report.findings.filter((f) => f.acknowledged)).toEqual([]);
+    expect(report.findings).toContainEqual(expect.objectContaining({ rule: 'ack-directive', line: 1, severity: 'warning', message: expect.stringMatching(/cannot cover infra/) }));
   });
 
   it('reports a directive that matches nothing, and leaves other statements unacknowledged', async () => {

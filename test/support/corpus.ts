@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import type { ChangeSet } from '../../src/core/change-set/change-set.js';
 import { DEFAULT_CONFIG, type DrillbotConfig } from '../../src/core/config.js';
 import { createUrlProvider } from '../../src/core/drill/providers/index.js';
@@ -12,11 +12,14 @@ import { LOCAL_URL } from './drill.js';
 import { isEmptySql } from '../../src/core/layouts/util.js';
 
 /**
- * The real-world corpus beside the repository (../shared/corpus, see its README): four upstream
- * migration histories and the psql round-trip baselines of replay.sh under results/.
+ * The real-world corpus (four upstream migration histories and the psql round-trip baselines of
+ * replay.sh under results/) lives outside the repository; `.ci/run` points DRILLBOT_CORPUS_DIR at
+ * it. Without it the corpus suites are reported as skipped, with the reason.
  */
-export const CORPUS = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
-export const hasCorpus = existsSync(CORPUS);
+const CORPUS_DIR = process.env.DRILLBOT_CORPUS_DIR;
+export const CORPUS = CORPUS_DIR ? `${path.resolve(CORPUS_DIR)}/` : '';
+export const hasCorpus = CORPUS !== '' && existsSync(CORPUS);
+const MISSING = CORPUS_DIR ? `${CORPUS} does not exist` : 'DRILLBOT_CORPUS_DIR is not set';
 
 export interface CorpusRepo {
   /** Directory under the corpus. */
@@ -271,12 +274,15 @@ export function once<T>(work: () => Promise<T>): () => Promise<T> {
 export const FULL = process.env.DRILLBOT_CORPUS_FULL === '1';
 
 /**
- * The `describe` of a corpus test file, skipped (with a warning naming `label`) when the corpus is
- * not beside the repository, and the `it` of tests that run only with DRILLBOT_CORPUS_FULL=1.
+ * The `describe` of a corpus test file and the `it` of tests that run only with
+ * DRILLBOT_CORPUS_FULL=1. Without the corpus the suite's body is never run (it reads the corpus
+ * while collecting tests): one skipped test says why.
  */
-export function corpusSuite(label: string): { describeCorpus: jest.Describe; fullOnly: jest.It } {
-  if (!hasCorpus) console.warn(`${label} corpus drill skipped: ${CORPUS} not found (see shared/corpus/README.md)`);
-  return { describeCorpus: hasCorpus ? describe : describe.skip, fullOnly: FULL ? it : it.skip };
+export function corpusSuite(label: string): { describeCorpus: (title: string, body: () => void) => void; fullOnly: jest.It } {
+  const describeCorpus = hasCorpus
+    ? describe
+    : (title: string) => describe(title, () => it.skip(`${label} corpus not available: ${MISSING} (.ci/run sets it to ../shared/corpus)`, () => undefined));
+  return { describeCorpus, fullOnly: FULL ? it : it.skip };
 }
 
 /** `#from–#end on #1–#base: why`, for test titles. */

@@ -1,4 +1,13 @@
-import { candidateDirectories, ConfigError, locateMigrations, type ChangeSet, type DrillbotConfig, type SourceFile } from '../../core/index.js';
+import {
+  candidateDirectories,
+  ConfigError,
+  locateMigrations,
+  NoMigrationsError,
+  undrilledSqlFiles,
+  type ChangeSet,
+  type DrillbotConfig,
+  type SourceFile,
+} from '../../core/index.js';
 import { parsePatch, type Hunk } from '../diff.js';
 import { statusOf, type Octokit, type RepoRef } from './octokit.js';
 
@@ -17,6 +26,8 @@ export interface PullRef extends RepoRef {
 /** What the app learns from the API before (and instead of) a drill. */
 export type ChangeSetResult =
   | { kind: 'no-migration-change'; reason: string; baseSha: string; root: string | null; filesTruncated: boolean }
+  /** SQL that looks like migrations changed, but none under a directory a layout recognises: never a pass. */
+  | { kind: 'undrilled'; paths: string[]; baseSha: string; root: string | null; hunks: Map<string, Hunk[]>; filesTruncated: boolean }
   | { kind: 'change'; changeSet: ChangeSet; baseSha: string; root: string; hunks: Map<string, Hunk[]>; files: Map<string, string>; filesTruncated: boolean };
 
 interface TreeEntry {
@@ -37,6 +48,14 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
   const hunks = new Map(prFiles.map((f) => [f.filename, parsePatch(f.patch)]));
   const changedPaths = prFiles.flatMap((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]);
   const baseSha = await mergeBase(octokit, repo, pull);
+  const addedOrModified = prFiles.filter((f) => f.status !== 'removed').map((f) => f.filename);
+  // Before saying "no migration changed": SQL that looks like migrations but is not under the migrations directory.
+  const nothingDrilled = (reason: string, root: string | null): ChangeSetResult => {
+    const paths = undrilledSqlFiles(addedOrModified, root, new Set());
+    return paths.length > 0
+      ? { kind: 'undrilled', paths, baseSha, root, hunks, filesTruncated }
+      : { kind: 'no-migration-change', reason, baseSha, root, filesTruncated };
+  };
   const [headTree, baseTree] = await Promise.all([listTree(octokit, repo, pull.headSha), listTree(octokit, repo, baseSha)]);
   const blobs = new BlobReader(octokit, repo);
 
@@ -54,8 +73,7 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
     try {
       root = locateMigrations(files, config.migrations.layout).root;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (message.startsWith('no migrations found')) return { kind: 'no-migration-change', reason: 'No migrations directory found in this repository.', baseSha, root: null, filesTruncated };
+      if (error instanceof NoMigrationsError) return nothingDrilled('No migrations directory found in this repository.', null);
       throw error;
     }
   }
@@ -66,11 +84,11 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
   // Comparing blob SHAs is exact and does not depend on the (capped) list of changed files.
   const baseShas = new Map(baseFiles.map((e) => [e.path, e.sha]));
   const same = headFiles.length === baseFiles.length && headFiles.every((e) => baseShas.get(e.path) === e.sha);
-  if (same) return { kind: 'no-migration-change', reason: `No migration under \`${root || '.'}\` changed in this pull request.`, baseSha, root, filesTruncated };
+  if (same) return nothingDrilled(`No migration under \`${root || '.'}\` changed in this pull request.`, root);
   const [head, base] = await Promise.all([blobs.read(headFiles), blobs.read(baseFiles)]);
   return {
     kind: 'change',
-    changeSet: { base: { root, files: base }, head: { root, files: head } },
+    changeSet: { base: { root, files: base }, head: { root, files: head }, changedPaths: addedOrModified },
     baseSha,
     root,
     hunks,

@@ -4,6 +4,7 @@ import { compareVersions, detectLayout, readMigrations } from '../layouts/index.
 import { isEmptySql } from '../layouts/util.js';
 import { finding } from '../report/findings.js';
 import { diffFiles, firstDifferentLine, type ChangeSet } from './change-set.js';
+import { undrilledFinding, undrilledSqlFiles } from './undrilled.js';
 
 /** What the drill needs from a change: the base history, the new migrations, and what history already tells. */
 export interface ChangeAnalysis {
@@ -33,6 +34,7 @@ export function analyzeChange(changeSet: ChangeSet, layoutId?: LayoutId): Change
       .filter((p) => problemPaths(p).some((path) => touched.has(path)))
       .filter((p) => !(p.kind === 'missing-reverse' && placeholders.has(p.path)))
       .map(problemFinding),
+    ...undrilledFindings(changeSet, head),
   ];
   return { layout, base: base.migrations, added, findings };
 }
@@ -119,6 +121,13 @@ function problemFinding(problem: LayoutProblem): Finding {
     case 'unparsable':
       return finding({ hazard: 'forward-error', source: 'layout', path: problem.path, line: problem.line, message: problem.detail, fix: 'Fix the file so its migration tool can read it.' });
   }
+}
+
+/** Changed SQL the layout neither read as a migration nor reported on: the change must not pass as drilled. */
+function undrilledFindings(changeSet: ChangeSet, head: ReturnType<typeof readMigrations>): Finding[] {
+  const seen = new Set([...head.migrations.flatMap(scriptPaths), ...head.problems.flatMap(problemPaths)]);
+  const undrilled = undrilledSqlFiles(changeSet.changedPaths ?? [], changeSet.head.root, seen);
+  return undrilled.length > 0 ? [undrilledFinding(undrilled, changeSet.head.root)] : [];
 }
 
 function scriptPaths(m: Migration): string[] {

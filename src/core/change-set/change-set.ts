@@ -8,6 +8,11 @@ import type { FileTree, SourceFile } from '../layouts/layout.js';
 export interface ChangeSet {
   readonly base: FileTree;
   readonly head: FileTree;
+  /**
+   * Every path of the repository the change added or modified (renames under their new path),
+   * inside the migrations directory or not: SQL among them that no migration covers is reported.
+   */
+  readonly changedPaths?: readonly string[];
 }
 
 export type FileChange =

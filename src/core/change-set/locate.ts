@@ -1,3 +1,4 @@
+import { NoMigrationsError } from '../errors.js';
 import { LAYOUTS, readMigrations } from '../layouts/index.js';
 import type { FileTree, LayoutId, SourceFile } from '../layouts/layout.js';
 
@@ -36,7 +37,7 @@ export function locateMigrations(files: readonly SourceFile[], layout?: LayoutId
     return count > 0 ? [{ root, layout: match.id, migrations: count }] : [];
   });
   if (found.length === 0) {
-    throw new Error(`no migrations found${layout ? ` for layout ${layout}` : ''}; set migrations.path in .github/drillbot.yml or pass --path`);
+    throw new NoMigrationsError(`no migrations found${layout ? ` for layout ${layout}` : ''}; set migrations.path in .github/drillbot.yml or pass --path`);
   }
   // A directory with far more migrations than any other is the history; stray fixtures are not.
   const [first, second] = found.sort((a, b) => b.migrations - a.migrations);

@@ -1,3 +1,4 @@
+import { ACK_DIRECTIVE_RULE } from '../acknowledgements.js';
 import type { Severity } from '../hazards.js';
 import type { ChecklistAnswer, DrillSummary, Finding, MigrationResult, Report, ReverseDraft, ReverseNotDrafted, ReviewerSummary } from './report.js';
 
@@ -9,10 +10,14 @@ export interface ReportExtras {
   readonly reviewer?: ReviewerSummary | null;
 }
 
+/** Drillbot could not do its job (an `infra` error; the model's unavailability is only a notice). */
+const stoppedReview = (f: Finding) => f.hazard === 'infra' && f.severity === 'error';
+
 const RANK: Record<Severity, number> = { notice: 0, warning: 1, error: 2 };
 
 /**
- * Assembles the report; the verdict fails on any error-level finding that is not acknowledged.
+ * Assembles the report; the verdict fails on any error-level finding that is not acknowledged, and
+ * the review is incomplete when any `infra` error is present, acknowledged or not.
  * The checklist, drafts and reviewer summary are carried as they are: they never decide the verdict
  * (pass `extras` from the previous report when re-evaluating it after acknowledgements).
  */
@@ -20,7 +25,8 @@ export function buildReport(findings: Finding[], migrations: MigrationResult[], 
   const merged = mergeFindings(findings).sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.hazard.localeCompare(b.hazard));
   return {
     version: 1,
-    verdict: merged.some((f) => f.severity === 'error' && !f.acknowledged) ? 'fail' : 'pass',
+    verdict: merged.some((f) => stoppedReview(f) || (f.severity === 'error' && !f.acknowledged)) ? 'fail' : 'pass',
+    complete: !merged.some(stoppedReview),
     findings: merged,
     migrations,
     drill,
@@ -38,7 +44,8 @@ export function buildReport(findings: Finding[], migrations: MigrationResult[], 
 export function mergeFindings(findings: readonly Finding[]): Finding[] {
   const byPlace = new Map<string, Finding>();
   for (const f of findings) {
-    const key = `${f.path}\0${f.line}\0${f.hazard}`;
+    // A problem with an ack directive is about the directive, not another sighting of the statement's hazard.
+    const key = `${f.path}\0${f.line}\0${f.hazard}${f.rule === ACK_DIRECTIVE_RULE ? '\0directive' : ''}`;
     const seen = byPlace.get(key);
     if (!seen) {
       byPlace.set(key, f);

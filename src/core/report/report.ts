@@ -181,6 +181,13 @@ export interface ReviewerSummary {
 export interface Report {
   readonly version: 1;
   readonly verdict: 'pass' | 'fail';
+  /**
+   * Whether the review ran to its end: every new migration was drilled (or stopped by a finding
+   * of its own) and nothing stopped Drillbot itself. False whenever an `infra` error is present,
+   * which no acknowledgement can cover. The CLI's exit status (2), the App's conclusion (failure)
+   * and the renderers read this field and nothing else to tell "could not run".
+   */
+  readonly complete: boolean;
   readonly findings: Finding[];
   readonly migrations: MigrationResult[];
   readonly drill: DrillSummary | null;

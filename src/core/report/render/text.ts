@@ -27,7 +27,9 @@ function headline(report: Report): string {
   const context = d
     ? ` (PostgreSQL ${d.serverVersion} via ${d.provider}, ${d.layout}: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' from the template cache' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, ${(d.durationMs / 1000).toFixed(1)} s)`
     : ' (no new migrations to drill)';
-  return `Drillbot: ${report.verdict.toUpperCase()}, ${counts.length > 0 ? counts.join(', ') : 'no findings'}${context}`;
+  // An incomplete review is neither a pass nor a fail of the change: Drillbot could not judge it.
+  const status = report.complete ? report.verdict.toUpperCase() : 'INCOMPLETE';
+  return `Drillbot: ${status}, ${counts.length > 0 ? counts.join(', ') : 'no findings'}${context}`;
 }
 
 function renderFinding(f: Finding): string[] {
