@@ -7,7 +7,15 @@ import type { ProviderKind } from './drill/providers/provider.js';
 
 /** `.github/drillbot.yml`, shared by the CLI and the GitHub App. */
 export interface DrillbotConfig {
-  readonly migrations: { readonly layout?: LayoutId; readonly path?: string };
+  readonly migrations: {
+    readonly layout?: LayoutId;
+    readonly path?: string;
+    /**
+     * Whether the tool is run so that it applies a pending version older than the newest applied
+     * one (goose -allow-missing, Flyway outOfOrder=true), or refuses to (dbmate --strict).
+     */
+    readonly outOfOrder?: boolean;
+  };
   readonly shadow: {
     readonly provider?: ProviderKind;
     /** Major version of production PostgreSQL (testcontainers image; reported otherwise). */
@@ -69,7 +77,7 @@ const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers']
 
 /** Known keys per mapping section, each with its reader; anything else is an error with its line. */
 const SECTIONS: Record<string, Record<string, Reader>> = {
-  migrations: { layout: oneOf(LAYOUT_IDS), path: text },
+  migrations: { layout: oneOf(LAYOUT_IDS), path: text, outOfOrder: boolean },
   shadow: {
     provider: oneOf(PROVIDERS),
     pgMajor: integer(9, 99),

@@ -47,7 +47,7 @@ export interface ReviewOptions {
  */
 export async function review(opts: ReviewOptions): Promise<Report> {
   const started = performance.now();
-  const analysis = analyzeChange(opts.changeSet, opts.config.migrations.layout);
+  const analysis = analyzeChange(opts.changeSet, opts.config.migrations);
   if (analysis.added.length === 0) return buildReport(analysis.findings, [], null);
   const { parsed, findings: parseFindings } = await parseMigrations(analysis.added);
   const drill = await drillOrInfra(opts, analysis, parsed);

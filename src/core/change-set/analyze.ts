@@ -1,6 +1,8 @@
+import type { DrillbotConfig } from '../config.js';
+import type { Severity } from '../hazards.js';
 import type { Finding } from '../report/report.js';
-import type { LayoutId, LayoutProblem, Migration } from '../layouts/layout.js';
-import { compareVersions, detectLayout, readMigrations } from '../layouts/index.js';
+import type { Layout, LayoutId, LayoutProblem, Migration, OutOfOrderBehaviour } from '../layouts/layout.js';
+import { compareVersions, detectLayout, LAYOUTS, readMigrations } from '../layouts/index.js';
 import { isEmptySql } from '../layouts/util.js';
 import { finding } from '../report/findings.js';
 import { diffFiles, firstDifferentLine, type ChangeSet } from './change-set.js';
@@ -17,29 +19,31 @@ export interface ChangeAnalysis {
 }
 
 /** Reads both sides with the layout and judges the change's history: edits, ordering, missing reverses. */
-export function analyzeChange(changeSet: ChangeSet, layoutId?: LayoutId): ChangeAnalysis {
-  const layout = layoutId ?? detectLayout(changeSet.head)?.id ?? detectLayout(changeSet.base)?.id;
+export function analyzeChange(changeSet: ChangeSet, migrations: DrillbotConfig['migrations'] = {}): ChangeAnalysis {
+  // The base is the history the tool has accepted: what the change adds (a repeated version, say)
+  // must not sway which tool this is.
+  const layout = migrations.layout ? LAYOUTS.find((l) => l.id === migrations.layout) : (detectLayout(changeSet.base) ?? detectLayout(changeSet.head));
   if (!layout) throw new Error(`no migration layout recognised under "${changeSet.head.root || '.'}"`);
-  const base = readMigrations(changeSet.base, layout);
-  const head = readMigrations(changeSet.head, layout);
+  const base = readMigrations(changeSet.base, layout.id);
+  const head = readMigrations(changeSet.head, layout.id);
   const baseVersions = new Set(base.migrations.map((m) => m.version));
   const added = head.migrations.filter((m) => !baseVersions.has(m.version));
-  const touched = new Set(added.flatMap(scriptPaths));
+  const changed = new Set([...diffFiles(changeSet).flatMap((c) => (c.kind === 'deleted' ? [] : [c.path])), ...added.flatMap(scriptPaths)]);
   // A forward migration of comments only needs no reverse (Harness 0059 is such a placeholder).
   const placeholders = new Set(added.filter((m) => isEmptySql(m.forward.sql)).map((m) => m.forward.path));
   const findings = [
     ...historyEdits(changeSet, base.migrations, head.migrations),
-    ...orderingProblems(layout, base.migrations, added),
+    ...orderingProblems(layout, migrations.outOfOrder, base.migrations, added),
     ...head.problems
-      .filter((p) => problemPaths(p).some((path) => touched.has(path)))
+      .filter((p) => problemPaths(p).some((path) => changed.has(path)))
       .filter((p) => !(p.kind === 'missing-reverse' && placeholders.has(p.path)))
-      .map(problemFinding),
+      .map((p) => problemFinding(p, { tool: layout.outOfOrder.tool, changed, basePaths: forwardPaths(base.migrations), headPaths: forwardPaths(head.migrations) })),
     ...undrilledFindings(changeSet, head),
   ];
-  return { layout, base: base.migrations, added, findings };
+  return { layout: layout.id, base: base.migrations, added, findings };
 }
 
-/** Editing or deleting a migration the base already has: production ran the old text. */
+/** Editing or deleting a migration the base already has (either direction): production ran the old text. */
 function historyEdits(changeSet: ChangeSet, base: Migration[], head: Migration[]): Finding[] {
   const headByVersion = new Map(head.map((m) => [m.version, m]));
   const changes = diffFiles(changeSet);
@@ -54,49 +58,87 @@ function historyEdits(changeSet: ChangeSet, base: Migration[], head: Migration[]
       const fix = 'Restore the file and add a new migration that makes the change.';
       return [finding({ hazard: 'history-edit', source: 'change-set', path: renamed?.path ?? path, line: 1, message, fix })];
     }
-    if (now.forward.sql === old.forward.sql) return [];
-    const line = now.forward.startLine - 1 + firstDifferentLine(old.forward.sql, now.forward.sql);
-    return [
-      finding({
-        hazard: 'history-edit',
-        source: 'change-set',
-        path: now.forward.path,
-        line,
-        message: `Migration ${old.name} exists on the base branch and has most likely run in production; editing it changes nothing there and makes fresh environments diverge.`,
-        fix: 'Revert the edit and put the change in a new migration.',
-      }),
-    ];
+    return [...forwardEdit(old, now), ...reverseEdit(old, now)];
   });
 }
 
-/** New versions must sort after every base version, and versions must be unique. */
-function orderingProblems(layout: LayoutId, base: Migration[], added: Migration[]): Finding[] {
-  const newest = base.reduce<Migration | null>((max, m) => (!max || compareVersions(layout, m.version, max.version) > 0 ? m : max), null);
-  const seen = new Map<string, Migration>();
-  const findings: Finding[] = [];
-  for (const m of added) {
-    const twin = seen.get(m.version);
-    if (twin) {
-      findings.push(ordering(m.forward.path, `Version ${m.version} is used twice (also ${twin.forward.path}); the tool will run only one of them.`, 'Give this migration a new, higher version.'));
-    } else if (newest && compareVersions(layout, m.version, newest.version) < 0) {
-      findings.push(
-        ordering(
-          m.forward.path,
-          `Version ${m.version} sorts before the newest base migration ${newest.version}; environments that already ran ${newest.version} will skip it or refuse to migrate.`,
-          `Renumber it to sort after ${newest.version}.`,
-        ),
-      );
-    }
-    seen.set(m.version, m);
+function forwardEdit(old: Migration, now: Migration): Finding[] {
+  if (now.forward.sql === old.forward.sql) return [];
+  return [
+    finding({
+      hazard: 'history-edit',
+      source: 'change-set',
+      path: now.forward.path,
+      line: now.forward.startLine - 1 + firstDifferentLine(old.forward.sql, now.forward.sql),
+      message: `Migration ${old.name} exists on the base branch and has most likely run in production; editing it changes nothing there and makes fresh environments diverge.`,
+      fix: 'Revert the edit and put the change in a new migration.',
+    }),
+  ];
+}
+
+/** A base migration's reverse is what rolls production back: removing or rewriting it is not drilled here. */
+function reverseEdit(old: Migration, now: Migration): Finding[] {
+  if (!old.reverse || now.reverse?.sql === old.reverse.sql) return [];
+  const removed = now.reverse === null;
+  return [
+    finding({
+      hazard: 'history-edit',
+      source: 'change-set',
+      path: now.reverse?.path ?? old.reverse.path,
+      line: removed ? 1 : now.reverse!.startLine - 1 + firstDifferentLine(old.reverse.sql, now.reverse!.sql),
+      message: removed
+        ? `The reverse of migration ${old.name}, which has most likely run in production, was removed: that migration can no longer be rolled back.`
+        : `The reverse of migration ${old.name}, which has most likely run in production, was edited; only new migrations are drilled, so this rollback is not proven against what production ran.`,
+      fix: removed
+        ? 'Restore the reverse.'
+        : 'Revert the edit, or, if the old reverse was broken, acknowledge this finding with the reason (-- drillbot:ack history-edit <why>) after running forward and this reverse on a copy of production.',
+    }),
+  ];
+}
+
+/** New versions must sort after every base version, judged by what the tool does otherwise (repeats are layout problems). */
+function orderingProblems(layout: Layout, outOfOrder: boolean | undefined, base: Migration[], added: Migration[]): Finding[] {
+  const newest = base.reduce<Migration | null>((max, m) => (!max || compareVersions(layout.id, m.version, max.version) > 0 ? m : max), null);
+  if (!newest) return [];
+  return added.filter((m) => compareVersions(layout.id, m.version, newest.version) < 0).map((m) => olderThanNewest(layout.outOfOrder, outOfOrder, m, newest));
+}
+
+/** A new version below the newest base one, in the words of what the tool does with it. */
+function olderThanNewest(behaviour: OutOfOrderBehaviour, outOfOrder: boolean | undefined, m: Migration, newest: Migration): Finding {
+  const before = `Version ${m.version} sorts before the newest base migration ${newest.version}`;
+  const renumber = `Renumber it to sort after ${newest.version}.`;
+  const applies = behaviour.kind === 'applies' ? outOfOrder !== false || !behaviour.refusedBy : behaviour.kind === 'refuses' && outOfOrder === true;
+  if (applies) {
+    return ordering(
+      m.forward.path,
+      `${before}; ${behaviour.tool} applies it after ${newest.version} where that already ran, so environments run the migrations in different orders (the drill ran it after ${newest.version}, as they will).`,
+      `Make sure it does not depend on running before ${newest.version}, or ${renumber.toLowerCase()}`,
+      'notice',
+    );
   }
-  return findings;
+  if (behaviour.kind === 'skips') {
+    return ordering(m.forward.path, `${before}; ${behaviour.tool} records only the newest version applied, so environments that already ran ${newest.version} skip this migration without an error.`, renumber);
+  }
+  const setting = behaviour.kind === 'refuses' ? `unless run with ${behaviour.allowedBy} (then set migrations.outOfOrder: true in .github/drillbot.yml)` : `because it runs with ${behaviour.refusedBy}`;
+  return ordering(m.forward.path, `${before}; ${behaviour.tool} refuses to migrate environments that already ran ${newest.version}, ${setting}.`, renumber);
 }
 
-function ordering(path: string, message: string, fix: string): Finding {
-  return finding({ hazard: 'ordering', source: 'change-set', path, line: 1, message, fix });
+function ordering(path: string, message: string, fix: string, severity?: Severity): Finding {
+  return finding({ hazard: 'ordering', source: 'change-set', path, line: 1, message, fix, ...(severity ? { severity } : {}) });
 }
 
-function problemFinding(problem: LayoutProblem): Finding {
+interface ProblemContext {
+  readonly tool: string;
+  /** Files the change added or modified. */
+  readonly changed: ReadonlySet<string>;
+  /** Forward scripts of the base migrations (what production has run), and of the head's. */
+  readonly basePaths: ReadonlySet<string>;
+  readonly headPaths: ReadonlySet<string>;
+}
+
+const forwardPaths = (migrations: readonly Migration[]) => new Set(migrations.map((m) => m.forward.path));
+
+function problemFinding(problem: LayoutProblem, ctx: ProblemContext): Finding {
   switch (problem.kind) {
     case 'missing-reverse':
       return finding({
@@ -117,10 +159,22 @@ function problemFinding(problem: LayoutProblem): Finding {
         fix: 'Rename it to match its forward migration, or remove it.',
       });
     case 'duplicate-version':
-      return ordering(problem.paths[1] ?? problem.paths[0], `Version ${problem.version} is used by ${problem.paths.join(' and ')}.`, 'Give each migration its own version.');
+      return repeatedVersion(problem, ctx);
     case 'unparsable':
       return finding({ hazard: 'forward-error', source: 'layout', path: problem.path, line: problem.line, message: problem.detail, fix: 'Fix the file so its migration tool can read it.' });
   }
+}
+
+/** Several files with one version, reported at a file the change touched. */
+function repeatedVersion(problem: Extract<LayoutProblem, { kind: 'duplicate-version' }>, ctx: ProblemContext): Finding {
+  const touched = problem.paths.filter((p) => ctx.changed.has(p));
+  const at = touched.find((p) => ctx.headPaths.has(p)) ?? touched[0] ?? problem.paths[0]!;
+  const ran = problem.paths.filter((p) => ctx.basePaths.has(p) && !ctx.changed.has(p));
+  if (ran.length > 0) {
+    const message = `Version ${problem.version} of ${at} is already used by ${ran.join(' and ')}, which has most likely run in production; ${ctx.tool} records versions, so environments that ran it never run this migration (or refuse to migrate), and the drill did not run it.`;
+    return ordering(at, message, 'Give this migration a new version that sorts after every existing one.');
+  }
+  return ordering(at, `Version ${problem.version} is used by ${problem.paths.join(' and ')}; ${ctx.tool} cannot tell them apart: it refuses to migrate or runs only one of them.`, 'Give each migration its own version.');
 }
 
 /** Changed SQL the layout neither read as a migration nor reported on: the change must not pass as drilled. */

@@ -105,6 +105,8 @@ function readDbmate(tree: FileTree): LayoutResult {
 export const dbmate: Layout = {
   id: 'dbmate',
   supportsReverse: true,
+  // dbmate applies every unapplied version in order ("developers working on separate PRs"); --strict refuses.
+  outOfOrder: { kind: 'applies', tool: 'dbmate', refusedBy: '--strict (DBMATE_STRICT)' },
   detect: (tree) => listTopLevel(tree).some((e) => FILE.test(e.name) && splitLines(e.file.content).some((l) => UP.test(l.text))),
   read: readDbmate,
 };

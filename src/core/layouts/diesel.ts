@@ -83,6 +83,8 @@ function readDiesel(tree: FileTree): LayoutResult {
 export const diesel: Layout = {
   id: 'diesel',
   supportsReverse: true,
+  // __diesel_schema_migrations records every version; run_pending_migrations runs all the others.
+  outOfOrder: { kind: 'applies', tool: 'Diesel' },
   detect: (tree) => migrationFiles(tree).some((e) => e.name === 'up.sql'),
   read: readDiesel,
 };

@@ -128,6 +128,8 @@ function toMigration(forward: Named, undo: Named | undefined, confs: ReadonlyMap
 export const flyway: Layout = {
   id: 'flyway',
   supportsReverse: true,
+  // validateOnMigrate fails on "resolved migration not applied to database" unless outOfOrder=true.
+  outOfOrder: { kind: 'refuses', tool: 'Flyway', allowedBy: 'outOfOrder=true' },
   detect: (tree) => listEntries(tree).some((e) => FILE.test(e.name) && e.name.startsWith('V')),
   read: readFlyway,
 };

@@ -72,6 +72,8 @@ function readGolangMigrate(tree: FileTree): LayoutResult {
 export const golangMigrate: Layout = {
   id: 'golang-migrate',
   supportsReverse: true,
+  // schema_migrations holds one row, the current version; `up` runs only newer files.
+  outOfOrder: { kind: 'skips', tool: 'golang-migrate' },
   detect(tree) {
     const candidates = listTopLevel(tree).filter((e) => /\.(up|down)\.sql$/.test(e.name));
     if (candidates.length === 0 || !candidates.every((e) => FILE.test(e.name))) return false;

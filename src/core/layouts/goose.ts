@@ -184,6 +184,8 @@ function hasUpAnnotation(content: string): boolean {
 export const goose: Layout = {
   id: 'goose',
   supportsReverse: true,
+  // Since goose v3.3 `up` fails on missing (older, unapplied) migrations unless -allow-missing.
+  outOfOrder: { kind: 'refuses', tool: 'goose', allowedBy: '-allow-missing (goose.WithAllowMissing())' },
   detect: (tree) => listTopLevel(tree).some((e) => FILE.test(e.name) && hasUpAnnotation(e.file.content)),
   read: readGooseTree,
 };

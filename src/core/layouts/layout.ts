@@ -69,8 +69,22 @@ export interface LayoutResult {
 
 export type LayoutId = 'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diesel' | 'plain';
 
+/**
+ * What the tool does with a pending migration whose version sorts before one it already applied:
+ * - `skips`: it records only the newest version applied and never runs older ones (no error);
+ * - `refuses`: it stops with an error, unless its configuration allows it (`allowedBy`);
+ * - `applies`: it runs it after the newer ones, unless a setting makes it refuse (`refusedBy`).
+ * `migrations.outOfOrder` in the configuration says how the team runs a tool that has the switch.
+ */
+export type OutOfOrderBehaviour =
+  | { readonly kind: 'skips'; readonly tool: string }
+  | { readonly kind: 'refuses'; readonly tool: string; readonly allowedBy: string }
+  | { readonly kind: 'applies'; readonly tool: string; readonly refusedBy?: string };
+
 export interface Layout {
   readonly id: LayoutId;
+  /** How the tool treats an older version that is still pending (from its source or docs). */
+  readonly outOfOrder: OutOfOrderBehaviour;
   /** Whether the tree looks like this layout's files (used by auto-detection). */
   detect(tree: FileTree): boolean;
   read(tree: FileTree): LayoutResult;

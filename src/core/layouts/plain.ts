@@ -103,6 +103,8 @@ function toMigration(up: Named, downs: Named[], problems: LayoutProblem[]): Migr
 export const plain: Layout = {
   id: 'plain',
   supportsReverse: true,
+  // maragudk/migrate keeps one row (the current version) and skips every file whose name sorts at or below it.
+  outOfOrder: { kind: 'skips', tool: 'maragudk/migrate' },
   detect: (tree) => listTopLevel(tree).some((e) => UP.test(e.name) || DOWN.test(e.name)),
   read: readPlain,
 };
