@@ -34,6 +34,13 @@ describe('review: observed locks and rewrites', () => {
     expect(report.drill?.roundTrip).toBe('restored');
   });
 
+  it('reports the indexes an ALTER COLUMN TYPE rebuilds as part of its rewrite, not as dropped indexes', async () => {
+    const base = { ...SHOP, '3_idx.up.sql': 'CREATE INDEX orders_total_idx ON orders (total);', '3_idx.down.sql': 'DROP INDEX orders_total_idx;' };
+    const report = await drill(base, { '4_big.up.sql': 'ALTER TABLE orders ALTER COLUMN total TYPE bigint;', '4_big.down.sql': 'ALTER TABLE orders ALTER COLUMN total TYPE integer;' });
+    expect(hazards(report)).toEqual(['rewrite@4_big.up.sql:1']);
+    expect(report.findings[0].message).toMatch(/Rewrites existing table public\.orders and rebuilds its indexes .*orders_total_idx/);
+  });
+
   it('does not report an index on a table created in the same change', async () => {
     const report = await drill(SHOP, change('CREATE TABLE tags (id int, name text);\nCREATE INDEX tags_name_idx ON tags (name);', 'DROP TABLE tags;'));
     expect(hazards(report)).toEqual([]);

@@ -76,6 +76,10 @@ function tableChanges(run: StatementRun, baseline: Baseline): TableChange[] {
     const indexAfter = new Map((after?.indexes ?? []).map((i) => [i.oid, i]));
     const indexBefore = new Set(before.indexes.map((i) => i.oid));
     const relfilenodeChanged = !!after && after.relfilenode !== before.relfilenode;
+    const built = (after?.indexes ?? []).filter((i) => !indexBefore.has(i.oid)).map((i) => i.name);
+    const gone = after ? before.indexes.filter((i) => !indexAfter.has(i.oid)).map((i) => i.name) : [];
+    // ALTER COLUMN … TYPE rebuilds an index as a new relation under the same name: a rebuild, not a drop and a build.
+    const recreated = gone.filter((name) => built.includes(name));
     return [
       {
         oid,
@@ -83,9 +87,9 @@ function tableChanges(run: StatementRun, baseline: Baseline): TableChange[] {
         dropped: !after,
         rewritten: relfilenodeChanged && !truncate,
         truncated: relfilenodeChanged && truncate,
-        indexesRebuilt: before.indexes.filter((i) => indexAfter.has(i.oid) && indexAfter.get(i.oid)!.relfilenode !== i.relfilenode).map((i) => i.name),
-        indexesBuilt: (after?.indexes ?? []).filter((i) => !indexBefore.has(i.oid)).map((i) => i.name),
-        indexesDropped: after ? before.indexes.filter((i) => !indexAfter.has(i.oid)).map((i) => i.name) : [],
+        indexesRebuilt: [...before.indexes.filter((i) => indexAfter.has(i.oid) && indexAfter.get(i.oid)!.relfilenode !== i.relfilenode).map((i) => i.name), ...recreated],
+        indexesBuilt: built.filter((name) => !recreated.includes(name)),
+        indexesDropped: gone.filter((name) => !recreated.includes(name)),
         columnsDropped: after ? before.columns.filter((c) => !after.columns.some((a) => a.attnum === c.attnum)).map((c) => c.name) : [],
         scanned: !!after && (after.seqScan > before.seqScan || after.seqTupRead > before.seqTupRead),
         rowsRead: after ? after.seqTupRead - before.seqTupRead : 0,
@@ -115,7 +119,9 @@ function hazardsOf(run: StatementRun, path: string, changes: TableChange[], lock
       add('data-loss', `Deletes ${c.rowsDeleted} of the ${c.seededRows} seeded rows of ${c.name}: a DELETE this broad destroys production data.`, `n_tup_del +${c.rowsDeleted} on ${c.name}`);
     }
     if (c.rewritten) {
-      add('rewrite', `Rewrites existing table ${c.name} under ${lock}: reads and writes wait for the whole rewrite, which grows with the table.`, `relfilenode of ${c.name} changed; lock ${lock}`);
+      // The rewrite rebuilds every index of the table: that is part of the same wait.
+      const indexes = c.indexesRebuilt.length > 0 ? ` and rebuilds its ${noun(c.indexesRebuilt, 'index', 'indexes')} ${c.indexesRebuilt.join(', ')}` : '';
+      add('rewrite', `Rewrites existing table ${c.name}${indexes} under ${lock}: reads and writes wait for the whole rewrite, which grows with the table.`, `relfilenode of ${c.name} changed${indexes ? `; ${c.indexesRebuilt.length} index(es) rebuilt` : ''}; lock ${lock}`);
     } else if (c.indexesRebuilt.length > 0 && blocksWrites(c.name)) {
       add('blocking-index', `Rebuilds ${noun(c.indexesRebuilt, 'index', 'indexes')} ${c.indexesRebuilt.join(', ')} of ${c.name} under ${lock}, blocking ${lockOn(c.name) === 'AccessExclusiveLock' ? 'all access' : 'writes'} until done.`, `index relfilenode changed; lock ${lock}`);
     }
