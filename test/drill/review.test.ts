@@ -155,6 +155,8 @@ describe('review: reverse and data', () => {
   it('reports ADD COLUMN NOT NULL without a default as data-dependent: it works only on an empty table', async () => {
     const report = await drill(SHOP, change('-- plan\nALTER TABLE users ADD COLUMN plan text NOT NULL;', 'ALTER TABLE users DROP COLUMN plan;'));
     expect(hazards(report)).toEqual(['data-dependent@3_change.up.sql:2']);
+    // Any row breaks it, whatever the seeder wrote: the one case that is certain to fail in production.
+    expect(report.findings[0]).toMatchObject({ severity: 'error', message: expect.stringMatching(/^Fails as soon as public\.users holds any row .* It will fail in production unless public\.users is empty there\.$/) });
   });
 
   it('reports a forward error that is not caused by the data as forward-error', async () => {
@@ -215,7 +217,27 @@ describe('review: seeded data', () => {
   it('reports a new UNIQUE constraint over a column whose existing values repeat as data-dependent', async () => {
     const report = await drill(SHOP, change('CREATE UNIQUE INDEX CONCURRENTLY orders_code_key ON orders (code);', 'DROP INDEX CONCURRENTLY orders_code_key;'));
     expect(hazards(report)).toEqual(['data-dependent@3_change.up.sql:1']);
-    expect(report.findings[0].message).toMatch(/could not create unique index/);
+    // The duplicates are the seeder's: a warning that names them and the query that looks for them in production.
+    expect(report.findings[0]).toMatchObject({
+      severity: 'warning',
+      message: expect.stringMatching(/^Fails on the rows Drillbot seeded into public\.orders \(could not create unique index "orders_code_key"; Key \(code\)=\(.*\) is duplicated\.\).* Check production before merging: SELECT code, count\(\*\) FROM public\.orders GROUP BY code HAVING count\(\*\) > 1 LIMIT 10;$/),
+    });
+    expect(report.verdict).toBe('pass');
+  });
+
+  it('still reports the lock of a statement the seeded rows stopped: ADD UNIQUE builds its index under ACCESS EXCLUSIVE', async () => {
+    const report = await drill(SHOP, change('ALTER TABLE orders ADD CONSTRAINT orders_code_key UNIQUE (code);', 'ALTER TABLE orders DROP CONSTRAINT orders_code_key;'));
+    expect(hazards(report)).toEqual(['blocking-index@3_change.up.sql:1', 'data-dependent@3_change.up.sql:1']);
+    expect(report.findings[0]).toMatchObject({ severity: 'error', evidence: expect.stringMatching(/AccessExclusiveLock.*observed on a copy without the seeded rows/) });
+    expect(report.verdict).toBe('fail');
+  });
+
+  it('gives the query that finds NULLs for SET NOT NULL, and the rows a new CHECK rejects', async () => {
+    const notNull = await drill(SHOP, change('ALTER TABLE users ALTER COLUMN name SET NOT NULL;', 'ALTER TABLE users ALTER COLUMN name DROP NOT NULL;'));
+    expect(notNull.findings.find((f) => f.hazard === 'data-dependent')?.message).toMatch(/Check production before merging: SELECT count\(\*\) FROM public\.users WHERE name IS NULL;$/);
+    expect(hazards(notNull)).toContain('blocking-scan@3_change.up.sql:1');
+    const check = await drill(SHOP, change('ALTER TABLE orders ADD CONSTRAINT orders_total_small CHECK (total < 3);', 'ALTER TABLE orders DROP CONSTRAINT orders_total_small;'));
+    expect(check.findings.find((f) => f.hazard === 'data-dependent')?.message).toMatch(/Check production before merging: SELECT count\(\*\) FROM public\.orders WHERE NOT \(\(total < 3\)\);$/);
   });
 });
 

@@ -6,7 +6,8 @@ import type { ParsedStatement } from '../sql/parse.js';
 import type { ParsedMigration } from '../sql/parse-migrations.js';
 import { prepareBase } from './base-history.js';
 import { createDatabase, dropDatabase, uniqueDatabaseName } from './databases.js';
-import { runScript, type ScriptRun } from './execute.js';
+import { dataDependentFinding, explainDataFailure, type DataDependence } from './data-dependence.js';
+import { runScript, type PgFailure, type ScriptRun } from './execute.js';
 import { judgeStatement, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
 import { captureRelationState } from './relation-state.js';
@@ -183,42 +184,66 @@ async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
 
 async function runObserved(s: Session, script: MigrationScript, statements: ParsedStatement[], direction: 'forward' | 'reverse', migration: Migration): Promise<ScriptRun> {
   const run = await runScript(s.client, script, statements);
-  const judged: StatementResult[] = [];
-  let held: LockObservation[] = [];
-  for (const statementRun of run.statements) {
-    const verdict = judgeStatement(statementRun, script.path, s.baseline, held);
-    judged.push(verdict.result);
-    // Lock hazards matter on the way forward; a reverse runs during an incident, by choice.
-    if (direction === 'forward') s.findings.push(...verdict.findings);
-    held = verdict.held;
-  }
+  const { judged, findings } = judgeRun(run, script, s.baseline);
+  // Lock hazards matter on the way forward; a reverse runs during an incident, by choice.
+  if (direction === 'forward') s.findings.push(...findings);
   s.results.push(summarize(migration, script, direction, run, judged));
   return run;
 }
 
+/** Each statement's report entry and hazards; a statement's locks are new only if not already held. */
+function judgeRun(run: ScriptRun, script: MigrationScript, baseline: Baseline): { judged: StatementResult[]; findings: Finding[] } {
+  const judged: StatementResult[] = [];
+  const findings: Finding[] = [];
+  let held: LockObservation[] = [];
+  for (const statementRun of run.statements) {
+    const verdict = judgeStatement(statementRun, script.path, baseline, held);
+    judged.push(verdict.result);
+    findings.push(...verdict.findings);
+    held = verdict.held;
+  }
+  return { judged, findings };
+}
+
 /**
  * A forward failure caused by the seeded rows (constraint or data errors) is `data-dependent` when
- * the same migrations apply to the unseeded base: it would pass on an empty database and fail in
- * production.
+ * the same migrations apply to the unseeded base. There the failing migration runs observed, so the
+ * locks, rewrites and index builds of the statement the rows stopped (and of the rest of its
+ * migration) are still reported.
  */
 async function reportForwardFailure(s: Session, upTo: ParsedMigration[], run: ScriptRun): Promise<void> {
   const migration = upTo[upTo.length - 1].migration;
   const failed = run.statements[run.statements.length - 1];
-  if (failed?.error && isDataDependentCandidate(failed.error.code) && (await appliesWithoutRows(s, upTo))) {
-    s.findings.push(failureFinding(run, migration.forward, 'data-dependent', s.plan.layout));
+  const unseeded = failed?.error && isDataDependentCandidate(failed.error.code) ? await observeWithoutRows(s, upTo, failed.error) : null;
+  if (!unseeded) {
+    s.findings.push(failureFinding(run, migration.forward, 'forward-error', s.plan.layout));
     return;
   }
-  s.findings.push(failureFinding(run, migration.forward, 'forward-error', s.plan.layout));
+  s.findings.push(dataDependentFinding(run, migration.forward, unseeded.explained));
+  // When any row breaks the statement it can only run on an empty table, where its locks cost nothing.
+  if (unseeded.explained.anyRow) return;
+  const fromLine = failed!.statement.line;
+  const observed = unseeded.findings.filter((f) => f.line >= fromLine);
+  s.findings.push(...observed.map((f) => ({ ...f, evidence: `${f.evidence ?? ''}${f.evidence ? '; ' : ''}observed on a copy without the seeded rows, which made the statement fail` })));
 }
 
-async function appliesWithoutRows(s: Session, upTo: ParsedMigration[]): Promise<boolean> {
+/**
+ * Runs the migrations on a clone of the unseeded base, the last one observed. Null when they do
+ * not apply there either (then the failure is not the data's doing).
+ */
+async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: PgFailure): Promise<{ explained: DataDependence; findings: Finding[] } | null> {
   const { database } = await s.cloneBase('empty');
   const client = await connect(s.server, database, s.plan.statementTimeoutMs);
   try {
-    for (const p of upTo) {
-      if ((await runScript(client, p.migration.forward, p.forward ?? [])).status !== 'applied') return false;
+    for (const p of upTo.slice(0, -1)) {
+      if ((await runScript(client, p.migration.forward, p.forward ?? [])).status !== 'applied') return null;
     }
-    return true;
+    const last = upTo[upTo.length - 1];
+    const baseline = await captureBaseline(client, []);
+    const run = await runScript(client, last.migration.forward, last.forward ?? []);
+    if (run.status !== 'applied') return null;
+    const findings = judgeRun(run, last.migration.forward, baseline).findings;
+    return { explained: await explainDataFailure(client, error, s.baseline), findings };
   } finally {
     await client.end();
     await dropDatabase(s.server, database);

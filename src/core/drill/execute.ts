@@ -20,12 +20,23 @@ export interface StatementRun {
   readonly error?: PgFailure;
 }
 
-export interface PgFailure {
+export interface PgFailure extends FailureFields {
   readonly code: string;
   readonly message: string;
   /** 1-based file line of the error position (the statement's first line when PostgreSQL gives none). */
   readonly line: number;
 }
+
+/** What PostgreSQL says about the data behind an error (its DETAIL and the object fields of the error report). */
+export interface FailureFields {
+  readonly detail?: string;
+  readonly schema?: string;
+  readonly table?: string;
+  readonly column?: string;
+  readonly constraint?: string;
+}
+
+const FAILURE_FIELDS = ['detail', 'schema', 'table', 'column', 'constraint'] as const;
 
 export interface ScriptRun {
   readonly status: 'applied' | 'failed' | 'timed-out';
@@ -101,7 +112,7 @@ async function runObserved(client: ClientBase, statement: ParsedStatement, inTra
   return { statement, status: 'applied', durationMs, observed: inTransaction, locks, before, after };
 }
 
-interface RawFailure {
+interface RawFailure extends FailureFields {
   code: string;
   message: string;
   position?: number;
@@ -114,14 +125,15 @@ async function query(client: ClientBase, sql: string): Promise<RawFailure | null
   } catch (error: any) {
     if (typeof error?.code !== 'string') throw error;
     const position = error.position ? Number(error.position) : undefined;
-    return { code: error.code, message: String(error.message), ...(position ? { position } : {}) };
+    const fields = Object.fromEntries(FAILURE_FIELDS.filter((f) => typeof error[f] === 'string').map((f) => [f, error[f] as string]));
+    return { code: error.code, message: String(error.message), ...fields, ...(position ? { position } : {}) };
   }
 }
 
 /** PostgreSQL's error position is a 1-based character offset into the statement text sent. */
 function locate(failure: RawFailure, statement: ParsedStatement): PgFailure {
-  const line = failure.position ? lineLocator(statement.text, statement.line)(failure.position - 1) : statement.line;
-  return { code: failure.code, message: failure.message, line };
+  const { position, ...fields } = failure;
+  return { ...fields, line: position ? lineLocator(statement.text, statement.line)(position - 1) : statement.line };
 }
 
 function finish(status: ScriptRun['status'], started: number, statements: StatementRun[]): ScriptRun {

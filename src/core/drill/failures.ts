@@ -1,9 +1,7 @@
-import type { Hazard } from '../hazards.js';
 import type { LayoutId, MigrationScript } from '../layouts/layout.js';
 import type { Finding } from '../report/report.js';
 import { runOutsideTransaction } from '../sql/transaction-block.js';
 import { finding } from '../report/findings.js';
-import { safeAlternative } from './advice.js';
 import type { ScriptRun } from './execute.js';
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation) depend on the rows present. */
@@ -12,7 +10,7 @@ export function isDataDependentCandidate(code: string): boolean {
 }
 
 /** The finding for a script that failed (or timed out) on the shadow database, at the failing line. */
-export function failureFinding(run: ScriptRun, script: MigrationScript, hazard: Hazard, layout: LayoutId): Finding {
+export function failureFinding(run: ScriptRun, script: MigrationScript, hazard: 'forward-error' | 'reverse-error', layout: LayoutId): Finding {
   const failed = run.statements[run.statements.length - 1];
   const error = failed?.error;
   const line = error?.line ?? failed?.statement.line ?? script.startLine;
@@ -32,10 +30,6 @@ export function failureFinding(run: ScriptRun, script: MigrationScript, hazard: 
     });
   }
   const direction = hazard === 'reverse-error' ? 'reverse' : 'forward';
-  const message =
-    hazard === 'data-dependent'
-      ? `Fails once the table holds rows (${error?.message}), although it succeeds on an empty database: it will fail in production.`
-      : `The ${direction} migration fails on PostgreSQL: ${error?.message ?? 'unknown error'}.`;
-  const fix = hazard === 'data-dependent' && failed ? safeAlternative(failed.statement, 'data-dependent') : undefined;
-  return finding({ hazard, source: 'drill', path: script.path, line, message, fix: fix ?? `Fix the ${direction} migration so that it applies.`, evidence });
+  const message = `The ${direction} migration fails on PostgreSQL: ${error?.message ?? 'unknown error'}.`;
+  return finding({ hazard, source: 'drill', path: script.path, line, message, fix: `Fix the ${direction} migration so that it applies.`, evidence });
 }

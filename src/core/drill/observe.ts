@@ -45,7 +45,7 @@ export function judgeStatement(
     locks: newLocks,
     rewrites: changes.filter((c) => c.rewritten).map((c) => c.name),
     scannedRows: Object.fromEntries(changes.filter((c) => c.scanned).map((c) => [c.name, c.rowsRead])),
-    ...(run.error ? { error: run.error } : {}),
+    ...(run.error ? { error: { code: run.error.code, message: run.error.message, line: run.error.line, ...(run.error.detail ? { detail: run.error.detail } : {}) } } : {}),
   };
   const findings = run.status === 'applied' ? hazardsOf(run, path, changes, locks) : [];
   return { result, findings, held: locks };

@@ -72,7 +72,8 @@ export interface StatementResult {
   readonly rewrites: string[];
   /** Rows of existing tables read by sequential scans during this statement. */
   readonly scannedRows: Record<string, number>;
-  readonly error?: { code: string; message: string; line: number };
+  /** PostgreSQL's error, with its DETAIL when it gave one. */
+  readonly error?: { code: string; message: string; line: number; detail?: string };
 }
 
 export type ScriptStatus = 'applied' | 'failed' | 'timed-out' | 'missing' | 'skipped';
