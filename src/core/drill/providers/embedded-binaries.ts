@@ -26,6 +26,7 @@ export interface PostgresTree {
   readonly major: number;
 }
 
+/** Holds the fingerprint of the source; written last into a copy, so a copy without it is incomplete. */
 export const STAMP_FILE = '.drillbot-stamp';
 /** Drafts and replaced copies; both are deleted by their process, or by a later one when it died. */
 const TEMP_PREFIX = '.tmp-';
@@ -127,7 +128,7 @@ async function placeCopy(source: string, root: string, target: string, fingerpri
     // Relative links (libpq.so -> libpq.so.5.18) must stay relative, or they point back into the source.
     await fs.cp(source, draft, { recursive: true, verbatimSymlinks: true });
     await makeReadable(draft);
-    await fs.writeFile(path.join(draft, STAMP_FILE), fingerprint, { mode: 0o644 }); // last: a copy without it is incomplete
+    await fs.writeFile(path.join(draft, STAMP_FILE), fingerprint, { mode: 0o644 });
     await swapIn(draft, target, fingerprint);
   } finally {
     await fs.rm(draft, { recursive: true, force: true });
