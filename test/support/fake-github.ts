@@ -282,6 +282,8 @@ export interface FakeRequest extends RecordedRequest {
   accept: string;
   /** Answered with an injected fault. */
   faulted?: boolean;
+  /** When the answer was sent (Date.now()), to measure waits between requests. */
+  at: number;
 }
 
 const notFound = (message = 'Not Found'): Reply => ({ status: 404, body: { message, documentation_url: 'https://docs.github.com/rest', status: '404' } });
@@ -526,7 +528,7 @@ export class FakeGitHub {
   }
 
   private send(res: ServerResponse, reply: Reply, record: RecordedRequest & { accept: string; faulted?: boolean }): void {
-    this.log.push({ ...record, seq: ++this.seq, status: reply.status });
+    this.log.push({ ...record, seq: ++this.seq, status: reply.status, at: Date.now() });
     const headers: Record<string, string> = { 'x-github-media-type': 'github.v3; format=json', 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', ...reply.headers };
     if (reply.raw !== undefined) {
       res.writeHead(reply.status, { 'content-type': 'text/plain; charset=utf-8', ...headers });

@@ -33,10 +33,11 @@ export function isTransient(error: unknown): boolean {
   return status === 403 && (/\bsecondary rate\b/i.test(String((error as Error).message)) || headerOf(error, 'x-ratelimit-remaining') === '0');
 }
 
-/** The wait GitHub asked for with `retry-after` (seconds), in milliseconds. */
-export function retryAfterMs(error: unknown): number | undefined {
-  const seconds = Number(headerOf(error, 'retry-after'));
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+/** The wait GitHub asked for with `retry-after`, in seconds. */
+export function retryAfterOf(error: unknown): number | undefined {
+  const raw = headerOf(error, 'retry-after');
+  const seconds = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
 
 /** How long Drillbot keeps retrying a GitHub write it must not lose (check-run creation and completion). */
@@ -46,6 +47,8 @@ export interface RetryPolicy {
   /** First back-off; it doubles per attempt up to `maxDelayMs`. A longer `retry-after` wins. */
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
+  /** One second of `retry-after` (1000; tests shrink it, as the plugins' `retryAfterBaseValue`). */
+  readonly retryAfterUnitMs?: number;
 }
 
 /** Survives an outage of a few minutes: waits 2, 4, 8, 16, 30, 30… s, for at most 5 minutes. */
@@ -62,7 +65,7 @@ export async function withRetries<T>(what: string, attempt: () => Promise<T>, po
     try {
       return await attempt();
     } catch (error) {
-      const wait = Math.max(Math.min(policy.baseDelayMs * 2 ** n, policy.maxDelayMs), retryAfterMs(error) ?? 0);
+      const wait = Math.max(Math.min(policy.baseDelayMs * 2 ** n, policy.maxDelayMs), (retryAfterOf(error) ?? 0) * (policy.retryAfterUnitMs ?? 1000));
       if (!isTransient(error) || Date.now() + wait - started > policy.deadlineMs) throw error;
       log?.warn({ err: error }, `drillbot: ${what} failed (${statusOf(error)}); retrying in ${wait} ms`);
       await sleep(wait);
