@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ProbotOctokit } from 'probot';
 
 /** The installation-authenticated client Probot gives each event (`context.octokit`). */
@@ -68,7 +67,7 @@ export async function withRetries<T>(what: string, attempt: () => Promise<T>, po
       const wait = Math.max(Math.min(policy.baseDelayMs * 2 ** n, policy.maxDelayMs), (retryAfterOf(error) ?? 0) * (policy.retryAfterUnitMs ?? 1000));
       if (!isTransient(error) || Date.now() + wait - started > policy.deadlineMs) throw error;
       log?.warn({ err: error }, `drillbot: ${what} failed (${statusOf(error)}); retrying in ${wait} ms`);
-      await sleep(wait);
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 }
