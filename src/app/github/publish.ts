@@ -77,17 +77,17 @@ export async function beginCheckRun(octokit: Octokit, repo: RepoRef, headSha: st
     // filter=all: `latest` would hide an older duplicate.
     const runs = await octokit.paginate(octokit.rest.checks.listForRef, { ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'all', per_page: 100 });
     const mine = runs.filter((r) => isOurRun(r, appId) && pullOfExternalId(r.external_id) === pullNumber).sort((a, b) => b.id - a.id);
-    const started_at = new Date().toISOString();
+    const now = new Date().toISOString();
     if (mine.length === 0) {
-      const { data } = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, status: 'in_progress', started_at, external_id: externalId, output, request: { retries: 0 } });
+      const { data } = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, status: 'in_progress', started_at: now, external_id: externalId, output, request: { retries: 0 } });
       return { id: data.id };
     }
     const [keep, ...duplicates] = mine;
     // started_at is renewed: the sweep tells a live review from an abandoned one by its age.
-    await octokit.rest.checks.update({ ...repo, check_run_id: keep.id, status: 'in_progress', started_at, output, external_id: externalId });
+    await octokit.rest.checks.update({ ...repo, check_run_id: keep.id, status: 'in_progress', started_at: now, output, external_id: externalId });
     for (const dup of duplicates.filter((d) => d.status !== 'completed')) {
       const summary = `A duplicate of check run ${keep.id}, which carries this review (created twice when GitHub answered an error to a creation that had succeeded).`;
-      await octokit.rest.checks.update({ ...repo, check_run_id: dup.id, conclusion: 'cancelled', completed_at: started_at, output: { title: 'Duplicate check run', summary } });
+      await octokit.rest.checks.update({ ...repo, check_run_id: dup.id, conclusion: 'cancelled', completed_at: now, output: { title: 'Duplicate check run', summary } });
     }
     return { id: keep.id };
   }, retry, log);
