@@ -141,7 +141,7 @@ async function publishReview(
     });
     const reviewed: ReviewOutcome = { kind: 'reviewed', headSha, report };
     if (signal.aborted) return reviewed;
-    await postReview(octokit, repo, number, headSha, comments, reviewBody(report, comments.length, outside));
+    await postReview(octokit, repo, number, headSha, comments, reviewBody(report, comments.length, outside), deps.retry, log);
     if (deps.summaryComment === 'always' || sticky.id !== null || applied.acks.length > 0) {
       await writeSticky(octokit, repo, number, sticky, renderStickyMarkdown(report, headline(report), applied.acks), { acks: applied.acks });
     }

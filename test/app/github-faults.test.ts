@@ -1,8 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { pino } from 'pino';
 import { Probot, ProbotOctokit } from 'probot';
-import { ReportCache, type AppDeps } from '../../src/app/deps.js';
+import { ReportCache, sweepFrom, type AppDeps } from '../../src/app/deps.js';
 import { drillbotOctokit, type RetryPolicy } from '../../src/app/github/octokit.js';
+import { checkRunExternalId, pullOfExternalId } from '../../src/app/github/publish.js';
 import { createApp } from '../../src/app/index.js';
 import { ReviewQueue } from '../../src/app/queue.js';
 import { sweepAbandonedRuns } from '../../src/app/sweep.js';
@@ -28,8 +29,8 @@ const UNSAFE = {
 const finding: Finding = { rule: 'require-concurrent-index', hazard: 'blocking-index', severity: 'error', path: 'db/migrations/002_email_idx.up.sql', line: 1, message: 'CREATE INDEX blocks writes to "users".', source: 'rule' };
 const failingReport = (): Report => buildReport([finding], [], null);
 
-/** Retries within a few seconds, waiting 20, 40, 80… ms; a `retry-after` second lasts 10 ms. */
-const FAST: RetryPolicy = { deadlineMs: 3_000, baseDelayMs: 20, maxDelayMs: 200, retryAfterUnitMs: 10 };
+/** Retries for up to 20 s (ample on a loaded machine), waiting 20, 40, 80… ms; a `retry-after` second lasts 10 ms. */
+const FAST: RetryPolicy = { deadlineMs: 20_000, baseDelayMs: 20, maxDelayMs: 200, retryAfterUnitMs: 10 };
 /** The real retry and throttling plugins, configured as in production but with 10 ms seconds. */
 const PLUGINS = drillbotOctokit({ retries: 3, rateLimitRetries: 3, maxRetryAfterS: 120, retryAfterBaseMs: 10 });
 const NO_PLUGINS = ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } }));
@@ -145,6 +146,13 @@ describe('Drillbot under GitHub faults', () => {
       expectCleanTraffic();
     });
 
+    it('names the pull request in external_id, and still reads the bare number of earlier versions', () => {
+      expect(pullOfExternalId(checkRunExternalId(7, 'abc123'))).toBe(7);
+      expect(pullOfExternalId('12')).toBe(12);
+      expect(pullOfExternalId('other-app-id')).toBeUndefined();
+      expect(pullOfExternalId(null)).toBeUndefined();
+    });
+
     it('completes an in-progress duplicate of the same pull request and head as cancelled, and reviews in the newest', async () => {
       let sha = '';
       await setUp({
@@ -191,6 +199,17 @@ describe('Drillbot under GitHub faults', () => {
       expectCleanTraffic();
     });
 
+    it('posts the review once when GitHub answers 502 to a review that was created (real retry plugin)', async () => {
+      await setUp({ Octokit: PLUGINS });
+      fake.fail('POST', '/repos/{owner}/{repo}/pulls/{n}/reviews', { status: 502, afterSuccess: true });
+      const sha = await openAndReview();
+      expect(fake.faulted()).toHaveLength(1);
+      expect(fake.reviews).toHaveLength(1);
+      expect(fake.reviewComments).toHaveLength(1);
+      expectOneCompletedRun(sha);
+      expectCleanTraffic();
+    });
+
     it('retries a 5xx on a read through the real retry plugin, without failing the review', async () => {
       await setUp({ Octokit: PLUGINS });
       fake.fail('GET', '/repos/{owner}/{repo}/pulls/{n}/files', { status: 502, times: 2 });
@@ -205,6 +224,12 @@ describe('Drillbot under GitHub faults', () => {
 
   describe('sweep', () => {
     const HOUR = 3_600_000;
+
+    it('reads its interval and staleness threshold from the environment, as durations', () => {
+      expect(sweepFrom({})).toEqual({ intervalMs: 5 * 60_000, staleAfterMs: HOUR });
+      expect(sweepFrom({ DRILLBOT_SWEEP_INTERVAL: '30s', DRILLBOT_SWEEP_STALE_AFTER: '2h' })).toEqual({ intervalMs: 30_000, staleAfterMs: 2 * HOUR });
+      expect(() => sweepFrom({ DRILLBOT_SWEEP_INTERVAL: 'often' })).toThrow('DRILLBOT_SWEEP_INTERVAL must be a duration');
+    });
 
     it('keeps sweeping after listing installations fails, completes abandoned runs only, and leaves live and young ones alone', async () => {
       let sha = '';
