@@ -49,12 +49,12 @@ export async function sweepAbandonedRuns(app: Probot, log: Logger, deps: SweepDe
   const budget = { pulls: maxPulls };
   let completed = 0;
   for (const installation of installations) {
-    if (budget.pulls <= 0) break;
+    if (budget.pulls < 0) break;
     try {
       const octokit = (await app.auth(installation.id)) as Octokit;
       const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
       for (const r of repos) {
-        if (budget.pulls <= 0) break;
+        if (budget.pulls < 0) break;
         const repo = { owner: r.owner.login, repo: r.name };
         completed += await sweepRepo(octokit, repo, deps, staleAfterMs, budget).catch((error) => {
           log.warn({ err: error }, `drillbot: could not sweep ${repo.owner}/${repo.repo}`);
@@ -65,7 +65,7 @@ export async function sweepAbandonedRuns(app: Probot, log: Logger, deps: SweepDe
       log.warn({ err: error }, `drillbot: could not sweep installation ${installation.id}`);
     }
   }
-  if (budget.pulls <= 0) log.warn(`drillbot: the sweep stopped after ${maxPulls} pull requests`);
+  if (budget.pulls < 0) log.warn(`drillbot: the sweep stopped after ${maxPulls} pull requests`);
   return completed;
 }
 
