@@ -33,7 +33,7 @@ export function isTransient(error: unknown): boolean {
 }
 
 /** The wait GitHub asked for with `retry-after`, in seconds. */
-export function retryAfterOf(error: unknown): number | undefined {
+function retryAfterOf(error: unknown): number | undefined {
   const raw = headerOf(error, 'retry-after');
   const seconds = raw === undefined ? Number.NaN : Number(raw);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
