@@ -1,6 +1,7 @@
-import { createProvider, review, type ChangeSet, type DrillbotConfig, type ProviderKind, type Report, type ReviewOptions, type ShadowProvider } from '../core/index.js';
+import { createProvider, parseDuration, review, type ChangeSet, type DrillbotConfig, type ProviderKind, type Report, type ReviewOptions, type ShadowProvider } from '../core/index.js';
 import type { AckRecord } from './acks.js';
 import type { Hunk } from './diff.js';
+import { WRITE_RETRY, type RetryPolicy } from './github/octokit.js';
 import { ReviewQueue } from './queue.js';
 
 /** The engine as the app sees it: a ChangeSet and a configuration in, a Report out. */
@@ -24,15 +25,31 @@ export interface AppDeps {
    * review job (one at a time per pull request) writes the sticky comment, so writes never race.
    */
   readonly pendingAcks: Map<string, AckRecord[]>;
-  /** On start, complete check runs a crash left in progress (off in handler tests). */
-  readonly recoverOnStart: boolean;
-  /** Check runs this process has begun (kept): never mistaken for ones a crash left behind. */
+  /** The sweep completing abandoned check runs, at start and then periodically; null: off (handler tests). */
+  readonly sweep: SweepOptions | null;
+  /** Check runs of the reviews running in this process: the sweep never completes them. */
   readonly activeChecks: Set<number>;
+  /** How long check-run creation and completion are retried through a GitHub outage. */
+  readonly retry: RetryPolicy;
   /**
    * The sticky summary comment (DRILLBOT_SUMMARY_COMMENT): `always` (default), or `acks-only`:
    * written only once it has acknowledgements to store, since they live in it.
    */
   readonly summaryComment: 'always' | 'acks-only';
+}
+
+/** When the sweep runs and which in-progress Drillbot check runs it takes for abandoned. */
+export interface SweepOptions {
+  /** Time between two sweeps (the first runs at start). */
+  readonly intervalMs: number;
+  /**
+   * A run not owned by a review of this process is abandoned once started this long ago. It must
+   * exceed the longest review (shadow.timeout, 15 minutes by default, plus the GitHub retries),
+   * so that a sweep never completes the run of a review that another replica is still running.
+   */
+  readonly staleAfterMs: number;
+  /** Stops the periodic sweep (tests; the process otherwise ends with it). */
+  readonly signal?: AbortSignal;
 }
 
 /** A drilled report (before user acknowledgements) and what publishing it needs. */
@@ -112,6 +129,18 @@ export function summaryCommentFrom(env: NodeJS.ProcessEnv = process.env): AppDep
   throw new Error(`DRILLBOT_SUMMARY_COMMENT must be "always" or "acks-only", not "${raw}"`);
 }
 
+/** DRILLBOT_SWEEP_INTERVAL (default 5m) and DRILLBOT_SWEEP_STALE_AFTER (default 1h), as durations (30s, 5m, 1h). */
+export function sweepFrom(env: NodeJS.ProcessEnv = process.env): SweepOptions {
+  const read = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const ms = parseDuration(raw);
+    if (ms === null) throw new Error(`${name} must be a duration such as 30s, 5m or 1h, not "${raw}"`);
+    return ms;
+  };
+  return { intervalMs: read('DRILLBOT_SWEEP_INTERVAL', 5 * 60_000), staleAfterMs: read('DRILLBOT_SWEEP_STALE_AFTER', 60 * 60_000) };
+}
+
 /** Production dependencies, read from the environment. */
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): AppDeps {
   return {
@@ -122,8 +151,9 @@ export function defaultDeps(env: NodeJS.ProcessEnv = process.env): AppDeps {
     reports: new ReportCache(),
     docsDir: new URL('../../docs/rules/', import.meta.url),
     pendingAcks: new Map(),
-    recoverOnStart: true,
+    sweep: sweepFrom(env),
     activeChecks: new Set(),
+    retry: WRITE_RETRY,
     summaryComment: summaryCommentFrom(env),
   };
 }

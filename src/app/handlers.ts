@@ -3,7 +3,7 @@ import type { AckRecord } from './acks.js';
 import { parseCommand, HELP, PRIVILEGED, type Command } from './commands.js';
 import type { AppDeps } from './deps.js';
 import { explain } from './explain.js';
-import { canWrite } from './github/publish.js';
+import { canWrite, pullOfExternalId } from './github/publish.js';
 import type { Octokit } from './github/octokit.js';
 import { CHECK_NAME, REVERSE_ACTION, renderReverseReply } from './render.js';
 import { enqueueReview, jobKey, type ReviewOutcome } from './review-job.js';
@@ -20,47 +20,55 @@ export const onPullRequest = (deps: AppDeps) => async (context: Context<'pull_re
 
 /**
  * check_run rerequested / requested_action "rerun": review the pull request again;
- * requested_action "reverse": reply with the proven reverse drafts, as `/drillbot reverse` does
- * (the presser needs write access, like the command). The pull request comes from the check
- * run's external_id (fork pull requests have an empty `pull_requests` list), else from that list.
+ * requested_action "reverse": reply with the proven reverse drafts, as `/drillbot reverse` does.
+ * Both need write access, like the commands: a re-run spends a drill and can change the check's
+ * outcome. The pull request comes from the check run's external_id (fork pull requests have an
+ * empty `pull_requests` list), else from that list.
  */
 export const onCheckRun = (deps: AppDeps) => async (context: Context<'check_run'>) => {
   const run = context.payload.check_run;
   if (run.name !== CHECK_NAME) return;
   const action = context.payload.action === 'requested_action' ? context.payload.requested_action?.identifier : 'rerun';
   if (action !== 'rerun' && action !== REVERSE_ACTION.identifier) return;
-  const number = Number(run.external_id) || run.pull_requests?.[0]?.number;
+  const number = pullOfExternalId(run.external_id) ?? run.pull_requests?.[0]?.number;
   if (!number) {
     context.log.warn('check run without a pull request; nothing to do');
     return;
   }
-  const octokit = context.octokit as Octokit;
-  if (action === 'rerun') {
-    enqueueReview(deps, { target: { ...context.repo(), number }, octokit, log: context.log });
-    return;
-  }
-  const login = context.payload.sender?.login ?? 'unknown';
-  const c = { octokit, log: context.log, repo: context.repo(), number, login };
-  deps.queue.run(async () => {
-    try {
-      if (!(await canWrite(octokit, c.repo, login))) {
-        await octokit.rest.issues.createComment({ ...c.repo, issue_number: number, body: refusal(login, 'Draft reverse') });
-        return;
-      }
-      await replyReverse(deps, c);
-    } catch (error) {
-      context.log.error({ err: error }, 'drillbot: Draft reverse failed');
-    }
-  });
+  const c = { octokit: context.octokit as Octokit, log: context.log, repo: context.repo(), number, login: context.payload.sender?.login ?? 'unknown' };
+  const what = action === 'rerun' ? 'Re-run' : 'Draft reverse';
+  deps.queue.run(() =>
+    ifWriter(c, [number], what, () => (action === 'rerun' ? enqueueReview(deps, { target: { ...c.repo, number }, octokit: c.octokit, log: c.log }) : replyReverse(deps, c))),
+  );
 };
 
 const refusal = (login: string, what: string) => `@${login}: ${what} needs write access to this repository, so nothing was done.`;
 
-/** check_suite rerequested: review every pull request of the suite. */
-export const onCheckSuite = (deps: AppDeps) => async (context: Context<'check_suite'>) => {
-  for (const pr of context.payload.check_suite.pull_requests ?? []) {
-    enqueueReview(deps, { target: { ...context.repo(), number: pr.number }, octokit: context.octokit as Octokit, log: context.log });
+/**
+ * Runs `action` when the user who pressed a button has write access; otherwise it says so on
+ * the pull requests concerned and does nothing. Errors are logged: there is nobody else to tell.
+ */
+async function ifWriter(c: Omit<CommandContext, 'commentId' | 'number'>, pulls: readonly number[], what: string, action: () => void | Promise<void>): Promise<void> {
+  const { octokit, repo, login } = c;
+  try {
+    if (await canWrite(octokit, repo, login)) return await action();
+    c.log.info(`drillbot: ${what} by ${login} refused (no write access)`);
+    for (const number of pulls) await octokit.rest.issues.createComment({ ...repo, issue_number: number, body: refusal(login, what) });
+  } catch (error) {
+    c.log.error({ err: error }, `drillbot: ${what} failed`);
   }
+}
+
+/** check_suite rerequested ("Re-run all checks"): review every pull request of the suite, for writers. */
+export const onCheckSuite = (deps: AppDeps) => async (context: Context<'check_suite'>) => {
+  const pulls = (context.payload.check_suite.pull_requests ?? []).map((pr) => pr.number);
+  if (pulls.length === 0) return;
+  const c = { octokit: context.octokit as Octokit, log: context.log, repo: context.repo(), login: context.payload.sender?.login ?? 'unknown' };
+  deps.queue.run(() =>
+    ifWriter(c, pulls, 'Re-run', () => {
+      for (const number of pulls) enqueueReview(deps, { target: { ...c.repo, number }, octokit: c.octokit, log: c.log });
+    }),
+  );
 };
 
 /**

@@ -1,7 +1,7 @@
 import type { ApplicationFunction } from 'probot';
 import { defaultDeps, type AppDeps } from './deps.js';
 import { onCheckRun, onCheckSuite, onIssueComment, onPullRequest } from './handlers.js';
-import { completeInterruptedRuns } from './recover.js';
+import { startSweep } from './sweep.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -24,15 +24,7 @@ export function createApp(deps: Partial<AppDeps> = {}): ApplicationFunction {
     app.on(['check_run.rerequested', 'check_run.requested_action'], onCheckRun(full));
     app.on('check_suite.rerequested', onCheckSuite(full));
     app.on('issue_comment.created', onIssueComment(full));
-    if (full.recoverOnStart) {
-      // In the background: the server must listen at once; a failure here only leaves what was there.
-      full.queue.run(() =>
-        completeInterruptedRuns(app, app.log, full.appId, full.activeChecks).then(
-          (n) => void (n > 0 && app.log.info(`drillbot: completed ${n} check run(s) left in progress by a restart`)),
-          (error) => app.log.warn({ err: error }, 'drillbot: could not look for interrupted check runs'),
-        ),
-      );
-    }
+    if (full.sweep) startSweep(app, full, full.sweep);
   };
 }
 

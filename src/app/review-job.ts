@@ -3,7 +3,7 @@ import { isDrillbotError, redact, undrilledReport, type Report } from '../core/i
 import { applyAcks, statementHash, type AckRecord } from './acks.js';
 import type { AppDeps } from './deps.js';
 import { changeSetFromGitHub } from './github/change-set.js';
-import type { Octokit } from './github/octokit.js';
+import type { Octokit, RepoRef, RetryPolicy } from './github/octokit.js';
 import { beginCheckRun, completeCheckRun, findingKey, findSticky, loadConfig, loadTableSizes, postReview, progressCheckRun, writeSticky, type CheckRunRef } from './github/publish.js';
 import { actionsOf, annotationsOf, conclusionOf, RERUN_ACTION, renderStickyMarkdown, renderSummary, reviewComments, titleOf, type ReviewContext } from './render.js';
 
@@ -75,13 +75,30 @@ async function reviewAndPublish(job: ReviewJob, deps: AppDeps, signal: AbortSign
     headSha = data.head.sha;
     baseSha = data.base.sha;
   }
-  const check = await beginCheckRun(octokit, repo, headSha, number, deps.appId);
+  const check = await beginCheckRun(octokit, repo, headSha, number, deps.appId, deps.retry, log);
+  // Until the job ends, the sweep leaves this run alone; afterwards it completes it if we could not.
   deps.activeChecks.add(check.id);
+  try {
+    return await publishReview(job, deps, signal, { repo, number, headSha, baseSha, check });
+  } finally {
+    deps.activeChecks.delete(check.id);
+  }
+}
+
+/** The review of a pull request whose check run is in progress: drill (or reuse), then publish. */
+async function publishReview(
+  job: ReviewJob,
+  deps: AppDeps,
+  signal: AbortSignal,
+  { repo, number, headSha, baseSha, check }: { repo: RepoRef; number: number; headSha: string; baseSha: string; check: CheckRunRef },
+): Promise<ReviewOutcome> {
+  const { octokit, log } = job;
+  const complete = (result: Parameters<typeof completeCheckRun>[3]) => completeCheckRun(octokit, repo, check, result, deps.retry, log);
   const progress = throttledProgress(octokit, repo, check, log);
   // A superseded review publishes nothing more; its check run is retired if nobody takes it over.
   const abandon = async (): Promise<ReviewOutcome> => {
     await progress.stop();
-    await retire(octokit, repo, check, headSha, signal).catch((error) => log.warn({ err: error }, 'could not retire a superseded check run'));
+    await retire(octokit, repo, check, headSha, signal, deps.retry).catch((error) => log.warn({ err: error }, 'could not retire a superseded check run'));
     return { kind: 'superseded' };
   };
   try {
@@ -94,7 +111,7 @@ async function reviewAndPublish(job: ReviewJob, deps: AppDeps, signal: AbortSign
       if (signal.aborted) return abandon();
       if (result.kind === 'no-migration-change') {
         await progress.stop();
-        await completeCheckRun(octokit, repo, check, { conclusion: 'neutral', output: { title: 'No migration changed', summary: result.reason }, annotations: [], actions: [] });
+        await complete({ conclusion: 'neutral', output: { title: 'No migration changed', summary: result.reason }, annotations: [], actions: [] });
         // A summary comment from an earlier push must not keep showing findings that are gone.
         const sticky = await findSticky(octokit, repo, number, deps.appId);
         if (sticky.id !== null) await writeSticky(octokit, repo, number, sticky, renderStickyMarkdown(null, `➖ ${result.reason}`, sticky.state.acks), sticky.state);
@@ -120,7 +137,7 @@ async function reviewAndPublish(job: ReviewJob, deps: AppDeps, signal: AbortSign
     const ctx: ReviewContext = { headSha, baseSha: evaluated.baseSha, migrationsRoot: evaluated.root, filesTruncated: evaluated.filesTruncated };
     const { comments, outside } = reviewComments(report, evaluated.hunks, (f) => findingKey(f, statementHash(evaluated!.files.get(f.path), f.line, f.endLine ?? f.line)));
     const conclusion = conclusionOf(report);
-    await completeCheckRun(octokit, repo, check, {
+    await complete({
       conclusion,
       output: { title: titleOf(report), summary: renderSummary(report, { ...ctx, outsideDiff: outside }) },
       annotations: annotationsOf(report),
@@ -128,7 +145,7 @@ async function reviewAndPublish(job: ReviewJob, deps: AppDeps, signal: AbortSign
     });
     const reviewed: ReviewOutcome = { kind: 'reviewed', headSha, report };
     if (signal.aborted) return reviewed;
-    await postReview(octokit, repo, number, headSha, comments, reviewBody(report, comments.length, outside));
+    await postReview(octokit, repo, number, headSha, comments, reviewBody(report, comments.length, outside), deps.retry, log);
     if (deps.summaryComment === 'always' || sticky.id !== null || applied.acks.length > 0) {
       await writeSticky(octokit, repo, number, sticky, renderStickyMarkdown(report, headline(report), applied.acks), { acks: applied.acks });
     }
@@ -141,7 +158,7 @@ async function reviewAndPublish(job: ReviewJob, deps: AppDeps, signal: AbortSign
     if (signal.aborted) return abandon();
     await progress.stop();
     log.error({ err: error }, 'drillbot review failed');
-    await failClosed(octokit, repo, check, error);
+    await failClosed(octokit, repo, check, error, deps.retry, log);
     return { kind: 'failed', message: redact(error instanceof Error ? error.message : String(error)) };
   }
 }
@@ -158,7 +175,7 @@ export class Superseded extends Error {
  * nobody else would, and a run left in progress on an old commit never ends. (On the same commit
  * the newer review takes the same check run over.)
  */
-async function retire(octokit: Octokit, repo: { owner: string; repo: string }, check: CheckRunRef, headSha: string, signal: AbortSignal): Promise<void> {
+async function retire(octokit: Octokit, repo: RepoRef, check: CheckRunRef, headSha: string, signal: AbortSignal, retry: RetryPolicy): Promise<void> {
   const newer = signal.reason instanceof Superseded ? signal.reason.headSha : undefined;
   if (!newer || newer === headSha) return;
   await completeCheckRun(octokit, repo, check, {
@@ -166,7 +183,7 @@ async function retire(octokit: Octokit, repo: { owner: string; repo: string }, c
     output: { title: 'Superseded by a newer push', summary: `A newer commit (\`${newer.slice(0, 12)}\`) was pushed; Drillbot reviews that one instead.` },
     annotations: [],
     actions: [],
-  });
+  }, retry);
 }
 
 /** Drops the pending acks that are now stored in the sticky comment (or were answered as unmatched). */
@@ -177,7 +194,7 @@ function forgetPending(deps: AppDeps, key: string, written: readonly AckRecord[]
 }
 
 /** Ends the check run as failure with an infra summary and a Re-run button. */
-export async function failClosed(octokit: Octokit, repo: { owner: string; repo: string }, check: CheckRunRef, error: unknown): Promise<void> {
+export async function failClosed(octokit: Octokit, repo: RepoRef, check: CheckRunRef, error: unknown, retry: RetryPolicy, log?: Logger): Promise<void> {
   const message = redact(error instanceof Error ? error.message : String(error));
   const config = isDrillbotError(error) && error.code === 'config-invalid';
   const summary = config
@@ -188,7 +205,7 @@ export async function failClosed(octokit: Octokit, repo: { owner: string; repo: 
     output: { title: config ? 'Invalid .github/drillbot.yml' : 'Drillbot could not complete the review (infra)', summary },
     annotations: [],
     actions: [RERUN_ACTION],
-  });
+  }, retry, log);
 }
 
 function headline(report: Report): string {

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ProbotOctokit } from 'probot';
-import { FakeGitHub, unifiedDiff, type FakeRepo } from '../support/fake-github.js';
+import { FakeGitHub, secondaryRateLimit, unifiedDiff, type FakeRepo } from '../support/fake-github.js';
 import { issueCommentCreated, pullRequestEvent } from '../support/webhooks.js';
 
 // The harness for the app's end-to-end test must itself be trusted: these tests drive it with
@@ -199,6 +199,32 @@ describe('FakeGitHub', () => {
     await expect(octokit.request('GET /repos/{owner}/{repo}/no-such-thing', { owner: 'octo-org', repo: 'app-db' })).rejects.toMatchObject({ status: 404 });
     expect(mark.unhandled()).toEqual(['POST /repos/octo-org/app-db/issues/1/labels', 'GET /repos/octo-org/app-db/no-such-thing']);
     expect(mark.violations().map((v) => v.problem)).toEqual(['no operation in the OpenAPI description matches this method and path']);
+  });
+
+  it('injects faults: the next N requests, a duration, and a reply lost after the request took effect', async () => {
+    const mark = since();
+    const ref = { owner: 'octo-org', repo: 'app-db' };
+    fake.fail('GET', '/repos/{owner}/{repo}/pulls/{n}', { status: 503, times: 2, headers: { 'retry-after': '7' } });
+    await expect(octokit.rest.pulls.get({ ...ref, pull_number: 1 })).rejects.toMatchObject({ status: 503, response: { headers: { 'retry-after': '7' } } });
+    await expect(octokit.rest.pulls.get({ ...ref, pull_number: 1 })).rejects.toMatchObject({ status: 503 });
+    await expect(octokit.rest.pulls.get({ ...ref, pull_number: 1 })).resolves.toMatchObject({ status: 200 });
+
+    fake.fail('GET', '/repos/{owner}/{repo}/pulls/{n}/files', { status: 502, forMs: 300 });
+    await expect(octokit.rest.pulls.listFiles({ ...ref, pull_number: 1 })).rejects.toMatchObject({ status: 502 });
+    await new Promise((r) => setTimeout(r, 350));
+    await expect(octokit.rest.pulls.listFiles({ ...ref, pull_number: 1 })).resolves.toMatchObject({ status: 200 });
+
+    const before = fake.checkRuns.length;
+    fake.fail('POST', '/repos/{owner}/{repo}/check-runs', { status: 502, afterSuccess: true });
+    await expect(octokit.rest.checks.create({ ...ref, name: 'Lost', head_sha: head() })).rejects.toMatchObject({ status: 502 });
+    expect(fake.checkRuns.slice(before).map((r) => r.name)).toEqual(['Lost']);
+
+    fake.fail('POST', '/repos/{owner}/{repo}/issues/{n}/comments', secondaryRateLimit(60, { times: 5 }));
+    await expect(octokit.rest.issues.createComment({ ...ref, issue_number: 1, body: 'x' })).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/secondary rate limit/) });
+    fake.clearFaults();
+    await expect(octokit.rest.issues.createComment({ ...ref, issue_number: 1, body: 'x' })).resolves.toMatchObject({ status: 201 });
+    expect(fake.faulted().map((r) => `${r.method} ${r.status}`)).toEqual(['GET 503', 'GET 503', 'GET 502', 'POST 502', 'POST 403']);
+    expect(mark.violations()).toEqual([]);
   });
 
   it('rejects a JWT signed with another key', async () => {

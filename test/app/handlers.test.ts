@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Probot, ProbotOctokit } from 'probot';
 import { createApp } from '../../src/app/index.js';
 import { ReportCache, type AppDeps, type Engine } from '../../src/app/deps.js';
+import { WRITE_RETRY } from '../../src/app/github/octokit.js';
 import { ReviewQueue } from '../../src/app/queue.js';
 import { buildReport, type Finding, type Report } from '../../src/core/index.js';
 import { FakeGitHub, type FakeRepo } from '../support/fake-github.js';
@@ -73,7 +74,7 @@ describe('Drillbot app handlers', () => {
     repo = fake.addRepo('acme/shop', base);
     before(fake, repo);
     engine = fakeEngine(result);
-    deps = { engine, queue: new ReviewQueue(2), appId: APP_ID, now: () => new Date('2026-01-02T03:04:05Z'), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new Map(), recoverOnStart: false, activeChecks: new Set(), summaryComment: 'always', ...overrides };
+    deps = { engine, queue: new ReviewQueue(2), appId: APP_ID, now: () => new Date('2026-01-02T03:04:05Z'), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new Map(), sweep: null, activeChecks: new Set(), retry: WRITE_RETRY, summaryComment: 'always', ...overrides };
     probot = new Probot({
       appId: APP_ID,
       privateKey,
@@ -491,21 +492,6 @@ describe('Drillbot app handlers', () => {
     });
   });
 
-  describe('start', () => {
-    it('completes a check run that a restart left in progress as an infra failure with Re-run', async () => {
-      let headSha = '';
-      await setUp(() => unsafeReport(), BASE, (f, r) => {
-        headSha = f.openPull(r, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' }).head.sha;
-        f.checkRuns.push({ id: 1, name: 'Drillbot', head_sha: headSha, status: 'in_progress', conclusion: null, started_at: null, completed_at: null, external_id: '7', details_url: null, output: { title: null, summary: null, text: null }, annotations: [], actions: [], history: [], created_seq: 0, updated_seq: 0 });
-      }, { recoverOnStart: true });
-      const [run] = fake.checkRunsFor(headSha, 'Drillbot');
-      expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
-      expect(run.output.summary).toContain('interrupted');
-      expect(run.actions.map((a) => a.identifier)).toEqual(['rerun']);
-      expectCleanTraffic();
-    });
-  });
-
   describe('onCheckSuite', () => {
     it('re-runs the review of each pull request of a re-requested suite', async () => {
       await setUp(() => unsafeReport());
@@ -514,6 +500,8 @@ describe('Drillbot app handlers', () => {
       payload.repository = pullRequestEvent(fake, repo, 7).repository;
       payload.installation = { id: INSTALLATION };
       Object.assign(payload.check_suite, { head_sha: pull.head.sha, pull_requests: [{ number: 7, id: 1, url: '', head: { ref: 'idx', sha: pull.head.sha, repo: { id: repo.id, url: '', name: repo.name } }, base: { ref: 'main', sha: pull.base.sha, repo: { id: repo.id, url: '', name: repo.name } } }] });
+      payload.sender = { ...payload.sender, login: 'maria', type: 'User' };
+      repo.permissions.set('maria', 'write');
       await receive('check_suite', payload);
       expect(engine.calls()).toBe(1);
       expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')[0].conclusion).toBe('failure');
@@ -530,8 +518,10 @@ describe('Drillbot app handlers', () => {
       const payload = exampleOf('check_run', 'requested_action') as Record<string, any>;
       payload.repository = pullRequestEvent(fake, repo, 7).repository;
       payload.installation = { id: INSTALLATION };
-      Object.assign(payload.check_run, { id: run.id, name: 'Drillbot', head_sha: pull.head.sha, external_id: '7', pull_requests: [] });
+      Object.assign(payload.check_run, { id: run.id, name: 'Drillbot', head_sha: pull.head.sha, external_id: run.external_id, pull_requests: [] });
       payload.requested_action = { identifier: 'rerun' };
+      payload.sender = { ...payload.sender, login: 'maria' };
+      repo.permissions.set('maria', 'maintain');
       await receive('check_run', payload);
       expect(engine.calls()).toBe(2);
       expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')).toHaveLength(1);

@@ -243,11 +243,47 @@ interface Reply {
   raw?: string;
 }
 
+/**
+ * A failure the fake answers to matching requests, as GitHub does during an outage or a rate
+ * limit. Without `times` or `forMs` it fails the next matching request only.
+ */
+export interface FaultSpec {
+  status: number;
+  headers?: Record<string, string>;
+  /** The error message (Octokit's error message; the throttling plugin reads "secondary rate" in it). */
+  message?: string;
+  /** Fail this many matching requests. */
+  times?: number;
+  /** Fail every matching request for this long from now (alone, or together with `times`: whichever ends first). */
+  forMs?: number;
+  /** Handle the request (its effect stays), then answer the failure: a reply lost on the way back. */
+  afterSuccess?: boolean;
+}
+
+interface Fault extends FaultSpec {
+  method: string;
+  regex: RegExp;
+  until: number;
+  left: number;
+}
+
+/** The answer of a secondary rate limit (GitHub says how long to wait in `retry-after`). */
+export const secondaryRateLimit = (retryAfterS: number, extra: Partial<FaultSpec> = {}): FaultSpec => ({
+  status: 403,
+  headers: { 'retry-after': String(retryAfterS) },
+  message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+  ...extra,
+});
+
 /** One recorded request with its outcome. */
 export interface FakeRequest extends RecordedRequest {
   seq: number;
   status: number;
   accept: string;
+  /** Answered with an injected fault. */
+  faulted?: boolean;
+  /** When the answer was sent (Date.now()), to measure waits between requests. */
+  at: number;
 }
 
 const notFound = (message = 'Not Found'): Reply => ({ status: 404, body: { message, documentation_url: 'https://docs.github.com/rest', status: '404' } });
@@ -269,6 +305,7 @@ export class FakeGitHub {
   private readonly unhandledRoutes: string[] = [];
   private readonly tokens = new Map<string, number>();
   private readonly routes: Route[] = [];
+  private readonly faults: Fault[] = [];
   private readonly publicKey: KeyObject;
   private readonly validator: OpenApiValidator;
   private server?: Server;
@@ -348,6 +385,33 @@ export class FakeGitHub {
     const comment: FakeIssueComment = { id: this.newId(), issue, user, body, created_at: now, updated_at: now, created_seq: ++this.seq, updated_seq: this.seq, history: [body] };
     this.issueComments.push(comment);
     return comment;
+  }
+
+  /**
+   * Makes requests to `template` (a route such as '/repos/{owner}/{repo}/check-runs/{id}') with
+   * `method` fail as `spec` says. Faults added first are used first.
+   */
+  fail(method: string, template: string, spec: FaultSpec): void {
+    const timed = spec.forMs !== undefined;
+    const left = spec.times ?? (timed ? Number.POSITIVE_INFINITY : 1);
+    this.faults.push({ ...spec, method: method.toUpperCase(), regex: routeRegex(template), until: timed ? Date.now() + spec.forMs! : Number.POSITIVE_INFINITY, left });
+  }
+
+  /** Removes every fault not yet used up. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  /** The requests answered with an injected fault. */
+  faulted(): FakeRequest[] {
+    return this.log.filter((r) => r.faulted);
+  }
+
+  private takeFault(method: string, path: string): Fault | undefined {
+    const now = Date.now();
+    const fault = this.faults.find((f) => f.method === method && f.regex.test(path) && f.left > 0 && now < f.until);
+    if (fault) fault.left -= 1;
+    return fault;
   }
 
   /** Current sequence number: every recorded request and state change increments it. */
@@ -442,6 +506,8 @@ export class FakeGitHub {
       if (schemaProblems.some((p) => p.problem.startsWith('body:') || p.problem.includes('requires a request body'))) {
         return this.send(res, unprocessable('Invalid request.', schemaProblems.map((p) => p.problem)), record);
       }
+      const fault = this.takeFault(method, path);
+      if (fault && !fault.afterSuccess) return this.send(res, faultReply(fault), { ...record, faulted: true });
       const params = route.regex.exec(path)!.slice(1).map(safeDecode);
       let reply: Reply;
       try {
@@ -453,6 +519,7 @@ export class FakeGitHub {
       if (reply.status === 422) {
         this.schemaViolations.push({ request: label, problem: `GitHub would answer 422: ${JSON.stringify(reply.body)}` });
       }
+      if (fault && reply.status < 400) return this.send(res, faultReply(fault), { ...record, faulted: true });
       return this.send(res, reply, record);
     } finally {
       this.inFlight--;
@@ -460,8 +527,8 @@ export class FakeGitHub {
     }
   }
 
-  private send(res: ServerResponse, reply: Reply, record: RecordedRequest & { accept: string }): void {
-    this.log.push({ ...record, seq: ++this.seq, status: reply.status });
+  private send(res: ServerResponse, reply: Reply, record: RecordedRequest & { accept: string; faulted?: boolean }): void {
+    this.log.push({ ...record, seq: ++this.seq, status: reply.status, at: Date.now() });
     const headers: Record<string, string> = { 'x-github-media-type': 'github.v3; format=json', 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', ...reply.headers };
     if (reply.raw !== undefined) {
       res.writeHead(reply.status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
@@ -776,11 +843,7 @@ export class FakeGitHub {
   // Routes
 
   private on(method: string, template: string, handler: Route['handler']): void {
-    const source = template
-      .split(/(\{\w+\+?\})/)
-      .map((part) => (part.startsWith('{') ? (part.endsWith('+}') ? '(.+)' : '([^/]+)') : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
-      .join('');
-    this.routes.push({ method, regex: new RegExp(`^${source}$`), handler });
+    this.routes.push({ method, regex: routeRegex(template), handler });
   }
 
   private repoOf(ctx: RequestContext): FakeRepo | undefined {
@@ -1383,6 +1446,20 @@ export function unifiedDiff(before: string, after: string, context = 3): { patch
     }
   }
   return { patch: out.join('\n'), additions: ops.filter((o) => o.t === '+').length, deletions: ops.filter((o) => o.t === '-').length, lines };
+}
+
+/** A route template ('/repos/{owner}/{repo}/contents/{path+}') as a regex capturing its parameters. */
+function routeRegex(template: string): RegExp {
+  const source = template
+    .split(/(\{\w+\+?\})/)
+    .map((part) => (part.startsWith('{') ? (part.endsWith('+}') ? '(.+)' : '([^/]+)') : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`);
+}
+
+function faultReply(fault: FaultSpec): Reply {
+  const message = fault.message ?? (fault.status >= 500 ? 'Server Error' : `Injected failure ${fault.status}`);
+  return { status: fault.status, headers: fault.headers, body: { message, documentation_url: 'https://docs.github.com/rest', status: String(fault.status) } };
 }
 
 function gitHash(type: string, content: Buffer): string {
