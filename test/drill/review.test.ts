@@ -213,6 +213,29 @@ describe('review: goose transaction modes', () => {
   });
 });
 
+describe('review: lossy conversions', () => {
+  const dataLoss = (report: Awaited<ReturnType<typeof drill>>) => report.findings.filter((f) => f.hazard === 'data-loss' && f.source === 'drill');
+
+  it('reports a narrowing conversion with an example value, once, at the forward statement', async () => {
+    const report = await drill(SHOP, change("SET lock_timeout = '1s';\nALTER TABLE orders ALTER COLUMN total TYPE varchar(3) USING substr(total::text, 1, 3);", 'ALTER TABLE orders ALTER COLUMN total TYPE integer USING total::integer;'));
+    expect(dataLoss(report)).toEqual([
+      expect.objectContaining({ path: 'db/3_change.up.sql', line: 2, severity: 'warning', message: expect.stringMatching(/^Converts values with loss: public\.orders\.total '2147483647' became '214'; public\.orders\.total '1000' became '100'.* Check production before merging .*SELECT count\(\*\) FROM public\.orders WHERE total IS DISTINCT FROM total::character varying\(3\)::integer;$/) }),
+    ]);
+  });
+
+  it('reports the time of day a timestamptz → date conversion drops', async () => {
+    const base = { ...SHOP, '3_at.up.sql': 'ALTER TABLE orders ADD COLUMN placed_at timestamptz;', '3_at.down.sql': 'ALTER TABLE orders DROP COLUMN placed_at;' };
+    const report = await drill(base, { '4_day.up.sql': 'ALTER TABLE orders ALTER COLUMN placed_at TYPE date;', '4_day.down.sql': 'ALTER TABLE orders ALTER COLUMN placed_at TYPE timestamptz;' });
+    expect(dataLoss(report)).toEqual([expect.objectContaining({ path: 'db/4_day.up.sql', message: expect.stringMatching(/placed_at '2024-02-29 18:29:59\.999999\+00' became '2024-02-29'/) })]);
+  });
+
+  it('reports nothing for conversions that keep every value', async () => {
+    const report = await drill(SHOP, change('ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nALTER TABLE users ALTER COLUMN name TYPE text;', 'ALTER TABLE orders ALTER COLUMN total TYPE integer;\nALTER TABLE users ALTER COLUMN name TYPE varchar(100);'));
+    expect(dataLoss(report)).toEqual([]);
+    expect(report.drill?.roundTrip).toBe('restored');
+  });
+});
+
 describe('review: seeded data', () => {
   it('reports a new UNIQUE constraint over a column whose existing values repeat as data-dependent', async () => {
     const report = await drill(SHOP, change('CREATE UNIQUE INDEX CONCURRENTLY orders_code_key ON orders (code);', 'DROP INDEX CONCURRENTLY orders_code_key;'));

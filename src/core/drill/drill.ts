@@ -6,6 +6,7 @@ import type { ParsedStatement } from '../sql/parse.js';
 import type { ParsedMigration } from '../sql/parse-migrations.js';
 import { prepareBase } from './base-history.js';
 import { createDatabase, dropDatabase, uniqueDatabaseName } from './databases.js';
+import { convertedColumns, lostBoundaryValues, plantBoundaryValues, type PlantedValue } from './boundary-values.js';
 import { dataDependentFinding, explainDataFailure, type DataDependence } from './data-dependence.js';
 import { runScript, type PgFailure, type ScriptRun } from './execute.js';
 import { judgeStatement, type Baseline } from './observe.js';
@@ -51,8 +52,9 @@ export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress
   try {
     onProgress(`seeding existing tables with up to ${plan.seedRows} rows each`);
     const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows });
+    const planted = await plantBoundaryValues(client, convertedColumns(parsed.flatMap((p) => (p.forward ? [{ path: p.migration.forward.path, statements: p.forward }] : []))));
     const baseline = await captureBaseline(client, seed.tables);
-    const session: Session = { track, server, client, plan, cloneBase, baseline, findings, results: [], onProgress };
+    const session: Session = { track, server, client, plan, cloneBase, baseline, planted, findings, results: [], onProgress };
     const roundTrip = await forwardReverseRedo(session, parsed);
     return {
       migrations: session.results,
@@ -116,6 +118,8 @@ interface Session {
   readonly plan: DrillPlan;
   readonly cloneBase: BaseCloner;
   readonly baseline: Baseline;
+  /** Edge values written into the columns the change converts, checked after each forward. */
+  readonly planted: readonly PlantedValue[];
   readonly findings: Finding[];
   readonly results: MigrationResult[];
   readonly onProgress: Progress;
@@ -136,6 +140,7 @@ async function forwardReverseRedo(s: Session, parsed: readonly ParsedMigration[]
       await reportForwardFailure(s, parsed.slice(0, i + 1), run);
       break;
     }
+    s.findings.push(...(await lostBoundaryValues(s.client, s.planted.filter((v) => v.path === p.migration.forward.path))));
     checkpoints.push(checkpoint);
   }
   const applied = parsed.slice(0, checkpoints.length);

@@ -81,9 +81,14 @@ export function findFunctionCalls(node: unknown): string[] {
 
 /** Whether a node tree contains a node of the given type anywhere. */
 export function containsNode(node: unknown, type: string): boolean {
-  if (Array.isArray(node)) return node.some((n) => containsNode(n, type));
-  if (!node || typeof node !== 'object') return false;
-  return Object.entries(node).some(([key, value]) => key === type || containsNode(value, type));
+  return collectNodes(node, type).length > 0;
+}
+
+/** Every node of the given type inside a node tree (the node under its type key), outermost first. */
+export function collectNodes(node: unknown, type: string): StatementNode[] {
+  if (Array.isArray(node)) return node.flatMap((n) => collectNodes(n, type));
+  if (!node || typeof node !== 'object') return [];
+  return Object.entries(node).flatMap(([key, value]) => [...(key === type ? [value as StatementNode] : []), ...collectNodes(value, type)]);
 }
 
 /** Names of the objects a DROP statement removes, dotted as written (`s.t`, `t`, `ext`). */
