@@ -118,7 +118,7 @@ async function startEmbedded(opts: EmbeddedProviderOptions, signal: AbortSignal)
       }
     };
     try {
-      const server = await openServer(embeddedEndpoint(binaries.major, port, socketDir, cluster.dataDir), { signal, onClose: stop });
+      const server = await openServer(embeddedEndpoint(binaries.major, port, socketDir, cluster.dataDir), { signal, onClose: stop, local: true });
       return { ...server, port, dataDir: cluster.dataDir, ephemeral: cluster.ephemeral };
     } catch (error) {
       await stop();
