@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { DrillbotConfig } from '../../src/core/config.js';
+import { DEFAULT_CONFIG, type DrillbotConfig } from '../../src/core/config.js';
+import { createEmbeddedProvider } from '../../src/core/drill/providers/embedded.js';
+import { createUrlProvider } from '../../src/core/drill/providers/url.js';
+import { ShadowStartError } from '../../src/core/errors.js';
 import type { Report } from '../../src/core/report/report.js';
-import { drill, hazards, LOCAL_URL } from '../support/drill.js';
+import { review } from '../../src/core/review.js';
+import { changeSetOf } from '../support/change-set.js';
+import { drill, hazards, LOCAL_URL, RULES_OFF } from '../support/drill.js';
 
 /**
  * Hostile migrations through the real review() on the local PostgreSQL (url provider): what one
@@ -161,5 +169,120 @@ describe('isolation: resource caps', () => {
     expect(left).toEqual([]);
     // The insert alone would write about 2 GiB: it was ended long before.
     console.log(`database cap: review ended after ${Math.round(performance.now() - started)} ms`);
+  });
+});
+
+describe('isolation: cleanup', () => {
+  it('drops the review’s databases and roles when the deadline passes mid-statement', async () => {
+    const before = await drillObjects();
+    const report = await drill(SHOP, change('SET statement_timeout = 0;\nSELECT pg_sleep(60);'), { seedRows: 10, timeoutMs: 2_000 });
+    expect(report.findings.map((f) => f.hazard)).toEqual(['infra']);
+    expect(report.findings[0].message).toMatch(/time limit/);
+    // review() returns at the deadline; the guard's cancel, terminate and drop follow within moments.
+    expect(await leftSince(before, 5_000)).toEqual([]);
+  });
+});
+
+describe('isolation: an administrator without superuser (CREATEDB, CREATEROLE)', () => {
+  const admin = `drillbot_test_admin_${randomBytes(3).toString('hex')}`;
+  const url = new URL(LOCAL_URL);
+  url.username = admin;
+  const urlReview = (added: Record<string, string>, setup: string) =>
+    review({
+      changeSet: changeSetOf('db', SHOP, added),
+      config: { ...DEFAULT_CONFIG, rules: RULES_OFF, shadow: { ...DEFAULT_CONFIG.shadow, seedRows: 10, setup } },
+      provider: createUrlProvider(url.toString()),
+      llm: null,
+    });
+
+  beforeAll(async () => {
+    await withAdmin((c) => c.query(`CREATE ROLE ${admin} LOGIN CREATEDB CREATEROLE`));
+  });
+  afterAll(async () => {
+    await withAdmin(async (c) => {
+      // The templates this admin saved are its own to drop.
+      const { rows } = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datdba = $1::regrole`, [admin]);
+      for (const { datname } of rows) {
+        await c.query(`ALTER DATABASE "${datname}" IS_TEMPLATE false`);
+        await c.query(`DROP DATABASE "${datname}"`);
+      }
+      await c.query(`DROP OWNED BY ${admin}; DROP ROLE ${admin}`);
+    });
+  });
+
+  it('refuses to start while the admin may not set temp_file_limit, naming the GRANT that allows it', async () => {
+    const failure = createUrlProvider(url.toString()).start({ signal: AbortSignal.timeout(30_000) });
+    await expect(failure).rejects.toThrow(ShadowStartError);
+    await expect(failure).rejects.toThrow(`GRANT SET ON PARAMETER temp_file_limit TO "${admin}"`);
+  });
+
+  it('drills as the roles it creates, saves its template, and a migration cannot revoke the admin’s hold on its role', async () => {
+    await withAdmin((c) => c.query(`GRANT SET ON PARAMETER temp_file_limit TO ${admin}`));
+    const server = await createUrlProvider(url.toString()).start({ signal: AbortSignal.timeout(30_000) });
+    expect(server.admin).toEqual({ superuser: false, listTempFiles: false });
+    await server.close();
+    const before = await drillObjects();
+    const setup = `-- a base of its own: ${randomBytes(4).toString('hex')}`; // a cache miss: this admin saves the template
+    const revoke = `DO $$
+DECLARE revoked int := 0; r record;
+BEGIN
+  FOR r IN SELECT m.rolname FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member WHERE a.roleid = (SELECT oid FROM pg_roles WHERE rolname = current_user) LOOP
+    BEGIN
+      EXECUTE format('REVOKE %I FROM %I', current_user, r.rolname);
+      revoked := revoked + 1;
+    EXCEPTION WHEN insufficient_privilege THEN NULL;
+    END;
+  END LOOP;
+  RAISE EXCEPTION 'revoked=%', revoked;
+END $$;`;
+    const hostile = await urlReview(change(revoke), setup);
+    expect(hostile.findings.map((f) => f.message)).toEqual(['The forward migration fails on PostgreSQL: revoked=0.']);
+    expectBenignPassed(await urlReview(BENIGN, setup));
+    expect(await leftSince(before)).toEqual([]);
+  });
+});
+
+describe('isolation: embedded server', () => {
+  let cacheDir: string;
+  beforeAll(async () => {
+    cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'drillbot-isolation-'));
+    await fs.chmod(cacheDir, 0o755); // as root, the server runs as the OS user postgres
+  });
+  afterAll(async () => {
+    await fs.rm(cacheDir, { recursive: true, force: true });
+  });
+
+  const embeddedReview = (added: Record<string, string>, shadow: Partial<DrillbotConfig['shadow']> = {}) =>
+    review({
+      changeSet: changeSetOf('db', SHOP, added),
+      config: { ...DEFAULT_CONFIG, rules: RULES_OFF, shadow: { ...DEFAULT_CONFIG.shadow, seedRows: 10, ...shadow } },
+      provider: createEmbeddedProvider({ cacheDir }),
+      llm: null,
+    });
+
+  it('ends a backend whose memory passes shadow.maxBackendMemory, naming the cap; the next review is unaffected', async () => {
+    const started = performance.now();
+    const report = await embeddedReview(
+      change("SET work_mem = '4GB';\nSELECT count(*) FROM (SELECT DISTINCT md5(g::text) FROM generate_series(1, 30000000) g) s;"),
+      { maxBackendMemory: 96 * MIB },
+    );
+    console.log(`memory cap: review ended after ${Math.round(performance.now() - started)} ms`);
+    expect(hazards(report)).toEqual(['infra@3_change.up.sql:2']);
+    expect(report.findings[0].message).toContain('shadow.maxBackendMemory = 96 MiB');
+    expect(report.findings[0].evidence).toMatch(/^\/proc\/\d+\/status RssAnon: \d+ kB$/);
+    expectBenignPassed(await embeddedReview(BENIGN));
+    // Both reviews left no role and no database but the base template on the cluster.
+    const server = await createEmbeddedProvider({ cacheDir }).start({ signal: AbortSignal.timeout(60_000) });
+    const client = new pg.Client(server.adminConfig('postgres'));
+    try {
+      await client.connect();
+      const { rows } = await client.query(
+        `SELECT rolname AS name FROM pg_roles WHERE rolname LIKE 'drillbot%' UNION ALL SELECT datname FROM pg_database WHERE datname LIKE 'drillbot%' AND NOT datistemplate`,
+      );
+      expect(rows).toEqual([]);
+    } finally {
+      await client.end().catch(() => undefined);
+      await server.close();
+    }
   });
 });

@@ -26,6 +26,8 @@ const ROLE_PREFIX = 'drillbot_r_';
 const PREFIX = /^[a-z][a-z0-9_]{0,19}$/;
 const TEMPLATE_PREFIX = 'drillbot_tpl_';
 const TEMPLATE_KEY = /^[0-9a-f]{16,128}$/;
+/** SQLSTATE insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
 /** SQLSTATE undefined_object: e.g. a role that does not exist (any more). */
 const UNDEFINED_OBJECT = '42704';
 /** SQLSTATE object_in_use: "source database is being accessed by other users". */
@@ -111,7 +113,7 @@ export async function dropDatabase(server: ShadowServer, name: string): Promise<
   const role = roleOf(name);
   await withAdminClient(server, async (client) => {
     const hasRole = ((await client.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role])).rowCount ?? 0) > 0;
-    // Up to PG15 a session of the role may revoke the admin's membership in it: take it back first.
+    // Older servers let a session administer its own role's memberships (PG16 ended it): take the admin's back first.
     if (hasRole && !server.admin.superuser) await client.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER`);
     await dropWith(client, server.major, name);
     if (hasRole) await dropRole(client, role);
@@ -318,6 +320,7 @@ async function readTemplates(client: pg.Client): Promise<{ name: string; lastUse
 async function evictTemplates(client: pg.Client, major: number, limit: number, keep: string): Promise<void> {
   const others = (await readTemplates(client)).filter((t) => t.name !== keep);
   for (const stale of others.slice(Math.max(0, limit - 1))) {
-    await dropWith(client, major, stale.name);
+    // A non-superuser admin cannot drop the templates of another admin on a shared server: left to it.
+    await dropWith(client, major, stale.name).catch(ignoreCode(INSUFFICIENT_PRIVILEGE));
   }
 }

@@ -167,7 +167,8 @@ export class Guard {
   private async end(): Promise<void> {
     const names = [...this.databases];
     await endSessions(this.server, names, CANCEL_GRACE_MS).catch(() => undefined);
-    await Promise.all(names.map((name) => dropDatabase(this.server, name).catch(() => undefined)));
+    // A drop that fails here is tried again by close(), which reports its failure.
+    await Promise.all(names.map((name) => dropDatabase(this.server, name).then(() => this.databases.delete(name), () => undefined)));
   }
 
   private async watch(): Promise<void> {
