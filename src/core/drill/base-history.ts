@@ -72,6 +72,7 @@ async function replay(database: ShadowDatabase, base: readonly Migration[], opts
     if (opts.setupSql) await applyScript(client, { path: 'shadow.setup', sql: opts.setupSql, startLine: 1, transaction: 'transaction' });
     const step = Math.max(1, Math.round(base.length / 20));
     for (const [i, migration] of base.entries()) {
+      opts.guard.running(migration.forward.path, migration.forward.startLine);
       await applyScript(client, migration.forward);
       if ((i + 1) % step === 0 || i + 1 === base.length) opts.onProgress(`base history: ${i + 1}/${base.length} migrations applied`);
     }

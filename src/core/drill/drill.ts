@@ -46,10 +46,11 @@ type Progress = (message: string) => void;
  * cap returns what it saw until then and the guard's `infra` finding.
  */
 export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: AbortSignal): Promise<DrillOutcome> {
-  const guard = new Guard(server, { ...plan.limits, statementTimeoutMs: plan.statementTimeoutMs }, deadline, plan.added[0]?.migration.forward.path ?? '');
+  const changePath = plan.added[0]?.migration.forward.path ?? '';
+  const guard = new Guard(server, { ...plan.limits, statementTimeoutMs: plan.statementTimeoutMs }, deadline, changePath);
   const seen: Seen = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0 };
   try {
-    return await confinedDrill(server, plan, onProgress, guard, seen);
+    return await confinedDrill(server, plan, onProgress, guard, seen, changePath);
   } catch (error) {
     const stop = guard.finding();
     if (!stop) throw error;
@@ -63,12 +64,13 @@ export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress
 /** What the drill has seen so far, filled in as it goes: all there is to report when the guard stops it. */
 type Seen = { -readonly [K in Exclude<keyof DrillOutcome, 'roundTrip'>]: DrillOutcome[K] };
 
-async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, guard: Guard, seen: Seen): Promise<DrillOutcome> {
+async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, guard: Guard, seen: Seen, changePath: string): Promise<DrillOutcome> {
   const cloneBase = baseCloner(server, plan, guard, onProgress);
   const { database, cache } = await cloneBase('review');
   seen.templateCache = cache;
   const client = await connect(database, plan.statementTimeoutMs);
   try {
+    guard.running(changePath, 1); // the seeding is for the change's drill
     onProgress(`seeding existing tables with up to ${plan.seedRows} rows each`);
     const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows });
     seen.seededRows = seed.totalRows;
@@ -226,11 +228,11 @@ async function appliesWithoutRows(s: Session, upTo: ParsedMigration[]): Promise<
 
 /** Runs a script of the change, telling the guard where it is; throws DrillStopped when the guard stopped the drill. */
 async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScript, statements: ParsedStatement[]): Promise<ScriptRun> {
-  guard.running(script.path, statements[0]?.line ?? script.startLine);
-  const run = await runScript(client, script, statements).catch((error: unknown) => {
+  const run = await runScript(client, script, statements, (statement) => guard.running(script.path, statement.line)).catch((error: unknown) => {
+    // Ending the session can fail the script's own ROLLBACK: the guard's finding says why.
     throw guard.stopped ? new DrillStopped('the guard ended the session', { cause: error }) : error;
   });
-  guard.check(run, script.path);
+  guard.check(run);
   return run;
 }
 

@@ -85,19 +85,17 @@ export class Guard {
     this.databases.delete(database.name);
   }
 
-  /** Notes where untrusted SQL runs now, for the finding of a cap passed meanwhile. */
+  /** Notes where untrusted SQL runs now, for the finding of a cap passed meanwhile; fixed once the drill is stopped. */
   running(path: string, line: number): void {
-    this.place = { path, line };
+    if (!this.reason) this.place = { path, line };
   }
 
   /**
-   * After a script: a statement that failed on temp_file_limit passed the temp cap; any statement
-   * that failed because the guard stopped the drill points the finding at its line. Throws
+   * After a script: a statement that failed on temp_file_limit passed the temp cap. Throws
    * DrillStopped when the drill must not go on.
    */
-  check(run: ScriptRun, path: string): void {
+  check(run: ScriptRun): void {
     const failed = run.statements[run.statements.length - 1];
-    if (failed?.error) this.running(path, failed.error.line);
     if (failed?.error?.code === LIMIT_EXCEEDED && failed.error.message.includes('temp_file_limit')) {
       this.stop({ cap: 'maxTempFiles', measured: 'one backend reached its temp_file_limit', evidence: `SQLSTATE ${LIMIT_EXCEEDED}: ${failed.error.message}` });
     }
