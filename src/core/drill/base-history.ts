@@ -69,7 +69,10 @@ async function replay(database: ShadowDatabase, base: readonly Migration[], opts
   await client.connect();
   try {
     await client.query(`SET statement_timeout = ${Math.round(opts.statementTimeoutMs)}`);
-    if (opts.setupSql) await applyScript(client, { path: 'shadow.setup', sql: opts.setupSql, startLine: 1, transaction: 'transaction' });
+    if (opts.setupSql) {
+      opts.guard.running('shadow.setup', 1);
+      await applyScript(client, { path: 'shadow.setup', sql: opts.setupSql, startLine: 1, transaction: 'transaction' });
+    }
     const step = Math.max(1, Math.round(base.length / 20));
     for (const [i, migration] of base.entries()) {
       opts.guard.running(migration.forward.path, migration.forward.startLine);

@@ -29,6 +29,8 @@ export type DrillLimits = DrillCaps & Pick<DrillbotConfig['shadow'], 'statementT
 const POLL_MS = 250;
 /** How long cancelled statements get to end before their sessions are terminated. */
 const CANCEL_GRACE_MS = 1_000;
+/** How long one measurement may take. */
+const POLL_TIMEOUT_MS = 5_000;
 /** Consecutive failed measurements after which the drill is stopped: a drill does not run unwatched. */
 const MAX_POLL_FAILURES = 3;
 /** SQLSTATE configuration_limit_exceeded, as raised by temp_file_limit. */
@@ -151,14 +153,17 @@ export class Guard {
     if (this.reason) throw new DrillStopped('the drill was stopped at a cap');
   }
 
-  private readonly onDeadline = (): void => {
-    this.ending = this.end();
-  };
+  private readonly onDeadline = (): void => this.endAll();
 
   private stop(reason: StopReason): void {
     if (this.reason) return;
     this.reason = reason;
-    this.ending = this.end();
+    this.endAll();
+  }
+
+  /** Ends one after the other (a cap may be passed after the deadline), so close() awaits both. */
+  private endAll(): void {
+    this.ending = this.ending.then(() => this.end());
   }
 
   /** Cancel, then terminate, then drop: what the drill's connections see first is a cancelled statement. */
@@ -174,6 +179,8 @@ export class Guard {
     client.on('error', () => undefined);
     try {
       await client.connect();
+      // A measurement that hangs counts as a failed one.
+      await client.query(`SET statement_timeout = ${POLL_TIMEOUT_MS}`);
       while (!this.reason) {
         await sleep(POLL_MS, undefined, { signal: this.polling.signal });
         await this.pollOnce(client);
