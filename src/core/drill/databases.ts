@@ -114,7 +114,7 @@ export async function dropDatabase(server: ShadowServer, name: string): Promise<
   await withAdminClient(server, async (client) => {
     const hasRole = ((await client.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role])).rowCount ?? 0) > 0;
     // Older servers let a session administer its own role's memberships (PG16 ended it): take the admin's back first.
-    if (hasRole && !server.admin.superuser) await client.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER`);
+    if (hasRole && !server.admin.superuser) await client.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER`).catch(ignoreCode(UNDEFINED_OBJECT));
     await dropWith(client, server.major, name);
     if (hasRole) await dropRole(client, role);
   });
