@@ -144,6 +144,7 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
       seedRows: shadow.seedRows,
       statementTimeoutMs: shadow.statementTimeoutMs,
       useTemplateCache: opts.useTemplateCache ?? true,
+      limits: shadow,
     };
     const outcome = await withDeadline(runDrill(server, plan, onProgress, deadline), deadline, shadow.timeoutMs, opts.signal);
     return { info: server, server, outcome, findings: outcome.findings };

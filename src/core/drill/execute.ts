@@ -58,7 +58,13 @@ const QUERY_CANCELED = '57014';
  * Statements of non-transactional scripts each get their own BEGIN … COMMIT so that their locks
  * can be read before they are released; those PostgreSQL refuses in a block are re-run bare.
  */
-export async function runScript(client: ClientBase, script: MigrationScript, statements: ParsedStatement[]): Promise<ScriptRun> {
+export async function runScript(
+  client: ClientBase,
+  script: MigrationScript,
+  statements: ParsedStatement[],
+  /** Called before each statement runs (the drill's guard notes where it is). */
+  onStatement?: (statement: ParsedStatement) => void,
+): Promise<ScriptRun> {
   const wrapsFile = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
   const started = performance.now();
   const runs: StatementRun[] = [];
@@ -68,6 +74,7 @@ export async function runScript(client: ClientBase, script: MigrationScript, sta
     inBlock = true;
   }
   for (const statement of statements) {
+    onStatement?.(statement);
     const control = transactionEffect(statement);
     const ownBlock = !inBlock && control === undefined;
     if (ownBlock) await client.query('BEGIN');

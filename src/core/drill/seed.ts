@@ -466,7 +466,7 @@ function domainNotNull(types: Map<string, TypeRow>, typeOid: string): boolean {
 
 /**
  * Fills every user table with `rowsPerTable` synthetic rows, parents before children. Runs as
- * the connection's role (the unprivileged migrator that owns the tables): nothing here needs a
+ * the connection's role (the database's unprivileged role, which owns the tables): nothing here needs a
  * superuser, and session_replication_role is left alone. Each table is seeded in its own
  * transaction and each attempt under a savepoint, so a failure is reported for that table only.
  * The client must not be inside a transaction.
