@@ -11,7 +11,7 @@ import { judgeStatement, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
 import { captureRelationState } from './relation-state.js';
 import { checkRoundTrip, takeCheckpoint, type Checkpoint, type NewerRoundTrip } from './round-trip.js';
-import { seedDatabase } from './seed.js';
+import { seedDatabase, type SeededTable } from './seed.js';
 import { failureFinding, isDataDependentCandidate } from './failures.js';
 
 export interface DrillPlan {
@@ -31,6 +31,7 @@ export interface DrillOutcome {
   readonly templateCache: 'hit' | 'miss';
   readonly seededRows: number;
   readonly seededTables: number;
+  readonly seeding: SeededTable[];
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
 }
 
@@ -59,6 +60,7 @@ export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress
       templateCache: cache,
       seededRows: seed.totalRows,
       seededTables: seed.tables.filter((t) => t.rows > 0).length,
+      seeding: seed.tables,
       roundTrip,
     };
   } finally {
@@ -225,11 +227,15 @@ async function appliesWithoutRows(s: Session, upTo: ParsedMigration[]): Promise<
   }
 }
 
-async function captureBaseline(client: pg.ClientBase, seeded: Array<{ table: string; rows: number }>): Promise<Baseline> {
+async function captureBaseline(client: pg.ClientBase, seeded: SeededTable[]): Promise<Baseline> {
   const tables = await captureRelationState(client);
-  const rowsByName = new Map(seeded.map((t) => [t.table, t.rows]));
-  const rows = new Map([...tables.values()].map((t) => [t.oid, rowsByName.get(t.name) ?? 0]));
-  return { tables, rows };
+  const byName = new Map(seeded.map((t) => [t.table, t]));
+  const rows = new Map([...tables.values()].map((t) => [t.oid, byName.get(t.name)?.rows ?? 0]));
+  const unseeded = new Map([...tables.values()].flatMap((t) => {
+    const s = byName.get(t.name);
+    return s?.rows === 0 && s.reason ? [[t.oid, s.reason] as const] : [];
+  }));
+  return { tables, rows, unseeded };
 }
 
 async function connect(server: ShadowServer, database: string, statementTimeoutMs: number): Promise<pg.Client> {

@@ -49,7 +49,7 @@ export function planInsert(req: PlanRequest): InsertPlan | { error: string } {
   const foreign = foreignSources(table, constraints, req.variant, joins);
   const columns: Column[] = [];
   for (const [position, column] of (catalog.columns.get(table.oid) ?? []).entries()) {
-    const planned = planColumn(req, params, foreign, position, column);
+    const planned = planColumn(req, params, foreign, joins, position, column);
     if (planned === 'skip') continue;
     if (planned === null) return { error: `cannot generate values of type ${column.format} for NOT NULL column ${column.name}` };
     columns.push(planned);
@@ -92,7 +92,7 @@ LIMIT ${limit}${req.onConflictDoNothing ? '\nON CONFLICT DO NOTHING' : ''}`;
 }
 
 /** The value of one column, 'skip' when PostgreSQL fills it, null when a NOT NULL column cannot be filled. */
-function planColumn(req: PlanRequest, params: Params, foreign: Map<string, string>, position: number, column: ColumnRow): Column | 'skip' | null {
+function planColumn(req: PlanRequest, params: Params, foreign: Map<string, string>, joins: string[], position: number, column: ColumnRow): Column | 'skip' | null {
   const { catalog, variant } = req;
   // Identity, generated and serial columns are PostgreSQL's to fill.
   if (column.filled_by_server || column.serial) return 'skip';
@@ -117,6 +117,7 @@ function planColumn(req: PlanRequest, params: Params, foreign: Map<string, strin
     // Production data repeats values in columns nothing keeps unique; so do the seeded rows
     // (each value twice), so that a new UNIQUE constraint fails here as it would there.
     if (expr !== null && variant === 0 && !unique) expr = expr.replaceAll(ROW, DUPLICATED_ROW);
+    if (expr !== null) expr = pooled(req, params, joins, column, expr);
   }
   if (expr === null) {
     if (column.has_default) return 'skip';
@@ -128,6 +129,24 @@ function planColumn(req: PlanRequest, params: Params, foreign: Map<string, strin
     expr = `CASE WHEN (${ROW} + ${position}) % 4 = 0 THEN NULL ELSE ${expr} END`;
   }
   return { column, inner: `(${expr})::${innermostFormat(catalog.types, column)}`, outer: `s.${column.name}::${column.format}` };
+}
+
+/**
+ * A column with CHECKs of its own (table CHECKs on it alone, domain CHECKs) takes its values from
+ * a pool: the candidate values that pass them, in row order. Filtering whole rows instead would
+ * need every column's CHECK to pass on the same row number, which independent ranges, lengths and
+ * patterns rarely do.
+ */
+function pooled(req: PlanRequest, params: Params, joins: string[], column: ColumnRow, expr: string): string {
+  const checks = ownChecks(req.catalog.types, column, req.catalog.constraints.get(req.table.oid) ?? []);
+  if (checks.length === 0) return expr;
+  const pool = `pool${joins.length}`;
+  const where = checks.map((f) => `(${f.expr}) IS NOT FALSE`).join(' AND ');
+  joins.push(
+    `CROSS JOIN (SELECT array_agg(${column.name} ORDER BY ${ROW_ALIAS}) AS v FROM (SELECT ${ROW} AS ${ROW_ALIAS}, (${expr})::${innermostFormat(req.catalog.types, column)} AS ${column.name}` +
+      ` FROM generate_series(1, ${params.add(req.rows * CANDIDATES_PER_ROW)}::int) AS g(i)) AS c WHERE ${where}) AS ${pool}`,
+  );
+  return `${pool}.v[1 + (${ROW} - 1) % cardinality(${pool}.v)]`;
 }
 
 /** Marks a self-referencing column: its value is the referenced column of the same row. */
@@ -201,13 +220,26 @@ function checkFilters(types: Map<string, TypeRow>, columns: Column[], constraint
     const expr = c.kind === 'c' ? checkExpression(c.def) : null;
     if (expr && (c.columns ?? []).every((col) => generated.has(col))) filters.push({ name: c.name, expr });
   }
-  for (const { column } of columns) {
-    for (let t = types.get(column.type); t && t.kind === 'd'; t = types.get(t.base)) {
-      for (const def of t.checks ?? []) {
-        const expr = checkExpression(def);
-        // In a domain CHECK, VALUE is the value being checked: here, the candidate's column.
-        if (expr) filters.push({ name: `${t.format} (domain)`, expr: expr.replace(/\bVALUE\b/g, column.name) });
-      }
+  return [...filters, ...columns.flatMap(({ column }) => domainChecks(types, column))];
+}
+
+/** The CHECKs on one column alone: the table's and its domains'. */
+function ownChecks(types: Map<string, TypeRow>, column: ColumnRow, constraints: ConstraintRow[]): Filter[] {
+  const own = constraints.filter((c) => c.kind === 'c' && c.columns?.length === 1 && c.columns[0] === column.name);
+  const table = own.flatMap((c) => {
+    const expr = checkExpression(c.def);
+    return expr ? [{ name: c.name, expr }] : [];
+  });
+  return [...table, ...domainChecks(types, column)];
+}
+
+function domainChecks(types: Map<string, TypeRow>, column: ColumnRow): Filter[] {
+  const filters: Filter[] = [];
+  for (let t = types.get(column.type); t && t.kind === 'd'; t = types.get(t.base)) {
+    for (const def of t.checks ?? []) {
+      const expr = checkExpression(def);
+      // In a domain CHECK, VALUE is the value being checked: here, the candidate's column.
+      if (expr) filters.push({ name: `${t.format} (domain)`, expr: expr.replace(/\bVALUE\b/g, column.name) });
     }
   }
   return filters;
