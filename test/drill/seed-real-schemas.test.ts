@@ -45,6 +45,9 @@ CREATE TABLE app.payload (
 CREATE DOMAIN app.handle AS text CHECK (VALUE ~ '^[a-z]+[0-9]{2,}$') CHECK (length(VALUE) <= 8);
 CREATE DOMAIN app.percent AS numeric(5, 2) NOT NULL CHECK (VALUE >= 50 AND VALUE <= 100);
 CREATE TABLE app.account (id int PRIMARY KEY, handle app.handle NOT NULL UNIQUE, share app.percent, span int4range NOT NULL, during tstzrange NOT NULL);
+-- A composite type.
+CREATE TYPE app.money AS (amount numeric(10, 2), currency char(3), note box);
+CREATE TABLE app.price (id int PRIMARY KEY, value app.money NOT NULL);
 -- Rows a parent's trigger already wrote.
 CREATE TABLE app.tenant (id int PRIMARY KEY);
 CREATE TABLE app.tenant_settings (tenant_id int PRIMARY KEY REFERENCES app.tenant, max_frequency text NOT NULL DEFAULT '1h');
@@ -120,6 +123,11 @@ describe('seedDatabase on real-world schema shapes', () => {
   it('fills domains with CHECKs and range types', async () => {
     full('app.account');
     expect(await count('SELECT count(DISTINCT handle) AS n FROM app.account WHERE share BETWEEN 50 AND 100 AND NOT isempty(span)')).toBe(ROWS);
+  });
+
+  it('fills composite types field by field (NULL where a field type has no values)', async () => {
+    full('app.price');
+    expect(await count('SELECT count(*) AS n FROM app.price WHERE (value).amount IS NOT NULL AND (value).currency IS NOT NULL AND (value).note IS NULL')).toBe(ROWS);
   });
 
   it("tops up a table a parent's trigger already filled", async () => {

@@ -25,15 +25,17 @@ FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.ad
 WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum`;
 
-// Table row types are left out: composite values are not generated.
+// Table row types are left out; standalone composite types (CREATE TYPE ... AS (...)) come with their field types.
 const TYPES_SQL = `
 SELECT t.oid::int8 AS oid, t.typname AS name, t.typtype AS kind, t.typbasetype::int8 AS base, t.typtypmod AS typmod,
   t.typelem::int8 AS elem, t.typcategory AS category, t.typnotnull AS not_null, format_type(t.oid, NULL) AS format,
   CASE WHEN t.typtype = 'e' THEN (SELECT count(*)::int FROM pg_enum e WHERE e.enumtypid = t.oid) END AS labels,
   (SELECT r.rngsubtype::int8 FROM pg_range r WHERE r.rngtypid = t.oid) AS range_subtype,
   (SELECT array_agg(pg_get_constraintdef(co.oid) ORDER BY co.conname) FROM pg_constraint co
-   WHERE co.contypid = t.oid AND co.contype = 'c') AS checks
-FROM pg_type t WHERE t.typrelid = 0`;
+   WHERE co.contypid = t.oid AND co.contype = 'c') AS checks,
+  (SELECT array_agg(a.atttypid::int8 ORDER BY a.attnum) FROM pg_attribute a
+   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) AS fields
+FROM pg_type t WHERE t.typrelid = 0 OR (SELECT r.relkind FROM pg_class r WHERE r.oid = t.typrelid) = 'c'`;
 
 /**
  * Unique indexes, with every column they mention: key columns, and the columns of expressions and
@@ -88,6 +90,7 @@ export interface ColumnRow {
 export interface TypeRow {
   oid: string; name: string; kind: string; base: string; typmod: number; elem: string;
   category: string; not_null: boolean; format: string; labels: number | null; range_subtype: string | null; checks: string[] | null;
+  fields: string[] | null;
 }
 export interface ConstraintRow {
   rel: string; kind: 'p' | 'u' | 'f' | 'c'; name: string; columns: string[] | null; ref_root: string | null;

@@ -41,6 +41,7 @@ export function valueExpr(types: Map<string, TypeRow>, typeOid: string, typmod: 
     return type.labels ? `(enum_range(NULL::${type.format}))[1 + (${ROW} - 1) % ${type.labels}]` : null;
   }
   if (type.kind === 'r' && type.range_subtype) return rangeExpr(types, type, ctx);
+  if (type.kind === 'c') return compositeExpr(types, type, ctx);
   if (type.category === 'A' && type.elem !== '0') {
     const elem = valueExpr(types, type.elem, typmod, ctx);
     const elemType = types.get(type.elem);
@@ -54,6 +55,16 @@ function rangeExpr(types: Map<string, TypeRow>, type: TypeRow, ctx: ColumnContex
   const subtype = types.get(type.range_subtype ?? '');
   const bound = subtype ? valueExpr(types, subtype.oid, -1, ctx) : null;
   return bound === null || !subtype ? null : `${type.format}((${bound})::${subtype.format}, (${bound})::${subtype.format}, '[]')`;
+}
+
+/** ROW(...) of the fields' values; a field of a type without values is NULL (fields are nullable). */
+function compositeExpr(types: Map<string, TypeRow>, type: TypeRow, ctx: ColumnContext): string | null {
+  const fields = (type.fields ?? []).map((oid) => {
+    const field = types.get(oid);
+    const value = field ? valueExpr(types, oid, -1, ctx) : null;
+    return field ? `(${value ?? 'NULL'})::${field.format}` : null;
+  });
+  return fields.length === 0 || fields.includes(null) ? null : `ROW(${fields.join(', ')})`;
 }
 
 /**
