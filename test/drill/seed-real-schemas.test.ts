@@ -45,6 +45,8 @@ CREATE TABLE app.payload (
 CREATE DOMAIN app.handle AS text CHECK (VALUE ~ '^[a-z]+[0-9]{2,}$') CHECK (length(VALUE) <= 8);
 CREATE DOMAIN app.percent AS numeric(5, 2) NOT NULL CHECK (VALUE >= 50 AND VALUE <= 100);
 CREATE TABLE app.account (id int PRIMARY KEY, handle app.handle NOT NULL UNIQUE, share app.percent, span int4range NOT NULL, during tstzrange NOT NULL);
+-- A uuid identifier nothing keeps unique yet (Hatchet adds the primary key later).
+CREATE TABLE app.cron_ref (id uuid NOT NULL, cron text NOT NULL);
 -- A composite type.
 CREATE TYPE app.money AS (amount numeric(10, 2), currency char(3), note box);
 CREATE TABLE app.price (id int PRIMARY KEY, value app.money NOT NULL);
@@ -128,6 +130,12 @@ describe('seedDatabase on real-world schema shapes', () => {
   it('fills composite types field by field (NULL where a field type has no values)', async () => {
     full('app.price');
     expect(await count('SELECT count(*) AS n FROM app.price WHERE (value).amount IS NOT NULL AND (value).currency IS NOT NULL AND (value).note IS NULL')).toBe(ROWS);
+  });
+
+  it('repeats values of columns nothing keeps unique, except uuid identifiers', async () => {
+    full('app.cron_ref');
+    expect(await count('SELECT count(DISTINCT id) AS n FROM app.cron_ref')).toBe(ROWS);
+    expect(await count('SELECT count(DISTINCT cron) AS n FROM app.cron_ref')).toBeLessThan(ROWS);
   });
 
   it("tops up a table a parent's trigger already filled", async () => {

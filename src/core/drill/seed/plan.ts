@@ -96,7 +96,6 @@ function planColumn(req: PlanRequest, params: Params, foreign: Map<string, strin
   const { catalog, variant } = req;
   // Identity, generated and serial columns are PostgreSQL's to fill.
   if (column.filled_by_server || column.serial) return 'skip';
-  const unique = catalog.uniqueColumns.get(req.table.oid)?.has(column.name) ?? false;
   const nullable = !column.not_null && !domainNotNull(catalog.types, column.type);
   const fk = foreign.get(column.name);
   if (fk?.startsWith(SELF)) return { column, inner: `NULL::${column.format}`, outer: `(s.${fk.slice(SELF.length)})::${column.format}`, selfRef: fk.slice(SELF.length) };
@@ -113,11 +112,7 @@ function planColumn(req: PlanRequest, params: Params, foreign: Map<string, strin
   } else if (variant === 2 && nullable) {
     expr = 'NULL';
   } else {
-    expr = valueExpr(catalog.types, column.type, column.typmod, { variant, position, isUnique: unique });
-    // Production data repeats values in columns nothing keeps unique; so do the seeded rows
-    // (each value twice), so that a new UNIQUE constraint fails here as it would there.
-    if (expr !== null && variant === 0 && !unique) expr = expr.replaceAll(ROW, DUPLICATED_ROW);
-    if (expr !== null) expr = pooled(req, params, joins, column, expr);
+    expr = generatedValue(req, params, joins, column, position);
   }
   if (expr === null) {
     if (column.has_default) return 'skip';
@@ -129,6 +124,19 @@ function planColumn(req: PlanRequest, params: Params, foreign: Map<string, strin
     expr = `CASE WHEN (${ROW} + ${position}) % 4 = 0 THEN NULL ELSE ${expr} END`;
   }
   return { column, inner: `(${expr})::${innermostFormat(catalog.types, column)}`, outer: `s.${column.name}::${column.format}` };
+}
+
+/** A value made from the row number, for a column that is no key, reference or listed choice. */
+function generatedValue(req: PlanRequest, params: Params, joins: string[], column: ColumnRow, position: number): string | null {
+  const { catalog, variant } = req;
+  const unique = catalog.uniqueColumns.get(req.table.oid)?.has(column.name) ?? false;
+  const expr = valueExpr(catalog.types, column.type, column.typmod, { variant, position, isUnique: unique });
+  if (expr === null) return null;
+  // Production data repeats values in columns nothing keeps unique; so do the seeded rows
+  // (each value twice), so that a new UNIQUE constraint fails here as it would there. A uuid is
+  // an identifier made by gen_random_uuid() or the application: production does not repeat it.
+  const repeated = variant === 0 && !unique && innermostFormat(catalog.types, column) !== 'uuid';
+  return pooled(req, params, joins, column, repeated ? expr.replaceAll(ROW, DUPLICATED_ROW) : expr);
 }
 
 /**
