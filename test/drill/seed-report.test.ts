@@ -24,6 +24,10 @@ describe('review: what seeding did, per table', () => {
     expect(renderText(report)).toContain(`Seeding: 1 of 2 tables short: public.shapes (0 rows): ${reason}\nRound trip: restored`);
     const scan = report.findings.find((f) => f.hazard === 'blocking-scan');
     expect(scan?.evidence).toContain(`public.shapes holds no seeded rows, so its rows were not checked: ${reason}`);
+    // The checklist items that passed on data comparisons name the table they could not compare.
+    const evidence = (id: string) => report.checklist?.find((a) => a.id === id)?.evidence;
+    expect(evidence('forward-keeps-data')).toMatch(/; not checked for lack of seeded rows: public\.shapes$/);
+    expect(evidence('reverse-round-trips')).toMatch(/; not checked for lack of seeded rows: public\.shapes$/);
   });
 
   it('adds no seeding line when every table is full', async () => {
@@ -33,5 +37,6 @@ describe('review: what seeding did, per table', () => {
     }, { seedRows: 10 });
     expect(report.drill?.seeding).toEqual([{ table: 'public.users', rows: 10 }]);
     expect(renderText(report)).not.toContain('Seeding:');
+    expect(report.checklist?.find((a) => a.id === 'forward-keeps-data')?.evidence).not.toContain('not checked');
   });
 });
