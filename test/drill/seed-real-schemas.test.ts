@@ -30,6 +30,8 @@ CREATE UNIQUE INDEX label_space_key ON app.label (space_id, lower(key)) WHERE sp
 CREATE UNIQUE INDEX label_repo_key ON app.label (repo_id, lower(key)) WHERE repo_id IS NOT NULL;
 CREATE TABLE app.site_aggregates (id int PRIMARY KEY, users int NOT NULL);
 CREATE UNIQUE INDEX site_aggregates_one_row ON app.site_aggregates ((true));
+-- An exclusion constraint: no two bookings of a room overlap.
+CREATE TABLE app.booking (id int PRIMARY KEY, during tsrange NOT NULL, note text NOT NULL, EXCLUDE USING gist (during WITH &&));
 -- Common CHECK shapes: a range, a length, a regex, an enum in a disjunction, a generated column.
 CREATE TYPE app.location AS ENUM ('EXTERNAL', 'INLINE');
 CREATE TABLE app.payload (
@@ -115,6 +117,11 @@ describe('seedDatabase on real-world schema shapes', () => {
   it('fills what a unique index on a constant admits (one row) and names the index', async () => {
     expect(byTable.get('app.site_aggregates')).toEqual({ table: 'app.site_aggregates', rows: 1, reason: expect.stringContaining('site_aggregates_one_row') });
     expect(await count('SELECT count(*) AS n FROM app.site_aggregates')).toBe(1);
+  });
+
+  it('keeps the values of an exclusion constraint apart, and still repeats the other columns', async () => {
+    full('app.booking');
+    expect(await count('SELECT count(DISTINCT note) AS n FROM app.booking')).toBeLessThan(ROWS);
   });
 
   it('keeps only generated rows that satisfy ranges, lengths, regexes and disjunctions over enums', async () => {

@@ -23,8 +23,8 @@ export interface SeedOptions {
   signal?: AbortSignal;
 }
 
-/** SQLSTATE unique_violation: retried with ON CONFLICT DO NOTHING, which skips the clashing rows. */
-const UNIQUE_VIOLATION = '23505';
+/** SQLSTATE unique_violation and exclusion_violation: retried with ON CONFLICT DO NOTHING, which skips the clashing rows. */
+const CONFLICTS = new Set(['23505', '23P01']);
 
 /**
  * Fills every user table with `rowsPerTable` synthetic rows, parents before children. Runs as
@@ -123,7 +123,7 @@ async function tryAttempt(client: ClientBase, job: TableJob, attempt: Attempt, w
   const triggers = attempt.disableTriggers ? (job.catalog.triggers.get(job.table.oid) ?? []) : [];
   const inserted = await tryInsert(client, plan, triggers, (rows) => keepAny || rows === wanted);
   if ('error' in inserted) {
-    if (inserted.code !== UNIQUE_VIOLATION || attempt.onConflictDoNothing) return inserted;
+    if (!CONFLICTS.has(inserted.code ?? '') || attempt.onConflictDoNothing) return inserted;
     const retried = await tryAttempt(client, job, { ...attempt, onConflictDoNothing: true }, wanted, keepAny);
     return 'error' in retried ? retried : { ...retried, shortBecause: inserted.error };
   }

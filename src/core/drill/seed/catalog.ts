@@ -38,16 +38,17 @@ SELECT t.oid::int8 AS oid, t.typname AS name, t.typtype AS kind, t.typbasetype::
 FROM pg_type t WHERE t.typrelid = 0 OR (SELECT r.relkind FROM pg_class r WHERE r.oid = t.typrelid) = 'c'`;
 
 /**
- * Unique indexes, with every column they mention: key columns, and the columns of expressions and
- * predicates (PostgreSQL records those as dependencies of the index), so that partial and
- * expression unique indexes keep the seeder from repeating values.
+ * Unique indexes and the indexes of exclusion constraints, with every column they mention: key
+ * columns, and the columns of expressions and predicates (PostgreSQL records those as dependencies
+ * of the index), so that partial and expression unique indexes keep the seeder from repeating values.
  */
 const UNIQUE_INDEXES_SQL = `
 SELECT i.indrelid::int8 AS rel,
   ARRAY(SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum > 0
     AND (a.attnum = ANY (i.indkey::int2[]) OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
       AND d.objid = i.indexrelid AND d.refobjid = i.indrelid AND d.refobjsubid = a.attnum)) ORDER BY a.attnum) AS columns
-FROM pg_index i WHERE i.indisunique AND i.indrelid = ANY($1::oid[])`;
+FROM pg_index i WHERE i.indrelid = ANY($1::oid[])
+  AND (i.indisunique OR EXISTS (SELECT 1 FROM pg_constraint x WHERE x.conindid = i.indexrelid AND x.contype = 'x'))`;
 
 const CONSTRAINTS_SQL = `
 SELECT co.conrelid::int8 AS rel, co.contype AS kind, quote_ident(co.conname) AS name,
