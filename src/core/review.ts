@@ -92,6 +92,7 @@ async function reviewDrilled(
     templateCache: outcome?.templateCache ?? 'none',
     seededRows: outcome?.seededRows ?? 0,
     seededTables: outcome?.seededTables ?? 0,
+    seeding: outcome?.seeding ?? [],
     roundTrip: outcome?.roundTrip ?? 'not-run',
     durationMs: Math.round(performance.now() - started),
   };

@@ -59,7 +59,7 @@ const unsafeReport = (): Report =>
     { path: 'db/migrations/002_email_idx.up.sql', version: '002', direction: 'forward', status: 'applied', durationMs: 12, locks: [{ relation: 'public.users', mode: 'ShareLock', existing: true }], rewrites: [], statements: [] },
     { path: 'db/migrations/002_email_idx.down.sql', version: '002', direction: 'reverse', status: 'applied', durationMs: 3, locks: [], rewrites: [], statements: [] },
     { path: 'db/migrations/002_email_idx.up.sql', version: '002', direction: 'redo', status: 'applied', durationMs: 11, locks: [], rewrites: [], statements: [] },
-  ], { provider: 'embedded', serverVersion: '18.1', layout: 'golang-migrate', baseMigrations: 1, newMigrations: 1, templateCache: 'miss', seededRows: 100, seededTables: 1, roundTrip: 'restored', durationMs: 900 });
+  ], { provider: 'embedded', serverVersion: '18.1', layout: 'golang-migrate', baseMigrations: 1, newMigrations: 1, templateCache: 'miss', seededRows: 100, seededTables: 1, seeding: [{ table: 'public.t', rows: 100 }], roundTrip: 'restored', durationMs: 900 });
 
 describe('Drillbot app handlers', () => {
   let fake: FakeGitHub;

@@ -14,7 +14,7 @@ import { judgeStatement, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
 import { captureRelationState } from './relation-state.js';
 import { checkRoundTrip, takeCheckpoint, type Checkpoint, type NewerRoundTrip } from './round-trip.js';
-import { seedDatabase } from './seed.js';
+import { seedDatabase, type SeededTable } from './seed.js';
 import { failureFinding, isDataDependentCandidate } from './failures.js';
 
 export interface DrillPlan {
@@ -36,6 +36,7 @@ export interface DrillOutcome {
   readonly templateCache: 'hit' | 'miss';
   readonly seededRows: number;
   readonly seededTables: number;
+  readonly seeding: SeededTable[];
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
 }
 
@@ -50,7 +51,7 @@ type Progress = (message: string) => void;
 export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: AbortSignal): Promise<DrillOutcome> {
   const changePath = plan.added[0]?.migration.forward.path ?? '';
   const guard = new Guard(server, { ...plan.limits, statementTimeoutMs: plan.statementTimeoutMs }, deadline, changePath);
-  const seen: Seen = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0 };
+  const seen: Seen = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0, seeding: [] };
   try {
     return await confinedDrill(server, plan, onProgress, guard, seen, changePath);
   } catch (error) {
@@ -77,6 +78,7 @@ async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: 
     const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows });
     seen.seededRows = seed.totalRows;
     seen.seededTables = seed.tables.filter((t) => t.rows > 0).length;
+    seen.seeding = seed.tables;
     const planted = await plantBoundaryValues(client, convertedColumns(plan.added.flatMap((p) => (p.forward ? [{ path: p.migration.forward.path, statements: p.forward }] : []))));
     const baseline = await captureBaseline(client, seed.tables);
     const session: Session = { guard, client, plan, cloneBase, baseline, planted, findings: seen.findings, results: seen.migrations, onProgress };
@@ -266,11 +268,15 @@ async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScri
   return run;
 }
 
-async function captureBaseline(client: pg.ClientBase, seeded: Array<{ table: string; rows: number }>): Promise<Baseline> {
+async function captureBaseline(client: pg.ClientBase, seeded: SeededTable[]): Promise<Baseline> {
   const tables = await captureRelationState(client);
-  const rowsByName = new Map(seeded.map((t) => [t.table, t.rows]));
-  const rows = new Map([...tables.values()].map((t) => [t.oid, rowsByName.get(t.name) ?? 0]));
-  return { tables, rows };
+  const byName = new Map(seeded.map((t) => [t.table, t]));
+  const rows = new Map([...tables.values()].map((t) => [t.oid, byName.get(t.name)?.rows ?? 0]));
+  const unseeded = new Map([...tables.values()].flatMap((t) => {
+    const s = byName.get(t.name);
+    return s?.rows === 0 && s.reason ? [[t.oid, s.reason] as const] : [];
+  }));
+  return { tables, rows, unseeded };
 }
 
 async function connect(database: ShadowDatabase, statementTimeoutMs: number): Promise<pg.Client> {
