@@ -1,4 +1,4 @@
-import type { ClientBase } from 'pg';
+import type { ClientBase, DatabaseError } from 'pg';
 import type { MigrationScript } from '../layouts/layout.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { lineLocator } from '../sql/parse.js';
@@ -111,10 +111,12 @@ async function query(client: ClientBase, sql: string): Promise<RawFailure | null
   try {
     await client.query(sql);
     return null;
-  } catch (error: any) {
-    if (typeof error?.code !== 'string') throw error;
-    const position = error.position ? Number(error.position) : undefined;
-    return { code: error.code, message: String(error.message), ...(position ? { position } : {}) };
+  } catch (error) {
+    // The server's errors (pg's DatabaseError) carry a SQLSTATE; anything else is not the statement's failure.
+    const failure = error as Partial<DatabaseError> | undefined;
+    if (typeof failure?.code !== 'string') throw error;
+    const position = failure.position ? Number(failure.position) : undefined;
+    return { code: failure.code, message: String(failure.message), ...(position ? { position } : {}) };
   }
 }
 
