@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { prepareBase } from '../../src/core/drill/base-history.js';
-import { createDatabase, dropDatabase, uniqueDatabaseName } from '../../src/core/drill/databases.js';
+import { DEFAULT_CONFIG } from '../../src/core/config.js';
+import { Guard } from '../../src/core/drill/guard.js';
 import { createUrlProvider } from '../../src/core/drill/providers/index.js';
 import { seedDatabase, type SeedResult } from '../../src/core/drill/seed.js';
 import { corpusSuite, HARNESS, HATCHET, LEMMY, loadCorpus, OPENFGA, type CorpusRepo } from '../support/corpus.js';
@@ -33,17 +34,22 @@ const HISTORIES: Measured[] = [
 async function seedBase(corpus: CorpusRepo, base: number): Promise<SeedResult> {
   const signal = new AbortController().signal;
   const server = await createUrlProvider(LOCAL_URL).start({ signal });
-  const options = { setupSql: corpus.setup, useCache: true, statementTimeoutMs: 120_000, onProgress: () => undefined, track: (d: string) => d };
-  const { template } = await prepareBase(server, loadCorpus(corpus).migrations.slice(0, base), options);
-  const database = uniqueDatabaseName('seedcorpus');
-  await createDatabase(server, database, { template });
-  const client = new pg.Client(server.migratorConfig(database));
-  await client.connect();
+  // The drill's own confinement: the replay and the seeded clone run as their databases' roles.
+  const guard = new Guard(server, { ...DEFAULT_CONFIG.shadow, statementTimeoutMs: 120_000 }, signal, '');
   try {
-    return await seedDatabase(client, { rowsPerTable: ROWS });
+    const options = { setupSql: corpus.setup, useCache: true, statementTimeoutMs: 120_000, onProgress: () => undefined, guard };
+    const { template } = await prepareBase(server, loadCorpus(corpus).migrations.slice(0, base), options);
+    const database = await guard.create('seedcorpus', template);
+    const client = new pg.Client(database.login);
+    await client.connect();
+    try {
+      return await seedDatabase(client, { rowsPerTable: ROWS });
+    } finally {
+      await client.end();
+      await guard.drop(database);
+    }
   } finally {
-    await client.end();
-    await dropDatabase(server, database);
+    await guard.close();
     await server.close();
   }
 }

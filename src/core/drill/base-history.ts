@@ -112,9 +112,11 @@ export async function applyScript(client: pg.ClientBase, script: MigrationScript
 async function run(client: pg.ClientBase, sql: string, lineAt: (offset: number) => number, path: string): Promise<void> {
   try {
     await client.query(sql);
-  } catch (error: any) {
-    if (typeof error?.code !== 'string') throw error;
-    const line = error.position ? lineAt(Number(error.position) - 1) : lineAt(0);
-    throw new BaseReplayError(`${error.message} (SQLSTATE ${error.code})`, path, line);
+  } catch (error) {
+    // The server's errors (pg's DatabaseError) carry a SQLSTATE; anything else is not the file's failure.
+    const failure = error as Partial<pg.DatabaseError> | undefined;
+    if (typeof failure?.code !== 'string') throw error;
+    const line = failure.position ? lineAt(Number(failure.position) - 1) : lineAt(0);
+    throw new BaseReplayError(`${failure.message} (SQLSTATE ${failure.code})`, path, line);
   }
 }

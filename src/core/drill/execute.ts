@@ -1,4 +1,4 @@
-import type { ClientBase } from 'pg';
+import type { ClientBase, DatabaseError } from 'pg';
 import type { MigrationScript } from '../layouts/layout.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { lineLocator } from '../sql/parse.js';
@@ -129,11 +129,13 @@ async function query(client: ClientBase, sql: string): Promise<RawFailure | null
   try {
     await client.query(sql);
     return null;
-  } catch (error: any) {
-    if (typeof error?.code !== 'string') throw error;
-    const position = error.position ? Number(error.position) : undefined;
-    const fields = Object.fromEntries(FAILURE_FIELDS.filter((f) => typeof error[f] === 'string').map((f) => [f, error[f] as string]));
-    return { code: error.code, message: String(error.message), ...fields, ...(position ? { position } : {}) };
+  } catch (error) {
+    // The server's errors (pg's DatabaseError) carry a SQLSTATE; anything else is not the statement's failure.
+    const failure = error as Partial<DatabaseError> | undefined;
+    if (typeof failure?.code !== 'string') throw error;
+    const position = failure.position ? Number(failure.position) : undefined;
+    const fields = Object.fromEntries(FAILURE_FIELDS.flatMap((f) => (typeof failure[f] === 'string' ? [[f, failure[f]]] : [])));
+    return { code: failure.code, message: String(failure.message), ...fields, ...(position ? { position } : {}) };
   }
 }
 
