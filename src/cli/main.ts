@@ -48,7 +48,7 @@ export async function check(args: CheckArgs, progress: (message: string) => void
   const base = await mergeBase(args.repo, baseRef);
   const config = withFlags(await loadConfig(args, base), args);
   progress(`comparing HEAD with ${baseRef} (merge-base ${base.slice(0, 12)})`);
-  const { changeSet } = await changeSetFromGit({ repo: args.repo, baseRef, path: config.migrations.path, layout: config.migrations.layout });
+  const { changeSet } = await changeSetFromGit({ repo: args.repo, baseRef, ...config.migrations });
   const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
   const tableSizes = config.tableSizes ? await loadTableSizes(args.repo, base, config.tableSizes) : undefined;
   return review({ changeSet, config, provider, tableSizes, useTemplateCache: args.cache, onProgress: progress });

@@ -20,6 +20,8 @@ const DIRECTIVE = /--\s*drillbot:ack\b[ \t]*(\S*)[ \t]*(.*)$/;
 /** Finds the directives of the change's files and what each covers. */
 export function readAckDirectives(files: readonly SourceFile[], parsed: readonly ParsedMigration[]): AckDirective[] {
   return files.flatMap((file) => {
+    // Text decoded from bytes PostgreSQL refuses is not the file anyone reviewed: it acknowledges nothing.
+    if (file.problem) return [];
     const statements = parsed
       .flatMap((p) => [...(p.migration.forward.path === file.path ? (p.forward ?? []) : []), ...(p.migration.reverse?.path === file.path ? (p.reverse ?? []) : [])])
       .sort((a, b) => a.line - b.line);
@@ -60,8 +62,9 @@ export function applyAckDirectives(findings: readonly Finding[], directives: rea
   return [...marked, ...problems];
 }
 
+/** Drillbot's own failures are never acknowledged, only re-run. */
 function matches(d: AckDirective, f: Finding): boolean {
-  return f.path === d.path && (f.hazard === d.target || f.rule === d.target) && f.line >= d.covers.from && f.line <= d.covers.to;
+  return f.hazard !== 'infra' && f.path === d.path && (f.hazard === d.target || f.rule === d.target) && f.line >= d.covers.from && f.line <= d.covers.to;
 }
 
 /** Directive problems carry the hazard they name (or of the finding they sit on), as warnings. */

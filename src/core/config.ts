@@ -7,7 +7,12 @@ import type { ProviderKind } from './drill/providers/provider.js';
 
 /** `.github/drillbot.yml`, shared by the CLI and the GitHub App. */
 export interface DrillbotConfig {
-  readonly migrations: { readonly layout?: LayoutId; readonly path?: string };
+  readonly migrations: {
+    readonly layout?: LayoutId;
+    readonly path?: string;
+    /** Largest migration file Drillbot reads, in bytes; a larger one fails the review (it is never skipped). */
+    readonly maxFileSize: number;
+  };
   readonly shadow: {
     readonly provider?: ProviderKind;
     /** Major version of production PostgreSQL (testcontainers image; reported otherwise). */
@@ -54,7 +59,7 @@ export type SeverityOrOff = 'error' | 'warning' | 'notice' | 'off';
 export type SeverityMap = Readonly<Record<string, SeverityOrOff>>;
 
 export const DEFAULT_CONFIG: DrillbotConfig = {
-  migrations: {},
+  migrations: { maxFileSize: 5 * 1024 * 1024 },
   shadow: { seedRows: 100, statementTimeoutMs: 60_000, timeoutMs: 15 * 60_000 },
   rules: {},
   overrides: [],
@@ -69,7 +74,7 @@ const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers']
 
 /** Known keys per mapping section, each with its reader; anything else is an error with its line. */
 const SECTIONS: Record<string, Record<string, Reader>> = {
-  migrations: { layout: oneOf(LAYOUT_IDS), path: text },
+  migrations: { layout: oneOf(LAYOUT_IDS), path: text, maxFileSize: byteSize },
   shadow: {
     provider: oneOf(PROVIDERS),
     pgMajor: integer(9, 99),
@@ -122,7 +127,7 @@ export function parseConfig(yamlText: string, source = '.github/drillbot.yml'): 
       ...reviewer,
       ...(reviewerTimeout !== undefined ? { timeoutMs: reviewerTimeout } : {}),
     } as ReviewerConfig,
-    migrations: { ...(values.migrations as DrillbotConfig['migrations']) },
+    migrations: { ...DEFAULT_CONFIG.migrations, ...(values.migrations as Partial<DrillbotConfig['migrations']>) },
     shadow: {
       ...DEFAULT_CONFIG.shadow,
       ...shadow,
@@ -254,6 +259,16 @@ function duration(node: Node, where: string): number {
   const ms = parseDuration(value);
   if (ms === null) throw new ConfigError(`${where} must be a duration such as 30s, 15m or 1h; got "${String(value)}"`);
   return ms;
+}
+
+/** A size in bytes: a number of bytes, or `512KiB`, `5MiB` (`KB`, `MB`: powers of 1000), from 1 KiB to 100 MiB (GitHub's largest blob). */
+function byteSize(node: Node, where: string): number {
+  const value = scalar(node, where);
+  const match = /^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB)?$/.exec(String(value).trim());
+  const unit = { B: 1, KB: 1000, KiB: 1024, MB: 1_000_000, MiB: 1024 * 1024 }[match?.[2] ?? 'B'] as number;
+  const bytes = match ? Math.round(Number(match[1]) * unit) : NaN;
+  if (!(bytes >= 1024 && bytes <= 100 * 1024 * 1024)) throw new ConfigError(`${where} must be a size from 1KiB to 100MiB, such as 5MiB; got "${String(value)}"`);
+  return bytes;
 }
 
 /** Parses `500ms`, `30s`, `15m`, `1h` or a number of seconds into milliseconds; null when invalid. */

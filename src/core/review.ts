@@ -48,8 +48,8 @@ export interface ReviewOptions {
 export async function review(opts: ReviewOptions): Promise<Report> {
   const started = performance.now();
   const analysis = analyzeChange(opts.changeSet, opts.config.migrations.layout);
-  if (analysis.added.length === 0) return buildReport(analysis.findings, [], null);
-  const { parsed, findings: parseFindings } = await parseMigrations(analysis.added);
+  if (analysis.added.length === 0 || !analysis.allFilesRead) return buildReport(analysis.findings, [], null);
+  const { parsed, findings: parseFindings } = await parseMigrations(analysis.added, opts.changeSet.head.files);
   const drill = await drillOrInfra(opts, analysis, parsed);
   // The server stays up for the reviewer step's proof drill; whoever started it closes it.
   try {

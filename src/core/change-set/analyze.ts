@@ -3,6 +3,7 @@ import type { LayoutId, LayoutProblem, Migration } from '../layouts/layout.js';
 import { compareVersions, detectLayout, readMigrations } from '../layouts/index.js';
 import { isEmptySql } from '../layouts/util.js';
 import { finding } from '../report/findings.js';
+import { oversizedFindings } from './file-bytes.js';
 import { diffFiles, firstDifferentLine, type ChangeSet } from './change-set.js';
 
 /** What the drill needs from a change: the base history, the new migrations, and what history already tells. */
@@ -13,6 +14,8 @@ export interface ChangeAnalysis {
   /** Migrations the change adds, in the tool's order: what the drill runs forward and back. */
   readonly added: Migration[];
   readonly findings: Finding[];
+  /** False when a file was too large to read: the drill would run something other than the change. */
+  readonly allFilesRead: boolean;
 }
 
 /** Reads both sides with the layout and judges the change's history: edits, ordering, missing reverses. */
@@ -26,7 +29,9 @@ export function analyzeChange(changeSet: ChangeSet, layoutId?: LayoutId): Change
   const touched = new Set(added.flatMap(scriptPaths));
   // A forward migration of comments only needs no reverse (Harness 0059 is such a placeholder).
   const placeholders = new Set(added.filter((m) => isEmptySql(m.forward.sql)).map((m) => m.forward.path));
+  const oversized = oversizedFindings(changeSet);
   const findings = [
+    ...oversized,
     ...historyEdits(changeSet, base.migrations, head.migrations),
     ...orderingProblems(layout, base.migrations, added),
     ...head.problems
@@ -34,7 +39,7 @@ export function analyzeChange(changeSet: ChangeSet, layoutId?: LayoutId): Change
       .filter((p) => !(p.kind === 'missing-reverse' && placeholders.has(p.path)))
       .map(problemFinding),
   ];
-  return { layout, base: base.migrations, added, findings };
+  return { layout, base: base.migrations, added, findings, allFilesRead: oversized.length === 0 };
 }
 
 /** Editing or deleting a migration the base already has: production ran the old text. */
