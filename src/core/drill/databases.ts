@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { bounded, CLEANUP_STEP_MS } from '../deadline.js';
+import { endBackends, withBoundedAdmin } from './admin-side.js';
 import type { ShadowServer } from './providers/provider.js';
 import { ignoreCode, quoteIdent, quoteLiteral } from './providers/url.js';
 
@@ -52,6 +54,19 @@ export async function createDatabase(server: ShadowServer, name: string, opts: {
 export async function dropDatabase(server: ShadowServer, name: string): Promise<void> {
   assertDatabaseName(name);
   await withAdminClient(server, (client) => dropWith(client, server.major, name));
+}
+
+/**
+ * Ends databases when a deadline passed, from the admin side and each step bounded: their
+ * statements are cancelled, their sessions terminated, then they are dropped.
+ */
+export async function endDatabases(server: ShadowServer, names: readonly string[]): Promise<void> {
+  names.forEach(assertDatabaseName);
+  await withBoundedAdmin(server, async (client) => {
+    await endBackends(client, 'datname = ANY($1)', [names]);
+    // DROP DATABASE waits for a checkpoint, which takes a while on a busy server: a longer bound.
+    for (const name of names) await bounded(dropWith(client, server.major, name), 5 * CLEANUP_STEP_MS, `dropping ${name}`);
+  });
 }
 
 /**

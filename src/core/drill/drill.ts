@@ -5,8 +5,10 @@ import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import type { ParsedMigration } from '../sql/parse-migrations.js';
 import { prepareBase } from './base-history.js';
-import { createDatabase, dropDatabase, uniqueDatabaseName } from './databases.js';
-import { runScript, type ScriptRun } from './execute.js';
+import type { Deadline } from '../deadline.js';
+import { statementGuard } from './admin-side.js';
+import { createDatabase, dropDatabase, endDatabases, uniqueDatabaseName } from './databases.js';
+import { runScript, type ScriptRun, type StatementBound } from './execute.js';
 import { judgeStatement, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
 import { captureRelationState } from './relation-state.js';
@@ -40,18 +42,19 @@ type Progress = (message: string) => void;
  * The rollback drill: base history → seed → forward (observed) → reverse, newest first, each
  * checked against the state before its forward → forward again (redo).
  */
-export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: AbortSignal): Promise<DrillOutcome> {
+export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: Deadline): Promise<DrillOutcome> {
   const findings: Finding[] = [];
   const parsed = plan.added;
   const track = dropOnAbort(server, deadline);
-  const cloneBase = baseCloner(server, plan, track, onProgress);
+  const cloneBase = baseCloner(server, plan, track, deadline, onProgress);
   const { database, cache } = await cloneBase('review');
-  const client = await connect(server, database, plan.statementTimeoutMs);
+  const client = await connect(server, database, plan.statementTimeoutMs, deadline);
   try {
     onProgress(`seeding existing tables with up to ${plan.seedRows} rows each`);
     const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows });
     const baseline = await captureBaseline(client, seed.tables);
-    const session: Session = { track, server, client, plan, cloneBase, baseline, findings, results: [], onProgress };
+    const bound = statementGuard(server, client, plan.statementTimeoutMs);
+    const session: Session = { track, deadline, server, client, bound, plan, cloneBase, baseline, findings, results: [], onProgress };
     const roundTrip = await forwardReverseRedo(session, parsed);
     return {
       migrations: session.results,
@@ -62,9 +65,15 @@ export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress
       roundTrip,
     };
   } finally {
-    await client.end();
-    await dropDatabase(server, database);
+    await endOwnDatabase(server, client, database, deadline);
   }
+}
+
+/** Past the deadline the database was ended from outside (bounded); its connection may never answer again. */
+async function endOwnDatabase(server: ShadowServer, client: pg.Client, database: string, deadline: Deadline): Promise<void> {
+  if (deadline.passed) return;
+  await client.end();
+  await dropDatabase(server, database);
 }
 
 type BaseCloner = (prefix: 'review' | 'empty') => Promise<{ database: string; cache: 'hit' | 'miss' }>;
@@ -77,8 +86,8 @@ const MISSING_DATABASE = '3D000';
  * evict the template between finding and cloning it (the cache keeps a few); then the base is
  * prepared again, once.
  */
-function baseCloner(server: ShadowServer, plan: DrillPlan, track: (database: string) => string, onProgress: Progress): BaseCloner {
-  const options = { setupSql: plan.setupSql, useCache: plan.useTemplateCache, statementTimeoutMs: plan.statementTimeoutMs, onProgress, track };
+function baseCloner(server: ShadowServer, plan: DrillPlan, track: (database: string) => string, deadline: Deadline, onProgress: Progress): BaseCloner {
+  const options = { setupSql: plan.setupSql, useCache: plan.useTemplateCache, statementTimeoutMs: plan.statementTimeoutMs, onProgress, track, hold: closeAtDeadline(deadline) };
   return async (prefix) => {
     for (let attempt = 0; ; attempt++) {
       const base = await prepareBase(server, plan.base, options);
@@ -95,13 +104,13 @@ function baseCloner(server: ShadowServer, plan: DrillPlan, track: (database: str
 }
 
 /**
- * Remembers the databases a drill creates and drops them WITH (FORCE) when the deadline passes:
- * that ends their sessions, so a migration that disabled statement_timeout cannot outlive the
- * review. The drill's own cleanup then finds them gone.
+ * Remembers the databases a drill creates and ends them from the admin side when the deadline
+ * passes (cancel, terminate, drop, each bounded): a migration that disabled statement_timeout, or a
+ * server that stopped answering the drill's connection, cannot outlive the review.
  */
-function dropOnAbort(server: ShadowServer, deadline: AbortSignal): (database: string) => string {
+function dropOnAbort(server: ShadowServer, deadline: Deadline): (database: string) => string {
   const created = new Set<string>();
-  deadline.addEventListener('abort', () => created.forEach((name) => void dropDatabase(server, name).catch(() => undefined)), { once: true });
+  deadline.onExpiry(() => endDatabases(server, [...created]));
   return (database) => {
     created.add(database);
     return database;
@@ -110,8 +119,10 @@ function dropOnAbort(server: ShadowServer, deadline: AbortSignal): (database: st
 
 interface Session {
   readonly track: (database: string) => string;
+  readonly deadline: Deadline;
   readonly server: ShadowServer;
   readonly client: pg.Client;
+  readonly bound: StatementBound;
   readonly plan: DrillPlan;
   readonly cloneBase: BaseCloner;
   readonly baseline: Baseline;
@@ -171,7 +182,7 @@ async function reverseNewestFirst(s: Session, applied: ParsedMigration[], checkp
 async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
   for (const [i, p] of applied.entries()) {
     s.onProgress(`redo ${i + 1}/${applied.length}: ${p.migration.name}`);
-    const run = await runScript(s.client, p.migration.forward, p.forward ?? []);
+    const run = await runScript(s.client, p.migration.forward, p.forward ?? [], s.bound);
     s.results.push(summarize(p.migration, p.migration.forward, 'redo', run, []));
     if (run.status !== 'applied') {
       s.findings.push(redoFinding(p.migration, run));
@@ -182,7 +193,7 @@ async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
 }
 
 async function runObserved(s: Session, script: MigrationScript, statements: ParsedStatement[], direction: 'forward' | 'reverse', migration: Migration): Promise<ScriptRun> {
-  const run = await runScript(s.client, script, statements);
+  const run = await runScript(s.client, script, statements, s.bound);
   const judged: StatementResult[] = [];
   let held: LockObservation[] = [];
   for (const statementRun of run.statements) {
@@ -213,15 +224,15 @@ async function reportForwardFailure(s: Session, upTo: ParsedMigration[], run: Sc
 
 async function appliesWithoutRows(s: Session, upTo: ParsedMigration[]): Promise<boolean> {
   const { database } = await s.cloneBase('empty');
-  const client = await connect(s.server, database, s.plan.statementTimeoutMs);
+  const client = await connect(s.server, database, s.plan.statementTimeoutMs, s.deadline);
+  const bound = statementGuard(s.server, client, s.plan.statementTimeoutMs);
   try {
     for (const p of upTo) {
-      if ((await runScript(client, p.migration.forward, p.forward ?? [])).status !== 'applied') return false;
+      if ((await runScript(client, p.migration.forward, p.forward ?? [], bound)).status !== 'applied') return false;
     }
     return true;
   } finally {
-    await client.end();
-    await dropDatabase(s.server, database);
+    await endOwnDatabase(s.server, client, database, s.deadline);
   }
 }
 
@@ -232,9 +243,13 @@ async function captureBaseline(client: pg.ClientBase, seeded: Array<{ table: str
   return { tables, rows };
 }
 
-async function connect(server: ShadowServer, database: string, statementTimeoutMs: number): Promise<pg.Client> {
+/** Destroys a drill connection's socket at the deadline, so that no await on it outlives the review. */
+const closeAtDeadline = (deadline: Deadline) => (client: pg.Client) => deadline.onExpiry(async () => void client.connection.stream.destroy());
+
+async function connect(server: ShadowServer, database: string, statementTimeoutMs: number, deadline: Deadline): Promise<pg.Client> {
   const client = new pg.Client(server.migratorConfig(database));
   client.on('error', () => undefined);
+  closeAtDeadline(deadline)(client);
   await client.connect();
   await client.query(`SET statement_timeout = ${Math.round(statementTimeoutMs)}`);
   return client;

@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { isDrillbotError } from '../errors.js';
 import type { MigrationScript } from '../layouts/layout.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { lineLocator } from '../sql/parse.js';
@@ -27,6 +28,9 @@ export interface PgFailure {
   readonly line: number;
 }
 
+/** Bounds a statement from outside its connection (see statementGuard); the identity when absent. */
+export type StatementBound = <T>(work: Promise<T>) => Promise<T>;
+
 export interface ScriptRun {
   readonly status: 'applied' | 'failed' | 'timed-out';
   readonly durationMs: number;
@@ -47,7 +51,7 @@ const QUERY_CANCELED = '57014';
  * Statements of non-transactional scripts each get their own BEGIN … COMMIT so that their locks
  * can be read before they are released; those PostgreSQL refuses in a block are re-run bare.
  */
-export async function runScript(client: ClientBase, script: MigrationScript, statements: ParsedStatement[]): Promise<ScriptRun> {
+export async function runScript(client: ClientBase, script: MigrationScript, statements: ParsedStatement[], bound?: StatementBound): Promise<ScriptRun> {
   const wrapsFile = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
   const started = performance.now();
   const runs: StatementRun[] = [];
@@ -60,10 +64,10 @@ export async function runScript(client: ClientBase, script: MigrationScript, sta
     const control = transactionEffect(statement);
     const ownBlock = !inBlock && control === undefined;
     if (ownBlock) await client.query('BEGIN');
-    let run = await runObserved(client, statement, ownBlock || inBlock);
+    let run = await runObserved(client, statement, ownBlock || inBlock, bound);
     if (run.error?.code === ACTIVE_SQL_TRANSACTION && ownBlock) {
       await client.query('ROLLBACK');
-      run = await runObserved(client, statement, false);
+      run = await runObserved(client, statement, false, bound);
     } else if (ownBlock) {
       await client.query(run.error ? 'ROLLBACK' : 'COMMIT');
     }
@@ -86,10 +90,10 @@ export async function runScript(client: ClientBase, script: MigrationScript, sta
   return finish('applied', started, runs);
 }
 
-async function runObserved(client: ClientBase, statement: ParsedStatement, inTransaction: boolean): Promise<StatementRun> {
+async function runObserved(client: ClientBase, statement: ParsedStatement, inTransaction: boolean, bound?: StatementBound): Promise<StatementRun> {
   const before = await captureRelationState(client);
   const t0 = performance.now();
-  const failure = await query(client, statement.text);
+  const failure = await query(client, statement.text, bound);
   const durationMs = performance.now() - t0;
   if (failure) {
     const status = failure.code === QUERY_CANCELED ? 'timed-out' : 'failed';
@@ -107,12 +111,13 @@ interface RawFailure {
   position?: number;
 }
 
-async function query(client: ClientBase, sql: string): Promise<RawFailure | null> {
+async function query(client: ClientBase, sql: string, bound?: StatementBound): Promise<RawFailure | null> {
   try {
-    await client.query(sql);
+    await (bound ? bound(client.query(sql)) : client.query(sql));
     return null;
   } catch (error: any) {
-    if (typeof error?.code !== 'string') throw error;
+    // A DrillbotError (the statement guard gave up on the server) carries a code too, but is no SQLSTATE.
+    if (isDrillbotError(error) || typeof error?.code !== 'string') throw error;
     const position = error.position ? Number(error.position) : undefined;
     return { code: error.code, message: String(error.message), ...(position ? { position } : {}) };
   }
