@@ -107,4 +107,17 @@ describe('migration files PostgreSQL would not run as read', () => {
     expect(status).toBe(1);
     expect(errors(report)).toEqual([expect.objectContaining({ hazard: 'forward-error', path: UP, message: expect.stringMatching(/^This is a binary file, not SQL text: it contains a NUL byte at line \d+/) })]);
   });
+
+  it('lets no in-file ack cover bytes PostgreSQL refuses, even where the file has a section that parses (goose)', async () => {
+    const goose = (up: string, down: string) => `-- +goose Up\n${up}\n-- +goose Down\n${down}\n`;
+    const r = gitRepo(
+      { 'db/migrations/00001_users.sql': goose('CREATE TABLE users (id bigint PRIMARY KEY, name text);', 'DROP TABLE users;') },
+      { 'db/migrations/00002_city.sql': latin1(`-- drillbot:ack forward-error it is fine\n${goose("UPDATE users SET name = 'Zürich';", 'SELECT 1;')}`) },
+    );
+    repos.push(r);
+    const { status, report } = await check(r.dir);
+    expect(status).toBe(1);
+    expect(errors(report)).toEqual([expect.objectContaining({ hazard: 'forward-error', path: 'db/migrations/00002_city.sql', line: 3 })]);
+    expect(errors(report)[0].acknowledged).toBeUndefined();
+  });
 });
