@@ -19,6 +19,7 @@ export class Deadline {
   readonly signal: AbortSignal;
   private readonly cleanups: Array<() => Promise<void>> = [];
   private cleaned?: Promise<void>;
+  private over = false;
 
   constructor(
     readonly limitMs: number,
@@ -35,6 +36,7 @@ export class Deadline {
 
   /** Registers cleanup for the limit; it runs at once when the limit has already passed. */
   onExpiry(cleanup: () => Promise<void>): void {
+    if (this.over) return;
     this.cleanups.push(cleanup);
     if (this.passed) void this.cleanUp();
   }
@@ -55,6 +57,12 @@ export class Deadline {
         (error) => settle(() => reject(error)),
       );
     });
+  }
+
+  /** The work under this limit is over (and cleaned up by its own means): nothing registered runs any more. */
+  done(): void {
+    this.over = true;
+    this.cleanups.length = 0;
   }
 
   /** Why the work ended: the limit, or the cancellation. */

@@ -62,6 +62,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
     return await reviewDrilled(opts, started, analysis, parsed, parseFindings, drill, deadline);
   } finally {
     await closeServer(drill.server);
+    deadline.done();
   }
 }
 

@@ -74,6 +74,15 @@ describe('a shadow PostgreSQL that stops answering', () => {
     expect(await existing(proxy.created)).toEqual([]);
   });
 
+  it('cancels from the admin side a statement that lifted its own statement_timeout, at the statement timeout', async () => {
+    const limitMs = 60_000;
+    const change = { '2_change.up.sql': 'SET statement_timeout = 0;\nSELECT pg_sleep(50);\n', '2_change.down.sql': 'SELECT 1;\n' };
+    const { report, ms } = await reviewThrough(proxy, { timeoutMs: limitMs, statementTimeoutMs: 1_000 }, change);
+    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'infra', path: 'db/2_change.up.sql', line: 2, message: expect.stringContaining("did not finish within the drill's statement timeout") })]);
+    expect(ms / limitMs).toBeLessThan(TOLERANCE);
+    expect(await existing(proxy.created)).toEqual([]);
+  });
+
   it('gives the proof drill of a drafted reverse what is left of shadow.timeout, not a limit of its own', async () => {
     // No reverse: the reviewer step drafts one and proves it with a second drill, which freezes (the main drill passed the marker once).
     proxy = new FreezingProxy(target(), MARKER, 2);
