@@ -258,6 +258,8 @@ describe('Drillbot app handlers', () => {
       const run = await reviewPull({ 'db/migrations/002_drop.up.sql': padded, 'db/migrations/002_drop.down.sql': 'SELECT 1;\n' }, { ...BASE, '.github/drillbot.yml': 'migrations:\n  maxFileSize: 4KiB\n' });
       expect(run).toMatchObject({ status: 'completed', conclusion: 'failure', output: expect.objectContaining({ title: 'Drillbot could not complete the review (infra)' }) });
       expect(run.output.summary).toContain('over the limit of 4 KiB (migrations.maxFileSize)');
+      expect(run.output.summary).toContain('The drill did not run on `db/migrations`.');
+      expect(run.output.summary).not.toContain('No new migration');
       expect(run.annotations).toEqual([expect.objectContaining({ path: 'db/migrations/002_drop.up.sql', annotation_level: 'failure' })]);
       const blobsRead = fake.log.filter((r) => r.path.includes('/git/blobs/')).length;
       expect(blobsRead).toBe(3); // the base pair and the small down, not the padded up
