@@ -65,7 +65,7 @@ export async function check(args: CheckArgs, progress: (message: string) => void
  */
 async function changeSetOrUndrilled(repo: string, base: string, baseRef: string, config: DrillbotConfig): Promise<ChangeSet | { undrilled: string[] }> {
   try {
-    return (await changeSetFromGit({ repo, baseRef, path: config.migrations.path, layout: config.migrations.layout })).changeSet;
+    return (await changeSetFromGit({ repo, baseRef, ...config.migrations })).changeSet;
   } catch (error) {
     if (!(error instanceof NoMigrationsError)) throw error;
     const undrilled = undrilledSqlFiles(await changedFiles(repo, base), null, new Set());

@@ -14,7 +14,8 @@ export { collectTableSizes, parseTableSizes, type TableSizesFile } from './table
 // For the GitHub App: re-evaluating a report after acknowledgements, and finding the migrations in a tree.
 export { buildReport } from './report/build.js';
 export type { Acknowledgement } from './report/report.js';
-export { candidateDirectories, locateMigrations } from './change-set/locate.js';
+export { candidateDirectories, locateMigrations, readsAsMigration } from './change-set/locate.js';
+export { oversizedFile, readSourceFile } from './change-set/file-bytes.js';
 export type { FileTree, SourceFile } from './layouts/layout.js';
 // The reviewer step (issue 5): checklist answers, drafted reverses and the model, for the App to render and inject.
 export type { ReportExtras } from './report/build.js';

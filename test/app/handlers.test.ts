@@ -1,8 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Probot, ProbotOctokit } from 'probot';
 import { createApp } from '../../src/app/index.js';
-import { ReportCache, type AppDeps, type Engine } from '../../src/app/deps.js';
+import { defaultEngine, ReportCache, type AppDeps, type Engine } from '../../src/app/deps.js';
 import { WRITE_RETRY } from '../../src/app/github/octokit.js';
+import { LOCAL_URL } from '../support/drill.js';
 import { ReviewQueue } from '../../src/app/queue.js';
 import { buildReport, type Finding, type Report } from '../../src/core/index.js';
 import { FakeGitHub, type FakeRepo } from '../support/fake-github.js';
@@ -253,6 +254,42 @@ describe('Drillbot app handlers', () => {
       expect(input.changeSet.base.files.map((f) => f.path)).toEqual(['db/migrations/001_users.down.sql', 'db/migrations/001_users.up.sql']);
       expect(input.changeSet.head.files.map((f) => f.path)).toEqual(['db/migrations/001_users.down.sql', 'db/migrations/001_users.up.sql', 'db/migrations/002_email_idx.down.sql', 'db/migrations/002_email_idx.up.sql']);
       expect(input.changeSet.head.files[3].content).toBe(UNSAFE['db/migrations/002_email_idx.up.sql']);
+      expectCleanTraffic();
+    });
+  });
+
+  describe('files the drill cannot take as they are (real engine on the local PostgreSQL)', () => {
+    const realEngine = () => ({ engine: defaultEngine({ DRILLBOT_DATABASE_URL: LOCAL_URL }) });
+    const reviewPull = async (changes: Record<string, string | Uint8Array>, base: Record<string, string> = BASE) => {
+      await setUp(() => unsafeReport(), base, () => undefined, realEngine());
+      const pull = fake.openPull(repo, { number: 11, branch: 'change', changes, author: 'mallory' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 11, 'opened'));
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      return run;
+    };
+
+    it('fails the check on a migration over migrations.maxFileSize (a DROP TABLE padded with comments), never fetching its blob', async () => {
+      const padded = `DROP TABLE users;\n${'-- padding\n'.repeat(400)}`;
+      const run = await reviewPull({ 'db/migrations/002_drop.up.sql': padded, 'db/migrations/002_drop.down.sql': 'SELECT 1;\n' }, { ...BASE, '.github/drillbot.yml': 'migrations:\n  maxFileSize: 4KiB\n' });
+      expect(run).toMatchObject({ status: 'completed', conclusion: 'failure', output: expect.objectContaining({ title: 'Drillbot could not complete the review (infra)' }) });
+      expect(run.output.summary).toContain('over the limit of 4 KiB (migrations.maxFileSize)');
+      expect(run.output.summary).toContain('The drill did not run on `db/migrations`.');
+      expect(run.output.summary).not.toContain('No new migration');
+      expect(run.annotations).toEqual([expect.objectContaining({ path: 'db/migrations/002_drop.up.sql', annotation_level: 'failure' })]);
+      const blobsRead = fake.log.filter((r) => r.path.includes('/git/blobs/')).length;
+      expect(blobsRead).toBe(3); // the base pair and the small down, not the padded up
+      expectCleanTraffic();
+    });
+
+    it('fails the check on invalid UTF-8 with the error PostgreSQL gives, at its line', async () => {
+      const run = await reviewPull({
+        'db/migrations/002_city.up.sql': Buffer.from("ALTER TABLE users ADD COLUMN city text;\nUPDATE users SET city = 'Zürich';\n", 'latin1'),
+        'db/migrations/002_city.down.sql': 'ALTER TABLE users DROP COLUMN city;\n',
+      });
+      expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+      expect(run.annotations).toContainEqual(
+        expect.objectContaining({ path: 'db/migrations/002_city.up.sql', start_line: 2, message: expect.stringContaining('invalid byte sequence for encoding "UTF8": 0xfc (SQLSTATE 22021)') }),
+      );
       expectCleanTraffic();
     });
   });

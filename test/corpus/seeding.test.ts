@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { prepareBase } from '../../src/core/drill/base-history.js';
 import { DEFAULT_CONFIG } from '../../src/core/config.js';
+import { Deadline } from '../../src/core/deadline.js';
 import { Guard } from '../../src/core/drill/guard.js';
 import { createUrlProvider } from '../../src/core/drill/providers/index.js';
 import { seedDatabase, type SeedResult } from '../../src/core/drill/seed.js';
@@ -35,9 +36,9 @@ async function seedBase(corpus: CorpusRepo, base: number): Promise<SeedResult> {
   const signal = new AbortController().signal;
   const server = await createUrlProvider(LOCAL_URL).start({ signal });
   // The drill's own confinement: the replay and the seeded clone run as their databases' roles.
-  const guard = new Guard(server, { ...DEFAULT_CONFIG.shadow, statementTimeoutMs: 120_000 }, signal, '');
+  const guard = new Guard(server, { ...DEFAULT_CONFIG.shadow, statementTimeoutMs: 120_000 }, new Deadline(600_000), '');
   try {
-    const options = { setupSql: corpus.setup, useCache: true, statementTimeoutMs: 120_000, onProgress: () => undefined, guard };
+    const options = { setupSql: corpus.setup, useCache: true, statementTimeoutMs: 120_000, onProgress: () => undefined, guard, hold: () => undefined };
     const { template } = await prepareBase(server, loadCorpus(corpus).migrations.slice(0, base), options);
     const database = await guard.create('seedcorpus', template);
     const client = new pg.Client(database.login);

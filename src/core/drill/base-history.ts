@@ -32,6 +32,8 @@ export interface BaseOptions {
   readonly onProgress: (message: string) => void;
   /** Creates the database the replay runs in, confined like the drill's others. */
   readonly guard: Guard;
+  /** Registers the replay's connection, so the drill's deadline can close it. */
+  readonly hold: (client: pg.Client) => void;
 }
 
 /** Content hash of everything that determines the base database: its template's cache key. */
@@ -66,6 +68,7 @@ export async function prepareBase(server: ShadowServer, base: readonly Migration
 async function replay(database: ShadowDatabase, base: readonly Migration[], opts: BaseOptions): Promise<void> {
   const client = new pg.Client(database.login);
   client.on('error', () => undefined);
+  opts.hold(client);
   await client.connect();
   try {
     await client.query(`SET statement_timeout = ${Math.round(opts.statementTimeoutMs)}`);

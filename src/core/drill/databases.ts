@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { ClientConfig } from 'pg';
 import { DEFAULT_CONFIG, type DrillbotConfig } from '../config.js';
+import { bounded, CLEANUP_STEP_MS } from '../deadline.js';
+import { endBackends, withBoundedAdmin } from './admin-side.js';
 import type { ShadowServer } from './providers/provider.js';
 import { ignoreCode, quoteIdent, quoteLiteral, scramVerifier } from './providers/url.js';
 
@@ -146,6 +148,19 @@ export async function endSessions(server: ShadowServer, names: readonly string[]
       if (!(await client.query(`SELECT 1 ${others} AND state = 'active'`, [names])).rowCount) break;
     }
     await client.query(`SELECT pg_terminate_backend(pid) ${others}`, [names]);
+  });
+}
+
+/**
+ * Ends databases when a deadline passed, from the admin side and each step bounded: their
+ * statements are cancelled, their sessions terminated, then they are dropped.
+ */
+export async function endDatabases(server: ShadowServer, names: readonly string[]): Promise<void> {
+  names.forEach(assertDatabaseName);
+  await withBoundedAdmin(server, async (client) => {
+    await endBackends(client, 'datname = ANY($1)', [names]);
+    // DROP DATABASE waits for a checkpoint, which takes a while on a busy server: a longer bound.
+    for (const name of names) await bounded(dropWith(client, server.major, name), 5 * CLEANUP_STEP_MS, `dropping ${name}`);
   });
 }
 

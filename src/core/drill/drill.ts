@@ -7,8 +7,10 @@ import type { ParsedMigration } from '../sql/parse-migrations.js';
 import { prepareBase } from './base-history.js';
 import { convertedColumns, lostBoundaryValues, plantBoundaryValues, type PlantedValue } from './boundary-values.js';
 import { dataDependentFinding, explainDataFailure, type DataDependence } from './data-dependence.js';
+import type { Deadline } from '../deadline.js';
+import { statementGuard } from './admin-side.js';
 import type { ShadowDatabase } from './databases.js';
-import { runScript, type PgFailure, type ScriptRun } from './execute.js';
+import { runScript, type PgFailure, type ScriptRun, type StatementBound } from './execute.js';
 import { DrillStopped, Guard, type DrillCaps } from './guard.js';
 import { judgeStatement, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
@@ -48,12 +50,12 @@ type Progress = (message: string) => void;
  * is confined by a Guard and gone (with its role) when this returns or throws; a drill stopped at a
  * cap returns what it saw until then and the guard's `infra` finding.
  */
-export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: AbortSignal): Promise<DrillOutcome> {
+export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: Deadline): Promise<DrillOutcome> {
   const changePath = plan.added[0]?.migration.forward.path ?? '';
   const guard = new Guard(server, { ...plan.limits, statementTimeoutMs: plan.statementTimeoutMs }, deadline, changePath);
   const seen: Seen = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0, seeding: [] };
   try {
-    return await confinedDrill(server, plan, onProgress, guard, seen, changePath);
+    return await confinedDrill(server, plan, onProgress, guard, seen, changePath, deadline);
   } catch (error) {
     const stop = guard.finding();
     if (!stop) throw error;
@@ -67,11 +69,11 @@ export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress
 /** What the drill has seen so far, filled in as it goes: all there is to report when the guard stops it. */
 type Seen = { -readonly [K in Exclude<keyof DrillOutcome, 'roundTrip'>]: DrillOutcome[K] };
 
-async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, guard: Guard, seen: Seen, changePath: string): Promise<DrillOutcome> {
-  const cloneBase = baseCloner(server, plan, guard, onProgress);
+async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, guard: Guard, seen: Seen, changePath: string, deadline: Deadline): Promise<DrillOutcome> {
+  const cloneBase = baseCloner(server, plan, guard, deadline, onProgress);
   const { database, cache } = await cloneBase('review');
   seen.templateCache = cache;
-  const client = await connect(database, plan.statementTimeoutMs);
+  const client = await connect(database, plan.statementTimeoutMs, deadline);
   try {
     guard.running(changePath, 1); // the seeding is for the change's drill
     onProgress(`seeding existing tables with up to ${plan.seedRows} rows each`);
@@ -81,13 +83,20 @@ async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: 
     seen.seeding = seed.tables;
     const planted = await plantBoundaryValues(client, convertedColumns(plan.added.flatMap((p) => (p.forward ? [{ path: p.migration.forward.path, statements: p.forward }] : []))));
     const baseline = await captureBaseline(client, seed.tables);
-    const session: Session = { guard, client, plan, cloneBase, baseline, planted, findings: seen.findings, results: seen.migrations, onProgress };
+    const bound = statementGuard(server, client, plan.statementTimeoutMs);
+    const session: Session = { guard, deadline, server, client, bound, plan, cloneBase, baseline, planted, findings: seen.findings, results: seen.migrations, onProgress };
     const roundTrip = await forwardReverseRedo(session, plan.added);
     return { ...seen, roundTrip };
   } finally {
-    await client.end();
-    await guard.drop(database);
+    await endOwnDatabase(client, database, guard, deadline);
   }
+}
+
+/** Past the deadline the guard ended the database from outside (bounded); its connection may never answer again. */
+async function endOwnDatabase(client: pg.Client, database: ShadowDatabase, guard: Guard, deadline: Deadline): Promise<void> {
+  if (deadline.passed) return;
+  await client.end();
+  await guard.drop(database);
 }
 
 type BaseCloner = (prefix: 'review' | 'empty') => Promise<{ database: ShadowDatabase; cache: 'hit' | 'miss' }>;
@@ -100,8 +109,8 @@ const MISSING_DATABASE = '3D000';
  * evict the template between finding and cloning it (the cache keeps a few); then the base is
  * prepared again, once.
  */
-function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, onProgress: Progress): BaseCloner {
-  const options = { setupSql: plan.setupSql, useCache: plan.useTemplateCache, statementTimeoutMs: plan.statementTimeoutMs, onProgress, guard };
+function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, deadline: Deadline, onProgress: Progress): BaseCloner {
+  const options = { setupSql: plan.setupSql, useCache: plan.useTemplateCache, statementTimeoutMs: plan.statementTimeoutMs, onProgress, guard, hold: closeAtDeadline(deadline) };
   return async (prefix) => {
     for (let attempt = 0; ; attempt++) {
       const base = await prepareBase(server, plan.base, options);
@@ -117,6 +126,10 @@ function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, onProgr
 
 interface Session {
   readonly guard: Guard;
+  readonly deadline: Deadline;
+  readonly server: ShadowServer;
+  /** Bounds each statement of the drill's own connection from the admin side. */
+  readonly bound: StatementBound;
   readonly client: pg.Client;
   readonly plan: DrillPlan;
   readonly cloneBase: BaseCloner;
@@ -180,7 +193,7 @@ async function reverseNewestFirst(s: Session, applied: ParsedMigration[], checkp
 async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
   for (const [i, p] of applied.entries()) {
     s.onProgress(`redo ${i + 1}/${applied.length}: ${p.migration.name}`);
-    const run = await runGuarded(s.guard, s.client, p.migration.forward, p.forward ?? []);
+    const run = await runGuarded(s.guard, s.client, p.migration.forward, p.forward ?? [], s.bound);
     s.results.push(summarize(p.migration, p.migration.forward, 'redo', run, []));
     if (run.status !== 'applied') {
       s.findings.push(redoFinding(p.migration, run));
@@ -191,7 +204,7 @@ async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
 }
 
 async function runObserved(s: Session, script: MigrationScript, statements: ParsedStatement[], direction: 'forward' | 'reverse', migration: Migration): Promise<ScriptRun> {
-  const run = await runGuarded(s.guard, s.client, script, statements);
+  const run = await runGuarded(s.guard, s.client, script, statements, s.bound);
   const { judged, findings } = judgeRun(run, script, s.baseline);
   // Lock hazards matter on the way forward; a reverse runs during an incident, by choice.
   if (direction === 'forward') s.findings.push(...findings);
@@ -241,26 +254,26 @@ async function reportForwardFailure(s: Session, upTo: ParsedMigration[], run: Sc
  */
 async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: PgFailure): Promise<{ explained: DataDependence; findings: Finding[] } | null> {
   const { database } = await s.cloneBase('empty');
-  const client = await connect(database, s.plan.statementTimeoutMs);
+  const client = await connect(database, s.plan.statementTimeoutMs, s.deadline);
+  const bound = statementGuard(s.server, client, s.plan.statementTimeoutMs);
   try {
     for (const p of upTo.slice(0, -1)) {
-      if ((await runGuarded(s.guard, client, p.migration.forward, p.forward ?? [])).status !== 'applied') return null;
+      if ((await runGuarded(s.guard, client, p.migration.forward, p.forward ?? [], bound)).status !== 'applied') return null;
     }
     const last = upTo[upTo.length - 1];
     const baseline = await captureBaseline(client, []);
-    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? []);
+    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? [], bound);
     if (run.status !== 'applied') return null;
     const findings = judgeRun(run, last.migration.forward, baseline).findings;
     return { explained: await explainDataFailure(client, error, s.baseline), findings };
   } finally {
-    await client.end();
-    await s.guard.drop(database);
+    await endOwnDatabase(client, database, s.guard, s.deadline);
   }
 }
 
 /** Runs a script of the change, telling the guard where it is; throws DrillStopped when the guard stopped the drill. */
-async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScript, statements: ParsedStatement[]): Promise<ScriptRun> {
-  const run = await runScript(client, script, statements, (statement) => guard.running(script.path, statement.line)).catch((error: unknown) => {
+async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScript, statements: ParsedStatement[], bound: StatementBound): Promise<ScriptRun> {
+  const run = await runScript(client, script, statements, { onStatement: (statement) => guard.running(script.path, statement.line), bound }).catch((error: unknown) => {
     // Ending the session can fail the script's own ROLLBACK: the guard's finding says why.
     throw guard.stopped ? new DrillStopped('the guard ended the session', { cause: error }) : error;
   });
@@ -279,9 +292,13 @@ async function captureBaseline(client: pg.ClientBase, seeded: SeededTable[]): Pr
   return { tables, rows, unseeded };
 }
 
-async function connect(database: ShadowDatabase, statementTimeoutMs: number): Promise<pg.Client> {
+/** Destroys a drill connection's socket at the deadline, so that no await on it outlives the review. */
+const closeAtDeadline = (deadline: Deadline) => (client: pg.Client) => deadline.onExpiry(async () => void client.connection.stream.destroy());
+
+async function connect(database: ShadowDatabase, statementTimeoutMs: number, deadline: Deadline): Promise<pg.Client> {
   const client = new pg.Client(database.login);
   client.on('error', () => undefined);
+  closeAtDeadline(deadline)(client);
   await client.connect();
   await client.query(`SET statement_timeout = ${Math.round(statementTimeoutMs)}`);
   return client;

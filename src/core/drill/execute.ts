@@ -1,4 +1,5 @@
 import type { ClientBase, DatabaseError } from 'pg';
+import { isDrillbotError } from '../errors.js';
 import type { MigrationScript } from '../layouts/layout.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { lineLocator } from '../sql/parse.js';
@@ -37,6 +38,8 @@ export interface FailureFields {
 }
 
 const FAILURE_FIELDS = ['detail', 'schema', 'table', 'column', 'constraint'] as const;
+/** Bounds a statement from outside its connection (see statementGuard); the identity when absent. */
+export type StatementBound = <T>(work: Promise<T>) => Promise<T>;
 
 export interface ScriptRun {
   readonly status: 'applied' | 'failed' | 'timed-out';
@@ -49,6 +52,14 @@ const ACTIVE_SQL_TRANSACTION = '25001';
 /** SQLSTATE 57014: canceled by statement_timeout or by the drill's deadline. */
 const QUERY_CANCELED = '57014';
 
+/** How a script runs under the drill: where it is (for the guard), and the bound on each statement. */
+export interface RunOptions {
+  /** Called before each statement runs (the drill's guard notes where it is). */
+  readonly onStatement?: (statement: ParsedStatement) => void;
+  /** Bounds each statement from outside its connection. */
+  readonly bound?: StatementBound;
+}
+
 /**
  * Runs a script statement by statement the way its migration tool would, observing each one.
  *
@@ -58,13 +69,7 @@ const QUERY_CANCELED = '57014';
  * Statements of non-transactional scripts each get their own BEGIN … COMMIT so that their locks
  * can be read before they are released; those PostgreSQL refuses in a block are re-run bare.
  */
-export async function runScript(
-  client: ClientBase,
-  script: MigrationScript,
-  statements: ParsedStatement[],
-  /** Called before each statement runs (the drill's guard notes where it is). */
-  onStatement?: (statement: ParsedStatement) => void,
-): Promise<ScriptRun> {
+export async function runScript(client: ClientBase, script: MigrationScript, statements: ParsedStatement[], { onStatement, bound }: RunOptions = {}): Promise<ScriptRun> {
   const wrapsFile = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
   const started = performance.now();
   const runs: StatementRun[] = [];
@@ -78,10 +83,10 @@ export async function runScript(
     const control = transactionEffect(statement);
     const ownBlock = !inBlock && control === undefined;
     if (ownBlock) await client.query('BEGIN');
-    let run = await runObserved(client, statement, ownBlock || inBlock);
+    let run = await runObserved(client, statement, ownBlock || inBlock, bound);
     if (run.error?.code === ACTIVE_SQL_TRANSACTION && ownBlock) {
       await client.query('ROLLBACK');
-      run = await runObserved(client, statement, false);
+      run = await runObserved(client, statement, false, bound);
     } else if (ownBlock) {
       await client.query(run.error ? 'ROLLBACK' : 'COMMIT');
     }
@@ -104,10 +109,10 @@ export async function runScript(
   return finish('applied', started, runs);
 }
 
-async function runObserved(client: ClientBase, statement: ParsedStatement, inTransaction: boolean): Promise<StatementRun> {
+async function runObserved(client: ClientBase, statement: ParsedStatement, inTransaction: boolean, bound?: StatementBound): Promise<StatementRun> {
   const before = await captureRelationState(client);
   const t0 = performance.now();
-  const failure = await query(client, statement.text);
+  const failure = await query(client, statement.text, bound);
   const durationMs = performance.now() - t0;
   if (failure) {
     const status = failure.code === QUERY_CANCELED ? 'timed-out' : 'failed';
@@ -125,14 +130,15 @@ interface RawFailure extends FailureFields {
   position?: number;
 }
 
-async function query(client: ClientBase, sql: string): Promise<RawFailure | null> {
+async function query(client: ClientBase, sql: string, bound?: StatementBound): Promise<RawFailure | null> {
   try {
-    await client.query(sql);
+    await (bound ? bound(client.query(sql)) : client.query(sql));
     return null;
   } catch (error) {
-    // The server's errors (pg's DatabaseError) carry a SQLSTATE; anything else is not the statement's failure.
+    // The server's errors (pg's DatabaseError) carry a SQLSTATE; a DrillbotError (the statement
+    // guard gave up on the server) carries a code too, but is no SQLSTATE; anything else is not the statement's failure.
     const failure = error as Partial<DatabaseError> | undefined;
-    if (typeof failure?.code !== 'string') throw error;
+    if (isDrillbotError(error) || typeof failure?.code !== 'string') throw error;
     const position = failure.position ? Number(failure.position) : undefined;
     const fields = Object.fromEntries(FAILURE_FIELDS.flatMap((f) => (typeof failure[f] === 'string' ? [[f, failure[f]]] : [])));
     return { code: failure.code, message: String(failure.message), ...fields, ...(position ? { position } : {}) };
