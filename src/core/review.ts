@@ -3,6 +3,7 @@ import { analyzeChange, type ChangeAnalysis } from './change-set/analyze.js';
 import type { ChangeSet } from './change-set/change-set.js';
 import type { DrillbotConfig } from './config.js';
 import { BaseReplayError } from './drill/base-history.js';
+import { sweepLeakedDatabases } from './drill/databases.js';
 import { runDrill, type DrillOutcome } from './drill/drill.js';
 import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js';
 import { bounded, CLEANUP_STEP_MS, Deadline } from './deadline.js';
@@ -22,6 +23,9 @@ import { runReviewerStep, type ReviewerStepResult } from './reviewer/step.js';
 
 /** How long closing the shadow server may take (the embedded provider stops a process). */
 const SERVER_CLOSE_MS = 5 * CLEANUP_STEP_MS;
+
+/** The youngest a shadow database must be before a drill on the same server may take it for leaked. */
+const LEAK_AGE_MS = 60 * 60_000;
 
 /** PostgreSQL major the rules assume when neither the configuration nor a shadow server says. */
 const DEFAULT_PG_MAJOR = 16;
@@ -150,6 +154,7 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
   try {
     server = await deadline.race(starting);
     onProgress(`PostgreSQL ${server.version}: ${analysis.base.length} base migrations, ${analysis.added.length} new`);
+    await deadline.race(sweepLeaks(server, shadow.timeoutMs, onProgress));
     const plan = {
       layout: analysis.layout,
       base: analysis.base,
@@ -169,6 +174,15 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
     else void starting.then((late) => late.close()).catch(() => undefined);
     return { info: server, server: null, outcome: null, findings: [infraFinding(error, analysis.added[0].forward.path)] };
   }
+}
+
+/**
+ * What drills killed with SIGKILL left on this server (their databases, sessions and roles) goes
+ * once it is older than any review may run: twice this review's limit, and at least an hour.
+ */
+async function sweepLeaks(server: ShadowServer, timeoutMs: number, onProgress: (message: string) => void): Promise<void> {
+  const swept = await sweepLeakedDatabases(server, Math.max(LEAK_AGE_MS, 2 * timeoutMs));
+  if (swept.length > 0) onProgress(`dropped ${swept.length} database(s) and role(s) left behind by killed drills`);
 }
 
 /** Drillbot's own failure, in plain words, failing the review. */
