@@ -2,6 +2,7 @@ import type { ApplicationFunction } from 'probot';
 import { defaultDeps, type AppDeps } from './deps.js';
 import { onCheckRun, onCheckSuite, onIssueComment, onPullRequest } from './handlers.js';
 import { completeInterruptedRuns } from './recover.js';
+import { taskRunner } from './tasks.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -20,17 +21,16 @@ export function createApp(deps: Partial<AppDeps> = {}): ApplicationFunction {
   assertWebhookSecret();
   const full: AppDeps = { ...defaultDeps(), ...deps };
   return (app) => {
+    full.queue.start(taskRunner(app, full), app.log);
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], onPullRequest(full));
     app.on(['check_run.rerequested', 'check_run.requested_action'], onCheckRun(full));
     app.on('check_suite.rerequested', onCheckSuite(full));
     app.on('issue_comment.created', onIssueComment(full));
     if (full.recoverOnStart) {
       // In the background: the server must listen at once; a failure here only leaves what was there.
-      full.queue.run(() =>
-        completeInterruptedRuns(app, app.log, full.appId, full.activeChecks).then(
-          (n) => void (n > 0 && app.log.info(`drillbot: completed ${n} check run(s) left in progress by a restart`)),
-          (error) => app.log.warn({ err: error }, 'drillbot: could not look for interrupted check runs'),
-        ),
+      void completeInterruptedRuns(app, app.log, full.appId, full.activeChecks).then(
+        (n) => void (n > 0 && app.log.info(`drillbot: completed ${n} check run(s) left in progress by a restart`)),
+        (error) => app.log.warn({ err: error }, 'drillbot: could not look for interrupted check runs'),
       );
     }
   };

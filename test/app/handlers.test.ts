@@ -2,7 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Probot, ProbotOctokit } from 'probot';
 import { createApp } from '../../src/app/index.js';
 import { ReportCache, type AppDeps, type Engine } from '../../src/app/deps.js';
-import { ReviewQueue } from '../../src/app/queue.js';
+import { MemoryAckStore } from '../../src/app/acks.js';
+import { InProcessTaskQueue } from '../../src/app/queue.js';
 import { buildReport, type Finding, type Report } from '../../src/core/index.js';
 import { FakeGitHub, type FakeRepo } from '../support/fake-github.js';
 import { issueCommentCreated, pullRequestEvent, exampleOf } from '../support/webhooks.js';
@@ -73,7 +74,7 @@ describe('Drillbot app handlers', () => {
     repo = fake.addRepo('acme/shop', base);
     before(fake, repo);
     engine = fakeEngine(result);
-    deps = { engine, queue: new ReviewQueue(2), appId: APP_ID, now: () => new Date('2026-01-02T03:04:05Z'), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new Map(), recoverOnStart: false, activeChecks: new Set(), summaryComment: 'always', ...overrides };
+    deps = { engine, queue: new InProcessTaskQueue(2), appId: APP_ID, now: () => new Date('2026-01-02T03:04:05Z'), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new MemoryAckStore(), recoverOnStart: false, activeChecks: new Set(), summaryComment: 'always', ...overrides };
     probot = new Probot({
       appId: APP_ID,
       privateKey,
@@ -167,6 +168,8 @@ describe('Drillbot app handlers', () => {
       const second = repo.commit({ 'db/migrations/002_email_idx.down.sql': 'DROP INDEX IF EXISTS users_email_idx;\n' }, { parent: firstSha, branch: 'idx' });
       pull.head.sha = second;
       await probot.receive({ id: '2', name: 'pull_request', payload: pullRequestEvent(fake, repo, 7, 'synchronize') } as never);
+      // The newer review supersedes once the API confirmed that its head is the current one.
+      await fake.waitFor('the first drill to be superseded', () => engine.inputs[0].signal?.aborted);
       release();
       await deps.queue.idle();
       expect(fake.checkRunsFor(firstSha, 'Drillbot')[0]).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
@@ -484,7 +487,7 @@ describe('Drillbot app handlers', () => {
         headSha = f.openPull(r, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' }).head.sha;
         f.checkRuns.push({ id: 1, name: 'Drillbot', head_sha: headSha, status: 'in_progress', conclusion: null, started_at: null, completed_at: null, external_id: '7', details_url: null, output: { title: null, summary: null, text: null }, annotations: [], actions: [], history: [], created_seq: 0, updated_seq: 0 });
       }, { recoverOnStart: true });
-      const [run] = fake.checkRunsFor(headSha, 'Drillbot');
+      const run = await fake.waitFor('the interrupted check run to complete', () => fake.checkRunsFor(headSha, 'Drillbot').find((r) => r.status === 'completed'));
       expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
       expect(run.output.summary).toContain('interrupted');
       expect(run.actions.map((a) => a.identifier)).toEqual(['rerun']);
