@@ -22,7 +22,15 @@ export interface RedisOptions {
   readonly backoffMs: number;
 }
 
-const QUEUE_NAME = 'tasks';
+/**
+ * Reviews and commands have queues (and workers) of their own, so that a reply to a command never
+ * waits for a drill to end, as with the in-process queue.
+ */
+const LANES = { reviews: 'reviews', commands: 'commands' } as const;
+type Lane = keyof typeof LANES;
+const laneOf = (task: Task): Lane => (task.kind === 'review' ? 'reviews' : 'commands');
+/** Commands only call the API: a few run at a time besides the drills. */
+const COMMAND_CONCURRENCY = 4;
 /** Completed tasks are kept this long, so a delivery replayed within it is recognised by its id. */
 const KEEP_COMPLETED_S = 7 * 24 * 3600;
 
@@ -56,8 +64,8 @@ export class RedisConnection {
  * abort and waits in BullMQ's delayed set.
  */
 export class RedisTaskQueue implements TaskQueue {
-  private queue?: Queue<Task>;
-  private worker?: Worker<Task>;
+  private queues?: Record<Lane, Queue<Task>>;
+  private workers: Worker<Task>[] = [];
   private runner?: TaskRunner;
   private log?: Logger;
 
@@ -71,24 +79,28 @@ export class RedisTaskQueue implements TaskQueue {
     this.runner = runner;
     this.log = log;
     const connection = this.connection.redis;
-    this.queue = new Queue<Task>(QUEUE_NAME, { connection, prefix: this.options.prefix });
-    this.worker = new Worker<Task>(QUEUE_NAME, (job, token) => this.process(job, token), {
-      connection,
-      prefix: this.options.prefix,
-      concurrency: this.options.concurrency,
-      lockDuration: this.options.lockMs,
-      stalledInterval: this.options.lockMs,
-      // A job is taken over once per replica death; two deaths in a row still get a third try.
-      maxStalledCount: 2,
-    });
-    this.worker.on('failed', (job, error) => log.error({ err: error, job: job?.id, attempts: job?.attemptsMade }, `drillbot: task ${job?.name} failed`));
-    this.worker.on('error', (error) => log.error({ err: error }, 'drillbot: queue worker error'));
-    this.queue.on('error', (error) => log.error({ err: error }, 'drillbot: queue error'));
+    const { prefix, lockMs, concurrency } = this.options;
+    const queue = (lane: Lane) => new Queue<Task>(LANES[lane], { connection, prefix }).on('error', (error) => log.error({ err: error }, `drillbot: queue ${lane} error`));
+    this.queues = { reviews: queue('reviews'), commands: queue('commands') };
+    for (const [lane, slots] of [['reviews', concurrency], ['commands', COMMAND_CONCURRENCY]] as const) {
+      const worker = new Worker<Task>(LANES[lane], (job, token) => this.process(job, token), {
+        connection,
+        prefix,
+        concurrency: slots,
+        lockDuration: lockMs,
+        stalledInterval: lockMs,
+        // A job is taken over once per replica death; two deaths in a row still get a third try.
+        maxStalledCount: 2,
+      });
+      worker.on('failed', (job, error) => log.error({ err: error, job: job?.id, attempts: job?.attemptsMade }, `drillbot: task ${job?.name} failed`));
+      worker.on('error', (error) => log.error({ err: error }, `drillbot: ${lane} worker error`));
+      this.workers.push(worker);
+    }
   }
 
   async add(task: Task, id?: string): Promise<void> {
-    if (!this.queue) throw new Error('the task queue has not been started');
-    await this.queue.add(task.kind, task, {
+    if (!this.queues) throw new Error('the task queue has not been started');
+    await this.queues[laneOf(task)].add(task.kind, task, {
       // BullMQ refuses ':' in custom ids; delivery ids are UUIDs.
       jobId: id?.replaceAll(':', '_'),
       attempts: this.options.attempts,
@@ -120,17 +132,17 @@ export class RedisTaskQueue implements TaskQueue {
 
   /** Nothing waiting, delayed or active in Redis (for tests: the whole queue, every replica). */
   async idle(): Promise<void> {
-    if (!this.queue) return;
+    const queues = Object.values(this.queues ?? {});
     for (;;) {
-      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      if (Object.values(counts).every((n) => n === 0)) return;
+      const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')));
+      if (counts.every((c) => Object.values(c).every((n) => n === 0))) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
-    await this.queue?.close();
+    for (const worker of this.workers) await worker.close();
+    for (const queue of Object.values(this.queues ?? {})) await queue.close();
     await this.connection.close();
   }
 }

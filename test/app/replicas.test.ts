@@ -99,6 +99,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterEach(async () => {
+  // A replica still publishing would leave its job behind for the next test's replicas.
+  await fake.waitForIdle(1_500, 30_000);
   await Promise.all(apps.map((a) => a.kill()));
   apps.length = 0;
 });
