@@ -3,6 +3,7 @@ import { Probot, ProbotOctokit } from 'probot';
 import { createApp } from '../../src/app/index.js';
 import { queueDeps, ReportCache, type AppDeps, type Engine } from '../../src/app/deps.js';
 import { MemoryAckStore } from '../../src/app/acks.js';
+import { RedisAckStore, RedisConnection, RedisTaskQueue } from '../../src/app/redis-queue.js';
 import { InProcessTaskQueue } from '../../src/app/queue.js';
 import { buildReport, type Finding, type Report } from '../../src/core/index.js';
 import { FakeGitHub, type FakeRepo } from '../support/fake-github.js';
@@ -589,6 +590,29 @@ describe('Drillbot app handlers', () => {
       expect(run).toMatchObject({ status: 'completed', conclusion: 'success' });
       expect(run.output.summary).toContain('acknowledged by @maria');
       expect(await deps.pendingAcks.list('acme/shop#7')).toEqual([]);
+      expectCleanTraffic();
+    });
+  });
+
+  describe('redis queue', () => {
+    it('retries with backoff a review whose error escaped before its check run existed', async () => {
+      redisPrefix = uniquePrefix('retry');
+      const connection = new RedisConnection({ url: TEST_REDIS_URL, prefix: redisPrefix, concurrency: 2, lockMs: 1500, attempts: 3, backoffMs: 1000 });
+      await setUp(() => unsafeReport(), BASE, () => undefined, { queue: new RedisTaskQueue(connection), pendingAcks: new RedisAckStore(connection) });
+      // Re-run pressed for pull request #7, which the API does not show yet: the first attempt fails on GET /pulls/7 (404).
+      fake.openPull(repo, { number: 1, branch: 'docs', changes: { 'README.md': '# app\n\nMore.\n' }, author: 'alice' });
+      const payload = exampleOf('check_run', 'requested_action') as Record<string, any>;
+      payload.repository = pullRequestEvent(fake, repo, 1).repository;
+      payload.installation = { id: INSTALLATION };
+      Object.assign(payload.check_run, { name: 'Drillbot', external_id: '7', pull_requests: [] });
+      payload.requested_action = { identifier: 'rerun' };
+      await probot.receive({ id: 'rerun', name: 'check_run', payload } as never);
+      const failed = await fake.waitFor('the first attempt to fail', () => fake.log.find((r) => r.path.endsWith('/pulls/7') && r.status === 404));
+      const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      await deps.queue.idle();
+      expect(engine.calls()).toBe(1);
+      expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')).toEqual([expect.objectContaining({ status: 'completed', conclusion: 'failure' })]);
+      expect(fake.log.filter((r) => r.path.endsWith('/pulls/7') && r.status === 404)).toEqual([failed]);
       expectCleanTraffic();
     });
   });
