@@ -31,6 +31,8 @@ type Lane = keyof typeof LANES;
 const laneOf = (task: Task): Lane => (task.kind === 'review' ? 'reviews' : 'commands');
 /** Commands only call the API: a few run at a time besides the drills. */
 const COMMAND_CONCURRENCY = 4;
+/** Below Probot's 9 s webhook timeout. */
+const ADD_TIMEOUT_MS = 5_000;
 /** Completed tasks are kept this long, so a delivery replayed within it is recognised by its id. */
 const KEEP_COMPLETED_S = 7 * 24 * 3600;
 
@@ -98,9 +100,26 @@ export class RedisTaskQueue implements TaskQueue {
     }
   }
 
+  /**
+   * Stores the task, or fails within {@link ADD_TIMEOUT_MS} (Redis unreachable): the webhook then
+   * gets an error, so GitHub shows the delivery as failed and it can be redelivered, rather than
+   * Probot's "still processing" answer for a task that only waits in this process's memory.
+   */
   async add(task: Task, id?: string): Promise<void> {
     if (!this.queues) throw new Error('the task queue has not been started');
-    await this.queues[laneOf(task)].add(task.kind, task, {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`could not queue the ${task.kind} task: Redis did not answer within ${ADD_TIMEOUT_MS} ms`)), ADD_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.store(task, id), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async store(task: Task, id: string | undefined): Promise<void> {
+    await this.queues![laneOf(task)].add(task.kind, task, {
       // BullMQ refuses ':' in custom ids; delivery ids are UUIDs.
       jobId: id?.replaceAll(':', '_'),
       attempts: this.options.attempts,
