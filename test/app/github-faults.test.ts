@@ -5,7 +5,8 @@ import { ReportCache, sweepFrom, type AppDeps } from '../../src/app/deps.js';
 import { drillbotOctokit, type RetryPolicy } from '../../src/app/github/octokit.js';
 import { checkRunExternalId, pullOfExternalId } from '../../src/app/github/publish.js';
 import { createApp } from '../../src/app/index.js';
-import { ReviewQueue } from '../../src/app/queue.js';
+import { InProcessTaskQueue } from '../../src/app/queue.js';
+import { MemoryAckStore } from '../../src/app/acks.js';
 import { sweepAbandonedRuns } from '../../src/app/sweep.js';
 import { buildReport, type Finding, type Report } from '../../src/core/index.js';
 import { FakeGitHub, secondaryRateLimit, type FakeCheckRun, type FakeRepo } from '../support/fake-github.js';
@@ -57,7 +58,7 @@ describe('Drillbot under GitHub faults', () => {
     const engine = { review: async () => (drills++, failingReport()) };
     // The throttling plugin spaces writes that notify by 3 s: with it, no summary comment.
     const summaryComment = opts.Octokit === PLUGINS ? 'acks-only' : 'always';
-    deps = { engine, queue: new ReviewQueue(2), appId: APP_ID, now: () => new Date(), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new Map(), sweep: null, activeChecks: new Set(), retry: FAST, summaryComment, ...opts.deps };
+    deps = { engine, queue: new InProcessTaskQueue(2), appId: APP_ID, now: () => new Date(), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new MemoryAckStore(), sweep: null, activeChecks: new Set(), retry: FAST, summaryComment, ...opts.deps };
     const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
     probot = new Probot({ appId: APP_ID, privateKey, baseUrl: fake.baseUrl, Octokit: opts.Octokit ?? NO_PLUGINS, log: log as never });
     await probot.load(createApp(deps));
