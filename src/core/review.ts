@@ -86,6 +86,7 @@ async function reviewDrilled(
   const summary: DrillSummary = {
     provider: opts.provider.kind,
     serverVersion: drill.info?.version ?? 'unknown',
+    ...pgMajorMismatch(opts.config.shadow.pgMajor, drill.info),
     layout: analysis.layout,
     baseMigrations: analysis.base.length,
     newMigrations: analysis.added.length,
@@ -97,6 +98,11 @@ async function reviewDrilled(
   };
   const reviewed = await reviewerStepOrInfra(opts, { analysis, parsed, findings, migrations: outcome?.migrations ?? [], drill: summary, server: drill.server });
   return buildReport(reviewed.findings, outcome?.migrations ?? [], { ...summary, durationMs: Math.round(performance.now() - started) }, reviewed);
+}
+
+/** The summary's pgMajorMismatch when the server is not of the configured major (a URL server is what it is). */
+function pgMajorMismatch(configured: number | undefined, server: DrillAttempt['info']): Pick<DrillSummary, 'pgMajorMismatch'> {
+  return configured !== undefined && server && server.major !== configured ? { pgMajorMismatch: { configured, server: server.major } } : {};
 }
 
 /** The reviewer step; a bug in it fails closed like any other failure of Drillbot's own. */
@@ -134,7 +140,7 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
   try {
     onProgress(`starting the ${opts.provider.kind} shadow PostgreSQL`);
     const deadline = opts.signal ? AbortSignal.any([AbortSignal.timeout(shadow.timeoutMs), opts.signal]) : AbortSignal.timeout(shadow.timeoutMs);
-    server = await opts.provider.start({ pgMajor: shadow.pgMajor, signal: deadline });
+    server = await opts.provider.start({ pgMajor: shadow.pgMajor, signal: deadline, onProgress });
     onProgress(`PostgreSQL ${server.version}: ${analysis.base.length} base migrations, ${analysis.added.length} new`);
     const plan = {
       layout: analysis.layout,
