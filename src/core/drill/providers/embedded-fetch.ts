@@ -132,7 +132,7 @@ export async function verifyIntegrity(file: string, integrity: string): Promise<
  * paths relative to the package, which its install script turns into relative links. We create
  * the same links, refusing any path that leaves the tree.
  */
-async function hydrateSymlinks(treeDir: string): Promise<void> {
+export async function hydrateSymlinks(treeDir: string): Promise<void> {
   const listFile = path.join(treeDir, 'pg-symlinks.json');
   const text = await fs.readFile(listFile, 'utf8').catch(() => '[]');
   const links = JSON.parse(text) as Array<{ source: string; target: string }>;
