@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from '../core/errors.js';
-import { isLayoutId, parseDuration, type LayoutId, type ProviderKind } from '../core/index.js';
+import { isLayoutId, parseDuration, UsageError, type LayoutId, type ProviderKind } from '../core/index.js';
 
 export interface CheckArgs {
   readonly command: 'check' | 'demo';

@@ -1,9 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { candidateDirectories, locateMigrations } from '../core/change-set/locate.js';
-import type { ChangeSet } from '../core/change-set/change-set.js';
-import { GitError } from '../core/errors.js';
-import type { LayoutId, SourceFile } from '../core/layouts/layout.js';
+import { candidateDirectories, GitError, locateMigrations, type ChangeSet, type LayoutId, type SourceFile } from '../core/index.js';
 
 const exec = promisify(execFile);
 
@@ -94,8 +91,10 @@ async function git(repo: string, args: string[], explain: string, trim = true): 
   try {
     const { stdout } = await exec('git', ['-C', repo, ...args], { maxBuffer: 256 * 1024 * 1024 });
     return trim ? stdout.trim() : stdout;
-  } catch (error: any) {
-    const detail = String(error?.stderr ?? error?.message ?? error).trim().split('\n')[0];
+  } catch (error) {
+    // execFile's rejection carries git's stderr, which says what went wrong.
+    const failed = error as { stderr?: string; message?: string } | undefined;
+    const detail = String(failed?.stderr ?? failed?.message ?? error).trim().split('\n')[0];
     throw new GitError(`${explain} (${detail})`, { cause: error });
   }
 }

@@ -26,8 +26,8 @@ import { prepareDemoRepository } from './demo.js';
 
 const CONFIG_PATH = '.github/drillbot.yml';
 
-/** Runs the CLI and returns the exit status: 0 pass, 1 fail, 2 could not run. */
-export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+/** Runs the CLI and returns the exit status: 0 pass, 1 fail, 2 could not run. Any writable streams do for io (the tests capture it). */
+export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   try {
     const command = parseCommandLine(argv);
     if (command.command === 'help') return write(io.stdout, `${USAGE}\n`, 0);

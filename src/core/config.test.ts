@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG, parseConfig, parseDuration } from './config.js';
+import { DEFAULT_CONFIG, parseConfig, parseDuration, parseSize } from './config.js';
 
 describe('parseConfig', () => {
   it('reads layout, path and shadow settings', () => {
@@ -8,8 +8,16 @@ describe('parseConfig', () => {
     expect(config).toEqual({
       ...DEFAULT_CONFIG,
       migrations: { layout: 'goose', path: 'db/migrations' },
-      shadow: { setup: 'CREATE TABLE goose_db_version (id int);\n', seedRows: 20, statementTimeoutMs: 30_000, timeoutMs: 120_000 },
+      shadow: { ...DEFAULT_CONFIG.shadow, setup: 'CREATE TABLE goose_db_version (id int);\n', seedRows: 20, statementTimeoutMs: 30_000, timeoutMs: 120_000 },
     });
+  });
+
+  it('reads the drill caps as sizes, 1 GiB each by default', () => {
+    expect(DEFAULT_CONFIG.shadow).toMatchObject({ maxDatabaseSize: 1024 ** 3, maxTempFiles: 1024 ** 3, maxBackendMemory: 1024 ** 3 });
+    const config = parseConfig('shadow:\n  maxDatabaseSize: 2GiB\n  maxTempFiles: 512MB\n  maxBackendMemory: 1.5 GB\n');
+    expect(config.shadow).toMatchObject({ maxDatabaseSize: 2 * 1024 ** 3, maxTempFiles: 512 * 1024 ** 2, maxBackendMemory: 1.5 * 1024 ** 3 });
+    expect(() => parseConfig('shadow:\n  maxTempFiles: lots\n')).toThrow(/:2: shadow\.maxTempFiles must be a size of at least 1MB/);
+    expect(() => parseConfig('shadow:\n  maxDatabaseSize: 10kB\n')).toThrow(/:2: shadow\.maxDatabaseSize must be a size/);
   });
 
   it('returns the defaults for an empty file', () => {
@@ -97,5 +105,17 @@ describe('parseConfig: rules', () => {
   it('rejects an unknown severity and an override without files', () => {
     expect(() => parseConfig('rules:\n  rewrite: fatal\n')).toThrow(/:2: rules\.rewrite must be one of error, warning, notice, off/);
     expect(() => parseConfig('overrides:\n  - rules:\n      rewrite: off\n')).toThrow(/:2: an override needs files and rules/);
+  });
+});
+
+describe('parseSize', () => {
+  it('reads PostgreSQL and IEC units as powers of 1024, and plain numbers as bytes', () => {
+    expect(parseSize('64kB')).toBe(64 * 1024);
+    expect(parseSize('8MiB')).toBe(8 * 1024 ** 2);
+    expect(parseSize('1 TB')).toBe(1024 ** 4);
+    expect(parseSize(4096)).toBe(4096);
+    expect(parseSize('12 parsecs')).toBeNull();
+    expect(parseSize('-1GB')).toBeNull();
+    expect(parseSize(0)).toBeNull();
   });
 });

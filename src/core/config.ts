@@ -25,6 +25,12 @@ export interface DrillbotConfig {
     readonly seedRows: number;
     readonly statementTimeoutMs: number;
     readonly timeoutMs: number;
+    /** Caps in bytes that a migration cannot lift; passing one ends the drill with an `infra` finding. */
+    readonly maxDatabaseSize: number;
+    /** Temporary files of the drill's backends together (also each backend's temp_file_limit). */
+    readonly maxTempFiles: number;
+    /** Private memory of any one backend; measured only where the server runs on this machine (embedded). */
+    readonly maxBackendMemory: number;
   };
   /** Severity per rule id or hazard ('off' silences it). */
   readonly rules: SeverityMap;
@@ -61,9 +67,11 @@ export interface TeamChecklistItem {
 export type SeverityOrOff = 'error' | 'warning' | 'notice' | 'off';
 export type SeverityMap = Readonly<Record<string, SeverityOrOff>>;
 
+const GIB = 1024 ** 3;
+
 export const DEFAULT_CONFIG: DrillbotConfig = {
   migrations: {},
-  shadow: { seedRows: 100, statementTimeoutMs: 60_000, timeoutMs: 15 * 60_000 },
+  shadow: { seedRows: 100, statementTimeoutMs: 60_000, timeoutMs: 15 * 60_000, maxDatabaseSize: GIB, maxTempFiles: GIB, maxBackendMemory: GIB },
   rules: {},
   overrides: [],
   reviewer: { enabled: true, timeoutMs: 60_000, maxTokens: 12_000, checklist: [] },
@@ -85,6 +93,9 @@ const SECTIONS: Record<string, Record<string, Reader>> = {
     seedRows: integer(0, 100_000),
     statementTimeout: duration,
     timeout: duration,
+    maxDatabaseSize: size,
+    maxTempFiles: size,
+    maxBackendMemory: size,
   },
   reviewer: {
     enabled: boolean,
@@ -272,4 +283,26 @@ export function parseDuration(value: unknown): number | null {
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] as number;
   const ms = Number(match[1]) * unit;
   return ms > 0 ? ms : null;
+}
+
+/** PostgreSQL's memory units (1024-based, like work_mem), and their IEC spellings. */
+const SIZE_UNITS: Record<string, number> = { B: 1, kB: 1024, KiB: 1024, MB: 1024 ** 2, MiB: 1024 ** 2, GB: 1024 ** 3, GiB: 1024 ** 3, TB: 1024 ** 4, TiB: 1024 ** 4 };
+/** Below this, a cap would stop the drill's own seeding and bookkeeping. */
+const MIN_SIZE = 1024 ** 2;
+
+/** Sizes are strings such as `512MB`, `1GiB` or `64kB` (units as in postgresql.conf, 1024-based), or a number of bytes. */
+function size(node: Node, where: string): number {
+  const bytes = parseSize(scalar(node, where));
+  if (bytes === null || bytes < MIN_SIZE) throw new ConfigError(`${where} must be a size of at least 1MB, such as 512MB or 2GiB; got "${String(scalar(node, where))}"`);
+  return bytes;
+}
+
+/** Parses `512MB`, `1GiB`, `1.5GB` or a number of bytes into bytes; null when invalid. */
+export function parseSize(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : null;
+  const match = /^(\d+(?:\.\d+)?)\s*([A-Za-z]+)?$/.exec(String(value).trim());
+  const unit = SIZE_UNITS[match?.[2] ?? 'B'];
+  if (!match || unit === undefined) return null;
+  const bytes = Math.round(Number(match[1]) * unit);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : null;
 }

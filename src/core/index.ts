@@ -8,7 +8,7 @@ export type { Finding, Report, MigrationResult } from './report/report.js';
 export { HAZARDS, type Hazard } from './hazards.js';
 export { isLayoutId } from './layouts/index.js';
 export type { LayoutId } from './layouts/layout.js';
-export { DrillbotError, UsageError, ConfigError, NoMigrationsError, isDrillbotError, redact } from './errors.js';
+export { DrillbotError, UsageError, ConfigError, GitError, NoMigrationsError, isDrillbotError, redact } from './errors.js';
 export { undrilledReport, undrilledSqlFiles } from './change-set/undrilled.js';
 export { collectTableSizes, parseTableSizes, type TableSizesFile } from './table-sizes.js';
 // For the GitHub App: re-evaluating a report after acknowledgements, and finding the migrations in a tree.

@@ -93,6 +93,7 @@ async function reviewDrilled(
     templateCache: outcome?.templateCache ?? 'none',
     seededRows: outcome?.seededRows ?? 0,
     seededTables: outcome?.seededTables ?? 0,
+    seeding: outcome?.seeding ?? [],
     roundTrip: outcome?.roundTrip ?? 'not-run',
     durationMs: Math.round(performance.now() - started),
   };
@@ -150,6 +151,7 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
       seedRows: shadow.seedRows,
       statementTimeoutMs: shadow.statementTimeoutMs,
       useTemplateCache: opts.useTemplateCache ?? true,
+      limits: shadow,
     };
     const outcome = await withDeadline(runDrill(server, plan, onProgress, deadline), deadline, shadow.timeoutMs, opts.signal);
     return { info: server, server, outcome, findings: outcome.findings };

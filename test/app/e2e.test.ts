@@ -107,7 +107,7 @@ async function until<T>(what: string, probe: () => T | undefined | null | false,
   try {
     return await fake.waitFor(what, probe, timeoutMs);
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- requests to the fake GitHub ---\n${fake.transcript(since)}\n--- unhandled ---\n${fake.unhandled().join('\n')}\n--- violations ---\n${JSON.stringify(fake.violations(), null, 1)}\n--- ${proc.name} output ---\n${proc.tail()}`);
+    throw new Error(`${(error as Error).message}\n--- requests to the fake GitHub ---\n${fake.transcript(since)}\n--- unhandled ---\n${fake.unhandled().join('\n')}\n--- violations ---\n${JSON.stringify(fake.violations(), null, 1)}\n--- ${proc.name} output ---\n${proc.tail()}`, { cause: error });
   }
 }
 

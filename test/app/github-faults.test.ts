@@ -9,7 +9,7 @@ import { ReviewQueue } from '../../src/app/queue.js';
 import { sweepAbandonedRuns } from '../../src/app/sweep.js';
 import { buildReport, type Finding, type Report } from '../../src/core/index.js';
 import { FakeGitHub, secondaryRateLimit, type FakeCheckRun, type FakeRepo } from '../support/fake-github.js';
-import { exampleOf, pullRequestEvent } from '../support/webhooks.js';
+import { exampleOf, pullRequestEvent, type Json } from '../support/webhooks.js';
 
 /**
  * The app under GitHub faults (outages, rate limits, lost answers), injected into the fake GitHub:
@@ -273,8 +273,8 @@ describe('Drillbot under GitHub faults', () => {
       return expectOneCompletedRun(sha);
     }
 
-    function checkRunEvent(action: 'rerequested' | 'requested_action', run: FakeCheckRun, login: string): Record<string, any> {
-      const payload = exampleOf('check_run', action) as Record<string, any>;
+    function checkRunEvent(action: 'rerequested' | 'requested_action', run: FakeCheckRun, login: string): Json {
+      const payload = exampleOf('check_run', action) as Json;
       payload.repository = pullRequestEvent(fake, repo, 7).repository;
       payload.installation = { id: INSTALLATION };
       Object.assign(payload.check_run, { id: run.id, name: 'Drillbot', head_sha: run.head_sha, external_id: run.external_id, pull_requests: [] });
@@ -283,8 +283,8 @@ describe('Drillbot under GitHub faults', () => {
       return payload;
     }
 
-    function checkSuiteEvent(run: FakeCheckRun, login: string): Record<string, any> {
-      const payload = exampleOf('check_suite', 'rerequested') as Record<string, any>;
+    function checkSuiteEvent(run: FakeCheckRun, login: string): Json {
+      const payload = exampleOf('check_suite', 'rerequested') as Json;
       payload.repository = pullRequestEvent(fake, repo, 7).repository;
       payload.installation = { id: INSTALLATION };
       Object.assign(payload.check_suite, { head_sha: run.head_sha, pull_requests: [{ number: 7, id: 1, url: '', head: { ref: 'idx', sha: run.head_sha, repo: { id: repo.id, url: '', name: repo.name } }, base: { ref: 'main', sha: run.head_sha, repo: { id: repo.id, url: '', name: repo.name } } }] });

@@ -59,7 +59,7 @@ const unsafeReport = (): Report =>
     { path: 'db/migrations/002_email_idx.up.sql', version: '002', direction: 'forward', status: 'applied', durationMs: 12, locks: [{ relation: 'public.users', mode: 'ShareLock', existing: true }], rewrites: [], statements: [] },
     { path: 'db/migrations/002_email_idx.down.sql', version: '002', direction: 'reverse', status: 'applied', durationMs: 3, locks: [], rewrites: [], statements: [] },
     { path: 'db/migrations/002_email_idx.up.sql', version: '002', direction: 'redo', status: 'applied', durationMs: 11, locks: [], rewrites: [], statements: [] },
-  ], { provider: 'embedded', serverVersion: '18.1', layout: 'golang-migrate', baseMigrations: 1, newMigrations: 1, templateCache: 'miss', seededRows: 100, seededTables: 1, roundTrip: 'restored', durationMs: 900 });
+  ], { provider: 'embedded', serverVersion: '18.1', layout: 'golang-migrate', baseMigrations: 1, newMigrations: 1, templateCache: 'miss', seededRows: 100, seededTables: 1, seeding: [{ table: 'public.t', rows: 100 }], roundTrip: 'restored', durationMs: 900 });
 
 describe('Drillbot app handlers', () => {
   let fake: FakeGitHub;
@@ -474,7 +474,7 @@ describe('Drillbot app handlers', () => {
       await receive('pull_request', pullRequestEvent(fake, repo, 11, 'opened'));
       const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
       const press = (login: string) => {
-        const payload = exampleOf('check_run', 'requested_action') as Record<string, any>;
+        const payload = exampleOf('check_run', 'requested_action');
         payload.repository = pullRequestEvent(fake, repo, 11).repository;
         payload.installation = { id: INSTALLATION };
         Object.assign(payload.check_run, { id: run.id, name: 'Drillbot', head_sha: pull.head.sha, external_id: '11', pull_requests: [] });
@@ -496,7 +496,7 @@ describe('Drillbot app handlers', () => {
     it('re-runs the review of each pull request of a re-requested suite', async () => {
       await setUp(() => unsafeReport());
       const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
-      const payload = exampleOf('check_suite', 'rerequested') as Record<string, any>;
+      const payload = exampleOf('check_suite', 'rerequested');
       payload.repository = pullRequestEvent(fake, repo, 7).repository;
       payload.installation = { id: INSTALLATION };
       Object.assign(payload.check_suite, { head_sha: pull.head.sha, pull_requests: [{ number: 7, id: 1, url: '', head: { ref: 'idx', sha: pull.head.sha, repo: { id: repo.id, url: '', name: repo.name } }, base: { ref: 'main', sha: pull.base.sha, repo: { id: repo.id, url: '', name: repo.name } } }] });
@@ -515,7 +515,7 @@ describe('Drillbot app handlers', () => {
       const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
       await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
       const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
-      const payload = exampleOf('check_run', 'requested_action') as Record<string, any>;
+      const payload = exampleOf('check_run', 'requested_action');
       payload.repository = pullRequestEvent(fake, repo, 7).repository;
       payload.installation = { id: INSTALLATION };
       Object.assign(payload.check_run, { id: run.id, name: 'Drillbot', head_sha: pull.head.sha, external_id: run.external_id, pull_requests: [] });

@@ -12,8 +12,10 @@ import {
   findTemplate,
   listTemplates,
   saveAsTemplate,
+  roleOf,
   templateName,
   uniqueDatabaseName,
+  type ShadowDatabase,
 } from '../../src/core/drill/databases.js';
 import { createEmbeddedProvider } from '../../src/core/drill/providers/embedded.js';
 import type { EmbeddedShadowServer } from '../../src/core/drill/providers/embedded.js';
@@ -50,8 +52,8 @@ async function sqlStateOf(work: Promise<unknown>): Promise<string | undefined> {
 
 const randomKey = (): string => randomBytes(32).toString('hex');
 
-async function tablesOf(server: ShadowServer, db: string): Promise<string[]> {
-  return withClient(server.migratorConfig(db), async (c) =>
+async function tablesOf(db: ShadowDatabase): Promise<string[]> {
+  return withClient(db.login, async (c) =>
     (await c.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).rows.map((r) => r.t),
   );
 }
@@ -66,37 +68,89 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
       for (const name of created) await dropDatabase(getServer(), name);
     });
 
-    it('reports server_version and its major', () => {
+    it('reports server_version, its major and what the admin may do', () => {
       const server = getServer();
       expect(server.version).toMatch(/^\d+(\.\d+)?/);
       expect(server.major).toBe(Number.parseInt(server.version, 10));
-      expect(server.migratorRole).toBe('drillbot_migrator');
+      expect(server.admin).toEqual({ superuser: true, listTempFiles: true });
     });
 
-    it('creates a database owned by the migrator, who logs in as itself without superuser', async () => {
+    it('creates a database owned by its own role, which logs in as itself without superuser, memberships or a way to lift its caps', async () => {
       const server = getServer();
-      const db = track(uniqueDatabaseName('contract'));
-      await createDatabase(server, db);
-      const facts = await withClient(server.migratorConfig(db), async (c) =>
-        (await c.query(`SELECT current_user AS me, session_user AS session, r.rolsuper, r.rolcreatedb, r.rolcreaterole,
-                               pg_get_userbyid(d.datdba) AS owner
+      const db = await createDatabase(server, track(uniqueDatabaseName('contract')), { caps: { maxTempFiles: 5 * 1024 ** 2, statementTimeoutMs: 7_000 } });
+      expect(db.role).toBe(roleOf(db.name));
+      expect(db.role).toMatch(/^drillbot_r_contract_/);
+      const facts = await withClient(db.login, async (c) =>
+        (await c.query(`SELECT current_user AS me, session_user AS session, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolreplication, r.rolbypassrls,
+                               pg_get_userbyid(d.datdba) AS owner, (SELECT count(*)::int FROM pg_auth_members WHERE member = r.oid) AS memberships,
+                               current_setting('temp_file_limit') AS temp, current_setting('statement_timeout') AS timeout,
+                               current_setting('idle_in_transaction_session_timeout') AS idle
                           FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`)).rows[0],
       );
       expect(facts).toEqual({
-        me: 'drillbot_migrator',
-        session: 'drillbot_migrator',
+        me: db.role,
+        session: db.role,
         rolsuper: false,
         rolcreatedb: false,
         rolcreaterole: false,
-        owner: 'drillbot_migrator',
+        rolreplication: false,
+        rolbypassrls: false,
+        owner: db.role,
+        memberships: 0,
+        temp: '5MB',
+        timeout: '7s',
+        idle: '7s',
+      });
+      await withClient(db.login, async (c) => {
+        expect(await sqlStateOf(c.query(`SET temp_file_limit = -1`))).toBe('42501');
+        expect(await sqlStateOf(c.query(`ALTER ROLE CURRENT_USER SET temp_file_limit = -1`))).toBe('42501');
+        expect(await sqlStateOf(c.query(`ALTER DATABASE "${db.name}" SET temp_file_limit = -1`))).toBe('42501');
       });
     });
 
-    it('lets the migrator CREATE EXTENSION pgcrypto and create tables', async () => {
+    it('keeps databases apart: a role neither sees the query text of, nor signals, nor alters another database\'s session or role', async () => {
       const server = getServer();
-      const db = track(uniqueDatabaseName('contract'));
-      await createDatabase(server, db);
-      const digest = await withClient(server.migratorConfig(db), async (c) => {
+      const [mine, theirs] = [
+        await createDatabase(server, track(uniqueDatabaseName('contract'))),
+        await createDatabase(server, track(uniqueDatabaseName('contract'))),
+      ];
+      const secret = `secret_${randomBytes(6).toString('hex')}`;
+      const victim = new pg.Client(theirs.login);
+      await victim.connect();
+      victim.on('error', () => undefined);
+      const sleeping = victim.query(`SELECT pg_sleep(20), '${secret}'`).catch((e: Error) => e);
+      try {
+        await withClient(mine.login, async (c) => {
+          const { rows } = await c.query<{ pid: number; query: string | null; usename: string | null }>(`SELECT pid, query, usename FROM pg_stat_activity WHERE pid <> pg_backend_pid()`);
+          expect(rows.find((r) => r.usename === theirs.role)).toBeDefined(); // the session is listed …
+          expect(rows.map((r) => r.query ?? '').join('\n')).not.toContain(secret); // … without its text
+          // Either refused (42501) or false (not a backend: the checkpointer, …): never done.
+          const signalled = async (fn: string, pid: number) => (await c.query(`SELECT ${fn}($1) AS done`, [pid]).then((r) => r.rows[0].done, (e) => e.code));
+          for (const { pid } of rows) {
+            expect([false, '42501']).toContain(await signalled('pg_cancel_backend', pid));
+            expect([false, '42501']).toContain(await signalled('pg_terminate_backend', pid));
+          }
+          expect(await signalled('pg_terminate_backend', rows.find((r) => r.usename === theirs.role)!.pid)).toBe('42501');
+          expect(await sqlStateOf(c.query(`ALTER ROLE "${theirs.role}" SET default_transaction_read_only = on`))).toBe('42501');
+          expect(await sqlStateOf(c.query(`ALTER ROLE "${theirs.role}" PASSWORD 'taken'`))).toBe('42501');
+          expect(await sqlStateOf(c.query(`GRANT "${theirs.role}" TO CURRENT_USER`))).toBe('42501');
+          expect(await sqlStateOf(c.query(`SET ROLE "${theirs.role}"`))).toBe('42501');
+        });
+        const stillSleeping = await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) =>
+          (await c.query(`SELECT 1 FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query LIKE '%pg_sleep%'`, [theirs.role])).rowCount,
+        );
+        expect(stillSleeping).toBe(1);
+      } finally {
+        await dropDatabase(server, theirs.name); // ends the sleep
+        await sleeping;
+        await victim.end().catch(() => undefined);
+      }
+    });
+
+    it('lets a database\'s role CREATE EXTENSION pgcrypto and create tables', async () => {
+      const server = getServer();
+      const db = await createDatabase(server, track(uniqueDatabaseName('contract')));
+      const digest = await withClient(db.login, async (c) => {
         await c.query('CREATE EXTENSION pgcrypto');
         await c.query('CREATE TABLE accounts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), secret bytea)');
         await c.query(`INSERT INTO accounts (secret) VALUES (digest('x', 'sha256'))`);
@@ -105,17 +159,16 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
       expect(digest).toBe(1);
     });
 
-    it('does not let the migrator RESET ROLE, create databases or read databases it does not own', async () => {
+    it('does not let a role RESET ROLE, create databases or read databases it does not own', async () => {
       const server = getServer();
-      const own = track(uniqueDatabaseName('contract'));
+      const own = await createDatabase(server, track(uniqueDatabaseName('contract')));
       const foreign = track(uniqueDatabaseName('foreign'));
-      await createDatabase(server, own);
       // A database of another role, as a user database on a shared server would be.
       await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) => {
         await c.query(`CREATE DATABASE "${foreign}"`);
         await c.query(`REVOKE CONNECT ON DATABASE "${foreign}" FROM PUBLIC`);
       });
-      await withClient(server.migratorConfig(own), async (c) => {
+      await withClient(own.login, async (c) => {
         await c.query('RESET ROLE');
         await c.query('RESET SESSION AUTHORIZATION');
         const { rows } = await c.query(`SELECT rolsuper FROM pg_roles WHERE rolname = current_user`);
@@ -124,56 +177,61 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
         expect(await sqlStateOf(c.query(`CREATE DATABASE "${uniqueDatabaseName('nope')}"`))).toBe('42501');
         expect(await sqlStateOf(c.query(`DROP DATABASE "${foreign}"`))).toBe('42501');
       });
-      expect(await sqlStateOf(withClient(server.migratorConfig(foreign), async () => undefined))).toBe('42501');
+      expect(await sqlStateOf(withClient({ ...own.login, database: foreign }, async () => undefined))).toBe('42501');
     });
 
-    it('drops databases idempotently and refuses names that are not Drillbot databases', async () => {
+    it('drops databases with their roles idempotently and refuses names that are not Drillbot databases', async () => {
       const server = getServer();
-      const db = uniqueDatabaseName('contract');
-      await createDatabase(server, db);
-      const open = new pg.Client(server.migratorConfig(db));
+      const db = await createDatabase(server, uniqueDatabaseName('contract'));
+      const open = new pg.Client(db.login);
       await open.connect();
       open.on('error', () => undefined); // terminated by DROP … WITH (FORCE)
-      await dropDatabase(server, db);
-      await dropDatabase(server, db);
+      await open.query(`ALTER ROLE CURRENT_USER SET default_transaction_read_only = on`);
+      await dropDatabase(server, db.name);
+      await dropDatabase(server, db.name);
       await open.end().catch(() => undefined);
-      const exists = await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) =>
-        (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [db])).rowCount,
+      const left = await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) =>
+        (await c.query(`SELECT (SELECT count(*) FROM pg_database WHERE datname = $1)::int AS databases, (SELECT count(*) FROM pg_roles WHERE rolname = $2)::int AS roles`, [db.name, db.role])).rows[0],
       );
-      expect(exists).toBe(0);
+      expect(left).toEqual({ databases: 0, roles: 0 });
       await expect(dropDatabase(server, 'postgres')).rejects.toThrow(TypeError);
       await expect(createDatabase(server, 'drillbot_x"; DROP DATABASE postgres; --')).rejects.toThrow(TypeError);
     });
 
     it('saves a template, finds it and clones it, even with a session left open on the source', async () => {
       const server = getServer();
-      const source = track(uniqueDatabaseName('contract'));
-      const clone = track(uniqueDatabaseName('clone'));
+      const source = await createDatabase(server, track(uniqueDatabaseName('contract')));
       const key = randomKey();
-      await createDatabase(server, source);
-      const lingering = new pg.Client(server.migratorConfig(source));
+      const lingering = new pg.Client(source.login);
       await lingering.connect();
       lingering.on('error', () => undefined);
       try {
         await lingering.query('CREATE EXTENSION citext; CREATE TABLE users (id int PRIMARY KEY, email citext); CREATE TABLE orders (id int)');
         expect(await findTemplate(server, key)).toBeNull();
         // A huge limit: on a shared server, eviction must not hit other runs' templates.
-        const name = track(await saveAsTemplate(server, source, key, { limit: 10_000 }));
+        const name = track(await saveAsTemplate(server, source.name, key, { limit: 10_000 }));
         expect(name).toBe(`drillbot_tpl_${key.slice(0, 16)}`);
         expect(await findTemplate(server, key)).toBe(name);
         expect(await findTemplate(server, key.slice(0, 16) + 'f'.repeat(48))).toBeNull(); // same name, other key
-        await createDatabase(server, clone, { template: name });
-        expect(await tablesOf(server, clone)).toEqual(['orders', 'users']);
+        const clone = await createDatabase(server, track(uniqueDatabaseName('clone')), { template: name });
+        expect(await tablesOf(clone)).toEqual(['orders', 'users']);
         const flags = await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) =>
           (await c.query(`SELECT datistemplate, datallowconn, pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1`, [name])).rows[0],
         );
         expect(flags).toMatchObject({ datistemplate: true, datallowconn: false });
-        expect(flags.owner).not.toBe('drillbot_migrator');
-        // Untrusted SQL must not be able to poison the cache for later reviews.
-        await withClient(server.migratorConfig(clone), async (c) => {
+        expect(flags.owner).not.toMatch(/^drillbot_r_/);
+        // Untrusted SQL must not be able to poison the cache for later reviews …
+        await withClient(clone.login, async (c) => {
           expect(await sqlStateOf(c.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`))).toBe('42501');
           expect(await sqlStateOf(c.query(`DROP DATABASE "${name}"`))).toBe('42501');
+          // … but in its clone the role may change and drop what the base history made.
+          await c.query(`ALTER TABLE users ADD COLUMN note text; CREATE INDEX ON users (note); DROP TABLE orders; DROP EXTENSION citext CASCADE`);
         });
+        expect(await tablesOf(clone)).toEqual(['users']);
+        // The template keeps nothing of the role that built it: that role is dropped with its database.
+        await dropDatabase(server, source.name);
+        const sourceRole = await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) => (await c.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [source.role])).rowCount);
+        expect(sourceRole).toBe(0);
       } finally {
         await lingering.end().catch(() => undefined);
       }
@@ -267,13 +325,12 @@ describe('embedded provider', () => {
   });
 
   it('saves a template for the restart test', async () => {
-    const source = uniqueDatabaseName('base');
-    await createDatabase(server, source);
+    const source = await createDatabase(server, uniqueDatabaseName('base'));
     try {
-      await withClient(server.migratorConfig(source), (c) => c.query('CREATE TABLE kept (id int)'));
-      savedTemplate = await saveAsTemplate(server, source, key);
+      await withClient(source.login, (c) => c.query('CREATE TABLE kept (id int)'));
+      savedTemplate = await saveAsTemplate(server, source.name, key);
     } finally {
-      await dropDatabase(server, source);
+      await dropDatabase(server, source.name);
     }
   });
 
@@ -292,12 +349,11 @@ describe('embedded provider', () => {
     server = await startTimed('warm');
     expect(server.ephemeral).toBe(false);
     expect(await findTemplate(server, key)).toBe(savedTemplate);
-    const clone = uniqueDatabaseName('clone');
-    await createDatabase(server, clone, { template: savedTemplate });
+    const clone = await createDatabase(server, uniqueDatabaseName('clone'), { template: savedTemplate });
     try {
-      expect(await tablesOf(server, clone)).toEqual(['kept']);
+      expect(await tablesOf(clone)).toEqual(['kept']);
     } finally {
-      await dropDatabase(server, clone);
+      await dropDatabase(server, clone.name);
     }
   });
 

@@ -228,7 +228,7 @@ interface Route {
 interface RequestContext {
   params: string[];
   query: Record<string, string>;
-  body: any;
+  body: unknown;
   headers: IncomingMessage['headers'];
   actor: Actor;
   url: URL;
@@ -1046,11 +1046,12 @@ export class FakeGitHub {
     ));
     this.on('POST', '/repos/{owner}/{repo}/pulls/{n}/reviews', withPull((repo, pull, ctx) => this.createReview(repo, pull, ctx.body as Json)));
     this.on('POST', '/repos/{owner}/{repo}/pulls/{n}/comments', withPull((repo, pull, ctx) => {
-      const b = ctx.body as Json;
+      // The body matched the operation's schema before any handler runs (see above), so path and body are there.
+      const b = ctx.body as Json & CommentInput;
       if (!b.commit_id || !repo.commits.has(String(b.commit_id))) return unprocessable('commit_id is not part of the pull request');
-      const anchored = this.anchor(pull, b as CommentInput);
+      const anchored = this.anchor(pull, b);
       if ('message' in anchored) return unprocessable('Validation Failed', [{ resource: 'PullRequestReviewComment', message: anchored.message }]);
-      const c = this.addReviewComment(pull, null, b as CommentInput, anchored, String(b.commit_id));
+      const c = this.addReviewComment(pull, null, b, anchored, String(b.commit_id));
       return { status: 201, body: this.reviewCommentJson(repo, pull.number, c) };
     }));
     this.on('GET', '/repos/{owner}/{repo}/pulls/comments/{id}', withRepo((repo, ctx) => {

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Migration, MigrationScript } from '../layouts/layout.js';
 import { lineLocator, parseScript } from '../sql/parse.js';
-import { createDatabase, dropDatabase, findTemplate, saveAsTemplate, uniqueDatabaseName } from './databases.js';
+import { findTemplate, saveAsTemplate, type ShadowDatabase } from './databases.js';
+import type { Guard } from './guard.js';
 import type { ShadowServer } from './providers/provider.js';
 
 /** Bump when what a template holds changes shape, so old caches are not reused. */
-const TEMPLATE_FORMAT = 'drillbot-base-v1';
+const TEMPLATE_FORMAT = 'drillbot-base-v2'; // v2: objects owned by pg_database_owner
 
 /** The base history could not be replayed: production's history does not run on the shadow. */
 export class BaseReplayError extends Error {
@@ -29,8 +30,8 @@ export interface BaseOptions {
   readonly useCache: boolean;
   readonly statementTimeoutMs: number;
   readonly onProgress: (message: string) => void;
-  /** Registers a database the replay creates, so the drill's deadline can end it. */
-  readonly track: (database: string) => string;
+  /** Creates the database the replay runs in, confined like the drill's others. */
+  readonly guard: Guard;
 }
 
 /** Content hash of everything that determines the base database: its template's cache key. */
@@ -53,25 +54,28 @@ export async function prepareBase(server: ShadowServer, base: readonly Migration
       return { template, cache: 'hit' };
     }
   }
-  const build = opts.track(uniqueDatabaseName('base'));
-  await createDatabase(server, build);
+  const build = await opts.guard.create('base');
   try {
-    await replay(server, build, base, opts);
-    return { template: await saveAsTemplate(server, build, key), cache: 'miss' };
+    await replay(build, base, opts);
+    return { template: await saveAsTemplate(server, build.name, key), cache: 'miss' };
   } finally {
-    await dropDatabase(server, build);
+    await opts.guard.drop(build);
   }
 }
 
-async function replay(server: ShadowServer, database: string, base: readonly Migration[], opts: BaseOptions): Promise<void> {
-  const client = new pg.Client(server.migratorConfig(database));
+async function replay(database: ShadowDatabase, base: readonly Migration[], opts: BaseOptions): Promise<void> {
+  const client = new pg.Client(database.login);
   client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query(`SET statement_timeout = ${Math.round(opts.statementTimeoutMs)}`);
-    if (opts.setupSql) await applyScript(client, { path: 'shadow.setup', sql: opts.setupSql, startLine: 1, transaction: 'transaction' });
+    if (opts.setupSql) {
+      opts.guard.running('shadow.setup', 1);
+      await applyScript(client, { path: 'shadow.setup', sql: opts.setupSql, startLine: 1, transaction: 'transaction' });
+    }
     const step = Math.max(1, Math.round(base.length / 20));
     for (const [i, migration] of base.entries()) {
+      opts.guard.running(migration.forward.path, migration.forward.startLine);
       await applyScript(client, migration.forward);
       if ((i + 1) % step === 0 || i + 1 === base.length) opts.onProgress(`base history: ${i + 1}/${base.length} migrations applied`);
     }
@@ -108,9 +112,11 @@ export async function applyScript(client: pg.ClientBase, script: MigrationScript
 async function run(client: pg.ClientBase, sql: string, lineAt: (offset: number) => number, path: string): Promise<void> {
   try {
     await client.query(sql);
-  } catch (error: any) {
-    if (typeof error?.code !== 'string') throw error;
-    const line = error.position ? lineAt(Number(error.position) - 1) : lineAt(0);
-    throw new BaseReplayError(`${error.message} (SQLSTATE ${error.code})`, path, line);
+  } catch (error) {
+    // The server's errors (pg's DatabaseError) carry a SQLSTATE; anything else is not the file's failure.
+    const failure = error as Partial<pg.DatabaseError> | undefined;
+    if (typeof failure?.code !== 'string') throw error;
+    const line = failure.position ? lineAt(Number(failure.position) - 1) : lineAt(0);
+    throw new BaseReplayError(`${failure.message} (SQLSTATE ${failure.code})`, path, line);
   }
 }

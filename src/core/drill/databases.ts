@@ -1,20 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import type { ClientConfig } from 'pg';
+import { DEFAULT_CONFIG, type DrillbotConfig } from '../config.js';
 import type { ShadowServer } from './providers/provider.js';
-import { ignoreCode, quoteIdent, quoteLiteral } from './providers/url.js';
+import { ignoreCode, quoteIdent, quoteLiteral, scramVerifier } from './providers/url.js';
 
 /**
- * Shadow databases and the template cache, on any provider, through the admin connection.
- * Every name is checked against DATABASE_NAME, so this module can only ever create, clone or drop
- * databases whose name starts with "drillbot_": it cannot touch the user's own databases.
+ * Shadow databases, their roles and the template cache, on any provider, through the admin
+ * connection. Every name is checked against DATABASE_NAME, so this module can only ever create,
+ * clone or drop databases whose name starts with "drillbot_" (and roles "drillbot_r_"): it cannot
+ * touch the user's own databases or roles.
+ *
+ * Isolation: each shadow database has its own LOGIN role, with a random password, that owns it and
+ * nothing else and is a member of no role. Untrusted SQL runs only as that role, so it cannot see
+ * the query text of, nor signal, any other session (PostgreSQL allows both only over sessions of
+ * roles whose privileges one has), and whatever it does to its role (settings, password) is
+ * dropped with it. Templates hand their objects to pg_database_owner, so in each clone they belong
+ * to the clone's role without any per-clone work.
  */
 
-/** Names Drillbot may create or drop: 63 bytes at most (PostgreSQL's NAMEDATALEN - 1). */
-const DATABASE_NAME = /^drillbot_[a-z0-9_]{1,54}$/;
+/** Names Drillbot may create or drop; the role's name ("drillbot_r_" + the rest) fits in 63 bytes too (NAMEDATALEN - 1). */
+const DATABASE_NAME = /^drillbot_[a-z0-9_]{1,52}$/;
+const ROLE_PREFIX = 'drillbot_r_';
 const PREFIX = /^[a-z][a-z0-9_]{0,19}$/;
 const TEMPLATE_PREFIX = 'drillbot_tpl_';
 const TEMPLATE_KEY = /^[0-9a-f]{16,128}$/;
+/** SQLSTATE insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+/** SQLSTATE undefined_object: e.g. a role that does not exist (any more). */
+const UNDEFINED_OBJECT = '42704';
 /** SQLSTATE object_in_use: "source database is being accessed by other users". */
 const OBJECT_IN_USE = '55006';
 const BUSY_RETRIES = 5;
@@ -29,29 +44,109 @@ export function uniqueDatabaseName(prefix = 'drill'): string {
   return assertDatabaseName(name);
 }
 
+/** A shadow database and the role that owns it; untrusted SQL runs only as that role, only there. */
+export interface ShadowDatabase {
+  readonly name: string;
+  readonly role: string;
+  /** Connection settings of the role (password login). */
+  readonly login: ClientConfig;
+}
+
+/** What PostgreSQL enforces on every session of a shadow database's role. */
+export type RoleCaps = Pick<DrillbotConfig['shadow'], 'maxTempFiles' | 'statementTimeoutMs'>;
+
+/** The role of a shadow database: "drillbot_r_" and the database's name after "drillbot_". */
+export function roleOf(database: string): string {
+  return `${ROLE_PREFIX}${assertDatabaseName(database).slice('drillbot_'.length)}`;
+}
+
 /**
- * Creates a database owned by the migrator role, optionally cloned from `template`. Owning it lets
- * the migrator run any DDL and CREATE EXTENSION of trusted extensions (PG13+); CONNECT is revoked
- * from PUBLIC so other roles cannot look in.
+ * Creates a database and its role, optionally cloned from `template`. Owning the database lets the
+ * role run any DDL, own the template's objects (through pg_database_owner) and CREATE EXTENSION of
+ * trusted extensions; CONNECT is revoked from PUBLIC so other roles cannot look in.
  */
-export async function createDatabase(server: ShadowServer, name: string, opts: { template?: string } = {}): Promise<void> {
-  assertDatabaseName(name);
+export async function createDatabase(server: ShadowServer, name: string, opts: { template?: string; caps?: RoleCaps } = {}): Promise<ShadowDatabase> {
+  const role = roleOf(name);
   const template = opts.template === undefined ? '' : ` TEMPLATE ${quoteIdent(assertDatabaseName(opts.template))}`;
+  const password = randomBytes(24).toString('hex');
   await withAdminClient(server, async (client) => {
-    await cloneWhenFree(client, opts.template, `CREATE DATABASE ${quoteIdent(name)} OWNER ${quoteIdent(server.migratorRole)}${template}`);
+    await createRole(client, server, role, password, opts.caps ?? DEFAULT_CONFIG.shadow);
     try {
+      await cloneWhenFree(client, opts.template, `CREATE DATABASE ${quoteIdent(name)} OWNER ${quoteIdent(role)}${template}`);
       await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(name)} FROM PUBLIC`);
     } catch (error) {
       await dropWith(client, server.major, name).catch(() => undefined);
+      await dropRole(client, role).catch(() => undefined);
       throw error;
     }
   });
+  return { name, role, login: server.loginConfig(role, password, name) };
 }
 
-/** Drops a database, closing its connections first; does nothing when it does not exist. */
+/**
+ * A LOGIN role with no attribute and no membership. temp_file_limit can only be changed by a
+ * superuser (or a role granted SET on it), so the role cannot lift it; the timeouts are defaults
+ * a session may change, under the drill's own deadline. The password is sent as a SCRAM verifier,
+ * so the plain text never reaches the server (nor its statement log).
+ */
+async function createRole(client: pg.Client, server: ShadowServer, role: string, password: string, caps: RoleCaps): Promise<void> {
+  const name = quoteIdent(role);
+  await client.query(`CREATE ROLE ${name} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`);
+  try {
+    const tempKb = Math.min(Math.ceil(caps.maxTempFiles / 1024), 2 ** 31 - 1);
+    const timeoutMs = Math.round(caps.statementTimeoutMs);
+    await client.query(
+      `ALTER ROLE ${name} SET temp_file_limit = '${tempKb}kB'; ALTER ROLE ${name} SET statement_timeout = ${timeoutMs}; ` +
+        `ALTER ROLE ${name} SET idle_in_transaction_session_timeout = ${timeoutMs}`,
+    );
+    // A non-superuser admin creates (and drops) databases OWNED BY the role as a member of it;
+    // the membership gives the admin the role's privileges, never the other way round.
+    if (!server.admin.superuser) await client.query(`GRANT ${name} TO CURRENT_USER`);
+  } catch (error) {
+    await dropRole(client, role).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Drops a database, closing its connections first, then its role; does nothing when neither exists. */
 export async function dropDatabase(server: ShadowServer, name: string): Promise<void> {
-  assertDatabaseName(name);
-  await withAdminClient(server, (client) => dropWith(client, server.major, name));
+  const role = roleOf(name);
+  await withAdminClient(server, async (client) => {
+    const hasRole = ((await client.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role])).rowCount ?? 0) > 0;
+    if (hasRole) await administer(client, server, role);
+    await dropWith(client, server.major, name);
+    if (hasRole) await dropRole(client, role);
+  });
+}
+
+/** Older servers let a session administer its own role's memberships (PG16 ended it): take the admin's back first. */
+async function administer(client: pg.Client, server: ShadowServer, role: string): Promise<void> {
+  if (!server.admin.superuser) await client.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER`).catch(ignoreCode(UNDEFINED_OBJECT));
+}
+
+/**
+ * Drops a role whose database is gone: DROP OWNED first revokes what it was granted here and on
+ * shared objects. Two drops may race (the deadline's and the drill's own), hence the IF EXISTS.
+ */
+async function dropRole(client: pg.Client, role: string): Promise<void> {
+  await client.query(`DROP OWNED BY ${quoteIdent(role)}`).catch(ignoreCode(UNDEFINED_OBJECT));
+  await client.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+}
+
+/**
+ * Cancels the statements running in these databases, waits up to `graceMs` for them to end, then
+ * terminates the sessions still there (the admin's own excepted).
+ */
+export async function endSessions(server: ShadowServer, names: readonly string[], graceMs: number): Promise<void> {
+  names.forEach(assertDatabaseName);
+  await withAdminClient(server, async (client) => {
+    const others = `FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()`;
+    await client.query(`SELECT pg_cancel_backend(pid) ${others} AND state = 'active'`, [names]);
+    for (const until = Date.now() + graceMs; Date.now() < until; await sleep(50)) {
+      if (!(await client.query(`SELECT 1 ${others} AND state = 'active'`, [names])).rowCount) break;
+    }
+    await client.query(`SELECT pg_terminate_backend(pid) ${others}`, [names]);
+  });
 }
 
 /**
@@ -74,9 +169,10 @@ export async function findTemplate(server: ShadowServer, key: string): Promise<s
 
 /**
  * Copies `sourceDb` into the template for `key` and returns the template's name; keeps at most
- * `limit` templates. Connections to `sourceDb` are closed, because PostgreSQL cannot copy a
- * database that is in use. The template is owned by the admin, not by the migrator, so untrusted
- * SQL in a later review cannot alter or drop it.
+ * `limit` templates. The source is handed over first (see handOver): its role can no longer use it.
+ * Connections to `sourceDb` are closed, because PostgreSQL cannot copy a database that is in use.
+ * The template is owned by the admin, not by any review's role, so untrusted SQL in a later review
+ * cannot alter or drop it.
  */
 export async function saveAsTemplate(
   server: ShadowServer,
@@ -89,9 +185,11 @@ export async function saveAsTemplate(
   const staging = uniqueDatabaseName('stage');
   await withAdminClient(server, async (client) => {
     try {
+      await client.query(`ALTER DATABASE ${quoteIdent(sourceDb)} OWNER TO CURRENT_USER`);
       // Close the source's sessions up front rather than after PostgreSQL's 5 s wait for them:
       // the copy must not race with writes anyway.
       await terminateSessions(client, sourceDb);
+      await handOver(server, sourceDb);
       await cloneWhenFree(client, sourceDb, `CREATE DATABASE ${quoteIdent(staging)} TEMPLATE ${quoteIdent(sourceDb)}`);
       await client.query(`ALTER DATABASE ${quoteIdent(staging)} WITH ALLOW_CONNECTIONS false IS_TEMPLATE true`);
       await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(staging)} FROM PUBLIC`);
@@ -105,6 +203,18 @@ export async function saveAsTemplate(
     await evictTemplates(client, server.major, opts.limit ?? DEFAULT_TEMPLATE_LIMIT, name);
   });
   return name;
+}
+
+/**
+ * Gives the objects of the source's role to pg_database_owner, so that in every clone they belong
+ * to the clone's own role at no cost per clone, and drops what would keep that role alive in the
+ * template (privileges granted to it, its default privileges). The database itself must already
+ * belong to the admin: REASSIGN OWNED also moves shared objects, and no database may ever become
+ * pg_database_owner's.
+ */
+async function handOver(server: ShadowServer, database: string): Promise<void> {
+  const role = quoteIdent(roleOf(database));
+  await withAdminClient(server, (client) => client.query(`REASSIGN OWNED BY ${role} TO pg_database_owner; DROP OWNED BY ${role}`), database);
 }
 
 /** Names of the saved templates, most recently used first. */
@@ -128,8 +238,8 @@ function assertDatabaseName(name: string): string {
   return name;
 }
 
-async function withAdminClient<T>(server: ShadowServer, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(server.adminConfig(server.maintenanceDatabase ?? 'postgres'));
+async function withAdminClient<T>(server: ShadowServer, work: (client: pg.Client) => Promise<T>, database = server.maintenanceDatabase ?? 'postgres'): Promise<T> {
+  const client = new pg.Client(server.adminConfig(database));
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -214,6 +324,44 @@ async function readTemplates(client: pg.Client): Promise<{ name: string; lastUse
 async function evictTemplates(client: pg.Client, major: number, limit: number, keep: string): Promise<void> {
   const others = (await readTemplates(client)).filter((t) => t.name !== keep);
   for (const stale of others.slice(Math.max(0, limit - 1))) {
-    await dropWith(client, major, stale.name);
+    // A non-superuser admin cannot drop the templates of another admin on a shared server: left to it.
+    await dropWith(client, major, stale.name).catch(ignoreCode(INSUFFICIENT_PRIVILEGE));
   }
+}
+
+/** When a drill's database was created, from its name (drillbot_<prefix>_<time>_<random>); null for other names. */
+export function createdAt(name: string): number | null {
+  const parts = name.split('_');
+  if (parts.length < 4 || name.startsWith(TEMPLATE_PREFIX)) return null;
+  const time = Number.parseInt(parts[parts.length - 2]!, 36);
+  return Number.isFinite(time) ? time : null;
+}
+
+/**
+ * Drops what killed drills left behind: databases (with their sessions, WITH FORCE) and roles
+ * older than `maxAgeMs`, which must exceed any review's time limit, so a review still running in
+ * another process is never touched. Templates are left to the template cache. Returns the names dropped.
+ */
+export async function sweepLeakedDatabases(server: ShadowServer, maxAgeMs: number, now = Date.now()): Promise<string[]> {
+  const old = (name: string) => {
+    const at = createdAt(name);
+    return at !== null && now - at > maxAgeMs;
+  };
+  const { databases, roles } = await withAdminClient(server, async (client) => ({
+    databases: (await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE datname LIKE 'drillbot\\_%' AND NOT datistemplate`)).rows.map((r) => r.name),
+    roles: (await client.query<{ name: string }>(`SELECT rolname AS name FROM pg_roles WHERE rolname LIKE 'drillbot\\_r\\_%'`)).rows.map((r) => r.name),
+  }));
+  const leaked = databases.filter((name) => DATABASE_NAME.test(name) && old(name));
+  for (const name of leaked) await dropDatabase(server, name);
+  // A role whose database is already gone (a drill killed between the two drops).
+  const orphans = roles.filter((role) => !databases.includes(`drillbot_${role.slice(ROLE_PREFIX.length)}`) && old(`drillbot_${role.slice(ROLE_PREFIX.length)}`));
+  if (orphans.length > 0) {
+    await withAdminClient(server, async (client) => {
+      for (const role of orphans) {
+        await administer(client, server, role);
+        await dropRole(client, role);
+      }
+    });
+  }
+  return [...leaked, ...orphans];
 }

@@ -5,15 +5,16 @@ import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import type { ParsedMigration } from '../sql/parse-migrations.js';
 import { prepareBase } from './base-history.js';
-import { createDatabase, dropDatabase, uniqueDatabaseName } from './databases.js';
 import { convertedColumns, lostBoundaryValues, plantBoundaryValues, type PlantedValue } from './boundary-values.js';
 import { dataDependentFinding, explainDataFailure, type DataDependence } from './data-dependence.js';
+import type { ShadowDatabase } from './databases.js';
 import { runScript, type PgFailure, type ScriptRun } from './execute.js';
+import { DrillStopped, Guard, type DrillCaps } from './guard.js';
 import { judgeStatement, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
 import { captureRelationState } from './relation-state.js';
 import { checkRoundTrip, takeCheckpoint, type Checkpoint, type NewerRoundTrip } from './round-trip.js';
-import { seedDatabase } from './seed.js';
+import { seedDatabase, type SeededTable } from './seed.js';
 import { failureFinding, isDataDependentCandidate } from './failures.js';
 
 export interface DrillPlan {
@@ -25,6 +26,8 @@ export interface DrillPlan {
   readonly seedRows: number;
   readonly statementTimeoutMs: number;
   readonly useTemplateCache: boolean;
+  /** Caps that end the drill with an `infra` finding when passed (see guard.ts). */
+  readonly limits: DrillCaps;
 }
 
 export interface DrillOutcome {
@@ -33,6 +36,7 @@ export interface DrillOutcome {
   readonly templateCache: 'hit' | 'miss';
   readonly seededRows: number;
   readonly seededTables: number;
+  readonly seeding: SeededTable[];
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
 }
 
@@ -40,37 +44,53 @@ type Progress = (message: string) => void;
 
 /**
  * The rollback drill: base history → seed → forward (observed) → reverse, newest first, each
- * checked against the state before its forward → forward again (redo).
+ * checked against the state before its forward → forward again (redo). Every database it creates
+ * is confined by a Guard and gone (with its role) when this returns or throws; a drill stopped at a
+ * cap returns what it saw until then and the guard's `infra` finding.
  */
 export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: AbortSignal): Promise<DrillOutcome> {
-  const findings: Finding[] = [];
-  const parsed = plan.added;
-  const track = dropOnAbort(server, deadline);
-  const cloneBase = baseCloner(server, plan, track, onProgress);
-  const { database, cache } = await cloneBase('review');
-  const client = await connect(server, database, plan.statementTimeoutMs);
+  const changePath = plan.added[0]?.migration.forward.path ?? '';
+  const guard = new Guard(server, { ...plan.limits, statementTimeoutMs: plan.statementTimeoutMs }, deadline, changePath);
+  const seen: Seen = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0, seeding: [] };
   try {
-    onProgress(`seeding existing tables with up to ${plan.seedRows} rows each`);
-    const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows });
-    const planted = await plantBoundaryValues(client, convertedColumns(parsed.flatMap((p) => (p.forward ? [{ path: p.migration.forward.path, statements: p.forward }] : []))));
-    const baseline = await captureBaseline(client, seed.tables);
-    const session: Session = { track, server, client, plan, cloneBase, baseline, planted, findings, results: [], onProgress };
-    const roundTrip = await forwardReverseRedo(session, parsed);
-    return {
-      migrations: session.results,
-      findings,
-      templateCache: cache,
-      seededRows: seed.totalRows,
-      seededTables: seed.tables.filter((t) => t.rows > 0).length,
-      roundTrip,
-    };
+    return await confinedDrill(server, plan, onProgress, guard, seen, changePath);
+  } catch (error) {
+    const stop = guard.finding();
+    if (!stop) throw error;
+    onProgress(`stopped: ${stop.message}`);
+    return { ...seen, findings: [...seen.findings, stop], roundTrip: 'not-run' };
   } finally {
-    await client.end();
-    await dropDatabase(server, database);
+    await guard.close();
   }
 }
 
-type BaseCloner = (prefix: 'review' | 'empty') => Promise<{ database: string; cache: 'hit' | 'miss' }>;
+/** What the drill has seen so far, filled in as it goes: all there is to report when the guard stops it. */
+type Seen = { -readonly [K in Exclude<keyof DrillOutcome, 'roundTrip'>]: DrillOutcome[K] };
+
+async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, guard: Guard, seen: Seen, changePath: string): Promise<DrillOutcome> {
+  const cloneBase = baseCloner(server, plan, guard, onProgress);
+  const { database, cache } = await cloneBase('review');
+  seen.templateCache = cache;
+  const client = await connect(database, plan.statementTimeoutMs);
+  try {
+    guard.running(changePath, 1); // the seeding is for the change's drill
+    onProgress(`seeding existing tables with up to ${plan.seedRows} rows each`);
+    const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows });
+    seen.seededRows = seed.totalRows;
+    seen.seededTables = seed.tables.filter((t) => t.rows > 0).length;
+    seen.seeding = seed.tables;
+    const planted = await plantBoundaryValues(client, convertedColumns(plan.added.flatMap((p) => (p.forward ? [{ path: p.migration.forward.path, statements: p.forward }] : []))));
+    const baseline = await captureBaseline(client, seed.tables);
+    const session: Session = { guard, client, plan, cloneBase, baseline, planted, findings: seen.findings, results: seen.migrations, onProgress };
+    const roundTrip = await forwardReverseRedo(session, plan.added);
+    return { ...seen, roundTrip };
+  } finally {
+    await client.end();
+    await guard.drop(database);
+  }
+}
+
+type BaseCloner = (prefix: 'review' | 'empty') => Promise<{ database: ShadowDatabase; cache: 'hit' | 'miss' }>;
 
 /** SQLSTATE 3D000: the database (here: the template) does not exist. */
 const MISSING_DATABASE = '3D000';
@@ -80,15 +100,13 @@ const MISSING_DATABASE = '3D000';
  * evict the template between finding and cloning it (the cache keeps a few); then the base is
  * prepared again, once.
  */
-function baseCloner(server: ShadowServer, plan: DrillPlan, track: (database: string) => string, onProgress: Progress): BaseCloner {
-  const options = { setupSql: plan.setupSql, useCache: plan.useTemplateCache, statementTimeoutMs: plan.statementTimeoutMs, onProgress, track };
+function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, onProgress: Progress): BaseCloner {
+  const options = { setupSql: plan.setupSql, useCache: plan.useTemplateCache, statementTimeoutMs: plan.statementTimeoutMs, onProgress, guard };
   return async (prefix) => {
     for (let attempt = 0; ; attempt++) {
       const base = await prepareBase(server, plan.base, options);
-      const database = track(uniqueDatabaseName(prefix));
       try {
-        await createDatabase(server, database, { template: base.template });
-        return { database, cache: base.cache };
+        return { database: await guard.create(prefix, base.template), cache: base.cache };
       } catch (error) {
         if (attempt > 0 || (error as { code?: string }).code !== MISSING_DATABASE) throw error;
         onProgress('the base template was evicted by another review meanwhile; preparing it again');
@@ -97,23 +115,8 @@ function baseCloner(server: ShadowServer, plan: DrillPlan, track: (database: str
   };
 }
 
-/**
- * Remembers the databases a drill creates and drops them WITH (FORCE) when the deadline passes:
- * that ends their sessions, so a migration that disabled statement_timeout cannot outlive the
- * review. The drill's own cleanup then finds them gone.
- */
-function dropOnAbort(server: ShadowServer, deadline: AbortSignal): (database: string) => string {
-  const created = new Set<string>();
-  deadline.addEventListener('abort', () => created.forEach((name) => void dropDatabase(server, name).catch(() => undefined)), { once: true });
-  return (database) => {
-    created.add(database);
-    return database;
-  };
-}
-
 interface Session {
-  readonly track: (database: string) => string;
-  readonly server: ShadowServer;
+  readonly guard: Guard;
   readonly client: pg.Client;
   readonly plan: DrillPlan;
   readonly cloneBase: BaseCloner;
@@ -177,7 +180,7 @@ async function reverseNewestFirst(s: Session, applied: ParsedMigration[], checkp
 async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
   for (const [i, p] of applied.entries()) {
     s.onProgress(`redo ${i + 1}/${applied.length}: ${p.migration.name}`);
-    const run = await runScript(s.client, p.migration.forward, p.forward ?? []);
+    const run = await runGuarded(s.guard, s.client, p.migration.forward, p.forward ?? []);
     s.results.push(summarize(p.migration, p.migration.forward, 'redo', run, []));
     if (run.status !== 'applied') {
       s.findings.push(redoFinding(p.migration, run));
@@ -188,7 +191,7 @@ async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
 }
 
 async function runObserved(s: Session, script: MigrationScript, statements: ParsedStatement[], direction: 'forward' | 'reverse', migration: Migration): Promise<ScriptRun> {
-  const run = await runScript(s.client, script, statements);
+  const run = await runGuarded(s.guard, s.client, script, statements);
   const { judged, findings } = judgeRun(run, script, s.baseline);
   // Lock hazards matter on the way forward; a reverse runs during an incident, by choice.
   if (direction === 'forward') s.findings.push(...findings);
@@ -238,32 +241,46 @@ async function reportForwardFailure(s: Session, upTo: ParsedMigration[], run: Sc
  */
 async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: PgFailure): Promise<{ explained: DataDependence; findings: Finding[] } | null> {
   const { database } = await s.cloneBase('empty');
-  const client = await connect(s.server, database, s.plan.statementTimeoutMs);
+  const client = await connect(database, s.plan.statementTimeoutMs);
   try {
     for (const p of upTo.slice(0, -1)) {
-      if ((await runScript(client, p.migration.forward, p.forward ?? [])).status !== 'applied') return null;
+      if ((await runGuarded(s.guard, client, p.migration.forward, p.forward ?? [])).status !== 'applied') return null;
     }
     const last = upTo[upTo.length - 1];
     const baseline = await captureBaseline(client, []);
-    const run = await runScript(client, last.migration.forward, last.forward ?? []);
+    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? []);
     if (run.status !== 'applied') return null;
     const findings = judgeRun(run, last.migration.forward, baseline).findings;
     return { explained: await explainDataFailure(client, error, s.baseline), findings };
   } finally {
     await client.end();
-    await dropDatabase(s.server, database);
+    await s.guard.drop(database);
   }
 }
 
-async function captureBaseline(client: pg.ClientBase, seeded: Array<{ table: string; rows: number }>): Promise<Baseline> {
-  const tables = await captureRelationState(client);
-  const rowsByName = new Map(seeded.map((t) => [t.table, t.rows]));
-  const rows = new Map([...tables.values()].map((t) => [t.oid, rowsByName.get(t.name) ?? 0]));
-  return { tables, rows };
+/** Runs a script of the change, telling the guard where it is; throws DrillStopped when the guard stopped the drill. */
+async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScript, statements: ParsedStatement[]): Promise<ScriptRun> {
+  const run = await runScript(client, script, statements, (statement) => guard.running(script.path, statement.line)).catch((error: unknown) => {
+    // Ending the session can fail the script's own ROLLBACK: the guard's finding says why.
+    throw guard.stopped ? new DrillStopped('the guard ended the session', { cause: error }) : error;
+  });
+  guard.check(run);
+  return run;
 }
 
-async function connect(server: ShadowServer, database: string, statementTimeoutMs: number): Promise<pg.Client> {
-  const client = new pg.Client(server.migratorConfig(database));
+async function captureBaseline(client: pg.ClientBase, seeded: SeededTable[]): Promise<Baseline> {
+  const tables = await captureRelationState(client);
+  const byName = new Map(seeded.map((t) => [t.table, t]));
+  const rows = new Map([...tables.values()].map((t) => [t.oid, byName.get(t.name)?.rows ?? 0]));
+  const unseeded = new Map([...tables.values()].flatMap((t) => {
+    const s = byName.get(t.name);
+    return s?.rows === 0 && s.reason ? [[t.oid, s.reason] as const] : [];
+  }));
+  return { tables, rows, unseeded };
+}
+
+async function connect(database: ShadowDatabase, statementTimeoutMs: number): Promise<pg.Client> {
+  const client = new pg.Client(database.login);
   client.on('error', () => undefined);
   await client.connect();
   await client.query(`SET statement_timeout = ${Math.round(statementTimeoutMs)}`);

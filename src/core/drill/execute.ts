@@ -1,4 +1,4 @@
-import type { ClientBase } from 'pg';
+import type { ClientBase, DatabaseError } from 'pg';
 import type { MigrationScript } from '../layouts/layout.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { lineLocator } from '../sql/parse.js';
@@ -58,7 +58,13 @@ const QUERY_CANCELED = '57014';
  * Statements of non-transactional scripts each get their own BEGIN … COMMIT so that their locks
  * can be read before they are released; those PostgreSQL refuses in a block are re-run bare.
  */
-export async function runScript(client: ClientBase, script: MigrationScript, statements: ParsedStatement[]): Promise<ScriptRun> {
+export async function runScript(
+  client: ClientBase,
+  script: MigrationScript,
+  statements: ParsedStatement[],
+  /** Called before each statement runs (the drill's guard notes where it is). */
+  onStatement?: (statement: ParsedStatement) => void,
+): Promise<ScriptRun> {
   const wrapsFile = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
   const started = performance.now();
   const runs: StatementRun[] = [];
@@ -68,6 +74,7 @@ export async function runScript(client: ClientBase, script: MigrationScript, sta
     inBlock = true;
   }
   for (const statement of statements) {
+    onStatement?.(statement);
     const control = transactionEffect(statement);
     const ownBlock = !inBlock && control === undefined;
     if (ownBlock) await client.query('BEGIN');
@@ -122,11 +129,13 @@ async function query(client: ClientBase, sql: string): Promise<RawFailure | null
   try {
     await client.query(sql);
     return null;
-  } catch (error: any) {
-    if (typeof error?.code !== 'string') throw error;
-    const position = error.position ? Number(error.position) : undefined;
-    const fields = Object.fromEntries(FAILURE_FIELDS.filter((f) => typeof error[f] === 'string').map((f) => [f, error[f] as string]));
-    return { code: error.code, message: String(error.message), ...fields, ...(position ? { position } : {}) };
+  } catch (error) {
+    // The server's errors (pg's DatabaseError) carry a SQLSTATE; anything else is not the statement's failure.
+    const failure = error as Partial<DatabaseError> | undefined;
+    if (typeof failure?.code !== 'string') throw error;
+    const position = failure.position ? Number(failure.position) : undefined;
+    const fields = Object.fromEntries(FAILURE_FIELDS.flatMap((f) => (typeof failure[f] === 'string' ? [[f, failure[f]]] : [])));
+    return { code: failure.code, message: String(failure.message), ...fields, ...(position ? { position } : {}) };
   }
 }
 

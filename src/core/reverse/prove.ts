@@ -98,7 +98,7 @@ async function drillWith(plan: ProofPlan, added: ParsedMigration[]): Promise<{ o
     plan.onProgress('proving drafted reverse migrations with a second drill');
     const outcome = await withDeadline(runDrill(
       plan.server,
-      { layout: plan.layout, base: plan.base, added, setupSql: shadow.setup, seedRows: shadow.seedRows, statementTimeoutMs: shadow.statementTimeoutMs, useTemplateCache: plan.useTemplateCache },
+      { layout: plan.layout, base: plan.base, added, setupSql: shadow.setup, seedRows: shadow.seedRows, statementTimeoutMs: shadow.statementTimeoutMs, useTemplateCache: plan.useTemplateCache, limits: shadow },
       plan.onProgress,
       deadline,
     ), deadline);

@@ -144,7 +144,7 @@ async function startEmbedded(opts: EmbeddedProviderOptions, start: StartOptions)
       }
     };
     try {
-      const server = await openServer(embeddedEndpoint(runner.tree.major, port, socketDir, cluster.dataDir), { signal, onClose: stop });
+      const server = await openServer(embeddedEndpoint(runner.tree.major, port, socketDir, cluster.dataDir), { signal, onClose: stop, local: true });
       return { ...server, port, dataDir: cluster.dataDir, ephemeral: cluster.ephemeral, binariesDir: runner.tree.dir };
     } catch (error) {
       await stop();

@@ -8,7 +8,7 @@ export type { ProviderKind, ShadowProvider, ShadowServer } from './provider.js';
 export { createEmbeddedProvider, defaultCacheDir } from './embedded.js';
 export type { EmbeddedProvider, EmbeddedProviderOptions, EmbeddedShadowServer } from './embedded.js';
 export { createTestcontainersProvider } from './testcontainers.js';
-export { createUrlProvider, MIGRATOR_ROLE } from './url.js';
+export { createUrlProvider } from './url.js';
 
 /** Options of createProvider; `databaseUrl` (or $DRILLBOT_DATABASE_URL) implies `kind: 'url'`. */
 export interface CreateProviderOptions {

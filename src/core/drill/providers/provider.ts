@@ -22,7 +22,7 @@ export interface StartOptions {
 
 /**
  * A running server. The provider connects as an administrator (superuser or CREATEDB+CREATEROLE);
- * migrations never run as that role.
+ * migrations never run as that role but as a throwaway role per shadow database (databases.ts).
  */
 export interface ShadowServer {
   /** As reported by server_version, e.g. "18.4". */
@@ -30,13 +30,12 @@ export interface ShadowServer {
   readonly major: number;
   /** Connection settings of the administrator, for the given database. */
   adminConfig(database: string): ClientConfig;
-  /**
-   * Connection settings of the migrator: a role without superuser that owns the databases the
-   * drill creates. Untrusted migration SQL runs only as this role.
-   */
-  migratorConfig(database: string): ClientConfig;
-  /** Name of the migrator role. */
-  readonly migratorRole: string;
+  /** Connection settings of another role, logging in with its password over TCP. */
+  loginConfig(role: string, password: string, database: string): ClientConfig;
+  /** What the administrator may do, read once at start. */
+  readonly admin: AdminPowers;
+  /** True when the server's processes run on this machine (embedded): the drill reads their memory in /proc. */
+  readonly local: boolean;
   /**
    * A database the administrator connects to for CREATE/DROP DATABASE ("postgres" when absent);
    * the URL provider uses the database named in its URL.
@@ -44,4 +43,10 @@ export interface ShadowServer {
   readonly maintenanceDatabase?: string;
   /** Stops the server if this provider started it; closes connections otherwise. */
   close(): Promise<void>;
+}
+
+export interface AdminPowers {
+  readonly superuser: boolean;
+  /** May call pg_ls_tmpdir() (superuser, pg_monitor or an EXECUTE grant): the drill's temp files are watched. */
+  readonly listTempFiles: boolean;
 }

@@ -2,16 +2,16 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { ClientConfig } from 'pg';
 import { ShadowStartError, redact } from '../../errors.js';
-import type { ShadowProvider, ShadowServer } from './provider.js';
+import type { AdminPowers, ShadowProvider, ShadowServer } from './provider.js';
 
 /**
  * The shared part of every provider: once a server answers, the embedded and testcontainers
- * providers hand it to `openServer` exactly as the URL provider does, so version checks, admin
- * checks and the migrator role live here once.
+ * providers hand it to `openServer` exactly as the URL provider does, so version checks and admin
+ * checks live here once. Migrations run as a throwaway role per shadow database (databases.ts).
  */
 
-/** Name of the unprivileged role that runs untrusted migration SQL. */
-export const MIGRATOR_ROLE = 'drillbot_migrator';
+/** The oldest server that can hold the drill: templates hand their objects to pg_database_owner (PG14). */
+const MIN_MAJOR = 14;
 
 /** How to reach one server: the only things that differ between providers. */
 export interface ServerEndpoint {
@@ -66,26 +66,18 @@ export interface OpenServerOptions {
   signal: AbortSignal;
   /** Releases what the provider started (a process, a container); runs once, on close(). */
   onClose?: () => Promise<void>;
+  /** The server's processes run on this machine (embedded), so their memory can be read in /proc. */
+  local?: boolean;
 }
 
-/** One migrator password per process: every server this process opens logs the migrator in with it. */
-const MIGRATOR_PASSWORD = randomBytes(24).toString('hex');
-
-/**
- * Servers prepared by this process, by endpoint. Concurrent reviews (the App runs several) share
- * one preparation: two ALTER ROLE of the same role at once fail ("tuple concurrently updated"),
- * and a new password would break the other review's next login. A failed preparation is retried.
- */
+/** Servers checked by this process, by endpoint: concurrent reviews (the App runs several) share one check. */
 const prepared = new Map<string, Promise<ServerFacts>>();
 
 function preparedOnce(endpoint: ServerEndpoint): Promise<ServerFacts> {
   const key = JSON.stringify({ ...endpoint.admin(endpoint.maintenanceDatabase), password: undefined });
   let facts = prepared.get(key);
   if (!facts) {
-    facts = withAdmin(endpoint, (client) => prepareServer(client, endpoint, MIGRATOR_PASSWORD)).then(async (f) => {
-      await checkMigratorLogin(endpoint, MIGRATOR_PASSWORD);
-      return f;
-    });
+    facts = withAdmin(endpoint, (client) => prepareServer(client, endpoint));
     prepared.set(key, facts);
     facts.catch(() => prepared.delete(key));
   }
@@ -93,8 +85,8 @@ function preparedOnce(endpoint: ServerEndpoint): Promise<ServerFacts> {
 }
 
 /**
- * Checks the server and prepares the migrator role (once per process), then returns the ShadowServer.
- * Throws ShadowStartError when the server cannot be reached or the admin lacks privileges.
+ * Checks the server and the administrator's privileges (once per process), then returns the ShadowServer.
+ * Throws ShadowStartError when the server cannot be reached, is too old or the admin lacks privileges.
  */
 export async function openServer(endpoint: ServerEndpoint, opts: OpenServerOptions): Promise<ShadowServer> {
   const facts = await preparedOnce(endpoint);
@@ -103,10 +95,11 @@ export async function openServer(endpoint: ServerEndpoint, opts: OpenServerOptio
   return {
     version: facts.version,
     major: facts.major,
-    migratorRole: MIGRATOR_ROLE,
+    admin: facts.admin,
+    local: opts.local ?? false,
     maintenanceDatabase: endpoint.maintenanceDatabase,
     adminConfig: (database) => endpoint.admin(database),
-    migratorConfig: (database) => endpoint.loginAs(MIGRATOR_ROLE, MIGRATOR_PASSWORD, database),
+    loginConfig: (role, password, database) => endpoint.loginAs(role, password, database),
     close: () => (closing ??= opts.onClose?.() ?? Promise.resolve()),
   };
 }
@@ -133,88 +126,73 @@ async function withAdmin<T>(endpoint: ServerEndpoint, work: (client: pg.Client) 
 interface ServerFacts {
   version: string;
   major: number;
+  admin: AdminPowers;
 }
 
-async function prepareServer(client: pg.Client, endpoint: ServerEndpoint, migratorPassword: string): Promise<ServerFacts> {
-  const { rows } = await client.query<{ version: string; num: string; user: string; super: boolean; createdb: boolean; createrole: boolean }>(
+interface AdminRow {
+  version: string;
+  num: string;
+  user: string;
+  super: boolean;
+  createdb: boolean;
+  createrole: boolean;
+  tmpdir: boolean;
+}
+
+async function prepareServer(client: pg.Client, endpoint: ServerEndpoint): Promise<ServerFacts> {
+  const { rows } = await client.query<AdminRow>(
     `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num,
-            current_user AS user, rolsuper AS super, rolcreatedb AS createdb, rolcreaterole AS createrole
+            current_user AS user, rolsuper AS super, rolcreatedb AS createdb, rolcreaterole AS createrole,
+            has_function_privilege('pg_ls_tmpdir()', 'EXECUTE') AS tmpdir
        FROM pg_roles WHERE rolname = current_user`,
   );
   const me = rows[0];
   if (!me) throw new ShadowStartError(`Could not read the admin role of ${endpoint.label}`);
-  assertAdminPrivileges(me, endpoint);
-  await ensureMigratorRole(client, migratorPassword, me.super);
   // server_version can carry a distribution suffix ("16.4 (Debian 16.4-1)"); keep the number.
-  return { version: me.version.split(' ')[0] ?? me.version, major: Math.floor(Number(me.num) / 10_000) };
+  const facts = { version: me.version.split(' ')[0] ?? me.version, major: Math.floor(Number(me.num) / 10_000), admin: { superuser: me.super, listTempFiles: me.tmpdir } };
+  if (facts.major < MIN_MAJOR) throw new ShadowStartError(`${endpoint.label} runs PostgreSQL ${facts.version}; the shadow server must be PostgreSQL ${MIN_MAJOR} or later.`);
+  assertAdminPrivileges(me, endpoint);
+  await assertMayCapTempFiles(client, me, facts.major, endpoint);
+  await checkReviewLogin(client, endpoint);
+  return facts;
 }
 
-function assertAdminPrivileges(me: { user: string; super: boolean; createdb: boolean; createrole: boolean }, endpoint: ServerEndpoint): void {
+function assertAdminPrivileges(me: AdminRow, endpoint: ServerEndpoint): void {
   if (me.super) return;
   const missing = [!me.createdb && 'CREATEDB', !me.createrole && 'CREATEROLE'].filter(Boolean);
   if (missing.length === 0) return;
   throw new ShadowStartError(
     `The role "${me.user}" on ${endpoint.label} is not a superuser and lacks ${missing.join(' and ')}; ` +
-      'Drillbot needs SUPERUSER, or CREATEDB and CREATEROLE, to create shadow databases and its migrator role.',
+      'Drillbot needs SUPERUSER, or CREATEDB and CREATEROLE, to create shadow databases and the roles that run migrations.',
   );
 }
 
 /**
- * Creates the migrator role if needed and resets its attributes and password. The password is new
- * on every start so that it never has to be stored; it is sent as a SCRAM verifier, so the
- * plain text never reaches the server (nor its statement log).
+ * temp_file_limit is the one cap PostgreSQL enforces itself, and only a superuser (or, from PG15, a
+ * role granted SET on it) may set it on the review roles: without it the drill would run uncapped.
  */
-async function ensureMigratorRole(client: pg.Client, password: string, adminIsSuperuser: boolean): Promise<void> {
-  const role = quoteIdent(MIGRATOR_ROLE);
-  const exists = await client.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [MIGRATOR_ROLE]);
-  if (exists.rowCount === 0) {
-    // Another drillbot may create it between our check and CREATE; that is fine.
-    await client.query(`CREATE ROLE ${role}`).catch(ignoreCode('42710'));
+async function assertMayCapTempFiles(client: pg.Client, me: AdminRow, major: number, endpoint: ServerEndpoint): Promise<void> {
+  if (me.super) return;
+  if (major >= 15) {
+    const { rows } = await client.query<{ ok: boolean }>(`SELECT has_parameter_privilege('temp_file_limit', 'SET') AS ok`);
+    if (rows[0]?.ok) return;
   }
-  // Only a superuser may name SUPERUSER, REPLICATION and BYPASSRLS, even to turn them off;
-  // otherwise assertMigratorIsPlain checks them.
-  const superOnly = adminIsSuperuser ? ' NOSUPERUSER NOREPLICATION NOBYPASSRLS' : '';
-  await client.query(
-    `ALTER ROLE ${role} WITH LOGIN NOCREATEDB NOCREATEROLE${superOnly} CONNECTION LIMIT -1 ` +
-      `VALID UNTIL 'infinity' PASSWORD ${quoteLiteral(scramVerifier(password))}`,
-  );
-  await assertMigratorIsPlain(client);
-  await assertMigratorHasNoMemberships(client);
-  // A non-superuser admin can create databases OWNED BY the migrator only as a member of it
-  // (https://www.postgresql.org/docs/current/sql-createdatabase.html).
-  if (!adminIsSuperuser) await client.query(`GRANT ${role} TO CURRENT_USER`);
-}
-
-async function assertMigratorIsPlain(client: pg.Client): Promise<void> {
-  const { rows } = await client.query<{ rolsuper: boolean; rolreplication: boolean; rolbypassrls: boolean }>(
-    `SELECT rolsuper, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = $1`,
-    [MIGRATOR_ROLE],
-  );
-  const granted = Object.entries(rows[0] ?? {}).filter(([, on]) => on).map(([name]) => name.slice(3).toUpperCase());
-  if (granted.length === 0) return;
-  throw new ShadowStartError(`The role ${MIGRATOR_ROLE} has ${granted.join(', ')}; a superuser must remove it: migrations run as this role.`);
-}
-
-/** Membership in another role would hand untrusted SQL that role's privileges. */
-async function assertMigratorHasNoMemberships(client: pg.Client): Promise<void> {
-  const { rows } = await client.query<{ rolname: string }>(
-    `SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
-       JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = $1`,
-    [MIGRATOR_ROLE],
-  );
-  if (rows.length === 0) return;
   throw new ShadowStartError(
-    `The role ${MIGRATOR_ROLE} is a member of ${rows.map((r) => r.rolname).join(', ')}; ` +
-      'revoke those memberships: migrations run as this role and must not inherit privileges.',
+    `The role "${me.user}" on ${endpoint.label} may not set temp_file_limit, which caps the migrations' temporary files; ` +
+      (major >= 15 ? `a superuser can allow it: GRANT SET ON PARAMETER temp_file_limit TO ${quoteIdent(me.user)}.` : 'use a superuser on PostgreSQL 14.'),
   );
 }
 
 /**
- * Logs in once as the migrator, so a pg_hba.conf that refuses it fails the start instead of the
- * first migration. A missing CONNECT privilege or database still proves the password was accepted.
+ * Logs in once as a throwaway role like the ones migrations run as, so a pg_hba.conf that refuses
+ * them fails the start instead of the first migration. A missing CONNECT privilege still proves the
+ * password was accepted.
  */
-async function checkMigratorLogin(endpoint: ServerEndpoint, password: string): Promise<void> {
-  const client = new pg.Client({ ...endpoint.loginAs(MIGRATOR_ROLE, password, endpoint.maintenanceDatabase), connectionTimeoutMillis: 10_000 });
+async function checkReviewLogin(admin: pg.Client, endpoint: ServerEndpoint): Promise<void> {
+  const role = `drillbot_r_probe_${randomBytes(6).toString('hex')}`;
+  const password = randomBytes(24).toString('hex');
+  await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`);
+  const client = new pg.Client({ ...endpoint.loginAs(role, password, endpoint.maintenanceDatabase), connectionTimeoutMillis: 10_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -222,12 +200,13 @@ async function checkMigratorLogin(endpoint: ServerEndpoint, password: string): P
     const code = (error as { code?: string }).code;
     if (code === '42501' || code === '3D000') return;
     throw new ShadowStartError(
-      `${endpoint.label} refused the login of ${MIGRATOR_ROLE}: ${redact(messageOf(error))}. ` +
-        'Allow password (scram-sha-256) logins for it in pg_hba.conf.',
+      `${endpoint.label} refused the login of the role ${role}: ${redact(messageOf(error))}. ` +
+        'Allow password (scram-sha-256) logins of the roles drillbot_r_* in pg_hba.conf.',
       { cause: error },
     );
   } finally {
     await client.end().catch(() => undefined);
+    await admin.query(`DROP ROLE ${quoteIdent(role)}`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { groupBy } from '../../collections.js';
-import type { ChecklistAnswer, DrillSummary, Finding, MigrationResult, Report, ReverseDraft, ReviewerSummary } from '../report.js';
+import type { ChecklistAnswer, DrillSummary, Finding, MigrationResult, Report, ReverseDraft, ReviewerSummary, TableSeeding } from '../report.js';
 
 /** The report for people in a terminal: findings grouped by file, then the drill per migration. */
 export function renderText(report: Report): string {
@@ -10,7 +10,7 @@ export function renderText(report: Report): string {
     out.push('');
   }
   if (report.migrations.length > 0) out.push('Drill', ...report.migrations.map(renderMigration), '');
-  if (report.drill) out.push(`Round trip: ${report.drill.roundTrip}`, '');
+  if (report.drill) out.push(...renderSeeding(report.drill.seeding), `Round trip: ${report.drill.roundTrip}`, '');
   out.push(...renderChecklist(report.checklist ?? []), ...renderDrafts(report), ...renderReviewer(report.reviewer ?? null));
   return out.join('\n').replace(/\n+$/, '\n');
 }
@@ -51,6 +51,14 @@ function renderFinding(f: Finding): string[] {
 function indentBlock(label: string, text: string): string[] {
   const pad = ' '.repeat(18);
   return text.split('\n').map((line, i) => `${pad}${i === 0 ? label : ' '.repeat(label.length)}${line}`);
+}
+
+/** Tables left with fewer rows than asked, with why: data checks on them saw less (or nothing). */
+function renderSeeding(seeding: readonly TableSeeding[]): string[] {
+  const short = seeding.filter((t) => t.reason !== undefined);
+  if (short.length === 0) return [];
+  const list = short.map((t) => `${t.table} (${t.rows} row${t.rows === 1 ? '' : 's'}): ${t.reason}`);
+  return [`Seeding: ${short.length} of ${seeding.length} tables short: ${list.join('; ')}`];
 }
 
 function renderMigration(m: MigrationResult): string {
