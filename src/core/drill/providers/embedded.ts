@@ -14,7 +14,7 @@ import { findTree, placeTree, programPath } from './embedded-binaries.js';
 import type { PostgresTree } from './embedded-binaries.js';
 import { fetchedTree } from './embedded-fetch.js';
 import type { ShadowProvider, ShadowServer, StartOptions } from './provider.js';
-import { messageOf, openServer } from './url.js';
+import { MIN_MAJOR, messageOf, openServer } from './url.js';
 import type { ServerEndpoint } from './url.js';
 
 /**
@@ -173,15 +173,26 @@ function embeddedEndpoint(major: number, port: number, socketDir: string, dataDi
  * As root, a tree outside the cache dir is copied into it, and the tree is checked to be reachable by the OS user.
  */
 async function chooseTree(opts: EmbeddedProviderOptions, start: StartOptions, cacheDir: string, osUser: OsUser | null): Promise<PostgresTree> {
-  const wanted = opts.binariesDir ? undefined : start.pgMajor;
+  const onProgress = start.onProgress ?? (() => undefined);
+  const wanted = opts.binariesDir || start.pgMajor === undefined ? undefined : drillableMajor(start.pgMajor, onProgress);
   // Another major does not need the installed package (it may have been left out: --omit=optional).
   const installed = await findTree(opts.binariesDir).catch((error: unknown) => (wanted === undefined ? Promise.reject(error) : null));
-  const fetchOpts = { cacheDir, signal: start.signal, onProgress: start.onProgress ?? (() => undefined) };
+  const fetchOpts = { cacheDir, signal: start.signal, onProgress };
   const tree = installed && (wanted === undefined || wanted === installed.major) ? installed : await fetchedTree(wanted as number, fetchOpts);
   if (!osUser) return tree;
   const placed = tree === installed ? await placeTree(tree, cacheDir) : tree;
   await assertReachable(programPath(placed.dir, 'postgres'), osUser);
   return placed;
+}
+
+/**
+ * The drill needs PostgreSQL MIN_MAJOR or later (see url.ts); an older production major is drilled
+ * on MIN_MAJOR, the closest one, and the report names the difference.
+ */
+function drillableMajor(requested: number, onProgress: (message: string) => void): number {
+  if (requested >= MIN_MAJOR) return requested;
+  onProgress(`PostgreSQL ${requested} cannot hold the drill (it needs ${MIN_MAJOR} or later): drilling on ${MIN_MAJOR}, the closest major`);
+  return MIN_MAJOR;
 }
 
 function isRoot(): boolean {
