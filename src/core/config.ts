@@ -20,7 +20,7 @@ export interface DrillbotConfig {
   };
   readonly shadow: {
     readonly provider?: ProviderKind;
-    /** Major version of production PostgreSQL (testcontainers image; reported otherwise). */
+    /** Major version of production PostgreSQL: embedded and testcontainers run it; a url server of another major is reported. */
     readonly pgMajor?: number;
     /** SQL run before the base history (e.g. the migration tool's bookkeeping table). */
     readonly setup?: string;

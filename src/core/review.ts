@@ -103,6 +103,7 @@ async function reviewDrilled(
   const summary: DrillSummary = {
     provider: opts.provider.kind,
     serverVersion: drill.info?.version ?? 'unknown',
+    ...pgMajorMismatch(opts.config.shadow.pgMajor, drill.info),
     layout: analysis.layout,
     baseMigrations: analysis.base.length,
     newMigrations: analysis.added.length,
@@ -115,6 +116,11 @@ async function reviewDrilled(
   };
   const reviewed = await reviewerStepOrInfra(opts, { analysis, parsed, findings, migrations: outcome?.migrations ?? [], drill: summary, server: drill.server, deadline });
   return buildReport(reviewed.findings, outcome?.migrations ?? [], { ...summary, durationMs: Math.round(performance.now() - started) }, reviewed);
+}
+
+/** The summary's pgMajorMismatch when the server is not of the configured major (a URL server is what it is). */
+function pgMajorMismatch(configured: number | undefined, server: DrillAttempt['info']): Pick<DrillSummary, 'pgMajorMismatch'> {
+  return configured !== undefined && server && server.major !== configured ? { pgMajorMismatch: { configured, server: server.major } } : {};
 }
 
 /** The reviewer step; a bug in it fails closed like any other failure of Drillbot's own. */
@@ -150,7 +156,7 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
   const onProgress = opts.onProgress ?? (() => undefined);
   let server: ShadowServer | null = null;
   onProgress(`starting the ${opts.provider.kind} shadow PostgreSQL`);
-  const starting = opts.provider.start({ pgMajor: shadow.pgMajor, signal: deadline.signal });
+  const starting = opts.provider.start({ pgMajor: shadow.pgMajor, signal: deadline.signal, onProgress });
   try {
     server = await deadline.race(starting);
     onProgress(`PostgreSQL ${server.version}: ${analysis.base.length} base migrations, ${analysis.added.length} new`);

@@ -100,6 +100,8 @@ export interface TableSeeding {
 export interface DrillSummary {
   readonly provider: string;
   readonly serverVersion: string;
+  /** Set when the server's major is not the configured shadow.pgMajor (--pg-major): the drill ran on another major than production's. */
+  readonly pgMajorMismatch?: { readonly configured: number; readonly server: number };
   readonly layout: string;
   readonly baseMigrations: number;
   readonly newMigrations: number;
