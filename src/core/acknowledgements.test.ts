@@ -6,8 +6,8 @@ describe('applyAckDirectives', () => {
 
   it('never acknowledges an infra finding: Drillbot could not review, so only a re-run helps', () => {
     const infra = finding({ hazard: 'infra', source: 'engine', path: 'db/1.up.sql', line: 1, message: 'could not complete' });
-    const [kept, unused] = applyAckDirectives([infra], [wholeFile]);
+    const [kept, refused] = applyAckDirectives([infra], [wholeFile]);
     expect(kept.acknowledged).toBeUndefined();
-    expect(unused).toMatchObject({ rule: 'ack-directive', severity: 'warning', message: expect.stringContaining('matches no finding') });
+    expect(refused).toMatchObject({ rule: 'ack-directive', severity: 'warning', message: expect.stringContaining('cannot cover infra') });
   });
 });
