@@ -216,11 +216,18 @@ describe('review: goose transaction modes', () => {
 describe('review: lossy conversions', () => {
   const dataLoss = (report: Awaited<ReturnType<typeof drill>>) => report.findings.filter((f) => f.hazard === 'data-loss' && f.source === 'drill');
 
-  it('reports a narrowing conversion with an example value, once, at the forward statement', async () => {
-    const report = await drill(SHOP, change("SET lock_timeout = '1s';\nALTER TABLE orders ALTER COLUMN total TYPE varchar(3) USING substr(total::text, 1, 3);", 'ALTER TABLE orders ALTER COLUMN total TYPE integer USING total::integer;'));
+  it('reports a conversion that rounds values, with an example value, once, at the forward statement', async () => {
+    const base = { ...SHOP, '3_price.up.sql': 'ALTER TABLE orders ADD COLUMN price numeric(14, 4);', '3_price.down.sql': 'ALTER TABLE orders DROP COLUMN price;' };
+    const report = await drill(base, { '4_cents.up.sql': "SET lock_timeout = '1s';\nALTER TABLE orders ALTER COLUMN price TYPE numeric(14, 2);", '4_cents.down.sql': 'ALTER TABLE orders ALTER COLUMN price TYPE numeric(14, 4);' });
     expect(dataLoss(report)).toEqual([
-      expect.objectContaining({ path: 'db/3_change.up.sql', line: 2, severity: 'warning', message: expect.stringMatching(/^Converts values with loss: public\.orders\.total '2147483647' became '214'; public\.orders\.total '1000' became '100'.* Check production before merging .*SELECT count\(\*\) FROM public\.orders WHERE total IS DISTINCT FROM total::character varying\(3\)::integer;$/) }),
+      expect.objectContaining({ path: 'db/4_cents.up.sql', line: 2, severity: 'warning', message: expect.stringMatching(/^Converts values with loss: public\.orders\.price '123456\.7890' became '123456\.79'.* Check production before merging .*SELECT count\(\*\) FROM public\.orders WHERE price IS DISTINCT FROM price::numeric\(14,2\)::numeric\(14,4\);$/) }),
     ]);
+  });
+
+  it('plants no value the conversion would refuse: a text column narrowed to varchar(200) still drills to the end', async () => {
+    const report = await drill(SHOP, change('ALTER TABLE orders ALTER COLUMN code TYPE varchar(200);', 'ALTER TABLE orders ALTER COLUMN code TYPE text;'));
+    expect(report.findings.filter((f) => f.hazard === 'data-dependent' || f.hazard === 'data-loss')).toEqual([]);
+    expect(report.drill?.roundTrip).toBe('restored');
   });
 
   it('reports the time of day a timestamptz → date conversion drops', async () => {

@@ -2,6 +2,7 @@ import type { ClientBase } from 'pg';
 import { finding } from '../report/findings.js';
 import type { Finding } from '../report/report.js';
 import { alterCommands, relationName } from '../sql/nodes.js';
+import { columnType, typeText } from '../sql/type-changes.js';
 import type { ParsedStatement } from '../sql/parse.js';
 
 /**
@@ -10,12 +11,19 @@ import type { ParsedStatement } from '../sql/parse.js';
  * seeder's values rarely sit there, so the columns a change converts get some that do, before the
  * forward runs. Each planted row is read again after the forward: a value the new type cannot
  * give back (cast back to the old type, it no longer equals what was planted) is data lost.
+ *
+ * A planted value must not change what the drill sees otherwise: only values the conversion
+ * accepts are planted (PostgreSQL's assignment cast to the new type, the one ALTER COLUMN … TYPE
+ * applies, tried on a temporary table), and a conversion with USING gets none, since its
+ * expression decides what fails; the lossy-type-change rule judges those.
  */
 
 /** A column that an ALTER TABLE … ALTER COLUMN … TYPE of the change converts, and where. */
 export interface ConvertedColumn {
   readonly relation: string;
   readonly column: string;
+  /** The new type as the statement writes it (`numeric(12, 2)`). */
+  readonly newType: string;
   readonly path: string;
   readonly line: number;
 }
@@ -47,8 +55,8 @@ export function convertedColumns(scripts: ReadonlyArray<{ path: string; statemen
     statements.flatMap((statement) => {
       const relation = relationName(statement.node.relation);
       return alterCommands(statement)
-        .filter((cmd) => cmd.subtype === 'AT_AlterColumnType' && typeof cmd.name === 'string')
-        .map((cmd) => ({ relation, column: cmd.name as string, path, line: statement.line }));
+        .filter((cmd) => cmd.subtype === 'AT_AlterColumnType' && typeof cmd.name === 'string' && cmd.def?.ColumnDef && !cmd.def.ColumnDef.raw_default)
+        .map((cmd) => ({ relation, column: cmd.name as string, newType: typeText(columnType(cmd.def?.ColumnDef?.typeName)), path, line: statement.line }));
     }),
   );
 }
@@ -79,18 +87,29 @@ export async function plantBoundaryValues(client: ClientBase, columns: readonly 
     if (!info?.key || info.key.includes(info.column) || !EDGES[info.category] || info.type.endsWith('[]')) continue;
     const used = planted.filter((p) => p.table === info.table).length;
     for (const [i, value] of EDGES[info.category].entries()) {
-      const row = await plantOne(client, info.table, info.column, info.type, info.key, value, used + i);
+      const row = await plantOne(client, { table: info.table, column: info.column, type: info.type, newType: target.newType, key: info.key }, value, used + i);
       if (row) planted.push({ ...target, table: info.table, quotedColumn: info.column, oldType: info.type, keyColumns: info.key, ...row });
     }
   }
   return planted;
 }
 
-async function plantOne(client: ClientBase, table: string, column: string, type: string, key: string[], value: string, offset: number): Promise<{ key: string[]; value: string } | null> {
+interface PlantTarget {
+  readonly table: string;
+  readonly column: string;
+  readonly type: string;
+  readonly newType: string;
+  readonly key: readonly string[];
+}
+
+async function plantOne(client: ClientBase, { table, column, type, newType, key }: PlantTarget, value: string, offset: number): Promise<{ key: string[]; value: string } | null> {
   const keyText = key.map((k) => `${k}::text`).join(', ');
   await client.query('BEGIN');
   try {
-    // Names come from quote_ident/format('%I'); the type from format_type: safe in the SQL text.
+    // The conversion must take the value (assignment cast into the new type), or the forward would fail on it.
+    await client.query(`CREATE TEMP TABLE drillbot_probe (v ${newType}) ON COMMIT DROP`);
+    await client.query(`INSERT INTO drillbot_probe SELECT $1::${type}`, [value]);
+    // Names come from quote_ident/format('%I'); the old type from format_type; the new type as the migration writes it.
     const { rows } = await client.query<{ key: string[]; value: string }>(
       `UPDATE ${table} SET ${column} = $1::${type}
        WHERE (${key.join(', ')}) = (SELECT ${key.join(', ')} FROM ${table} ORDER BY ${key.join(', ')} OFFSET $2 LIMIT 1)
@@ -100,7 +119,7 @@ async function plantOne(client: ClientBase, table: string, column: string, type:
     await client.query('COMMIT');
     return rows[0] ?? null;
   } catch {
-    // The old type or a constraint refuses this edge: another one will do.
+    // The old type, the new one or a constraint refuses this edge: another one will do.
     await client.query('ROLLBACK');
     return null;
   }
