@@ -69,7 +69,7 @@ export class Guard {
   ) {
     this.place = { path: fallbackPath, line: 1 };
     // At the review's limit, the databases are ended from outside, each step bounded: the deadline's race waits for it.
-    deadline.onExpiry(() => this.endAtDeadline());
+    deadline.onExpiry(() => (this.ending = this.ending.then(() => this.endAtDeadline())));
     this.watching = this.watch();
   }
 
@@ -140,11 +140,12 @@ export class Guard {
 
   /** Stops watching and drops every database (and role) the drill still has; they are all gone afterwards. */
   async close(): Promise<void> {
-    this.closed = true;
     this.polling.abort();
     // A server that stopped answering must not hold the review: the watchdog's query may never return.
     await bounded(this.watching, CLEANUP_STEP_MS, 'stopping the watchdog').catch(() => undefined);
+    // Ending at a cap or at the deadline (each step bounded) comes first; then nothing new starts.
     await this.ending;
+    this.closed = true;
     // Past the deadline the databases were ended from outside (bounded); their server may not answer.
     if (this.deadline.passed) return;
     for (const name of [...this.databases]) {
