@@ -8,6 +8,7 @@ import { prepareBase } from './base-history.js';
 import { convertedColumns, lostBoundaryValues, plantBoundaryValues, type PlantedValue } from './boundary-values.js';
 import { dataDependentFinding, explainDataFailure, type DataDependence } from './data-dependence.js';
 import type { ShadowDatabase } from './databases.js';
+import type { OpenSession } from './bare-locks.js';
 import { runScript, type PgFailure, type ScriptRun } from './execute.js';
 import { DrillStopped, Guard, type DrillCaps } from './guard.js';
 import { judgeStatement, type Baseline } from './observe.js';
@@ -79,7 +80,8 @@ async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: 
     seen.seededTables = seed.tables.filter((t) => t.rows > 0).length;
     const planted = await plantBoundaryValues(client, convertedColumns(plan.added.flatMap((p) => (p.forward ? [{ path: p.migration.forward.path, statements: p.forward }] : []))));
     const baseline = await captureBaseline(client, seed.tables);
-    const session: Session = { guard, client, plan, cloneBase, baseline, planted, findings: seen.findings, results: seen.migrations, onProgress };
+    const openSession = () => connect(database, plan.statementTimeoutMs);
+    const session: Session = { guard, client, openSession, plan, cloneBase, baseline, planted, findings: seen.findings, results: seen.migrations, onProgress };
     const roundTrip = await forwardReverseRedo(session, plan.added);
     return { ...seen, roundTrip };
   } finally {
@@ -116,6 +118,8 @@ function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, onProgr
 interface Session {
   readonly guard: Guard;
   readonly client: pg.Client;
+  /** A second session of the same database, to watch statements that run outside a transaction block. */
+  readonly openSession: OpenSession;
   readonly plan: DrillPlan;
   readonly cloneBase: BaseCloner;
   readonly baseline: Baseline;
@@ -189,7 +193,7 @@ async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
 }
 
 async function runObserved(s: Session, script: MigrationScript, statements: ParsedStatement[], direction: 'forward' | 'reverse', migration: Migration): Promise<ScriptRun> {
-  const run = await runGuarded(s.guard, s.client, script, statements);
+  const run = await runGuarded(s.guard, s.client, script, statements, s.openSession);
   const { judged, findings } = judgeRun(run, script, s.baseline);
   // Lock hazards matter on the way forward; a reverse runs during an incident, by choice.
   if (direction === 'forward') s.findings.push(...findings);
@@ -246,7 +250,7 @@ async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: Pg
     }
     const last = upTo[upTo.length - 1];
     const baseline = await captureBaseline(client, []);
-    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? []);
+    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? [], () => connect(database, s.plan.statementTimeoutMs));
     if (run.status !== 'applied') return null;
     const findings = judgeRun(run, last.migration.forward, baseline).findings;
     return { explained: await explainDataFailure(client, error, s.baseline), findings };
@@ -257,8 +261,8 @@ async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: Pg
 }
 
 /** Runs a script of the change, telling the guard where it is; throws DrillStopped when the guard stopped the drill. */
-async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScript, statements: ParsedStatement[]): Promise<ScriptRun> {
-  const run = await runScript(client, script, statements, (statement) => guard.running(script.path, statement.line)).catch((error: unknown) => {
+async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScript, statements: ParsedStatement[], openSession?: OpenSession): Promise<ScriptRun> {
+  const run = await runScript(client, script, statements, (statement) => guard.running(script.path, statement.line), openSession).catch((error: unknown) => {
     // Ending the session can fail the script's own ROLLBACK: the guard's finding says why.
     throw guard.stopped ? new DrillStopped('the guard ended the session', { cause: error }) : error;
   });

@@ -3,6 +3,8 @@ import type { MigrationScript } from '../layouts/layout.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { lineLocator } from '../sql/parse.js';
 import { transactionEffect } from '../sql/transaction-block.js';
+import type { LockView } from '../report/report.js';
+import { BareLockWatch, type OpenSession } from './bare-locks.js';
 import { captureRelationState, heldLocks, type HeldLock, type RelationState } from './relation-state.js';
 
 /** What one statement did, as seen from its own backend. */
@@ -10,10 +12,12 @@ export interface StatementRun {
   readonly statement: ParsedStatement;
   readonly status: 'applied' | 'failed' | 'timed-out';
   readonly durationMs: number;
-  /** Whether locks were observed: a statement that cannot run in a transaction block runs unobserved. */
-  readonly observed: boolean;
-  /** Relation locks held right after the statement (inside the transaction), or none when unobserved. */
+  /** How the locks were seen: right after it in its transaction, or from a second session for one run outside a block. */
+  readonly lockView: LockView;
+  /** Relation locks held right after the statement (inside the transaction), or those seen while it ran outside one. */
   readonly locks: HeldLock[];
+  /** What a statement outside a transaction block waited for, holding its locks (see bare-locks.ts). */
+  readonly waited?: string;
   /** State of relations before and after the statement. */
   readonly before: RelationState;
   readonly after: RelationState;
@@ -56,7 +60,8 @@ const QUERY_CANCELED = '57014';
  * PostgreSQL runs as one implicit transaction block) are reproduced with BEGIN … COMMIT: the same
  * statements fail ("cannot run inside a transaction block") and locks accumulate the same way.
  * Statements of non-transactional scripts each get their own BEGIN … COMMIT so that their locks
- * can be read before they are released; those PostgreSQL refuses in a block are re-run bare.
+ * can be read before they are released; those PostgreSQL refuses in a block are re-run bare,
+ * watched from a second session when `openSession` is given (unobserved otherwise).
  */
 export async function runScript(
   client: ClientBase,
@@ -64,6 +69,22 @@ export async function runScript(
   statements: ParsedStatement[],
   /** Called before each statement runs (the drill's guard notes where it is). */
   onStatement?: (statement: ParsedStatement) => void,
+  openSession?: OpenSession,
+): Promise<ScriptRun> {
+  const bare = openSession ? new BareLockWatch(openSession, client) : null;
+  try {
+    return await runStatements(client, script, statements, onStatement, bare);
+  } finally {
+    await bare?.close();
+  }
+}
+
+async function runStatements(
+  client: ClientBase,
+  script: MigrationScript,
+  statements: ParsedStatement[],
+  onStatement: ((statement: ParsedStatement) => void) | undefined,
+  bare: BareLockWatch | null,
 ): Promise<ScriptRun> {
   const wrapsFile = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
   const started = performance.now();
@@ -81,7 +102,7 @@ export async function runScript(
     let run = await runObserved(client, statement, ownBlock || inBlock);
     if (run.error?.code === ACTIVE_SQL_TRANSACTION && ownBlock) {
       await client.query('ROLLBACK');
-      run = await runObserved(client, statement, false);
+      run = await runBare(client, statement, bare);
     } else if (ownBlock) {
       await client.query(run.error ? 'ROLLBACK' : 'COMMIT');
     }
@@ -109,14 +130,30 @@ async function runObserved(client: ClientBase, statement: ParsedStatement, inTra
   const t0 = performance.now();
   const failure = await query(client, statement.text);
   const durationMs = performance.now() - t0;
-  if (failure) {
-    const status = failure.code === QUERY_CANCELED ? 'timed-out' : 'failed';
-    return { statement, status, durationMs, observed: inTransaction, locks: [], before, after: before, error: locate(failure, statement) };
-  }
+  const lockView = inTransaction ? 'in-transaction' : 'not-observed';
+  if (failure) return failed(statement, failure, durationMs, before, { lockView, locks: [] });
   // Read locks first: the probe's own catalog reads add nothing stronger than AccessShareLock.
   const locks = inTransaction ? await heldLocks(client) : [];
   const after = await captureRelationState(client);
-  return { statement, status: 'applied', durationMs, observed: inTransaction, locks, before, after };
+  return { statement, status: 'applied', durationMs, lockView, locks, before, after };
+}
+
+/** A statement PostgreSQL runs only outside a transaction block: its locks are watched from a second session, when there is one. */
+async function runBare(client: ClientBase, statement: ParsedStatement, bare: BareLockWatch | null): Promise<StatementRun> {
+  if (!bare) return runObserved(client, statement, false);
+  bare.prepare();
+  const before = await captureRelationState(client);
+  // The duration is the statement's own, from when it was sent; it includes its wait for the helper.
+  const { outcome: failure, seen, durationMs } = await bare.run(statement, () => query(client, statement.text));
+  const observation = { lockView: seen.view, locks: seen.locks, ...(seen.waited ? { waited: seen.waited } : {}) };
+  if (failure) return failed(statement, failure, durationMs, before, observation);
+  const after = await captureRelationState(client);
+  return { statement, status: 'applied', durationMs, ...observation, before, after };
+}
+
+function failed(statement: ParsedStatement, failure: RawFailure, durationMs: number, before: RelationState, seen: Pick<StatementRun, 'lockView' | 'locks' | 'waited'>): StatementRun {
+  const status = failure.code === QUERY_CANCELED ? 'timed-out' : 'failed';
+  return { statement, status, durationMs, ...seen, before, after: before, error: locate(failure, statement) };
 }
 
 interface RawFailure extends FailureFields {
