@@ -2,7 +2,7 @@ import type { ClientBase } from 'pg';
 import type { MigrationScript } from '../layouts/layout.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { lineLocator } from '../sql/parse.js';
-import { transactionEffect } from '../sql/transaction-block.js';
+import { nonTransactionalStatement, transactionEffect } from '../sql/transaction-block.js';
 import type { LockView } from '../report/report.js';
 import { BareLockWatch, type OpenSession } from './bare-locks.js';
 import { captureRelationState, heldLocks, type HeldLock, type RelationState } from './relation-state.js';
@@ -72,6 +72,8 @@ export async function runScript(
   openSession?: OpenSession,
 ): Promise<ScriptRun> {
   const bare = openSession ? new BareLockWatch(openSession, client) : null;
+  // Connecting takes longer than most bare statements: start while the first statements run.
+  if (!wrapsFile(script, statements) && statements.some((st) => nonTransactionalStatement(st, Infinity))) bare?.prepare();
   try {
     return await runStatements(client, script, statements, onStatement, bare);
   } finally {
@@ -86,11 +88,10 @@ async function runStatements(
   onStatement: ((statement: ParsedStatement) => void) | undefined,
   bare: BareLockWatch | null,
 ): Promise<ScriptRun> {
-  const wrapsFile = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
   const started = performance.now();
   const runs: StatementRun[] = [];
   let inBlock = false;
-  if (wrapsFile) {
+  if (wrapsFile(script, statements)) {
     await client.query('BEGIN');
     inBlock = true;
   }
@@ -123,6 +124,11 @@ async function runStatements(
     }
   }
   return finish('applied', started, runs);
+}
+
+/** Whether the tool runs the file in one transaction block (then no statement of it runs bare). */
+function wrapsFile(script: MigrationScript, statements: ParsedStatement[]): boolean {
+  return script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
 }
 
 async function runObserved(client: ClientBase, statement: ParsedStatement, inTransaction: boolean): Promise<StatementRun> {
