@@ -144,6 +144,36 @@ describe('review: locks of a lone CREATE INDEX CONCURRENTLY', () => {
     expect(renderText(report)).toMatch(/locks on existing: public\.orders ShareUpdateExclusiveLock .*line 1 ran outside a transaction: waited, holding its locks/);
   });
 
+  it('ends at the drill deadline while a watched CREATE INDEX CONCURRENTLY is still building, its helper transaction with it', async () => {
+    const slow = "CREATE FUNCTION slow(x bigint) RETURNS bigint IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.2); RETURN x; END $$;";
+    const file = goose(`${slow}\nCREATE INDEX CONCURRENTLY orders_slow_idx ON orders (slow(id));`, 'DROP INDEX CONCURRENTLY orders_slow_idx;\nDROP FUNCTION slow;', '-- +goose NO TRANSACTION\n');
+    const admin = new pg.Client({ ...LOCAL_SERVER, database: 'postgres' });
+    await admin.connect();
+    // The helper is the session in the drill's database that is in a transaction and polls pg_locks (relation-state.ts LOOK_SQL).
+    const helpers = async () =>
+      (await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname LIKE 'drillbot_review_%' AND state LIKE 'idle in transaction%' AND query LIKE '%WITH held AS%'`)).rows[0].n;
+    try {
+      const t0 = performance.now();
+      let ended = false;
+      const drilled = drill({ '1_orders.sql': goose(SHOP['1_orders.up.sql'], SHOP['1_orders.down.sql']) }, { '2_idx.sql': file }, { timeoutMs: 4000 }).finally(() => (ended = true));
+      let helperSeen = false;
+      while (!ended) {
+        helperSeen ||= (await helpers()) > 0;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const report = await drilled;
+      // 50 seeded rows take 10 s per scan of the build: the deadline, not the build, ended the drill, and the helper with it.
+      expect(performance.now() - t0).toBeLessThan(9000);
+      expect(report.findings).toContainEqual(expect.objectContaining({ hazard: 'infra', message: expect.stringMatching(/time limit/) }));
+      expect(helperSeen).toBe(true);
+      // The review answers at its deadline; the guard ends the drill's sessions right after, well before the watch's own 5 s cap.
+      for (let i = 0; i < 20 && (await helpers()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await helpers()).toBe(0);
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('reports the same for a goose NO TRANSACTION file', async () => {
     const file = goose(CIC, 'DROP INDEX CONCURRENTLY orders_user_idx;', '-- +goose NO TRANSACTION\n');
     const report = await drill({ '1_orders.sql': goose(SHOP['1_orders.up.sql'], SHOP['1_orders.down.sql']) }, { '2_idx.sql': file });

@@ -114,7 +114,7 @@ async function openHelper(client: pg.Client, targets: string[]): Promise<boolean
   }
 }
 
-/** Polls until the statement waits for the helper, ends, or POLL_CAP_MS pass; the locks seen, strongest kept by the caller. */
+/** Polls until the statement waits for the helper, ends, or POLL_CAP_MS pass; the caller keeps the strongest lock per relation. */
 async function watch(client: pg.Client, pid: number, helperPid: number | null, pending: Promise<unknown>): Promise<BareObservation> {
   const locks = new Map<string, HeldLock>();
   const seen = () => [...locks.values()];
@@ -126,8 +126,9 @@ async function watch(client: pg.Client, pid: number, helperPid: number | null, p
     if (done) break;
     try {
       const look = await lookAtBackend(client, pid, helperPid);
+      // What it holds while it waits is all it holds at that point; earlier samples caught passing steps by chance.
+      if (look.waitEvent) return { view: 'while-waiting', locks: look.locks, waited: waitedFor(look.waitEvent, look.blockers) };
       for (const lock of look.locks) locks.set(`${lock.oid} ${lock.mode}`, lock);
-      if (look.waitEvent) return { view: 'while-waiting', locks: seen(), waited: waitedFor(look.waitEvent, look.blockers) };
     } catch {
       break; // the watching session was ended: what was seen so far is all there is
     }
