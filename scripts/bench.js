@@ -5,7 +5,7 @@
 //   3. drillbot warm: `drillbot check` after a cache-filling run (the base is cloned from its template).
 // Usage: npm run bench -- [--corpus harness|openfga] [--k K] [--runs R] [--embedded]
 // Progress goes to stderr, the result table to stdout. Exit status 1 on any failure.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';

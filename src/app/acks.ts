@@ -82,3 +82,43 @@ function dedupe<T extends { path: string; hash: string }>(items: T[]): T[] {
     return true;
   });
 }
+
+/** An acknowledgement given by command, by the id that makes storing it idempotent (the comment id). */
+export interface PendingAck {
+  readonly id: string;
+  readonly ack: AckRecord;
+}
+
+/**
+ * Acknowledgements given by command and not yet written to the sticky comment, by pull request
+ * (`jobKey`). Only the review job (one at a time per pull request) writes the sticky comment, so
+ * writes never race. In memory by default; in Redis with the durable queue, so that an ack
+ * answered with 👀 is applied even when the replica dies before its review ran.
+ */
+export interface AckStore {
+  add(pull: string, id: string, ack: AckRecord): Promise<void>;
+  /** Oldest first. */
+  list(pull: string): Promise<PendingAck[]>;
+  remove(pull: string, ids: readonly string[]): Promise<void>;
+}
+
+/** The in-memory {@link AckStore}: lost on a restart. */
+export class MemoryAckStore implements AckStore {
+  private readonly pending = new Map<string, Map<string, AckRecord>>();
+
+  async add(pull: string, id: string, ack: AckRecord): Promise<void> {
+    const acks = this.pending.get(pull) ?? new Map<string, AckRecord>();
+    acks.set(id, ack);
+    this.pending.set(pull, acks);
+  }
+
+  async list(pull: string): Promise<PendingAck[]> {
+    return [...(this.pending.get(pull) ?? [])].map(([id, ack]) => ({ id, ack }));
+  }
+
+  async remove(pull: string, ids: readonly string[]): Promise<void> {
+    const acks = this.pending.get(pull);
+    for (const id of ids) acks?.delete(id);
+    if (acks?.size === 0) this.pending.delete(pull);
+  }
+}

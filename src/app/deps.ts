@@ -1,8 +1,9 @@
 import { createProvider, parseDuration, review, type ChangeSet, type DrillbotConfig, type ProviderKind, type Report, type ReviewOptions, type ShadowProvider } from '../core/index.js';
-import type { AckRecord } from './acks.js';
+import { MemoryAckStore, type AckStore } from './acks.js';
 import type { Hunk } from './diff.js';
 import { WRITE_RETRY, type RetryPolicy } from './github/octokit.js';
-import { ReviewQueue } from './queue.js';
+import { InProcessTaskQueue, type TaskQueue } from './queue.js';
+import { RedisAckStore, RedisConnection, RedisTaskQueue, type RedisOptions } from './redis-queue.js';
 
 /** The engine as the app sees it: a ChangeSet and a configuration in, a Report out. */
 export interface Engine {
@@ -12,20 +13,25 @@ export interface Engine {
 /** Everything the handlers need besides the event; tests inject fakes. */
 export interface AppDeps {
   readonly engine: Engine;
-  readonly queue: ReviewQueue;
+  /** In-process by default; BullMQ on Redis with DRILLBOT_REDIS_URL. */
+  readonly queue: TaskQueue;
   /** The app's id, to recognise its own check runs and comments (APP_ID). */
   readonly appId: number | undefined;
   readonly now: () => Date;
-  /** Raw reports by pull request and head SHA, so an ack re-evaluates without a second drill. */
+  /**
+   * Raw reports by pull request and head SHA, so an ack re-evaluates without a second drill. Per
+   * replica, also with Redis: a replica without the report (restarted, or not the one that
+   * drilled) drills again.
+   */
   readonly reports: ReportCache;
   /** Where rule docs live (`docs/rules/<id>.md`). */
   readonly docsDir: URL;
+  /** Acks given by command and not yet written to the sticky comment (in Redis with the durable queue). */
+  readonly pendingAcks: AckStore;
   /**
-   * Acks given by command and not yet written to the sticky comment, by pull request. Only the
-   * review job (one at a time per pull request) writes the sticky comment, so writes never race.
+   * The sweep completing abandoned check runs, at start and then periodically; null: off (handler
+   * tests). It judges by age (DRILLBOT_SWEEP_STALE_AFTER), so a run another replica drills is safe.
    */
-  readonly pendingAcks: Map<string, AckRecord[]>;
-  /** The sweep completing abandoned check runs, at start and then periodically; null: off (handler tests). */
   readonly sweep: SweepOptions | null;
   /** Check runs of the reviews running in this process: the sweep never completes them. */
   readonly activeChecks: Set<number>;
@@ -141,16 +147,36 @@ export function sweepFrom(env: NodeJS.ProcessEnv = process.env): SweepOptions {
   return { intervalMs: read('DRILLBOT_SWEEP_INTERVAL', 5 * 60_000), staleAfterMs: read('DRILLBOT_SWEEP_STALE_AFTER', 60 * 60_000) };
 }
 
+/**
+ * DRILLBOT_REDIS_URL turns on the durable queue (not REDIS_URL: Probot reads that one to share its
+ * GitHub rate limiter between replicas). DRILLBOT_REDIS_PREFIX (default `drillbot`) prefixes every
+ * key; DRILLBOT_QUEUE_LOCK_MS (default 30000) is how long a dead replica's locks outlive it.
+ */
+export function redisOptionsFrom(env: NodeJS.ProcessEnv = process.env): RedisOptions | undefined {
+  const url = env.DRILLBOT_REDIS_URL;
+  if (!url) return undefined;
+  const lockMs = env.DRILLBOT_QUEUE_LOCK_MS ? Number(env.DRILLBOT_QUEUE_LOCK_MS) : 30_000;
+  if (!Number.isInteger(lockMs) || lockMs < 1000) throw new Error(`DRILLBOT_QUEUE_LOCK_MS must be an integer of at least 1000, not "${env.DRILLBOT_QUEUE_LOCK_MS}"`);
+  return { url, prefix: env.DRILLBOT_REDIS_PREFIX || 'drillbot', concurrency: concurrencyFrom(env), lockMs, attempts: 3, backoffMs: 5_000 };
+}
+
+/** The queue and the pending-ack store: in-process, or in Redis when it is configured. */
+export function queueDeps(env: NodeJS.ProcessEnv = process.env): Pick<AppDeps, 'queue' | 'pendingAcks'> {
+  const redis = redisOptionsFrom(env);
+  if (!redis) return { queue: new InProcessTaskQueue(concurrencyFrom(env)), pendingAcks: new MemoryAckStore() };
+  const connection = new RedisConnection(redis);
+  return { queue: new RedisTaskQueue(connection), pendingAcks: new RedisAckStore(connection) };
+}
+
 /** Production dependencies, read from the environment. */
 export function defaultDeps(env: NodeJS.ProcessEnv = process.env): AppDeps {
   return {
     engine: defaultEngine(env),
-    queue: new ReviewQueue(concurrencyFrom(env)),
+    ...queueDeps(env),
     appId: env.APP_ID && /^\d+$/.test(env.APP_ID) ? Number(env.APP_ID) : undefined,
     now: () => new Date(),
     reports: new ReportCache(),
     docsDir: new URL('../../docs/rules/', import.meta.url),
-    pendingAcks: new Map(),
     sweep: sweepFrom(env),
     activeChecks: new Set(),
     retry: WRITE_RETRY,

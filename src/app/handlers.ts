@@ -8,14 +8,21 @@ import type { Octokit } from './github/octokit.js';
 import { CHECK_NAME, REVERSE_ACTION, renderReverseReply } from './render.js';
 import { enqueueReview, jobKey, type ReviewOutcome } from './review-job.js';
 
-/** pull_request opened/synchronize/reopened/ready_for_review: review the head SHA. */
+/**
+ * The installation an event came from: queued tasks authenticate as it again when they run (maybe
+ * in another replica, after a restart). Every event of an installed app carries it.
+ */
+function installationOf(context: Context): number {
+  const id = (context.payload as { installation?: { id?: number } }).installation?.id;
+  if (id === undefined) throw new Error(`${context.name} event ${context.id} has no installation; Drillbot only handles events of its installations`);
+  return id;
+}
+
+/** pull_request opened/synchronize/reopened/ready_for_review: review the head SHA (the delivery id makes a replay add nothing). */
 export const onPullRequest = (deps: AppDeps) => async (context: Context<'pull_request'>) => {
   const pr = context.payload.pull_request;
-  enqueueReview(deps, {
-    target: { ...context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha },
-    octokit: context.octokit as Octokit,
-    log: context.log,
-  });
+  const target = { ...context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha };
+  await enqueueReview(deps, { installationId: installationOf(context), target }, context.id);
 };
 
 /**
@@ -35,40 +42,46 @@ export const onCheckRun = (deps: AppDeps) => async (context: Context<'check_run'
     context.log.warn('check run without a pull request; nothing to do');
     return;
   }
-  const c = { octokit: context.octokit as Octokit, log: context.log, repo: context.repo(), number, login: context.payload.sender?.login ?? 'unknown' };
-  const what = action === 'rerun' ? 'Re-run' : 'Draft reverse';
-  deps.queue.run(() =>
-    ifWriter(c, [number], what, () => (action === 'rerun' ? enqueueReview(deps, { target: { ...c.repo, number }, octokit: c.octokit, log: c.log }) : replyReverse(deps, c))),
-  );
+  const installationId = installationOf(context);
+  const login = context.payload.sender?.login ?? 'unknown';
+  if (action === 'rerun') {
+    if (await refusedRerun({ octokit: context.octokit as Octokit, repo: context.repo(), log: context.log, login }, [number])) return;
+    await enqueueReview(deps, { installationId, target: { ...context.repo(), number } }, context.id);
+    return;
+  }
+  // The Draft reverse button checks the permission in its task, as /drillbot reverse does.
+  await deps.queue.add({ kind: 'reverse-button', installationId, repo: context.repo(), number, login, deliveryId: context.id }, context.id);
 };
+
+/** The Draft reverse button, from the queue: writers get the drafts, anyone else a short reply. */
+export async function pressReverse(deps: AppDeps, c: Omit<CommandContext, 'commentId'>, deliveryId: string): Promise<void> {
+  if (!(await canWrite(c.octokit, c.repo, c.login))) {
+    await c.octokit.rest.issues.createComment({ ...c.repo, issue_number: c.number, body: refusal(c.login, 'Draft reverse') });
+    return;
+  }
+  await replyReverse(deps, c, `reverse-${deliveryId}`);
+}
 
 const refusal = (login: string, what: string) => `@${login}: ${what} needs write access to this repository, so nothing was done.`;
 
 /**
- * Runs `action` when the user who pressed a button has write access; otherwise it says so on
- * the pull requests concerned and does nothing. Errors are logged: there is nobody else to tell.
+ * A re-run spends a drill and can change the check's outcome: it needs write access. Anyone else
+ * is told so on the pull requests concerned, and nothing is queued.
  */
-async function ifWriter(c: Omit<CommandContext, 'commentId' | 'number'>, pulls: readonly number[], what: string, action: () => void | Promise<void>): Promise<void> {
+async function refusedRerun(c: Pick<CommandContext, 'octokit' | 'repo' | 'log' | 'login'>, pulls: readonly number[]): Promise<boolean> {
   const { octokit, repo, login } = c;
-  try {
-    if (await canWrite(octokit, repo, login)) return await action();
-    c.log.info(`drillbot: ${what} by ${login} refused (no write access)`);
-    for (const number of pulls) await octokit.rest.issues.createComment({ ...repo, issue_number: number, body: refusal(login, what) });
-  } catch (error) {
-    c.log.error({ err: error }, `drillbot: ${what} failed`);
-  }
+  if (await canWrite(octokit, repo, login)) return false;
+  c.log.info(`drillbot: Re-run by ${login} refused (no write access)`);
+  for (const number of pulls) await octokit.rest.issues.createComment({ ...repo, issue_number: number, body: refusal(login, 'Re-run') });
+  return true;
 }
 
 /** check_suite rerequested ("Re-run all checks"): review every pull request of the suite, for writers. */
 export const onCheckSuite = (deps: AppDeps) => async (context: Context<'check_suite'>) => {
   const pulls = (context.payload.check_suite.pull_requests ?? []).map((pr) => pr.number);
-  if (pulls.length === 0) return;
-  const c = { octokit: context.octokit as Octokit, log: context.log, repo: context.repo(), login: context.payload.sender?.login ?? 'unknown' };
-  deps.queue.run(() =>
-    ifWriter(c, pulls, 'Re-run', () => {
-      for (const number of pulls) enqueueReview(deps, { target: { ...c.repo, number }, octokit: c.octokit, log: c.log });
-    }),
-  );
+  const c = { octokit: context.octokit as Octokit, repo: context.repo(), log: context.log, login: context.payload.sender?.login ?? 'unknown' };
+  if (pulls.length === 0 || (await refusedRerun(c, pulls))) return;
+  for (const number of pulls) await enqueueReview(deps, { installationId: installationOf(context), target: { ...context.repo(), number } }, `${context.id}-${number}`);
 };
 
 /**
@@ -82,16 +95,13 @@ export const onIssueComment = (deps: AppDeps) => async (context: Context<'issue_
   if (!issue.pull_request) return;
   const command = parseCommand(comment.body);
   if (!command) return;
-  const octokit = context.octokit as Octokit;
   const login = comment.user?.login ?? 'unknown';
-  deps.queue.run(() =>
-    runCommand(deps, { octokit, log: context.log, repo: context.repo(), number: issue.number, commentId: comment.id, login }, command).catch((error) =>
-      context.log.error({ err: error }, `drillbot: /drillbot ${command.kind} failed`),
-    ),
-  );
+  await deps.queue.add({ kind: 'command', installationId: installationOf(context), repo: context.repo(), number: issue.number, commentId: comment.id, login, command }, context.id);
 };
 
-interface CommandContext {
+/** A command as it runs from the queue, with an installation client. */
+export interface CommandContext {
+  readonly installationId: number;
   readonly octokit: Octokit;
   readonly log: Context['log'];
   readonly repo: { owner: string; repo: string };
@@ -100,9 +110,13 @@ interface CommandContext {
   readonly login: string;
 }
 
-/** 👀 on receipt; run/ack/reverse need write access, anyone else gets a short reply and nothing runs. */
-async function runCommand(deps: AppDeps, c: CommandContext, command: Command): Promise<void> {
-  const { octokit, repo, number, login } = c;
+/**
+ * 👀 on receipt; run/ack/reverse need write access, anyone else gets a short reply and nothing runs.
+ * Safe to run again (the Redis queue retries it after a crash): the ack is stored under the
+ * comment's id and the reviews it queues carry ids derived from it.
+ */
+export async function runCommand(deps: AppDeps, c: CommandContext, command: Command): Promise<void> {
+  const { octokit, repo, number, login, installationId } = c;
   const reply = (body: string) => octokit.rest.issues.createComment({ ...repo, issue_number: number, body });
   await octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: c.commentId, content: 'eyes' });
   if (PRIVILEGED.has(command.kind) && !(await canWrite(octokit, repo, login))) {
@@ -123,10 +137,10 @@ async function runCommand(deps: AppDeps, c: CommandContext, command: Command): P
       return;
     }
     case 'reverse':
-      await replyReverse(deps, c);
+      await replyReverse(deps, c, `reverse-${c.commentId}`);
       return;
     case 'run':
-      enqueueReview(deps, { target, octokit, log: c.log });
+      await enqueueReview(deps, { installationId, target }, `run-${c.commentId}`);
       return;
     case 'ack': {
       if (command.target === 'infra') {
@@ -136,10 +150,9 @@ async function runCommand(deps: AppDeps, c: CommandContext, command: Command): P
       // The review job stores it in the sticky comment (binding it to the statements it covers)
       // and re-evaluates the last report of the head commit; it does not interrupt a running review.
       const ack: AckRecord = { target: command.target, reason: command.reason, by: `@${login}`, at: deps.now().toISOString() };
-      const key = jobKey(target);
-      deps.pendingAcks.set(key, [...(deps.pendingAcks.get(key) ?? []), ack]);
+      await deps.pendingAcks.add(jobKey(target), String(c.commentId), ack);
       c.log.info({ ack }, 'acknowledgement received');
-      enqueueReview(deps, { target, octokit, log: c.log, reuseReport: true, supersede: false });
+      await enqueueReview(deps, { installationId, target, reuseReport: true, supersede: false }, `ack-${c.commentId}`);
       return;
     }
   }
@@ -151,17 +164,18 @@ async function runCommand(deps: AppDeps, c: CommandContext, command: Command): P
  * report of the head, the review job runs again (not interrupting one in progress) and the reply
  * follows it.
  */
-async function replyReverse(deps: AppDeps, c: Omit<CommandContext, 'commentId'>): Promise<void> {
+async function replyReverse(deps: AppDeps, c: Omit<CommandContext, 'commentId'>, id: string): Promise<void> {
   const { octokit, repo, number, login } = c;
   const reply = async (body: string) => void (await octokit.rest.issues.createComment({ ...repo, issue_number: number, body }));
   const { data: pull } = await octokit.rest.pulls.get({ ...repo, pull_number: number });
   const target = { ...repo, number, headSha: pull.head.sha, baseSha: pull.base.sha };
   const cached = deps.reports.get(`${jobKey(target)}@${pull.head.sha}`);
   if (cached) return reply(renderReverseReply(cached.report, pull.head.sha, login));
-  enqueueReview(deps, { target, octokit, log: c.log, reuseReport: true, supersede: false, onDone: (outcome) => reply(reverseReplyAfter(outcome, login)) });
+  await enqueueReview(deps, { installationId: c.installationId, target, reuseReport: true, supersede: false, replyReverseTo: login }, id);
 }
 
-function reverseReplyAfter(outcome: ReviewOutcome, login: string): string {
+/** The reply to `/drillbot reverse` once the review it queued has ended. */
+export function reverseReplyAfter(outcome: ReviewOutcome, login: string): string {
   switch (outcome.kind) {
     case 'reviewed':
       return renderReverseReply(outcome.report, outcome.headSha, login);

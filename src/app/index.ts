@@ -2,6 +2,7 @@ import type { ApplicationFunction } from 'probot';
 import { defaultDeps, type AppDeps } from './deps.js';
 import { onCheckRun, onCheckSuite, onIssueComment, onPullRequest } from './handlers.js';
 import { startSweep } from './sweep.js';
+import { taskRunner } from './tasks.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -20,6 +21,7 @@ export function createApp(deps: Partial<AppDeps> = {}): ApplicationFunction {
   assertWebhookSecret();
   const full: AppDeps = { ...defaultDeps(), ...deps };
   return (app) => {
+    full.queue.start(taskRunner(app, full), app.log);
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], onPullRequest(full));
     app.on(['check_run.rerequested', 'check_run.requested_action'], onCheckRun(full));
     app.on('check_suite.rerequested', onCheckSuite(full));

@@ -83,8 +83,10 @@ export function renderSummary(report: Report, ctx: ReviewContext, limit: number 
   }
   head.push(
     d
-      ? `PostgreSQL ${d.serverVersion} via \`${d.provider}\`, layout \`${d.layout}\` in \`${ctx.migrationsRoot || '.'}\`: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, round trip **${d.roundTrip}**, ${(d.durationMs / 1000).toFixed(1)} s.`
-      : `No new migration to drill in \`${ctx.migrationsRoot || '.'}\`.`,
+      ? `PostgreSQL ${d.serverVersion} via \`${d.provider}\`${d.pgMajorMismatch ? ` (⚠️ **not PostgreSQL ${d.pgMajorMismatch.configured}** as \`shadow.pgMajor\` says)` : ''}, layout \`${d.layout}\` in \`${ctx.migrationsRoot || '.'}\`: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, round trip **${d.roundTrip}**, ${(d.durationMs / 1000).toFixed(1)} s.`
+      : isIncomplete(report)
+        ? `The drill did not run on \`${ctx.migrationsRoot || '.'}\`.`
+        : `No new migration to drill in \`${ctx.migrationsRoot || '.'}\`.`,
     `Head \`${ctx.headSha.slice(0, 12)}\`, base (merge-base) \`${ctx.baseSha.slice(0, 12)}\`.`,
   );
   if (ctx.outsideDiff) head.push('', `${ctx.outsideDiff} finding${ctx.outsideDiff > 1 ? 's are' : ' is'} on lines this pull request does not change; see the annotations.`);

@@ -1,7 +1,8 @@
 import type { Logger } from 'probot';
 import { isDrillbotError, redact, undrilledReport, type Report } from '../core/index.js';
-import { applyAcks, statementHash, type AckRecord } from './acks.js';
+import { applyAcks, statementHash } from './acks.js';
 import type { AppDeps } from './deps.js';
+import type { ReviewTask } from './queue.js';
 import { changeSetFromGitHub } from './github/change-set.js';
 import type { Octokit, RepoRef, RetryPolicy } from './github/octokit.js';
 import { beginCheckRun, completeCheckRun, findingKey, findSticky, loadConfig, loadTableSizes, postReview, progressCheckRun, writeSticky, type CheckRunRef } from './github/publish.js';
@@ -23,8 +24,6 @@ export interface ReviewJob {
   readonly log: Logger;
   /** Re-evaluate the last report of the head SHA (after an ack) instead of drilling again, when it is cached. */
   readonly reuseReport?: boolean;
-  /** Abort the running review of the pull request (a new push); false lets it finish first (an ack). */
-  readonly supersede?: boolean;
   /** Called once the job ends, however it ends (`/drillbot reverse` replies from the report). */
   readonly onDone?: (outcome: ReviewOutcome) => Promise<void>;
 }
@@ -39,19 +38,19 @@ export type ReviewOutcome =
 /** The queue key of a pull request: one review at a time per pull request. */
 export const jobKey = (t: Pick<ReviewTarget, 'owner' | 'repo' | 'number'>) => `${t.owner}/${t.repo}#${t.number}`;
 
-/** Enqueues a review; the webhook handler returns at once. */
-export function enqueueReview(deps: AppDeps, job: ReviewJob): void {
-  deps.queue.enqueue(jobKey(job.target), (signal) =>
-    // Errors before the check run exists (e.g. the pull request is gone) have nowhere else to go.
-    runReviewJob(job, deps, signal).catch((error) => job.log.error({ err: error }, `drillbot review of ${jobKey(job.target)} failed`)),
-    { supersede: job.supersede ?? true, reason: new Superseded(job.target.headSha) },
-  );
+/**
+ * Queues a review; the webhook handler returns once it is stored. `id` (the delivery id, or one
+ * derived from the command's comment) makes a replayed delivery or a retried command add nothing.
+ */
+export async function enqueueReview(deps: AppDeps, request: Omit<ReviewTask, 'kind'>, id?: string): Promise<void> {
+  await deps.queue.add({ kind: 'review', ...request }, id);
 }
 
 /**
  * Reviews a pull request from the queue and publishes the result: check run (always completed,
  * failing closed on any error), inline review comments, the sticky summary comment. A superseded
- * job (a newer push) stops publishing as soon as it notices.
+ * job (a newer push) stops publishing as soon as it notices. Errors before the check run exists
+ * (the pull request is gone, GitHub unreachable) are thrown: the Redis queue retries them.
  */
 export async function runReviewJob(job: ReviewJob, deps: AppDeps, signal: AbortSignal): Promise<void> {
   let outcome: ReviewOutcome = { kind: 'failed', message: 'the review could not start' };
@@ -131,8 +130,8 @@ async function publishReview(
     if (signal.aborted) return abandon();
     await progress.stop();
     const sticky = await findSticky(octokit, repo, number, deps.appId);
-    const pending = [...(deps.pendingAcks.get(jobKey(job.target)) ?? [])];
-    const applied = applyAcks(evaluated.report, [...sticky.state.acks, ...pending], evaluated.files);
+    const pending = await deps.pendingAcks.list(jobKey(job.target));
+    const applied = applyAcks(evaluated.report, [...sticky.state.acks, ...pending.map((p) => p.ack)], evaluated.files);
     const report = applied.report;
     const ctx: ReviewContext = { headSha, baseSha: evaluated.baseSha, migrationsRoot: evaluated.root, filesTruncated: evaluated.filesTruncated };
     const { comments, outside } = reviewComments(report, evaluated.hunks, (f) => findingKey(f, statementHash(evaluated!.files.get(f.path), f.line, f.endLine ?? f.line)));
@@ -149,7 +148,8 @@ async function publishReview(
     if (deps.summaryComment === 'always' || sticky.id !== null || applied.acks.length > 0) {
       await writeSticky(octokit, repo, number, sticky, renderStickyMarkdown(report, headline(report), applied.acks), { acks: applied.acks });
     }
-    forgetPending(deps, jobKey(job.target), pending);
+    // Now stored in the sticky comment (or answered below as unmatched).
+    await deps.pendingAcks.remove(jobKey(job.target), pending.map((p) => p.id));
     for (const ack of applied.unmatched) {
       await octokit.rest.issues.createComment({ ...repo, issue_number: number, body: `${ack.by}: \`/drillbot ack ${ack.target}\` matches no open finding on ${headSha.slice(0, 12)}, so nothing was acknowledged. Use a hazard or rule id from the Drillbot check run.` });
     }
@@ -184,13 +184,6 @@ async function retire(octokit: Octokit, repo: RepoRef, check: CheckRunRef, headS
     annotations: [],
     actions: [],
   }, retry);
-}
-
-/** Drops the pending acks that are now stored in the sticky comment (or were answered as unmatched). */
-function forgetPending(deps: AppDeps, key: string, written: readonly AckRecord[]): void {
-  const left = (deps.pendingAcks.get(key) ?? []).filter((a) => !written.includes(a));
-  if (left.length > 0) deps.pendingAcks.set(key, left);
-  else deps.pendingAcks.delete(key);
 }
 
 /** Ends the check run as failure with an infra summary and a Re-run button. */

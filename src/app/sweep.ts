@@ -5,11 +5,11 @@ import { isOurRun } from './github/publish.js';
 import { CHECK_NAME } from './render.js';
 import { failClosed } from './review-job.js';
 
-type SweepDeps = Pick<AppDeps, 'appId' | 'activeChecks' | 'retry' | 'queue'>;
+type SweepDeps = Pick<AppDeps, 'appId' | 'activeChecks' | 'retry'>;
 
 /**
- * Runs the sweep at start and then every `intervalMs` (in the queue's background, so the server
- * listens at once). A sweep still running when the next is due is not doubled; a failed sweep
+ * Runs the sweep at start and then every `intervalMs` (in the background, so the server listens
+ * at once). A sweep still running when the next is due is not doubled; a failed sweep
  * (GitHub unreachable, listing installations failed) is logged and tried again at the next tick.
  */
 export function startSweep(app: Probot, deps: SweepDeps, options: SweepOptions): void {
@@ -17,14 +17,12 @@ export function startSweep(app: Probot, deps: SweepDeps, options: SweepOptions):
   const tick = () => {
     if (running || options.signal?.aborted) return;
     running = true;
-    deps.queue.run(() =>
-      sweepAbandonedRuns(app, app.log, deps, options.staleAfterMs)
-        .then(
-          (n) => void (n > 0 && app.log.info(`drillbot: completed ${n} abandoned check run(s)`)),
-          (error) => app.log.warn({ err: error }, 'drillbot: the sweep for abandoned check runs failed; trying again at the next one'),
-        )
-        .finally(() => (running = false)),
-    );
+    void sweepAbandonedRuns(app, app.log, deps, options.staleAfterMs)
+      .then(
+        (n) => void (n > 0 && app.log.info(`drillbot: completed ${n} abandoned check run(s)`)),
+        (error) => app.log.warn({ err: error }, 'drillbot: the sweep for abandoned check runs failed; trying again at the next one'),
+      )
+      .finally(() => (running = false));
   };
   tick();
   const timer = setInterval(tick, options.intervalMs);

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from '../core/errors.js';
-import { isLayoutId, parseDuration, type LayoutId, type ProviderKind } from '../core/index.js';
+import { isLayoutId, parseDuration, UsageError, type LayoutId, type ProviderKind } from '../core/index.js';
 
 export interface CheckArgs {
   readonly command: 'check' | 'demo';
@@ -48,7 +47,8 @@ Options of check (and demo):
   --provider KIND          embedded (default) | url | testcontainers
   --database-url URL       existing server for throwaway databases (implies --provider url;
                            also $DRILLBOT_DATABASE_URL)
-  --pg-major N             production PostgreSQL major version (testcontainers image)
+  --pg-major N             production PostgreSQL major version: the rules' target and the
+                           major embedded (fetched once) and testcontainers run
   --seed-rows N            rows seeded into each existing table (default: 100)
   --statement-timeout DUR  per-statement limit, e.g. 30s (default: 60s)
   --timeout DUR            total limit of the drill, e.g. 15m (default: 15m)

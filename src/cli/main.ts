@@ -26,8 +26,8 @@ import { prepareDemoRepository } from './demo.js';
 
 const CONFIG_PATH = '.github/drillbot.yml';
 
-/** Runs the CLI and returns the exit status: 0 pass, 1 fail, 2 could not run. */
-export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+/** Runs the CLI and returns the exit status: 0 pass, 1 fail, 2 could not run. Any writable streams do for io (the tests capture it). */
+export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   try {
     const command = parseCommandLine(argv);
     if (command.command === 'help') return write(io.stdout, `${USAGE}\n`, 0);
@@ -65,7 +65,7 @@ export async function check(args: CheckArgs, progress: (message: string) => void
  */
 async function changeSetOrUndrilled(repo: string, base: string, baseRef: string, config: DrillbotConfig): Promise<ChangeSet | { undrilled: string[] }> {
   try {
-    return (await changeSetFromGit({ repo, baseRef, path: config.migrations.path, layout: config.migrations.layout })).changeSet;
+    return (await changeSetFromGit({ repo, baseRef, ...config.migrations })).changeSet;
   } catch (error) {
     if (!(error instanceof NoMigrationsError)) throw error;
     const undrilled = undrilledSqlFiles(await changedFiles(repo, base), null, new Set());

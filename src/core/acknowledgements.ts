@@ -23,6 +23,8 @@ const DIRECTIVE = /--\s*drillbot:ack\b[ \t]*(\S*)[ \t]*(.*)$/;
 /** Finds the directives of the change's files and what each covers. */
 export function readAckDirectives(files: readonly SourceFile[], parsed: readonly ParsedMigration[]): AckDirective[] {
   return files.flatMap((file) => {
+    // Text decoded from bytes PostgreSQL refuses is not the file anyone reviewed: it acknowledges nothing.
+    if (file.problem) return [];
     const statements = parsed
       .flatMap((p) => [...(p.migration.forward.path === file.path ? (p.forward ?? []) : []), ...(p.migration.reverse?.path === file.path ? (p.reverse ?? []) : [])])
       .sort((a, b) => a.line - b.line);

@@ -7,7 +7,7 @@ describe('parseConfig', () => {
     );
     expect(config).toEqual({
       ...DEFAULT_CONFIG,
-      migrations: { layout: 'goose', path: 'db/migrations' },
+      migrations: { layout: 'goose', path: 'db/migrations', maxFileSize: 5 * 1024 * 1024 },
       shadow: { ...DEFAULT_CONFIG.shadow, setup: 'CREATE TABLE goose_db_version (id int);\n', seedRows: 20, statementTimeoutMs: 30_000, timeoutMs: 120_000 },
     });
   });
@@ -33,6 +33,14 @@ describe('parseConfig', () => {
     expect(() => parseConfig('migrations:\n  layout: liquibase\n')).toThrow(/:2: migrations\.layout must be one of golang-migrate/);
     expect(() => parseConfig('shadow:\n  seedRows: many\n')).toThrow(/:2: shadow\.seedRows must be an integer/);
     expect(() => parseConfig('shadow:\n  timeout: soon\n')).toThrow(/:2: shadow\.timeout must be a duration/);
+  });
+
+  it('reads migrations.maxFileSize in bytes or with a unit, within its bounds', () => {
+    expect(parseConfig('migrations:\n  maxFileSize: 2MiB\n').migrations.maxFileSize).toBe(2 * 1024 * 1024);
+    expect(parseConfig('migrations:\n  maxFileSize: 500KB\n').migrations.maxFileSize).toBe(500_000);
+    expect(parseConfig('migrations:\n  maxFileSize: 4096\n').migrations.maxFileSize).toBe(4096);
+    expect(() => parseConfig('migrations:\n  maxFileSize: 1GiB\n')).toThrow(/:2: migrations\.maxFileSize must be a size from 1KiB to 100MiB/);
+    expect(() => parseConfig('migrations:\n  maxFileSize: 200MiB\n')).toThrow(/:2: migrations\.maxFileSize must be a size/);
   });
 
   it('reports YAML syntax errors with their line', () => {

@@ -15,10 +15,12 @@ export interface DrillbotConfig {
      * one (goose -allow-missing, Flyway outOfOrder=true), or refuses to (dbmate --strict).
      */
     readonly outOfOrder?: boolean;
+    /** Largest migration file Drillbot reads, in bytes; a larger one fails the review (it is never skipped). */
+    readonly maxFileSize: number;
   };
   readonly shadow: {
     readonly provider?: ProviderKind;
-    /** Major version of production PostgreSQL (testcontainers image; reported otherwise). */
+    /** Major version of production PostgreSQL: embedded and testcontainers run it; a url server of another major is reported. */
     readonly pgMajor?: number;
     /** SQL run before the base history (e.g. the migration tool's bookkeeping table). */
     readonly setup?: string;
@@ -70,7 +72,7 @@ export type SeverityMap = Readonly<Record<string, SeverityOrOff>>;
 const GIB = 1024 ** 3;
 
 export const DEFAULT_CONFIG: DrillbotConfig = {
-  migrations: {},
+  migrations: { maxFileSize: 5 * 1024 * 1024 },
   shadow: { seedRows: 100, statementTimeoutMs: 60_000, timeoutMs: 15 * 60_000, maxDatabaseSize: GIB, maxTempFiles: GIB, maxBackendMemory: GIB },
   rules: {},
   overrides: [],
@@ -85,7 +87,7 @@ const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers']
 
 /** Known keys per mapping section, each with its reader; anything else is an error with its line. */
 const SECTIONS: Record<string, Record<string, Reader>> = {
-  migrations: { layout: oneOf(LAYOUT_IDS), path: text, outOfOrder: boolean },
+  migrations: { layout: oneOf(LAYOUT_IDS), path: text, outOfOrder: boolean, maxFileSize: byteSize },
   shadow: {
     provider: oneOf(PROVIDERS),
     pgMajor: integer(9, 99),
@@ -141,7 +143,7 @@ export function parseConfig(yamlText: string, source = '.github/drillbot.yml'): 
       ...reviewer,
       ...(reviewerTimeout !== undefined ? { timeoutMs: reviewerTimeout } : {}),
     } as ReviewerConfig,
-    migrations: { ...(values.migrations as DrillbotConfig['migrations']) },
+    migrations: { ...DEFAULT_CONFIG.migrations, ...(values.migrations as Partial<DrillbotConfig['migrations']>) },
     shadow: {
       ...DEFAULT_CONFIG.shadow,
       ...shadow,
@@ -273,6 +275,16 @@ function duration(node: Node, where: string): number {
   const ms = parseDuration(value);
   if (ms === null) throw new ConfigError(`${where} must be a duration such as 30s, 15m or 1h; got "${String(value)}"`);
   return ms;
+}
+
+/** A size in bytes: a number of bytes, or `512KiB`, `5MiB` (`KB`, `MB`: powers of 1000), from 1 KiB to 100 MiB (GitHub's largest blob). */
+function byteSize(node: Node, where: string): number {
+  const value = scalar(node, where);
+  const match = /^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB)?$/.exec(String(value).trim());
+  const unit = { B: 1, KB: 1000, KiB: 1024, MB: 1_000_000, MiB: 1024 * 1024 }[match?.[2] ?? 'B'] as number;
+  const bytes = match ? Math.round(Number(match[1]) * unit) : NaN;
+  if (!(bytes >= 1024 && bytes <= 100 * 1024 * 1024)) throw new ConfigError(`${where} must be a size from 1KiB to 100MiB, such as 5MiB; got "${String(value)}"`);
+  return bytes;
 }
 
 /** Parses `500ms`, `30s`, `15m`, `1h` or a number of seconds into milliseconds; null when invalid. */

@@ -8,13 +8,14 @@ export type { Finding, Report, MigrationResult } from './report/report.js';
 export { HAZARDS, type Hazard } from './hazards.js';
 export { isLayoutId } from './layouts/index.js';
 export type { LayoutId } from './layouts/layout.js';
-export { DrillbotError, UsageError, ConfigError, NoMigrationsError, isDrillbotError, redact } from './errors.js';
+export { DrillbotError, UsageError, ConfigError, GitError, NoMigrationsError, isDrillbotError, redact } from './errors.js';
 export { undrilledReport, undrilledSqlFiles } from './change-set/undrilled.js';
 export { collectTableSizes, parseTableSizes, type TableSizesFile } from './table-sizes.js';
 // For the GitHub App: re-evaluating a report after acknowledgements, and finding the migrations in a tree.
 export { buildReport } from './report/build.js';
 export type { Acknowledgement } from './report/report.js';
-export { candidateDirectories, locateMigrations } from './change-set/locate.js';
+export { candidateDirectories, locateMigrations, readsAsMigration } from './change-set/locate.js';
+export { oversizedFile, readSourceFile } from './change-set/file-bytes.js';
 export type { FileTree, SourceFile } from './layouts/layout.js';
 // The reviewer step (issue 5): checklist answers, drafted reverses and the model, for the App to render and inject.
 export type { ReportExtras } from './report/build.js';

@@ -3,9 +3,11 @@ import { analyzeChange, type ChangeAnalysis } from './change-set/analyze.js';
 import type { ChangeSet } from './change-set/change-set.js';
 import type { DrillbotConfig } from './config.js';
 import { BaseReplayError } from './drill/base-history.js';
+import { sweepLeakedDatabases } from './drill/databases.js';
 import { runDrill, type DrillOutcome } from './drill/drill.js';
 import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js';
-import { DrillTimeoutError, isDrillbotError, redact } from './errors.js';
+import { bounded, CLEANUP_STEP_MS, Deadline } from './deadline.js';
+import { isDrillbotError, redact } from './errors.js';
 import { buildReport } from './report/build.js';
 import { finding } from './report/findings.js';
 import type { DrillSummary, Finding, MigrationResult, Report } from './report/report.js';
@@ -18,6 +20,12 @@ import { judgeBySize } from './table-sizes.js';
 import { diskCache, type ReviewerCache } from './reviewer/cache.js';
 import { llmClientFromEnvironment, type LlmClient } from './reviewer/llm-client.js';
 import { runReviewerStep, type ReviewerStepResult } from './reviewer/step.js';
+
+/** How long closing the shadow server may take (the embedded provider stops a process). */
+const SERVER_CLOSE_MS = 5 * CLEANUP_STEP_MS;
+
+/** The youngest a shadow database must be before a drill on the same server may take it for leaked. */
+const LEAK_AGE_MS = 60 * 60_000;
 
 /** PostgreSQL major the rules assume when neither the configuration nor a shadow server says. */
 const DEFAULT_PG_MAJOR = 16;
@@ -48,15 +56,23 @@ export interface ReviewOptions {
 export async function review(opts: ReviewOptions): Promise<Report> {
   const started = performance.now();
   const analysis = analyzeChange(opts.changeSet, opts.config.migrations);
-  if (analysis.added.length === 0) return buildReport(analysis.findings, [], null);
-  const { parsed, findings: parseFindings } = await parseMigrations(analysis.added);
-  const drill = await drillOrInfra(opts, analysis, parsed);
+  if (analysis.added.length === 0 || !analysis.allFilesRead) return buildReport(analysis.findings, [], null);
+  const { parsed, findings: parseFindings } = await parseMigrations(analysis.added, opts.changeSet.head.files);
+  // One limit for the drill and the reviewer step's proof drill together.
+  const deadline = new Deadline(opts.config.shadow.timeoutMs, opts.signal);
+  const drill = await drillOrInfra(opts, analysis, parsed, deadline);
   // The server stays up for the reviewer step's proof drill; whoever started it closes it.
   try {
-    return await reviewDrilled(opts, started, analysis, parsed, parseFindings, drill);
+    return await reviewDrilled(opts, started, analysis, parsed, parseFindings, drill, deadline);
   } finally {
-    await drill.server?.close().catch(() => undefined);
+    await closeServer(drill.server);
+    deadline.done();
   }
+}
+
+/** Closes (or stops) the shadow server, without waiting on one that does not answer. */
+async function closeServer(server: ShadowServer | null): Promise<void> {
+  if (server) await bounded(server.close(), SERVER_CLOSE_MS, 'closing the shadow PostgreSQL').catch(() => undefined);
 }
 
 /** The rules, severities and acknowledgements over the drill's findings, then the reviewer step. */
@@ -67,6 +83,7 @@ async function reviewDrilled(
   parsed: ParsedMigration[],
   parseFindings: Finding[],
   drill: DrillAttempt,
+  deadline: Deadline,
 ): Promise<Report> {
   const resolve = severityResolver(opts.config);
   const ruleFindings = runRules({
@@ -86,23 +103,30 @@ async function reviewDrilled(
   const summary: DrillSummary = {
     provider: opts.provider.kind,
     serverVersion: drill.info?.version ?? 'unknown',
+    ...pgMajorMismatch(opts.config.shadow.pgMajor, drill.info),
     layout: analysis.layout,
     baseMigrations: analysis.base.length,
     newMigrations: analysis.added.length,
     templateCache: outcome?.templateCache ?? 'none',
     seededRows: outcome?.seededRows ?? 0,
     seededTables: outcome?.seededTables ?? 0,
+    seeding: outcome?.seeding ?? [],
     roundTrip: outcome?.roundTrip ?? 'not-run',
     durationMs: Math.round(performance.now() - started),
   };
-  const reviewed = await reviewerStepOrInfra(opts, { analysis, parsed, findings, migrations: outcome?.migrations ?? [], drill: summary, server: drill.server });
+  const reviewed = await reviewerStepOrInfra(opts, { analysis, parsed, findings, migrations: outcome?.migrations ?? [], drill: summary, server: drill.server, deadline });
   return buildReport(reviewed.findings, outcome?.migrations ?? [], { ...summary, durationMs: Math.round(performance.now() - started) }, reviewed);
+}
+
+/** The summary's pgMajorMismatch when the server is not of the configured major (a URL server is what it is). */
+function pgMajorMismatch(configured: number | undefined, server: DrillAttempt['info']): Pick<DrillSummary, 'pgMajorMismatch'> {
+  return configured !== undefined && server && server.major !== configured ? { pgMajorMismatch: { configured, server: server.major } } : {};
 }
 
 /** The reviewer step; a bug in it fails closed like any other failure of Drillbot's own. */
 async function reviewerStepOrInfra(
   opts: ReviewOptions,
-  state: { analysis: ChangeAnalysis; parsed: ParsedMigration[]; findings: Finding[]; migrations: MigrationResult[]; drill: DrillSummary; server: ShadowServer | null },
+  state: { analysis: ChangeAnalysis; parsed: ParsedMigration[]; findings: Finding[]; migrations: MigrationResult[]; drill: DrillSummary; server: ShadowServer | null; deadline: Deadline },
 ): Promise<Pick<ReviewerStepResult, 'findings'> & Partial<ReviewerStepResult>> {
   try {
     return await runReviewerStep({
@@ -127,15 +151,16 @@ interface DrillAttempt {
   readonly findings: Finding[];
 }
 
-async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parsed: ParsedMigration[]): Promise<DrillAttempt> {
+async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parsed: ParsedMigration[], deadline: Deadline): Promise<DrillAttempt> {
   const shadow = opts.config.shadow;
   const onProgress = opts.onProgress ?? (() => undefined);
   let server: ShadowServer | null = null;
+  onProgress(`starting the ${opts.provider.kind} shadow PostgreSQL`);
+  const starting = opts.provider.start({ pgMajor: shadow.pgMajor, signal: deadline.signal, onProgress });
   try {
-    onProgress(`starting the ${opts.provider.kind} shadow PostgreSQL`);
-    const deadline = opts.signal ? AbortSignal.any([AbortSignal.timeout(shadow.timeoutMs), opts.signal]) : AbortSignal.timeout(shadow.timeoutMs);
-    server = await opts.provider.start({ pgMajor: shadow.pgMajor, signal: deadline });
+    server = await deadline.race(starting);
     onProgress(`PostgreSQL ${server.version}: ${analysis.base.length} base migrations, ${analysis.added.length} new`);
+    await deadline.race(sweepLeaks(server, shadow.timeoutMs, onProgress));
     const plan = {
       layout: analysis.layout,
       base: analysis.base,
@@ -146,27 +171,24 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
       useTemplateCache: opts.useTemplateCache ?? true,
       limits: shadow,
     };
-    const outcome = await withDeadline(runDrill(server, plan, onProgress, deadline), deadline, shadow.timeoutMs, opts.signal);
+    const outcome = await deadline.race(runDrill(server, plan, onProgress, deadline));
     return { info: server, server, outcome, findings: outcome.findings };
   } catch (error) {
-    // A drill that failed or ran out of time may still hold the server: release it now.
-    await server?.close().catch(() => undefined);
+    // A drill that failed or ran out of time may still hold the server: release it now (a start
+    // that lost the race with the deadline, once it ends).
+    if (server) await closeServer(server);
+    else void starting.then((late) => late.close()).catch(() => undefined);
     return { info: server, server: null, outcome: null, findings: [infraFinding(error, analysis.added[0].forward.path)] };
   }
 }
 
-function withDeadline<T>(work: Promise<T>, deadline: AbortSignal, limitMs: number, cancel?: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () =>
-      reject(
-        new DrillTimeoutError(
-          cancel?.aborted ? 'the review was cancelled before the drill finished' : `the drill did not finish within its time limit (${Math.round(limitMs / 1000)} s; shadow.timeout)`,
-        ),
-      );
-    if (deadline.aborted) onAbort();
-    deadline.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => deadline.removeEventListener('abort', onAbort));
-  });
+/**
+ * What drills killed with SIGKILL left on this server (their databases, sessions and roles) goes
+ * once it is older than any review may run: twice this review's limit, and at least an hour.
+ */
+async function sweepLeaks(server: ShadowServer, timeoutMs: number, onProgress: (message: string) => void): Promise<void> {
+  const swept = await sweepLeakedDatabases(server, Math.max(LEAK_AGE_MS, 2 * timeoutMs));
+  if (swept.length > 0) onProgress(`dropped ${swept.length} database(s) and role(s) left behind by killed drills`);
 }
 
 /** Drillbot's own failure, in plain words, failing the review. */

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { buildIfStale, ROOT } from '../support/build.js';
+import { AppProcess, freePort } from '../support/app-process.js';
+import { buildIfStale } from '../support/build.js';
 import { FakeGitHub, type FakeCheckRun, type FakeRepo } from '../support/fake-github.js';
 import { deliver, issueCommentCreated, pullRequestEvent } from '../support/webhooks.js';
 
@@ -24,64 +23,6 @@ const REVIEW_TIMEOUT = 120_000;
 const QUIET = 3_500;
 
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
-
-/** The app as a child process, with its output kept for failure messages. */
-class AppProcess {
-  output = '';
-  exited: number | null | undefined;
-  private child?: ChildProcess;
-
-  constructor(
-    readonly name: string,
-    readonly port: number,
-    private readonly env: Record<string, string>,
-  ) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    // Its own process group, so that stopping it also stops the node process npm starts.
-    this.child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
-    this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
-    this.child.on('exit', (code) => (this.exited = code));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (this.exited !== undefined) throw new Error(`${this.name} exited with ${this.exited} before listening:\n${this.output}`);
-      try {
-        await fetch(`${this.url}/api/github/webhooks`);
-        return;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`${this.name} did not listen on ${this.url} within 60 s:\n${this.output}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child?.pid || this.exited !== undefined) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    process.kill(-child.pid, 'SIGTERM');
-    const timer = setTimeout(() => this.exited === undefined && process.kill(-child.pid!, 'SIGKILL'), 5_000);
-    await gone;
-    clearTimeout(timer);
-  }
-
-  tail(lines = 60): string {
-    return this.output.split('\n').slice(-lines).join('\n');
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 let fake: FakeGitHub;
 let repo: FakeRepo;
@@ -107,7 +48,7 @@ async function until<T>(what: string, probe: () => T | undefined | null | false,
   try {
     return await fake.waitFor(what, probe, timeoutMs);
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- requests to the fake GitHub ---\n${fake.transcript(since)}\n--- unhandled ---\n${fake.unhandled().join('\n')}\n--- violations ---\n${JSON.stringify(fake.violations(), null, 1)}\n--- ${proc.name} output ---\n${proc.tail()}`);
+    throw new Error(`${(error as Error).message}\n--- requests to the fake GitHub ---\n${fake.transcript(since)}\n--- unhandled ---\n${fake.unhandled().join('\n')}\n--- violations ---\n${JSON.stringify(fake.violations(), null, 1)}\n--- ${proc.name} output ---\n${proc.tail()}`, { cause: error });
   }
 }
 

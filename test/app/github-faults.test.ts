@@ -5,11 +5,12 @@ import { ReportCache, sweepFrom, type AppDeps } from '../../src/app/deps.js';
 import { drillbotOctokit, type RetryPolicy } from '../../src/app/github/octokit.js';
 import { checkRunExternalId, pullOfExternalId } from '../../src/app/github/publish.js';
 import { createApp } from '../../src/app/index.js';
-import { ReviewQueue } from '../../src/app/queue.js';
+import { InProcessTaskQueue } from '../../src/app/queue.js';
+import { MemoryAckStore } from '../../src/app/acks.js';
 import { sweepAbandonedRuns } from '../../src/app/sweep.js';
 import { buildReport, type Finding, type Report } from '../../src/core/index.js';
 import { FakeGitHub, secondaryRateLimit, type FakeCheckRun, type FakeRepo } from '../support/fake-github.js';
-import { exampleOf, pullRequestEvent } from '../support/webhooks.js';
+import { exampleOf, pullRequestEvent, type Json } from '../support/webhooks.js';
 
 /**
  * The app under GitHub faults (outages, rate limits, lost answers), injected into the fake GitHub:
@@ -57,7 +58,7 @@ describe('Drillbot under GitHub faults', () => {
     const engine = { review: async () => (drills++, failingReport()) };
     // The throttling plugin spaces writes that notify by 3 s: with it, no summary comment.
     const summaryComment = opts.Octokit === PLUGINS ? 'acks-only' : 'always';
-    deps = { engine, queue: new ReviewQueue(2), appId: APP_ID, now: () => new Date(), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new Map(), sweep: null, activeChecks: new Set(), retry: FAST, summaryComment, ...opts.deps };
+    deps = { engine, queue: new InProcessTaskQueue(2), appId: APP_ID, now: () => new Date(), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new MemoryAckStore(), sweep: null, activeChecks: new Set(), retry: FAST, summaryComment, ...opts.deps };
     const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
     probot = new Probot({ appId: APP_ID, privateKey, baseUrl: fake.baseUrl, Octokit: opts.Octokit ?? NO_PLUGINS, log: log as never });
     await probot.load(createApp(deps));
@@ -273,8 +274,8 @@ describe('Drillbot under GitHub faults', () => {
       return expectOneCompletedRun(sha);
     }
 
-    function checkRunEvent(action: 'rerequested' | 'requested_action', run: FakeCheckRun, login: string): Record<string, any> {
-      const payload = exampleOf('check_run', action) as Record<string, any>;
+    function checkRunEvent(action: 'rerequested' | 'requested_action', run: FakeCheckRun, login: string): Json {
+      const payload = exampleOf('check_run', action) as Json;
       payload.repository = pullRequestEvent(fake, repo, 7).repository;
       payload.installation = { id: INSTALLATION };
       Object.assign(payload.check_run, { id: run.id, name: 'Drillbot', head_sha: run.head_sha, external_id: run.external_id, pull_requests: [] });
@@ -283,8 +284,8 @@ describe('Drillbot under GitHub faults', () => {
       return payload;
     }
 
-    function checkSuiteEvent(run: FakeCheckRun, login: string): Record<string, any> {
-      const payload = exampleOf('check_suite', 'rerequested') as Record<string, any>;
+    function checkSuiteEvent(run: FakeCheckRun, login: string): Json {
+      const payload = exampleOf('check_suite', 'rerequested') as Json;
       payload.repository = pullRequestEvent(fake, repo, 7).repository;
       payload.installation = { id: INSTALLATION };
       Object.assign(payload.check_suite, { head_sha: run.head_sha, pull_requests: [{ number: 7, id: 1, url: '', head: { ref: 'idx', sha: run.head_sha, repo: { id: repo.id, url: '', name: repo.name } }, base: { ref: 'main', sha: run.head_sha, repo: { id: repo.id, url: '', name: repo.name } } }] });

@@ -1,12 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Probot, ProbotOctokit } from 'probot';
 import { createApp } from '../../src/app/index.js';
-import { ReportCache, type AppDeps, type Engine } from '../../src/app/deps.js';
+import { defaultEngine, queueDeps, ReportCache, type AppDeps, type Engine } from '../../src/app/deps.js';
+import { MemoryAckStore } from '../../src/app/acks.js';
 import { WRITE_RETRY } from '../../src/app/github/octokit.js';
-import { ReviewQueue } from '../../src/app/queue.js';
+import { RedisAckStore, RedisConnection, RedisTaskQueue } from '../../src/app/redis-queue.js';
+import { InProcessTaskQueue } from '../../src/app/queue.js';
+import { LOCAL_URL } from '../support/drill.js';
 import { buildReport, type Finding, type Report } from '../../src/core/index.js';
 import { FakeGitHub, type FakeRepo } from '../support/fake-github.js';
-import { issueCommentCreated, pullRequestEvent, exampleOf } from '../support/webhooks.js';
+import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { issueCommentCreated, pullRequestEvent, exampleOf, type Json } from '../support/webhooks.js';
 
 /**
  * Handler tests: real payloads from @octokit/webhooks-examples, GitHub faked at the HTTP
@@ -59,7 +63,7 @@ const unsafeReport = (): Report =>
     { path: 'db/migrations/002_email_idx.up.sql', version: '002', direction: 'forward', status: 'applied', durationMs: 12, locks: [{ relation: 'public.users', mode: 'ShareLock', existing: true }], rewrites: [], statements: [] },
     { path: 'db/migrations/002_email_idx.down.sql', version: '002', direction: 'reverse', status: 'applied', durationMs: 3, locks: [], rewrites: [], statements: [] },
     { path: 'db/migrations/002_email_idx.up.sql', version: '002', direction: 'redo', status: 'applied', durationMs: 11, locks: [], rewrites: [], statements: [] },
-  ], { provider: 'embedded', serverVersion: '18.1', layout: 'golang-migrate', baseMigrations: 1, newMigrations: 1, templateCache: 'miss', seededRows: 100, seededTables: 1, roundTrip: 'restored', durationMs: 900 });
+  ], { provider: 'embedded', serverVersion: '18.1', layout: 'golang-migrate', baseMigrations: 1, newMigrations: 1, templateCache: 'miss', seededRows: 100, seededTables: 1, seeding: [{ table: 'public.t', rows: 100 }], roundTrip: 'restored', durationMs: 900 });
 
 describe('Drillbot app handlers', () => {
   let fake: FakeGitHub;
@@ -74,7 +78,7 @@ describe('Drillbot app handlers', () => {
     repo = fake.addRepo('acme/shop', base);
     before(fake, repo);
     engine = fakeEngine(result);
-    deps = { engine, queue: new ReviewQueue(2), appId: APP_ID, now: () => new Date('2026-01-02T03:04:05Z'), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new Map(), sweep: null, activeChecks: new Set(), retry: WRITE_RETRY, summaryComment: 'always', ...overrides };
+    deps = { engine, queue: new InProcessTaskQueue(2), appId: APP_ID, now: () => new Date('2026-01-02T03:04:05Z'), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new MemoryAckStore(), sweep: null, activeChecks: new Set(), retry: WRITE_RETRY, summaryComment: 'always', ...overrides };
     probot = new Probot({
       appId: APP_ID,
       privateKey,
@@ -86,10 +90,33 @@ describe('Drillbot app handlers', () => {
     await deps.queue.idle();
   }
 
+  let redisPrefix: string | undefined;
+  let openGates: Array<() => void> = [];
+
+  /** A gate for the fake engine, opened after the test at the latest (a failed test must not leave the queue hanging). */
+  function gated() {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    openGates.push(release);
+    return { gate, release };
+  }
+
   afterEach(async () => {
+    for (const open of openGates) open();
+    openGates = [];
     await deps?.queue.idle();
+    await deps?.queue.close();
     await fake?.stop();
+    if (redisPrefix) await dropPrefix(redisPrefix);
+    redisPrefix = undefined;
   });
+
+  /** The queue and ack store of a kind; Redis ones get a key prefix of their own. */
+  function queueOf(kind: 'in-process' | 'redis'): Partial<AppDeps> {
+    if (kind === 'in-process') return queueDeps({});
+    redisPrefix = uniquePrefix('handlers');
+    return { ...queueDeps({ DRILLBOT_REDIS_URL: TEST_REDIS_URL, DRILLBOT_REDIS_PREFIX: redisPrefix, DRILLBOT_QUEUE_LOCK_MS: '1500' }) };
+  }
 
   const receive = async (name: string, payload: object) => {
     await probot.receive({ id: `${Math.random()}`, name, payload } as never);
@@ -168,6 +195,8 @@ describe('Drillbot app handlers', () => {
       const second = repo.commit({ 'db/migrations/002_email_idx.down.sql': 'DROP INDEX IF EXISTS users_email_idx;\n' }, { parent: firstSha, branch: 'idx' });
       pull.head.sha = second;
       await probot.receive({ id: '2', name: 'pull_request', payload: pullRequestEvent(fake, repo, 7, 'synchronize') } as never);
+      // The newer review supersedes once the API confirmed that its head is the current one.
+      await fake.waitFor('the first drill to be superseded', () => engine.inputs[0].signal?.aborted);
       release();
       await deps.queue.idle();
       expect(fake.checkRunsFor(firstSha, 'Drillbot')[0]).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
@@ -253,6 +282,42 @@ describe('Drillbot app handlers', () => {
       expect(input.changeSet.base.files.map((f) => f.path)).toEqual(['db/migrations/001_users.down.sql', 'db/migrations/001_users.up.sql']);
       expect(input.changeSet.head.files.map((f) => f.path)).toEqual(['db/migrations/001_users.down.sql', 'db/migrations/001_users.up.sql', 'db/migrations/002_email_idx.down.sql', 'db/migrations/002_email_idx.up.sql']);
       expect(input.changeSet.head.files[3].content).toBe(UNSAFE['db/migrations/002_email_idx.up.sql']);
+      expectCleanTraffic();
+    });
+  });
+
+  describe('files the drill cannot take as they are (real engine on the local PostgreSQL)', () => {
+    const realEngine = () => ({ engine: defaultEngine({ DRILLBOT_DATABASE_URL: LOCAL_URL }) });
+    const reviewPull = async (changes: Record<string, string | Uint8Array>, base: Record<string, string> = BASE) => {
+      await setUp(() => unsafeReport(), base, () => undefined, realEngine());
+      const pull = fake.openPull(repo, { number: 11, branch: 'change', changes, author: 'mallory' });
+      await receive('pull_request', pullRequestEvent(fake, repo, 11, 'opened'));
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      return run;
+    };
+
+    it('fails the check on a migration over migrations.maxFileSize (a DROP TABLE padded with comments), never fetching its blob', async () => {
+      const padded = `DROP TABLE users;\n${'-- padding\n'.repeat(400)}`;
+      const run = await reviewPull({ 'db/migrations/002_drop.up.sql': padded, 'db/migrations/002_drop.down.sql': 'SELECT 1;\n' }, { ...BASE, '.github/drillbot.yml': 'migrations:\n  maxFileSize: 4KiB\n' });
+      expect(run).toMatchObject({ status: 'completed', conclusion: 'failure', output: expect.objectContaining({ title: 'Drillbot could not complete the review (infra)' }) });
+      expect(run.output.summary).toContain('over the limit of 4 KiB (migrations.maxFileSize)');
+      expect(run.output.summary).toContain('The drill did not run on `db/migrations`.');
+      expect(run.output.summary).not.toContain('No new migration');
+      expect(run.annotations).toEqual([expect.objectContaining({ path: 'db/migrations/002_drop.up.sql', annotation_level: 'failure' })]);
+      const blobsRead = fake.log.filter((r) => r.path.includes('/git/blobs/')).length;
+      expect(blobsRead).toBe(3); // the base pair and the small down, not the padded up
+      expectCleanTraffic();
+    });
+
+    it('fails the check on invalid UTF-8 with the error PostgreSQL gives, at its line', async () => {
+      const run = await reviewPull({
+        'db/migrations/002_city.up.sql': Buffer.from("ALTER TABLE users ADD COLUMN city text;\nUPDATE users SET city = 'Zürich';\n", 'latin1'),
+        'db/migrations/002_city.down.sql': 'ALTER TABLE users DROP COLUMN city;\n',
+      });
+      expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+      expect(run.annotations).toContainEqual(
+        expect.objectContaining({ path: 'db/migrations/002_city.up.sql', start_line: 2, message: expect.stringContaining('invalid byte sequence for encoding "UTF8": 0xfc (SQLSTATE 22021)') }),
+      );
       expectCleanTraffic();
     });
   });
@@ -474,7 +539,7 @@ describe('Drillbot app handlers', () => {
       await receive('pull_request', pullRequestEvent(fake, repo, 11, 'opened'));
       const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
       const press = (login: string) => {
-        const payload = exampleOf('check_run', 'requested_action') as Record<string, any>;
+        const payload = exampleOf('check_run', 'requested_action');
         payload.repository = pullRequestEvent(fake, repo, 11).repository;
         payload.installation = { id: INSTALLATION };
         Object.assign(payload.check_run, { id: run.id, name: 'Drillbot', head_sha: pull.head.sha, external_id: '11', pull_requests: [] });
@@ -492,11 +557,126 @@ describe('Drillbot app handlers', () => {
     });
   });
 
+  describe.each(['in-process', 'redis'] as const)('%s queue', (kind) => {
+    it('starts one drill for a replayed delivery (same delivery id)', async () => {
+      await setUp(() => unsafeReport(), BASE, () => undefined, queueOf(kind));
+      const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      const payload = pullRequestEvent(fake, repo, 7, 'opened');
+      await probot.receive({ id: 'delivery-1', name: 'pull_request', payload } as never);
+      await deps.queue.idle();
+      await probot.receive({ id: 'delivery-1', name: 'pull_request', payload } as never);
+      await deps.queue.idle();
+      expect(engine.calls()).toBe(1);
+      expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')).toEqual([expect.objectContaining({ status: 'completed', conclusion: 'failure' })]);
+      // Another delivery of the same event is a new delivery: it reviews again, on the same check run.
+      await receive('pull_request', payload);
+      expect(engine.calls()).toBe(2);
+      expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')).toHaveLength(1);
+      expectCleanTraffic();
+    });
+
+    it('leaves the current head alone on a late delivery for an older head', async () => {
+      const { gate, release } = gated();
+      await setUp(async () => {
+        await gate;
+        return unsafeReport();
+      }, BASE, () => undefined, queueOf(kind));
+      const first = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' }).head.sha;
+      const lateOpened = pullRequestEvent(fake, repo, 7, 'opened');
+      const second = repo.commit({ 'db/migrations/002_email_idx.down.sql': 'DROP INDEX IF EXISTS users_email_idx;\n' }, { parent: first, branch: 'idx' });
+      repo.pulls.get(7)!.head.sha = second;
+      await probot.receive({ id: 'sync', name: 'pull_request', payload: pullRequestEvent(fake, repo, 7, 'synchronize') } as never);
+      await fake.waitFor('the drill of the current head to start', () => engine.calls() === 1);
+      const mark = fake.sequence;
+      await probot.receive({ id: 'late-opened', name: 'pull_request', payload: lateOpened } as never);
+      await fake.waitFor('the late delivery to look at the pull request', () => fake.log.some((r) => r.seq > mark && r.method === 'GET' && r.path.endsWith('/pulls/7')));
+      await fake.waitForIdle(500);
+      expect(engine.inputs[0].signal?.aborted).toBe(false);
+      release();
+      await deps.queue.idle();
+      expect(engine.calls()).toBe(1);
+      expect(fake.checkRunsFor(second, 'Drillbot')).toEqual([expect.objectContaining({ status: 'completed', conclusion: 'failure' })]);
+      expect(fake.checkRunsFor(first, 'Drillbot')).toEqual([]);
+      expect(fake.reviews.map((r) => r.commit_id)).toEqual([second]);
+      expectCleanTraffic();
+    });
+
+    it('supersedes the running review on a new push and retires its check run', async () => {
+      const { gate, release } = gated();
+      await setUp(async (calls) => {
+        if (calls === 1) await gate;
+        return unsafeReport();
+      }, BASE, () => undefined, queueOf(kind));
+      const first = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' }).head.sha;
+      await probot.receive({ id: 'opened', name: 'pull_request', payload: pullRequestEvent(fake, repo, 7, 'opened') } as never);
+      await fake.waitFor('the first drill to start', () => engine.calls() === 1);
+      const second = repo.commit({ 'db/migrations/002_email_idx.down.sql': 'DROP INDEX IF EXISTS users_email_idx;\n' }, { parent: first, branch: 'idx' });
+      repo.pulls.get(7)!.head.sha = second;
+      await probot.receive({ id: 'sync', name: 'pull_request', payload: pullRequestEvent(fake, repo, 7, 'synchronize') } as never);
+      await fake.waitFor('the first drill to be superseded', () => engine.inputs[0].signal?.aborted);
+      release();
+      await deps.queue.idle();
+      expect(fake.checkRunsFor(first, 'Drillbot')[0]).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+      expect(fake.checkRunsFor(second, 'Drillbot')[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+      expect(fake.reviews.map((r) => r.commit_id)).toEqual([second]);
+      expectCleanTraffic();
+    });
+
+    it('applies an acknowledgement given while the review runs, after it', async () => {
+      const { gate, release } = gated();
+      await setUp(async (calls) => {
+        if (calls === 1) await gate;
+        return unsafeReport();
+      }, BASE, () => undefined, queueOf(kind));
+      const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      repo.permissions.set('maria', 'write');
+      await probot.receive({ id: 'opened', name: 'pull_request', payload: pullRequestEvent(fake, repo, 7, 'opened') } as never);
+      await fake.waitFor('the drill to start', () => engine.calls() === 1);
+      const comment = fake.addUserComment(repo, 7, 'maria', '/drillbot ack blocking-index small table');
+      await probot.receive({ id: 'ack', name: 'issue_comment', payload: issueCommentCreated(fake, repo, comment) } as never);
+      await fake.waitFor('the eyes reaction', () => fake.reactions.length === 1);
+      expect(engine.inputs[0].signal?.aborted).toBe(false);
+      release();
+      await deps.queue.idle();
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      expect(run).toMatchObject({ status: 'completed', conclusion: 'success' });
+      expect(run.output.summary).toContain('acknowledged by @maria');
+      expect(await deps.pendingAcks.list('acme/shop#7')).toEqual([]);
+      expectCleanTraffic();
+    });
+  });
+
+  describe('redis queue', () => {
+    it('retries with backoff a review whose error escaped before its check run existed', async () => {
+      redisPrefix = uniquePrefix('retry');
+      const connection = new RedisConnection({ url: TEST_REDIS_URL, prefix: redisPrefix, concurrency: 2, lockMs: 1500, attempts: 3, backoffMs: 1000 });
+      await setUp(() => unsafeReport(), BASE, () => undefined, { queue: new RedisTaskQueue(connection), pendingAcks: new RedisAckStore(connection) });
+      // Re-run pressed for pull request #7, which the API does not show yet: the first attempt fails on GET /pulls/7 (404).
+      fake.openPull(repo, { number: 1, branch: 'docs', changes: { 'README.md': '# app\n\nMore.\n' }, author: 'alice' });
+      const payload = exampleOf('check_run', 'requested_action') as Json;
+      payload.repository = pullRequestEvent(fake, repo, 1).repository;
+      payload.installation = { id: INSTALLATION };
+      Object.assign(payload.check_run, { name: 'Drillbot', external_id: '7', pull_requests: [] });
+      payload.requested_action = { identifier: 'rerun' };
+      // Re-runs need write access.
+      repo.permissions.set('maria', 'write');
+      payload.sender = { ...payload.sender, login: 'maria' };
+      await probot.receive({ id: 'rerun', name: 'check_run', payload } as never);
+      const failed = await fake.waitFor('the first attempt to fail', () => fake.log.find((r) => r.path.endsWith('/pulls/7') && r.status === 404));
+      const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
+      await deps.queue.idle();
+      expect(engine.calls()).toBe(1);
+      expect(fake.checkRunsFor(pull.head.sha, 'Drillbot')).toEqual([expect.objectContaining({ status: 'completed', conclusion: 'failure' })]);
+      expect(fake.log.filter((r) => r.path.endsWith('/pulls/7') && r.status === 404)).toEqual([failed]);
+      expectCleanTraffic();
+    });
+  });
+
   describe('onCheckSuite', () => {
     it('re-runs the review of each pull request of a re-requested suite', async () => {
       await setUp(() => unsafeReport());
       const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
-      const payload = exampleOf('check_suite', 'rerequested') as Record<string, any>;
+      const payload = exampleOf('check_suite', 'rerequested');
       payload.repository = pullRequestEvent(fake, repo, 7).repository;
       payload.installation = { id: INSTALLATION };
       Object.assign(payload.check_suite, { head_sha: pull.head.sha, pull_requests: [{ number: 7, id: 1, url: '', head: { ref: 'idx', sha: pull.head.sha, repo: { id: repo.id, url: '', name: repo.name } }, base: { ref: 'main', sha: pull.base.sha, repo: { id: repo.id, url: '', name: repo.name } } }] });
@@ -515,7 +695,7 @@ describe('Drillbot app handlers', () => {
       const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
       await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
       const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
-      const payload = exampleOf('check_run', 'requested_action') as Record<string, any>;
+      const payload = exampleOf('check_run', 'requested_action');
       payload.repository = pullRequestEvent(fake, repo, 7).repository;
       payload.installation = { id: INSTALLATION };
       Object.assign(payload.check_run, { id: run.id, name: 'Drillbot', head_sha: pull.head.sha, external_id: run.external_id, pull_requests: [] });

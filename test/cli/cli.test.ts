@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { main } from '../../src/cli/main.js';
+import type { Report } from '../../src/core/index.js';
 import { LOCAL_URL } from '../support/drill.js';
 import { gitRepo } from '../support/git-repo.js';
 
@@ -22,7 +23,7 @@ const BASE = {
 
 describe('drillbot check', () => {
   const repos: Array<{ remove: () => void }> = [];
-  const repo = (change: Record<string, string>, base = BASE) => {
+  const repo = (change: Record<string, string>, base: Record<string, string> = BASE) => {
     const r = gitRepo(base, change);
     repos.push(r);
     return r.dir;
@@ -36,12 +37,12 @@ describe('drillbot check', () => {
     });
     const { status, stdout, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json');
     expect(status).toBe(1);
-    const report = JSON.parse(stdout);
+    const report = JSON.parse(stdout) as Report;
     expect(report.verdict).toBe('fail');
     expect(report.findings).toEqual([
       expect.objectContaining({ hazard: 'blocking-index', severity: 'error', path: 'db/migrations/000002_email_index.up.sql', line: 2 }),
     ]);
-    expect(report.migrations.map((m: any) => [m.direction, m.status])).toEqual([
+    expect(report.migrations.map((m) => [m.direction, m.status])).toEqual([
       ['forward', 'applied'],
       ['reverse', 'applied'],
       ['redo', 'applied'],
@@ -78,7 +79,7 @@ describe('drillbot check', () => {
     const dir = repo({ 'db/migrations/000002_x.up.sql': 'SELECT 1;\n', 'db/migrations/000002_x.down.sql': 'SELECT 1;\n' });
     const { status, stdout } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', 'postgres://u:secret@127.0.0.1:1/postgres', '--format', 'json', '--quiet');
     expect(status).toBe(2);
-    const report = JSON.parse(stdout);
+    const report = JSON.parse(stdout) as Report;
     expect(report).toMatchObject({ verdict: 'fail', findings: [expect.objectContaining({ hazard: 'infra', path: 'db/migrations/000002_x.up.sql' })] });
     expect(stdout).not.toContain('secret');
   });
@@ -105,9 +106,9 @@ describe('drillbot demo', () => {
   it('drills the bundled example on the embedded PostgreSQL and shows its hazards', async () => {
     const { status, stdout } = await cli('demo', '--format', 'json', '--quiet');
     expect(status).toBe(0);
-    const report = JSON.parse(stdout);
+    const report = JSON.parse(stdout) as Report;
     expect(report.drill).toMatchObject({ provider: 'embedded', layout: 'golang-migrate', baseMigrations: 2, newMigrations: 2 });
-    const at = report.findings.map((f: any) => `${f.hazard}@${f.path.split('/').pop()}:${f.line}`);
+    const at = report.findings.map((f) => `${f.hazard}@${f.path.split('/').pop()}:${f.line}`);
     expect(at).toEqual([
       'blocking-index@000003_order_lookups.up.sql:2',
       'reverse-mismatch@000003_order_lookups.up.sql:2',
@@ -119,7 +120,7 @@ describe('drillbot demo', () => {
       'lock-timeout@000004_user_plans.up.sql:2',
     ]);
     // Where the rules and the drill saw the same thing, one finding carries both.
-    const rewrite = report.findings.find((f: any) => f.line === 8);
+    const rewrite = report.findings.find((f) => f.line === 8);
     expect(rewrite).toMatchObject({ rule: 'changing-column-type', evidence: expect.stringMatching(/relfilenode of public\.orders changed/) });
   });
 });

@@ -39,7 +39,7 @@ describe('runScript: locks of statements outside a transaction block', () => {
     const script: MigrationScript = { path: 'db/1.sql', sql, startLine: 1, transaction: 'none' };
     const parsed = await parseScript(script);
     if (!parsed.ok) throw new Error(parsed.error.message);
-    return (await runScript(client, script, parsed.statements, undefined, watched ? openSession : undefined)).statements;
+    return (await runScript(client, script, parsed.statements, watched ? { openSession } : {})).statements;
   }
 
   /** The sessions on the scratch database other than the migration's own, by state. */

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { ShadowDatabase } from '../../src/core/drill/databases.js';
+import { Deadline } from '../../src/core/deadline.js';
 import { Guard, formatBytes, type DrillLimits } from '../../src/core/drill/guard.js';
 import { createUrlProvider } from '../../src/core/drill/providers/url.js';
 import type { ShadowServer } from '../../src/core/drill/providers/provider.js';
@@ -49,7 +50,7 @@ async function session(database: ShadowDatabase): Promise<pg.Client> {
 
 describe('Guard', () => {
   it('ends a drill whose backends’ temporary files pass the cap, measured with pg_ls_tmpdir()', async () => {
-    const guard = new Guard(server, { ...LIMITS, maxTempFiles: 4 * MIB }, AbortSignal.timeout(60_000), 'db/3_change.up.sql');
+    const guard = new Guard(server, { ...LIMITS, maxTempFiles: 4 * MIB }, new Deadline(60_000), 'db/3_change.up.sql');
     const database = await guard.create('guard');
     // Lift the role's own temp_file_limit, so only the watchdog stands in the way (as for parallel workers together).
     await admin((c) => c.query(`ALTER ROLE "${database.role}" SET temp_file_limit = -1`));
@@ -76,14 +77,15 @@ describe('Guard', () => {
   });
 
   it('cancels, terminates and drops everything when the deadline passes, and close() leaves nothing', async () => {
-    const deadline = new AbortController();
-    const guard = new Guard(server, LIMITS, deadline.signal, 'db/3_change.up.sql');
+    // The review's limit, passed by cancelling it (as a newer push does).
+    const cancel = new AbortController();
+    const guard = new Guard(server, LIMITS, new Deadline(60_000, cancel.signal), 'db/3_change.up.sql');
     const [a, b] = [await guard.create('guard'), await guard.create('guard')];
     const client = await session(a);
     // A migration that turned its statement timeout off.
     const sleeping = client.query(`SET statement_timeout = 0; SELECT pg_sleep(60)`).then(() => null, (e: { code?: string }) => e.code ?? 'no-code');
     await sleep(200);
-    deadline.abort();
+    cancel.abort();
     expect(await sleeping).toBe('57014'); // cancelled first
     await expect(guard.create('guard')).rejects.toThrow(); // nothing new after the deadline
     await guard.close();
@@ -94,7 +96,7 @@ describe('Guard', () => {
 
   it('stops the drill when it cannot watch it', async () => {
     const unreachable: ShadowServer = { ...server, adminConfig: (database) => ({ ...server.adminConfig(database), port: 1 }) };
-    const guard = new Guard(unreachable, LIMITS, AbortSignal.timeout(10_000), 'db/3_change.up.sql');
+    const guard = new Guard(unreachable, LIMITS, new Deadline(10_000), 'db/3_change.up.sql');
     for (let i = 0; i < 50 && !guard.stopped; i++) await sleep(50);
     expect(guard.stopped).toBe(true);
     expect(guard.finding()?.message).toMatch(/watchdog could not measure/);

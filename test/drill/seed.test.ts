@@ -156,12 +156,12 @@ describe('seedDatabase', () => {
 
   it('reports a table it cannot fill and carries on with the rest', async () => {
     await db.client.query(`
-      CREATE TABLE app.unfillable (id int PRIMARY KEY, span int4range NOT NULL);
+      CREATE TABLE app.unfillable (id int PRIMARY KEY, shape box NOT NULL);
       CREATE TABLE app.unplaced (id int, at date NOT NULL) PARTITION BY RANGE (at);`);
     const result = await seedDatabase(db.client, { rowsPerTable: 5 });
     const byTable = new Map(result.tables.map((t) => [t.table, t]));
-    expect(byTable.get('app.unfillable')).toEqual({ table: 'app.unfillable', rows: 0, error: expect.stringContaining('int4range') });
-    expect(byTable.get('app.unplaced')).toEqual({ table: 'app.unplaced', rows: 0, error: expect.stringContaining('no partition') });
+    expect(byTable.get('app.unfillable')).toEqual({ table: 'app.unfillable', rows: 0, reason: expect.stringContaining('type box for NOT NULL column shape') });
+    expect(byTable.get('app.unplaced')).toEqual({ table: 'app.unplaced', rows: 0, reason: expect.stringContaining('no partition') });
     expect(byTable.get('app.teams')).toEqual({ table: 'app.teams', rows: 5 });
     await db.client.query('DROP TABLE app.unfillable, app.unplaced');
   });

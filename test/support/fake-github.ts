@@ -124,7 +124,9 @@ export interface FakeReaction {
 /** A repository in the fake, with its git objects and its collaboration state. */
 export class FakeRepo {
   readonly id: number;
+  /** Blob texts (UTF-8 decoded); `bytesOf` gives a blob's exact bytes, binary ones included. */
   readonly blobs = new Map<string, string>();
+  private readonly binary = new Map<string, Buffer>();
   readonly trees = new Map<string, Array<{ path: string; mode: string; type: 'blob' | 'tree'; sha: string }>>();
   readonly commits = new Map<string, Commit>();
   readonly branches = new Map<string, string>();
@@ -145,7 +147,7 @@ export class FakeRepo {
   }
 
   /** Commits `changes` (path -> content, or null to delete) on top of `parent` (or an empty tree). */
-  commit(changes: Record<string, string | null>, opts: { parent?: string; message?: string; branch?: string } = {}): string {
+  commit(changes: Record<string, string | Uint8Array | null>, opts: { parent?: string; message?: string; branch?: string } = {}): string {
     const parent = opts.parent ? this.commits.get(opts.parent) : undefined;
     if (opts.parent && !parent) throw new Error(`unknown parent ${opts.parent}`);
     const files = new Map(parent?.files ?? []);
@@ -176,9 +178,17 @@ export class FakeRepo {
     return this.commits.get(this.branches.get(name) ?? name);
   }
 
-  private putBlob(content: string): string {
-    const sha = gitHash('blob', Buffer.from(content));
-    this.blobs.set(sha, content);
+  /** A blob's bytes, or undefined when there is no such blob. */
+  bytesOf(sha: string): Buffer | undefined {
+    const text = this.blobs.get(sha);
+    return this.binary.get(sha) ?? (text === undefined ? undefined : Buffer.from(text));
+  }
+
+  private putBlob(content: string | Uint8Array): string {
+    const bytes = Buffer.from(content);
+    const sha = gitHash('blob', bytes);
+    this.blobs.set(sha, bytes.toString('utf8'));
+    if (typeof content !== 'string') this.binary.set(sha, bytes);
     return sha;
   }
 
@@ -228,7 +238,7 @@ interface Route {
 interface RequestContext {
   params: string[];
   query: Record<string, string>;
-  body: any;
+  body: unknown;
   headers: IncomingMessage['headers'];
   actor: Actor;
   url: URL;
@@ -361,7 +371,7 @@ export class FakeGitHub {
   }
 
   /** Opens a pull request from a new branch holding `changes` on top of the default branch. */
-  openPull(repo: FakeRepo, opts: { number: number; branch: string; changes: Record<string, string | null>; author: string; title?: string }): Pull {
+  openPull(repo: FakeRepo, opts: { number: number; branch: string; changes: Record<string, string | Uint8Array | null>; author: string; title?: string }): Pull {
     const baseSha = repo.branches.get(repo.defaultBranch)!;
     const headSha = repo.commit(opts.changes, { parent: baseSha, message: opts.title ?? opts.branch, branch: opts.branch });
     const pull: Pull = {
@@ -947,7 +957,7 @@ export class FakeGitHub {
       const walk = (sha: string, prefix: string) => {
         for (const e of repo.trees.get(sha) ?? []) {
           const path = `${prefix}${e.path}`;
-          const size = e.type === 'blob' ? Buffer.byteLength(repo.blobs.get(e.sha) ?? '') : undefined;
+          const size = e.type === 'blob' ? (repo.bytesOf(e.sha)?.length ?? 0) : undefined;
           entries.push({ path, mode: e.mode, type: e.type, sha: e.sha, ...(size !== undefined ? { size } : {}), url: `${this.baseUrl}/repos/${repo.fullName}/git/${e.type}s/${e.sha}` });
           if (recursive && e.type === 'tree') walk(e.sha, `${path}/`);
         }
@@ -956,12 +966,12 @@ export class FakeGitHub {
       return { status: 200, body: { sha: rootSha, url: `${this.baseUrl}/repos/${repo.fullName}/git/trees/${rootSha}`, tree: entries, truncated: false } };
     }));
     this.on('GET', '/repos/{owner}/{repo}/git/blobs/{sha}', withRepo((repo, ctx) => {
-      const content = repo.blobs.get(ctx.params[2]);
+      const content = repo.bytesOf(ctx.params[2]);
       if (content === undefined) return notFound();
-      if (/raw/.test(String(ctx.headers.accept))) return { status: 200, raw: content };
+      if (/raw/.test(String(ctx.headers.accept))) return { status: 200, raw: content.toString('utf8') };
       return {
         status: 200,
-        body: { sha: ctx.params[2], node_id: `B_${ctx.params[2]}`, size: Buffer.byteLength(content), url: '', content: Buffer.from(content).toString('base64'), encoding: 'base64' },
+        body: { sha: ctx.params[2], node_id: `B_${ctx.params[2]}`, size: content.length, url: '', content: content.toString('base64'), encoding: 'base64' },
       };
     }));
     this.on('GET', '/repos/{owner}/{repo}/git/commits/{sha}', withRepo((repo, ctx) => {
@@ -1046,11 +1056,12 @@ export class FakeGitHub {
     ));
     this.on('POST', '/repos/{owner}/{repo}/pulls/{n}/reviews', withPull((repo, pull, ctx) => this.createReview(repo, pull, ctx.body as Json)));
     this.on('POST', '/repos/{owner}/{repo}/pulls/{n}/comments', withPull((repo, pull, ctx) => {
-      const b = ctx.body as Json;
+      // The body matched the operation's schema before any handler runs (see above), so path and body are there.
+      const b = ctx.body as Json & CommentInput;
       if (!b.commit_id || !repo.commits.has(String(b.commit_id))) return unprocessable('commit_id is not part of the pull request');
-      const anchored = this.anchor(pull, b as CommentInput);
+      const anchored = this.anchor(pull, b);
       if ('message' in anchored) return unprocessable('Validation Failed', [{ resource: 'PullRequestReviewComment', message: anchored.message }]);
-      const c = this.addReviewComment(pull, null, b as CommentInput, anchored, String(b.commit_id));
+      const c = this.addReviewComment(pull, null, b, anchored, String(b.commit_id));
       return { status: 201, body: this.reviewCommentJson(repo, pull.number, c) };
     }));
     this.on('GET', '/repos/{owner}/{repo}/pulls/comments/{id}', withRepo((repo, ctx) => {

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** A throwaway git repository with a `main` branch and a `change` branch checked out. */
-export function gitRepo(base: Record<string, string>, change: Record<string, string>): { dir: string; remove: () => void } {
+export function gitRepo(base: Record<string, string | Uint8Array>, change: Record<string, string | Uint8Array>): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'drillbot-test-'));
   const git = (...args: string[]) =>
     execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', ...args], { stdio: 'pipe' });
-  const write = (files: Record<string, string>) => {
+  const write = (files: Record<string, string | Uint8Array>) => {
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), content);

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 
 /** One canned reply: the assistant's message content, or a raw HTTP answer, after an optional delay. */
 export type CannedReply = { content: string; delayMs?: number } | { status: number; body: unknown; delayMs?: number };
@@ -8,7 +9,7 @@ export interface FakeOpenAi {
   /** `http://127.0.0.1:<port>/v1`, for OPENAI_BASE_URL / reviewer.baseUrl. */
   readonly baseUrl: string;
   /** The JSON bodies of every POST /v1/chat/completions, in order. */
-  readonly requests: any[];
+  readonly requests: ChatCompletionCreateParamsNonStreaming[];
   close(): Promise<void>;
 }
 
@@ -17,7 +18,7 @@ export interface FakeOpenAi {
  * (the last one repeats), with token usage; anything else is a 404.
  */
 export async function startFakeOpenAi(replies: CannedReply[]): Promise<FakeOpenAi> {
-  const requests: any[] = [];
+  const requests: ChatCompletionCreateParamsNonStreaming[] = [];
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk) => (raw += chunk));
@@ -26,7 +27,7 @@ export async function startFakeOpenAi(replies: CannedReply[]): Promise<FakeOpenA
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
         return;
       }
-      const body = JSON.parse(raw);
+      const body = JSON.parse(raw) as ChatCompletionCreateParamsNonStreaming;
       requests.push(body);
       const reply = replies[Math.min(requests.length - 1, replies.length - 1)];
       const send = () => {

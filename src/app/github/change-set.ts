@@ -4,6 +4,9 @@ import {
   locateMigrations,
   NoMigrationsError,
   undrilledSqlFiles,
+  oversizedFile,
+  readSourceFile,
+  readsAsMigration,
   type ChangeSet,
   type DrillbotConfig,
   type SourceFile,
@@ -13,8 +16,6 @@ import { statusOf, type Octokit, type RepoRef } from './octokit.js';
 
 /** GitHub lists at most this many files of a pull request (GET /pulls/{n}/files). */
 export const MAX_PR_FILES = 3000;
-/** Blobs larger than this are not migrations anyone reviews; they are left out of the ChangeSet. */
-const MAX_BLOB_BYTES = 5 * 1024 * 1024;
 const BLOB_CONCURRENCY = 8;
 
 export interface PullRef extends RepoRef {
@@ -57,7 +58,7 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
       : { kind: 'no-migration-change', reason, baseSha, root, filesTruncated };
   };
   const [headTree, baseTree] = await Promise.all([listTree(octokit, repo, pull.headSha), listTree(octokit, repo, baseSha)]);
-  const blobs = new BlobReader(octokit, repo);
+  const blobs = new BlobReader(octokit, repo, config.migrations.maxFileSize);
 
   let root: string;
   if (config.migrations.path !== undefined) {
@@ -68,7 +69,7 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
     if (!filesTruncated && !changedPaths.some((p) => candidates.some((d) => isUnder(p, d)))) {
       return { kind: 'no-migration-change', reason: 'No migration changed in this pull request.', baseSha, root: null, filesTruncated };
     }
-    const underCandidates = headTree.filter((e) => candidates.some((d) => isUnder(e.path, d)) && /\.(sql|toml|conf)$/.test(e.path));
+    const underCandidates = headTree.filter((e) => candidates.some((d) => isUnder(e.path, d)) && readsAsMigration(e.path));
     const files = await blobs.read(underCandidates);
     try {
       root = locateMigrations(files, config.migrations.layout).root;
@@ -116,37 +117,46 @@ async function listTree(octokit: Octokit, repo: RepoRef, sha: string): Promise<T
   return data.tree.flatMap((e) => (e.type === 'blob' && e.path && e.sha ? [{ path: e.path, sha: e.sha, size: e.size }] : []));
 }
 
-/** Reads blobs by SHA, each once, a few at a time. */
+/**
+ * Reads blobs by SHA, each once, a few at a time. A blob over `maxSize` (the tree says its size)
+ * is not fetched: it comes back as oversizedFile, which fails the review instead of vanishing.
+ */
 class BlobReader {
-  private readonly cache = new Map<string, Promise<string>>();
+  private readonly cache = new Map<string, Promise<Buffer>>();
   constructor(
     private readonly octokit: Octokit,
     private readonly repo: RepoRef,
+    private readonly maxSize: number,
   ) {}
 
   async read(entries: readonly TreeEntry[]): Promise<SourceFile[]> {
-    const wanted = entries.filter((e) => (e.size ?? 0) <= MAX_BLOB_BYTES);
-    const out: SourceFile[] = new Array(wanted.length);
+    const out: SourceFile[] = new Array(entries.length);
     let next = 0;
     const worker = async () => {
-      while (next < wanted.length) {
+      while (next < entries.length) {
         const i = next++;
-        out[i] = { path: wanted[i].path, content: await this.blob(wanted[i].sha) };
+        const { path, sha, size } = entries[i];
+        out[i] = size !== undefined && size > this.maxSize ? oversizedFile(path, size, this.maxSize) : readSourceFile(path, await this.blob(sha));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(BLOB_CONCURRENCY, wanted.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(BLOB_CONCURRENCY, entries.length) }, worker));
     return out.sort((a, b) => a.path.localeCompare(b.path));
   }
 
-  private blob(sha: string): Promise<string> {
-    let text = this.cache.get(sha);
-    if (!text) {
-      text = this.octokit.rest.git.getBlob({ ...this.repo, file_sha: sha }).then(({ data }) =>
-        data.encoding === 'base64' ? Buffer.from(data.content, 'base64').toString('utf8') : data.content,
-      );
-      this.cache.set(sha, text);
+  private blob(sha: string): Promise<Buffer> {
+    let bytes = this.cache.get(sha);
+    if (!bytes) {
+      bytes = this.octokit.rest.git.getBlob({ ...this.repo, file_sha: sha }).then(({ data }) => {
+        const decoded = data.encoding === 'base64' ? Buffer.from(data.content, 'base64') : Buffer.from(data.content, 'utf8');
+        // Anything but the whole blob (a truncated or re-encoded answer) must not be reviewed as if it were.
+        if (data.size !== undefined && data.size !== null && decoded.length !== data.size) {
+          throw new Error(`GitHub returned ${decoded.length} of the ${data.size} bytes of blob ${sha.slice(0, 12)} (encoding ${data.encoding})`);
+        }
+        return decoded;
+      });
+      this.cache.set(sha, bytes);
     }
-    return text;
+    return bytes;
   }
 }
 

@@ -5,6 +5,7 @@ import type { Layout, LayoutId, LayoutProblem, Migration, OutOfOrderBehaviour } 
 import { compareVersions, detectLayout, LAYOUTS, readMigrations } from '../layouts/index.js';
 import { isEmptySql } from '../layouts/util.js';
 import { finding } from '../report/findings.js';
+import { oversizedFindings } from './file-bytes.js';
 import { diffFiles, firstDifferentLine, type ChangeSet } from './change-set.js';
 import { undrilledFinding, undrilledSqlFiles } from './undrilled.js';
 
@@ -16,10 +17,12 @@ export interface ChangeAnalysis {
   /** Migrations the change adds, in the tool's order: what the drill runs forward and back. */
   readonly added: Migration[];
   readonly findings: Finding[];
+  /** False when a file was too large to read: the drill would run something other than the change. */
+  readonly allFilesRead: boolean;
 }
 
 /** Reads both sides with the layout and judges the change's history: edits, ordering, missing reverses. */
-export function analyzeChange(changeSet: ChangeSet, migrations: DrillbotConfig['migrations'] = {}): ChangeAnalysis {
+export function analyzeChange(changeSet: ChangeSet, migrations: Pick<DrillbotConfig['migrations'], 'layout' | 'outOfOrder'> = {}): ChangeAnalysis {
   // The base is the history the tool has accepted: what the change adds (a repeated version, say)
   // must not sway which tool this is.
   const layout = migrations.layout ? LAYOUTS.find((l) => l.id === migrations.layout) : (detectLayout(changeSet.base) ?? detectLayout(changeSet.head));
@@ -31,7 +34,9 @@ export function analyzeChange(changeSet: ChangeSet, migrations: DrillbotConfig['
   const changed = new Set([...diffFiles(changeSet).flatMap((c) => (c.kind === 'deleted' ? [] : [c.path])), ...added.flatMap(scriptPaths)]);
   // A forward migration of comments only needs no reverse (Harness 0059 is such a placeholder).
   const placeholders = new Set(added.filter((m) => isEmptySql(m.forward.sql)).map((m) => m.forward.path));
+  const oversized = oversizedFindings(changeSet);
   const findings = [
+    ...oversized,
     ...historyEdits(changeSet, base.migrations, head.migrations),
     ...orderingProblems(layout, migrations.outOfOrder, base.migrations, added),
     ...head.problems
@@ -40,7 +45,7 @@ export function analyzeChange(changeSet: ChangeSet, migrations: DrillbotConfig['
       .map((p) => problemFinding(p, { tool: layout.outOfOrder.tool, changed, basePaths: forwardPaths(base.migrations), headPaths: forwardPaths(head.migrations) })),
     ...undrilledFindings(changeSet, head),
   ];
-  return { layout: layout.id, base: base.migrations, added, findings };
+  return { layout: layout.id, base: base.migrations, added, findings, allFilesRead: oversized.length === 0 };
 }
 
 /** Editing or deleting a migration the base already has (either direction): production ran the old text. */

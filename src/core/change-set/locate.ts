@@ -8,6 +8,11 @@ export interface MigrationsLocation {
   readonly migrations: number;
 }
 
+/** Files a layout may read: SQL, Diesel's metadata.toml and Flyway's script configurations. */
+export function readsAsMigration(path: string): boolean {
+  return /\.(sql|toml|conf)$/.test(path);
+}
+
 /**
  * Directories that could hold migrations: those with .sql files, and the parents of directories
  * holding `up.sql` (Diesel keeps one directory per migration).

@@ -1,6 +1,6 @@
 import type { Hazard } from '../hazards.js';
 import { withConcurrently } from '../sql/concurrently.js';
-import type { ParsedStatement } from '../sql/parse.js';
+import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 
 /**
  * The safe alternative for a statement that caused a hazard, as SQL that replaces the statement
@@ -23,9 +23,9 @@ export function safeAlternative(statement: ParsedStatement, hazard: Hazard): str
   }
 }
 
-function alterCommands(statement: ParsedStatement): Array<{ subtype: string; def?: any; name?: string }> {
+function alterCommands(statement: ParsedStatement): Array<{ subtype: string; def?: StatementNode; name?: string }> {
   if (statement.kind !== 'AlterTableStmt') return [];
-  return (statement.node.cmds ?? []).map((c: any) => c.AlterTableCmd ?? {});
+  return (statement.node.cmds ?? []).map((c: StatementNode) => c.AlterTableCmd ?? {});
 }
 
 function indexAlternative(statement: ParsedStatement): string | undefined {

@@ -32,6 +32,8 @@ export interface BaseOptions {
   readonly onProgress: (message: string) => void;
   /** Creates the database the replay runs in, confined like the drill's others. */
   readonly guard: Guard;
+  /** Registers the replay's connection, so the drill's deadline can close it. */
+  readonly hold: (client: pg.Client) => void;
 }
 
 /** Content hash of everything that determines the base database: its template's cache key. */
@@ -66,6 +68,7 @@ export async function prepareBase(server: ShadowServer, base: readonly Migration
 async function replay(database: ShadowDatabase, base: readonly Migration[], opts: BaseOptions): Promise<void> {
   const client = new pg.Client(database.login);
   client.on('error', () => undefined);
+  opts.hold(client);
   await client.connect();
   try {
     await client.query(`SET statement_timeout = ${Math.round(opts.statementTimeoutMs)}`);
@@ -112,9 +115,11 @@ export async function applyScript(client: pg.ClientBase, script: MigrationScript
 async function run(client: pg.ClientBase, sql: string, lineAt: (offset: number) => number, path: string): Promise<void> {
   try {
     await client.query(sql);
-  } catch (error: any) {
-    if (typeof error?.code !== 'string') throw error;
-    const line = error.position ? lineAt(Number(error.position) - 1) : lineAt(0);
-    throw new BaseReplayError(`${error.message} (SQLSTATE ${error.code})`, path, line);
+  } catch (error) {
+    // The server's errors (pg's DatabaseError) carry a SQLSTATE; anything else is not the file's failure.
+    const failure = error as Partial<pg.DatabaseError> | undefined;
+    if (typeof failure?.code !== 'string') throw error;
+    const line = failure.position ? lineAt(Number(failure.position) - 1) : lineAt(0);
+    throw new BaseReplayError(`${failure.message} (SQLSTATE ${failure.code})`, path, line);
   }
 }

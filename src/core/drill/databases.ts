@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { ClientConfig } from 'pg';
 import { DEFAULT_CONFIG, type DrillbotConfig } from '../config.js';
+import { bounded, CLEANUP_STEP_MS } from '../deadline.js';
+import { endBackends, withBoundedAdmin } from './admin-side.js';
 import type { ShadowServer } from './providers/provider.js';
 import { ignoreCode, quoteIdent, quoteLiteral, scramVerifier } from './providers/url.js';
 
@@ -113,11 +115,15 @@ export async function dropDatabase(server: ShadowServer, name: string): Promise<
   const role = roleOf(name);
   await withAdminClient(server, async (client) => {
     const hasRole = ((await client.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role])).rowCount ?? 0) > 0;
-    // Older servers let a session administer its own role's memberships (PG16 ended it): take the admin's back first.
-    if (hasRole && !server.admin.superuser) await client.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER`).catch(ignoreCode(UNDEFINED_OBJECT));
+    if (hasRole) await administer(client, server, role);
     await dropWith(client, server.major, name);
     if (hasRole) await dropRole(client, role);
   });
+}
+
+/** Older servers let a session administer its own role's memberships (PG16 ended it): take the admin's back first. */
+async function administer(client: pg.Client, server: ShadowServer, role: string): Promise<void> {
+  if (!server.admin.superuser) await client.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER`).catch(ignoreCode(UNDEFINED_OBJECT));
 }
 
 /**
@@ -142,6 +148,19 @@ export async function endSessions(server: ShadowServer, names: readonly string[]
       if (!(await client.query(`SELECT 1 ${others} AND state = 'active'`, [names])).rowCount) break;
     }
     await client.query(`SELECT pg_terminate_backend(pid) ${others}`, [names]);
+  });
+}
+
+/**
+ * Ends databases when a deadline passed, from the admin side and each step bounded: their
+ * statements are cancelled, their sessions terminated, then they are dropped.
+ */
+export async function endDatabases(server: ShadowServer, names: readonly string[]): Promise<void> {
+  names.forEach(assertDatabaseName);
+  await withBoundedAdmin(server, async (client) => {
+    await endBackends(client, 'datname = ANY($1)', [names]);
+    // DROP DATABASE waits for a checkpoint, which takes a while on a busy server: a longer bound.
+    for (const name of names) await bounded(dropWith(client, server.major, name), 5 * CLEANUP_STEP_MS, `dropping ${name}`);
   });
 }
 
@@ -323,4 +342,41 @@ async function evictTemplates(client: pg.Client, major: number, limit: number, k
     // A non-superuser admin cannot drop the templates of another admin on a shared server: left to it.
     await dropWith(client, major, stale.name).catch(ignoreCode(INSUFFICIENT_PRIVILEGE));
   }
+}
+
+/** When a drill's database was created, from its name (drillbot_<prefix>_<time>_<random>); null for other names. */
+export function createdAt(name: string): number | null {
+  const parts = name.split('_');
+  if (parts.length < 4 || name.startsWith(TEMPLATE_PREFIX)) return null;
+  const time = Number.parseInt(parts[parts.length - 2]!, 36);
+  return Number.isFinite(time) ? time : null;
+}
+
+/**
+ * Drops what killed drills left behind: databases (with their sessions, WITH FORCE) and roles
+ * older than `maxAgeMs`, which must exceed any review's time limit, so a review still running in
+ * another process is never touched. Templates are left to the template cache. Returns the names dropped.
+ */
+export async function sweepLeakedDatabases(server: ShadowServer, maxAgeMs: number, now = Date.now()): Promise<string[]> {
+  const old = (name: string) => {
+    const at = createdAt(name);
+    return at !== null && now - at > maxAgeMs;
+  };
+  const { databases, roles } = await withAdminClient(server, async (client) => ({
+    databases: (await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE datname LIKE 'drillbot\\_%' AND NOT datistemplate`)).rows.map((r) => r.name),
+    roles: (await client.query<{ name: string }>(`SELECT rolname AS name FROM pg_roles WHERE rolname LIKE 'drillbot\\_r\\_%'`)).rows.map((r) => r.name),
+  }));
+  const leaked = databases.filter((name) => DATABASE_NAME.test(name) && old(name));
+  for (const name of leaked) await dropDatabase(server, name);
+  // A role whose database is already gone (a drill killed between the two drops).
+  const orphans = roles.filter((role) => !databases.includes(`drillbot_${role.slice(ROLE_PREFIX.length)}`) && old(`drillbot_${role.slice(ROLE_PREFIX.length)}`));
+  if (orphans.length > 0) {
+    await withAdminClient(server, async (client) => {
+      for (const role of orphans) {
+        await administer(client, server, role);
+        await dropRole(client, role);
+      }
+    });
+  }
+  return [...leaked, ...orphans];
 }

@@ -7,15 +7,17 @@ import type { ParsedMigration } from '../sql/parse-migrations.js';
 import { prepareBase } from './base-history.js';
 import { convertedColumns, lostBoundaryValues, plantBoundaryValues, type PlantedValue } from './boundary-values.js';
 import { dataDependentFinding, explainDataFailure, type DataDependence } from './data-dependence.js';
+import type { Deadline } from '../deadline.js';
+import { statementGuard } from './admin-side.js';
 import type { ShadowDatabase } from './databases.js';
 import type { OpenSession } from './bare-locks.js';
-import { runScript, type PgFailure, type ScriptRun } from './execute.js';
+import { runScript, type PgFailure, type ScriptRun, type StatementBound } from './execute.js';
 import { DrillStopped, Guard, type DrillCaps } from './guard.js';
 import { judgeStatement, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
 import { captureRelationState } from './relation-state.js';
 import { checkRoundTrip, takeCheckpoint, type Checkpoint, type NewerRoundTrip } from './round-trip.js';
-import { seedDatabase } from './seed.js';
+import { seedDatabase, type SeededTable } from './seed.js';
 import { failureFinding, isDataDependentCandidate } from './failures.js';
 
 export interface DrillPlan {
@@ -37,6 +39,7 @@ export interface DrillOutcome {
   readonly templateCache: 'hit' | 'miss';
   readonly seededRows: number;
   readonly seededTables: number;
+  readonly seeding: SeededTable[];
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
 }
 
@@ -48,12 +51,12 @@ type Progress = (message: string) => void;
  * is confined by a Guard and gone (with its role) when this returns or throws; a drill stopped at a
  * cap returns what it saw until then and the guard's `infra` finding.
  */
-export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: AbortSignal): Promise<DrillOutcome> {
+export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: Deadline): Promise<DrillOutcome> {
   const changePath = plan.added[0]?.migration.forward.path ?? '';
   const guard = new Guard(server, { ...plan.limits, statementTimeoutMs: plan.statementTimeoutMs }, deadline, changePath);
-  const seen: Seen = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0 };
+  const seen: Seen = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0, seeding: [] };
   try {
-    return await confinedDrill(server, plan, onProgress, guard, seen, changePath);
+    return await confinedDrill(server, plan, onProgress, guard, seen, changePath, deadline);
   } catch (error) {
     const stop = guard.finding();
     if (!stop) throw error;
@@ -67,27 +70,35 @@ export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress
 /** What the drill has seen so far, filled in as it goes: all there is to report when the guard stops it. */
 type Seen = { -readonly [K in Exclude<keyof DrillOutcome, 'roundTrip'>]: DrillOutcome[K] };
 
-async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, guard: Guard, seen: Seen, changePath: string): Promise<DrillOutcome> {
-  const cloneBase = baseCloner(server, plan, guard, onProgress);
+async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, guard: Guard, seen: Seen, changePath: string, deadline: Deadline): Promise<DrillOutcome> {
+  const cloneBase = baseCloner(server, plan, guard, deadline, onProgress);
   const { database, cache } = await cloneBase('review');
   seen.templateCache = cache;
-  const client = await connect(database, plan.statementTimeoutMs);
+  const client = await connect(database, plan.statementTimeoutMs, deadline);
   try {
     guard.running(changePath, 1); // the seeding is for the change's drill
     onProgress(`seeding existing tables with up to ${plan.seedRows} rows each`);
     const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows });
     seen.seededRows = seed.totalRows;
     seen.seededTables = seed.tables.filter((t) => t.rows > 0).length;
+    seen.seeding = seed.tables;
     const planted = await plantBoundaryValues(client, convertedColumns(plan.added.flatMap((p) => (p.forward ? [{ path: p.migration.forward.path, statements: p.forward }] : []))));
     const baseline = await captureBaseline(client, seed.tables);
-    const openSession = () => connect(database, plan.statementTimeoutMs);
-    const session: Session = { guard, client, openSession, plan, cloneBase, baseline, planted, findings: seen.findings, results: seen.migrations, onProgress };
+    const bound = statementGuard(server, client, plan.statementTimeoutMs);
+    const openSession = () => connect(database, plan.statementTimeoutMs, deadline);
+    const session: Session = { guard, deadline, server, client, bound, openSession, plan, cloneBase, baseline, planted, findings: seen.findings, results: seen.migrations, onProgress };
     const roundTrip = await forwardReverseRedo(session, plan.added);
     return { ...seen, roundTrip };
   } finally {
-    await client.end();
-    await guard.drop(database);
+    await endOwnDatabase(client, database, guard, deadline);
   }
+}
+
+/** Past the deadline the guard ended the database from outside (bounded); its connection may never answer again. */
+async function endOwnDatabase(client: pg.Client, database: ShadowDatabase, guard: Guard, deadline: Deadline): Promise<void> {
+  if (deadline.passed) return;
+  await client.end();
+  await guard.drop(database);
 }
 
 type BaseCloner = (prefix: 'review' | 'empty') => Promise<{ database: ShadowDatabase; cache: 'hit' | 'miss' }>;
@@ -100,8 +111,8 @@ const MISSING_DATABASE = '3D000';
  * evict the template between finding and cloning it (the cache keeps a few); then the base is
  * prepared again, once.
  */
-function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, onProgress: Progress): BaseCloner {
-  const options = { setupSql: plan.setupSql, useCache: plan.useTemplateCache, statementTimeoutMs: plan.statementTimeoutMs, onProgress, guard };
+function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, deadline: Deadline, onProgress: Progress): BaseCloner {
+  const options = { setupSql: plan.setupSql, useCache: plan.useTemplateCache, statementTimeoutMs: plan.statementTimeoutMs, onProgress, guard, hold: closeAtDeadline(deadline) };
   return async (prefix) => {
     for (let attempt = 0; ; attempt++) {
       const base = await prepareBase(server, plan.base, options);
@@ -117,6 +128,10 @@ function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, onProgr
 
 interface Session {
   readonly guard: Guard;
+  readonly deadline: Deadline;
+  readonly server: ShadowServer;
+  /** Bounds each statement of the drill's own connection from the admin side. */
+  readonly bound: StatementBound;
   readonly client: pg.Client;
   /** A second session of the same database, to watch statements that run outside a transaction block. */
   readonly openSession: OpenSession;
@@ -182,7 +197,7 @@ async function reverseNewestFirst(s: Session, applied: ParsedMigration[], checkp
 async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
   for (const [i, p] of applied.entries()) {
     s.onProgress(`redo ${i + 1}/${applied.length}: ${p.migration.name}`);
-    const run = await runGuarded(s.guard, s.client, p.migration.forward, p.forward ?? []);
+    const run = await runGuarded(s.guard, s.client, p.migration.forward, p.forward ?? [], s.bound);
     s.results.push(summarize(p.migration, p.migration.forward, 'redo', run, []));
     if (run.status !== 'applied') {
       s.findings.push(redoFinding(p.migration, run));
@@ -193,7 +208,7 @@ async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
 }
 
 async function runObserved(s: Session, script: MigrationScript, statements: ParsedStatement[], direction: 'forward' | 'reverse', migration: Migration): Promise<ScriptRun> {
-  const run = await runGuarded(s.guard, s.client, script, statements, s.openSession);
+  const run = await runGuarded(s.guard, s.client, script, statements, s.bound, s.openSession);
   const { judged, findings } = judgeRun(run, script, s.baseline);
   // Lock hazards matter on the way forward; a reverse runs during an incident, by choice.
   if (direction === 'forward') s.findings.push(...findings);
@@ -243,26 +258,26 @@ async function reportForwardFailure(s: Session, upTo: ParsedMigration[], run: Sc
  */
 async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: PgFailure): Promise<{ explained: DataDependence; findings: Finding[] } | null> {
   const { database } = await s.cloneBase('empty');
-  const client = await connect(database, s.plan.statementTimeoutMs);
+  const client = await connect(database, s.plan.statementTimeoutMs, s.deadline);
+  const bound = statementGuard(s.server, client, s.plan.statementTimeoutMs);
   try {
     for (const p of upTo.slice(0, -1)) {
-      if ((await runGuarded(s.guard, client, p.migration.forward, p.forward ?? [])).status !== 'applied') return null;
+      if ((await runGuarded(s.guard, client, p.migration.forward, p.forward ?? [], bound)).status !== 'applied') return null;
     }
     const last = upTo[upTo.length - 1];
     const baseline = await captureBaseline(client, []);
-    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? [], () => connect(database, s.plan.statementTimeoutMs));
+    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? [], bound, () => connect(database, s.plan.statementTimeoutMs, s.deadline));
     if (run.status !== 'applied') return null;
     const findings = judgeRun(run, last.migration.forward, baseline).findings;
     return { explained: await explainDataFailure(client, error, s.baseline), findings };
   } finally {
-    await client.end();
-    await s.guard.drop(database);
+    await endOwnDatabase(client, database, s.guard, s.deadline);
   }
 }
 
 /** Runs a script of the change, telling the guard where it is; throws DrillStopped when the guard stopped the drill. */
-async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScript, statements: ParsedStatement[], openSession?: OpenSession): Promise<ScriptRun> {
-  const run = await runScript(client, script, statements, (statement) => guard.running(script.path, statement.line), openSession).catch((error: unknown) => {
+async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScript, statements: ParsedStatement[], bound: StatementBound, openSession?: OpenSession): Promise<ScriptRun> {
+  const run = await runScript(client, script, statements, { onStatement: (statement) => guard.running(script.path, statement.line), bound, openSession }).catch((error: unknown) => {
     // Ending the session can fail the script's own ROLLBACK: the guard's finding says why.
     throw guard.stopped ? new DrillStopped('the guard ended the session', { cause: error }) : error;
   });
@@ -270,16 +285,24 @@ async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScri
   return run;
 }
 
-async function captureBaseline(client: pg.ClientBase, seeded: Array<{ table: string; rows: number }>): Promise<Baseline> {
+async function captureBaseline(client: pg.ClientBase, seeded: SeededTable[]): Promise<Baseline> {
   const tables = await captureRelationState(client);
-  const rowsByName = new Map(seeded.map((t) => [t.table, t.rows]));
-  const rows = new Map([...tables.values()].map((t) => [t.oid, rowsByName.get(t.name) ?? 0]));
-  return { tables, rows };
+  const byName = new Map(seeded.map((t) => [t.table, t]));
+  const rows = new Map([...tables.values()].map((t) => [t.oid, byName.get(t.name)?.rows ?? 0]));
+  const unseeded = new Map([...tables.values()].flatMap((t) => {
+    const s = byName.get(t.name);
+    return s?.rows === 0 && s.reason ? [[t.oid, s.reason] as const] : [];
+  }));
+  return { tables, rows, unseeded };
 }
 
-async function connect(database: ShadowDatabase, statementTimeoutMs: number): Promise<pg.Client> {
+/** Destroys a drill connection's socket at the deadline, so that no await on it outlives the review. */
+const closeAtDeadline = (deadline: Deadline) => (client: pg.Client) => deadline.onExpiry(async () => void client.connection.stream.destroy());
+
+async function connect(database: ShadowDatabase, statementTimeoutMs: number, deadline: Deadline): Promise<pg.Client> {
   const client = new pg.Client(database.login);
   client.on('error', () => undefined);
+  closeAtDeadline(deadline)(client);
   await client.connect();
   await client.query(`SET statement_timeout = ${Math.round(statementTimeoutMs)}`);
   return client;

@@ -1,4 +1,5 @@
-import type { ClientBase } from 'pg';
+import type { ClientBase, DatabaseError } from 'pg';
+import { isDrillbotError } from '../errors.js';
 import type { MigrationScript } from '../layouts/layout.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { lineLocator } from '../sql/parse.js';
@@ -41,6 +42,8 @@ export interface FailureFields {
 }
 
 const FAILURE_FIELDS = ['detail', 'schema', 'table', 'column', 'constraint'] as const;
+/** Bounds a statement from outside its connection (see statementGuard); the identity when absent. */
+export type StatementBound = <T>(work: Promise<T>) => Promise<T>;
 
 export interface ScriptRun {
   readonly status: 'applied' | 'failed' | 'timed-out';
@@ -53,6 +56,16 @@ const ACTIVE_SQL_TRANSACTION = '25001';
 /** SQLSTATE 57014: canceled by statement_timeout or by the drill's deadline. */
 const QUERY_CANCELED = '57014';
 
+/** How a script runs under the drill: where it is (for the guard), and the bound on each statement. */
+export interface RunOptions {
+  /** Called before each statement runs (the drill's guard notes where it is). */
+  readonly onStatement?: (statement: ParsedStatement) => void;
+  /** Bounds each statement from outside its connection. */
+  readonly bound?: StatementBound;
+  /** Opens a second session of the database, to watch the locks of statements run outside a transaction block. */
+  readonly openSession?: OpenSession;
+}
+
 /**
  * Runs a script statement by statement the way its migration tool would, observing each one.
  *
@@ -63,31 +76,18 @@ const QUERY_CANCELED = '57014';
  * can be read before they are released; those PostgreSQL refuses in a block are re-run bare,
  * watched from a second session when `openSession` is given (unobserved otherwise).
  */
-export async function runScript(
-  client: ClientBase,
-  script: MigrationScript,
-  statements: ParsedStatement[],
-  /** Called before each statement runs (the drill's guard notes where it is). */
-  onStatement?: (statement: ParsedStatement) => void,
-  openSession?: OpenSession,
-): Promise<ScriptRun> {
-  const bare = openSession ? new BareLockWatch(openSession, client) : null;
+export async function runScript(client: ClientBase, script: MigrationScript, statements: ParsedStatement[], options: RunOptions = {}): Promise<ScriptRun> {
+  const bare = options.openSession ? new BareLockWatch(options.openSession, client) : null;
   // Connecting takes longer than most bare statements: start while the first statements run.
   if (!wrapsFile(script, statements) && statements.some((st) => nonTransactionalStatement(st, Infinity))) bare?.prepare();
   try {
-    return await runStatements(client, script, statements, onStatement, bare);
+    return await runStatements(client, script, statements, options, bare);
   } finally {
     await bare?.close();
   }
 }
 
-async function runStatements(
-  client: ClientBase,
-  script: MigrationScript,
-  statements: ParsedStatement[],
-  onStatement: ((statement: ParsedStatement) => void) | undefined,
-  bare: BareLockWatch | null,
-): Promise<ScriptRun> {
+async function runStatements(client: ClientBase, script: MigrationScript, statements: ParsedStatement[], { onStatement, bound }: RunOptions, bare: BareLockWatch | null): Promise<ScriptRun> {
   const started = performance.now();
   const runs: StatementRun[] = [];
   let inBlock = false;
@@ -100,10 +100,10 @@ async function runStatements(
     const control = transactionEffect(statement);
     const ownBlock = !inBlock && control === undefined;
     if (ownBlock) await client.query('BEGIN');
-    let run = await runObserved(client, statement, ownBlock || inBlock);
+    let run = await runObserved(client, statement, ownBlock || inBlock, bound);
     if (run.error?.code === ACTIVE_SQL_TRANSACTION && ownBlock) {
       await client.query('ROLLBACK');
-      run = await runBare(client, statement, bare);
+      run = await runBare(client, statement, bare, bound);
     } else if (ownBlock) {
       await client.query(run.error ? 'ROLLBACK' : 'COMMIT');
     }
@@ -131,10 +131,10 @@ function wrapsFile(script: MigrationScript, statements: ParsedStatement[]): bool
   return script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
 }
 
-async function runObserved(client: ClientBase, statement: ParsedStatement, inTransaction: boolean): Promise<StatementRun> {
+async function runObserved(client: ClientBase, statement: ParsedStatement, inTransaction: boolean, bound?: StatementBound): Promise<StatementRun> {
   const before = await captureRelationState(client);
   const t0 = performance.now();
-  const failure = await query(client, statement.text);
+  const failure = await query(client, statement.text, bound);
   const durationMs = performance.now() - t0;
   const lockView = inTransaction ? 'in-transaction' : 'not-observed';
   if (failure) return failed(statement, failure, durationMs, before, { lockView, locks: [] });
@@ -145,12 +145,12 @@ async function runObserved(client: ClientBase, statement: ParsedStatement, inTra
 }
 
 /** A statement PostgreSQL runs only outside a transaction block: its locks are watched from a second session, when there is one. */
-async function runBare(client: ClientBase, statement: ParsedStatement, bare: BareLockWatch | null): Promise<StatementRun> {
-  if (!bare) return runObserved(client, statement, false);
+async function runBare(client: ClientBase, statement: ParsedStatement, bare: BareLockWatch | null, bound?: StatementBound): Promise<StatementRun> {
+  if (!bare) return runObserved(client, statement, false, bound);
   bare.prepare();
   const before = await captureRelationState(client);
   // The duration is the statement's own, from when it was sent; it includes its wait for the helper.
-  const { outcome: failure, seen, durationMs } = await bare.run(statement, () => query(client, statement.text));
+  const { outcome: failure, seen, durationMs } = await bare.run(statement, () => query(client, statement.text, bound));
   const observation = { lockView: seen.view, locks: seen.locks, ...(seen.waited ? { waited: seen.waited } : {}) };
   if (failure) return failed(statement, failure, durationMs, before, observation);
   const after = await captureRelationState(client);
@@ -168,15 +168,18 @@ interface RawFailure extends FailureFields {
   position?: number;
 }
 
-async function query(client: ClientBase, sql: string): Promise<RawFailure | null> {
+async function query(client: ClientBase, sql: string, bound?: StatementBound): Promise<RawFailure | null> {
   try {
-    await client.query(sql);
+    await (bound ? bound(client.query(sql)) : client.query(sql));
     return null;
-  } catch (error: any) {
-    if (typeof error?.code !== 'string') throw error;
-    const position = error.position ? Number(error.position) : undefined;
-    const fields = Object.fromEntries(FAILURE_FIELDS.filter((f) => typeof error[f] === 'string').map((f) => [f, error[f] as string]));
-    return { code: error.code, message: String(error.message), ...fields, ...(position ? { position } : {}) };
+  } catch (error) {
+    // The server's errors (pg's DatabaseError) carry a SQLSTATE; a DrillbotError (the statement
+    // guard gave up on the server) carries a code too, but is no SQLSTATE; anything else is not the statement's failure.
+    const failure = error as Partial<DatabaseError> | undefined;
+    if (isDrillbotError(error) || typeof failure?.code !== 'string') throw error;
+    const position = failure.position ? Number(failure.position) : undefined;
+    const fields = Object.fromEntries(FAILURE_FIELDS.flatMap((f) => (typeof failure[f] === 'string' ? [[f, failure[f]]] : [])));
+    return { code: failure.code, message: String(failure.message), ...fields, ...(position ? { position } : {}) };
   }
 }
 

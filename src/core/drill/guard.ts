@@ -4,7 +4,8 @@ import pg from 'pg';
 import type { DrillbotConfig } from '../config.js';
 import { finding } from '../report/findings.js';
 import type { Finding } from '../report/report.js';
-import { createDatabase, dropDatabase, endSessions, uniqueDatabaseName, type ShadowDatabase } from './databases.js';
+import { bounded, CLEANUP_STEP_MS, type Deadline } from '../deadline.js';
+import { createDatabase, dropDatabase, endDatabases, endSessions, uniqueDatabaseName, type ShadowDatabase } from './databases.js';
 import type { ScriptRun } from './execute.js';
 import type { ShadowServer } from './providers/provider.js';
 
@@ -62,12 +63,13 @@ export class Guard {
   constructor(
     private readonly server: ShadowServer,
     private readonly limits: DrillLimits,
-    private readonly deadline: AbortSignal,
+    private readonly deadline: Deadline,
     /** Where a finding points before any script ran (e.g. the change's first migration). */
     fallbackPath: string,
   ) {
     this.place = { path: fallbackPath, line: 1 };
-    deadline.addEventListener('abort', this.onDeadline, { once: true });
+    // At the review's limit, the databases are ended from outside, each step bounded: the deadline's race waits for it.
+    deadline.onExpiry(() => this.endAtDeadline());
     this.watching = this.watch();
   }
 
@@ -138,10 +140,13 @@ export class Guard {
 
   /** Stops watching and drops every database (and role) the drill still has; they are all gone afterwards. */
   async close(): Promise<void> {
-    this.deadline.removeEventListener('abort', this.onDeadline);
+    this.closed = true;
     this.polling.abort();
-    await this.watching;
+    // A server that stopped answering must not hold the review: the watchdog's query may never return.
+    await bounded(this.watching, CLEANUP_STEP_MS, 'stopping the watchdog').catch(() => undefined);
     await this.ending;
+    // Past the deadline the databases were ended from outside (bounded); their server may not answer.
+    if (this.deadline.passed) return;
     for (const name of [...this.databases]) {
       await dropDatabase(this.server, name);
       this.databases.delete(name);
@@ -149,11 +154,19 @@ export class Guard {
   }
 
   private assertRunning(): void {
-    this.deadline.throwIfAborted();
+    if (this.deadline.passed) throw this.deadline.error();
     if (this.reason) throw new DrillStopped('the drill was stopped at a cap');
   }
 
-  private readonly onDeadline = (): void => this.endAll();
+  private closed = false;
+
+  /** Cancel, terminate and drop every database, then drop their roles: each step bounded, for a server that may not answer. */
+  private async endAtDeadline(): Promise<void> {
+    const names = [...this.databases];
+    if (this.closed || names.length === 0) return;
+    await endDatabases(this.server, names);
+    for (const name of names) await bounded(dropDatabase(this.server, name), 5 * CLEANUP_STEP_MS, `dropping the role of ${name}`);
+  }
 
   private stop(reason: StopReason): void {
     if (this.reason) return;

@@ -24,6 +24,8 @@ export interface Baseline {
   readonly tables: ReadonlyMap<number, TableState>;
   /** Seeded rows per existing table oid. */
   readonly rows: ReadonlyMap<number, number>;
+  /** Why an existing table holds no rows although rows were asked (by oid); its row checks saw nothing. */
+  readonly unseeded?: ReadonlyMap<number, string>;
 }
 
 /** Turns one statement's run into its report entry and the hazards it showed. */
@@ -69,6 +71,7 @@ interface TableChange {
   readonly rowsRead: number;
   readonly rowsDeleted: number;
   readonly seededRows: number;
+  readonly unseededBecause?: string;
 }
 
 function tableChanges(run: StatementRun, baseline: Baseline): TableChange[] {
@@ -99,6 +102,7 @@ function tableChanges(run: StatementRun, baseline: Baseline): TableChange[] {
         rowsRead: after ? after.seqTupRead - before.seqTupRead : 0,
         rowsDeleted: after ? after.nTupDel - before.nTupDel : 0,
         seededRows: baseline.rows.get(oid) ?? 0,
+        unseededBecause: baseline.unseeded?.get(oid),
       },
     ];
   });
@@ -109,10 +113,13 @@ function hazardsOf(run: StatementRun, path: string, changes: TableChange[], lock
   const blocksWrites = (name: string) => rank(lockOn(name)) >= BLOCKS_WRITES;
   const found: Array<{ hazard: Hazard; message: string; evidence: string; table: string }> = [];
   let current = '';
-  const add = (hazard: Hazard, message: string, evidence: string) => found.push({ hazard, message, evidence, table: current });
+  let unseeded = '';
+  const add = (hazard: Hazard, message: string, evidence: string) => found.push({ hazard, message, evidence: evidence + unseeded, table: current });
 
   for (const c of changes) {
     current = c.name;
+    // Rows deleted, read or lost cannot show on a table the seeder could not fill: say so.
+    unseeded = c.unseededBecause ? ` (${c.name} holds no seeded rows, so its rows were not checked: ${c.unseededBecause})` : '';
     const lock = lockOn(c.name) ?? 'no lock observed';
     if (c.dropped) add('data-loss', `Drops existing table ${c.name} and its ${c.seededRows} seeded rows: the data is gone for good and code still using it fails.`, `table ${c.name} no longer exists`);
     if (c.truncated) add('data-loss', `Empties existing table ${c.name}: all ${c.seededRows} seeded rows are destroyed.`, `relfilenode of ${c.name} replaced by TRUNCATE`);

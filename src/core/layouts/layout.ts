@@ -7,7 +7,19 @@
 export interface SourceFile {
   readonly path: string;
   readonly content: string;
+  /**
+   * Why `content` is not the file as PostgreSQL would receive it: too large to read (content is
+   * empty), or bytes PostgreSQL refuses (content holds replacement characters). Set by
+   * readSourceFile / oversizedFile, which both front doors use.
+   */
+  readonly problem?: FileProblem;
 }
+
+export type FileProblem =
+  | { readonly kind: 'too-large'; readonly size: number; readonly limit: number }
+  | { readonly kind: 'nul-byte'; readonly line: number; readonly binary: boolean }
+  /** `bytes`: the invalid sequence as PostgreSQL names it, e.g. "0xe9 0x20 0x63". */
+  | { readonly kind: 'invalid-utf8'; readonly line: number; readonly bytes: string };
 
 /** The files under the migrations directory (paths relative to the repository root). */
 export interface FileTree {

@@ -104,16 +104,28 @@ export interface MigrationResult {
   readonly statements: StatementResult[];
 }
 
+export interface TableSeeding {
+  readonly table: string;
+  readonly rows: number;
+  /** Set when the table holds fewer rows than shadow.seedRows: the error, or what was missing. */
+  readonly reason?: string;
+}
+
 export interface DrillSummary {
   readonly provider: string;
   readonly serverVersion: string;
+  /** Set when the server's major is not the configured shadow.pgMajor (--pg-major): the drill ran on another major than production's. */
+  readonly pgMajorMismatch?: { readonly configured: number; readonly server: number };
   readonly layout: string;
   readonly baseMigrations: number;
   readonly newMigrations: number;
   /** Whether the base history came from the template cache. */
   readonly templateCache: 'hit' | 'miss' | 'none';
   readonly seededRows: number;
+  /** Tables holding at least one row after seeding. */
   readonly seededTables: number;
+  /** Per existing table (partitioned ones through their root), in seeding order: rows held, and why fewer than asked. */
+  readonly seeding: readonly TableSeeding[];
   /** Did forward → reverse restore the schema and the seeded rows? null when not run. */
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
   readonly durationMs: number;

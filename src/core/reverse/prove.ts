@@ -1,4 +1,5 @@
 import type { DrillbotConfig } from '../config.js';
+import type { Deadline } from '../deadline.js';
 import { runDrill, type DrillOutcome } from '../drill/drill.js';
 import type { ShadowServer } from '../drill/providers/provider.js';
 import { redact } from '../errors.js';
@@ -25,6 +26,8 @@ export interface ProofPlan {
   readonly firstFindings: readonly Finding[];
   readonly useTemplateCache: boolean;
   readonly onProgress: (message: string) => void;
+  /** The review's time limit: the proof drill gets what is left of it, not a limit of its own. */
+  readonly deadline: Deadline;
 }
 
 /** Hazards by which the drill says a reverse does not undo its forward. */
@@ -93,29 +96,20 @@ function placeKey(f: Finding): string {
 
 async function drillWith(plan: ProofPlan, added: ParsedMigration[]): Promise<{ outcome: DrillOutcome; serverVersion: string } | { error: string }> {
   const shadow = plan.config.shadow;
-  const deadline = AbortSignal.timeout(shadow.timeoutMs);
   try {
     plan.onProgress('proving drafted reverse migrations with a second drill');
-    const outcome = await withDeadline(runDrill(
-      plan.server,
-      { layout: plan.layout, base: plan.base, added, setupSql: shadow.setup, seedRows: shadow.seedRows, statementTimeoutMs: shadow.statementTimeoutMs, useTemplateCache: plan.useTemplateCache, limits: shadow },
-      plan.onProgress,
-      deadline,
-    ), deadline);
+    const outcome = await plan.deadline.race(
+      runDrill(
+        plan.server,
+        { layout: plan.layout, base: plan.base, added, setupSql: shadow.setup, seedRows: shadow.seedRows, statementTimeoutMs: shadow.statementTimeoutMs, useTemplateCache: plan.useTemplateCache, limits: shadow },
+        plan.onProgress,
+        plan.deadline,
+      ),
+    );
     return { outcome, serverVersion: plan.server.version };
   } catch (error) {
     return { error: redact(error instanceof Error ? error.message : String(error)) };
   }
-}
-
-/** The drill drops its databases when the deadline passes; this stops waiting for it then. */
-function withDeadline<T>(work: Promise<T>, deadline: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Error('the proof drill did not finish within shadow.timeout'));
-    if (deadline.aborted) onAbort();
-    deadline.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => deadline.removeEventListener('abort', onAbort));
-  });
 }
 
 /** Where each tool keeps a reverse: its own file, or a section of the forward's file. */

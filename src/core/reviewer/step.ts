@@ -1,5 +1,6 @@
 import type { ChangeAnalysis } from '../change-set/analyze.js';
 import type { DrillbotConfig } from '../config.js';
+import type { Deadline } from '../deadline.js';
 import type { ShadowServer } from '../drill/providers/provider.js';
 import type { Migration } from '../layouts/layout.js';
 import { finding } from '../report/findings.js';
@@ -28,6 +29,8 @@ export interface ReviewerStepInput {
   readonly cache: ReviewerCache;
   readonly useTemplateCache: boolean;
   readonly onProgress: (message: string) => void;
+  /** The review's time limit, which the proof drill shares. */
+  readonly deadline: Deadline;
 }
 
 export interface ReviewerStepResult {
@@ -130,6 +133,7 @@ async function proveOrExplain(input: ReviewerStepInput, candidates: DraftCandida
       firstFindings: input.findings,
       useTemplateCache: input.useTemplateCache,
       onProgress: input.onProgress,
+      deadline: input.deadline,
     },
     candidates,
   );

@@ -1,4 +1,5 @@
-import type { Migration, MigrationScript } from '../layouts/layout.js';
+import { scriptByteProblem } from '../change-set/file-bytes.js';
+import type { Migration, MigrationScript, SourceFile } from '../layouts/layout.js';
 import type { Finding } from '../report/report.js';
 import { finding } from '../report/findings.js';
 import { parseScript, type ParsedStatement } from './parse.js';
@@ -10,19 +11,34 @@ export interface ParsedMigration {
   readonly reverse: ParsedStatement[] | null;
 }
 
-/** Parses every script once for the rules and the drill; syntax errors become findings at their line. */
-export async function parseMigrations(migrations: readonly Migration[]): Promise<{ parsed: ParsedMigration[]; findings: Finding[] }> {
+/**
+ * Parses every script once for the rules and the drill; syntax errors become findings at their line,
+ * and so do bytes PostgreSQL refuses (`files`: the change's files, whose `problem` says so).
+ */
+export async function parseMigrations(migrations: readonly Migration[], files: readonly SourceFile[] = []): Promise<{ parsed: ParsedMigration[]; findings: Finding[] }> {
   const findings: Finding[] = [];
   const parsed: ParsedMigration[] = [];
+  const byPath = new Map(files.map((f) => [f.path, f]));
   for (const migration of migrations) {
-    const forward = await parseOrReport(migration.forward, 'forward-error', findings);
-    const reverse = migration.reverse ? await parseOrReport(migration.reverse, 'reverse-error', findings) : null;
+    const forward = await parseOrReport(migration.forward, 'forward-error', findings, byPath);
+    const reverse = migration.reverse ? await parseOrReport(migration.reverse, 'reverse-error', findings, byPath) : null;
     parsed.push({ migration, forward, reverse });
   }
   return { parsed, findings };
 }
 
-async function parseOrReport(script: MigrationScript, hazard: 'forward-error' | 'reverse-error', findings: Finding[]): Promise<ParsedStatement[] | null> {
+async function parseOrReport(
+  script: MigrationScript,
+  hazard: 'forward-error' | 'reverse-error',
+  findings: Finding[],
+  files: ReadonlyMap<string, SourceFile>,
+): Promise<ParsedStatement[] | null> {
+  // Checked before parsing: the text was decoded with replacement characters and must not run.
+  const refused = scriptByteProblem(script, files.get(script.path));
+  if (refused) {
+    findings.push(finding({ hazard, source: 'drill', path: script.path, ...refused }));
+    return null;
+  }
   const result = await parseScript(script);
   if (result.ok) return result.statements;
   findings.push(

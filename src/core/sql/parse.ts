@@ -1,7 +1,9 @@
-import { parse } from 'libpg-query';
+import { hasSqlDetails, parse } from 'libpg-query';
 import type { MigrationScript } from '../layouts/layout.js';
 
 /** A libpg-query statement node, e.g. `{ IndexStmt: { concurrent: true, … } }`. */
+// The rules walk the AST generically by field name; @pgsql/types' per-node interfaces would not let them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one untyped door into the AST
 export type StatementNode = Record<string, any>;
 
 /** One statement of a migration script, with where it sits in its file. */
@@ -30,28 +32,31 @@ export async function parseScript(script: Pick<MigrationScript, 'sql' | 'startLi
   try {
     const tree = await parse(script.sql);
     const bytes = Buffer.from(script.sql, 'utf8');
-    const statements = (tree.stmts ?? []).map((raw: any) => {
+    const statements = (tree.stmts ?? []).map((raw) => {
       // libpg-query reports byte offsets; lengths of 0 mean "to the end of the input".
       const start = raw.stmt_location ?? 0;
       const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
       const before = bytes.subarray(0, start).toString('utf8').length;
       const text = bytes.subarray(start, end).toString('utf8').trim();
-      const kind = Object.keys(raw.stmt)[0];
+      // Every parsed statement is a Node: one key, its node type.
+      const stmt = raw.stmt as Record<string, StatementNode>;
+      const kind = Object.keys(stmt)[0];
       return {
         text,
         kind,
-        node: raw.stmt[kind] as StatementNode,
+        node: stmt[kind],
         line: lines(before),
         endLine: lines(before + Math.max(text.length - 1, 0)),
       };
     });
     return { ok: true, statements };
-  } catch (error: any) {
+  } catch (error) {
     // libpg-query's cursorPosition is a 0-based character offset into the input.
-    const at = error?.sqlDetails?.cursorPosition;
+    const details = hasSqlDetails(error) ? error.sqlDetails : undefined;
+    const at = details?.cursorPosition;
     return {
       ok: false,
-      error: { message: String(error?.sqlDetails?.message ?? error?.message ?? error), line: lines(typeof at === 'number' ? at : 0) },
+      error: { message: String(details?.message ?? (error instanceof Error ? error.message : error)), line: lines(typeof at === 'number' ? at : 0) },
     };
   }
 }

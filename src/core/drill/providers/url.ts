@@ -11,7 +11,7 @@ import type { AdminPowers, ShadowProvider, ShadowServer } from './provider.js';
  */
 
 /** The oldest server that can hold the drill: templates hand their objects to pg_database_owner (PG14). */
-const MIN_MAJOR = 14;
+export const MIN_MAJOR = 14;
 
 /** How to reach one server: the only things that differ between providers. */
 export interface ServerEndpoint {

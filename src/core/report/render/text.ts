@@ -1,5 +1,5 @@
 import { groupBy } from '../../collections.js';
-import type { ChecklistAnswer, Finding, MigrationResult, Report, ReverseDraft, ReviewerSummary } from '../report.js';
+import type { ChecklistAnswer, DrillSummary, Finding, MigrationResult, Report, ReverseDraft, ReviewerSummary, TableSeeding } from '../report.js';
 
 /** The report for people in a terminal: findings grouped by file, then the drill per migration. */
 export function renderText(report: Report): string {
@@ -10,7 +10,7 @@ export function renderText(report: Report): string {
     out.push('');
   }
   if (report.migrations.length > 0) out.push('Drill', ...report.migrations.map(renderMigration), '');
-  if (report.drill) out.push(`Round trip: ${report.drill.roundTrip}`, '');
+  if (report.drill) out.push(...renderSeeding(report.drill.seeding), `Round trip: ${report.drill.roundTrip}`, '');
   out.push(...renderChecklist(report.checklist ?? []), ...renderDrafts(report), ...renderReviewer(report.reviewer ?? null));
   return out.join('\n').replace(/\n+$/, '\n');
 }
@@ -25,11 +25,17 @@ function headline(report: Report): string {
     .concat(acknowledged > 0 ? [`${acknowledged} acknowledged`] : []);
   const d = report.drill;
   const context = d
-    ? ` (PostgreSQL ${d.serverVersion} via ${d.provider}, ${d.layout}: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' from the template cache' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, ${(d.durationMs / 1000).toFixed(1)} s)`
+    ? ` (PostgreSQL ${d.serverVersion} via ${d.provider}${mismatchNote(d)}, ${d.layout}: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' from the template cache' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, ${(d.durationMs / 1000).toFixed(1)} s)`
     : ' (no new migrations to drill)';
   // An incomplete review is neither a pass nor a fail of the change: Drillbot could not judge it.
   const status = report.complete ? report.verdict.toUpperCase() : 'INCOMPLETE';
   return `Drillbot: ${status}, ${counts.length > 0 ? counts.join(', ') : 'no findings'}${context}`;
+}
+
+/** The drill's findings hold for the major it ran on; a reader comparing with production must see the difference. */
+function mismatchNote(d: DrillSummary): string {
+  const m = d.pgMajorMismatch;
+  return m ? `, NOT the configured PostgreSQL ${m.configured} (shadow.pgMajor): the drill ran on ${m.server}` : '';
 }
 
 function renderFinding(f: Finding): string[] {
@@ -45,6 +51,14 @@ function renderFinding(f: Finding): string[] {
 function indentBlock(label: string, text: string): string[] {
   const pad = ' '.repeat(18);
   return text.split('\n').map((line, i) => `${pad}${i === 0 ? label : ' '.repeat(label.length)}${line}`);
+}
+
+/** Tables left with fewer rows than asked, with why: data checks on them saw less (or nothing). */
+function renderSeeding(seeding: readonly TableSeeding[]): string[] {
+  const short = seeding.filter((t) => t.reason !== undefined);
+  if (short.length === 0) return [];
+  const list = short.map((t) => `${t.table} (${t.rows} row${t.rows === 1 ? '' : 's'}): ${t.reason}`);
+  return [`Seeding: ${short.length} of ${seeding.length} tables short: ${list.join('; ')}`];
 }
 
 function renderMigration(m: MigrationResult): string {
