@@ -44,7 +44,9 @@ describe('runScript: locks of statements outside a transaction block', () => {
 
   /** The sessions on the scratch database other than the migration's own, by state. */
   async function otherSessions(): Promise<string[]> {
-    const { rows } = await client.query(`SELECT state FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`);
+    const { rows } = await client.query(
+      `SELECT state FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+    );
     return rows.map((r) => r.state);
   }
 
@@ -52,7 +54,11 @@ describe('runScript: locks of statements outside a transaction block', () => {
 
   it('sees the SHARE UPDATE EXCLUSIVE of CREATE INDEX CONCURRENTLY while it waits for the older transaction the drill holds open', async () => {
     const [cic] = await run('CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total)');
-    expect(cic).toMatchObject({ status: 'applied', lockView: 'while-waiting', waited: expect.stringMatching(/^waited, holding its locks, for 1 transaction older than itself/) });
+    expect(cic).toMatchObject({
+      status: 'applied',
+      lockView: 'while-waiting',
+      waited: expect.stringMatching(/^waited, holding its locks, for 1 transaction older than itself/),
+    });
     expect(locksOf(cic)).toEqual(['public.orders ShareUpdateExclusiveLock']);
     // The watching session is closed with the script: no helper transaction is left behind.
     expect(await otherSessions()).toEqual([]);
@@ -113,7 +119,9 @@ describe('runScript: locks of statements outside a transaction block', () => {
     const perStatement = (watched - unwatched) / 2;
     // Printed for the record. The bound is loose so that a busy machine does not fail it, yet far
     // below the 5 s poll cap that a watch missing the statement's wait would run into.
-    console.log(`bare-locks overhead: ${perStatement.toFixed(1)} ms per statement (watched ${watched.toFixed(1)} ms, unwatched ${unwatched.toFixed(1)} ms per pair)`);
+    console.log(
+      `bare-locks overhead: ${perStatement.toFixed(1)} ms per statement (watched ${watched.toFixed(1)} ms, unwatched ${unwatched.toFixed(1)} ms per pair)`,
+    );
     expect(perStatement).toBeLessThan(500);
   });
 
@@ -141,21 +149,33 @@ describe('review: locks of a lone CREATE INDEX CONCURRENTLY', () => {
     expect(forward.statements[0]).toMatchObject({ locks: [SUE], lockView: 'while-waiting', waited: expect.stringMatching(/older than itself/) });
     const reverse = report.migrations.find((m) => m.direction === 'reverse')!;
     expect(reverse.locks).toContainEqual(SUE);
-    expect(renderText(report)).toMatch(/locks on existing: public\.orders ShareUpdateExclusiveLock .*line 1 ran outside a transaction: waited, holding its locks/);
+    expect(renderText(report)).toMatch(
+      /locks on existing: public\.orders ShareUpdateExclusiveLock .*line 1 ran outside a transaction: waited, holding its locks/,
+    );
   });
 
   it('ends at the drill deadline while a watched CREATE INDEX CONCURRENTLY is still building, its helper transaction with it', async () => {
-    const slow = "CREATE FUNCTION slow(x bigint) RETURNS bigint IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.2); RETURN x; END $$;";
-    const file = goose(`${slow}\nCREATE INDEX CONCURRENTLY orders_slow_idx ON orders (slow(id));`, 'DROP INDEX CONCURRENTLY orders_slow_idx;\nDROP FUNCTION slow;', '-- +goose NO TRANSACTION\n');
+    const slow = 'CREATE FUNCTION slow(x bigint) RETURNS bigint IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.2); RETURN x; END $$;';
+    const file = goose(
+      `${slow}\nCREATE INDEX CONCURRENTLY orders_slow_idx ON orders (slow(id));`,
+      'DROP INDEX CONCURRENTLY orders_slow_idx;\nDROP FUNCTION slow;',
+      '-- +goose NO TRANSACTION\n',
+    );
     const admin = new pg.Client({ ...LOCAL_SERVER, database: 'postgres' });
     await admin.connect();
     // The helper is the session in the drill's database that is in a transaction and polls pg_locks (relation-state.ts LOOK_SQL).
     const helpers = async () =>
-      (await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname LIKE 'drillbot_review_%' AND state LIKE 'idle in transaction%' AND query LIKE '%WITH held AS%'`)).rows[0].n;
+      (
+        await admin.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname LIKE 'drillbot_review_%' AND state LIKE 'idle in transaction%' AND query LIKE '%WITH held AS%'`,
+        )
+      ).rows[0].n;
     try {
       const t0 = performance.now();
       let ended = false;
-      const drilled = drill({ '1_orders.sql': goose(SHOP['1_orders.up.sql'], SHOP['1_orders.down.sql']) }, { '2_idx.sql': file }, { timeoutMs: 4000 }).finally(() => (ended = true));
+      const drilled = drill({ '1_orders.sql': goose(SHOP['1_orders.up.sql'], SHOP['1_orders.down.sql']) }, { '2_idx.sql': file }, { timeoutMs: 4000 }).finally(
+        () => (ended = true),
+      );
       let helperSeen = false;
       while (!ended) {
         helperSeen ||= (await helpers()) > 0;

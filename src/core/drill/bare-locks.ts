@@ -121,7 +121,7 @@ async function watch(client: pg.Client, pid: number, helperPid: number | null, p
   let done = false;
   void pending.finally(() => (done = true)).catch(() => undefined);
   const started = performance.now();
-  for (let delay = FAST_POLL_MS; !done && performance.now() - started < POLL_CAP_MS; ) {
+  for (let delay = FAST_POLL_MS; !done && performance.now() - started < POLL_CAP_MS;) {
     await sleep(delay);
     if (done) break;
     try {
@@ -149,7 +149,9 @@ export function lockTargets(statement: ParsedStatement): string[] {
   const node = statement.node;
   switch (statement.kind) {
     case 'DropStmt':
-      return (node.objects ?? []).map((o: StatementNode) => (o.List?.items ?? [o]).map((p: StatementNode) => quoteIdent(String(p.String?.sval ?? ''))).join('.'));
+      return (node.objects ?? []).map((o: StatementNode) =>
+        (o.List?.items ?? [o]).map((p: StatementNode) => quoteIdent(String(p.String?.sval ?? ''))).join('.'),
+      );
     case 'AlterTableStmt':
       // DETACH … CONCURRENTLY: its last step takes ACCESS EXCLUSIVE on the partition, not on the parent.
       return (node.cmds ?? []).flatMap((c: StatementNode) => rangeVarName(c.AlterTableCmd?.def?.PartitionCmd?.name));
@@ -163,7 +165,12 @@ export function lockTargets(statement: ParsedStatement): string[] {
 
 function rangeVarName(rangeVar: StatementNode | undefined): string[] {
   if (!rangeVar?.relname) return [];
-  return [[rangeVar.schemaname, rangeVar.relname].filter(Boolean).map((part) => quoteIdent(String(part))).join('.')];
+  return [
+    [rangeVar.schemaname, rangeVar.relname]
+      .filter(Boolean)
+      .map((part) => quoteIdent(String(part)))
+      .join('.'),
+  ];
 }
 
 async function backendPid(client: ClientBase): Promise<number> {
