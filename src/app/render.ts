@@ -1,4 +1,4 @@
-import type { ChecklistAnswer, Finding, MigrationResult, Report, ReverseDraft, ReviewerSummary } from '../core/index.js';
+import { lockNotes, type ChecklistAnswer, type Finding, type MigrationResult, type Report, type ReverseDraft, type ReviewerSummary } from '../core/index.js';
 import type { AckRecord } from './acks.js';
 import { anchorFor, type Hunk } from './diff.js';
 
@@ -136,7 +136,8 @@ function drillTable(migrations: readonly MigrationResult[]): string[] {
     const forward = of('forward');
     const cell = (r?: MigrationResult) => (r ? `${ICON[r.status] ?? ''} ${r.status}` : '—');
     const ms = results.reduce((sum, r) => sum + r.durationMs, 0);
-    const locks = [...new Set((forward?.locks ?? []).filter((l) => l.existing).map((l) => `${l.relation} ${l.mode.replace(/Lock$/, '')}`))].join(', ') || '—';
+    const held = [...new Set((forward?.locks ?? []).filter((l) => l.existing).map((l) => `${l.relation} ${l.mode.replace(/Lock$/, '')}`))].join(', ');
+    const locks = [held, ...(forward ? lockNotes(forward) : [])].filter(Boolean).join('; ') || '—';
     const rewrites = [...new Set(results.flatMap((r) => r.rewrites))].join(', ') || '—';
     return `| \`${escapeCell(forward?.path ?? results[0].path)}\` | ${cell(forward)} | ${cell(of('reverse'))} | ${cell(of('redo'))} | ${Math.round(ms)} ms | ${escapeCell(locks)} | ${escapeCell(rewrites)} |`;
   });

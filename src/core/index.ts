@@ -3,7 +3,7 @@ export { review, type ReviewOptions } from './review.js';
 export { parseConfig, DEFAULT_CONFIG, parseDuration, type DrillbotConfig } from './config.js';
 export type { ChangeSet } from './change-set/change-set.js';
 export { createProvider, type CreateProviderOptions, type ProviderKind, type ShadowProvider } from './drill/providers/index.js';
-export { renderText } from './report/render/text.js';
+export { lockNotes, renderText } from './report/render/text.js';
 export type { Finding, Report, MigrationResult } from './report/report.js';
 export { HAZARDS, type Hazard } from './hazards.js';
 export { isLayoutId } from './layouts/index.js';

@@ -5,7 +5,7 @@ import { ReviewQueue } from '../../src/app/queue.js';
 import { actionsOf, annotationsOf, batches, fit, parseSticky, renderReverseReply, renderSticky, renderSummary, reviewComments, conclusionOf } from '../../src/app/render.js';
 import { assertWebhookSecret } from '../../src/app/index.js';
 import { explain } from '../../src/app/explain.js';
-import { buildReport, type ChecklistAnswer, type Finding, type Report, type ReportExtras, type ReverseDraft } from '../../src/core/index.js';
+import { buildReport, renderText, type ChecklistAnswer, type Finding, type MigrationResult, type Report, type ReportExtras, type ReverseDraft } from '../../src/core/index.js';
 
 const finding = (over: Partial<Finding> = {}): Finding => ({
   rule: 'require-concurrent-index',
@@ -140,6 +140,23 @@ describe('renderSummary', () => {
     expect(summary).toContain('- **not drafted** for `db/m/005_data.up.sql`: the common-DDL drafter could not');
     expect(summary).toContain('Reviewer: model `gpt-4o-mini` answered, 1500 tokens (1200 prompt, 300 completion)');
     expect(summary.indexOf('### Findings')).toBeLessThan(summary.indexOf('### Checklist'));
+  });
+
+  it('shows the locks a statement outside a transaction held while it waited, and never "none" for one whose locks were not observed', () => {
+    const sue = { relation: 'public.orders', mode: 'ShareUpdateExclusiveLock' as const, existing: true };
+    const statement = { line: 1, endLine: 1, status: 'applied' as const, durationMs: 12, rewrites: [], scannedRows: {} };
+    const migration = (version: string, statements: MigrationResult['statements']): MigrationResult => ({
+      path: `db/m/${version}.up.sql`, version, direction: 'forward', status: 'applied', durationMs: 20, locks: statements.flatMap((st) => st.locks), rewrites: [], statements,
+    });
+    const waited = 'waited, holding its locks, for 1 transaction older than itself to end (the drill held one open)';
+    const report = buildReport([], [
+      migration('006', [{ ...statement, locks: [sue], lockView: 'while-waiting', waited }]),
+      migration('007', [{ ...statement, locks: [], lockView: 'not-observed' }]),
+    ], null);
+    const summary = renderSummary(report, ctx);
+    expect(summary).toContain(`| public.orders ShareUpdateExclusive; line 1 ran outside a transaction: ${waited} |`);
+    expect(summary).toContain('| line 1 ran outside a transaction: locks not observed |');
+    expect(renderText(report)).toContain('locks on existing: public.orders ShareUpdateExclusiveLock  (line 1 ran outside a transaction: waited, holding its locks');
   });
 
   it('says judgement items need a person when no model is configured, and shows no reviewer line without a checklist', () => {

@@ -10,6 +10,7 @@ import { dataDependentFinding, explainDataFailure, type DataDependence } from '.
 import type { Deadline } from '../deadline.js';
 import { statementGuard } from './admin-side.js';
 import type { ShadowDatabase } from './databases.js';
+import type { OpenSession } from './bare-locks.js';
 import { runScript, type PgFailure, type ScriptRun, type StatementBound } from './execute.js';
 import { DrillStopped, Guard, type DrillCaps } from './guard.js';
 import { judgeStatement, type Baseline } from './observe.js';
@@ -84,7 +85,8 @@ async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: 
     const planted = await plantBoundaryValues(client, convertedColumns(plan.added.flatMap((p) => (p.forward ? [{ path: p.migration.forward.path, statements: p.forward }] : []))));
     const baseline = await captureBaseline(client, seed.tables);
     const bound = statementGuard(server, client, plan.statementTimeoutMs);
-    const session: Session = { guard, deadline, server, client, bound, plan, cloneBase, baseline, planted, findings: seen.findings, results: seen.migrations, onProgress };
+    const openSession = () => connect(database, plan.statementTimeoutMs, deadline);
+    const session: Session = { guard, deadline, server, client, bound, openSession, plan, cloneBase, baseline, planted, findings: seen.findings, results: seen.migrations, onProgress };
     const roundTrip = await forwardReverseRedo(session, plan.added);
     return { ...seen, roundTrip };
   } finally {
@@ -131,6 +133,8 @@ interface Session {
   /** Bounds each statement of the drill's own connection from the admin side. */
   readonly bound: StatementBound;
   readonly client: pg.Client;
+  /** A second session of the same database, to watch statements that run outside a transaction block. */
+  readonly openSession: OpenSession;
   readonly plan: DrillPlan;
   readonly cloneBase: BaseCloner;
   readonly baseline: Baseline;
@@ -204,7 +208,7 @@ async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
 }
 
 async function runObserved(s: Session, script: MigrationScript, statements: ParsedStatement[], direction: 'forward' | 'reverse', migration: Migration): Promise<ScriptRun> {
-  const run = await runGuarded(s.guard, s.client, script, statements, s.bound);
+  const run = await runGuarded(s.guard, s.client, script, statements, s.bound, s.openSession);
   const { judged, findings } = judgeRun(run, script, s.baseline);
   // Lock hazards matter on the way forward; a reverse runs during an incident, by choice.
   if (direction === 'forward') s.findings.push(...findings);
@@ -262,7 +266,7 @@ async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: Pg
     }
     const last = upTo[upTo.length - 1];
     const baseline = await captureBaseline(client, []);
-    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? [], bound);
+    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? [], bound, () => connect(database, s.plan.statementTimeoutMs, s.deadline));
     if (run.status !== 'applied') return null;
     const findings = judgeRun(run, last.migration.forward, baseline).findings;
     return { explained: await explainDataFailure(client, error, s.baseline), findings };
@@ -272,8 +276,8 @@ async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: Pg
 }
 
 /** Runs a script of the change, telling the guard where it is; throws DrillStopped when the guard stopped the drill. */
-async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScript, statements: ParsedStatement[], bound: StatementBound): Promise<ScriptRun> {
-  const run = await runScript(client, script, statements, { onStatement: (statement) => guard.running(script.path, statement.line), bound }).catch((error: unknown) => {
+async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScript, statements: ParsedStatement[], bound: StatementBound, openSession?: OpenSession): Promise<ScriptRun> {
+  const run = await runScript(client, script, statements, { onStatement: (statement) => guard.running(script.path, statement.line), bound, openSession }).catch((error: unknown) => {
     // Ending the session can fail the script's own ROLLBACK: the guard's finding says why.
     throw guard.stopped ? new DrillStopped('the guard ended the session', { cause: error }) : error;
   });

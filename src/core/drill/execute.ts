@@ -3,7 +3,9 @@ import { isDrillbotError } from '../errors.js';
 import type { MigrationScript } from '../layouts/layout.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { lineLocator } from '../sql/parse.js';
-import { transactionEffect } from '../sql/transaction-block.js';
+import { nonTransactionalStatement, transactionEffect } from '../sql/transaction-block.js';
+import type { LockView } from '../report/report.js';
+import { BareLockWatch, type OpenSession } from './bare-locks.js';
 import { captureRelationState, heldLocks, type HeldLock, type RelationState } from './relation-state.js';
 
 /** What one statement did, as seen from its own backend. */
@@ -11,10 +13,12 @@ export interface StatementRun {
   readonly statement: ParsedStatement;
   readonly status: 'applied' | 'failed' | 'timed-out';
   readonly durationMs: number;
-  /** Whether locks were observed: a statement that cannot run in a transaction block runs unobserved. */
-  readonly observed: boolean;
-  /** Relation locks held right after the statement (inside the transaction), or none when unobserved. */
+  /** How the locks were seen: right after it in its transaction, or from a second session for one run outside a block. */
+  readonly lockView: LockView;
+  /** Relation locks held right after the statement (inside the transaction), or those seen while it ran outside one. */
   readonly locks: HeldLock[];
+  /** What a statement outside a transaction block waited for, holding its locks (see bare-locks.ts). */
+  readonly waited?: string;
   /** State of relations before and after the statement. */
   readonly before: RelationState;
   readonly after: RelationState;
@@ -58,6 +62,8 @@ export interface RunOptions {
   readonly onStatement?: (statement: ParsedStatement) => void;
   /** Bounds each statement from outside its connection. */
   readonly bound?: StatementBound;
+  /** Opens a second session of the database, to watch the locks of statements run outside a transaction block. */
+  readonly openSession?: OpenSession;
 }
 
 /**
@@ -67,14 +73,25 @@ export interface RunOptions {
  * PostgreSQL runs as one implicit transaction block) are reproduced with BEGIN … COMMIT: the same
  * statements fail ("cannot run inside a transaction block") and locks accumulate the same way.
  * Statements of non-transactional scripts each get their own BEGIN … COMMIT so that their locks
- * can be read before they are released; those PostgreSQL refuses in a block are re-run bare.
+ * can be read before they are released; those PostgreSQL refuses in a block are re-run bare,
+ * watched from a second session when `openSession` is given (unobserved otherwise).
  */
-export async function runScript(client: ClientBase, script: MigrationScript, statements: ParsedStatement[], { onStatement, bound }: RunOptions = {}): Promise<ScriptRun> {
-  const wrapsFile = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
+export async function runScript(client: ClientBase, script: MigrationScript, statements: ParsedStatement[], options: RunOptions = {}): Promise<ScriptRun> {
+  const bare = options.openSession ? new BareLockWatch(options.openSession, client) : null;
+  // Connecting takes longer than most bare statements: start while the first statements run.
+  if (!wrapsFile(script, statements) && statements.some((st) => nonTransactionalStatement(st, Infinity))) bare?.prepare();
+  try {
+    return await runStatements(client, script, statements, options, bare);
+  } finally {
+    await bare?.close();
+  }
+}
+
+async function runStatements(client: ClientBase, script: MigrationScript, statements: ParsedStatement[], { onStatement, bound }: RunOptions, bare: BareLockWatch | null): Promise<ScriptRun> {
   const started = performance.now();
   const runs: StatementRun[] = [];
   let inBlock = false;
-  if (wrapsFile) {
+  if (wrapsFile(script, statements)) {
     await client.query('BEGIN');
     inBlock = true;
   }
@@ -86,7 +103,7 @@ export async function runScript(client: ClientBase, script: MigrationScript, sta
     let run = await runObserved(client, statement, ownBlock || inBlock, bound);
     if (run.error?.code === ACTIVE_SQL_TRANSACTION && ownBlock) {
       await client.query('ROLLBACK');
-      run = await runObserved(client, statement, false, bound);
+      run = await runBare(client, statement, bare, bound);
     } else if (ownBlock) {
       await client.query(run.error ? 'ROLLBACK' : 'COMMIT');
     }
@@ -109,19 +126,40 @@ export async function runScript(client: ClientBase, script: MigrationScript, sta
   return finish('applied', started, runs);
 }
 
+/** Whether the tool runs the file in one transaction block (then no statement of it runs bare). */
+function wrapsFile(script: MigrationScript, statements: ParsedStatement[]): boolean {
+  return script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
+}
+
 async function runObserved(client: ClientBase, statement: ParsedStatement, inTransaction: boolean, bound?: StatementBound): Promise<StatementRun> {
   const before = await captureRelationState(client);
   const t0 = performance.now();
   const failure = await query(client, statement.text, bound);
   const durationMs = performance.now() - t0;
-  if (failure) {
-    const status = failure.code === QUERY_CANCELED ? 'timed-out' : 'failed';
-    return { statement, status, durationMs, observed: inTransaction, locks: [], before, after: before, error: locate(failure, statement) };
-  }
+  const lockView = inTransaction ? 'in-transaction' : 'not-observed';
+  if (failure) return failed(statement, failure, durationMs, before, { lockView, locks: [] });
   // Read locks first: the probe's own catalog reads add nothing stronger than AccessShareLock.
   const locks = inTransaction ? await heldLocks(client) : [];
   const after = await captureRelationState(client);
-  return { statement, status: 'applied', durationMs, observed: inTransaction, locks, before, after };
+  return { statement, status: 'applied', durationMs, lockView, locks, before, after };
+}
+
+/** A statement PostgreSQL runs only outside a transaction block: its locks are watched from a second session, when there is one. */
+async function runBare(client: ClientBase, statement: ParsedStatement, bare: BareLockWatch | null, bound?: StatementBound): Promise<StatementRun> {
+  if (!bare) return runObserved(client, statement, false, bound);
+  bare.prepare();
+  const before = await captureRelationState(client);
+  // The duration is the statement's own, from when it was sent; it includes its wait for the helper.
+  const { outcome: failure, seen, durationMs } = await bare.run(statement, () => query(client, statement.text, bound));
+  const observation = { lockView: seen.view, locks: seen.locks, ...(seen.waited ? { waited: seen.waited } : {}) };
+  if (failure) return failed(statement, failure, durationMs, before, observation);
+  const after = await captureRelationState(client);
+  return { statement, status: 'applied', durationMs, ...observation, before, after };
+}
+
+function failed(statement: ParsedStatement, failure: RawFailure, durationMs: number, before: RelationState, seen: Pick<StatementRun, 'lockView' | 'locks' | 'waited'>): StatementRun {
+  const status = failure.code === QUERY_CANCELED ? 'timed-out' : 'failed';
+  return { statement, status, durationMs, ...seen, before, after: before, error: locate(failure, statement) };
 }
 
 interface RawFailure extends FailureFields {

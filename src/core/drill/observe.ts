@@ -35,9 +35,11 @@ export function judgeStatement(
   baseline: Baseline,
   heldBefore: LockObservation[],
 ): { result: StatementResult; findings: Finding[]; held: LockObservation[] } {
-  // A statement that ran outside a transaction block holds nothing afterwards; nothing carries over.
-  const locks = run.observed ? strongestLocks(run.locks, baseline) : [];
-  const newLocks = locks.filter((l) => !heldBefore.some((h) => h.relation === l.relation && rank(h.mode) >= rank(l.mode)));
+  const locks = strongestLocks(run.locks, baseline);
+  // A statement outside a transaction block starts with nothing held and holds nothing afterwards.
+  const inTransaction = run.lockView === 'in-transaction';
+  const carried = inTransaction ? heldBefore : [];
+  const newLocks = locks.filter((l) => !carried.some((h) => h.relation === l.relation && rank(h.mode) >= rank(l.mode)));
   const changes = tableChanges(run, baseline);
   const result: StatementResult = {
     line: run.statement.line,
@@ -45,12 +47,14 @@ export function judgeStatement(
     status: run.status,
     durationMs: round(run.durationMs),
     locks: newLocks,
+    ...(inTransaction ? {} : { lockView: run.lockView }),
+    ...(run.waited ? { waited: run.waited } : {}),
     rewrites: changes.filter((c) => c.rewritten).map((c) => c.name),
     scannedRows: Object.fromEntries(changes.filter((c) => c.scanned).map((c) => [c.name, c.rowsRead])),
     ...(run.error ? { error: { code: run.error.code, message: run.error.message, line: run.error.line, ...(run.error.detail ? { detail: run.error.detail } : {}) } } : {}),
   };
   const findings = run.status === 'applied' ? hazardsOf(run, path, changes, locks) : [];
-  return { result, findings, held: locks };
+  return { result, findings, held: inTransaction ? locks : [] };
 }
 
 interface TableChange {

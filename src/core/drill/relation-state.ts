@@ -110,18 +110,44 @@ export async function captureRelationState(client: ClientBase, tableOids?: numbe
 
 // Oids below FirstNormalObjectId (16384) belong to objects made by initdb: the catalogs, whose
 // locks every query takes (this one included) and which tell nothing about the migration.
+// Another backend's lock it still waits for counts too: it holds that lock as soon as it gets it.
 const HELD_LOCKS_SQL = `
 SELECT coalesce(quote_ident(n.nspname) || '.' || quote_ident(c.relname), l.relation::text) AS relation,
   l.relation::int8 AS oid, l.mode
 FROM pg_locks l
 LEFT JOIN pg_class c ON c.oid = l.relation
 LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE l.locktype = 'relation' AND l.granted AND l.pid = pg_backend_pid() AND l.relation >= 16384
-  AND coalesce(n.nspname NOT LIKE 'pg\\_toast%', true)
+WHERE l.locktype = 'relation' AND l.pid = coalesce($1::int, pg_backend_pid()) AND (l.granted OR $1::int IS NOT NULL)
+  AND l.relation >= 16384 AND coalesce(n.nspname NOT LIKE 'pg\\_toast%', true)
 ORDER BY 1, 3`;
 
-/** Relation-level locks granted to this backend on user relations (tables, indexes, sequences, views). */
-export async function heldLocks(client: ClientBase): Promise<HeldLock[]> {
-  const res = await client.query<{ relation: string; oid: string; mode: string }>(HELD_LOCKS_SQL);
+/**
+ * Relation-level locks on user relations (tables, indexes, sequences, views) granted to this
+ * backend or, given a pid, held or awaited by that backend (watched from a second session).
+ */
+export async function heldLocks(client: ClientBase, pid?: number): Promise<HeldLock[]> {
+  const res = await client.query<{ relation: string; oid: string; mode: string }>(HELD_LOCKS_SQL, [pid ?? null]);
   return res.rows.map((r) => ({ relation: r.relation, oid: Number(r.oid), mode: r.mode }));
+}
+
+/** What a second session sees of a backend: the relation locks it holds or awaits, and what it waits for. */
+export interface BackendLook {
+  readonly locks: HeldLock[];
+  /** pg_stat_activity.wait_event while `blocker` is among the sessions it waits for, else null. */
+  readonly waitEvent: string | null;
+  /** How many sessions it waits for (pg_blocking_pids). */
+  readonly blockers: number;
+}
+
+// One round trip: this is polled while a statement runs.
+const LOOK_SQL = `
+WITH held AS (${HELD_LOCKS_SQL})
+SELECT coalesce((SELECT json_agg(held) FROM held), '[]') AS locks, a.wait_event, cardinality(pg_blocking_pids($1::int)) AS blockers
+FROM (SELECT) AS one LEFT JOIN pg_stat_activity a ON a.pid = $1::int AND $2::int = ANY(pg_blocking_pids($1::int))`;
+
+/** Looks at backend `pid` from this session, noting whether it waits for backend `blocker`. */
+export async function lookAtBackend(client: ClientBase, pid: number, blocker: number | null): Promise<BackendLook> {
+  const res = await client.query<{ locks: HeldLock[]; wait_event: string | null; blockers: number }>(LOOK_SQL, [pid, blocker]);
+  const { locks, wait_event: waitEvent, blockers } = res.rows[0];
+  return { locks: locks.map((l) => ({ relation: l.relation, oid: Number(l.oid), mode: l.mode })), waitEvent, blockers };
 }

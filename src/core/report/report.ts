@@ -57,6 +57,16 @@ export type LockMode =
   | 'ExclusiveLock'
   | 'AccessExclusiveLock';
 
+/**
+ * How the drill saw a statement's locks. `in-transaction`: in its own transaction right after it.
+ * A statement PostgreSQL runs only outside a transaction block holds its locks only while it runs,
+ * so they are read from a second session: `while-waiting` while it waited for a transaction the
+ * drill held open for that purpose (all it holds at that point); `sampled` while it ran (a lock
+ * taken between two samples is missing); `not-observed` when it ended before any sample saw a lock,
+ * which does not mean that it took none.
+ */
+export type LockView = 'in-transaction' | 'while-waiting' | 'sampled' | 'not-observed';
+
 export type Direction = 'forward' | 'reverse' | 'redo';
 
 export type StatementStatus = 'applied' | 'failed' | 'timed-out' | 'not-run';
@@ -68,6 +78,10 @@ export interface StatementResult {
   readonly durationMs: number;
   /** Locks first taken (or strengthened) by this statement. */
   readonly locks: LockObservation[];
+  /** How `locks` were seen; absent means `in-transaction`. */
+  readonly lockView?: Exclude<LockView, 'in-transaction'>;
+  /** What the statement waited for while holding its locks (statements run outside a transaction block). */
+  readonly waited?: string;
   /** Existing relations whose storage this statement rewrote (pg_class.relfilenode changed). */
   readonly rewrites: string[];
   /** Rows of existing tables read by sequential scans during this statement. */

@@ -3,6 +3,7 @@ import type { Hazard } from '../hazards.js';
 import type { Migration } from '../layouts/layout.js';
 import { isEmptySql } from '../layouts/util.js';
 import type { ChecklistAnswer, ChecklistDirection, DrillSummary, Finding, MigrationResult, ReverseDraft } from '../report/report.js';
+import { lockNotes } from '../report/render/text.js';
 
 /**
  * One checklist item. `engine` items are facts the drill, the history checks or the rules decide;
@@ -224,7 +225,7 @@ function passEvidence(item: ChecklistItem, facts: ChecklistFacts): string {
     case 'forward-history':
       return 'only new migrations, after the newest base migration';
     case 'forward-locks':
-      return `observed locks on existing tables: ${locksOf(forward) || 'none'}; no rewrite`;
+      return `observed locks on existing tables: ${locksOf(forward)}; no rewrite`;
     case 'forward-lock-timeout':
       return 'no strong lock on an existing table without lock_timeout';
     case 'forward-keeps-data':
@@ -240,8 +241,10 @@ function unseededNote(facts: ChecklistFacts): string {
   return empty.length > 0 ? `; not checked for lack of seeded rows: ${empty.map((t) => t.table).join(', ')}` : '';
 }
 
+/** The locks on existing tables, and how those of statements outside a transaction were seen (unobserved is not "none"). */
 function locksOf(results: readonly MigrationResult[]): string {
-  return [...new Set(results.flatMap((r) => r.locks.filter((l) => l.existing).map((l) => `${l.relation} ${l.mode}`)))].join(', ');
+  const held = [...new Set(results.flatMap((r) => r.locks.filter((l) => l.existing).map((l) => `${l.relation} ${l.mode}`)))].join(', ');
+  return [held || 'none', ...results.flatMap((r) => lockNotes(r).map((note) => `${r.path} ${note}`))].join('; ');
 }
 
 type Special = (facts: ChecklistFacts) => { status: ChecklistAnswer['status']; evidence: string } | null;
@@ -289,7 +292,7 @@ const SPECIAL: Record<string, Special> = {
     const locks = locksOf(reverses);
     return rewrites.length > 0
       ? { status: 'fail', evidence: `the reverse rewrote ${rewrites.join(', ')}; locks: ${locks}` }
-      : { status: 'pass', evidence: `no rewrite; locks on existing tables: ${locks || 'none'}` };
+      : { status: 'pass', evidence: `no rewrite; locks on existing tables: ${locks}` };
   },
 };
 

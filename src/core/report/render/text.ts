@@ -63,12 +63,26 @@ function renderSeeding(seeding: readonly TableSeeding[]): string[] {
 
 function renderMigration(m: MigrationResult): string {
   const locks = m.locks.filter((l) => l.existing).map((l) => `${l.relation} ${l.mode}`);
+  const notes = lockNotes(m);
   const parts = [
     `  ${m.direction.padEnd(8)}${m.status.padEnd(10)}${`${Math.round(m.durationMs)} ms`.padStart(8)}  ${m.path}`,
     locks.length > 0 ? `locks on existing: ${locks.join(', ')}` : '',
+    notes.length > 0 ? `(${notes.join('; ')})` : '',
     m.rewrites.length > 0 ? `rewrites: ${m.rewrites.join(', ')}` : '',
   ];
   return parts.filter(Boolean).join('  ');
+}
+
+/**
+ * How the locks of statements run outside a transaction block were seen, and what they waited for:
+ * the locks of a statement the drill could not watch are unknown, never "none".
+ */
+export function lockNotes(m: MigrationResult): string[] {
+  return m.statements.flatMap((st) => {
+    const view = st.lockView === 'not-observed' ? 'locks not observed' : st.lockView === 'sampled' ? 'locks sampled while it ran' : '';
+    const said = [view, st.waited ?? ''].filter(Boolean).join(', ');
+    return said ? [`line ${st.line} ran outside a transaction: ${said}`] : [];
+  });
 }
 
 /** Each item with its status, source and evidence, forward first. */
