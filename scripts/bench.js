@@ -410,7 +410,8 @@ async function main() {
   }
   const sourceDir = path.join(CORPUS_DIR, corpus.dir, corpus.path);
   if (!existsSync(sourceDir)) throw new BenchError(`the corpus has no ${corpus.dir}/${corpus.path} (looked in ${sourceDir})`);
-  if (!existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js'))) throw new BenchError('dist/ is missing: run "npm run bench" (it builds first) or "npm run build"');
+  if (!existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js')))
+    throw new BenchError('dist/ is missing: run "npm run bench" (it builds first) or "npm run build"');
 
   const read = corpus.read(sourceDir);
   const { migrations } = read;
@@ -428,7 +429,9 @@ async function main() {
   try {
     localVersion = (await psqlAdmin('SHOW server_version', 'connecting')).stdout.trim();
   } catch (error) {
-    throw new BenchError(`cannot reach the local PostgreSQL at ${PG.host}:${PG.port} as ${PG.user} (start it with "pg_ctlcluster 15 main start"):\n${error.message}`);
+    throw new BenchError(
+      `cannot reach the local PostgreSQL at ${PG.host}:${PG.port} as ${PG.user} (start it with "pg_ctlcluster 15 main start"):\n${error.message}`,
+    );
   }
   const psqlClient = (await run('psql', ['--version'])).stdout.trim().replace(/^psql \(PostgreSQL\) /, 'client psql ');
 
@@ -527,7 +530,9 @@ async function main() {
   out.push(`drillbot bench: corpus ${opts.corpusName} (${corpus.dir}/${corpus.path}, layout ${corpus.layout}), ${runs} run(s) each`);
   out.push(`migrations: ${baseCount} base + ${k} new (drillbot counted ${d.baseMigrations} + ${d.newMigrations})`);
   if (embedded) {
-    out.push(`drillbot: embedded provider, PostgreSQL ${d.serverVersion}; cold = empty temporary DRILLBOT_CACHE_DIR each run (includes initdb), warm = cache dir filled by a first run`);
+    out.push(
+      `drillbot: embedded provider, PostgreSQL ${d.serverVersion}; cold = empty temporary DRILLBOT_CACHE_DIR each run (includes initdb), warm = cache dir filled by a first run`,
+    );
     out.push(`psql baseline: NOT on the embedded server but on the local server ${PG.host}:${PG.port}, PostgreSQL ${localVersion}, ${psqlClient}`);
   } else {
     out.push(`server: PostgreSQL ${d.serverVersion} at ${PG.host}:${PG.port} for both psql (${psqlClient}) and drillbot (url provider)`);

@@ -9,7 +9,9 @@ const DOCS = 'docs/rules';
 const SECTIONS = ['Problem', 'Examples', 'Options', 'What the drill shows', 'When not to use it', 'Links'];
 const REQUIRED = SECTIONS.filter((s) => s !== 'Options');
 
-const pages = readdirSync(DOCS).filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3));
+const pages = readdirSync(DOCS)
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => f.slice(0, -3));
 const ruleFiles = readdirSync('src/core/rules')
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
   .map((f) => f.slice(0, -3))

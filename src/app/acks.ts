@@ -23,7 +23,12 @@ export type FileContents = ReadonlyMap<string, string>;
 
 /** A short hash of the statement's text (lines line..endLine), whitespace-normalised. */
 export function statementHash(content: string | undefined, line: number, endLine = line): string {
-  const text = (content ?? '').split('\n').slice(line - 1, endLine).join('\n').replace(/\s+/g, ' ').trim();
+  const text = (content ?? '')
+    .split('\n')
+    .slice(line - 1, endLine)
+    .join('\n')
+    .replace(/\s+/g, ' ')
+    .trim();
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 

@@ -33,13 +33,20 @@ export function parseCommand(body: string | null | undefined): Command | null {
     case 'reverse':
       return { kind: 'reverse' };
     case 'explain':
-      return args[0] ? { kind: 'explain', target: args[0].toLowerCase() } : { kind: 'invalid', problem: '`/drillbot explain` needs a rule id or a hazard, e.g. `/drillbot explain blocking-index`.' };
+      return args[0]
+        ? { kind: 'explain', target: args[0].toLowerCase() }
+        : { kind: 'invalid', problem: '`/drillbot explain` needs a rule id or a hazard, e.g. `/drillbot explain blocking-index`.' };
     case 'ack': {
       const target = args[0]?.toLowerCase();
       // The reason may go on across the following lines of the comment.
       const reason = [args.slice(1).join(' '), ...lines.slice(index + 1)].join(' ').replace(/\s+/g, ' ').trim();
-      if (!target) return { kind: 'invalid', problem: '`/drillbot ack` needs a hazard or rule id and a reason: `/drillbot ack <hazard-or-rule> <why this is safe>`.' };
-      if (!reason) return { kind: 'invalid', problem: `\`/drillbot ack ${target}\` needs a reason: \`/drillbot ack ${target} <why this is safe>\`. An acknowledgement without a reason acknowledges nothing.` };
+      if (!target)
+        return { kind: 'invalid', problem: '`/drillbot ack` needs a hazard or rule id and a reason: `/drillbot ack <hazard-or-rule> <why this is safe>`.' };
+      if (!reason)
+        return {
+          kind: 'invalid',
+          problem: `\`/drillbot ack ${target}\` needs a reason: \`/drillbot ack ${target} <why this is safe>\`. An acknowledgement without a reason acknowledges nothing.`,
+        };
       return { kind: 'ack', target, reason: reason.slice(0, 500) };
     }
     default:

@@ -1,4 +1,14 @@
-import { createProvider, parseDuration, review, type ChangeSet, type DrillbotConfig, type ProviderKind, type Report, type ReviewOptions, type ShadowProvider } from '../core/index.js';
+import {
+  createProvider,
+  parseDuration,
+  review,
+  type ChangeSet,
+  type DrillbotConfig,
+  type ProviderKind,
+  type Report,
+  type ReviewOptions,
+  type ShadowProvider,
+} from '../core/index.js';
 import { MemoryAckStore, type AckStore } from './acks.js';
 import type { Hunk } from './diff.js';
 import { WRITE_RETRY, type RetryPolicy } from './github/octokit.js';
@@ -7,7 +17,13 @@ import { RedisAckStore, RedisConnection, RedisTaskQueue, type RedisOptions } fro
 
 /** The engine as the app sees it: a ChangeSet and a configuration in, a Report out. */
 export interface Engine {
-  review(input: { changeSet: ChangeSet; config: DrillbotConfig; tableSizes?: ReviewOptions['tableSizes']; onProgress: (message: string) => void; signal?: AbortSignal }): Promise<Report>;
+  review(input: {
+    changeSet: ChangeSet;
+    config: DrillbotConfig;
+    tableSizes?: ReviewOptions['tableSizes'];
+    onProgress: (message: string) => void;
+    signal?: AbortSignal;
+  }): Promise<Report>;
 }
 
 /** Everything the handlers need besides the event; tests inject fakes. */
@@ -156,7 +172,8 @@ export function redisOptionsFrom(env: NodeJS.ProcessEnv = process.env): RedisOpt
   const url = env.DRILLBOT_REDIS_URL;
   if (!url) return undefined;
   const lockMs = env.DRILLBOT_QUEUE_LOCK_MS ? Number(env.DRILLBOT_QUEUE_LOCK_MS) : 30_000;
-  if (!Number.isInteger(lockMs) || lockMs < 1000) throw new Error(`DRILLBOT_QUEUE_LOCK_MS must be an integer of at least 1000, not "${env.DRILLBOT_QUEUE_LOCK_MS}"`);
+  if (!Number.isInteger(lockMs) || lockMs < 1000)
+    throw new Error(`DRILLBOT_QUEUE_LOCK_MS must be an integer of at least 1000, not "${env.DRILLBOT_QUEUE_LOCK_MS}"`);
   return { url, prefix: env.DRILLBOT_REDIS_PREFIX || 'drillbot', concurrency: concurrencyFrom(env), lockMs, attempts: 3, backoffMs: 5_000 };
 }
 

@@ -39,5 +39,14 @@ export async function explain(target: string, docsDir: URL): Promise<string | nu
   const hazard = /^hazard:\s*(\S+)/m.exec(page)?.[1];
   const problem = /^## Problem\s*\n([\s\S]*?)(?=\n## |$)/m.exec(page)?.[1].trim() ?? '';
   const examples = /^## Examples\s*\n([\s\S]*?)(?=\n## |$)/m.exec(page)?.[1].trim() ?? '';
-  return [`**Rule \`${target}\`**${hazard ? ` (hazard \`${hazard}\`)` : ''}`, '', problem, ...(examples ? ['', examples] : []), '', `Docs: \`docs/rules/${target}.md\``].join('\n').slice(0, 60_000);
+  return [
+    `**Rule \`${target}\`**${hazard ? ` (hazard \`${hazard}\`)` : ''}`,
+    '',
+    problem,
+    ...(examples ? ['', examples] : []),
+    '',
+    `Docs: \`docs/rules/${target}.md\``,
+  ]
+    .join('\n')
+    .slice(0, 60_000);
 }

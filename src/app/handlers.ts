@@ -81,7 +81,8 @@ export const onCheckSuite = (deps: AppDeps) => async (context: Context<'check_su
   const pulls = (context.payload.check_suite.pull_requests ?? []).map((pr) => pr.number);
   const c = { octokit: context.octokit as Octokit, repo: context.repo(), log: context.log, login: context.payload.sender?.login ?? 'unknown' };
   if (pulls.length === 0 || (await refusedRerun(c, pulls))) return;
-  for (const number of pulls) await enqueueReview(deps, { installationId: installationOf(context), target: { ...context.repo(), number } }, `${context.id}-${number}`);
+  for (const number of pulls)
+    await enqueueReview(deps, { installationId: installationOf(context), target: { ...context.repo(), number } }, `${context.id}-${number}`);
 };
 
 /**
@@ -96,7 +97,10 @@ export const onIssueComment = (deps: AppDeps) => async (context: Context<'issue_
   const command = parseCommand(comment.body);
   if (!command) return;
   const login = comment.user?.login ?? 'unknown';
-  await deps.queue.add({ kind: 'command', installationId: installationOf(context), repo: context.repo(), number: issue.number, commentId: comment.id, login, command }, context.id);
+  await deps.queue.add(
+    { kind: 'command', installationId: installationOf(context), repo: context.repo(), number: issue.number, commentId: comment.id, login, command },
+    context.id,
+  );
 };
 
 /** A command as it runs from the queue, with an installation client. */

@@ -13,7 +13,9 @@ export type { AppDeps } from './deps.js';
 export function assertWebhookSecret(env: NodeJS.ProcessEnv = process.env): void {
   if (env.WEBHOOK_SECRET) return;
   if (env.NODE_ENV === 'development' || env.NODE_ENV === 'test') return;
-  throw new Error('Drillbot refuses to start: WEBHOOK_SECRET is not set. Set it to the webhook secret of the GitHub App (or NODE_ENV=development for local experiments).');
+  throw new Error(
+    'Drillbot refuses to start: WEBHOOK_SECRET is not set. Set it to the webhook secret of the GitHub App (or NODE_ENV=development for local experiments).',
+  );
 }
 
 /** The Probot app: handlers translate events into queued reviews; dependencies are injectable. */

@@ -183,7 +183,10 @@ export class InProcessTaskQueue implements TaskQueue {
     // The head check calls the API, so it runs in the background too; only a current review supersedes.
     this.lanes.run(async () => {
       if (await runner.isStale(task)) return;
-      this.lanes.enqueue(jobKey(task.target), (signal) => runner.run(task, signal), { supersede: task.supersede ?? true, reason: new Superseded(task.target.headSha) });
+      this.lanes.enqueue(jobKey(task.target), (signal) => runner.run(task, signal), {
+        supersede: task.supersede ?? true,
+        reason: new Superseded(task.target.headSha),
+      });
     });
   }
 

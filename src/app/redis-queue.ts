@@ -82,9 +82,13 @@ export class RedisTaskQueue implements TaskQueue {
     this.log = log;
     const connection = this.connection.redis;
     const { prefix, lockMs, concurrency } = this.options;
-    const queue = (lane: Lane) => new Queue<Task>(LANES[lane], { connection, prefix }).on('error', (error) => log.error({ err: error }, `drillbot: queue ${lane} error`));
+    const queue = (lane: Lane) =>
+      new Queue<Task>(LANES[lane], { connection, prefix }).on('error', (error) => log.error({ err: error }, `drillbot: queue ${lane} error`));
     this.queues = { reviews: queue('reviews'), commands: queue('commands') };
-    for (const [lane, slots] of [['reviews', concurrency], ['commands', COMMAND_CONCURRENCY]] as const) {
+    for (const [lane, slots] of [
+      ['reviews', concurrency],
+      ['commands', COMMAND_CONCURRENCY],
+    ] as const) {
       const worker = new Worker<Task>(LANES[lane], (job, token) => this.process(job, token), {
         connection,
         prefix,
@@ -244,7 +248,9 @@ class PullLease {
 
   async release(): Promise<void> {
     clearInterval(this.timer);
-    await this.connection.redis.eval(RELEASE, 1, this.leaseKey, this.jobId).catch((error) => this.log.warn({ err: error }, 'drillbot: could not release the pull-request lease'));
+    await this.connection.redis
+      .eval(RELEASE, 1, this.leaseKey, this.jobId)
+      .catch((error) => this.log.warn({ err: error }, 'drillbot: could not release the pull-request lease'));
   }
 }
 

@@ -67,7 +67,10 @@ export function titleOf(report: Report): string {
   const open = report.findings.filter((f) => !f.acknowledged);
   const errors = open.filter((f) => f.severity === 'error').length;
   const acked = report.findings.length - open.length;
-  const parts = [errors > 0 ? `${errors} error${errors > 1 ? 's' : ''}` : 'no errors', `${open.length - errors} other finding${open.length - errors === 1 ? '' : 's'}`];
+  const parts = [
+    errors > 0 ? `${errors} error${errors > 1 ? 's' : ''}` : 'no errors',
+    `${open.length - errors} other finding${open.length - errors === 1 ? '' : 's'}`,
+  ];
   if (acked > 0) parts.push(`${acked} acknowledged`);
   return `${report.verdict === 'fail' ? 'Unsafe' : 'Safe'}: ${parts.join(', ')}`.slice(0, LIMITS.title);
 }
@@ -79,7 +82,10 @@ export function renderSummary(report: Report, ctx: ReviewContext, limit: number 
   const head: string[] = [];
   const d = report.drill;
   if (isIncomplete(report)) {
-    head.push('**Infra:** Drillbot could not complete the review, so the check fails closed. Press **Re-run** (or comment `/drillbot run`) once the cause below is fixed.', '');
+    head.push(
+      '**Infra:** Drillbot could not complete the review, so the check fails closed. Press **Re-run** (or comment `/drillbot run`) once the cause below is fixed.',
+      '',
+    );
   }
   head.push(
     d
@@ -89,8 +95,13 @@ export function renderSummary(report: Report, ctx: ReviewContext, limit: number 
         : `No new migration to drill in \`${ctx.migrationsRoot || '.'}\`.`,
     `Head \`${ctx.headSha.slice(0, 12)}\`, base (merge-base) \`${ctx.baseSha.slice(0, 12)}\`.`,
   );
-  if (ctx.outsideDiff) head.push('', `${ctx.outsideDiff} finding${ctx.outsideDiff > 1 ? 's are' : ' is'} on lines this pull request does not change; see the annotations.`);
-  if (ctx.filesTruncated) head.push('', '> ⚠️ GitHub lists at most 3000 files of a pull request; this one has more. The drill compared the full trees, but inline comments only cover the listed files.');
+  if (ctx.outsideDiff)
+    head.push('', `${ctx.outsideDiff} finding${ctx.outsideDiff > 1 ? 's are' : ' is'} on lines this pull request does not change; see the annotations.`);
+  if (ctx.filesTruncated)
+    head.push(
+      '',
+      '> ⚠️ GitHub lists at most 3000 files of a pull request; this one has more. The drill compared the full trees, but inline comments only cover the listed files.',
+    );
   head.push('');
   const sections: string[][] = [];
   if (report.migrations.length > 0) sections.push(drillTable(report.migrations));
@@ -106,13 +117,24 @@ export function renderSummary(report: Report, ctx: ReviewContext, limit: number 
     ...checklistItems(report.checklist ?? []),
   ];
   const reviewer = reviewerLine(report.reviewer ?? null, (report.checklist ?? []).length > 0);
-  const tail = ['', ...(reviewer ? [reviewer, ''] : []), `<sub>Configuration: \`.github/drillbot.yml\` on the default branch. Commands: \`/drillbot help\`.</sub>`];
+  const tail = [
+    '',
+    ...(reviewer ? [reviewer, ''] : []),
+    `<sub>Configuration: \`.github/drillbot.yml\` on the default branch. Commands: \`/drillbot help\`.</sub>`,
+  ];
   return fit([...head, ...sections.flat(), ''], items, tail, limit);
 }
 
 /** Joins head, as many items as fit, and tail within `limit` characters, saying how many were left out. */
-export function fit(head: string[], items: string[], tail: string[], limit: number, still = 'every finding is still an annotation, and `/drillbot reverse` posts the drafted reverses'): string {
-  const note = (n: number) => `\n… ${n} more line${n > 1 ? 's' : ''} left out (GitHub's ${limit === LIMITS.summary ? '65535' : String(limit)}-character limit); ${still}.`;
+export function fit(
+  head: string[],
+  items: string[],
+  tail: string[],
+  limit: number,
+  still = 'every finding is still an annotation, and `/drillbot reverse` posts the drafted reverses',
+): string {
+  const note = (n: number) =>
+    `\n… ${n} more line${n > 1 ? 's' : ''} left out (GitHub's ${limit === LIMITS.summary ? '65535' : String(limit)}-character limit); ${still}.`;
   const fixed = [...head].join('\n').length + tail.join('\n').length + 200;
   const kept: string[] = [];
   let size = fixed;
@@ -141,7 +163,14 @@ function drillTable(migrations: readonly MigrationResult[]): string[] {
     const rewrites = [...new Set(results.flatMap((r) => r.rewrites))].join(', ') || '—';
     return `| \`${escapeCell(forward?.path ?? results[0].path)}\` | ${cell(forward)} | ${cell(of('reverse'))} | ${cell(of('redo'))} | ${Math.round(ms)} ms | ${escapeCell(locks)} | ${escapeCell(rewrites)} |`;
   });
-  return ['### Drill', '', '| migration | forward | reverse | round trip (forward again) | duration | locks on existing tables | rewrites |', '| --- | --- | --- | --- | --- | --- | --- |', ...rows, ''];
+  return [
+    '### Drill',
+    '',
+    '| migration | forward | reverse | round trip (forward again) | duration | locks on existing tables | rewrites |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ];
 }
 
 const CHECK_ICON: Record<ChecklistAnswer['status'], string> = { pass: '✅', fail: '❌', 'needs-human': '❔' };
@@ -157,7 +186,8 @@ function checklistItems(checklist: readonly ChecklistAnswer[]): string[] {
     `${count('pass')} pass, ${count('fail')} fail, ${count('needs-human')} need a human. Source: \`drill\` (observed on the shadow PostgreSQL), \`rule\` (static rules and history), \`model\` (the LLM reviewer, judgement items only).`,
     '',
     ...checklist.map(
-      (a) => `- ${CHECK_ICON[a.status] ?? ''} **${a.status}** \`${a.id}\` (${a.direction}, source: ${a.source}): ${oneLine(a.question)}\n  <br>evidence: ${oneLine(a.evidence).slice(0, 1000) || '—'}`,
+      (a) =>
+        `- ${CHECK_ICON[a.status] ?? ''} **${a.status}** \`${a.id}\` (${a.direction}, source: ${a.source}): ${oneLine(a.question)}\n  <br>evidence: ${oneLine(a.evidence).slice(0, 1000) || '—'}`,
     ),
   ];
 }
@@ -171,7 +201,11 @@ function draftItems(report: Report): string[] {
     '',
     '### Drafted reverses',
     '',
-    ...drafts.map((d) => (d.status === 'proven' && d.proof ? provenDraft(d, 'summary') : `- **${d.status}**: the ${drafterOf(d)} draft for \`${d.forwardPath}\` is not offered: ${oneLine(d.reason ?? 'the drill did not prove it')}`)),
+    ...drafts.map((d) =>
+      d.status === 'proven' && d.proof
+        ? provenDraft(d, 'summary')
+        : `- **${d.status}**: the ${drafterOf(d)} draft for \`${d.forwardPath}\` is not offered: ${oneLine(d.reason ?? 'the drill did not prove it')}`,
+    ),
     ...notDrafted.map((n) => `- **not drafted** for \`${n.forwardPath}\`: ${oneLine(n.reason)}`),
   ];
 }
@@ -193,7 +227,10 @@ export function proofLine(d: ReverseDraft): string {
 
 /** A proven draft as Markdown: for whom, the proof, where it goes, the SQL. */
 export function provenDraft(d: ReverseDraft, style: 'summary' | 'reply'): string {
-  const head = style === 'summary' ? `**\`${d.path}\`** for \`${d.forwardPath}\` (${drafterOf(d)}), ${proofLine(d)}.` : `For \`${d.forwardPath}\` (${drafterOf(d)}), ${proofLine(d)}.`;
+  const head =
+    style === 'summary'
+      ? `**\`${d.path}\`** for \`${d.forwardPath}\` (${drafterOf(d)}), ${proofLine(d)}.`
+      : `For \`${d.forwardPath}\` (${drafterOf(d)}), ${proofLine(d)}.`;
   return [head, '', draftPlacement(d), '', sqlBlock(d.sql), ''].join('\n');
 }
 
@@ -230,16 +267,23 @@ export function renderReverseReply(report: Report, headSha: string, login: strin
   if (drafts.length === 0 && notDrafted.length === 0) {
     return `${who}every new forward migration on ${sha} has a reverse, so there is nothing to draft. The drill checks the reverses you wrote: see the **Drillbot** check run.`;
   }
-  const head = proven.length > 0
-    ? [`${who}Drillbot drafted ${proven.length === 1 ? 'a reverse migration' : `${proven.length} reverse migrations`} for ${sha}. Each one was run by the drill (forward → drafted reverse → schema and seeded data compared → forward again) and restored the state before the forward.`, '']
-    : [`${who}no reverse migration could be offered for ${sha}: Drillbot only offers a draft the drill proved.`, ''];
+  const head =
+    proven.length > 0
+      ? [
+          `${who}Drillbot drafted ${proven.length === 1 ? 'a reverse migration' : `${proven.length} reverse migrations`} for ${sha}. Each one was run by the drill (forward → drafted reverse → schema and seeded data compared → forward again) and restored the state before the forward.`,
+          '',
+        ]
+      : [`${who}no reverse migration could be offered for ${sha}: Drillbot only offers a draft the drill proved.`, ''];
   const items = [
     ...proven.map((d) => provenDraft(d, 'reply')),
     ...(others.length + notDrafted.length > 0 ? [proven.length > 0 ? '**Not offered**' : '**Why**', ''] : []),
     ...others.map((d) => `- the ${drafterOf(d)} draft for \`${d.forwardPath}\` (${d.status}): ${oneLine(d.reason ?? 'the drill did not prove it')}`),
     ...notDrafted.map((n) => `- \`${n.forwardPath}\`: ${oneLine(n.reason)}`),
   ];
-  const tail = proven.length > 0 ? ['', '<sub>Review the draft before you commit it: the drill proves it restores the schema and the seeded rows, not that it suits your data.</sub>'] : [];
+  const tail =
+    proven.length > 0
+      ? ['', '<sub>Review the draft before you commit it: the drill proves it restores the schema and the seeded rows, not that it suits your data.</sub>']
+      : [];
   return fit(head, items, tail, LIMITS.comment - 100, 'the Drillbot check run lists every migration');
 }
 
@@ -273,7 +317,9 @@ export function annotationsOf(report: Report): Annotation[] {
       f.evidence ? `Observed: ${f.evidence}` : '',
       f.fix ? `Fix: ${f.fix}` : '',
       f.acknowledged ? `Acknowledged by ${f.acknowledged.by}: ${f.acknowledged.reason}` : '',
-    ].filter(Boolean).join('\n\n');
+    ]
+      .filter(Boolean)
+      .join('\n\n');
     return {
       path: f.path,
       start_line: f.line,
@@ -312,7 +358,11 @@ export const findingMarker = (key: string) => `<!-- drillbot:finding ${key} -->`
  * Inline comments for the open error and warning findings whose lines the diff shows. A
  * suggestion block is added only when the fix replaces exactly the lines the comment spans.
  */
-export function reviewComments(report: Report, hunksByPath: ReadonlyMap<string, Hunk[]>, keyOf: (f: Finding) => string): { comments: ReviewComment[]; outside: number } {
+export function reviewComments(
+  report: Report,
+  hunksByPath: ReadonlyMap<string, Hunk[]>,
+  keyOf: (f: Finding) => string,
+): { comments: ReviewComment[]; outside: number } {
   const comments: ReviewComment[] = [];
   let outside = 0;
   const provenDrafts = new Map((report.reverseDrafts ?? []).filter((d) => d.status === 'proven' && d.proof).map((d) => [d.forwardPath, d]));
@@ -384,7 +434,14 @@ export function parseSticky(body: string | null | undefined): StickyState {
 
 function isAckRecord(value: unknown): value is AckRecord {
   const v = value as Partial<AckRecord> | null;
-  return !!v && typeof v.target === 'string' && typeof v.reason === 'string' && typeof v.by === 'string' && typeof v.at === 'string' && (v.statements === undefined || Array.isArray(v.statements));
+  return (
+    !!v &&
+    typeof v.target === 'string' &&
+    typeof v.reason === 'string' &&
+    typeof v.by === 'string' &&
+    typeof v.at === 'string' &&
+    (v.statements === undefined || Array.isArray(v.statements))
+  );
 }
 
 /** The sticky comment's visible part: verdict, counts, acknowledgements, pointer to the check run. */

@@ -5,8 +5,29 @@ import type { AppDeps } from './deps.js';
 import type { ReviewTask } from './queue.js';
 import { changeSetFromGitHub } from './github/change-set.js';
 import type { Octokit, RepoRef, RetryPolicy } from './github/octokit.js';
-import { beginCheckRun, completeCheckRun, findingKey, findSticky, loadConfig, loadTableSizes, postReview, progressCheckRun, writeSticky, type CheckRunRef } from './github/publish.js';
-import { actionsOf, annotationsOf, conclusionOf, RERUN_ACTION, renderStickyMarkdown, renderSummary, reviewComments, titleOf, type ReviewContext } from './render.js';
+import {
+  beginCheckRun,
+  completeCheckRun,
+  findingKey,
+  findSticky,
+  loadConfig,
+  loadTableSizes,
+  postReview,
+  progressCheckRun,
+  writeSticky,
+  type CheckRunRef,
+} from './github/publish.js';
+import {
+  actionsOf,
+  annotationsOf,
+  conclusionOf,
+  RERUN_ACTION,
+  renderStickyMarkdown,
+  renderSummary,
+  reviewComments,
+  titleOf,
+  type ReviewContext,
+} from './render.js';
 
 /** A pull request to review, as the handlers learn it from an event. */
 export interface ReviewTarget {
@@ -113,11 +134,19 @@ async function publishReview(
         await complete({ conclusion: 'neutral', output: { title: 'No migration changed', summary: result.reason }, annotations: [], actions: [] });
         // A summary comment from an earlier push must not keep showing findings that are gone.
         const sticky = await findSticky(octokit, repo, number, deps.appId);
-        if (sticky.id !== null) await writeSticky(octokit, repo, number, sticky, renderStickyMarkdown(null, `➖ ${result.reason}`, sticky.state.acks), sticky.state);
+        if (sticky.id !== null)
+          await writeSticky(octokit, repo, number, sticky, renderStickyMarkdown(null, `➖ ${result.reason}`, sticky.state.acks), sticky.state);
         return { kind: 'no-migration-change', headSha, reason: result.reason };
       }
       if (result.kind === 'undrilled') {
-        evaluated = { report: undrilledReport(result.paths, result.root), root: result.root ?? '', baseSha: result.baseSha, files: new Map(), hunks: result.hunks, filesTruncated: result.filesTruncated };
+        evaluated = {
+          report: undrilledReport(result.paths, result.root),
+          root: result.root ?? '',
+          baseSha: result.baseSha,
+          files: new Map(),
+          hunks: result.hunks,
+          filesTruncated: result.filesTruncated,
+        };
       } else {
         const tableSizes = await loadTableSizes(octokit, repo, config);
         progress.report(`Drilling the change in \`${result.root || '.'}\`…`);
@@ -134,7 +163,9 @@ async function publishReview(
     const applied = applyAcks(evaluated.report, [...sticky.state.acks, ...pending.map((p) => p.ack)], evaluated.files);
     const report = applied.report;
     const ctx: ReviewContext = { headSha, baseSha: evaluated.baseSha, migrationsRoot: evaluated.root, filesTruncated: evaluated.filesTruncated };
-    const { comments, outside } = reviewComments(report, evaluated.hunks, (f) => findingKey(f, statementHash(evaluated!.files.get(f.path), f.line, f.endLine ?? f.line)));
+    const { comments, outside } = reviewComments(report, evaluated.hunks, (f) =>
+      findingKey(f, statementHash(evaluated!.files.get(f.path), f.line, f.endLine ?? f.line)),
+    );
     const conclusion = conclusionOf(report);
     await complete({
       conclusion,
@@ -149,9 +180,16 @@ async function publishReview(
       await writeSticky(octokit, repo, number, sticky, renderStickyMarkdown(report, headline(report), applied.acks), { acks: applied.acks });
     }
     // Now stored in the sticky comment (or answered below as unmatched).
-    await deps.pendingAcks.remove(jobKey(job.target), pending.map((p) => p.id));
+    await deps.pendingAcks.remove(
+      jobKey(job.target),
+      pending.map((p) => p.id),
+    );
     for (const ack of applied.unmatched) {
-      await octokit.rest.issues.createComment({ ...repo, issue_number: number, body: `${ack.by}: \`/drillbot ack ${ack.target}\` matches no open finding on ${headSha.slice(0, 12)}, so nothing was acknowledged. Use a hazard or rule id from the Drillbot check run.` });
+      await octokit.rest.issues.createComment({
+        ...repo,
+        issue_number: number,
+        body: `${ack.by}: \`/drillbot ack ${ack.target}\` matches no open finding on ${headSha.slice(0, 12)}, so nothing was acknowledged. Use a hazard or rule id from the Drillbot check run.`,
+      });
     }
     return reviewed;
   } catch (error) {
@@ -178,12 +216,18 @@ export class Superseded extends Error {
 async function retire(octokit: Octokit, repo: RepoRef, check: CheckRunRef, headSha: string, signal: AbortSignal, retry: RetryPolicy): Promise<void> {
   const newer = signal.reason instanceof Superseded ? signal.reason.headSha : undefined;
   if (!newer || newer === headSha) return;
-  await completeCheckRun(octokit, repo, check, {
-    conclusion: 'cancelled',
-    output: { title: 'Superseded by a newer push', summary: `A newer commit (\`${newer.slice(0, 12)}\`) was pushed; Drillbot reviews that one instead.` },
-    annotations: [],
-    actions: [],
-  }, retry);
+  await completeCheckRun(
+    octokit,
+    repo,
+    check,
+    {
+      conclusion: 'cancelled',
+      output: { title: 'Superseded by a newer push', summary: `A newer commit (\`${newer.slice(0, 12)}\`) was pushed; Drillbot reviews that one instead.` },
+      annotations: [],
+      actions: [],
+    },
+    retry,
+  );
 }
 
 /** Ends the check run as failure with an infra summary and a Re-run button. */
@@ -193,12 +237,19 @@ export async function failClosed(octokit: Octokit, repo: RepoRef, check: CheckRu
   const summary = config
     ? `**Configuration error:** ${message}\n\nFix \`.github/drillbot.yml\` on the default branch, then press **Re-run**. Unknown keys and invalid values are errors so that a typo never weakens the review.`
     : `**Infra:** Drillbot could not complete the review, so the check fails closed: ${message}${isDrillbotError(error) ? '' : ' (unexpected error)'}.\n\nPress **Re-run** (or comment \`/drillbot run\`) to try again.`;
-  await completeCheckRun(octokit, repo, check, {
-    conclusion: 'failure',
-    output: { title: config ? 'Invalid .github/drillbot.yml' : 'Drillbot could not complete the review (infra)', summary },
-    annotations: [],
-    actions: [RERUN_ACTION],
-  }, retry, log);
+  await completeCheckRun(
+    octokit,
+    repo,
+    check,
+    {
+      conclusion: 'failure',
+      output: { title: config ? 'Invalid .github/drillbot.yml' : 'Drillbot could not complete the review (infra)', summary },
+      annotations: [],
+      actions: [RERUN_ACTION],
+    },
+    retry,
+    log,
+  );
 }
 
 function headline(report: Report): string {
@@ -220,7 +271,9 @@ function throttledProgress(octokit: Octokit, repo: { owner: string; repo: string
       const now = Date.now();
       if (stopped || now - last < everyMs) return;
       last = now;
-      inFlight = inFlight.then(() => (stopped ? undefined : progressCheckRun(octokit, repo, check, message))).catch((error) => log.warn({ err: error }, 'progress update failed'));
+      inFlight = inFlight
+        .then(() => (stopped ? undefined : progressCheckRun(octokit, repo, check, message)))
+        .catch((error) => log.warn({ err: error }, 'progress update failed'));
     },
     async stop() {
       stopped = true;
@@ -228,4 +281,3 @@ function throttledProgress(octokit: Octokit, repo: { owner: string; repo: string
     },
   };
 }
-

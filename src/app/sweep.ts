@@ -76,7 +76,15 @@ async function sweepRepo(octokit: Octokit, repo: RepoRef, deps: SweepDeps, stale
     const runs = await octokit.paginate(octokit.rest.checks.listForRef, { ...repo, ref: pull.head.sha, check_name: CHECK_NAME, filter: 'all', per_page: 100 });
     for (const run of runs.filter((c) => c.status !== 'completed' && isOurRun(c, deps.appId))) {
       if (!isAbandoned(run, deps.activeChecks, staleAfterMs)) continue;
-      await failClosed(octokit, repo, { id: run.id }, new Error('the review was interrupted: its check run stayed in progress with no review running (Drillbot restarted, or could not reach GitHub to complete it)'), deps.retry);
+      await failClosed(
+        octokit,
+        repo,
+        { id: run.id },
+        new Error(
+          'the review was interrupted: its check run stayed in progress with no review running (Drillbot restarted, or could not reach GitHub to complete it)',
+        ),
+        deps.retry,
+      );
       completed += 1;
     }
   }

@@ -28,9 +28,20 @@ export function taskRunner(app: Probot, deps: AppDeps): TaskRunner {
         case 'review': {
           const log = app.log.child({ pull: jobKey(task.target) });
           const login = task.replyReverseTo;
-          const reply = async (body: string) => void (await octokit.rest.issues.createComment({ owner: task.target.owner, repo: task.target.repo, issue_number: task.target.number, body }));
+          const reply = async (body: string) =>
+            void (await octokit.rest.issues.createComment({ owner: task.target.owner, repo: task.target.repo, issue_number: task.target.number, body }));
           log.info('drillbot: review started');
-          return runReviewJob({ target: task.target, octokit, log, reuseReport: task.reuseReport, onDone: login ? (outcome) => reply(reverseReplyAfter(outcome, login)) : undefined }, deps, signal);
+          return runReviewJob(
+            {
+              target: task.target,
+              octokit,
+              log,
+              reuseReport: task.reuseReport,
+              onDone: login ? (outcome) => reply(reverseReplyAfter(outcome, login)) : undefined,
+            },
+            deps,
+            signal,
+          );
         }
         case 'command': {
           const log = app.log.child({ pull: jobKey({ ...task.repo, number: task.number }) });

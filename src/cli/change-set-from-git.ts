@@ -1,6 +1,16 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { candidateDirectories, GitError, locateMigrations, oversizedFile, readSourceFile, readsAsMigration, type ChangeSet, type LayoutId, type SourceFile } from '../core/index.js';
+import {
+  candidateDirectories,
+  GitError,
+  locateMigrations,
+  oversizedFile,
+  readSourceFile,
+  readsAsMigration,
+  type ChangeSet,
+  type LayoutId,
+  type SourceFile,
+} from '../core/index.js';
 
 const exec = promisify(execFile);
 
@@ -61,9 +71,26 @@ async function listFiles(repo: string, commit: string): Promise<string[]> {
  */
 async function readFiles(repo: string, commit: string, paths: string[], maxSize = Infinity): Promise<SourceFile[]> {
   if (paths.length === 0) return [];
-  const sizes = parseSizes(await catFile(repo, '--batch-check', paths.map((p) => `${commit}:${p}`)), paths);
+  const sizes = parseSizes(
+    await catFile(
+      repo,
+      '--batch-check',
+      paths.map((p) => `${commit}:${p}`),
+    ),
+    paths,
+  );
   const small = paths.filter((_, i) => sizes[i] <= maxSize);
-  const contents = small.length > 0 ? parseBatch(await catFile(repo, '--batch', small.map((p) => `${commit}:${p}`)), small) : [];
+  const contents =
+    small.length > 0
+      ? parseBatch(
+          await catFile(
+            repo,
+            '--batch',
+            small.map((p) => `${commit}:${p}`),
+          ),
+          small,
+        )
+      : [];
   const byPath = new Map(contents.map((f) => [f.path, f]));
   return paths.map((path, i) => byPath.get(path) ?? oversizedFile(path, sizes[i], maxSize));
 }
@@ -111,7 +138,9 @@ async function git(repo: string, args: string[], explain: string, trim = true): 
   } catch (error) {
     // execFile's rejection carries git's stderr, which says what went wrong.
     const failed = error as { stderr?: string; message?: string } | undefined;
-    const detail = String(failed?.stderr ?? failed?.message ?? error).trim().split('\n')[0];
+    const detail = String(failed?.stderr ?? failed?.message ?? error)
+      .trim()
+      .split('\n')[0];
     throw new GitError(`${explain} (${detail})`, { cause: error });
   }
 }
@@ -119,7 +148,6 @@ async function git(repo: string, args: string[], explain: string, trim = true): 
 function trimSlashes(path: string): string {
   return path.replace(/^\.?\/+/, '').replace(/\/+$/, '');
 }
-
 
 /** The merge-base of HEAD and `baseRef`: the commit whose history production has run. */
 export async function mergeBase(repo: string, baseRef: string): Promise<string> {

@@ -27,7 +27,10 @@ import { prepareDemoRepository } from './demo.js';
 const CONFIG_PATH = '.github/drillbot.yml';
 
 /** Runs the CLI and returns the exit status: 0 pass, 1 fail, 2 could not run. Any writable streams do for io (the tests capture it). */
-export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   try {
     const command = parseCommandLine(argv);
     if (command.command === 'help') return write(io.stdout, `${USAGE}\n`, 0);
@@ -104,7 +107,8 @@ async function runDemo(args: CheckArgs, progress: (message: string) => void, std
     progress(`demo repository: ${demo.describe}`);
     const report = await check({ ...args, repo: demo.repo, base: demo.baseRef }, progress);
     stdout.write(render(report, args.format));
-    if (args.format === 'text') stdout.write(`\nThis demo change is unsafe on purpose: "drillbot check" exits 1 on it. Try it on your repository: npx drillbot check --base main\n`);
+    if (args.format === 'text')
+      stdout.write(`\nThis demo change is unsafe on purpose: "drillbot check" exits 1 on it. Try it on your repository: npx drillbot check --base main\n`);
     // The demo succeeds when the drill ran; its findings are the point.
     return exitStatus(report) === 2 ? 2 : 0;
   } finally {

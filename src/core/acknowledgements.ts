@@ -26,7 +26,10 @@ export function readAckDirectives(files: readonly SourceFile[], parsed: readonly
     // Text decoded from bytes PostgreSQL refuses is not the file anyone reviewed: it acknowledges nothing.
     if (file.problem) return [];
     const statements = parsed
-      .flatMap((p) => [...(p.migration.forward.path === file.path ? (p.forward ?? []) : []), ...(p.migration.reverse?.path === file.path ? (p.reverse ?? []) : [])])
+      .flatMap((p) => [
+        ...(p.migration.forward.path === file.path ? (p.forward ?? []) : []),
+        ...(p.migration.reverse?.path === file.path ? (p.reverse ?? []) : []),
+      ])
       .sort((a, b) => a.line - b.line);
     if (statements.length === 0) return [];
     return file.content.split('\n').flatMap((text, i) => {
@@ -59,7 +62,14 @@ export function applyAckDirectives(findings: readonly Finding[], directives: rea
   });
   const problems = directives.flatMap((d) => {
     if (refuses(d, findings)) return [directiveFinding(d, findings, REFUSED)];
-    if (!d.target || !d.reason) return [directiveFinding(d, findings, `drillbot:ack needs a hazard or rule id and a reason ("-- drillbot:ack ${d.target || '<hazard>'} <why this is safe>"); without a reason it acknowledges nothing.`)];
+    if (!d.target || !d.reason)
+      return [
+        directiveFinding(
+          d,
+          findings,
+          `drillbot:ack needs a hazard or rule id and a reason ("-- drillbot:ack ${d.target || '<hazard>'} <why this is safe>"); without a reason it acknowledges nothing.`,
+        ),
+      ];
     if (!used.has(d)) return [directiveFinding(d, findings, `drillbot:ack ${d.target} matches no finding here: remove it, or fix its hazard or rule id.`)];
     return [];
   });
@@ -82,5 +92,14 @@ function matches(d: AckDirective, f: Finding): boolean {
 function directiveFinding(d: AckDirective, findings: readonly Finding[], message: string): Finding {
   const named = findings.find((f) => f.rule === d.target)?.hazard;
   const hazard = isHazard(d.target) ? d.target : (named ?? 'checklist');
-  return finding({ hazard, source: 'engine', rule: ACK_DIRECTIVE_RULE, severity: 'warning', path: d.path, line: d.line, message, fix: 'Write "-- drillbot:ack <hazard-or-rule> <reason>" on or above the statement.' });
+  return finding({
+    hazard,
+    source: 'engine',
+    rule: ACK_DIRECTIVE_RULE,
+    severity: 'warning',
+    path: d.path,
+    line: d.line,
+    message,
+    fix: 'Write "-- drillbot:ack <hazard-or-rule> <reason>" on or above the statement.',
+  });
 }

@@ -79,7 +79,9 @@ describe('parseConfig: reviewer', () => {
     expect(() => parseConfig('reviewer:\n  checklist:\n    - id: a\n      direction: forward\n      question: q\n      severity: error\n')).toThrow(
       /drillbot\.yml:6: unknown key "reviewer\.checklist\.severity"/,
     );
-    expect(() => parseConfig('reviewer:\n  checklist:\n    - id: a\n      direction: sideways\n      question: q\n')).toThrow(/drillbot\.yml:3: reviewer\.checklist\.direction must be one of forward, reverse/);
+    expect(() => parseConfig('reviewer:\n  checklist:\n    - id: a\n      direction: sideways\n      question: q\n')).toThrow(
+      /drillbot\.yml:3: reviewer\.checklist\.direction must be one of forward, reverse/,
+    );
     expect(() => parseConfig('reviewer:\n  baseUrl: localhost:11434\n')).toThrow(/:2: reviewer\.baseUrl must be an http\(s\) URL/);
     expect(() => parseConfig('reviewer:\n  enabled: maybe\n')).toThrow(/:2: reviewer\.enabled must be true or false/);
   });

@@ -130,7 +130,8 @@ export function parseConfig(yamlText: string, source = '.github/drillbot.yml'): 
     else if (section === 'overrides') other.overrides = overrides(pair.value as Node, where, at);
     else if (section === 'tableSizes') other.tableSizes = text(pair.value as Node, where);
     else if (SECTIONS[section]) values[section] = sectionReader(section, pair.value as Node, where);
-    else throw new ConfigError(`${at(pair.key)}: unknown key "${section}" (known: ${[...Object.keys(SECTIONS), 'rules', 'overrides', 'tableSizes'].join(', ')})`);
+    else
+      throw new ConfigError(`${at(pair.key)}: unknown key "${section}" (known: ${[...Object.keys(SECTIONS), 'rules', 'overrides', 'tableSizes'].join(', ')})`);
   }
   // Durations are written without a unit suffix in YAML but carried in milliseconds.
   const { statementTimeout, timeout, ...shadow } = values.shadow ?? {};
@@ -255,7 +256,8 @@ function checklistItems(node: Node, where: string, locate?: Locate): TeamCheckli
     const fields: Record<string, string> = {};
     for (const item of entry.items as Pair<Node, Node>[]) {
       const key = keyOf(item);
-      if (!['id', 'direction', 'question'].includes(key)) throw new ConfigError(`${at(item.key)}: unknown key "reviewer.checklist.${key}" (known: id, direction, question)`);
+      if (!['id', 'direction', 'question'].includes(key))
+        throw new ConfigError(`${at(item.key)}: unknown key "reviewer.checklist.${key}" (known: id, direction, question)`);
       fields[key] = text(item.value as Node, `${at(item.value ?? item.key)}: reviewer.checklist.${key}`);
     }
     if (!fields.id || !fields.direction || !fields.question) throw new ConfigError(`${at(entry)}: a reviewer.checklist item needs id, direction and question`);
@@ -283,7 +285,8 @@ function byteSize(node: Node, where: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB)?$/.exec(String(value).trim());
   const unit = { B: 1, KB: 1000, KiB: 1024, MB: 1_000_000, MiB: 1024 * 1024 }[match?.[2] ?? 'B'] as number;
   const bytes = match ? Math.round(Number(match[1]) * unit) : NaN;
-  if (!(bytes >= 1024 && bytes <= 100 * 1024 * 1024)) throw new ConfigError(`${where} must be a size from 1KiB to 100MiB, such as 5MiB; got "${String(value)}"`);
+  if (!(bytes >= 1024 && bytes <= 100 * 1024 * 1024))
+    throw new ConfigError(`${where} must be a size from 1KiB to 100MiB, such as 5MiB; got "${String(value)}"`);
   return bytes;
 }
 
@@ -298,14 +301,25 @@ export function parseDuration(value: unknown): number | null {
 }
 
 /** PostgreSQL's memory units (1024-based, like work_mem), and their IEC spellings. */
-const SIZE_UNITS: Record<string, number> = { B: 1, kB: 1024, KiB: 1024, MB: 1024 ** 2, MiB: 1024 ** 2, GB: 1024 ** 3, GiB: 1024 ** 3, TB: 1024 ** 4, TiB: 1024 ** 4 };
+const SIZE_UNITS: Record<string, number> = {
+  B: 1,
+  kB: 1024,
+  KiB: 1024,
+  MB: 1024 ** 2,
+  MiB: 1024 ** 2,
+  GB: 1024 ** 3,
+  GiB: 1024 ** 3,
+  TB: 1024 ** 4,
+  TiB: 1024 ** 4,
+};
 /** Below this, a cap would stop the drill's own seeding and bookkeeping. */
 const MIN_SIZE = 1024 ** 2;
 
 /** Sizes are strings such as `512MB`, `1GiB` or `64kB` (units as in postgresql.conf, 1024-based), or a number of bytes. */
 function size(node: Node, where: string): number {
   const bytes = parseSize(scalar(node, where));
-  if (bytes === null || bytes < MIN_SIZE) throw new ConfigError(`${where} must be a size of at least 1MB, such as 512MB or 2GiB; got "${String(scalar(node, where))}"`);
+  if (bytes === null || bytes < MIN_SIZE)
+    throw new ConfigError(`${where} must be a size of at least 1MB, such as 512MB or 2GiB; got "${String(scalar(node, where))}"`);
   return bytes;
 }
 

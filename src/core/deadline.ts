@@ -44,7 +44,10 @@ export class Deadline {
   /** `work`, or a DrillTimeoutError once the limit passed and the cleanup registered so far has run. */
   race<T>(work: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => void bounded(this.cleanUp(), CLEANUP_MAX_MS, 'the cleanup at the time limit').finally(() => reject(this.error())).catch(() => undefined);
+      const onAbort = () =>
+        void bounded(this.cleanUp(), CLEANUP_MAX_MS, 'the cleanup at the time limit')
+          .finally(() => reject(this.error()))
+          .catch(() => undefined);
       if (this.passed) onAbort();
       else this.signal.addEventListener('abort', onAbort, { once: true });
       // Past the limit, the work's own end (often the error of a connection the cleanup closed) no longer counts.
@@ -68,7 +71,9 @@ export class Deadline {
   /** Why the work ended: the limit, or the cancellation. */
   error(): DrillTimeoutError {
     return new DrillTimeoutError(
-      this.cancel?.aborted ? 'the review was cancelled before the drill finished' : `the drill did not finish within its time limit (${Math.round(this.limitMs / 1000)} s; shadow.timeout)`,
+      this.cancel?.aborted
+        ? 'the review was cancelled before the drill finished'
+        : `the drill did not finish within its time limit (${Math.round(this.limitMs / 1000)} s; shadow.timeout)`,
     );
   }
 

@@ -114,7 +114,15 @@ async function reviewDrilled(
     roundTrip: outcome?.roundTrip ?? 'not-run',
     durationMs: Math.round(performance.now() - started),
   };
-  const reviewed = await reviewerStepOrInfra(opts, { analysis, parsed, findings, migrations: outcome?.migrations ?? [], drill: summary, server: drill.server, deadline });
+  const reviewed = await reviewerStepOrInfra(opts, {
+    analysis,
+    parsed,
+    findings,
+    migrations: outcome?.migrations ?? [],
+    drill: summary,
+    server: drill.server,
+    deadline,
+  });
   return buildReport(reviewed.findings, outcome?.migrations ?? [], { ...summary, durationMs: Math.round(performance.now() - started) }, reviewed);
 }
 
@@ -126,7 +134,15 @@ function pgMajorMismatch(configured: number | undefined, server: DrillAttempt['i
 /** The reviewer step; a bug in it fails closed like any other failure of Drillbot's own. */
 async function reviewerStepOrInfra(
   opts: ReviewOptions,
-  state: { analysis: ChangeAnalysis; parsed: ParsedMigration[]; findings: Finding[]; migrations: MigrationResult[]; drill: DrillSummary; server: ShadowServer | null; deadline: Deadline },
+  state: {
+    analysis: ChangeAnalysis;
+    parsed: ParsedMigration[];
+    findings: Finding[];
+    migrations: MigrationResult[];
+    drill: DrillSummary;
+    server: ShadowServer | null;
+    deadline: Deadline;
+  },
 ): Promise<Pick<ReviewerStepResult, 'findings'> & Partial<ReviewerStepResult>> {
   try {
     return await runReviewerStep({
@@ -200,7 +216,7 @@ function infraFinding(error: unknown, fallbackPath: string): Finding {
       path: error.path,
       line: error.line,
       message: `The base branch's migration history does not replay on the shadow PostgreSQL (${redact(error.message)}), so the change could not be drilled.`,
-      fix: 'Add the setup this history needs to shadow.setup in .github/drillbot.yml (e.g. the migration tool\'s bookkeeping table), or match shadow.pgMajor to production.',
+      fix: "Add the setup this history needs to shadow.setup in .github/drillbot.yml (e.g. the migration tool's bookkeeping table), or match shadow.pgMajor to production.",
     });
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -38,7 +38,8 @@ export function parseTableSizes(text: string, source: string): ReadonlyMap<strin
     throw new ConfigError(`${source}: not JSON (${(error as Error).message})`);
   }
   const tables = (data as Partial<TableSizesFile>)?.tables;
-  if (!tables || typeof tables !== 'object') throw new ConfigError(`${source}: expected { "tables": { "<schema.table>": { "rows": N, "bytes": N } } } as written by drillbot stats`);
+  if (!tables || typeof tables !== 'object')
+    throw new ConfigError(`${source}: expected { "tables": { "<schema.table>": { "rows": N, "bytes": N } } } as written by drillbot stats`);
   const sizes = new Map<string, TableSize>();
   for (const [name, size] of Object.entries(tables)) {
     if (!Number.isFinite(size?.rows) || !Number.isFinite(size?.bytes)) throw new ConfigError(`${source}: table ${name} needs numeric rows and bytes`);
@@ -52,7 +53,12 @@ export function parseTableSizes(text: string, source: string): ReadonlyMap<strin
  * small tables to warnings: rewriting a 200-row lookup table is not rewriting 200 million rows.
  * The estimate scales the drill's measured time on the seeded rows to the production row count.
  */
-export function judgeBySize(findings: readonly Finding[], sizes: ReadonlyMap<string, TableSize>, migrations: readonly MigrationResult[], seededRowsPerTable: number): Finding[] {
+export function judgeBySize(
+  findings: readonly Finding[],
+  sizes: ReadonlyMap<string, TableSize>,
+  migrations: readonly MigrationResult[],
+  seededRowsPerTable: number,
+): Finding[] {
   return findings.map((f) => {
     const size = f.table && SIZE_HAZARDS.has(f.hazard) ? lookup(sizes, f.table) : undefined;
     if (!size) return f;
@@ -61,7 +67,11 @@ export function judgeBySize(findings: readonly Finding[], sizes: ReadonlyMap<str
     const estimate = statement && seeded > 0 ? (statement.durationMs * size.rows) / seeded : undefined;
     const facts = `On production ${f.table} has about ${formatCount(size.rows)} rows (${formatBytes(size.bytes)})${estimate !== undefined ? `; estimated lock time ≈ ${formatDuration(estimate)}` : ''}.`;
     const small = size.rows < SMALL_TABLE_ROWS && f.severity === 'error';
-    return { ...f, message: `${f.message} ${facts}${small ? ' The table is small, so this is a warning.' : ''}`, ...(small ? { severity: 'warning' as const } : {}) };
+    return {
+      ...f,
+      message: `${f.message} ${facts}${small ? ' The table is small, so this is a warning.' : ''}`,
+      ...(small ? { severity: 'warning' as const } : {}),
+    };
   });
 }
 

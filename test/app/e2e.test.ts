@@ -22,7 +22,11 @@ const REVIEW_TIMEOUT = 120_000;
 // requests that notify, like comments and reviews), so "the app is done" means quiet for longer.
 const QUIET = 3_500;
 
-const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
+const keys = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+});
 
 let fake: FakeGitHub;
 let repo: FakeRepo;
@@ -48,7 +52,10 @@ async function until<T>(what: string, probe: () => T | undefined | null | false,
   try {
     return await fake.waitFor(what, probe, timeoutMs);
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- requests to the fake GitHub ---\n${fake.transcript(since)}\n--- unhandled ---\n${fake.unhandled().join('\n')}\n--- violations ---\n${JSON.stringify(fake.violations(), null, 1)}\n--- ${proc.name} output ---\n${proc.tail()}`, { cause: error });
+    throw new Error(
+      `${(error as Error).message}\n--- requests to the fake GitHub ---\n${fake.transcript(since)}\n--- unhandled ---\n${fake.unhandled().join('\n')}\n--- violations ---\n${JSON.stringify(fake.violations(), null, 1)}\n--- ${proc.name} output ---\n${proc.tail()}`,
+      { cause: error },
+    );
   }
 }
 
@@ -144,7 +151,12 @@ describe('drillbot app end to end', () => {
     const res = await deliver(app.url, SECRET, 'issue_comment', issueCommentCreated(fake, repo, comment));
     expect(res.status).toBeLessThan(300);
 
-    const reply = await until('a reply to the read-only user', () => fake.issueComments.find((c) => c.user === fake.botLogin && c.created_seq > mark), 30_000, mark);
+    const reply = await until(
+      'a reply to the read-only user',
+      () => fake.issueComments.find((c) => c.user === fake.botLogin && c.created_seq > mark),
+      30_000,
+      mark,
+    );
     await fake.waitForIdle(QUIET, 30_000);
     expect(reply.body.length).toBeGreaterThan(0);
 
@@ -165,7 +177,12 @@ describe('drillbot app end to end', () => {
     const res = await deliver(app.url, SECRET, 'issue_comment', issueCommentCreated(fake, repo, comment));
     expect(res.status).toBeLessThan(300);
 
-    await until('an eyes reaction on the ack comment', () => fake.reactions.find((r) => r.comment_id === comment.id && r.content === 'eyes' && r.user === fake.botLogin), 30_000, mark);
+    await until(
+      'an eyes reaction on the ack comment',
+      () => fake.reactions.find((r) => r.comment_id === comment.id && r.content === 'eyes' && r.user === fake.botLogin),
+      30_000,
+      mark,
+    );
     const run = await until(
       'a successful Drillbot check run after the ack',
       () => completedRun(pull.head.sha, (r) => r.updated_seq > mark && r.conclusion === 'success'),
@@ -187,7 +204,13 @@ describe('drillbot app end to end', () => {
   }, 200_000);
 
   it('reports neutral when no migration changed', async () => {
-    const pull = fake.openPull(repo, { number: 2, branch: 'docs', author: 'pr-author', title: 'Docs', changes: { 'README.md': '# app-db\n\nThe service database, documented.\n' } });
+    const pull = fake.openPull(repo, {
+      number: 2,
+      branch: 'docs',
+      author: 'pr-author',
+      title: 'Docs',
+      changes: { 'README.md': '# app-db\n\nThe service database, documented.\n' },
+    });
     const mark = fake.sequence;
     const res = await deliver(app.url, SECRET, 'pull_request', pullRequestEvent(fake, repo, 2, 'opened'));
     expect(res.status).toBeLessThan(300);
@@ -207,7 +230,10 @@ describe('drillbot app end to end', () => {
       branch: 'add-name',
       author: 'pr-author',
       title: 'Add users.name',
-      changes: { 'db/migrations/000002_name.up.sql': 'ALTER TABLE users ADD COLUMN name text;\n', 'db/migrations/000002_name.down.sql': 'ALTER TABLE users DROP COLUMN name;\n' },
+      changes: {
+        'db/migrations/000002_name.up.sql': 'ALTER TABLE users ADD COLUMN name text;\n',
+        'db/migrations/000002_name.down.sql': 'ALTER TABLE users DROP COLUMN name;\n',
+      },
     });
     const mark = fake.sequence;
     const res = await deliver(brokenApp.url, SECRET, 'pull_request', pullRequestEvent(fake, repo, 3, 'opened'));
@@ -225,7 +251,13 @@ describe('drillbot app end to end', () => {
     const comment = fake.addUserComment(repo, 3, WRITER, '/drillbot ack infra the database is flaky');
     const res = await deliver(brokenApp!.url, SECRET, 'issue_comment', issueCommentCreated(fake, repo, comment));
     expect(res.status).toBeLessThan(300);
-    await until('the app to answer the infra ack', () => fake.log.some((r) => r.seq > mark && r.method !== 'GET' && !/\/reactions$/.test(r.path)), 30_000, mark, brokenApp);
+    await until(
+      'the app to answer the infra ack',
+      () => fake.log.some((r) => r.seq > mark && r.method !== 'GET' && !/\/reactions$/.test(r.path)),
+      30_000,
+      mark,
+      brokenApp,
+    );
     await fake.waitForIdle(QUIET, REVIEW_TIMEOUT);
     const run = latestRun(pull.head.sha)!;
     expect(run.status).toBe('completed');
@@ -233,7 +265,12 @@ describe('drillbot app end to end', () => {
   }, 200_000);
 
   it('rejects a webhook with a bad signature and does nothing', async () => {
-    const pull = fake.openPull(repo, { number: 4, branch: 'unsigned', author: 'mallory', changes: { 'db/migrations/000002_drop.up.sql': 'DROP TABLE users;\n' } });
+    const pull = fake.openPull(repo, {
+      number: 4,
+      branch: 'unsigned',
+      author: 'mallory',
+      changes: { 'db/migrations/000002_drop.up.sql': 'DROP TABLE users;\n' },
+    });
     const mark = fake.sequence;
     const res = await deliver(app.url, SECRET, 'pull_request', pullRequestEvent(fake, repo, 4, 'opened'), { signWith: 'not-the-secret' });
     expect(res.status).toBe(400);

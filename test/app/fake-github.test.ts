@@ -10,7 +10,11 @@ import { issueCommentCreated, pullRequestEvent } from '../support/webhooks.js';
 const APP_ID = 4242;
 const INSTALLATION_ID = 77;
 
-const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+const keys = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
 
 const Octokit = ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } }));
 
@@ -103,7 +107,13 @@ describe('FakeGitHub', () => {
   it('stores check runs, appends annotations and lists the latest per name', async () => {
     const mark = since();
     const created = await octokit.rest.checks.create({ owner: 'octo-org', repo: 'app-db', name: 'Drillbot', head_sha: head(), status: 'in_progress' });
-    const annotations = Array.from({ length: 50 }, (_, i) => ({ path: 'db/migrations/000002_idx.up.sql', start_line: 1, end_line: 1, annotation_level: 'failure' as const, message: `m${i}` }));
+    const annotations = Array.from({ length: 50 }, (_, i) => ({
+      path: 'db/migrations/000002_idx.up.sql',
+      start_line: 1,
+      end_line: 1,
+      annotation_level: 'failure' as const,
+      message: `m${i}`,
+    }));
     await octokit.rest.checks.update({ owner: 'octo-org', repo: 'app-db', check_run_id: created.data.id, output: { title: 't', summary: 's', annotations } });
     await octokit.rest.checks.update({
       owner: 'octo-org',
@@ -123,15 +133,35 @@ describe('FakeGitHub', () => {
     const mark = since();
     const run = await octokit.rest.checks.create({ owner: 'octo-org', repo: 'app-db', name: 'Limits', head_sha: head() });
     const annotations = Array.from({ length: 51 }, () => ({ path: 'a', start_line: 1, end_line: 1, annotation_level: 'notice' as const, message: 'm' }));
-    await expect(octokit.rest.checks.update({ owner: 'octo-org', repo: 'app-db', check_run_id: run.data.id, output: { title: 't', summary: 's', annotations } })).rejects.toMatchObject({ status: 422 });
-    await expect(octokit.rest.checks.update({ owner: 'octo-org', repo: 'app-db', check_run_id: run.data.id, output: { title: 't', summary: 'x'.repeat(65536) } })).rejects.toMatchObject({ status: 422 });
     await expect(
-      octokit.rest.checks.update({ owner: 'octo-org', repo: 'app-db', check_run_id: run.data.id, conclusion: 'failure', actions: [{ label: 'Re-run the whole drill', description: 'd', identifier: 'rerun' }] }),
+      octokit.rest.checks.update({ owner: 'octo-org', repo: 'app-db', check_run_id: run.data.id, output: { title: 't', summary: 's', annotations } }),
+    ).rejects.toMatchObject({ status: 422 });
+    await expect(
+      octokit.rest.checks.update({ owner: 'octo-org', repo: 'app-db', check_run_id: run.data.id, output: { title: 't', summary: 'x'.repeat(65536) } }),
+    ).rejects.toMatchObject({ status: 422 });
+    await expect(
+      octokit.rest.checks.update({
+        owner: 'octo-org',
+        repo: 'app-db',
+        check_run_id: run.data.id,
+        conclusion: 'failure',
+        actions: [{ label: 'Re-run the whole drill', description: 'd', identifier: 'rerun' }],
+      }),
     ).rejects.toMatchObject({ status: 422 });
     // 'nope' is deliberately no conclusion: the cast only gets it past the typed route, so that the fake can reject it.
-    await expect(octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { owner: 'octo-org', repo: 'app-db', check_run_id: run.data.id, conclusion: 'nope' as 'failure' })).rejects.toMatchObject({ status: 422 });
+    await expect(
+      octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+        owner: 'octo-org',
+        repo: 'app-db',
+        check_run_id: run.data.id,
+        conclusion: 'nope' as 'failure',
+      }),
+    ).rejects.toMatchObject({ status: 422 });
     await expect(octokit.rest.checks.create({ owner: 'octo-org', repo: 'app-db', name: 'x', head_sha: 'f'.repeat(40) })).rejects.toMatchObject({ status: 422 });
-    const problems = mark.violations().map((v) => v.problem).join('\n');
+    const problems = mark
+      .violations()
+      .map((v) => v.problem)
+      .join('\n');
     expect(problems).toMatch(/annotations must NOT have more than 50 items/);
     expect(problems).toMatch(/summary must NOT have more than 65535 characters/);
     expect(problems).toMatch(/label must NOT have more than 20 characters/);
@@ -144,10 +174,19 @@ describe('FakeGitHub', () => {
         owner: 'octo-org',
         repo: 'app-db',
         check_run_id: run.data.id,
-        output: { title: 't', summary: 's', annotations: [{ path: 'a', start_line: 1, end_line: 2, start_column: 1, end_column: 3, annotation_level: 'notice', message: 'm', title: 'x'.repeat(256) }] },
+        output: {
+          title: 't',
+          summary: 's',
+          annotations: [
+            { path: 'a', start_line: 1, end_line: 2, start_column: 1, end_column: 3, annotation_level: 'notice', message: 'm', title: 'x'.repeat(256) },
+          ],
+        },
       }),
     ).rejects.toMatchObject({ status: 422 });
-    const limits = mark.violations().map((v) => v.problem).join('\n');
+    const limits = mark
+      .violations()
+      .map((v) => v.problem)
+      .join('\n');
     expect(limits).toMatch(/start_column\/end_column are only allowed when start_line equals end_line/);
     expect(limits).toMatch(/title has 256 characters \(max 255\)/);
     expect(fake.checkRuns.find((r) => r.id === run.data.id)!.conclusion).toBeNull();
@@ -162,17 +201,45 @@ describe('FakeGitHub', () => {
       commit_id: head(),
       event: 'COMMENT',
       body: 'Drillbot review',
-      comments: [{ path: 'db/migrations/000002_idx.up.sql', line: 1, side: 'RIGHT', body: '```suggestion\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n```' }],
+      comments: [
+        {
+          path: 'db/migrations/000002_idx.up.sql',
+          line: 1,
+          side: 'RIGHT',
+          body: '```suggestion\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n```',
+        },
+      ],
     });
     expect(ok.status).toBe(200);
     expect(mark.violations()).toEqual([]);
     await expect(
-      octokit.rest.pulls.createReview({ owner: 'octo-org', repo: 'app-db', pull_number: 1, commit_id: head(), event: 'COMMENT', body: 'b', comments: [{ path: 'db/migrations/000001_users.up.sql', line: 1, body: 'not in the diff' }] }),
+      octokit.rest.pulls.createReview({
+        owner: 'octo-org',
+        repo: 'app-db',
+        pull_number: 1,
+        commit_id: head(),
+        event: 'COMMENT',
+        body: 'b',
+        comments: [{ path: 'db/migrations/000001_users.up.sql', line: 1, body: 'not in the diff' }],
+      }),
     ).rejects.toMatchObject({ status: 422 });
     await expect(
-      octokit.rest.pulls.createReview({ owner: 'octo-org', repo: 'app-db', pull_number: 1, commit_id: head(), event: 'COMMENT', body: 'b', comments: [{ path: 'db/migrations/000002_idx.up.sql', line: 2, body: 'past the end' }] }),
+      octokit.rest.pulls.createReview({
+        owner: 'octo-org',
+        repo: 'app-db',
+        pull_number: 1,
+        commit_id: head(),
+        event: 'COMMENT',
+        body: 'b',
+        comments: [{ path: 'db/migrations/000002_idx.up.sql', line: 2, body: 'past the end' }],
+      }),
     ).rejects.toMatchObject({ status: 422 });
-    expect(mark.violations().map((v) => v.problem).join('\n')).toMatch(/line must be part of the diff/);
+    expect(
+      mark
+        .violations()
+        .map((v) => v.problem)
+        .join('\n'),
+    ).toMatch(/line must be part of the diff/);
     const comments = await octokit.rest.pulls.listReviewComments({ owner: 'octo-org', repo: 'app-db', pull_number: 1 });
     expect(comments.data.map((c) => [c.path, c.line, c.side])).toEqual([['db/migrations/000002_idx.up.sql', 1, 'RIGHT']]);
     const reviews = await octokit.rest.pulls.listReviews({ owner: 'octo-org', repo: 'app-db', pull_number: 1 });
@@ -221,7 +288,10 @@ describe('FakeGitHub', () => {
     expect(fake.checkRuns.slice(before).map((r) => r.name)).toEqual(['Lost']);
 
     fake.fail('POST', '/repos/{owner}/{repo}/issues/{n}/comments', secondaryRateLimit(60, { times: 5 }));
-    await expect(octokit.rest.issues.createComment({ ...ref, issue_number: 1, body: 'x' })).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/secondary rate limit/) });
+    await expect(octokit.rest.issues.createComment({ ...ref, issue_number: 1, body: 'x' })).rejects.toMatchObject({
+      status: 403,
+      message: expect.stringMatching(/secondary rate limit/),
+    });
     fake.clearFaults();
     await expect(octokit.rest.issues.createComment({ ...ref, issue_number: 1, body: 'x' })).resolves.toMatchObject({ status: 201 });
     expect(fake.faulted().map((r) => `${r.method} ${r.status}`)).toEqual(['GET 503', 'GET 503', 'GET 502', 'POST 502', 'POST 403']);
@@ -230,7 +300,11 @@ describe('FakeGitHub', () => {
 
   it('rejects a JWT signed with another key', async () => {
     const mark = since();
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const other = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     const stranger = new Octokit({ baseUrl: fake.baseUrl, auth: { appId: APP_ID, privateKey: other.privateKey, installationId: INSTALLATION_ID } });
     await expect(stranger.rest.pulls.get({ owner: 'octo-org', repo: 'app-db', pull_number: 1 })).rejects.toMatchObject({ status: 401 });
     expect(mark.violations().map((v) => v.problem)).toContain('JWT signature does not verify with the app public key');
@@ -238,11 +312,21 @@ describe('FakeGitHub', () => {
 
   it('builds webhook payloads from the real examples, re-pointed at the fake repository', () => {
     const pr = pullRequestEvent(fake, repo, 1);
-    expect(pr).toMatchObject({ action: 'opened', number: 1, installation: { id: INSTALLATION_ID }, repository: { full_name: 'octo-org/app-db', owner: { login: 'octo-org' } } });
+    expect(pr).toMatchObject({
+      action: 'opened',
+      number: 1,
+      installation: { id: INSTALLATION_ID },
+      repository: { full_name: 'octo-org/app-db', owner: { login: 'octo-org' } },
+    });
     expect(pr.pull_request).toMatchObject({ number: 1, head: { sha: head() }, base: { sha: repo.pulls.get(1)!.base.sha, ref: 'main' } });
     expect(JSON.stringify(pr)).not.toMatch(/Codertocat\/Hello-World|api\.github\.com/);
     const comment = fake.addUserComment(repo, 1, 'writer', '/drillbot run');
     const ic = issueCommentCreated(fake, repo, comment);
-    expect(ic).toMatchObject({ action: 'created', issue: { number: 1, pull_request: {} }, comment: { id: comment.id, body: '/drillbot run', user: { login: 'writer', type: 'User' } }, sender: { login: 'writer' } });
+    expect(ic).toMatchObject({
+      action: 'created',
+      issue: { number: 1, pull_request: {} },
+      comment: { id: comment.id, body: '/drillbot run', user: { login: 'writer', type: 'User' } },
+      sender: { login: 'writer' },
+    });
   });
 });

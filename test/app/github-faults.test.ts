@@ -20,14 +20,29 @@ import { exampleOf, pullRequestEvent, type Json } from '../support/webhooks.js';
 
 const APP_ID = 5151;
 const INSTALLATION = 88;
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
 
-const BASE = { 'db/migrations/001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n', 'db/migrations/001_users.down.sql': 'DROP TABLE users;\n' };
+const BASE = {
+  'db/migrations/001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+  'db/migrations/001_users.down.sql': 'DROP TABLE users;\n',
+};
 const UNSAFE = {
   'db/migrations/002_email_idx.up.sql': 'CREATE INDEX users_email_idx ON users (email);\n',
   'db/migrations/002_email_idx.down.sql': 'DROP INDEX users_email_idx;\n',
 };
-const finding: Finding = { rule: 'require-concurrent-index', hazard: 'blocking-index', severity: 'error', path: 'db/migrations/002_email_idx.up.sql', line: 1, message: 'CREATE INDEX blocks writes to "users".', source: 'rule' };
+const finding: Finding = {
+  rule: 'require-concurrent-index',
+  hazard: 'blocking-index',
+  severity: 'error',
+  path: 'db/migrations/002_email_idx.up.sql',
+  line: 1,
+  message: 'CREATE INDEX blocks writes to "users".',
+  source: 'rule',
+};
 const failingReport = (): Report => buildReport([finding], [], null);
 
 /** Retries for up to 20 s (ample on a loaded machine), waiting 20, 40, 80… ms; a `retry-after` second lasts 10 ms. */
@@ -58,7 +73,20 @@ describe('Drillbot under GitHub faults', () => {
     const engine = { review: async () => (drills++, failingReport()) };
     // The throttling plugin spaces writes that notify by 3 s: with it, no summary comment.
     const summaryComment = opts.Octokit === PLUGINS ? 'acks-only' : 'always';
-    deps = { engine, queue: new InProcessTaskQueue(2), appId: APP_ID, now: () => new Date(), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new MemoryAckStore(), sweep: null, activeChecks: new Set(), retry: FAST, summaryComment, ...opts.deps };
+    deps = {
+      engine,
+      queue: new InProcessTaskQueue(2),
+      appId: APP_ID,
+      now: () => new Date(),
+      reports: new ReportCache(),
+      docsDir: new URL('../../docs/rules/', import.meta.url),
+      pendingAcks: new MemoryAckStore(),
+      sweep: null,
+      activeChecks: new Set(),
+      retry: FAST,
+      summaryComment,
+      ...opts.deps,
+    };
     const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
     probot = new Probot({ appId: APP_ID, privateKey, baseUrl: fake.baseUrl, Octokit: opts.Octokit ?? NO_PLUGINS, log: log as never });
     await probot.load(createApp(deps));
@@ -248,10 +276,18 @@ describe('Drillbot under GitHub faults', () => {
           f.fail('GET', '/app/installations', { status: 502 });
         },
       });
-      const abandoned = await fake.waitFor('the sweep to complete the abandoned run', () => fake.checkRuns.find((r) => r.id === 1 && r.status === 'completed'), 10_000);
+      const abandoned = await fake.waitFor(
+        'the sweep to complete the abandoned run',
+        () => fake.checkRuns.find((r) => r.id === 1 && r.status === 'completed'),
+        10_000,
+      );
       expect(abandoned).toMatchObject({ conclusion: 'failure', actions: [expect.objectContaining({ identifier: 'rerun' })] });
       expect(abandoned.output.summary).toContain('interrupted');
-      expect(calls('GET', '/app/installations').map((r) => r.status).slice(0, 2)).toEqual([502, 200]);
+      expect(
+        calls('GET', '/app/installations')
+          .map((r) => r.status)
+          .slice(0, 2),
+      ).toEqual([502, 200]);
       expect(logs.some((l) => l.includes('the sweep for abandoned check runs failed'))).toBe(true);
       // Another tick: still nothing for the young run (another replica may own it) or the live one.
       const seen = calls('GET', '/app/installations').length;
@@ -288,7 +324,18 @@ describe('Drillbot under GitHub faults', () => {
       const payload = exampleOf('check_suite', 'rerequested') as Json;
       payload.repository = pullRequestEvent(fake, repo, 7).repository;
       payload.installation = { id: INSTALLATION };
-      Object.assign(payload.check_suite, { head_sha: run.head_sha, pull_requests: [{ number: 7, id: 1, url: '', head: { ref: 'idx', sha: run.head_sha, repo: { id: repo.id, url: '', name: repo.name } }, base: { ref: 'main', sha: run.head_sha, repo: { id: repo.id, url: '', name: repo.name } } }] });
+      Object.assign(payload.check_suite, {
+        head_sha: run.head_sha,
+        pull_requests: [
+          {
+            number: 7,
+            id: 1,
+            url: '',
+            head: { ref: 'idx', sha: run.head_sha, repo: { id: repo.id, url: '', name: repo.name } },
+            base: { ref: 'main', sha: run.head_sha, repo: { id: repo.id, url: '', name: repo.name } },
+          },
+        ],
+      });
       payload.sender = { ...payload.sender, login, type: 'User' };
       return payload;
     }

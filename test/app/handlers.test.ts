@@ -19,7 +19,11 @@ import { issueCommentCreated, pullRequestEvent, exampleOf, type Json } from '../
 
 const APP_ID = 4242;
 const INSTALLATION = 77;
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
 
 const BASE = {
   'db/migrations/001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
@@ -59,11 +63,54 @@ function fakeEngine(result: (calls: number) => Report | Promise<Report>) {
 }
 
 const unsafeReport = (): Report =>
-  buildReport([indexFinding], [
-    { path: 'db/migrations/002_email_idx.up.sql', version: '002', direction: 'forward', status: 'applied', durationMs: 12, locks: [{ relation: 'public.users', mode: 'ShareLock', existing: true }], rewrites: [], statements: [] },
-    { path: 'db/migrations/002_email_idx.down.sql', version: '002', direction: 'reverse', status: 'applied', durationMs: 3, locks: [], rewrites: [], statements: [] },
-    { path: 'db/migrations/002_email_idx.up.sql', version: '002', direction: 'redo', status: 'applied', durationMs: 11, locks: [], rewrites: [], statements: [] },
-  ], { provider: 'embedded', serverVersion: '18.1', layout: 'golang-migrate', baseMigrations: 1, newMigrations: 1, templateCache: 'miss', seededRows: 100, seededTables: 1, seeding: [{ table: 'public.t', rows: 100 }], roundTrip: 'restored', durationMs: 900 });
+  buildReport(
+    [indexFinding],
+    [
+      {
+        path: 'db/migrations/002_email_idx.up.sql',
+        version: '002',
+        direction: 'forward',
+        status: 'applied',
+        durationMs: 12,
+        locks: [{ relation: 'public.users', mode: 'ShareLock', existing: true }],
+        rewrites: [],
+        statements: [],
+      },
+      {
+        path: 'db/migrations/002_email_idx.down.sql',
+        version: '002',
+        direction: 'reverse',
+        status: 'applied',
+        durationMs: 3,
+        locks: [],
+        rewrites: [],
+        statements: [],
+      },
+      {
+        path: 'db/migrations/002_email_idx.up.sql',
+        version: '002',
+        direction: 'redo',
+        status: 'applied',
+        durationMs: 11,
+        locks: [],
+        rewrites: [],
+        statements: [],
+      },
+    ],
+    {
+      provider: 'embedded',
+      serverVersion: '18.1',
+      layout: 'golang-migrate',
+      baseMigrations: 1,
+      newMigrations: 1,
+      templateCache: 'miss',
+      seededRows: 100,
+      seededTables: 1,
+      seeding: [{ table: 'public.t', rows: 100 }],
+      roundTrip: 'restored',
+      durationMs: 900,
+    },
+  );
 
 describe('Drillbot app handlers', () => {
   let fake: FakeGitHub;
@@ -72,13 +119,31 @@ describe('Drillbot app handlers', () => {
   let deps: AppDeps;
   let engine: ReturnType<typeof fakeEngine>;
 
-  async function setUp(result: (calls: number) => Report | Promise<Report>, base: Record<string, string> = BASE, before: (f: FakeGitHub, r: FakeRepo) => void = () => undefined, overrides: Partial<AppDeps> = {}) {
+  async function setUp(
+    result: (calls: number) => Report | Promise<Report>,
+    base: Record<string, string> = BASE,
+    before: (f: FakeGitHub, r: FakeRepo) => void = () => undefined,
+    overrides: Partial<AppDeps> = {},
+  ) {
     fake = new FakeGitHub({ appId: APP_ID, publicKey, installationId: INSTALLATION });
     await fake.start();
     repo = fake.addRepo('acme/shop', base);
     before(fake, repo);
     engine = fakeEngine(result);
-    deps = { engine, queue: new InProcessTaskQueue(2), appId: APP_ID, now: () => new Date('2026-01-02T03:04:05Z'), reports: new ReportCache(), docsDir: new URL('../../docs/rules/', import.meta.url), pendingAcks: new MemoryAckStore(), sweep: null, activeChecks: new Set(), retry: WRITE_RETRY, summaryComment: 'always', ...overrides };
+    deps = {
+      engine,
+      queue: new InProcessTaskQueue(2),
+      appId: APP_ID,
+      now: () => new Date('2026-01-02T03:04:05Z'),
+      reports: new ReportCache(),
+      docsDir: new URL('../../docs/rules/', import.meta.url),
+      pendingAcks: new MemoryAckStore(),
+      sweep: null,
+      activeChecks: new Set(),
+      retry: WRITE_RETRY,
+      summaryComment: 'always',
+      ...overrides,
+    };
     probot = new Probot({
       appId: APP_ID,
       privateKey,
@@ -169,7 +234,13 @@ describe('Drillbot app handlers', () => {
     });
 
     it('sends more than 50 annotations in batches of 50 and keeps the summary within the limit', async () => {
-      const many = Array.from({ length: 120 }, (_, i) => ({ ...indexFinding, line: 1 + (i % 2), hazard: (['blocking-index', 'lock-timeout', 'rewrite'] as const)[i % 3], path: `db/migrations/002_email_idx.up.sql`, message: `finding ${i} ${'x'.repeat(600)}` }));
+      const many = Array.from({ length: 120 }, (_, i) => ({
+        ...indexFinding,
+        line: 1 + (i % 2),
+        hazard: (['blocking-index', 'lock-timeout', 'rewrite'] as const)[i % 3],
+        path: `db/migrations/002_email_idx.up.sql`,
+        message: `finding ${i} ${'x'.repeat(600)}`,
+      }));
       await setUp(() => ({ ...unsafeReport(), findings: many }));
       const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
       await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
@@ -206,7 +277,12 @@ describe('Drillbot app handlers', () => {
     });
 
     it('writes no summary comment in acks-only mode until there is an acknowledgement to store', async () => {
-      await setUp(() => unsafeReport(), BASE, () => undefined, { summaryComment: 'acks-only' });
+      await setUp(
+        () => unsafeReport(),
+        BASE,
+        () => undefined,
+        { summaryComment: 'acks-only' },
+      );
       fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
       repo.permissions.set('maria', 'write');
       await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
@@ -273,14 +349,23 @@ describe('Drillbot app handlers', () => {
   describe('configuration', () => {
     it('reads the configuration and the production table sizes from the default branch, and the ChangeSet from the API', async () => {
       const sizes = JSON.stringify({ generatedAt: 'x', serverVersion: '16', tables: { 'public.users': { rows: 12, bytes: 8192 } } });
-      await setUp(() => unsafeReport(), { ...BASE, '.github/drillbot.yml': 'shadow:\n  seedRows: 7\ntableSizes: .github/sizes.json\n', '.github/sizes.json': sizes });
+      await setUp(() => unsafeReport(), {
+        ...BASE,
+        '.github/drillbot.yml': 'shadow:\n  seedRows: 7\ntableSizes: .github/sizes.json\n',
+        '.github/sizes.json': sizes,
+      });
       fake.openPull(repo, { number: 7, branch: 'idx', changes: { ...UNSAFE, '.github/drillbot.yml': 'shadow:\n  seedRows: 0\n' }, author: 'alice' });
       await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
       const [input] = engine.inputs;
       expect(input.config.shadow.seedRows).toBe(7);
       expect(input.tableSizes?.get('public.users')).toEqual({ rows: 12, bytes: 8192 });
       expect(input.changeSet.base.files.map((f) => f.path)).toEqual(['db/migrations/001_users.down.sql', 'db/migrations/001_users.up.sql']);
-      expect(input.changeSet.head.files.map((f) => f.path)).toEqual(['db/migrations/001_users.down.sql', 'db/migrations/001_users.up.sql', 'db/migrations/002_email_idx.down.sql', 'db/migrations/002_email_idx.up.sql']);
+      expect(input.changeSet.head.files.map((f) => f.path)).toEqual([
+        'db/migrations/001_users.down.sql',
+        'db/migrations/001_users.up.sql',
+        'db/migrations/002_email_idx.down.sql',
+        'db/migrations/002_email_idx.up.sql',
+      ]);
       expect(input.changeSet.head.files[3].content).toBe(UNSAFE['db/migrations/002_email_idx.up.sql']);
       expectCleanTraffic();
     });
@@ -289,7 +374,12 @@ describe('Drillbot app handlers', () => {
   describe('files the drill cannot take as they are (real engine on the local PostgreSQL)', () => {
     const realEngine = () => ({ engine: defaultEngine({ DRILLBOT_DATABASE_URL: LOCAL_URL }) });
     const reviewPull = async (changes: Record<string, string | Uint8Array>, base: Record<string, string> = BASE) => {
-      await setUp(() => unsafeReport(), base, () => undefined, realEngine());
+      await setUp(
+        () => unsafeReport(),
+        base,
+        () => undefined,
+        realEngine(),
+      );
       const pull = fake.openPull(repo, { number: 11, branch: 'change', changes, author: 'mallory' });
       await receive('pull_request', pullRequestEvent(fake, repo, 11, 'opened'));
       const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
@@ -298,8 +388,15 @@ describe('Drillbot app handlers', () => {
 
     it('fails the check on a migration over migrations.maxFileSize (a DROP TABLE padded with comments), never fetching its blob', async () => {
       const padded = `DROP TABLE users;\n${'-- padding\n'.repeat(400)}`;
-      const run = await reviewPull({ 'db/migrations/002_drop.up.sql': padded, 'db/migrations/002_drop.down.sql': 'SELECT 1;\n' }, { ...BASE, '.github/drillbot.yml': 'migrations:\n  maxFileSize: 4KiB\n' });
-      expect(run).toMatchObject({ status: 'completed', conclusion: 'failure', output: expect.objectContaining({ title: 'Drillbot could not complete the review (infra)' }) });
+      const run = await reviewPull(
+        { 'db/migrations/002_drop.up.sql': padded, 'db/migrations/002_drop.down.sql': 'SELECT 1;\n' },
+        { ...BASE, '.github/drillbot.yml': 'migrations:\n  maxFileSize: 4KiB\n' },
+      );
+      expect(run).toMatchObject({
+        status: 'completed',
+        conclusion: 'failure',
+        output: expect.objectContaining({ title: 'Drillbot could not complete the review (infra)' }),
+      });
       expect(run.output.summary).toContain('over the limit of 4 KiB (migrations.maxFileSize)');
       expect(run.output.summary).toContain('The drill did not run on `db/migrations`.');
       expect(run.output.summary).not.toContain('No new migration');
@@ -316,7 +413,11 @@ describe('Drillbot app handlers', () => {
       });
       expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
       expect(run.annotations).toContainEqual(
-        expect.objectContaining({ path: 'db/migrations/002_city.up.sql', start_line: 2, message: expect.stringContaining('invalid byte sequence for encoding "UTF8": 0xfc (SQLSTATE 22021)') }),
+        expect.objectContaining({
+          path: 'db/migrations/002_city.up.sql',
+          start_line: 2,
+          message: expect.stringContaining('invalid byte sequence for encoding "UTF8": 0xfc (SQLSTATE 22021)'),
+        }),
       );
       expectCleanTraffic();
     });
@@ -386,7 +487,13 @@ describe('Drillbot app handlers', () => {
       let version = 1;
       await setUp(() => {
         const r = unsafeReport();
-        return version === 1 ? r : buildReport(r.findings.map((f) => ({ ...f })), r.migrations, r.drill);
+        return version === 1
+          ? r
+          : buildReport(
+              r.findings.map((f) => ({ ...f })),
+              r.migrations,
+              r.drill,
+            );
       });
       const first = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
       repo.permissions.set('maria', 'write');
@@ -398,13 +505,19 @@ describe('Drillbot app handlers', () => {
       // A push that edits only the down migration: the acknowledged statement is unchanged.
       version = 2;
       const pull = repo.pulls.get(7)!;
-      const second = repo.commit({ 'db/migrations/002_email_idx.down.sql': 'DROP INDEX IF EXISTS users_email_idx;\n' }, { parent: first.head.sha, branch: 'idx' });
+      const second = repo.commit(
+        { 'db/migrations/002_email_idx.down.sql': 'DROP INDEX IF EXISTS users_email_idx;\n' },
+        { parent: first.head.sha, branch: 'idx' },
+      );
       pull.head.sha = second;
       await receive('pull_request', pullRequestEvent(fake, repo, 7, 'synchronize'));
       expect(fake.checkRunsFor(second, 'Drillbot')[0].conclusion).toBe('success');
 
       // A push that rewrites the statement: the ack no longer applies.
-      const third = repo.commit({ 'db/migrations/002_email_idx.up.sql': '-- index for lookups\nCREATE INDEX users_email_idx ON users (lower(email));\n' }, { parent: second, branch: 'idx' });
+      const third = repo.commit(
+        { 'db/migrations/002_email_idx.up.sql': '-- index for lookups\nCREATE INDEX users_email_idx ON users (lower(email));\n' },
+        { parent: second, branch: 'idx' },
+      );
       pull.head.sha = third;
       await receive('pull_request', pullRequestEvent(fake, repo, 7, 'synchronize'));
       expect(fake.checkRunsFor(third, 'Drillbot')[0].conclusion).toBe('failure');
@@ -446,14 +559,40 @@ describe('Drillbot app handlers', () => {
     };
     const draftReport = (): Report =>
       buildReport(
-        [{ rule: 'layout/missing-reverse', hazard: 'missing-reverse', severity: 'error', source: 'layout', path: draft.forwardPath, line: 1, message: 'This migration has no reverse: a failed deploy cannot be rolled back.', fix: `Add this reverse as ${draft.path}, drafted by Drillbot:\n${draft.sql}` }],
+        [
+          {
+            rule: 'layout/missing-reverse',
+            hazard: 'missing-reverse',
+            severity: 'error',
+            source: 'layout',
+            path: draft.forwardPath,
+            line: 1,
+            message: 'This migration has no reverse: a failed deploy cannot be rolled back.',
+            fix: `Add this reverse as ${draft.path}, drafted by Drillbot:\n${draft.sql}`,
+          },
+        ],
         [],
         null,
         {
-          checklist: [{ id: 'reverse-present', direction: 'reverse', question: 'Does every forward migration have a reverse?', status: 'fail', evidence: 'missing-reverse at db/migrations/003_add_nick.up.sql:1', source: 'rule' }],
+          checklist: [
+            {
+              id: 'reverse-present',
+              direction: 'reverse',
+              question: 'Does every forward migration have a reverse?',
+              status: 'fail',
+              evidence: 'missing-reverse at db/migrations/003_add_nick.up.sql:1',
+              source: 'rule',
+            },
+          ],
           reverseDrafts: [draft],
           reverseNotDrafted: [],
-          reviewer: { status: 'answered', model: 'qwen2.5-coder', tokens: { prompt: 900, completion: 100, total: 1000 }, cached: false, summarisedStatements: 0 },
+          reviewer: {
+            status: 'answered',
+            model: 'qwen2.5-coder',
+            tokens: { prompt: 900, completion: 100, total: 1000 },
+            cached: false,
+            summarisedStatements: 0,
+          },
         },
       );
     const replies = () => fake.issueComments.filter((c) => c.user === 'drillbot[bot]' && !c.body.includes('<!-- drillbot:summary -->'));
@@ -493,7 +632,12 @@ describe('Drillbot app handlers', () => {
     });
 
     it('re-runs the review when no report is cached and replies after it; says why when no draft was proven', async () => {
-      await setUp(() => ({ ...draftReport(), reverseDrafts: [{ ...draft, status: 'failed', proof: { ...draft.proof, roundTrip: 'mismatch' }, reason: 'the round trip left column users.nick behind' }] }));
+      await setUp(() => ({
+        ...draftReport(),
+        reverseDrafts: [
+          { ...draft, status: 'failed', proof: { ...draft.proof, roundTrip: 'mismatch' }, reason: 'the round trip left column users.nick behind' },
+        ],
+      }));
       const pull = fake.openPull(repo, { number: 11, branch: 'nick', changes: ADD_NICK, author: 'alice' });
       repo.permissions.set('maria', 'admin');
       const comment = fake.addUserComment(repo, 11, 'maria', '/drillbot reverse');
@@ -559,7 +703,12 @@ describe('Drillbot app handlers', () => {
 
   describe.each(['in-process', 'redis'] as const)('%s queue', (kind) => {
     it('starts one drill for a replayed delivery (same delivery id)', async () => {
-      await setUp(() => unsafeReport(), BASE, () => undefined, queueOf(kind));
+      await setUp(
+        () => unsafeReport(),
+        BASE,
+        () => undefined,
+        queueOf(kind),
+      );
       const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
       const payload = pullRequestEvent(fake, repo, 7, 'opened');
       await probot.receive({ id: 'delivery-1', name: 'pull_request', payload } as never);
@@ -577,10 +726,15 @@ describe('Drillbot app handlers', () => {
 
     it('leaves the current head alone on a late delivery for an older head', async () => {
       const { gate, release } = gated();
-      await setUp(async () => {
-        await gate;
-        return unsafeReport();
-      }, BASE, () => undefined, queueOf(kind));
+      await setUp(
+        async () => {
+          await gate;
+          return unsafeReport();
+        },
+        BASE,
+        () => undefined,
+        queueOf(kind),
+      );
       const first = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' }).head.sha;
       const lateOpened = pullRequestEvent(fake, repo, 7, 'opened');
       const second = repo.commit({ 'db/migrations/002_email_idx.down.sql': 'DROP INDEX IF EXISTS users_email_idx;\n' }, { parent: first, branch: 'idx' });
@@ -589,7 +743,9 @@ describe('Drillbot app handlers', () => {
       await fake.waitFor('the drill of the current head to start', () => engine.calls() === 1);
       const mark = fake.sequence;
       await probot.receive({ id: 'late-opened', name: 'pull_request', payload: lateOpened } as never);
-      await fake.waitFor('the late delivery to look at the pull request', () => fake.log.some((r) => r.seq > mark && r.method === 'GET' && r.path.endsWith('/pulls/7')));
+      await fake.waitFor('the late delivery to look at the pull request', () =>
+        fake.log.some((r) => r.seq > mark && r.method === 'GET' && r.path.endsWith('/pulls/7')),
+      );
       await fake.waitForIdle(500);
       expect(engine.inputs[0].signal?.aborted).toBe(false);
       release();
@@ -603,10 +759,15 @@ describe('Drillbot app handlers', () => {
 
     it('supersedes the running review on a new push and retires its check run', async () => {
       const { gate, release } = gated();
-      await setUp(async (calls) => {
-        if (calls === 1) await gate;
-        return unsafeReport();
-      }, BASE, () => undefined, queueOf(kind));
+      await setUp(
+        async (calls) => {
+          if (calls === 1) await gate;
+          return unsafeReport();
+        },
+        BASE,
+        () => undefined,
+        queueOf(kind),
+      );
       const first = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' }).head.sha;
       await probot.receive({ id: 'opened', name: 'pull_request', payload: pullRequestEvent(fake, repo, 7, 'opened') } as never);
       await fake.waitFor('the first drill to start', () => engine.calls() === 1);
@@ -624,10 +785,15 @@ describe('Drillbot app handlers', () => {
 
     it('applies an acknowledgement given while the review runs, after it', async () => {
       const { gate, release } = gated();
-      await setUp(async (calls) => {
-        if (calls === 1) await gate;
-        return unsafeReport();
-      }, BASE, () => undefined, queueOf(kind));
+      await setUp(
+        async (calls) => {
+          if (calls === 1) await gate;
+          return unsafeReport();
+        },
+        BASE,
+        () => undefined,
+        queueOf(kind),
+      );
       const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
       repo.permissions.set('maria', 'write');
       await probot.receive({ id: 'opened', name: 'pull_request', payload: pullRequestEvent(fake, repo, 7, 'opened') } as never);
@@ -650,7 +816,12 @@ describe('Drillbot app handlers', () => {
     it('retries with backoff a review whose error escaped before its check run existed', async () => {
       redisPrefix = uniquePrefix('retry');
       const connection = new RedisConnection({ url: TEST_REDIS_URL, prefix: redisPrefix, concurrency: 2, lockMs: 1500, attempts: 3, backoffMs: 1000 });
-      await setUp(() => unsafeReport(), BASE, () => undefined, { queue: new RedisTaskQueue(connection), pendingAcks: new RedisAckStore(connection) });
+      await setUp(
+        () => unsafeReport(),
+        BASE,
+        () => undefined,
+        { queue: new RedisTaskQueue(connection), pendingAcks: new RedisAckStore(connection) },
+      );
       // Re-run pressed for pull request #7, which the API does not show yet: the first attempt fails on GET /pulls/7 (404).
       fake.openPull(repo, { number: 1, branch: 'docs', changes: { 'README.md': '# app\n\nMore.\n' }, author: 'alice' });
       const payload = exampleOf('check_run', 'requested_action') as Json;
@@ -679,7 +850,18 @@ describe('Drillbot app handlers', () => {
       const payload = exampleOf('check_suite', 'rerequested');
       payload.repository = pullRequestEvent(fake, repo, 7).repository;
       payload.installation = { id: INSTALLATION };
-      Object.assign(payload.check_suite, { head_sha: pull.head.sha, pull_requests: [{ number: 7, id: 1, url: '', head: { ref: 'idx', sha: pull.head.sha, repo: { id: repo.id, url: '', name: repo.name } }, base: { ref: 'main', sha: pull.base.sha, repo: { id: repo.id, url: '', name: repo.name } } }] });
+      Object.assign(payload.check_suite, {
+        head_sha: pull.head.sha,
+        pull_requests: [
+          {
+            number: 7,
+            id: 1,
+            url: '',
+            head: { ref: 'idx', sha: pull.head.sha, repo: { id: repo.id, url: '', name: repo.name } },
+            base: { ref: 'main', sha: pull.base.sha, repo: { id: repo.id, url: '', name: repo.name } },
+          },
+        ],
+      });
       payload.sender = { ...payload.sender, login: 'maria', type: 'User' };
       repo.permissions.set('maria', 'write');
       await receive('check_suite', payload);

@@ -18,7 +18,11 @@ const WRITER = 'dba-writer';
 const LOCK_MS = 1500;
 const TIMEOUT = 60_000;
 
-const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
+const keys = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+});
 const prefix = uniquePrefix('replicas');
 const apps: AppProcess[] = [];
 let fake: FakeGitHub;
@@ -62,7 +66,10 @@ function openPull(): number {
     number,
     branch: `idx-${number}`,
     author: 'pr-author',
-    changes: { [`db/migrations/00000${2}_idx_${number}.up.sql`]: 'CREATE INDEX users_email_idx ON users (email);\n', [`db/migrations/00000${2}_idx_${number}.down.sql`]: 'DROP INDEX users_email_idx;\n' },
+    changes: {
+      [`db/migrations/00000${2}_idx_${number}.up.sql`]: 'CREATE INDEX users_email_idx ON users (email);\n',
+      [`db/migrations/00000${2}_idx_${number}.down.sql`]: 'DROP INDEX users_email_idx;\n',
+    },
   });
   return number;
 }
@@ -71,7 +78,8 @@ const headOf = (number: number) => repo.pulls.get(number)!.head.sha;
 const runsOf = (number: number): FakeCheckRun[] => fake.checkRunsFor(headOf(number), 'Drillbot');
 const concluded = (number: number) => runsOf(number).find((r) => r.status === 'completed');
 /** Replicas whose log says they started reviewing the pull request. */
-const reviewersOf = (number: number) => apps.filter((a) => a.output.split('\n').some((l) => l.includes('review started') && l.includes(`${repo.fullName}#${number}"`)));
+const reviewersOf = (number: number) =>
+  apps.filter((a) => a.output.split('\n').some((l) => l.includes('review started') && l.includes(`${repo.fullName}#${number}"`)));
 
 async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = TIMEOUT): Promise<T> {
   try {
@@ -119,7 +127,9 @@ describe('durable queue across replicas', () => {
     const res = await deliver(a.url, SECRET, 'pull_request', pullRequestEvent(fake, repo, number, 'opened'));
     expect(res.status).toBeLessThan(300);
 
-    const [first] = await until('a replica to start drilling', () => (reviewersOf(number).length === 1 && runsOf(number)[0]?.output.summary?.includes('Drilling') ? reviewersOf(number) : undefined));
+    const [first] = await until('a replica to start drilling', () =>
+      reviewersOf(number).length === 1 && runsOf(number)[0]?.output.summary?.includes('Drilling') ? reviewersOf(number) : undefined,
+    );
     await first.kill();
     const survivor = first === a ? b : a;
 
@@ -127,7 +137,11 @@ describe('durable queue across replicas', () => {
     expect(run.conclusion).toBe('failure');
     expect(run.annotations).toEqual([expect.objectContaining({ start_line: 1, annotation_level: 'failure' })]);
     expect(runsOf(number)).toHaveLength(1);
-    expect(reviewersOf(number).map((r) => r.name).sort()).toEqual([first.name, survivor.name].sort());
+    expect(
+      reviewersOf(number)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([first.name, survivor.name].sort());
     expect(fake.violations()).toEqual([]);
     expect(fake.unhandled()).toEqual([]);
   }, 120_000);

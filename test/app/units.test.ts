@@ -2,10 +2,30 @@ import { applyAcks, statementHash, type AckRecord } from '../../src/app/acks.js'
 import { parseCommand } from '../../src/app/commands.js';
 import { anchorFor, parsePatch } from '../../src/app/diff.js';
 import { ReviewQueue } from '../../src/app/queue.js';
-import { actionsOf, annotationsOf, batches, fit, parseSticky, renderReverseReply, renderSticky, renderSummary, reviewComments, conclusionOf } from '../../src/app/render.js';
+import {
+  actionsOf,
+  annotationsOf,
+  batches,
+  fit,
+  parseSticky,
+  renderReverseReply,
+  renderSticky,
+  renderSummary,
+  reviewComments,
+  conclusionOf,
+} from '../../src/app/render.js';
 import { assertWebhookSecret } from '../../src/app/index.js';
 import { explain } from '../../src/app/explain.js';
-import { buildReport, renderText, type ChecklistAnswer, type Finding, type MigrationResult, type Report, type ReportExtras, type ReverseDraft } from '../../src/core/index.js';
+import {
+  buildReport,
+  renderText,
+  type ChecklistAnswer,
+  type Finding,
+  type MigrationResult,
+  type Report,
+  type ReportExtras,
+  type ReverseDraft,
+} from '../../src/core/index.js';
 
 const finding = (over: Partial<Finding> = {}): Finding => ({
   rule: 'require-concurrent-index',
@@ -23,7 +43,10 @@ describe('parsePatch', () => {
 
   it('maps added and context lines to RIGHT-side line numbers, per hunk', () => {
     const hunks = parsePatch(patch);
-    expect(hunks.map((h) => [...h.lines])).toEqual([[1, 2, 3, 4], [11, 12]]);
+    expect(hunks.map((h) => [...h.lines])).toEqual([
+      [1, 2, 3, 4],
+      [11, 12],
+    ]);
   });
 
   it('returns no hunks for a missing patch (binary or huge files)', () => {
@@ -50,7 +73,11 @@ describe('parseCommand', () => {
     expect(parseCommand('/drillbot help')).toEqual({ kind: 'help' });
     expect(parseCommand('/drillbot reverse')).toEqual({ kind: 'reverse' });
     expect(parseCommand('/drillbot explain Blocking-Index')).toEqual({ kind: 'explain', target: 'blocking-index' });
-    expect(parseCommand('Thanks!\n/drillbot ack rewrite  table is empty\nin production')).toEqual({ kind: 'ack', target: 'rewrite', reason: 'table is empty in production' });
+    expect(parseCommand('Thanks!\n/drillbot ack rewrite  table is empty\nin production')).toEqual({
+      kind: 'ack',
+      target: 'rewrite',
+      reason: 'table is empty in production',
+    });
   });
 
   it('requires a reason for ack', () => {
@@ -91,16 +118,40 @@ const failedDraft: ReverseDraft = {
   proof: { serverVersion: '16.4', reverse: 'failed', roundTrip: 'not-run', redo: 'not-run', problems: ['function f() does not exist'] },
   reason: 'the drafted reverse failed: function f() does not exist',
 };
-const answer = (over: Partial<ChecklistAnswer> = {}): ChecklistAnswer => ({ id: 'forward-locks', direction: 'forward', question: 'Do the forward migrations avoid long blocking locks?', status: 'fail', evidence: 'blocking-index at db/m/002.up.sql:2', source: 'drill', ...over });
-const missingReverse = finding({ hazard: 'missing-reverse', rule: 'layout/missing-reverse', source: 'layout', path: provenDraft.forwardPath, line: 1, message: 'This migration has no reverse.', fix: `Add this reverse as ${provenDraft.path}:\n${provenDraft.sql}` });
+const answer = (over: Partial<ChecklistAnswer> = {}): ChecklistAnswer => ({
+  id: 'forward-locks',
+  direction: 'forward',
+  question: 'Do the forward migrations avoid long blocking locks?',
+  status: 'fail',
+  evidence: 'blocking-index at db/m/002.up.sql:2',
+  source: 'drill',
+  ...over,
+});
+const missingReverse = finding({
+  hazard: 'missing-reverse',
+  rule: 'layout/missing-reverse',
+  source: 'layout',
+  path: provenDraft.forwardPath,
+  line: 1,
+  message: 'This migration has no reverse.',
+  fix: `Add this reverse as ${provenDraft.path}:\n${provenDraft.sql}`,
+});
 const extras: ReportExtras = {
   checklist: [
     answer(),
     answer({ id: 'reverse-present', direction: 'reverse', question: 'Is there a reverse?', status: 'pass', evidence: 'drafted and proven', source: 'rule' }),
-    answer({ id: 'forward-rollback-plan', question: 'Is there a rollback plan?', status: 'needs-human', evidence: 'The description names no plan.', source: 'model' }),
+    answer({
+      id: 'forward-rollback-plan',
+      question: 'Is there a rollback plan?',
+      status: 'needs-human',
+      evidence: 'The description names no plan.',
+      source: 'model',
+    }),
   ],
   reverseDrafts: [provenDraft, failedDraft],
-  reverseNotDrafted: [{ version: '005', forwardPath: 'db/m/005_data.up.sql', reason: 'the common-DDL drafter could not (UPDATE has no inverse); no model is configured to try' }],
+  reverseNotDrafted: [
+    { version: '005', forwardPath: 'db/m/005_data.up.sql', reason: 'the common-DDL drafter could not (UPDATE has no inverse); no model is configured to try' },
+  ],
   reviewer: { status: 'answered', model: 'gpt-4o-mini', tokens: { prompt: 1200, completion: 300, total: 1500 }, cached: false, summarisedStatements: 0 },
 };
 
@@ -129,7 +180,9 @@ describe('renderSummary', () => {
     const report = buildReport([finding(), missingReverse], [], null, extras);
     const summary = renderSummary(report, ctx);
     expect(summary).toContain('### Checklist');
-    expect(summary).toContain('- ❌ **fail** `forward-locks` (forward, source: drill): Do the forward migrations avoid long blocking locks?\n  <br>evidence: blocking-index at db/m/002.up.sql:2');
+    expect(summary).toContain(
+      '- ❌ **fail** `forward-locks` (forward, source: drill): Do the forward migrations avoid long blocking locks?\n  <br>evidence: blocking-index at db/m/002.up.sql:2',
+    );
     expect(summary).toContain('- ✅ **pass** `reverse-present` (reverse, source: rule)');
     expect(summary).toContain('- ❔ **needs-human** `forward-rollback-plan` (forward, source: model)');
     expect(summary).toContain('### Drafted reverses');
@@ -146,29 +199,49 @@ describe('renderSummary', () => {
     const sue = { relation: 'public.orders', mode: 'ShareUpdateExclusiveLock' as const, existing: true };
     const statement = { line: 1, endLine: 1, status: 'applied' as const, durationMs: 12, rewrites: [], scannedRows: {} };
     const migration = (version: string, statements: MigrationResult['statements']): MigrationResult => ({
-      path: `db/m/${version}.up.sql`, version, direction: 'forward', status: 'applied', durationMs: 20, locks: statements.flatMap((st) => st.locks), rewrites: [], statements,
+      path: `db/m/${version}.up.sql`,
+      version,
+      direction: 'forward',
+      status: 'applied',
+      durationMs: 20,
+      locks: statements.flatMap((st) => st.locks),
+      rewrites: [],
+      statements,
     });
     const waited = 'waited, holding its locks, for 1 transaction older than itself to end (the drill held one open)';
-    const report = buildReport([], [
-      migration('006', [{ ...statement, locks: [sue], lockView: 'while-waiting', waited }]),
-      migration('007', [{ ...statement, locks: [], lockView: 'not-observed' }]),
-    ], null);
+    const report = buildReport(
+      [],
+      [
+        migration('006', [{ ...statement, locks: [sue], lockView: 'while-waiting', waited }]),
+        migration('007', [{ ...statement, locks: [], lockView: 'not-observed' }]),
+      ],
+      null,
+    );
     const summary = renderSummary(report, ctx);
     expect(summary).toContain(`| public.orders ShareUpdateExclusive; line 1 ran outside a transaction: ${waited} |`);
     expect(summary).toContain('| line 1 ran outside a transaction: locks not observed |');
-    expect(renderText(report)).toContain('locks on existing: public.orders ShareUpdateExclusiveLock  (line 1 ran outside a transaction: waited, holding its locks');
+    expect(renderText(report)).toContain(
+      'locks on existing: public.orders ShareUpdateExclusiveLock  (line 1 ran outside a transaction: waited, holding its locks',
+    );
   });
 
   it('says judgement items need a person when no model is configured, and shows no reviewer line without a checklist', () => {
     const none = { status: 'not-configured' as const, model: null, tokens: { prompt: 0, completion: 0, total: 0 }, cached: false, summarisedStatements: 0 };
-    expect(renderSummary(buildReport([finding()], [], null, { ...extras, reviewer: none }), ctx)).toContain('no model configured; judgement items need a person');
+    expect(renderSummary(buildReport([finding()], [], null, { ...extras, reviewer: none }), ctx)).toContain(
+      'no model configured; judgement items need a person',
+    );
     expect(renderSummary(buildReport([finding()], [], null, { reviewer: none }), ctx)).not.toContain('Reviewer');
-    expect(renderSummary(buildReport([finding()], [], null, { ...extras, reviewer: { ...extras.reviewer!, cached: true } }), ctx)).toContain('answer from the cache (no call)');
+    expect(renderSummary(buildReport([finding()], [], null, { ...extras, reviewer: { ...extras.reviewer!, cached: true } }), ctx)).toContain(
+      'answer from the cache (no call)',
+    );
   });
 
   it('leaves the checklist and the drafted reverses out before any finding, and never cuts a SQL block', () => {
     const many = Array.from({ length: 150 }, (_, i) => finding({ line: i + 1, message: `message ${'x'.repeat(80)} ${i}` }));
-    const report = buildReport(many, [], null, { ...extras, checklist: Array.from({ length: 200 }, (_, i) => answer({ id: `item-${i}`, evidence: 'e'.repeat(400) })) });
+    const report = buildReport(many, [], null, {
+      ...extras,
+      checklist: Array.from({ length: 200 }, (_, i) => answer({ id: `item-${i}`, evidence: 'e'.repeat(400) })),
+    });
     const summary = renderSummary(report, ctx);
     expect(summary.length).toBeLessThanOrEqual(65535);
     // Every finding and the drafts fit; the checklist (the last section) is cut.
@@ -204,7 +277,11 @@ describe('renderSummary', () => {
 
 describe('annotations', () => {
   it('are batched 50 per request', () => {
-    const report = buildReport(Array.from({ length: 120 }, (_, i) => finding({ line: i + 1 })), [], null);
+    const report = buildReport(
+      Array.from({ length: 120 }, (_, i) => finding({ line: i + 1 })),
+      [],
+      null,
+    );
     const all = annotationsOf(report);
     expect(batches(all).map((b) => b.length)).toEqual([50, 50, 20]);
     expect(all[0]).toMatchObject({ path: 'db/m/002.up.sql', start_line: 1, end_line: 1, annotation_level: 'failure' });
@@ -220,7 +297,14 @@ describe('reviewComments', () => {
   const hunks = new Map([['db/m/002.up.sql', parsePatch('@@ -0,0 +1,3 @@\n+-- c\n+CREATE INDEX i\n+  ON t (a);')]]);
 
   it('adds a suggestion only when the fix replaces exactly the commented lines', () => {
-    const report = buildReport([finding({ endLine: 3, fix: 'CREATE INDEX CONCURRENTLY i\n  ON t (a);', fixReplacesLines: true }), finding({ hazard: 'lock-timeout', rule: 'require-lock-timeout', severity: 'warning', fix: 'SET lock_timeout = 1s;' })], [], null);
+    const report = buildReport(
+      [
+        finding({ endLine: 3, fix: 'CREATE INDEX CONCURRENTLY i\n  ON t (a);', fixReplacesLines: true }),
+        finding({ hazard: 'lock-timeout', rule: 'require-lock-timeout', severity: 'warning', fix: 'SET lock_timeout = 1s;' }),
+      ],
+      [],
+      null,
+    );
     const { comments, outside } = reviewComments(report, hunks, () => 'k');
     expect(outside).toBe(0);
     expect(comments[0]).toMatchObject({ line: 3, start_line: 2, side: 'RIGHT', start_side: 'RIGHT' });

@@ -77,7 +77,18 @@ describe('drillbot check', () => {
 
   it('fails closed with an infra finding and exit 2 when the shadow server does not answer', async () => {
     const dir = repo({ 'db/migrations/000002_x.up.sql': 'SELECT 1;\n', 'db/migrations/000002_x.down.sql': 'SELECT 1;\n' });
-    const { status, stdout } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', 'postgres://u:secret@127.0.0.1:1/postgres', '--format', 'json', '--quiet');
+    const { status, stdout } = await cli(
+      'check',
+      '--repo',
+      dir,
+      '--base',
+      'main',
+      '--database-url',
+      'postgres://u:secret@127.0.0.1:1/postgres',
+      '--format',
+      'json',
+      '--quiet',
+    );
     expect(status).toBe(2);
     const report = JSON.parse(stdout) as Report;
     expect(report).toMatchObject({ verdict: 'fail', findings: [expect.objectContaining({ hazard: 'infra', path: 'db/migrations/000002_x.up.sql' })] });
@@ -136,7 +147,9 @@ describe('drillbot stats', () => {
     const db = new pg.Client(url);
     await db.connect();
     try {
-      await db.query('CREATE TABLE events (id bigint PRIMARY KEY, payload text); INSERT INTO events SELECT g, repeat($$x$$, 100) FROM generate_series(1, 5000) g; ANALYZE events;');
+      await db.query(
+        'CREATE TABLE events (id bigint PRIMARY KEY, payload text); INSERT INTO events SELECT g, repeat($$x$$, 100) FROM generate_series(1, 5000) g; ANALYZE events;',
+      );
       const { status, stdout } = await cli('stats', '--database-url', url);
       expect(status).toBe(0);
       const stats = JSON.parse(stdout);

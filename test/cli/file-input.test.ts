@@ -63,16 +63,27 @@ describe('migration files PostgreSQL would not run as read', () => {
     expect(status).toBe(2);
     expect(report.verdict).toBe('fail');
     expect(report.findings).toEqual([
-      expect.objectContaining({ hazard: 'infra', severity: 'error', path: UP, line: 1, message: expect.stringContaining('over the limit of 5 MiB (migrations.maxFileSize)') }),
+      expect.objectContaining({
+        hazard: 'infra',
+        severity: 'error',
+        path: UP,
+        line: 1,
+        message: expect.stringContaining('over the limit of 5 MiB (migrations.maxFileSize)'),
+      }),
     ]);
     expect(report.drill).toBeNull();
   });
 
   it('honours a smaller migrations.maxFileSize from the base commit', async () => {
-    const r = gitRepo({ ...BASE, '.github/drillbot.yml': 'migrations:\n  maxFileSize: 2KiB\n' }, { [UP]: `DROP TABLE users;\n${'-- pad\n'.repeat(400)}`, [DOWN]: 'SELECT 1;\n' });
+    const r = gitRepo(
+      { ...BASE, '.github/drillbot.yml': 'migrations:\n  maxFileSize: 2KiB\n' },
+      { [UP]: `DROP TABLE users;\n${'-- pad\n'.repeat(400)}`, [DOWN]: 'SELECT 1;\n' },
+    );
     repos.push(r);
     const { report } = await check(r.dir);
-    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'infra', path: UP, message: expect.stringContaining('2.8 KiB, over the limit of 2 KiB') })]);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ hazard: 'infra', path: UP, message: expect.stringContaining('2.8 KiB, over the limit of 2 KiB') }),
+    ]);
   });
 
   it('reports invalid UTF-8 as the forward error PostgreSQL gives, at its line, and an in-file ack cannot cover it', async () => {
@@ -97,7 +108,12 @@ describe('migration files PostgreSQL would not run as read', () => {
     const { status, report } = await check(repo({ [UP]: 'ALTER TABLE users ADD COLUMN city text;\n', [DOWN]: down }));
     expect(status).toBe(1);
     expect(errors(report)).toEqual([
-      expect.objectContaining({ hazard: 'reverse-error', path: DOWN, line: 2, message: 'This file contains a NUL byte at line 2; PostgreSQL cannot take it (a query string ends at a NUL byte).' }),
+      expect.objectContaining({
+        hazard: 'reverse-error',
+        path: DOWN,
+        line: 2,
+        message: 'This file contains a NUL byte at line 2; PostgreSQL cannot take it (a query string ends at a NUL byte).',
+      }),
     ]);
     expect(report.drill?.roundTrip).toBe('not-run');
   });
@@ -106,7 +122,13 @@ describe('migration files PostgreSQL would not run as read', () => {
     const gzip = execFileSync('gzip', ['-c'], { input: 'CREATE TABLE t (id int);\n' });
     const { status, report } = await check(repo({ [UP]: gzip, [DOWN]: 'DROP TABLE t;\n' }));
     expect(status).toBe(1);
-    expect(errors(report)).toEqual([expect.objectContaining({ hazard: 'forward-error', path: UP, message: expect.stringMatching(/^This is a binary file, not SQL text: it contains a NUL byte at line \d+/) })]);
+    expect(errors(report)).toEqual([
+      expect.objectContaining({
+        hazard: 'forward-error',
+        path: UP,
+        message: expect.stringMatching(/^This is a binary file, not SQL text: it contains a NUL byte at line \d+/),
+      }),
+    ]);
   });
 
   it('lets no in-file ack cover bytes PostgreSQL refuses, even where the file has a section that parses (goose)', async () => {

@@ -32,7 +32,11 @@ describe('drillbot check: checklist and drafted reverses', () => {
     expect(report.checklist).toContainEqual(expect.objectContaining({ id: 'reverse-present', direction: 'reverse', status: 'fail', source: 'drill' }));
     expect(report.checklist).toContainEqual(expect.objectContaining({ id: 'forward-rollout-documented', status: 'needs-human', source: 'model' }));
     expect(report.reverseDrafts).toEqual([
-      expect.objectContaining({ path: 'db/migrations/000002_nick.down.sql', status: 'proven', sql: "SET lock_timeout = '2s';\nALTER TABLE users DROP COLUMN nick;\n" }),
+      expect.objectContaining({
+        path: 'db/migrations/000002_nick.down.sql',
+        status: 'proven',
+        sql: "SET lock_timeout = '2s';\nALTER TABLE users DROP COLUMN nick;\n",
+      }),
     ]);
     expect(report.reviewer).toMatchObject({ status: 'not-configured' });
   });

@@ -93,10 +93,15 @@ describe('bin/drillbot.js spawned with the default provider', () => {
   });
 
   it('exits 2 and names the file when the change adds SQL that no recognised layout covers', async () => {
-    const dir = repo({ 'supabase/migrations/20240101000000_drop_email.sql': 'ALTER TABLE users DROP COLUMN email;\n' }, { 'supabase/config.toml': 'project_id = "x"\n' });
+    const dir = repo(
+      { 'supabase/migrations/20240101000000_drop_email.sql': 'ALTER TABLE users DROP COLUMN email;\n' },
+      { 'supabase/config.toml': 'project_id = "x"\n' },
+    );
     const run = await drillbot('check', '--repo', dir, '--base', 'main', '--quiet');
     expect(run.stdout).toMatch(/^Drillbot: INCOMPLETE/);
-    expect(run.stdout).toMatch(/infra: This change touches SQL that looks like migrations but was not drilled .*supabase\/migrations\/20240101000000_drop_email\.sql/);
+    expect(run.stdout).toMatch(
+      /infra: This change touches SQL that looks like migrations but was not drilled .*supabase\/migrations\/20240101000000_drop_email\.sql/,
+    );
     expect(run.stdout).toMatch(/migrations\.path/);
     expect(run.status).toBe(2);
   });
@@ -106,7 +111,9 @@ describe('bin/drillbot.js spawned with the default provider', () => {
     const run = await drillbot('check', '--repo', dir, '--base', 'main', '--quiet', '--format', 'json');
     const report = JSON.parse(run.stdout);
     expect(report.complete).toBe(false);
-    expect(report.findings).toEqual([expect.objectContaining({ rule: 'undrilled-sql', hazard: 'infra', path: 'supabase/migrations/20240101000000_drop_email.sql' })]);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ rule: 'undrilled-sql', hazard: 'infra', path: 'supabase/migrations/20240101000000_drop_email.sql' }),
+    ]);
     expect(run.status).toBe(2);
   });
 

@@ -29,7 +29,7 @@ const LAST20: CorpusWindow = {
   // chained rollback that down fails ("table v1_otel_trace_lookup_table does not exist") although the
   // baseline's isolated round trip of #174 is exact: a real rollback of both would fail the same
   // way. The reverse stops there, so #162–#173 are not reached; #171 (v1_0_87) has an empty Down.
-  why: '#175, #180 DIFF; #174 down fails after #175\'s; #171 has an empty Down',
+  why: "#175, #180 DIFF; #174 down fails after #175's; #171 has an empty Down",
   overrides: { reverseError: [174] },
 };
 
@@ -66,7 +66,11 @@ describeCorpus('corpus drill: hatchet-dev/hatchet (goose)', () => {
 
   it(`drills ${windowTitle(FIRST9)}`, async () => {
     const { d, x } = await drillWindow(HATCHET, FIRST9);
-    expect(baselineWindow(readBaseline('pg15-last20', HATCHET), 162, 170).filter((r) => r.result === 'DIFF').map((r) => r.idx)).toEqual([164, 167, 169, 170]);
+    expect(
+      baselineWindow(readBaseline('pg15-last20', HATCHET), 162, 170)
+        .filter((r) => r.result === 'DIFF')
+        .map((r) => r.idx),
+    ).toEqual([164, 167, 169, 170]);
     expectAgreement(d, x, FIRST9);
     expect(d.report.drill?.templateCache).toBe('hit');
     const messages = d.report.findings.filter((f) => f.hazard === 'reverse-mismatch' && f.source === 'drill').map((f) => `#${d.indexOf(f)} ${f.message}`);

@@ -58,7 +58,7 @@ const BEFORE_244: CorpusWindow = {
 const VIEWS_2020: CorpusWindow = {
   base: 36,
   end: 52,
-  why: '#41, #44, #45, #48, #52 DIFF (views, triggers, functions); #40 sorted-equal; #39 down fails after #41\'s leftovers',
+  why: "#41, #44, #45, #48, #52 DIFF (views, triggers, functions); #40 sorted-equal; #39 down fails after #41's leftovers",
   overrides: { reverseError: [39] },
 };
 
@@ -102,7 +102,9 @@ describeCorpus('corpus drill: LemmyNet/lemmy (Diesel)', () => {
     expect(readBaseline('pg15-all', LEMMY).get(39)?.result).toBe('exact');
     expect(x.reverseMismatch).toEqual([41, 44, 45, 48, 52]);
     expectAgreement(d, x, VIEWS_2020);
-    expect(d.report.findings.find((f) => f.hazard === 'reverse-error')?.message).toMatch(/cannot drop column ap_id of table post because other objects depend on it/);
+    expect(d.report.findings.find((f) => f.hazard === 'reverse-error')?.message).toMatch(
+      /cannot drop column ap_id of table post because other objects depend on it/,
+    );
   });
 
   fullOnly(`drills ${windowTitle(PG18_213)} (full run)`, () => expectWindowAgrees(LEMMY, PG18_213));

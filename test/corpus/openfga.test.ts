@@ -11,7 +11,13 @@ describeCorpus('corpus drill: openfga/openfga (goose)', () => {
     expect(infraFindings(d)).toEqual([]);
     expect(readBaseline('pg15-last20', OPENFGA).size).toBe(6);
     expect([...readBaseline('pg15-last20', OPENFGA).values()].every((r) => r.result === 'exact')).toBe(true);
-    expect(verdicts(d)).toEqual({ forwardApplied: [1, 2, 3, 4, 5, 6], reversed: [6, 5, 4, 3, 2, 1], reverseMismatch: [], reverseError: [], missingReverse: [] });
+    expect(verdicts(d)).toEqual({
+      forwardApplied: [1, 2, 3, 4, 5, 6],
+      reversed: [6, 5, 4, 3, 2, 1],
+      reverseMismatch: [],
+      reverseError: [],
+      missingReverse: [],
+    });
     const redo = d.report.migrations.filter((m) => m.direction === 'redo');
     expect(redo.map((m) => [d.indexOfPath(m.path), m.status])).toEqual([1, 2, 3, 4, 5, 6].map((i) => [i, 'applied']));
     expect(d.report.drill?.roundTrip).toBe('restored');

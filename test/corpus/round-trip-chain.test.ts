@@ -21,13 +21,17 @@ describe('round trip of several migrations, newest first', () => {
       '4_names.down.sql': 'SELECT 1;',
     });
     const drillFindings = report.findings.filter((f) => f.source === 'drill' && ['reverse-mismatch', 'data-loss'].includes(f.hazard));
-    expect(drillFindings.map((f) => `${f.hazard}@${f.path.replace(/^db\//, '')}`).sort()).toEqual(['data-loss@4_names.down.sql', 'reverse-mismatch@4_names.up.sql']);
+    expect(drillFindings.map((f) => `${f.hazard}@${f.path.replace(/^db\//, '')}`).sort()).toEqual([
+      'data-loss@4_names.down.sql',
+      'reverse-mismatch@4_names.up.sql',
+    ]);
     expect(report.drill?.roundTrip).toBe('mismatch');
   });
 
   it('still reports an older migration whose own reverse leaves something behind', async () => {
     const report = await drill(SHOP, {
-      '2_tags.up.sql': 'CREATE TABLE tags (id bigint PRIMARY KEY, label text);\nCREATE INDEX tags_label_idx ON tags (label);\nALTER TABLE users ALTER COLUMN email SET DEFAULT \'\';',
+      '2_tags.up.sql':
+        "CREATE TABLE tags (id bigint PRIMARY KEY, label text);\nCREATE INDEX tags_label_idx ON tags (label);\nALTER TABLE users ALTER COLUMN email SET DEFAULT '';",
       '2_tags.down.sql': 'DROP TABLE tags;',
       '3_note.up.sql': "ALTER TABLE users ALTER COLUMN note SET DEFAULT 'none';",
       '3_note.down.sql': 'SELECT 1;',

@@ -29,7 +29,11 @@ describe('drillbot:ack directives', () => {
     const report = await drill(BASE, { '2_change.up.sql': up, ...DOWN });
     expect(report.verdict).toBe('fail');
     expect(hazards(report)).toEqual(['blocking-index@2_change.up.sql:1', 'blocking-index@2_change.up.sql:2']);
-    expect(report.findings[0]).toMatchObject({ rule: 'ack-directive', severity: 'warning', message: expect.stringMatching(/needs a hazard or rule id and a reason/) });
+    expect(report.findings[0]).toMatchObject({
+      rule: 'ack-directive',
+      severity: 'warning',
+      message: expect.stringMatching(/needs a hazard or rule id and a reason/),
+    });
     expect(report.findings[1].acknowledged).toBeUndefined();
   });
 
@@ -38,11 +42,14 @@ describe('drillbot:ack directives', () => {
     const report = await drill(BASE, { '2_change.up.sql': up, ...DOWN }, { timeoutMs: 1 });
     expect([report.verdict, report.complete, conclusionOf(report)]).toEqual(['fail', false, 'failure']);
     expect(report.findings.filter((f) => f.acknowledged)).toEqual([]);
-    expect(report.findings).toContainEqual(expect.objectContaining({ rule: 'ack-directive', line: 1, severity: 'warning', message: expect.stringMatching(/cannot cover infra/) }));
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ rule: 'ack-directive', line: 1, severity: 'warning', message: expect.stringMatching(/cannot cover infra/) }),
+    );
   });
 
   it('reports a directive that matches nothing, and leaves other statements unacknowledged', async () => {
-    const up = 'SELECT 1;\n-- drillbot:ack rewrite the table is tiny\nCREATE INDEX orders_user_idx ON orders (user_id);\nALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();';
+    const up =
+      'SELECT 1;\n-- drillbot:ack rewrite the table is tiny\nCREATE INDEX orders_user_idx ON orders (user_id);\nALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();';
     const report = await drill(BASE, { '2_change.up.sql': up, ...DOWN });
     expect(hazards(report)).toEqual(['rewrite@2_change.up.sql:2', 'blocking-index@2_change.up.sql:3', 'rewrite@2_change.up.sql:4']);
     expect(report.findings[0]).toMatchObject({ rule: 'ack-directive', message: expect.stringMatching(/matches no finding/) });
@@ -58,14 +65,20 @@ describe('size-aware findings', () => {
     const sizes = new Map([['public.orders', { rows: 50_000_000, bytes: 12 * 1024 ** 3 }]]);
     const report = await drill(BASE, up, {}, RULES_OFF, sizes);
     expect(report.findings).toEqual([
-      expect.objectContaining({ hazard: 'rewrite', severity: 'error', message: expect.stringMatching(/about 50\.0 million rows \(12\.0 GB\); estimated lock time ≈ \d/) }),
+      expect.objectContaining({
+        hazard: 'rewrite',
+        severity: 'error',
+        message: expect.stringMatching(/about 50\.0 million rows \(12\.0 GB\); estimated lock time ≈ \d/),
+      }),
     ]);
   });
 
   it('lowers a rewrite of a small table to a warning', async () => {
     const sizes = new Map([['public.orders', { rows: 200, bytes: 16384 }]]);
     const report = await drill(BASE, up, {}, RULES_OFF, sizes);
-    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'rewrite', severity: 'warning', message: expect.stringMatching(/200 rows \(16\.0 kB\).*small/) })]);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ hazard: 'rewrite', severity: 'warning', message: expect.stringMatching(/200 rows \(16\.0 kB\).*small/) }),
+    ]);
     expect(report.verdict).toBe('pass');
   });
 });

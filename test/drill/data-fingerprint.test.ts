@@ -65,9 +65,7 @@ describe('fingerprintData and compareFingerprints', () => {
   });
 
   it('detects a deleted row', async () => {
-    expect(await lossesAfter('DELETE FROM public.users WHERE id = 7')).toEqual([
-      { table: 'public.users', kind: 'rows-lost', before: 50, after: 49 },
-    ]);
+    expect(await lossesAfter('DELETE FROM public.users WHERE id = 7')).toEqual([{ table: 'public.users', kind: 'rows-lost', before: 50, after: 49 }]);
   });
 
   it('detects an updated value, a truncated value and a NULL that became text', async () => {

@@ -178,7 +178,9 @@ describe('embedded provider, start failures', () => {
     await fs.writeFile(notADir, '');
     const message = await startFailure({ cacheDir: notADir, binariesDir: tree.dir });
     expect(message).toContain(notADir);
-    expect(message).toMatch(/(EEXIST|ENOTDIR).*choose another cache dir \(DRILLBOT_CACHE_DIR\)|(EEXIST|ENOTDIR).*must be writable \(DRILLBOT_CACHE_DIR chooses another\)/s);
+    expect(message).toMatch(
+      /(EEXIST|ENOTDIR).*choose another cache dir \(DRILLBOT_CACHE_DIR\)|(EEXIST|ENOTDIR).*must be writable \(DRILLBOT_CACHE_DIR chooses another\)/s,
+    );
   });
 
   it('fails with a ShadowStartError naming initdb and the fix when initdb is not executable', async () => {

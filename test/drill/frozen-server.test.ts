@@ -23,7 +23,11 @@ const CHANGE = {
 /** How far from its limit a review may end, as a share of the limit. */
 const TOLERANCE = 0.3;
 
-async function reviewThrough(proxy: FreezingProxy, shadow: Partial<DrillbotConfig['shadow']>, change: Record<string, string> = CHANGE): Promise<{ report: Report; ms: number }> {
+async function reviewThrough(
+  proxy: FreezingProxy,
+  shadow: Partial<DrillbotConfig['shadow']>,
+  change: Record<string, string> = CHANGE,
+): Promise<{ report: Report; ms: number }> {
   const port = await proxy.start();
   const url = new URL(LOCAL_URL);
   url.hostname = '127.0.0.1';
@@ -59,7 +63,9 @@ describe('a shadow PostgreSQL that stops answering', () => {
   it('ends the review at shadow.timeout with infra, and drops every database it created', async () => {
     const limitMs = 12_000;
     const { report, ms } = await reviewThrough(proxy, { timeoutMs: limitMs });
-    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'infra', message: expect.stringContaining('did not finish within its time limit (12 s; shadow.timeout)') })]);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ hazard: 'infra', message: expect.stringContaining('did not finish within its time limit (12 s; shadow.timeout)') }),
+    ]);
     expect(report.verdict).toBe('fail');
     expect(Math.abs(ms / limitMs - 1)).toBeLessThanOrEqual(TOLERANCE);
     expect(proxy.created.length).toBeGreaterThan(0);
@@ -69,7 +75,12 @@ describe('a shadow PostgreSQL that stops answering', () => {
   it('ends a statement that never returns at the statement timeout, long before shadow.timeout, and drops its database', async () => {
     const limitMs = 60_000;
     const { report, ms } = await reviewThrough(proxy, { timeoutMs: limitMs, statementTimeoutMs: 1_000 });
-    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'infra', message: expect.stringContaining('did not return within its statement timeout (1 s; shadow.statementTimeout)') })]);
+    expect(report.findings).toEqual([
+      expect.objectContaining({
+        hazard: 'infra',
+        message: expect.stringContaining('did not return within its statement timeout (1 s; shadow.statementTimeout)'),
+      }),
+    ]);
     expect(ms / limitMs).toBeLessThan(TOLERANCE);
     expect(await existing(proxy.created)).toEqual([]);
   });
@@ -78,7 +89,14 @@ describe('a shadow PostgreSQL that stops answering', () => {
     const limitMs = 60_000;
     const change = { '2_change.up.sql': 'SET statement_timeout = 0;\nSELECT pg_sleep(50);\n', '2_change.down.sql': 'SELECT 1;\n' };
     const { report, ms } = await reviewThrough(proxy, { timeoutMs: limitMs, statementTimeoutMs: 1_000 }, change);
-    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'infra', path: 'db/2_change.up.sql', line: 2, message: expect.stringContaining("did not finish within the drill's statement timeout") })]);
+    expect(report.findings).toEqual([
+      expect.objectContaining({
+        hazard: 'infra',
+        path: 'db/2_change.up.sql',
+        line: 2,
+        message: expect.stringContaining("did not finish within the drill's statement timeout"),
+      }),
+    ]);
     expect(ms / limitMs).toBeLessThan(TOLERANCE);
     expect(await existing(proxy.created)).toEqual([]);
   });
@@ -87,9 +105,15 @@ describe('a shadow PostgreSQL that stops answering', () => {
     // No reverse: the reviewer step drafts one and proves it with a second drill, which freezes (the main drill passed the marker once).
     proxy = new FreezingProxy(target(), MARKER, 2);
     const limitMs = 10_000;
-    const { report, ms } = await reviewThrough(proxy, { timeoutMs: limitMs }, { '2_change.up.sql': `ALTER TABLE users ADD COLUMN /* ${MARKER} */ city text;\n` });
+    const { report, ms } = await reviewThrough(
+      proxy,
+      { timeoutMs: limitMs },
+      { '2_change.up.sql': `ALTER TABLE users ADD COLUMN /* ${MARKER} */ city text;\n` },
+    );
     expect(report.findings.map((f) => f.hazard)).toEqual(['missing-reverse']);
-    expect(report.reverseDrafts).toEqual([expect.objectContaining({ status: 'unproven', reason: expect.stringContaining('did not finish within its time limit (10 s; shadow.timeout)') })]);
+    expect(report.reverseDrafts).toEqual([
+      expect.objectContaining({ status: 'unproven', reason: expect.stringContaining('did not finish within its time limit (10 s; shadow.timeout)') }),
+    ]);
     expect(Math.abs(ms / limitMs - 1)).toBeLessThanOrEqual(TOLERANCE);
     expect(await existing(proxy.created)).toEqual([]);
   });
@@ -98,7 +122,9 @@ describe('a shadow PostgreSQL that stops answering', () => {
     proxy = new FreezingProxy(target(), MARKER, 1, true);
     const limitMs = 10_000;
     const { report, ms } = await reviewThrough(proxy, { timeoutMs: limitMs });
-    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'infra', message: expect.stringContaining('did not finish within its time limit (10 s; shadow.timeout)') })]);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ hazard: 'infra', message: expect.stringContaining('did not finish within its time limit (10 s; shadow.timeout)') }),
+    ]);
     expect(Math.abs(ms / limitMs - 1)).toBeLessThanOrEqual(TOLERANCE);
     // Nothing could reach the server to drop its databases; once the path works again, they go.
     await proxy.stop();

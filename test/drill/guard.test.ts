@@ -59,7 +59,10 @@ describe('Guard', () => {
       guard.running('db/3_change.up.sql', 7);
       const failure = await client
         .query(`SET work_mem = '64kB'; SELECT count(*) FROM (SELECT g, md5(g::text) FROM generate_series(1, 3000000) g ORDER BY 2) s`)
-        .then(() => null, (e: { code?: string }) => e.code ?? 'no-code');
+        .then(
+          () => null,
+          (e: { code?: string }) => e.code ?? 'no-code',
+        );
       expect(['57014', '57P01', 'no-code']).toContain(failure); // cancelled, or terminated with its database
       expect(guard.stopped).toBe(true);
       expect(guard.finding()).toMatchObject({
@@ -83,7 +86,10 @@ describe('Guard', () => {
     const [a, b] = [await guard.create('guard'), await guard.create('guard')];
     const client = await session(a);
     // A migration that turned its statement timeout off.
-    const sleeping = client.query(`SET statement_timeout = 0; SELECT pg_sleep(60)`).then(() => null, (e: { code?: string }) => e.code ?? 'no-code');
+    const sleeping = client.query(`SET statement_timeout = 0; SELECT pg_sleep(60)`).then(
+      () => null,
+      (e: { code?: string }) => e.code ?? 'no-code',
+    );
     await sleep(200);
     cancel.abort();
     expect(await sleeping).toBe('57014'); // cancelled first

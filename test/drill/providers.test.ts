@@ -80,12 +80,16 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
       const db = await createDatabase(server, track(uniqueDatabaseName('contract')), { caps: { maxTempFiles: 5 * 1024 ** 2, statementTimeoutMs: 7_000 } });
       expect(db.role).toBe(roleOf(db.name));
       expect(db.role).toMatch(/^drillbot_r_contract_/);
-      const facts = await withClient(db.login, async (c) =>
-        (await c.query(`SELECT current_user AS me, session_user AS session, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolreplication, r.rolbypassrls,
+      const facts = await withClient(
+        db.login,
+        async (c) =>
+          (
+            await c.query(`SELECT current_user AS me, session_user AS session, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolreplication, r.rolbypassrls,
                                pg_get_userbyid(d.datdba) AS owner, (SELECT count(*)::int FROM pg_auth_members WHERE member = r.oid) AS memberships,
                                current_setting('temp_file_limit') AS temp, current_setting('statement_timeout') AS timeout,
                                current_setting('idle_in_transaction_session_timeout') AS idle
-                          FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`)).rows[0],
+                          FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`)
+          ).rows[0],
       );
       expect(facts).toEqual({
         me: db.role,
@@ -108,7 +112,7 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
       });
     });
 
-    it('keeps databases apart: a role neither sees the query text of, nor signals, nor alters another database\'s session or role', async () => {
+    it("keeps databases apart: a role neither sees the query text of, nor signals, nor alters another database's session or role", async () => {
       const server = getServer();
       const [mine, theirs] = [
         await createDatabase(server, track(uniqueDatabaseName('contract'))),
@@ -121,11 +125,17 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
       const sleeping = victim.query(`SELECT pg_sleep(20), '${secret}'`).catch((e: Error) => e);
       try {
         await withClient(mine.login, async (c) => {
-          const { rows } = await c.query<{ pid: number; query: string | null; usename: string | null }>(`SELECT pid, query, usename FROM pg_stat_activity WHERE pid <> pg_backend_pid()`);
+          const { rows } = await c.query<{ pid: number; query: string | null; usename: string | null }>(
+            `SELECT pid, query, usename FROM pg_stat_activity WHERE pid <> pg_backend_pid()`,
+          );
           expect(rows.find((r) => r.usename === theirs.role)).toBeDefined(); // the session is listed …
           expect(rows.map((r) => r.query ?? '').join('\n')).not.toContain(secret); // … without its text
           // Either refused (42501) or false (not a backend: the checkpointer, …): never done.
-          const signalled = async (fn: string, pid: number) => (await c.query(`SELECT ${fn}($1) AS done`, [pid]).then((r) => r.rows[0].done, (e) => e.code));
+          const signalled = async (fn: string, pid: number) =>
+            await c.query(`SELECT ${fn}($1) AS done`, [pid]).then(
+              (r) => r.rows[0].done,
+              (e) => e.code,
+            );
           for (const { pid } of rows) {
             expect([false, '42501']).toContain(await signalled('pg_cancel_backend', pid));
             expect([false, '42501']).toContain(await signalled('pg_terminate_backend', pid));
@@ -136,8 +146,10 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
           expect(await sqlStateOf(c.query(`GRANT "${theirs.role}" TO CURRENT_USER`))).toBe('42501');
           expect(await sqlStateOf(c.query(`SET ROLE "${theirs.role}"`))).toBe('42501');
         });
-        const stillSleeping = await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) =>
-          (await c.query(`SELECT 1 FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query LIKE '%pg_sleep%'`, [theirs.role])).rowCount,
+        const stillSleeping = await withClient(
+          server.adminConfig(server.maintenanceDatabase ?? 'postgres'),
+          async (c) =>
+            (await c.query(`SELECT 1 FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query LIKE '%pg_sleep%'`, [theirs.role])).rowCount,
         );
         expect(stillSleeping).toBe(1);
       } finally {
@@ -147,7 +159,7 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
       }
     });
 
-    it('lets a database\'s role CREATE EXTENSION pgcrypto and create tables', async () => {
+    it("lets a database's role CREATE EXTENSION pgcrypto and create tables", async () => {
       const server = getServer();
       const db = await createDatabase(server, track(uniqueDatabaseName('contract')));
       const digest = await withClient(db.login, async (c) => {
@@ -190,8 +202,15 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
       await dropDatabase(server, db.name);
       await dropDatabase(server, db.name);
       await open.end().catch(() => undefined);
-      const left = await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) =>
-        (await c.query(`SELECT (SELECT count(*) FROM pg_database WHERE datname = $1)::int AS databases, (SELECT count(*) FROM pg_roles WHERE rolname = $2)::int AS roles`, [db.name, db.role])).rows[0],
+      const left = await withClient(
+        server.adminConfig(server.maintenanceDatabase ?? 'postgres'),
+        async (c) =>
+          (
+            await c.query(
+              `SELECT (SELECT count(*) FROM pg_database WHERE datname = $1)::int AS databases, (SELECT count(*) FROM pg_roles WHERE rolname = $2)::int AS roles`,
+              [db.name, db.role],
+            )
+          ).rows[0],
       );
       expect(left).toEqual({ databases: 0, roles: 0 });
       await expect(dropDatabase(server, 'postgres')).rejects.toThrow(TypeError);
@@ -215,8 +234,10 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
         expect(await findTemplate(server, key.slice(0, 16) + 'f'.repeat(48))).toBeNull(); // same name, other key
         const clone = await createDatabase(server, track(uniqueDatabaseName('clone')), { template: name });
         expect(await tablesOf(clone)).toEqual(['orders', 'users']);
-        const flags = await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) =>
-          (await c.query(`SELECT datistemplate, datallowconn, pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1`, [name])).rows[0],
+        const flags = await withClient(
+          server.adminConfig(server.maintenanceDatabase ?? 'postgres'),
+          async (c) =>
+            (await c.query(`SELECT datistemplate, datallowconn, pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1`, [name])).rows[0],
         );
         expect(flags).toMatchObject({ datistemplate: true, datallowconn: false });
         expect(flags.owner).not.toMatch(/^drillbot_r_/);
@@ -230,7 +251,10 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
         expect(await tablesOf(clone)).toEqual(['users']);
         // The template keeps nothing of the role that built it: that role is dropped with its database.
         await dropDatabase(server, source.name);
-        const sourceRole = await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) => (await c.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [source.role])).rowCount);
+        const sourceRole = await withClient(
+          server.adminConfig(server.maintenanceDatabase ?? 'postgres'),
+          async (c) => (await c.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [source.role])).rowCount,
+        );
         expect(sourceRole).toBe(0);
       } finally {
         await lingering.end().catch(() => undefined);
@@ -387,7 +411,9 @@ describe('testcontainers provider', () => {
     const failure = createTestcontainersProvider().start({ signal: signal() });
     await expect(failure).rejects.toThrow(ShadowStartError);
     const message = await failure.catch((e: Error) => e.message);
-    expect(message).toMatch(/^No Docker engine answered \(.+\); use --provider embedded \(default, no setup\) or --database-url postgres:\/\/… to use an existing server$/s);
+    expect(message).toMatch(
+      /^No Docker engine answered \(.+\); use --provider embedded \(default, no setup\) or --database-url postgres:\/\/… to use an existing server$/s,
+    );
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 });

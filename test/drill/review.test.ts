@@ -36,7 +36,10 @@ describe('review: observed locks and rewrites', () => {
 
   it('reports the indexes an ALTER COLUMN TYPE rebuilds as part of its rewrite, not as dropped indexes', async () => {
     const base = { ...SHOP, '3_idx.up.sql': 'CREATE INDEX orders_total_idx ON orders (total);', '3_idx.down.sql': 'DROP INDEX orders_total_idx;' };
-    const report = await drill(base, { '4_big.up.sql': 'ALTER TABLE orders ALTER COLUMN total TYPE bigint;', '4_big.down.sql': 'ALTER TABLE orders ALTER COLUMN total TYPE integer;' });
+    const report = await drill(base, {
+      '4_big.up.sql': 'ALTER TABLE orders ALTER COLUMN total TYPE bigint;',
+      '4_big.down.sql': 'ALTER TABLE orders ALTER COLUMN total TYPE integer;',
+    });
     expect(hazards(report)).toEqual(['rewrite@4_big.up.sql:1']);
     expect(report.findings[0].message).toMatch(/Rewrites existing table public\.orders and rebuilds its indexes .*orders_total_idx/);
   });
@@ -53,7 +56,10 @@ describe('review: observed locks and rewrites', () => {
   });
 
   it('reports CONCURRENTLY after SET lock_timeout in one golang-migrate file: PostgreSQL runs the string as one transaction', async () => {
-    const report = await drill(SHOP, change("SET lock_timeout = '3s';\nCREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);", 'DROP INDEX orders_user_idx;'));
+    const report = await drill(
+      SHOP,
+      change("SET lock_timeout = '3s';\nCREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);", 'DROP INDEX orders_user_idx;'),
+    );
     expect(hazards(report)).toEqual(['concurrently-in-transaction@3_change.up.sql:2']);
     expect(report.findings[0].fix).toMatch(/its own migration file/);
   });
@@ -94,22 +100,31 @@ describe('review: observed locks and rewrites', () => {
 
   it('reports NOT VALID and VALIDATE in one transaction: the strong lock is held during the scan', async () => {
     const report = await drill(GOOSE_SHOP, {
-      '3_check.sql': goose('ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total >= 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT total_positive;', 'ALTER TABLE orders DROP CONSTRAINT total_positive;'),
+      '3_check.sql': goose(
+        'ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total >= 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT total_positive;',
+        'ALTER TABLE orders DROP CONSTRAINT total_positive;',
+      ),
     });
     expect(hazards(report)).toContain('blocking-scan@3_check.sql:3');
   });
 
   it('reports blocking scans of ADD CHECK, ADD FOREIGN KEY and SET NOT NULL', async () => {
-    const report = await drill(SHOP, change(
-      [
-        'ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total >= 0);',
-        'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
-        'UPDATE users SET note = \'x\' WHERE note IS NULL;',
-        'ALTER TABLE users ALTER COLUMN note SET NOT NULL;',
-      ].join('\n'),
-      'ALTER TABLE users ALTER COLUMN note DROP NOT NULL;\nALTER TABLE orders DROP CONSTRAINT orders_user_fk;\nALTER TABLE orders DROP CONSTRAINT total_positive;',
-    ), {});
-    expect(hazards(report)).toEqual(expect.arrayContaining(['blocking-scan@3_change.up.sql:1', 'blocking-scan@3_change.up.sql:2', 'blocking-scan@3_change.up.sql:4']));
+    const report = await drill(
+      SHOP,
+      change(
+        [
+          'ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total >= 0);',
+          'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
+          "UPDATE users SET note = 'x' WHERE note IS NULL;",
+          'ALTER TABLE users ALTER COLUMN note SET NOT NULL;',
+        ].join('\n'),
+        'ALTER TABLE users ALTER COLUMN note DROP NOT NULL;\nALTER TABLE orders DROP CONSTRAINT orders_user_fk;\nALTER TABLE orders DROP CONSTRAINT total_positive;',
+      ),
+      {},
+    );
+    expect(hazards(report)).toEqual(
+      expect.arrayContaining(['blocking-scan@3_change.up.sql:1', 'blocking-scan@3_change.up.sql:2', 'blocking-scan@3_change.up.sql:4']),
+    );
     const fk = report.findings.find((f) => f.line === 2)!;
     expect(fk.message).toMatch(/public\.orders.*public\.users|public\.users.*public\.orders/);
     expect(fk.fix).toMatch(/NOT VALID;\n.*\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;/);
@@ -126,7 +141,10 @@ describe('review: observed locks and rewrites', () => {
   });
 
   it('reports ADD UNIQUE that builds its index under ACCESS EXCLUSIVE', async () => {
-    const report = await drill(SHOP, change('ALTER TABLE orders ADD CONSTRAINT orders_code_key UNIQUE (code, id);', 'ALTER TABLE orders DROP CONSTRAINT orders_code_key;'));
+    const report = await drill(
+      SHOP,
+      change('ALTER TABLE orders ADD CONSTRAINT orders_code_key UNIQUE (code, id);', 'ALTER TABLE orders DROP CONSTRAINT orders_code_key;'),
+    );
     expect(hazards(report)).toEqual(['blocking-index@3_change.up.sql:1']);
     expect(report.findings[0].message).toMatch(/AccessExclusiveLock/);
   });
@@ -140,13 +158,16 @@ describe('review: reverse and data', () => {
   });
 
   it('reports a down that leaves an index behind at the statement that made it, with the DROP to add', async () => {
-    const report = await drill(SHOP, change('ALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX orders_note_idx ON orders (code);', 'ALTER TABLE orders DROP COLUMN note;'));
+    const report = await drill(
+      SHOP,
+      change('ALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX orders_note_idx ON orders (code);', 'ALTER TABLE orders DROP COLUMN note;'),
+    );
     expect(hazards(report)).toEqual(['blocking-index@3_change.up.sql:2', 'reverse-mismatch@3_change.up.sql:2']);
     expect(report.findings[1].fix).toContain('DROP INDEX IF EXISTS public.orders_note_idx;');
     expect(report.drill?.roundTrip).toBe('mismatch');
   });
 
-  it('reports a down that fails at its line with PostgreSQL\'s message', async () => {
+  it("reports a down that fails at its line with PostgreSQL's message", async () => {
     const report = await drill(SHOP, change('ALTER TABLE orders ADD COLUMN note text;', '-- undo\nALTER TABLE orders DROP COLUMN notes;'));
     expect(hazards(report)).toEqual(['reverse-error@3_change.down.sql:2']);
     expect(report.findings[0].message).toMatch(/column "notes" of relation "orders" does not exist/);
@@ -156,7 +177,10 @@ describe('review: reverse and data', () => {
     const report = await drill(SHOP, change('-- plan\nALTER TABLE users ADD COLUMN plan text NOT NULL;', 'ALTER TABLE users DROP COLUMN plan;'));
     expect(hazards(report)).toEqual(['data-dependent@3_change.up.sql:2']);
     // Any row breaks it, whatever the seeder wrote: the one case that is certain to fail in production.
-    expect(report.findings[0]).toMatchObject({ severity: 'error', message: expect.stringMatching(/^Fails as soon as public\.users holds any row .* It will fail in production unless public\.users is empty there\.$/) });
+    expect(report.findings[0]).toMatchObject({
+      severity: 'error',
+      message: expect.stringMatching(/^Fails as soon as public\.users holds any row .* It will fail in production unless public\.users is empty there\.$/),
+    });
   });
 
   it('reports a forward error that is not caused by the data as forward-error', async () => {
@@ -166,14 +190,22 @@ describe('review: reverse and data', () => {
   });
 
   it('reports a dropped column as data loss that the reverse cannot restore', async () => {
-    const report = await drill(SHOP, change('ALTER TABLE users DROP COLUMN name;', 'ALTER TABLE users ADD COLUMN name varchar(100);'), {}, { 'require-lock-timeout': 'off' });
+    const report = await drill(
+      SHOP,
+      change('ALTER TABLE users DROP COLUMN name;', 'ALTER TABLE users ADD COLUMN name varchar(100);'),
+      {},
+      { 'require-lock-timeout': 'off' },
+    );
     expect(hazards(report)).toEqual(['data-loss@3_change.up.sql:1']);
     // One finding: the rule explains, the drill's observation stays as evidence.
     expect(report.findings[0]).toMatchObject({ rule: 'ban-drop-column', evidence: expect.stringMatching(/column\(s\) of public\.users gone/) });
   });
 
   it('reports a reverse that loses values the forward kept', async () => {
-    const report = await drill(SHOP, change('ALTER TABLE users RENAME COLUMN note TO memo;', 'ALTER TABLE users DROP COLUMN memo;\nALTER TABLE users ADD COLUMN note varchar(100);'));
+    const report = await drill(
+      SHOP,
+      change('ALTER TABLE users RENAME COLUMN note TO memo;', 'ALTER TABLE users DROP COLUMN memo;\nALTER TABLE users ADD COLUMN note varchar(100);'),
+    );
     expect(hazards(report)).toEqual(['data-loss@3_change.down.sql:1']);
     expect(report.findings[0].message).toMatch(/public\.users/);
   });
@@ -200,13 +232,19 @@ describe('review: history', () => {
 
 describe('review: goose transaction modes', () => {
   it('reports CONCURRENTLY in a goose file that runs in a transaction, with the annotation as the fix', async () => {
-    const report = await drill(GOOSE_SHOP, { '3_idx.sql': goose('CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);', 'DROP INDEX orders_user_idx;') });
+    const report = await drill(GOOSE_SHOP, {
+      '3_idx.sql': goose('CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);', 'DROP INDEX orders_user_idx;'),
+    });
     expect(hazards(report)).toEqual(['concurrently-in-transaction@3_idx.sql:2']);
     expect(report.findings[0].fix).toMatch(/-- \+goose NO TRANSACTION/);
   });
 
   it('does not report CONCURRENTLY under -- +goose NO TRANSACTION', async () => {
-    const file = goose('CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);', 'DROP INDEX CONCURRENTLY orders_user_idx;', '-- +goose NO TRANSACTION\n');
+    const file = goose(
+      'CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);',
+      'DROP INDEX CONCURRENTLY orders_user_idx;',
+      '-- +goose NO TRANSACTION\n',
+    );
     const report = await drill(GOOSE_SHOP, { '3_idx.sql': file });
     expect(hazards(report)).toEqual([]);
     expect(report.drill?.roundTrip).toBe('restored');
@@ -217,10 +255,24 @@ describe('review: lossy conversions', () => {
   const dataLoss = (report: Awaited<ReturnType<typeof drill>>) => report.findings.filter((f) => f.hazard === 'data-loss' && f.source === 'drill');
 
   it('reports a conversion that rounds values, with an example value, once, at the forward statement', async () => {
-    const base = { ...SHOP, '3_price.up.sql': 'ALTER TABLE orders ADD COLUMN price numeric(14, 4);', '3_price.down.sql': 'ALTER TABLE orders DROP COLUMN price;' };
-    const report = await drill(base, { '4_cents.up.sql': "SET lock_timeout = '1s';\nALTER TABLE orders ALTER COLUMN price TYPE numeric(14, 2);", '4_cents.down.sql': 'ALTER TABLE orders ALTER COLUMN price TYPE numeric(14, 4);' });
+    const base = {
+      ...SHOP,
+      '3_price.up.sql': 'ALTER TABLE orders ADD COLUMN price numeric(14, 4);',
+      '3_price.down.sql': 'ALTER TABLE orders DROP COLUMN price;',
+    };
+    const report = await drill(base, {
+      '4_cents.up.sql': "SET lock_timeout = '1s';\nALTER TABLE orders ALTER COLUMN price TYPE numeric(14, 2);",
+      '4_cents.down.sql': 'ALTER TABLE orders ALTER COLUMN price TYPE numeric(14, 4);',
+    });
     expect(dataLoss(report)).toEqual([
-      expect.objectContaining({ path: 'db/4_cents.up.sql', line: 2, severity: 'warning', message: expect.stringMatching(/^Converts values with loss: public\.orders\.price '123456\.7890' became '123456\.79'.* Check production before merging .*SELECT count\(\*\) FROM public\.orders WHERE price IS DISTINCT FROM price::numeric\(14,2\)::numeric\(14,4\);$/) }),
+      expect.objectContaining({
+        path: 'db/4_cents.up.sql',
+        line: 2,
+        severity: 'warning',
+        message: expect.stringMatching(
+          /^Converts values with loss: public\.orders\.price '123456\.7890' became '123456\.79'.* Check production before merging .*SELECT count\(\*\) FROM public\.orders WHERE price IS DISTINCT FROM price::numeric\(14,2\)::numeric\(14,4\);$/,
+        ),
+      }),
     ]);
   });
 
@@ -231,13 +283,28 @@ describe('review: lossy conversions', () => {
   });
 
   it('reports the time of day a timestamptz → date conversion drops', async () => {
-    const base = { ...SHOP, '3_at.up.sql': 'ALTER TABLE orders ADD COLUMN placed_at timestamptz;', '3_at.down.sql': 'ALTER TABLE orders DROP COLUMN placed_at;' };
-    const report = await drill(base, { '4_day.up.sql': 'ALTER TABLE orders ALTER COLUMN placed_at TYPE date;', '4_day.down.sql': 'ALTER TABLE orders ALTER COLUMN placed_at TYPE timestamptz;' });
-    expect(dataLoss(report)).toEqual([expect.objectContaining({ path: 'db/4_day.up.sql', message: expect.stringMatching(/placed_at '2024-02-29 18:29:59\.999999\+00' became '2024-02-29'/) })]);
+    const base = {
+      ...SHOP,
+      '3_at.up.sql': 'ALTER TABLE orders ADD COLUMN placed_at timestamptz;',
+      '3_at.down.sql': 'ALTER TABLE orders DROP COLUMN placed_at;',
+    };
+    const report = await drill(base, {
+      '4_day.up.sql': 'ALTER TABLE orders ALTER COLUMN placed_at TYPE date;',
+      '4_day.down.sql': 'ALTER TABLE orders ALTER COLUMN placed_at TYPE timestamptz;',
+    });
+    expect(dataLoss(report)).toEqual([
+      expect.objectContaining({ path: 'db/4_day.up.sql', message: expect.stringMatching(/placed_at '2024-02-29 18:29:59\.999999\+00' became '2024-02-29'/) }),
+    ]);
   });
 
   it('reports nothing for conversions that keep every value', async () => {
-    const report = await drill(SHOP, change('ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nALTER TABLE users ALTER COLUMN name TYPE text;', 'ALTER TABLE orders ALTER COLUMN total TYPE integer;\nALTER TABLE users ALTER COLUMN name TYPE varchar(100);'));
+    const report = await drill(
+      SHOP,
+      change(
+        'ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nALTER TABLE users ALTER COLUMN name TYPE text;',
+        'ALTER TABLE orders ALTER COLUMN total TYPE integer;\nALTER TABLE users ALTER COLUMN name TYPE varchar(100);',
+      ),
+    );
     expect(dataLoss(report)).toEqual([]);
     expect(report.drill?.roundTrip).toBe('restored');
   });
@@ -250,24 +317,39 @@ describe('review: seeded data', () => {
     // The duplicates are the seeder's: a warning that names them and the query that looks for them in production.
     expect(report.findings[0]).toMatchObject({
       severity: 'warning',
-      message: expect.stringMatching(/^Fails on the rows Drillbot seeded into public\.orders \(could not create unique index "orders_code_key"; Key \(code\)=\(.*\) is duplicated\.\).* Check production before merging: SELECT code, count\(\*\) FROM public\.orders GROUP BY code HAVING count\(\*\) > 1 LIMIT 10;$/),
+      message: expect.stringMatching(
+        /^Fails on the rows Drillbot seeded into public\.orders \(could not create unique index "orders_code_key"; Key \(code\)=\(.*\) is duplicated\.\).* Check production before merging: SELECT code, count\(\*\) FROM public\.orders GROUP BY code HAVING count\(\*\) > 1 LIMIT 10;$/,
+      ),
     });
     expect(report.verdict).toBe('pass');
   });
 
   it('still reports the lock of a statement the seeded rows stopped: ADD UNIQUE builds its index under ACCESS EXCLUSIVE', async () => {
-    const report = await drill(SHOP, change('ALTER TABLE orders ADD CONSTRAINT orders_code_key UNIQUE (code);', 'ALTER TABLE orders DROP CONSTRAINT orders_code_key;'));
+    const report = await drill(
+      SHOP,
+      change('ALTER TABLE orders ADD CONSTRAINT orders_code_key UNIQUE (code);', 'ALTER TABLE orders DROP CONSTRAINT orders_code_key;'),
+    );
     expect(hazards(report)).toEqual(['blocking-index@3_change.up.sql:1', 'data-dependent@3_change.up.sql:1']);
-    expect(report.findings[0]).toMatchObject({ severity: 'error', evidence: expect.stringMatching(/AccessExclusiveLock.*observed on a copy without the seeded rows/) });
+    expect(report.findings[0]).toMatchObject({
+      severity: 'error',
+      evidence: expect.stringMatching(/AccessExclusiveLock.*observed on a copy without the seeded rows/),
+    });
     expect(report.verdict).toBe('fail');
   });
 
   it('gives the query that finds NULLs for SET NOT NULL, and the rows a new CHECK rejects', async () => {
     const notNull = await drill(SHOP, change('ALTER TABLE users ALTER COLUMN name SET NOT NULL;', 'ALTER TABLE users ALTER COLUMN name DROP NOT NULL;'));
-    expect(notNull.findings.find((f) => f.hazard === 'data-dependent')?.message).toMatch(/Check production before merging: SELECT count\(\*\) FROM public\.users WHERE name IS NULL;$/);
+    expect(notNull.findings.find((f) => f.hazard === 'data-dependent')?.message).toMatch(
+      /Check production before merging: SELECT count\(\*\) FROM public\.users WHERE name IS NULL;$/,
+    );
     expect(hazards(notNull)).toContain('blocking-scan@3_change.up.sql:1');
-    const check = await drill(SHOP, change('ALTER TABLE orders ADD CONSTRAINT orders_total_small CHECK (total < 3);', 'ALTER TABLE orders DROP CONSTRAINT orders_total_small;'));
-    expect(check.findings.find((f) => f.hazard === 'data-dependent')?.message).toMatch(/Check production before merging: SELECT count\(\*\) FROM public\.orders WHERE NOT \(\(total < 3\)\);$/);
+    const check = await drill(
+      SHOP,
+      change('ALTER TABLE orders ADD CONSTRAINT orders_total_small CHECK (total < 3);', 'ALTER TABLE orders DROP CONSTRAINT orders_total_small;'),
+    );
+    expect(check.findings.find((f) => f.hazard === 'data-dependent')?.message).toMatch(
+      /Check production before merging: SELECT count\(\*\) FROM public\.orders WHERE NOT \(\(total < 3\)\);$/,
+    );
   });
 });
 

@@ -70,8 +70,14 @@ describe('reviewer step: reverse drafting without a model', () => {
     // Drafting never changes the verdict: the reverse is still missing until it is committed.
     expect(report.verdict).toBe('fail');
     expect(report.reviewer).toMatchObject({ status: 'not-configured', model: null, cached: false });
-    expect(statusOf(report, 'reverse-present')).toMatchObject({ status: 'fail', source: 'drill', evidence: expect.stringMatching(/Drillbot drafted db\/3_note\.down\.sql; the drill proved it/) });
-    expect(renderText(report)).toMatch(/Drafted reverses\n {2}proven {4}db\/3_note\.down\.sql \(deterministic\), for db\/3_note\.up\.sql\n\s+proof: PostgreSQL \S+: reverse applied, round trip restored, redo applied/);
+    expect(statusOf(report, 'reverse-present')).toMatchObject({
+      status: 'fail',
+      source: 'drill',
+      evidence: expect.stringMatching(/Drillbot drafted db\/3_note\.down\.sql; the drill proved it/),
+    });
+    expect(renderText(report)).toMatch(
+      /Drafted reverses\n {2}proven {4}db\/3_note\.down\.sql \(deterministic\), for db\/3_note\.up\.sql\n\s+proof: PostgreSQL \S+: reverse applied, round trip restored, redo applied/,
+    );
   });
 
   it('answers engine items from the drill and marks judgement items for a person', async () => {
@@ -87,14 +93,24 @@ describe('reviewer step: reverse drafting without a model', () => {
 
   it("marks the team's own checklist items for a person", async () => {
     const team = [{ id: 'feature-flag', direction: 'forward' as const, question: 'Is the new column behind a feature flag?' }];
-    const report = await reviewWith({ '3_note.up.sql': 'ALTER TABLE orders ADD COLUMN note text;', '3_note.down.sql': 'ALTER TABLE orders DROP COLUMN note;' }, { reviewer: { checklist: team } });
-    expect(report.checklist[report.checklist.length - 1]).toEqual({ ...team[0], status: 'needs-human', source: 'model', evidence: expect.stringMatching(/no model is configured/) });
+    const report = await reviewWith(
+      { '3_note.up.sql': 'ALTER TABLE orders ADD COLUMN note text;', '3_note.down.sql': 'ALTER TABLE orders DROP COLUMN note;' },
+      { reviewer: { checklist: team } },
+    );
+    expect(report.checklist[report.checklist.length - 1]).toEqual({
+      ...team[0],
+      status: 'needs-human',
+      source: 'model',
+      evidence: expect.stringMatching(/no model is configured/),
+    });
   });
 
   it('does not offer a draft that the drill shows does not round-trip', async () => {
     // SET NOT NULL on a column that already is NOT NULL: the drafted DROP NOT NULL changes the schema.
     const report = await reviewWith({ '3_total.up.sql': 'ALTER TABLE orders ALTER COLUMN total SET NOT NULL;' });
-    expect(report.reverseDrafts).toEqual([expect.objectContaining({ drafter: 'deterministic', status: 'failed', reason: expect.stringMatching(/reverse-mismatch/) })]);
+    expect(report.reverseDrafts).toEqual([
+      expect.objectContaining({ drafter: 'deterministic', status: 'failed', reason: expect.stringMatching(/reverse-mismatch/) }),
+    ]);
     expect(report.findings.find((f) => f.hazard === 'missing-reverse')?.fix).toBe('Write the reverse migration that undoes each statement, newest first.');
     expect(renderText(report)).toMatch(/failed {4}db\/3_total\.down\.sql \(deterministic\), for db\/3_total\.up\.sql: not offered/);
   });
@@ -102,12 +118,24 @@ describe('reviewer step: reverse drafting without a model', () => {
   it('drafts a goose Down section', async () => {
     const goose = (up: string, down: string) => `-- +goose Up\n${up}\n-- +goose Down\n${down}\n`;
     const report = await review({
-      changeSet: changeSetOf('db', { '1_users.sql': goose(SHOP['1_users.up.sql'], SHOP['1_users.down.sql']) }, { '2_idx.sql': '-- +goose Up\nCREATE INDEX users_email_idx ON users (email);\n' }),
+      changeSet: changeSetOf(
+        'db',
+        { '1_users.sql': goose(SHOP['1_users.up.sql'], SHOP['1_users.down.sql']) },
+        { '2_idx.sql': '-- +goose Up\nCREATE INDEX users_email_idx ON users (email);\n' },
+      ),
       config: { ...DEFAULT_CONFIG, rules: RULES_OFF, shadow: { ...DEFAULT_CONFIG.shadow, seedRows: 20 } },
       provider: createUrlProvider(LOCAL_URL),
       llm: null,
     });
-    expect(report.reverseDrafts).toEqual([expect.objectContaining({ path: 'db/2_idx.sql', placement: 'section', section: '-- +goose Down', sql: 'DROP INDEX users_email_idx;\n', status: 'proven' })]);
+    expect(report.reverseDrafts).toEqual([
+      expect.objectContaining({
+        path: 'db/2_idx.sql',
+        placement: 'section',
+        section: '-- +goose Down',
+        sql: 'DROP INDEX users_email_idx;\n',
+        status: 'proven',
+      }),
+    ]);
   });
 });
 
@@ -128,7 +156,10 @@ describe('reviewer step: with a model on a local OpenAI-compatible server', () =
       reverses: [],
     });
     server = await startFakeOpenAi([{ content }]);
-    const report = await reviewWith({ '3_note.up.sql': 'ALTER TABLE orders ADD COLUMN note text;', '3_note.down.sql': 'ALTER TABLE orders DROP COLUMN note;' }, { llm: client(server) });
+    const report = await reviewWith(
+      { '3_note.up.sql': 'ALTER TABLE orders ADD COLUMN note text;', '3_note.down.sql': 'ALTER TABLE orders DROP COLUMN note;' },
+      { llm: client(server) },
+    );
     expect(server.requests).toHaveLength(1);
     const request = server.requests[0];
     expect(request.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'drillbot_review', strict: true } });
@@ -136,26 +167,56 @@ describe('reviewer step: with a model on a local OpenAI-compatible server', () =
     expect(statusOf(report, 'reverse-rollback-plan')).toMatchObject({ status: 'fail', source: 'model', evidence: expect.stringMatching(/roll back/) });
     expect(statusOf(report, 'forward-compatible')).toMatchObject({ status: 'pass', source: 'model' });
     expect(report.findings).toEqual([
-      expect.objectContaining({ hazard: 'checklist', severity: 'warning', source: 'model', rule: 'checklist/reverse-rollback-plan', path: 'db/3_note.up.sql', line: 1 }),
+      expect.objectContaining({
+        hazard: 'checklist',
+        severity: 'warning',
+        source: 'model',
+        rule: 'checklist/reverse-rollback-plan',
+        path: 'db/3_note.up.sql',
+        line: 1,
+      }),
     ]);
     expect(report.verdict).toBe('pass');
-    expect(report.reviewer).toEqual({ status: 'answered', model: 'test-model', tokens: { prompt: 1001, completion: 100, total: 1101 }, cached: false, summarisedStatements: 0 });
+    expect(report.reviewer).toEqual({
+      status: 'answered',
+      model: 'test-model',
+      tokens: { prompt: 1001, completion: 100, total: 1101 },
+      cached: false,
+      summarisedStatements: 0,
+    });
     expect(renderText(report)).toMatch(/Reviewer: test-model answered, 1101 tokens/);
   });
 
   it('places a model finding only on a line of this change', async () => {
     const content = JSON.stringify({
-      answers: JUDGEMENT.map((id) => ({ id, status: id === 'forward-compatible' ? 'fail' : 'pass', evidence: 'x', path: id === 'forward-compatible' ? 'db/1_users.up.sql' : null, line: 999 })),
+      answers: JUDGEMENT.map((id) => ({
+        id,
+        status: id === 'forward-compatible' ? 'fail' : 'pass',
+        evidence: 'x',
+        path: id === 'forward-compatible' ? 'db/1_users.up.sql' : null,
+        line: 999,
+      })),
       reverses: [],
     });
     server = await startFakeOpenAi([{ content }]);
-    const report = await reviewWith({ '3_note.up.sql': '-- note\nALTER TABLE orders ADD COLUMN note text;', '3_note.down.sql': 'ALTER TABLE orders DROP COLUMN note;' }, { llm: client(server) });
-    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'checklist', rule: 'checklist/forward-compatible', path: 'db/3_note.up.sql', line: 1 })]);
+    const report = await reviewWith(
+      { '3_note.up.sql': '-- note\nALTER TABLE orders ADD COLUMN note text;', '3_note.down.sql': 'ALTER TABLE orders DROP COLUMN note;' },
+      { llm: client(server) },
+    );
+    expect(report.findings).toEqual([
+      expect.objectContaining({ hazard: 'checklist', rule: 'checklist/forward-compatible', path: 'db/3_note.up.sql', line: 1 }),
+    ]);
   });
 
   it('repairs a malformed answer once, then marks the items needs-human', async () => {
-    server = await startFakeOpenAi([{ content: 'Sure! Everything looks fine.' }, { content: JSON.stringify({ answers: [{ id: 'forward-compatible', status: 'maybe' }] }) }]);
-    const report = await reviewWith({ '3_note.up.sql': 'ALTER TABLE orders ADD COLUMN note text;', '3_note.down.sql': 'ALTER TABLE orders DROP COLUMN note;' }, { llm: client(server) });
+    server = await startFakeOpenAi([
+      { content: 'Sure! Everything looks fine.' },
+      { content: JSON.stringify({ answers: [{ id: 'forward-compatible', status: 'maybe' }] }) },
+    ]);
+    const report = await reviewWith(
+      { '3_note.up.sql': 'ALTER TABLE orders ADD COLUMN note text;', '3_note.down.sql': 'ALTER TABLE orders DROP COLUMN note;' },
+      { llm: client(server) },
+    );
     expect(server.requests).toHaveLength(2);
     // The repair request quotes the bad reply and says what is wrong with it.
     expect(server.requests[1].messages.slice(-2)).toEqual([
@@ -170,7 +231,10 @@ describe('reviewer step: with a model on a local OpenAI-compatible server', () =
 
   it('accepts an answer the repair fixed', async () => {
     server = await startFakeOpenAi([{ content: '{"answers": "all good"}' }, { content: answer('pass') }]);
-    const report = await reviewWith({ '3_note.up.sql': 'ALTER TABLE orders ADD COLUMN note text;', '3_note.down.sql': 'ALTER TABLE orders DROP COLUMN note;' }, { llm: client(server) });
+    const report = await reviewWith(
+      { '3_note.up.sql': 'ALTER TABLE orders ADD COLUMN note text;', '3_note.down.sql': 'ALTER TABLE orders DROP COLUMN note;' },
+      { llm: client(server) },
+    );
     expect(server.requests).toHaveLength(2);
     expect(statusOf(report, 'forward-compatible')).toMatchObject({ status: 'pass', source: 'model' });
   });
@@ -182,7 +246,15 @@ describe('reviewer step: with a model on a local OpenAI-compatible server', () =
     };
     const rules = { 'require-lock-timeout': 'off' } as const;
     const without = await reviewWith(change, { rules });
-    server = await startFakeOpenAi([{ content: answer('pass', [{ version: '3', sql: 'SELECT 1;' }], CHECKLIST.map((i) => i.id)) }]);
+    server = await startFakeOpenAi([
+      {
+        content: answer(
+          'pass',
+          [{ version: '3', sql: 'SELECT 1;' }],
+          CHECKLIST.map((i) => i.id),
+        ),
+      },
+    ]);
     const report = await reviewWith(change, { rules, llm: client(server) });
     expect(report.verdict).toBe('fail');
     expect(report.findings).toEqual(without.findings);
@@ -227,7 +299,9 @@ describe('reviewer step: with a model on a local OpenAI-compatible server', () =
     server = await startFakeOpenAi([{ content: answer('pass', [{ version: '3', sql: 'ALTER TABLE orders ALTER COLUMN code TYPE text;' }]) }]);
     const report = await reviewWith(change, { llm: client(server) });
     expect(server.requests[0].messages[1].content).toMatch(/DRAFT REVERSE\n- version 3 \(db\/3_code\.up\.sql\): the common-DDL drafter could not/);
-    expect(report.reverseDrafts).toEqual([expect.objectContaining({ drafter: 'model', status: 'proven', sql: 'ALTER TABLE orders ALTER COLUMN code TYPE text;\n' })]);
+    expect(report.reverseDrafts).toEqual([
+      expect.objectContaining({ drafter: 'model', status: 'proven', sql: 'ALTER TABLE orders ALTER COLUMN code TYPE text;\n' }),
+    ]);
     expect(report.findings.find((f) => f.hazard === 'missing-reverse')?.fix).toContain('ALTER TABLE orders ALTER COLUMN code TYPE text;');
   });
 
@@ -236,7 +310,12 @@ describe('reviewer step: with a model on a local OpenAI-compatible server', () =
     server = await startFakeOpenAi([{ content: answer('pass', [{ version: '3', sql: 'SELECT 1;' }]) }]);
     const report = await reviewWith(change, { llm: client(server) });
     expect(report.reverseDrafts).toEqual([
-      expect.objectContaining({ drafter: 'model', status: 'failed', proof: expect.objectContaining({ reverse: 'applied', roundTrip: 'mismatch' }), reason: expect.stringMatching(/reverse-mismatch/) }),
+      expect.objectContaining({
+        drafter: 'model',
+        status: 'failed',
+        proof: expect.objectContaining({ reverse: 'applied', roundTrip: 'mismatch' }),
+        reason: expect.stringMatching(/reverse-mismatch/),
+      }),
     ]);
     const missing = report.findings.find((f) => f.hazard === 'missing-reverse');
     expect(missing?.fix).toBe('Write the reverse migration that undoes each statement, newest first.');
@@ -247,7 +326,11 @@ describe('reviewer step: with a model on a local OpenAI-compatible server', () =
     const report = await reviewWith({ '3_code.up.sql': 'ALTER TABLE orders ALTER COLUMN code TYPE varchar(200);' });
     expect(report.reverseDrafts).toEqual([]);
     expect(report.reverseNotDrafted).toEqual([
-      { version: '3', forwardPath: 'db/3_code.up.sql', reason: expect.stringMatching(/line 1: no common-DDL reverse for AlterTableStmt.*no model is configured/) },
+      {
+        version: '3',
+        forwardPath: 'db/3_code.up.sql',
+        reason: expect.stringMatching(/line 1: no common-DDL reverse for AlterTableStmt.*no model is configured/),
+      },
     ]);
   });
 });

@@ -1,11 +1,5 @@
 import type pg from 'pg';
-import {
-  describeDifference,
-  diffSchemas,
-  reverseFixFor,
-  snapshotSchema,
-  type SchemaDifference,
-} from '../../src/core/drill/schema-snapshot.js';
+import { describeDifference, diffSchemas, reverseFixFor, snapshotSchema, type SchemaDifference } from '../../src/core/drill/schema-snapshot.js';
 import { createScratchDatabase, dropScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
 // Real PostgreSQL (see the brief in test/drill): each file makes its own scratch database.
@@ -88,9 +82,7 @@ describe('snapshotSchema', () => {
     expect(snap.get('table public.users')).toBe('table');
     expect(snap.get('table public.orders')).toBe('table; row level security');
     expect(snap.get('table public.measurements')).toBe('partitioned table; partition by RANGE (at)');
-    expect(snap.get('table public.measurements_2024')).toBe(
-      "table; partition of public.measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
-    );
+    expect(snap.get('table public.measurements_2024')).toBe("table; partition of public.measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')");
     expect(snap.get('column public.users.id')).toBe('integer NOT NULL GENERATED ALWAYS AS IDENTITY');
     expect(snap.get('column public.users.email')).toBe('public.email NOT NULL');
     expect(snap.get('column public.users.name')).toBe('text COLLATE "C"');
@@ -102,9 +94,7 @@ describe('snapshotSchema', () => {
       'FOREIGN KEY (parent_id) REFERENCES public.orders(id) DEFERRABLE INITIALLY DEFERRED',
     );
     expect(snap.get('constraint public.orders.orders_total_check')).toBe('CHECK ((total >= (0)::numeric))');
-    expect(snap.get('index public.users_pkey')).toBe(
-      'CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id) (backs constraint users_pkey)',
-    );
+    expect(snap.get('index public.users_pkey')).toBe('CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id) (backs constraint users_pkey)');
     expect(snap.get('index public.users_created_at_idx')).toBe('CREATE INDEX users_created_at_idx ON public.users USING btree (created_at)');
     expect(snap.get('index public.measurements_at_idx')).toBe('CREATE INDEX measurements_at_idx ON ONLY public.measurements USING btree (at)');
     expect(snap.get('sequence public.orders_id_seq')).toMatch(/^AS bigint INCREMENT BY 1 .* OWNED BY public\.orders\.id$/);
@@ -218,8 +208,7 @@ describe('snapshotSchema', () => {
       ALTER TABLE public.orders ALTER COLUMN status TYPE varchar(20);`,
       {
         descriptions: [
-          'type of column public.orders.status changed from text to character varying(20); ' +
-            'column public.orders.status lost its NOT NULL constraint',
+          'type of column public.orders.status changed from text to character varying(20); ' + 'column public.orders.status lost its NOT NULL constraint',
           'column public.users.nickname is missing (type text)',
           'constraint public.orders.orders_parent_id_fkey is missing (it was: FOREIGN KEY (parent_id) REFERENCES public.orders(id) DEFERRABLE INITIALLY DEFERRED)',
           'constraint public.orders.orders_total_check is missing (it was: CHECK ((total >= (0)::numeric)))',

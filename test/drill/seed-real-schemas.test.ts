@@ -136,7 +136,9 @@ describe('seedDatabase on real-world schema shapes', () => {
 
   it('fills composite types field by field (NULL where a field type has no values)', async () => {
     full('app.price');
-    expect(await count('SELECT count(*) AS n FROM app.price WHERE (value).amount IS NOT NULL AND (value).currency IS NOT NULL AND (value).note IS NULL')).toBe(ROWS);
+    expect(await count('SELECT count(*) AS n FROM app.price WHERE (value).amount IS NOT NULL AND (value).currency IS NOT NULL AND (value).note IS NULL')).toBe(
+      ROWS,
+    );
   });
 
   it('repeats values of columns nothing keeps unique, except uuid identifiers', async () => {

@@ -11,10 +11,14 @@ const BASE = {
 
 describe('review: what seeding did, per table', () => {
   it('reports rows per table and why a table stayed empty, in JSON, in the text and on findings that read its rows', async () => {
-    const report = await drill(BASE, {
-      '3_check.up.sql': 'ALTER TABLE shapes ADD CONSTRAINT size_positive CHECK (size > 0);',
-      '3_check.down.sql': 'ALTER TABLE shapes DROP CONSTRAINT size_positive;',
-    }, { seedRows: 10 });
+    const report = await drill(
+      BASE,
+      {
+        '3_check.up.sql': 'ALTER TABLE shapes ADD CONSTRAINT size_positive CHECK (size > 0);',
+        '3_check.down.sql': 'ALTER TABLE shapes DROP CONSTRAINT size_positive;',
+      },
+      { seedRows: 10 },
+    );
     const reason = 'cannot generate values of type box for NOT NULL column outline';
     expect(report.drill?.seeding).toEqual([
       { table: 'public.shapes', rows: 0, reason },
@@ -31,10 +35,14 @@ describe('review: what seeding did, per table', () => {
   });
 
   it('adds no seeding line when every table is full', async () => {
-    const report = await drill({ '1_users.up.sql': BASE['1_users.up.sql'], '1_users.down.sql': BASE['1_users.down.sql'] }, {
-      '2_note.up.sql': 'ALTER TABLE users ADD COLUMN note text;',
-      '2_note.down.sql': 'ALTER TABLE users DROP COLUMN note;',
-    }, { seedRows: 10 });
+    const report = await drill(
+      { '1_users.up.sql': BASE['1_users.up.sql'], '1_users.down.sql': BASE['1_users.down.sql'] },
+      {
+        '2_note.up.sql': 'ALTER TABLE users ADD COLUMN note text;',
+        '2_note.down.sql': 'ALTER TABLE users DROP COLUMN note;',
+      },
+      { seedRows: 10 },
+    );
     expect(report.drill?.seeding).toEqual([{ table: 'public.users', rows: 10 }]);
     expect(renderText(report)).not.toContain('Seeding:');
     expect(report.checklist?.find((a) => a.id === 'forward-keeps-data')?.evidence).not.toContain('not checked');

@@ -65,15 +65,7 @@ CREATE TABLE app.odd_types (id int PRIMARY KEY, period tsrange, label public.cit
 CREATE VIEW app.active_users AS SELECT id, email FROM app.users WHERE active;
 `;
 
-const TABLES = [
-  'app.audit_log',
-  'app.events',
-  'app.memberships',
-  'app.odd_types',
-  'app.only_defaults',
-  'app.teams',
-  'app.users',
-];
+const TABLES = ['app.audit_log', 'app.events', 'app.memberships', 'app.odd_types', 'app.only_defaults', 'app.teams', 'app.users'];
 
 async function createSeedableDatabase(): Promise<ScratchDatabase> {
   const scratch = await createScratchDatabase('drill_seed');
@@ -136,8 +128,8 @@ describe('seedDatabase', () => {
 
   it('keeps values within their types and constraints', async () => {
     expect(await count('SELECT count(DISTINCT email) AS n FROM app.users')).toBe(ROWS);
-    expect(await count("SELECT count(*) AS n FROM app.users WHERE octet_length(code) <> 6")).toBe(0);
-    expect(await count("SELECT count(DISTINCT status) AS n FROM app.users")).toBe(3);
+    expect(await count('SELECT count(*) AS n FROM app.users WHERE octet_length(code) <> 6')).toBe(0);
+    expect(await count('SELECT count(DISTINCT status) AS n FROM app.users')).toBe(3);
     expect(await count('SELECT count(DISTINCT mood) AS n FROM app.users')).toBe(3);
     expect(await count('SELECT count(*) AS n FROM app.events_2023')).toBeGreaterThan(0);
     expect(await count('SELECT count(*) AS n FROM app.events_2024')).toBeGreaterThan(0);

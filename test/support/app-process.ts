@@ -2,7 +2,6 @@ import { ROOT } from './build.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
-
 /**
  * The built app as a child process (`npm start`, or `node <script>` for a test entry point), with
  * its output kept for failure messages.
@@ -26,7 +25,12 @@ export class AppProcess {
   async start(): Promise<void> {
     // Its own process group, so that stopping it also stops the node process npm starts.
     const [file, ...args] = this.command;
-    this.child = spawn(file, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(file, args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.on('exit', (code, signal) => (this.exited = code ?? (signal ? -1 : null)));

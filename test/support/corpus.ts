@@ -119,7 +119,9 @@ export async function drillCorpus(corpus: CorpusRepo, baseCount: number, end: nu
   const indexOfPath = (path: string) => byPath.get(path) ?? -1;
   const indexOf = (f: Finding) => indexOfPath(f.path);
   // Static rules may raise the same hazards on the text; the baseline compares what the drill and the layout find.
-  const byMigration = (hazard: string) => [...new Set(report.findings.filter((f) => f.hazard === hazard && (f.source === 'drill' || f.source === 'layout')).map(indexOf))];
+  const byMigration = (hazard: string) => [
+    ...new Set(report.findings.filter((f) => f.hazard === hazard && (f.source === 'drill' || f.source === 'layout')).map(indexOf)),
+  ];
   return { report, ms, indexOfPath, indexOf, byMigration };
 }
 
@@ -198,7 +200,13 @@ export interface WindowOverrides {
  * `reverse-mismatch`; exact and sorted-equal (only column order differs, which Drillbot ignores)
  * are restored.
  */
-export function expectWindow(corpus: CorpusRepo, baseline: Map<number, BaselineRow>, baseCount: number, end: number, overrides: WindowOverrides = {}): WindowExpectation {
+export function expectWindow(
+  corpus: CorpusRepo,
+  baseline: Map<number, BaselineRow>,
+  baseCount: number,
+  end: number,
+  overrides: WindowOverrides = {},
+): WindowExpectation {
   const c = loadCorpus(corpus);
   const last = overrides.forwardStop ? overrides.forwardStop - 1 : end;
   const applied = range(baseCount + 1, last);

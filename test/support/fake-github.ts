@@ -215,7 +215,10 @@ export class FakeRepo {
     });
     const raw = Buffer.concat(sorted.flatMap(([name, e]) => [Buffer.from(`${e.mode} ${name}\0`), Buffer.from(e.sha, 'hex')]));
     const sha = gitHash('tree', raw);
-    this.trees.set(sha, sorted.map(([name, e]) => ({ path: name, ...e })));
+    this.trees.set(
+      sha,
+      sorted.map(([name, e]) => ({ path: name, ...e })),
+    );
     return sha;
   }
 }
@@ -371,7 +374,10 @@ export class FakeGitHub {
   }
 
   /** Opens a pull request from a new branch holding `changes` on top of the default branch. */
-  openPull(repo: FakeRepo, opts: { number: number; branch: string; changes: Record<string, string | Uint8Array | null>; author: string; title?: string }): Pull {
+  openPull(
+    repo: FakeRepo,
+    opts: { number: number; branch: string; changes: Record<string, string | Uint8Array | null>; author: string; title?: string },
+  ): Pull {
     const baseSha = repo.branches.get(repo.defaultBranch)!;
     const headSha = repo.commit(opts.changes, { parent: baseSha, message: opts.title ?? opts.branch, branch: opts.branch });
     const pull: Pull = {
@@ -392,7 +398,17 @@ export class FakeGitHub {
   addUserComment(repo: FakeRepo, issue: number, user: string, body: string): FakeIssueComment {
     void repo;
     const now = stamp();
-    const comment: FakeIssueComment = { id: this.newId(), issue, user, body, created_at: now, updated_at: now, created_seq: ++this.seq, updated_seq: this.seq, history: [body] };
+    const comment: FakeIssueComment = {
+      id: this.newId(),
+      issue,
+      user,
+      body,
+      created_at: now,
+      updated_at: now,
+      created_seq: ++this.seq,
+      updated_seq: this.seq,
+      history: [body],
+    };
     this.issueComments.push(comment);
     return comment;
   }
@@ -404,7 +420,13 @@ export class FakeGitHub {
   fail(method: string, template: string, spec: FaultSpec): void {
     const timed = spec.forMs !== undefined;
     const left = spec.times ?? (timed ? Number.POSITIVE_INFINITY : 1);
-    this.faults.push({ ...spec, method: method.toUpperCase(), regex: routeRegex(template), until: timed ? Date.now() + spec.forMs! : Number.POSITIVE_INFINITY, left });
+    this.faults.push({
+      ...spec,
+      method: method.toUpperCase(),
+      regex: routeRegex(template),
+      until: timed ? Date.now() + spec.forMs! : Number.POSITIVE_INFINITY,
+      left,
+    });
   }
 
   /** Removes every fault not yet used up. */
@@ -458,7 +480,11 @@ export class FakeGitHub {
   /** Waits until no request has arrived or been in flight for `quietMs`, counted from this call at the earliest. */
   async waitForIdle(quietMs = 750, timeoutMs = 60_000): Promise<void> {
     const from = Date.now();
-    await this.waitFor(`the app to stop calling the API for ${quietMs} ms`, () => this.inFlight === 0 && Date.now() - Math.max(this.lastActivity, from) >= quietMs, timeoutMs);
+    await this.waitFor(
+      `the app to stop calling the API for ${quietMs} ms`,
+      () => this.inFlight === 0 && Date.now() - Math.max(this.lastActivity, from) >= quietMs,
+      timeoutMs,
+    );
   }
 
   /** A one-line-per-request transcript, for failure messages. */
@@ -514,7 +540,14 @@ export class FakeGitHub {
       }
       // GitHub rejects a body that does not match the operation with 422 before doing anything.
       if (schemaProblems.some((p) => p.problem.startsWith('body:') || p.problem.includes('requires a request body'))) {
-        return this.send(res, unprocessable('Invalid request.', schemaProblems.map((p) => p.problem)), record);
+        return this.send(
+          res,
+          unprocessable(
+            'Invalid request.',
+            schemaProblems.map((p) => p.problem),
+          ),
+          record,
+        );
       }
       const fault = this.takeFault(method, path);
       if (fault && !fault.afterSuccess) return this.send(res, faultReply(fault), { ...record, faulted: true });
@@ -539,7 +572,12 @@ export class FakeGitHub {
 
   private send(res: ServerResponse, reply: Reply, record: RecordedRequest & { accept: string; faulted?: boolean }): void {
     this.log.push({ ...record, seq: ++this.seq, status: reply.status, at: Date.now() });
-    const headers: Record<string, string> = { 'x-github-media-type': 'github.v3; format=json', 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', ...reply.headers };
+    const headers: Record<string, string> = {
+      'x-github-media-type': 'github.v3; format=json',
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': '4999',
+      ...reply.headers,
+    };
     if (reply.raw !== undefined) {
       res.writeHead(reply.status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
       res.end(reply.raw);
@@ -574,7 +612,8 @@ export class FakeGitHub {
     const [h, p, s] = parts;
     const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: string };
     if (header.alg !== 'RS256') return `JWT alg ${header.alg}, expected RS256`;
-    if (!verifySignature('RSA-SHA256', Buffer.from(`${h}.${p}`), this.publicKey, Buffer.from(s, 'base64url'))) return 'JWT signature does not verify with the app public key';
+    if (!verifySignature('RSA-SHA256', Buffer.from(`${h}.${p}`), this.publicKey, Buffer.from(s, 'base64url')))
+      return 'JWT signature does not verify with the app public key';
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { iss?: unknown; iat?: number; exp?: number };
     if (String(claims.iss) !== String(this.options.appId)) return `JWT iss ${String(claims.iss)} is not the app id`;
     const now = Math.floor(Date.now() / 1000);
@@ -660,7 +699,13 @@ export class FakeGitHub {
 
   private pullJson(repo: FakeRepo, pull: Pull): Json {
     const url = `${this.baseUrl}/repos/${repo.fullName}/pulls/${pull.number}`;
-    const side = (s: { ref: string; sha: string }) => ({ label: `${repo.owner}:${s.ref}`, ref: s.ref, sha: s.sha, user: this.user(repo.owner), repo: this.repoJson(repo) });
+    const side = (s: { ref: string; sha: string }) => ({
+      label: `${repo.owner}:${s.ref}`,
+      ref: s.ref,
+      sha: s.sha,
+      user: this.user(repo.owner),
+      repo: this.repoJson(repo),
+    });
     return {
       url,
       id: repo.id * 1000 + pull.number,
@@ -737,7 +782,11 @@ export class FakeGitHub {
       conclusion: run.conclusion,
       started_at: run.started_at,
       completed_at: run.completed_at,
-      output: { ...run.output, annotations_count: run.annotations.length, annotations_url: `${this.baseUrl}/repos/${repo.fullName}/check-runs/${run.id}/annotations` },
+      output: {
+        ...run.output,
+        annotations_count: run.annotations.length,
+        annotations_url: `${this.baseUrl}/repos/${repo.fullName}/check-runs/${run.id}/annotations`,
+      },
       name: run.name,
       check_suite: { id: 1 },
       app: this.app(),
@@ -874,8 +923,14 @@ export class FakeGitHub {
     // --- app and installation
     this.on('GET', '/app', () => ({ status: 200, body: this.app() }));
     this.on('GET', '/app/installations', (ctx) => this.paginate([this.installationJson()], ctx));
-    this.on('GET', '/app/installations/{id}', (ctx) => (Number(ctx.params[0]) === this.options.installationId ? { status: 200, body: this.installationJson() } : notFound()));
-    this.on('GET', '/repos/{owner}/{repo}/installation', withRepo(() => ({ status: 200, body: this.installationJson() })));
+    this.on('GET', '/app/installations/{id}', (ctx) =>
+      Number(ctx.params[0]) === this.options.installationId ? { status: 200, body: this.installationJson() } : notFound(),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/installation',
+      withRepo(() => ({ status: 200, body: this.installationJson() })),
+    );
     this.on('POST', '/app/installations/{id}/access_tokens', (ctx) => {
       const id = Number(ctx.params[0]);
       if (id !== this.options.installationId) return notFound();
@@ -892,329 +947,549 @@ export class FakeGitHub {
       };
     });
     this.on('GET', '/installation/repositories', (ctx) =>
-      this.paginate([...this.repos.values()].map((r) => this.repoJson(r)), ctx, (page) => ({ total_count: this.repos.size, repositories: page })),
+      this.paginate(
+        [...this.repos.values()].map((r) => this.repoJson(r)),
+        ctx,
+        (page) => ({ total_count: this.repos.size, repositories: page }),
+      ),
     );
 
     // --- repository, contents and git data
-    this.on('GET', '/repos/{owner}/{repo}', withRepo((repo) => ({ status: 200, body: this.repoJson(repo) })));
-    this.on('GET', '/repos/{owner}/{repo}/contents/{path+}', withRepo((repo, ctx) => {
-      const path = ctx.params[2].replace(/^\/+/, '');
-      const commit = repo.resolve(ctx.query.ref ?? repo.defaultBranch);
-      if (!commit) return notFound('No commit found for the ref');
-      const blob = commit.files.get(path);
-      if (blob !== undefined) {
-        const content = repo.blobs.get(blob)!;
-        if (/raw/.test(String(ctx.headers.accept))) return { status: 200, raw: content };
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}',
+      withRepo((repo) => ({ status: 200, body: this.repoJson(repo) })),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/contents/{path+}',
+      withRepo((repo, ctx) => {
+        const path = ctx.params[2].replace(/^\/+/, '');
+        const commit = repo.resolve(ctx.query.ref ?? repo.defaultBranch);
+        if (!commit) return notFound('No commit found for the ref');
+        const blob = commit.files.get(path);
+        if (blob !== undefined) {
+          const content = repo.blobs.get(blob)!;
+          if (/raw/.test(String(ctx.headers.accept))) return { status: 200, raw: content };
+          return {
+            status: 200,
+            body: {
+              type: 'file',
+              encoding: 'base64',
+              size: Buffer.byteLength(content),
+              name: path.split('/').pop(),
+              path,
+              content: Buffer.from(content).toString('base64'),
+              sha: blob,
+              url: `${this.baseUrl}/repos/${repo.fullName}/contents/${path}`,
+              git_url: null,
+              html_url: null,
+              download_url: null,
+              _links: { self: '', git: null, html: null },
+            },
+          };
+        }
+        const prefix = path === '' ? '' : `${path}/`;
+        const children = new Map<string, 'file' | 'dir'>();
+        for (const p of commit.files.keys()) {
+          if (!p.startsWith(prefix)) continue;
+          const rest = p.slice(prefix.length);
+          const slash = rest.indexOf('/');
+          children.set(slash < 0 ? rest : rest.slice(0, slash), slash < 0 ? 'file' : 'dir');
+        }
+        if (children.size === 0) return notFound();
         return {
           status: 200,
-          body: {
-            type: 'file',
-            encoding: 'base64',
-            size: Buffer.byteLength(content),
-            name: path.split('/').pop(),
-            path,
-            content: Buffer.from(content).toString('base64'),
-            sha: blob,
-            url: `${this.baseUrl}/repos/${repo.fullName}/contents/${path}`,
+          body: [...children].map(([name, type]) => ({
+            type,
+            name,
+            path: `${prefix}${name}`,
+            sha: type === 'file' ? commit.files.get(`${prefix}${name}`) : '0'.repeat(40),
+            size: type === 'file' ? Buffer.byteLength(repo.blobs.get(commit.files.get(`${prefix}${name}`)!)!) : 0,
+            url: '',
             git_url: null,
             html_url: null,
             download_url: null,
             _links: { self: '', git: null, html: null },
+          })),
+        };
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/git/trees/{sha}',
+      withRepo((repo, ctx) => {
+        const ref = ctx.params[2];
+        const rootSha = repo.trees.has(ref) ? ref : repo.resolve(ref)?.tree;
+        if (!rootSha) return notFound();
+        const recursive = ctx.query.recursive !== undefined && ctx.query.recursive !== '0' && ctx.query.recursive !== 'false';
+        const entries: Json[] = [];
+        const walk = (sha: string, prefix: string) => {
+          for (const e of repo.trees.get(sha) ?? []) {
+            const path = `${prefix}${e.path}`;
+            const size = e.type === 'blob' ? (repo.bytesOf(e.sha)?.length ?? 0) : undefined;
+            entries.push({
+              path,
+              mode: e.mode,
+              type: e.type,
+              sha: e.sha,
+              ...(size !== undefined ? { size } : {}),
+              url: `${this.baseUrl}/repos/${repo.fullName}/git/${e.type}s/${e.sha}`,
+            });
+            if (recursive && e.type === 'tree') walk(e.sha, `${path}/`);
+          }
+        };
+        walk(rootSha, '');
+        return { status: 200, body: { sha: rootSha, url: `${this.baseUrl}/repos/${repo.fullName}/git/trees/${rootSha}`, tree: entries, truncated: false } };
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/git/blobs/{sha}',
+      withRepo((repo, ctx) => {
+        const content = repo.bytesOf(ctx.params[2]);
+        if (content === undefined) return notFound();
+        if (/raw/.test(String(ctx.headers.accept))) return { status: 200, raw: content.toString('utf8') };
+        return {
+          status: 200,
+          body: { sha: ctx.params[2], node_id: `B_${ctx.params[2]}`, size: content.length, url: '', content: content.toString('base64'), encoding: 'base64' },
+        };
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/git/commits/{sha}',
+      withRepo((repo, ctx) => {
+        const c = repo.commits.get(ctx.params[2]);
+        if (!c) return notFound();
+        const person = { name: 'Test', email: 't@example.invalid', date: c.date };
+        return {
+          status: 200,
+          body: {
+            sha: c.sha,
+            node_id: '',
+            url: '',
+            html_url: '',
+            author: person,
+            committer: person,
+            message: c.message,
+            tree: { sha: c.tree, url: '' },
+            parents: c.parents.map((sha) => ({ sha, url: '', html_url: '' })),
+            verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
           },
         };
-      }
-      const prefix = path === '' ? '' : `${path}/`;
-      const children = new Map<string, 'file' | 'dir'>();
-      for (const p of commit.files.keys()) {
-        if (!p.startsWith(prefix)) continue;
-        const rest = p.slice(prefix.length);
-        const slash = rest.indexOf('/');
-        children.set(slash < 0 ? rest : rest.slice(0, slash), slash < 0 ? 'file' : 'dir');
-      }
-      if (children.size === 0) return notFound();
-      return {
-        status: 200,
-        body: [...children].map(([name, type]) => ({
-          type,
-          name,
-          path: `${prefix}${name}`,
-          sha: type === 'file' ? commit.files.get(`${prefix}${name}`) : '0'.repeat(40),
-          size: type === 'file' ? Buffer.byteLength(repo.blobs.get(commit.files.get(`${prefix}${name}`)!)!) : 0,
-          url: '',
-          git_url: null,
-          html_url: null,
-          download_url: null,
-          _links: { self: '', git: null, html: null },
-        })),
-      };
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/git/trees/{sha}', withRepo((repo, ctx) => {
-      const ref = ctx.params[2];
-      const rootSha = repo.trees.has(ref) ? ref : repo.resolve(ref)?.tree;
-      if (!rootSha) return notFound();
-      const recursive = ctx.query.recursive !== undefined && ctx.query.recursive !== '0' && ctx.query.recursive !== 'false';
-      const entries: Json[] = [];
-      const walk = (sha: string, prefix: string) => {
-        for (const e of repo.trees.get(sha) ?? []) {
-          const path = `${prefix}${e.path}`;
-          const size = e.type === 'blob' ? (repo.bytesOf(e.sha)?.length ?? 0) : undefined;
-          entries.push({ path, mode: e.mode, type: e.type, sha: e.sha, ...(size !== undefined ? { size } : {}), url: `${this.baseUrl}/repos/${repo.fullName}/git/${e.type}s/${e.sha}` });
-          if (recursive && e.type === 'tree') walk(e.sha, `${path}/`);
-        }
-      };
-      walk(rootSha, '');
-      return { status: 200, body: { sha: rootSha, url: `${this.baseUrl}/repos/${repo.fullName}/git/trees/${rootSha}`, tree: entries, truncated: false } };
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/git/blobs/{sha}', withRepo((repo, ctx) => {
-      const content = repo.bytesOf(ctx.params[2]);
-      if (content === undefined) return notFound();
-      if (/raw/.test(String(ctx.headers.accept))) return { status: 200, raw: content.toString('utf8') };
-      return {
-        status: 200,
-        body: { sha: ctx.params[2], node_id: `B_${ctx.params[2]}`, size: content.length, url: '', content: content.toString('base64'), encoding: 'base64' },
-      };
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/git/commits/{sha}', withRepo((repo, ctx) => {
-      const c = repo.commits.get(ctx.params[2]);
-      if (!c) return notFound();
-      const person = { name: 'Test', email: 't@example.invalid', date: c.date };
-      return { status: 200, body: { sha: c.sha, node_id: '', url: '', html_url: '', author: person, committer: person, message: c.message, tree: { sha: c.tree, url: '' }, parents: c.parents.map((sha) => ({ sha, url: '', html_url: '' })), verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null } } };
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/commits/{ref}', withRepo((repo, ctx) => {
-      const c = repo.resolve(ctx.params[2]);
-      if (!c) return unprocessable(`No commit found for SHA: ${ctx.params[2]}`);
-      const parent = c.parents[0];
-      const files = parent ? diffCommits(repo, parent, c.sha).map((f) => this.fileJson(repo, f, c.sha)) : [];
-      return { status: 200, body: { ...this.commitJson(repo, c), files, stats: { total: 0, additions: 0, deletions: 0 } } };
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/compare/{basehead}', withRepo((repo, ctx) => {
-      const m = /^(.+?)\.\.\.(.+)$/.exec(ctx.params[2]);
-      if (!m) return notFound();
-      const base = repo.resolve(m[1]);
-      const head = repo.resolve(m[2]);
-      if (!base || !head) return notFound();
-      // The fake's history is linear, so the merge base is the base whenever the head descends from it.
-      const commits: Commit[] = [];
-      for (let c: Commit | undefined = head; c && c.sha !== base.sha; c = repo.commits.get(c.parents[0])) commits.unshift(c);
-      const files = diffCommits(repo, base.sha, head.sha).map((f) => this.fileJson(repo, f, head.sha));
-      const page = this.paginate(commits.map((c) => this.commitJson(repo, c)), ctx);
-      return {
-        status: 200,
-        headers: page.headers,
-        body: {
-          url: '',
-          html_url: '',
-          permalink_url: '',
-          diff_url: '',
-          patch_url: '',
-          base_commit: this.commitJson(repo, base),
-          merge_base_commit: this.commitJson(repo, base),
-          status: commits.length ? 'ahead' : 'identical',
-          ahead_by: commits.length,
-          behind_by: 0,
-          total_commits: commits.length,
-          commits: page.body,
-          files,
-        },
-      };
-    }));
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/commits/{ref}',
+      withRepo((repo, ctx) => {
+        const c = repo.resolve(ctx.params[2]);
+        if (!c) return unprocessable(`No commit found for SHA: ${ctx.params[2]}`);
+        const parent = c.parents[0];
+        const files = parent ? diffCommits(repo, parent, c.sha).map((f) => this.fileJson(repo, f, c.sha)) : [];
+        return { status: 200, body: { ...this.commitJson(repo, c), files, stats: { total: 0, additions: 0, deletions: 0 } } };
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/compare/{basehead}',
+      withRepo((repo, ctx) => {
+        const m = /^(.+?)\.\.\.(.+)$/.exec(ctx.params[2]);
+        if (!m) return notFound();
+        const base = repo.resolve(m[1]);
+        const head = repo.resolve(m[2]);
+        if (!base || !head) return notFound();
+        // The fake's history is linear, so the merge base is the base whenever the head descends from it.
+        const commits: Commit[] = [];
+        for (let c: Commit | undefined = head; c && c.sha !== base.sha; c = repo.commits.get(c.parents[0])) commits.unshift(c);
+        const files = diffCommits(repo, base.sha, head.sha).map((f) => this.fileJson(repo, f, head.sha));
+        const page = this.paginate(
+          commits.map((c) => this.commitJson(repo, c)),
+          ctx,
+        );
+        return {
+          status: 200,
+          headers: page.headers,
+          body: {
+            url: '',
+            html_url: '',
+            permalink_url: '',
+            diff_url: '',
+            patch_url: '',
+            base_commit: this.commitJson(repo, base),
+            merge_base_commit: this.commitJson(repo, base),
+            status: commits.length ? 'ahead' : 'identical',
+            ahead_by: commits.length,
+            behind_by: 0,
+            total_commits: commits.length,
+            commits: page.body,
+            files,
+          },
+        };
+      }),
+    );
 
     // --- pull requests
-    this.on('GET', '/repos/{owner}/{repo}/pulls', withRepo((repo, ctx) => this.paginate([...repo.pulls.values()].map((p) => this.pullJson(repo, p)), ctx)));
-    this.on('GET', '/repos/{owner}/{repo}/pulls/{n}', withPull((repo, pull, ctx) => {
-      if (/diff/.test(String(ctx.headers.accept))) {
-        const diff = pull.files
-          .map((f) => `diff --git a/${f.filename} b/${f.filename}\n--- ${f.status === 'added' ? '/dev/null' : `a/${f.filename}`}\n+++ ${f.status === 'removed' ? '/dev/null' : `b/${f.filename}`}\n${f.patch}\n`)
-          .join('');
-        return { status: 200, raw: diff };
-      }
-      return { status: 200, body: this.pullJson(repo, pull) };
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/pulls/{n}/files', withPull((repo, pull, ctx) => this.paginate(pull.files.map((f) => this.fileJson(repo, f, pull.head.sha)), ctx)));
-    this.on('GET', '/repos/{owner}/{repo}/pulls/{n}/commits', withPull((repo, pull, ctx) => this.paginate([this.commitJson(repo, repo.commits.get(pull.head.sha)!)], ctx)));
-    this.on('GET', '/repos/{owner}/{repo}/pulls/{n}/reviews', withPull((repo, pull, ctx) =>
-      // Pending reviews are visible to their author only, and the app is the only author here.
-      this.paginate(this.reviews.filter((r) => r.pull === pull.number).map((r) => this.reviewJson(repo, r)), ctx),
-    ));
-    this.on('GET', '/repos/{owner}/{repo}/pulls/{n}/reviews/{id}', withPull((repo, pull, ctx) => {
-      const r = this.reviews.find((x) => x.pull === pull.number && x.id === Number(ctx.params[3]));
-      return r ? { status: 200, body: this.reviewJson(repo, r) } : notFound();
-    }));
-    this.on('DELETE', '/repos/{owner}/{repo}/pulls/{n}/reviews/{id}', withPull((repo, pull, ctx) => {
-      const i = this.reviews.findIndex((x) => x.pull === pull.number && x.id === Number(ctx.params[3]));
-      if (i < 0) return notFound();
-      if (this.reviews[i].state !== 'PENDING') return unprocessable('Can not delete a non-pending pull request review');
-      const [r] = this.reviews.splice(i, 1);
-      for (let j = this.reviewComments.length - 1; j >= 0; j--) if (this.reviewComments[j].pull_request_review_id === r.id) this.reviewComments.splice(j, 1);
-      return { status: 200, body: this.reviewJson(repo, r) };
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/pulls/{n}/reviews/{id}/comments', withPull((repo, pull, ctx) =>
-      this.paginate(this.reviewComments.filter((c) => c.pull_request_review_id === Number(ctx.params[3])).map((c) => this.reviewCommentJson(repo, pull.number, c)), ctx),
-    ));
-    this.on('GET', '/repos/{owner}/{repo}/pulls/{n}/comments', withPull((repo, pull, ctx) =>
-      this.paginate(this.commentsOf(pull).map((c) => this.reviewCommentJson(repo, pull.number, c)), ctx),
-    ));
-    this.on('POST', '/repos/{owner}/{repo}/pulls/{n}/reviews', withPull((repo, pull, ctx) => this.createReview(repo, pull, ctx.body as Json)));
-    this.on('POST', '/repos/{owner}/{repo}/pulls/{n}/comments', withPull((repo, pull, ctx) => {
-      // The body matched the operation's schema before any handler runs (see above), so path and body are there.
-      const b = ctx.body as Json & CommentInput;
-      if (!b.commit_id || !repo.commits.has(String(b.commit_id))) return unprocessable('commit_id is not part of the pull request');
-      const anchored = this.anchor(pull, b);
-      if ('message' in anchored) return unprocessable('Validation Failed', [{ resource: 'PullRequestReviewComment', message: anchored.message }]);
-      const c = this.addReviewComment(pull, null, b, anchored, String(b.commit_id));
-      return { status: 201, body: this.reviewCommentJson(repo, pull.number, c) };
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/pulls/comments/{id}', withRepo((repo, ctx) => {
-      const c = this.reviewComments.find((x) => x.id === Number(ctx.params[2]));
-      return c ? { status: 200, body: this.reviewCommentJson(repo, this.pullOfComment(c), c) } : notFound();
-    }));
-    this.on('PATCH', '/repos/{owner}/{repo}/pulls/comments/{id}', withRepo((repo, ctx) => {
-      const c = this.reviewComments.find((x) => x.id === Number(ctx.params[2]));
-      if (!c) return notFound();
-      if (c.user !== this.botLogin) this.schemaViolations.push({ request: `PATCH review comment ${c.id}`, problem: `edits a review comment written by ${c.user}` });
-      c.body = String((ctx.body as Json).body);
-      c.updated_at = stamp();
-      return { status: 200, body: this.reviewCommentJson(repo, this.pullOfComment(c), c) };
-    }));
-    this.on('DELETE', '/repos/{owner}/{repo}/pulls/comments/{id}', withRepo((_repo, ctx) => {
-      const i = this.reviewComments.findIndex((x) => x.id === Number(ctx.params[2]));
-      if (i < 0) return notFound();
-      this.reviewComments.splice(i, 1);
-      return { status: 204 };
-    }));
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/pulls',
+      withRepo((repo, ctx) =>
+        this.paginate(
+          [...repo.pulls.values()].map((p) => this.pullJson(repo, p)),
+          ctx,
+        ),
+      ),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/pulls/{n}',
+      withPull((repo, pull, ctx) => {
+        if (/diff/.test(String(ctx.headers.accept))) {
+          const diff = pull.files
+            .map(
+              (f) =>
+                `diff --git a/${f.filename} b/${f.filename}\n--- ${f.status === 'added' ? '/dev/null' : `a/${f.filename}`}\n+++ ${f.status === 'removed' ? '/dev/null' : `b/${f.filename}`}\n${f.patch}\n`,
+            )
+            .join('');
+          return { status: 200, raw: diff };
+        }
+        return { status: 200, body: this.pullJson(repo, pull) };
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/pulls/{n}/files',
+      withPull((repo, pull, ctx) =>
+        this.paginate(
+          pull.files.map((f) => this.fileJson(repo, f, pull.head.sha)),
+          ctx,
+        ),
+      ),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/pulls/{n}/commits',
+      withPull((repo, pull, ctx) => this.paginate([this.commitJson(repo, repo.commits.get(pull.head.sha)!)], ctx)),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/pulls/{n}/reviews',
+      withPull((repo, pull, ctx) =>
+        // Pending reviews are visible to their author only, and the app is the only author here.
+        this.paginate(
+          this.reviews.filter((r) => r.pull === pull.number).map((r) => this.reviewJson(repo, r)),
+          ctx,
+        ),
+      ),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/pulls/{n}/reviews/{id}',
+      withPull((repo, pull, ctx) => {
+        const r = this.reviews.find((x) => x.pull === pull.number && x.id === Number(ctx.params[3]));
+        return r ? { status: 200, body: this.reviewJson(repo, r) } : notFound();
+      }),
+    );
+    this.on(
+      'DELETE',
+      '/repos/{owner}/{repo}/pulls/{n}/reviews/{id}',
+      withPull((repo, pull, ctx) => {
+        const i = this.reviews.findIndex((x) => x.pull === pull.number && x.id === Number(ctx.params[3]));
+        if (i < 0) return notFound();
+        if (this.reviews[i].state !== 'PENDING') return unprocessable('Can not delete a non-pending pull request review');
+        const [r] = this.reviews.splice(i, 1);
+        for (let j = this.reviewComments.length - 1; j >= 0; j--) if (this.reviewComments[j].pull_request_review_id === r.id) this.reviewComments.splice(j, 1);
+        return { status: 200, body: this.reviewJson(repo, r) };
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/pulls/{n}/reviews/{id}/comments',
+      withPull((repo, pull, ctx) =>
+        this.paginate(
+          this.reviewComments.filter((c) => c.pull_request_review_id === Number(ctx.params[3])).map((c) => this.reviewCommentJson(repo, pull.number, c)),
+          ctx,
+        ),
+      ),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/pulls/{n}/comments',
+      withPull((repo, pull, ctx) =>
+        this.paginate(
+          this.commentsOf(pull).map((c) => this.reviewCommentJson(repo, pull.number, c)),
+          ctx,
+        ),
+      ),
+    );
+    this.on(
+      'POST',
+      '/repos/{owner}/{repo}/pulls/{n}/reviews',
+      withPull((repo, pull, ctx) => this.createReview(repo, pull, ctx.body as Json)),
+    );
+    this.on(
+      'POST',
+      '/repos/{owner}/{repo}/pulls/{n}/comments',
+      withPull((repo, pull, ctx) => {
+        // The body matched the operation's schema before any handler runs (see above), so path and body are there.
+        const b = ctx.body as Json & CommentInput;
+        if (!b.commit_id || !repo.commits.has(String(b.commit_id))) return unprocessable('commit_id is not part of the pull request');
+        const anchored = this.anchor(pull, b);
+        if ('message' in anchored) return unprocessable('Validation Failed', [{ resource: 'PullRequestReviewComment', message: anchored.message }]);
+        const c = this.addReviewComment(pull, null, b, anchored, String(b.commit_id));
+        return { status: 201, body: this.reviewCommentJson(repo, pull.number, c) };
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/pulls/comments/{id}',
+      withRepo((repo, ctx) => {
+        const c = this.reviewComments.find((x) => x.id === Number(ctx.params[2]));
+        return c ? { status: 200, body: this.reviewCommentJson(repo, this.pullOfComment(c), c) } : notFound();
+      }),
+    );
+    this.on(
+      'PATCH',
+      '/repos/{owner}/{repo}/pulls/comments/{id}',
+      withRepo((repo, ctx) => {
+        const c = this.reviewComments.find((x) => x.id === Number(ctx.params[2]));
+        if (!c) return notFound();
+        if (c.user !== this.botLogin)
+          this.schemaViolations.push({ request: `PATCH review comment ${c.id}`, problem: `edits a review comment written by ${c.user}` });
+        c.body = String((ctx.body as Json).body);
+        c.updated_at = stamp();
+        return { status: 200, body: this.reviewCommentJson(repo, this.pullOfComment(c), c) };
+      }),
+    );
+    this.on(
+      'DELETE',
+      '/repos/{owner}/{repo}/pulls/comments/{id}',
+      withRepo((_repo, ctx) => {
+        const i = this.reviewComments.findIndex((x) => x.id === Number(ctx.params[2]));
+        if (i < 0) return notFound();
+        this.reviewComments.splice(i, 1);
+        return { status: 204 };
+      }),
+    );
 
     // --- check runs
-    this.on('POST', '/repos/{owner}/{repo}/check-runs', withRepo((repo, ctx) => {
-      const b = ctx.body as Json;
-      if (!repo.commits.has(String(b.head_sha))) return unprocessable(`No commit found for SHA: ${String(b.head_sha)}`);
-      const limits = checkRunLimitProblems(b);
-      if (limits.length) return unprocessable('Invalid request.', limits);
-      const run: FakeCheckRun = {
-        id: this.newId(),
-        name: String(b.name),
-        head_sha: String(b.head_sha),
-        status: 'queued',
-        conclusion: null,
-        started_at: stamp(),
-        completed_at: null,
-        external_id: null,
-        details_url: null,
-        output: { title: null, summary: null, text: null },
-        annotations: [],
-        actions: [],
-        history: [],
-        created_seq: this.seq + 1,
-        updated_seq: this.seq + 1,
-      };
-      this.applyCheckRun(run, b);
-      this.checkRuns.push(run);
-      return { status: 201, body: this.checkRunJson(repo, run) };
-    }));
-    this.on('PATCH', '/repos/{owner}/{repo}/check-runs/{id}', withRepo((repo, ctx) => {
-      const run = this.checkRuns.find((r) => r.id === Number(ctx.params[2]));
-      if (!run) return notFound();
-      const limits = checkRunLimitProblems(ctx.body);
-      if (limits.length) return unprocessable('Invalid request.', limits);
-      this.applyCheckRun(run, ctx.body as Json);
-      return { status: 200, body: this.checkRunJson(repo, run) };
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/check-runs/{id}', withRepo((repo, ctx) => {
-      const run = this.checkRuns.find((r) => r.id === Number(ctx.params[2]));
-      return run ? { status: 200, body: this.checkRunJson(repo, run) } : notFound();
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/check-runs/{id}/annotations', withRepo((_repo, ctx) => {
-      const run = this.checkRuns.find((r) => r.id === Number(ctx.params[2]));
-      return run ? this.paginate(run.annotations.map((a) => ({ blob_href: '', ...a })), ctx) : notFound();
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/commits/{ref}/check-runs', withRepo((repo, ctx) => {
-      const commit = repo.resolve(ctx.params[2]);
-      if (!commit) return unprocessable(`No commit found for SHA: ${ctx.params[2]}`);
-      let runs = this.checkRuns.filter((r) => r.head_sha === commit.sha);
-      if (ctx.query.check_name) runs = runs.filter((r) => r.name === ctx.query.check_name);
-      if (ctx.query.status) runs = runs.filter((r) => r.status === ctx.query.status);
-      if (ctx.query.app_id && Number(ctx.query.app_id) !== this.options.appId) runs = [];
-      if ((ctx.query.filter ?? 'latest') === 'latest') runs = runs.filter((r) => !runs.some((o) => o.name === r.name && o.id > r.id));
-      runs = [...runs].sort((a, b) => b.id - a.id);
-      return this.paginate(runs.map((r) => this.checkRunJson(repo, r)), ctx, (page) => ({ total_count: runs.length, check_runs: page }));
-    }));
+    this.on(
+      'POST',
+      '/repos/{owner}/{repo}/check-runs',
+      withRepo((repo, ctx) => {
+        const b = ctx.body as Json;
+        if (!repo.commits.has(String(b.head_sha))) return unprocessable(`No commit found for SHA: ${String(b.head_sha)}`);
+        const limits = checkRunLimitProblems(b);
+        if (limits.length) return unprocessable('Invalid request.', limits);
+        const run: FakeCheckRun = {
+          id: this.newId(),
+          name: String(b.name),
+          head_sha: String(b.head_sha),
+          status: 'queued',
+          conclusion: null,
+          started_at: stamp(),
+          completed_at: null,
+          external_id: null,
+          details_url: null,
+          output: { title: null, summary: null, text: null },
+          annotations: [],
+          actions: [],
+          history: [],
+          created_seq: this.seq + 1,
+          updated_seq: this.seq + 1,
+        };
+        this.applyCheckRun(run, b);
+        this.checkRuns.push(run);
+        return { status: 201, body: this.checkRunJson(repo, run) };
+      }),
+    );
+    this.on(
+      'PATCH',
+      '/repos/{owner}/{repo}/check-runs/{id}',
+      withRepo((repo, ctx) => {
+        const run = this.checkRuns.find((r) => r.id === Number(ctx.params[2]));
+        if (!run) return notFound();
+        const limits = checkRunLimitProblems(ctx.body);
+        if (limits.length) return unprocessable('Invalid request.', limits);
+        this.applyCheckRun(run, ctx.body as Json);
+        return { status: 200, body: this.checkRunJson(repo, run) };
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/check-runs/{id}',
+      withRepo((repo, ctx) => {
+        const run = this.checkRuns.find((r) => r.id === Number(ctx.params[2]));
+        return run ? { status: 200, body: this.checkRunJson(repo, run) } : notFound();
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/check-runs/{id}/annotations',
+      withRepo((_repo, ctx) => {
+        const run = this.checkRuns.find((r) => r.id === Number(ctx.params[2]));
+        return run
+          ? this.paginate(
+              run.annotations.map((a) => ({ blob_href: '', ...a })),
+              ctx,
+            )
+          : notFound();
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/commits/{ref}/check-runs',
+      withRepo((repo, ctx) => {
+        const commit = repo.resolve(ctx.params[2]);
+        if (!commit) return unprocessable(`No commit found for SHA: ${ctx.params[2]}`);
+        let runs = this.checkRuns.filter((r) => r.head_sha === commit.sha);
+        if (ctx.query.check_name) runs = runs.filter((r) => r.name === ctx.query.check_name);
+        if (ctx.query.status) runs = runs.filter((r) => r.status === ctx.query.status);
+        if (ctx.query.app_id && Number(ctx.query.app_id) !== this.options.appId) runs = [];
+        if ((ctx.query.filter ?? 'latest') === 'latest') runs = runs.filter((r) => !runs.some((o) => o.name === r.name && o.id > r.id));
+        runs = [...runs].sort((a, b) => b.id - a.id);
+        return this.paginate(
+          runs.map((r) => this.checkRunJson(repo, r)),
+          ctx,
+          (page) => ({ total_count: runs.length, check_runs: page }),
+        );
+      }),
+    );
 
     // --- issue comments and reactions
-    this.on('GET', '/repos/{owner}/{repo}/issues/{n}/comments', withRepo((repo, ctx) => {
-      const n = Number(ctx.params[2]);
-      if (!repo.pulls.has(n)) return notFound();
-      return this.paginate(this.issueComments.filter((c) => c.issue === n).map((c) => this.issueCommentJson(repo, c)), ctx);
-    }));
-    this.on('POST', '/repos/{owner}/{repo}/issues/{n}/comments', withRepo((repo, ctx) => {
-      const n = Number(ctx.params[2]);
-      if (!repo.pulls.has(n)) return notFound();
-      const limits = commentBodyProblems(ctx.body, 'issue comment');
-      if (limits.length) return unprocessable('Validation Failed', limits);
-      const now = stamp();
-      const body = String((ctx.body as Json).body);
-      const c: FakeIssueComment = { id: this.newId(), issue: n, user: this.botLogin, body, created_at: now, updated_at: now, created_seq: this.seq + 1, updated_seq: this.seq + 1, history: [body] };
-      this.issueComments.push(c);
-      return { status: 201, body: this.issueCommentJson(repo, c) };
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/issues/comments/{id}', withRepo((repo, ctx) => {
-      const c = this.issueComments.find((x) => x.id === Number(ctx.params[2]));
-      return c ? { status: 200, body: this.issueCommentJson(repo, c) } : notFound();
-    }));
-    this.on('PATCH', '/repos/{owner}/{repo}/issues/comments/{id}', withRepo((repo, ctx) => {
-      const c = this.issueComments.find((x) => x.id === Number(ctx.params[2]));
-      if (!c) return notFound();
-      const limits = commentBodyProblems(ctx.body, 'issue comment');
-      if (limits.length) return unprocessable('Validation Failed', limits);
-      // An app with issues:write may edit anyone's comment; doing so to a person's comment is a bug.
-      if (c.user !== this.botLogin) this.schemaViolations.push({ request: `PATCH issue comment ${c.id}`, problem: `edits a comment written by ${c.user}` });
-      c.body = String((ctx.body as Json).body);
-      c.history.push(c.body);
-      c.updated_at = stamp();
-      c.updated_seq = this.seq + 1;
-      return { status: 200, body: this.issueCommentJson(repo, c) };
-    }));
-    this.on('DELETE', '/repos/{owner}/{repo}/issues/comments/{id}', withRepo((_repo, ctx) => {
-      const i = this.issueComments.findIndex((x) => x.id === Number(ctx.params[2]));
-      if (i < 0) return notFound();
-      this.issueComments.splice(i, 1);
-      return { status: 204 };
-    }));
-    this.on('GET', '/repos/{owner}/{repo}/issues/comments/{id}/reactions', withRepo((_repo, ctx) => {
-      const id = Number(ctx.params[2]);
-      return this.paginate(this.reactions.filter((r) => r.comment_id === id && (!ctx.query.content || r.content === ctx.query.content)).map((r) => this.reactionJson(r)), ctx);
-    }));
-    this.on('POST', '/repos/{owner}/{repo}/issues/comments/{id}/reactions', withRepo((_repo, ctx) => {
-      const id = Number(ctx.params[2]);
-      if (!this.issueComments.some((c) => c.id === id)) return notFound();
-      const content = String((ctx.body as Json).content);
-      const existing = this.reactions.find((r) => r.comment_id === id && r.user === this.botLogin && r.content === content);
-      if (existing) return { status: 200, body: this.reactionJson(existing) };
-      const r: FakeReaction = { id: this.newId(), comment_id: id, user: this.botLogin, content, seq: this.seq + 1 };
-      this.reactions.push(r);
-      return { status: 201, body: this.reactionJson(r) };
-    }));
-    this.on('DELETE', '/repos/{owner}/{repo}/issues/comments/{id}/reactions/{rid}', withRepo((_repo, ctx) => {
-      const i = this.reactions.findIndex((r) => r.comment_id === Number(ctx.params[2]) && r.id === Number(ctx.params[3]));
-      if (i < 0) return notFound();
-      this.reactions.splice(i, 1);
-      return { status: 204 };
-    }));
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/issues/{n}/comments',
+      withRepo((repo, ctx) => {
+        const n = Number(ctx.params[2]);
+        if (!repo.pulls.has(n)) return notFound();
+        return this.paginate(
+          this.issueComments.filter((c) => c.issue === n).map((c) => this.issueCommentJson(repo, c)),
+          ctx,
+        );
+      }),
+    );
+    this.on(
+      'POST',
+      '/repos/{owner}/{repo}/issues/{n}/comments',
+      withRepo((repo, ctx) => {
+        const n = Number(ctx.params[2]);
+        if (!repo.pulls.has(n)) return notFound();
+        const limits = commentBodyProblems(ctx.body, 'issue comment');
+        if (limits.length) return unprocessable('Validation Failed', limits);
+        const now = stamp();
+        const body = String((ctx.body as Json).body);
+        const c: FakeIssueComment = {
+          id: this.newId(),
+          issue: n,
+          user: this.botLogin,
+          body,
+          created_at: now,
+          updated_at: now,
+          created_seq: this.seq + 1,
+          updated_seq: this.seq + 1,
+          history: [body],
+        };
+        this.issueComments.push(c);
+        return { status: 201, body: this.issueCommentJson(repo, c) };
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/issues/comments/{id}',
+      withRepo((repo, ctx) => {
+        const c = this.issueComments.find((x) => x.id === Number(ctx.params[2]));
+        return c ? { status: 200, body: this.issueCommentJson(repo, c) } : notFound();
+      }),
+    );
+    this.on(
+      'PATCH',
+      '/repos/{owner}/{repo}/issues/comments/{id}',
+      withRepo((repo, ctx) => {
+        const c = this.issueComments.find((x) => x.id === Number(ctx.params[2]));
+        if (!c) return notFound();
+        const limits = commentBodyProblems(ctx.body, 'issue comment');
+        if (limits.length) return unprocessable('Validation Failed', limits);
+        // An app with issues:write may edit anyone's comment; doing so to a person's comment is a bug.
+        if (c.user !== this.botLogin) this.schemaViolations.push({ request: `PATCH issue comment ${c.id}`, problem: `edits a comment written by ${c.user}` });
+        c.body = String((ctx.body as Json).body);
+        c.history.push(c.body);
+        c.updated_at = stamp();
+        c.updated_seq = this.seq + 1;
+        return { status: 200, body: this.issueCommentJson(repo, c) };
+      }),
+    );
+    this.on(
+      'DELETE',
+      '/repos/{owner}/{repo}/issues/comments/{id}',
+      withRepo((_repo, ctx) => {
+        const i = this.issueComments.findIndex((x) => x.id === Number(ctx.params[2]));
+        if (i < 0) return notFound();
+        this.issueComments.splice(i, 1);
+        return { status: 204 };
+      }),
+    );
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/issues/comments/{id}/reactions',
+      withRepo((_repo, ctx) => {
+        const id = Number(ctx.params[2]);
+        return this.paginate(
+          this.reactions.filter((r) => r.comment_id === id && (!ctx.query.content || r.content === ctx.query.content)).map((r) => this.reactionJson(r)),
+          ctx,
+        );
+      }),
+    );
+    this.on(
+      'POST',
+      '/repos/{owner}/{repo}/issues/comments/{id}/reactions',
+      withRepo((_repo, ctx) => {
+        const id = Number(ctx.params[2]);
+        if (!this.issueComments.some((c) => c.id === id)) return notFound();
+        const content = String((ctx.body as Json).content);
+        const existing = this.reactions.find((r) => r.comment_id === id && r.user === this.botLogin && r.content === content);
+        if (existing) return { status: 200, body: this.reactionJson(existing) };
+        const r: FakeReaction = { id: this.newId(), comment_id: id, user: this.botLogin, content, seq: this.seq + 1 };
+        this.reactions.push(r);
+        return { status: 201, body: this.reactionJson(r) };
+      }),
+    );
+    this.on(
+      'DELETE',
+      '/repos/{owner}/{repo}/issues/comments/{id}/reactions/{rid}',
+      withRepo((_repo, ctx) => {
+        const i = this.reactions.findIndex((r) => r.comment_id === Number(ctx.params[2]) && r.id === Number(ctx.params[3]));
+        if (i < 0) return notFound();
+        this.reactions.splice(i, 1);
+        return { status: 204 };
+      }),
+    );
 
     // --- collaborators
-    this.on('GET', '/repos/{owner}/{repo}/collaborators/{user}/permission', withRepo((repo, ctx) => {
-      const login = ctx.params[2];
-      const role = repo.permissions.get(login) ?? (login === repo.owner ? 'admin' : 'none');
-      // The legacy `permission` field folds maintain into write and triage into read.
-      const legacy = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
-      const rank = ['none', 'read', 'triage', 'write', 'maintain', 'admin'].indexOf(role);
-      return {
-        status: 200,
-        body: {
-          permission: legacy,
-          role_name: role,
-          user: { ...this.user(login), permissions: { pull: rank >= 1, triage: rank >= 2, push: rank >= 3, maintain: rank >= 4, admin: rank >= 5 }, role_name: role },
-        },
-      };
-    }));
+    this.on(
+      'GET',
+      '/repos/{owner}/{repo}/collaborators/{user}/permission',
+      withRepo((repo, ctx) => {
+        const login = ctx.params[2];
+        const role = repo.permissions.get(login) ?? (login === repo.owner ? 'admin' : 'none');
+        // The legacy `permission` field folds maintain into write and triage into read.
+        const legacy = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
+        const rank = ['none', 'read', 'triage', 'write', 'maintain', 'admin'].indexOf(role);
+        return {
+          status: 200,
+          body: {
+            permission: legacy,
+            role_name: role,
+            user: {
+              ...this.user(login),
+              permissions: { pull: rank >= 1, triage: rank >= 2, push: rank >= 3, maintain: rank >= 4, admin: rank >= 5 },
+              role_name: role,
+            },
+          },
+        };
+      }),
+    );
   }
 
   private installationJson(): Json {
@@ -1245,7 +1520,9 @@ export class FakeGitHub {
 
   private commentsOf(pull: Pull): FakeReviewComment[] {
     const reviewIds = new Set(this.reviews.filter((r) => r.pull === pull.number && r.state !== 'PENDING').map((r) => r.id));
-    return this.reviewComments.filter((c) => (c.pull_request_review_id === null ? this.pullOfComment(c) === pull.number : reviewIds.has(c.pull_request_review_id)));
+    return this.reviewComments.filter((c) =>
+      c.pull_request_review_id === null ? this.pullOfComment(c) === pull.number : reviewIds.has(c.pull_request_review_id),
+    );
   }
 
   private readonly commentPull = new Map<number, number>();
@@ -1293,7 +1570,9 @@ export class FakeGitHub {
     }
     const inputs = (b.comments ?? []) as CommentInput[];
     const anchors: Array<ReturnType<FakeGitHub['anchor']>> = inputs.map((c) => this.anchor(pull, c));
-    const errors = anchors.flatMap((a, i) => ('message' in a ? [`comments[${i}] (${inputs[i].path}:${inputs[i].line ?? inputs[i].position}): ${a.message}`] : []));
+    const errors = anchors.flatMap((a, i) =>
+      'message' in a ? [`comments[${i}] (${inputs[i].path}:${inputs[i].line ?? inputs[i].position}): ${a.message}`] : [],
+    );
     for (const [i, c] of inputs.entries()) errors.push(...commentBodyProblems(c, `comments[${i}]`));
     // One bad anchor fails the whole review: GitHub creates nothing.
     if (errors.length) return unprocessable('Unprocessable Entity', errors);
@@ -1311,7 +1590,13 @@ export class FakeGitHub {
     return { status: 200, body: this.reviewJson(repo, review) };
   }
 
-  private addReviewComment(pull: Pull, reviewId: number | null, c: CommentInput, a: DiffLine & { start?: DiffLine; file: PullFile }, commitId: string): FakeReviewComment {
+  private addReviewComment(
+    pull: Pull,
+    reviewId: number | null,
+    c: CommentInput,
+    a: DiffLine & { start?: DiffLine; file: PullFile },
+    commitId: string,
+  ): FakeReviewComment {
     const now = stamp();
     const comment: FakeReviewComment = {
       id: this.newId(),
@@ -1326,7 +1611,10 @@ export class FakeGitHub {
       created_at: now,
       updated_at: now,
       position: a.position,
-      diff_hunk: a.file.patch.split('\n').slice(0, a.position + 1).join('\n'),
+      diff_hunk: a.file.patch
+        .split('\n')
+        .slice(0, a.position + 1)
+        .join('\n'),
     };
     this.commentPull.set(comment.id, pull.number);
     this.reviewComments.push(comment);
@@ -1474,7 +1762,9 @@ function faultReply(fault: FaultSpec): Reply {
 }
 
 function gitHash(type: string, content: Buffer): string {
-  return createHash('sha1').update(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content])).digest('hex');
+  return createHash('sha1')
+    .update(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]))
+    .digest('hex');
 }
 
 function stamp(): string {

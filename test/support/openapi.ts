@@ -207,7 +207,11 @@ export function checkRunLimitProblems(body: unknown): string[] {
   if (actions.length > 3) problems.push(`${actions.length} actions (max 3)`);
   actions.forEach((a, i) => {
     const at = `actions[${i}]`;
-    for (const [key, max] of [['label', 20], ['description', 40], ['identifier', 20]] as const) {
+    for (const [key, max] of [
+      ['label', 20],
+      ['description', 40],
+      ['identifier', 20],
+    ] as const) {
       const v = a[key];
       if (typeof v !== 'string' || v.length === 0) problems.push(`${at}.${key} is required`);
       else if (v.length > max) problems.push(`${at}.${key} "${v}" has ${v.length} characters (max ${max})`);

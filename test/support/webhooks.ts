@@ -51,7 +51,7 @@ function retarget(payload: Json, fake: FakeGitHub, repo: FakeRepo): Json {
 }
 
 function userOf(login: string, template: Json): Json {
-  return { ...template, login, id: 1_000_000 + (login.length * 7919) % 1_000_000, type: login.endsWith('[bot]') ? 'Bot' : 'User' };
+  return { ...template, login, id: 1_000_000 + ((login.length * 7919) % 1_000_000), type: login.endsWith('[bot]') ? 'Bot' : 'User' };
 }
 
 /** `pull_request` with `action` (opened, synchronize, …) for a pull request of the fake repo. */
@@ -98,7 +98,10 @@ export function pullRequestEvent(fake: FakeGitHub, repo: FakeRepo, number: numbe
       statuses: { href: `${api}/statuses/${pull.head.sha}` },
     },
   });
-  for (const [side, at] of [['head', pull.head], ['base', pull.base]] as const) {
+  for (const [side, at] of [
+    ['head', pull.head],
+    ['base', pull.base],
+  ] as const) {
     const s = pr[side] as Json;
     s.ref = at.ref;
     s.sha = at.sha;

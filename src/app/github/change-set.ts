@@ -81,7 +81,8 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
   const headFiles = headTree.filter((e) => isUnder(e.path, root));
   const baseFiles = baseTree.filter((e) => isUnder(e.path, root));
   // A configured directory that does not exist is a mistake to report, not a change to wave through.
-  if (headFiles.length === 0 && baseFiles.length === 0) throw new ConfigError(`.github/drillbot.yml: migrations.path "${root}" has no files at the head commit`);
+  if (headFiles.length === 0 && baseFiles.length === 0)
+    throw new ConfigError(`.github/drillbot.yml: migrations.path "${root}" has no files at the head commit`);
   // Comparing blob SHAs is exact and does not depend on the (capped) list of changed files.
   const baseShas = new Map(baseFiles.map((e) => [e.path, e.sha]));
   const same = headFiles.length === baseFiles.length && headFiles.every((e) => baseShas.get(e.path) === e.sha);

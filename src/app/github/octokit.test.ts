@@ -2,7 +2,8 @@ import { jest } from '@jest/globals';
 import { isTransient, WRITE_RETRY, withRetries } from './octokit.js';
 
 /** An error as Octokit throws it for an answered request. */
-const requestError = (status: number, message = 'Server Error', headers: Record<string, string> = {}) => Object.assign(new Error(message), { status, response: { headers } });
+const requestError = (status: number, message = 'Server Error', headers: Record<string, string> = {}) =>
+  Object.assign(new Error(message), { status, response: { headers } });
 
 describe('withRetries', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -12,11 +13,15 @@ describe('withRetries', () => {
   async function through(outageMs: number) {
     const start = Date.now();
     const attempts: number[] = [];
-    const done = withRetries('a write', async () => {
-      attempts.push(Date.now() - start);
-      if (Date.now() - start < outageMs) throw requestError(503);
-      return 'written';
-    }, WRITE_RETRY).then(
+    const done = withRetries(
+      'a write',
+      async () => {
+        attempts.push(Date.now() - start);
+        if (Date.now() - start < outageMs) throw requestError(503);
+        return 'written';
+      },
+      WRITE_RETRY,
+    ).then(
       (value) => ({ value }),
       (error: Error) => ({ error }),
     );
@@ -39,10 +44,14 @@ describe('withRetries', () => {
 
   it('waits as long as retry-after asks when that is longer than the back-off', async () => {
     let calls = 0;
-    const done = withRetries('a write', async () => {
-      if (calls++ === 0) throw requestError(429, 'Too Many Requests', { 'retry-after': '45' });
-      return Date.now();
-    }, WRITE_RETRY);
+    const done = withRetries(
+      'a write',
+      async () => {
+        if (calls++ === 0) throw requestError(429, 'Too Many Requests', { 'retry-after': '45' });
+        return Date.now();
+      },
+      WRITE_RETRY,
+    );
     const start = Date.now();
     await jest.advanceTimersByTimeAsync(60_000);
     expect((await done) - start).toBe(45_000);
@@ -50,10 +59,16 @@ describe('withRetries', () => {
 
   it('does not retry what fails the same way again', async () => {
     let calls = 0;
-    await expect(withRetries('a write', async () => {
-      calls++;
-      throw requestError(422, 'Validation Failed');
-    }, WRITE_RETRY)).rejects.toMatchObject({ status: 422 });
+    await expect(
+      withRetries(
+        'a write',
+        async () => {
+          calls++;
+          throw requestError(422, 'Validation Failed');
+        },
+        WRITE_RETRY,
+      ),
+    ).rejects.toMatchObject({ status: 422 });
     expect(calls).toBe(1);
   });
 });

@@ -58,7 +58,12 @@ export const WRITE_RETRY: RetryPolicy = { deadlineMs: 5 * 60_000, baseDelayMs: 2
  * pass. Meant for whole idempotent steps (look up, then write), not single requests: the Octokit
  * plugins already retry single requests a few times within seconds.
  */
-export async function withRetries<T>(what: string, attempt: () => Promise<T>, policy: RetryPolicy, log?: { warn: (obj: object, msg: string) => void }): Promise<T> {
+export async function withRetries<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  policy: RetryPolicy,
+  log?: { warn: (obj: object, msg: string) => void },
+): Promise<T> {
   const started = Date.now();
   for (let n = 0; ; n++) {
     try {
@@ -86,7 +91,12 @@ export interface OctokitRetryOptions {
 
 export const OCTOKIT_RETRY: OctokitRetryOptions = { retries: 3, rateLimitRetries: 3, maxRetryAfterS: 120, retryAfterBaseMs: 1000 };
 
-type LimitHandler = (retryAfter: number, options: { method: string; url: string }, octokit: { log: { warn: (msg: string) => void } }, retryCount: number) => boolean;
+type LimitHandler = (
+  retryAfter: number,
+  options: { method: string; url: string },
+  octokit: { log: { warn: (msg: string) => void } },
+  retryCount: number,
+) => boolean;
 
 /**
  * Probot's Octokit with its bundled retry and throttling plugins configured (pass it as Probot's
@@ -105,6 +115,11 @@ export function drillbotOctokit(opts: OctokitRetryOptions = OCTOKIT_RETRY): type
   return ProbotOctokit.defaults((instance: { throttle?: object }) => ({
     ...instance,
     retry: { retries: opts.retries, retryAfterBaseValue: opts.retryAfterBaseMs, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
-    throttle: { ...instance.throttle, retryAfterBaseValue: opts.retryAfterBaseMs, onRateLimit: limited('rate limit'), onSecondaryRateLimit: limited('secondary rate limit') },
+    throttle: {
+      ...instance.throttle,
+      retryAfterBaseValue: opts.retryAfterBaseMs,
+      onRateLimit: limited('rate limit'),
+      onSecondaryRateLimit: limited('secondary rate limit'),
+    },
   }));
 }

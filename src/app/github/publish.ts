@@ -1,6 +1,20 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, DEFAULT_CONFIG, parseConfig, parseTableSizes, type DrillbotConfig, type Finding, type ReviewOptions } from '../../core/index.js';
-import { parseSticky, renderSticky, SUMMARY_MARKER, findingMarker, CHECK_NAME, LIMITS, batches, type Annotation, type CheckAction, type CheckOutput, type Conclusion, type ReviewComment, type StickyState } from '../render.js';
+import {
+  parseSticky,
+  renderSticky,
+  SUMMARY_MARKER,
+  findingMarker,
+  CHECK_NAME,
+  LIMITS,
+  batches,
+  type Annotation,
+  type CheckAction,
+  type CheckOutput,
+  type Conclusion,
+  type ReviewComment,
+  type StickyState,
+} from '../render.js';
 import type { Logger } from 'probot';
 import { isTransient, statusOf, withRetries, type Octokit, type RepoRef, type RetryPolicy } from './octokit.js';
 
@@ -61,7 +75,8 @@ export function pullOfExternalId(externalId: string | null | undefined): number 
 type ListedRun = { id: number; name: string; status: string; external_id: string | null; app?: { id: number } | null };
 
 /** Ours: Drillbot's name, our app (when GitHub says which), and not another app's check of the same name. */
-export const isOurRun = (run: Pick<ListedRun, 'name' | 'app'>, appId: number | undefined) => run.name === CHECK_NAME && (appId === undefined || !run.app || run.app.id === appId);
+export const isOurRun = (run: Pick<ListedRun, 'name' | 'app'>, appId: number | undefined) =>
+  run.name === CHECK_NAME && (appId === undefined || !run.app || run.app.id === appId);
 
 /**
  * Finds the Drillbot check run of this pull request's head SHA (duplicate deliveries and re-runs
@@ -70,32 +85,65 @@ export const isOurRun = (run: Pick<ListedRun, 'name' | 'app'>, appId: number | u
  * a creation that succeeded although GitHub answered an error is found, not repeated. Duplicates
  * found all the same (two creations racing) are completed as `cancelled`, and the newest is used.
  */
-export async function beginCheckRun(octokit: Octokit, repo: RepoRef, headSha: string, pullNumber: number, appId: number | undefined, retry: RetryPolicy, log?: Logger): Promise<CheckRunRef> {
+export async function beginCheckRun(
+  octokit: Octokit,
+  repo: RepoRef,
+  headSha: string,
+  pullNumber: number,
+  appId: number | undefined,
+  retry: RetryPolicy,
+  log?: Logger,
+): Promise<CheckRunRef> {
   const externalId = checkRunExternalId(pullNumber, headSha);
   const output = { title: 'Drilling…', summary: 'Reading the change and the configuration.' };
-  return withRetries('starting the check run', async () => {
-    // filter=all: `latest` would hide an older duplicate.
-    const runs = await octokit.paginate(octokit.rest.checks.listForRef, { ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'all', per_page: 100 });
-    const mine = runs.filter((r) => isOurRun(r, appId) && pullOfExternalId(r.external_id) === pullNumber).sort((a, b) => b.id - a.id);
-    const now = new Date().toISOString();
-    if (mine.length === 0) {
-      const { data } = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, status: 'in_progress', started_at: now, external_id: externalId, output, request: { retries: 0 } });
-      return { id: data.id };
-    }
-    const [keep, ...duplicates] = mine;
-    // started_at is renewed: the sweep tells a live review from an abandoned one by its age.
-    await octokit.rest.checks.update({ ...repo, check_run_id: keep.id, status: 'in_progress', started_at: now, output, external_id: externalId });
-    for (const dup of duplicates.filter((d) => d.status !== 'completed')) {
-      const summary = `A duplicate of check run ${keep.id}, which carries this review (created twice when GitHub answered an error to a creation that had succeeded).`;
-      await octokit.rest.checks.update({ ...repo, check_run_id: dup.id, conclusion: 'cancelled', completed_at: now, output: { title: 'Duplicate check run', summary } });
-    }
-    return { id: keep.id };
-  }, retry, log);
+  return withRetries(
+    'starting the check run',
+    async () => {
+      // filter=all: `latest` would hide an older duplicate.
+      const runs = await octokit.paginate(octokit.rest.checks.listForRef, { ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'all', per_page: 100 });
+      const mine = runs.filter((r) => isOurRun(r, appId) && pullOfExternalId(r.external_id) === pullNumber).sort((a, b) => b.id - a.id);
+      const now = new Date().toISOString();
+      if (mine.length === 0) {
+        const { data } = await octokit.rest.checks.create({
+          ...repo,
+          name: CHECK_NAME,
+          head_sha: headSha,
+          status: 'in_progress',
+          started_at: now,
+          external_id: externalId,
+          output,
+          request: { retries: 0 },
+        });
+        return { id: data.id };
+      }
+      const [keep, ...duplicates] = mine;
+      // started_at is renewed: the sweep tells a live review from an abandoned one by its age.
+      await octokit.rest.checks.update({ ...repo, check_run_id: keep.id, status: 'in_progress', started_at: now, output, external_id: externalId });
+      for (const dup of duplicates.filter((d) => d.status !== 'completed')) {
+        const summary = `A duplicate of check run ${keep.id}, which carries this review (created twice when GitHub answered an error to a creation that had succeeded).`;
+        await octokit.rest.checks.update({
+          ...repo,
+          check_run_id: dup.id,
+          conclusion: 'cancelled',
+          completed_at: now,
+          output: { title: 'Duplicate check run', summary },
+        });
+      }
+      return { id: keep.id };
+    },
+    retry,
+    log,
+  );
 }
 
 /** Shows progress in the running check run's output. */
 export async function progressCheckRun(octokit: Octokit, repo: RepoRef, check: CheckRunRef, summary: string): Promise<void> {
-  await octokit.rest.checks.update({ ...repo, check_run_id: check.id, status: 'in_progress', output: { title: 'Drilling…', summary: summary.slice(0, LIMITS.summary) } });
+  await octokit.rest.checks.update({
+    ...repo,
+    check_run_id: check.id,
+    status: 'in_progress',
+    output: { title: 'Drilling…', summary: summary.slice(0, LIMITS.summary) },
+  });
 }
 
 /**
@@ -114,28 +162,45 @@ export async function completeCheckRun(
   log?: Logger,
 ): Promise<void> {
   const output = { title: result.output.title.slice(0, LIMITS.title), summary: result.output.summary.slice(0, LIMITS.summary) };
-  await withRetries('completing the check run', async () => {
-    const existing = await existingAnnotations(octokit, repo, check);
-    const fresh = result.annotations.filter((a) => !existing.has(annotationKey(a)));
-    const [first = [], ...rest] = batches(fresh);
-    await octokit.rest.checks.update({
-      ...repo,
-      check_run_id: check.id,
-      status: 'completed',
-      conclusion: result.conclusion,
-      completed_at: new Date().toISOString(),
-      output: { ...output, ...(first.length > 0 ? { annotations: first } : {}) },
-      actions: result.actions.slice(0, LIMITS.actions),
-      request: { retries: 0 },
-    });
-    for (const batch of rest) await octokit.rest.checks.update({ ...repo, check_run_id: check.id, output: { ...output, annotations: batch }, request: { retries: 0 } });
-  }, retry, log);
+  await withRetries(
+    'completing the check run',
+    async () => {
+      const existing = await existingAnnotations(octokit, repo, check);
+      const fresh = result.annotations.filter((a) => !existing.has(annotationKey(a)));
+      const [first = [], ...rest] = batches(fresh);
+      await octokit.rest.checks.update({
+        ...repo,
+        check_run_id: check.id,
+        status: 'completed',
+        conclusion: result.conclusion,
+        completed_at: new Date().toISOString(),
+        output: { ...output, ...(first.length > 0 ? { annotations: first } : {}) },
+        actions: result.actions.slice(0, LIMITS.actions),
+        request: { retries: 0 },
+      });
+      for (const batch of rest)
+        await octokit.rest.checks.update({ ...repo, check_run_id: check.id, output: { ...output, annotations: batch }, request: { retries: 0 } });
+    },
+    retry,
+    log,
+  );
 }
 
 async function existingAnnotations(octokit: Octokit, repo: RepoRef, check: CheckRunRef): Promise<Set<string>> {
   try {
     const list = await octokit.paginate(octokit.rest.checks.listAnnotations, { ...repo, check_run_id: check.id, per_page: 100 });
-    return new Set(list.map((a) => annotationKey({ path: a.path, start_line: a.start_line, end_line: a.end_line, annotation_level: (a.annotation_level ?? 'notice') as Annotation['annotation_level'], message: a.message ?? '', title: a.title ?? '' })));
+    return new Set(
+      list.map((a) =>
+        annotationKey({
+          path: a.path,
+          start_line: a.start_line,
+          end_line: a.end_line,
+          annotation_level: (a.annotation_level ?? 'notice') as Annotation['annotation_level'],
+          message: a.message ?? '',
+          title: a.title ?? '',
+        }),
+      ),
+    );
   } catch (error) {
     // During an outage, wait with the completion: an earlier attempt may have appended some already.
     if (isTransient(error)) throw error;
@@ -157,16 +222,38 @@ export function findingKey(f: Finding, statementHash: string): string {
  * Retried as a whole, like the check run: a review posted although GitHub answered an error is
  * found by its markers at the next attempt instead of being posted twice.
  */
-export async function postReview(octokit: Octokit, repo: RepoRef, pullNumber: number, headSha: string, comments: ReviewComment[], body: string, retry: RetryPolicy, log?: Logger): Promise<number> {
+export async function postReview(
+  octokit: Octokit,
+  repo: RepoRef,
+  pullNumber: number,
+  headSha: string,
+  comments: ReviewComment[],
+  body: string,
+  retry: RetryPolicy,
+  log?: Logger,
+): Promise<number> {
   if (comments.length === 0) return 0;
-  return withRetries('posting the review', async () => {
-    const existing = await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: pullNumber, per_page: 100 });
-    const posted = new Set(existing.flatMap((c) => [...(c.body ?? '').matchAll(/<!-- drillbot:finding (\w+) -->/g)].map((m) => m[1])));
-    const fresh = comments.filter((c) => !posted.has(/<!-- drillbot:finding (\w+) -->/.exec(c.body)?.[1] ?? ''));
-    if (fresh.length === 0) return 0;
-    await octokit.rest.pulls.createReview({ ...repo, pull_number: pullNumber, commit_id: headSha, event: 'COMMENT', body, comments: fresh, request: { retries: 0 } });
-    return fresh.length;
-  }, retry, log);
+  return withRetries(
+    'posting the review',
+    async () => {
+      const existing = await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: pullNumber, per_page: 100 });
+      const posted = new Set(existing.flatMap((c) => [...(c.body ?? '').matchAll(/<!-- drillbot:finding (\w+) -->/g)].map((m) => m[1])));
+      const fresh = comments.filter((c) => !posted.has(/<!-- drillbot:finding (\w+) -->/.exec(c.body)?.[1] ?? ''));
+      if (fresh.length === 0) return 0;
+      await octokit.rest.pulls.createReview({
+        ...repo,
+        pull_number: pullNumber,
+        commit_id: headSha,
+        event: 'COMMENT',
+        body,
+        comments: fresh,
+        request: { retries: 0 },
+      });
+      return fresh.length;
+    },
+    retry,
+    log,
+  );
 }
 
 export { findingMarker };
@@ -207,7 +294,9 @@ export async function canWrite(octokit: Octokit, repo: RepoRef, username: string
   try {
     const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
     const role = (data as { role_name?: string }).role_name;
-    return ['admin', 'maintain', 'write'].includes(data.permission) || ['admin', 'maintain', 'write'].includes(role ?? '') || data.user?.permissions?.push === true;
+    return (
+      ['admin', 'maintain', 'write'].includes(data.permission) || ['admin', 'maintain', 'write'].includes(role ?? '') || data.user?.permissions?.push === true
+    );
   } catch (error) {
     // Not a collaborator (404) or no answer: no permission. Failing closed here costs a retry, not safety.
     if (statusOf(error) === 404) return false;

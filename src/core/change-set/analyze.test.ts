@@ -21,17 +21,23 @@ const diesel = (name: string) => ({ [`${name}/up.sql`]: 'SELECT 1;\n', [`${name}
 describe('analyzeChange: a new version older than the newest base one, judged by what the tool does', () => {
   it('golang-migrate skips it silently: an error', () => {
     expect(summary(change({ ...pair('1_a'), ...pair('3_c') }, pair('2_b')))).toEqual([
-      expect.stringMatching(/^ordering\/error@2_b\.up\.sql:1 Version 2 sorts before the newest base migration 3; golang-migrate records only the newest version applied, so environments that already ran 3 skip this migration without an error\.$/),
+      expect.stringMatching(
+        /^ordering\/error@2_b\.up\.sql:1 Version 2 sorts before the newest base migration 3; golang-migrate records only the newest version applied, so environments that already ran 3 skip this migration without an error\.$/,
+      ),
     ]);
   });
 
   it('maragudk/migrate (plain) skips it silently too', () => {
-    expect(summary(change({ ...pair('a_users'), ...pair('c_orders') }, pair('b_items')))).toEqual([expect.stringMatching(/^ordering\/error@b_items\.up\.sql:1 .*maragudk\/migrate records only the newest version/)]);
+    expect(summary(change({ ...pair('a_users'), ...pair('c_orders') }, pair('b_items')))).toEqual([
+      expect.stringMatching(/^ordering\/error@b_items\.up\.sql:1 .*maragudk\/migrate records only the newest version/),
+    ]);
   });
 
   it('goose refuses unless -allow-missing; with migrations.outOfOrder it applies it, a notice', () => {
     const c = change({ ...goose('1_a'), ...goose('3_c') }, goose('2_b'));
-    expect(summary(c)).toEqual([expect.stringMatching(/^ordering\/error@2_b\.sql:1 .*goose refuses to migrate environments that already ran 3, unless run with -allow-missing/)]);
+    expect(summary(c)).toEqual([
+      expect.stringMatching(/^ordering\/error@2_b\.sql:1 .*goose refuses to migrate environments that already ran 3, unless run with -allow-missing/),
+    ]);
     expect(summary(c, { outOfOrder: true })).toEqual([expect.stringMatching(/^ordering\/notice@2_b\.sql:1 .*goose applies it after 3 where that already ran/)]);
   });
 
@@ -42,7 +48,9 @@ describe('analyzeChange: a new version older than the newest base one, judged by
   });
 
   it('Flyway refuses unless outOfOrder=true', () => {
-    expect(summary(change({ ...flyway('1'), ...flyway('3') }, flyway('2')))).toEqual([expect.stringMatching(/^ordering\/error@V2__x\.sql:1 .*Flyway refuses .*outOfOrder=true/)]);
+    expect(summary(change({ ...flyway('1'), ...flyway('3') }, flyway('2')))).toEqual([
+      expect.stringMatching(/^ordering\/error@V2__x\.sql:1 .*Flyway refuses .*outOfOrder=true/),
+    ]);
   });
 
   it('Diesel applies every pending version: a notice, whatever the configuration says', () => {
@@ -55,25 +63,35 @@ describe('analyzeChange: repeated versions', () => {
   it('two new golang-migrate files with one version keep the layout golang-migrate and are an ordering error', () => {
     const analysis = analyzeChange(change({ ...pair('1_a'), ...pair('2_b') }, { ...pair('3_c'), ...pair('3_d') }));
     expect(analysis.layout).toBe('golang-migrate');
-    expect(analysis.findings.map((f) => `${f.hazard}@${f.path} ${f.message}`)).toEqual([expect.stringMatching(/^ordering@db\/3_c.up.sql Version 3 is used by .*3_d.up.sql; golang-migrate cannot tell them apart/)]);
+    expect(analysis.findings.map((f) => `${f.hazard}@${f.path} ${f.message}`)).toEqual([
+      expect.stringMatching(/^ordering@db\/3_c.up.sql Version 3 is used by .*3_d.up.sql; golang-migrate cannot tell them apart/),
+    ]);
   });
 
   it('a new file that reuses a base version is reported, not silently left undrilled', () => {
     const analysis = analyzeChange(change({ ...pair('1_a'), ...pair('2_b') }, pair('2_again')));
     expect(analysis.added).toEqual([]);
     expect(analysis.findings.map((f) => `${f.hazard}@${f.path} ${f.message}`)).toEqual([
-      expect.stringMatching(/^ordering@db\/2_again\.up\.sql Version 2 of db\/2_again\.up\.sql is already used by db\/2_b\.up\.sql, which .* never run this migration/),
+      expect.stringMatching(
+        /^ordering@db\/2_again\.up\.sql Version 2 of db\/2_again\.up\.sql is already used by db\/2_b\.up\.sql, which .* never run this migration/,
+      ),
     ]);
   });
 });
 
 describe('analyzeChange: edits of base reverses', () => {
   it('reports a deleted base down file', () => {
-    expect(summary(change({ ...pair('1_a'), ...pair('2_b') }, {}, ['2_b.down.sql']))).toEqual([expect.stringMatching(/^history-edit\/error@2_b\.down\.sql:1 The reverse of migration 2_b.* was removed/)]);
+    expect(summary(change({ ...pair('1_a'), ...pair('2_b') }, {}, ['2_b.down.sql']))).toEqual([
+      expect.stringMatching(/^history-edit\/error@2_b\.down\.sql:1 The reverse of migration 2_b.* was removed/),
+    ]);
   });
 
   it('reports an edited base down file at the edited line, and an edited goose Down section', () => {
-    expect(summary(change({ ...pair('1_a'), ...pair('2_b') }, { '2_b.down.sql': 'SELECT 2;\nSELECT 3;\n' }))).toEqual([expect.stringMatching(/^history-edit\/error@2_b\.down\.sql:2 The reverse of migration 2_b.* was edited/)]);
-    expect(summary(change({ ...goose('1_a') }, { '1_a.sql': '-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 3;\n' }))).toEqual([expect.stringMatching(/^history-edit\/error@1_a\.sql:4 The reverse/)]);
+    expect(summary(change({ ...pair('1_a'), ...pair('2_b') }, { '2_b.down.sql': 'SELECT 2;\nSELECT 3;\n' }))).toEqual([
+      expect.stringMatching(/^history-edit\/error@2_b\.down\.sql:2 The reverse of migration 2_b.* was edited/),
+    ]);
+    expect(summary(change({ ...goose('1_a') }, { '1_a.sql': '-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 3;\n' }))).toEqual([
+      expect.stringMatching(/^history-edit\/error@1_a\.sql:4 The reverse/),
+    ]);
   });
 });

@@ -42,7 +42,9 @@ export function analyzeChange(changeSet: ChangeSet, migrations: Pick<DrillbotCon
     ...head.problems
       .filter((p) => problemPaths(p).some((path) => changed.has(path)))
       .filter((p) => !(p.kind === 'missing-reverse' && placeholders.has(p.path)))
-      .map((p) => problemFinding(p, { tool: layout.outOfOrder.tool, changed, basePaths: forwardPaths(base.migrations), headPaths: forwardPaths(head.migrations) })),
+      .map((p) =>
+        problemFinding(p, { tool: layout.outOfOrder.tool, changed, basePaths: forwardPaths(base.migrations), headPaths: forwardPaths(head.migrations) }),
+      ),
     ...undrilledFindings(changeSet, head),
   ];
   return { layout: layout.id, base: base.migrations, added, findings, allFilesRead: oversized.length === 0 };
@@ -122,9 +124,16 @@ function olderThanNewest(behaviour: OutOfOrderBehaviour, outOfOrder: boolean | u
     );
   }
   if (behaviour.kind === 'skips') {
-    return ordering(m.forward.path, `${before}; ${behaviour.tool} records only the newest version applied, so environments that already ran ${newest.version} skip this migration without an error.`, renumber);
+    return ordering(
+      m.forward.path,
+      `${before}; ${behaviour.tool} records only the newest version applied, so environments that already ran ${newest.version} skip this migration without an error.`,
+      renumber,
+    );
   }
-  const setting = behaviour.kind === 'refuses' ? `unless run with ${behaviour.allowedBy} (then set migrations.outOfOrder: true in .github/drillbot.yml)` : `because it runs with ${behaviour.refusedBy}`;
+  const setting =
+    behaviour.kind === 'refuses'
+      ? `unless run with ${behaviour.allowedBy} (then set migrations.outOfOrder: true in .github/drillbot.yml)`
+      : `because it runs with ${behaviour.refusedBy}`;
   return ordering(m.forward.path, `${before}; ${behaviour.tool} refuses to migrate environments that already ran ${newest.version}, ${setting}.`, renumber);
 }
 
@@ -166,7 +175,14 @@ function problemFinding(problem: LayoutProblem, ctx: ProblemContext): Finding {
     case 'duplicate-version':
       return repeatedVersion(problem, ctx);
     case 'unparsable':
-      return finding({ hazard: 'forward-error', source: 'layout', path: problem.path, line: problem.line, message: problem.detail, fix: 'Fix the file so its migration tool can read it.' });
+      return finding({
+        hazard: 'forward-error',
+        source: 'layout',
+        path: problem.path,
+        line: problem.line,
+        message: problem.detail,
+        fix: 'Fix the file so its migration tool can read it.',
+      });
   }
 }
 
@@ -179,7 +195,11 @@ function repeatedVersion(problem: Extract<LayoutProblem, { kind: 'duplicate-vers
     const message = `Version ${problem.version} of ${at} is already used by ${ran.join(' and ')}, which has most likely run in production; ${ctx.tool} records versions, so environments that ran it never run this migration (or refuse to migrate), and the drill did not run it.`;
     return ordering(at, message, 'Give this migration a new version that sorts after every existing one.');
   }
-  return ordering(at, `Version ${problem.version} is used by ${problem.paths.join(' and ')}; ${ctx.tool} cannot tell them apart: it refuses to migrate or runs only one of them.`, 'Give each migration its own version.');
+  return ordering(
+    at,
+    `Version ${problem.version} is used by ${problem.paths.join(' and ')}; ${ctx.tool} cannot tell them apart: it refuses to migrate or runs only one of them.`,
+    'Give each migration its own version.',
+  );
 }
 
 /** Changed SQL the layout neither read as a migration nor reported on: the change must not pass as drilled. */

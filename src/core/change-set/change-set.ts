@@ -16,10 +16,7 @@ export interface ChangeSet {
 }
 
 export type FileChange =
-  | { kind: 'added'; path: string }
-  | { kind: 'modified'; path: string }
-  | { kind: 'deleted'; path: string }
-  | { kind: 'renamed'; path: string; from: string };
+  { kind: 'added'; path: string } | { kind: 'modified'; path: string } | { kind: 'deleted'; path: string } | { kind: 'renamed'; path: string; from: string };
 
 /** Lists what the change did to each migration file; a head file with a base file's exact content is a rename. */
 export function diffFiles(changeSet: ChangeSet): FileChange[] {

@@ -9,7 +9,11 @@ describe('readSourceFile', () => {
   });
 
   it('names the first invalid sequence and its line as PostgreSQL does (bytes shown: the length the lead byte announces)', () => {
-    expect(readSourceFile('a.sql', bytes('SELECT 1;\n', "SELECT 'caf", [0xe9], "');\n")).problem).toEqual({ kind: 'invalid-utf8', line: 2, bytes: '0xe9 0x27 0x29' });
+    expect(readSourceFile('a.sql', bytes('SELECT 1;\n', "SELECT 'caf", [0xe9], "');\n")).problem).toEqual({
+      kind: 'invalid-utf8',
+      line: 2,
+      bytes: '0xe9 0x27 0x29',
+    });
     // Overlong forms, surrogates and bytes that never lead are invalid, however many bytes follow.
     expect(readSourceFile('a.sql', bytes("'", [0xc0, 0xaf], "'")).problem).toMatchObject({ bytes: '0xc0 0xaf' });
     expect(readSourceFile('a.sql', bytes("'", [0xed, 0xa0, 0x80], "'")).problem).toMatchObject({ bytes: '0xed 0xa0 0x80' });

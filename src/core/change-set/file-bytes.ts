@@ -35,7 +35,7 @@ function byteProblem(bytes: Uint8Array): FileProblem | null {
 
 /** Offset of the first byte that does not start a well-formed UTF-8 sequence (Unicode table 3-7), or -1. */
 function invalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i];
     if (b < 0x80) {
       i++;
@@ -92,7 +92,12 @@ export function oversizedFindings(changeSet: ChangeSet): Finding[] {
 export function scriptByteProblem(script: MigrationScript, file: SourceFile | undefined): { line: number; message: string; fix: string } | null {
   const problem = file?.problem;
   if (!problem) return null;
-  if (problem.kind === 'too-large') return { line: 1, message: `Drillbot did not read this file: it is over migrations.maxFileSize (${formatBytes(problem.limit)}).`, fix: 'Split the migration into smaller files.' };
+  if (problem.kind === 'too-large')
+    return {
+      line: 1,
+      message: `Drillbot did not read this file: it is over migrations.maxFileSize (${formatBytes(problem.limit)}).`,
+      fix: 'Split the migration into smaller files.',
+    };
   // goose and dbmate keep both directions in one file: the bytes belong to the script whose lines hold them.
   const lastLine = script.startLine + script.sql.split('\n').length - 1;
   if (problem.line < script.startLine || problem.line > lastLine) return null;

@@ -25,7 +25,10 @@ describe('looksLikeMigration', () => {
 describe('undrilledSqlFiles', () => {
   it('reports changed SQL under the migrations directory that no migration covers, and migration-like SQL elsewhere', () => {
     const changed = ['db/migrations/2_x.up.sql', 'db/migrations/seed.sql', 'supabase/migrations/1_a.sql', 'db/query/q.sql', 'README.md'];
-    expect(undrilledSqlFiles(changed, 'db/migrations', new Set(['db/migrations/2_x.up.sql']))).toEqual(['db/migrations/seed.sql', 'supabase/migrations/1_a.sql']);
+    expect(undrilledSqlFiles(changed, 'db/migrations', new Set(['db/migrations/2_x.up.sql']))).toEqual([
+      'db/migrations/seed.sql',
+      'supabase/migrations/1_a.sql',
+    ]);
   });
 
   it('without a migrations directory, only what looks like migrations', () => {

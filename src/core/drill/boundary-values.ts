@@ -81,7 +81,10 @@ WHERE c.oid = to_regclass($1) AND NOT a.attisdropped`;
 export async function plantBoundaryValues(client: ClientBase, columns: readonly ConvertedColumn[]): Promise<PlantedValue[]> {
   const planted: PlantedValue[] = [];
   for (const target of columns) {
-    const { rows } = await client.query<{ table: string; column: string; type: string; category: string; key: string[] | null }>(COLUMN_SQL, [target.relation, target.column]);
+    const { rows } = await client.query<{ table: string; column: string; type: string; category: string; key: string[] | null }>(COLUMN_SQL, [
+      target.relation,
+      target.column,
+    ]);
     const info = rows[0];
     // Tables the change creates, arrays and key columns themselves are left alone.
     if (!info?.key || info.key.includes(info.column) || !EDGES[info.category] || info.type.endsWith('[]')) continue;
@@ -102,7 +105,12 @@ interface PlantTarget {
   readonly key: readonly string[];
 }
 
-async function plantOne(client: ClientBase, { table, column, type, newType, key }: PlantTarget, value: string, offset: number): Promise<{ key: string[]; value: string } | null> {
+async function plantOne(
+  client: ClientBase,
+  { table, column, type, newType, key }: PlantTarget,
+  value: string,
+  offset: number,
+): Promise<{ key: string[]; value: string } | null> {
   const keyText = key.map((k) => `${k}::text`).join(', ');
   await client.query('BEGIN');
   try {
@@ -134,24 +142,30 @@ export async function lostBoundaryValues(client: ClientBase, planted: readonly P
     const at = `${p.path}\0${p.line}`;
     lost.set(at, [...(lost.get(at) ?? []), { p, now }]);
   }
-  return Promise.all([...lost.values()].map(async (items) => {
-    const { p } = items[0];
-    const examples = items.slice(0, 3).map(({ p: item, now }) => `${item.table}.${item.quotedColumn} '${short(item.value)}' became ${now === null ? 'NULL' : `'${short(now)}'`}`);
-    const newType = await typeOf(client, p);
-    // The values are Drillbot's: whether production holds such values is for this query to say.
-    const check = newType ? ` Check production before merging (a plain cast; adapt it to a USING expression): SELECT count(*) FROM ${p.table} WHERE ${p.quotedColumn} IS DISTINCT FROM ${p.quotedColumn}::${newType}::${p.oldType};` : '';
-    return finding({
-      hazard: 'data-loss',
-      source: 'drill',
-      severity: 'warning',
-      path: p.path,
-      line: p.line,
-      table: p.table,
-      message: `Converts values with loss: ${examples.join('; ')} (edge values of ${p.oldType} planted by Drillbot); such values cannot be recovered from the new column.${check}`,
-      fix: 'Keep the old column until the conversion is proven lossless: add the new column, backfill it, compare (SELECT … WHERE new::old_type IS DISTINCT FROM old), then switch; or choose a type that holds every existing value.',
-      evidence: `${items.length} planted value(s) no longer equal after the forward, compared as ${p.oldType}`,
-    });
-  }));
+  return Promise.all(
+    [...lost.values()].map(async (items) => {
+      const { p } = items[0];
+      const examples = items
+        .slice(0, 3)
+        .map(({ p: item, now }) => `${item.table}.${item.quotedColumn} '${short(item.value)}' became ${now === null ? 'NULL' : `'${short(now)}'`}`);
+      const newType = await typeOf(client, p);
+      // The values are Drillbot's: whether production holds such values is for this query to say.
+      const check = newType
+        ? ` Check production before merging (a plain cast; adapt it to a USING expression): SELECT count(*) FROM ${p.table} WHERE ${p.quotedColumn} IS DISTINCT FROM ${p.quotedColumn}::${newType}::${p.oldType};`
+        : '';
+      return finding({
+        hazard: 'data-loss',
+        source: 'drill',
+        severity: 'warning',
+        path: p.path,
+        line: p.line,
+        table: p.table,
+        message: `Converts values with loss: ${examples.join('; ')} (edge values of ${p.oldType} planted by Drillbot); such values cannot be recovered from the new column.${check}`,
+        fix: 'Keep the old column until the conversion is proven lossless: add the new column, backfill it, compare (SELECT … WHERE new::old_type IS DISTINCT FROM old), then switch; or choose a type that holds every existing value.',
+        evidence: `${items.length} planted value(s) no longer equal after the forward, compared as ${p.oldType}`,
+      });
+    }),
+  );
 }
 
 async function typeOf(client: ClientBase, p: PlantedValue): Promise<string | null> {

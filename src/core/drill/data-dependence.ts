@@ -128,7 +128,9 @@ export function dataDependentFinding(run: ScriptRun, script: MigrationScript, ex
     path: script.path,
     line: error.line,
     message,
-    fix: safeAlternative(failed.statement, 'data-dependent') ?? `Make the migration work on the rows production has${explained.check ? ` (see the query above)` : ''}.`,
+    fix:
+      safeAlternative(failed.statement, 'data-dependent') ??
+      `Make the migration work on the rows production has${explained.check ? ` (see the query above)` : ''}.`,
     evidence: `SQLSTATE ${error.code} on seeded rows; the same migrations applied without them`,
   });
 }

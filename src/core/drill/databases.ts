@@ -189,12 +189,7 @@ export async function findTemplate(server: ShadowServer, key: string): Promise<s
  * The template is owned by the admin, not by any review's role, so untrusted SQL in a later review
  * cannot alter or drop it.
  */
-export async function saveAsTemplate(
-  server: ShadowServer,
-  sourceDb: string,
-  key: string,
-  opts: { limit?: number } = {},
-): Promise<string> {
+export async function saveAsTemplate(server: ShadowServer, sourceDb: string, key: string, opts: { limit?: number } = {}): Promise<string> {
   assertDatabaseName(sourceDb);
   const name = templateName(key);
   const staging = uniqueDatabaseName('stage');
@@ -253,7 +248,11 @@ function assertDatabaseName(name: string): string {
   return name;
 }
 
-async function withAdminClient<T>(server: ShadowServer, work: (client: pg.Client) => Promise<T>, database = server.maintenanceDatabase ?? 'postgres'): Promise<T> {
+async function withAdminClient<T>(
+  server: ShadowServer,
+  work: (client: pg.Client) => Promise<T>,
+  database = server.maintenanceDatabase ?? 'postgres',
+): Promise<T> {
   const client = new pg.Client(server.adminConfig(database));
   client.on('error', () => undefined);
   try {
@@ -283,10 +282,7 @@ async function cloneWhenFree(client: pg.Client, source: string | undefined, sql:
 }
 
 async function terminateSessions(client: pg.Client, database: string): Promise<void> {
-  await client.query(
-    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
-    [database],
-  );
+  await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
 }
 
 async function dropWith(client: pg.Client, major: number, name: string): Promise<void> {
@@ -331,9 +327,7 @@ async function readTemplates(client: pg.Client): Promise<{ name: string; lastUse
        FROM pg_database WHERE starts_with(datname, $1) AND datistemplate`,
     [TEMPLATE_PREFIX],
   );
-  return rows
-    .map((r) => ({ name: r.name, lastUsed: parseTemplateComment(r.comment)?.lastUsed ?? 0 }))
-    .sort((a, b) => b.lastUsed - a.lastUsed);
+  return rows.map((r) => ({ name: r.name, lastUsed: parseTemplateComment(r.comment)?.lastUsed ?? 0 })).sort((a, b) => b.lastUsed - a.lastUsed);
 }
 
 async function evictTemplates(client: pg.Client, major: number, limit: number, keep: string): Promise<void> {
@@ -363,13 +357,17 @@ export async function sweepLeakedDatabases(server: ShadowServer, maxAgeMs: numbe
     return at !== null && now - at > maxAgeMs;
   };
   const { databases, roles } = await withAdminClient(server, async (client) => ({
-    databases: (await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE datname LIKE 'drillbot\\_%' AND NOT datistemplate`)).rows.map((r) => r.name),
+    databases: (
+      await client.query<{ name: string }>(`SELECT datname AS name FROM pg_database WHERE datname LIKE 'drillbot\\_%' AND NOT datistemplate`)
+    ).rows.map((r) => r.name),
     roles: (await client.query<{ name: string }>(`SELECT rolname AS name FROM pg_roles WHERE rolname LIKE 'drillbot\\_r\\_%'`)).rows.map((r) => r.name),
   }));
   const leaked = databases.filter((name) => DATABASE_NAME.test(name) && old(name));
   for (const name of leaked) await dropDatabase(server, name);
   // A role whose database is already gone (a drill killed between the two drops).
-  const orphans = roles.filter((role) => !databases.includes(`drillbot_${role.slice(ROLE_PREFIX.length)}`) && old(`drillbot_${role.slice(ROLE_PREFIX.length)}`));
+  const orphans = roles.filter(
+    (role) => !databases.includes(`drillbot_${role.slice(ROLE_PREFIX.length)}`) && old(`drillbot_${role.slice(ROLE_PREFIX.length)}`),
+  );
   if (orphans.length > 0) {
     await withAdminClient(server, async (client) => {
       for (const role of orphans) {

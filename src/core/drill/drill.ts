@@ -70,7 +70,15 @@ export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress
 /** What the drill has seen so far, filled in as it goes: all there is to report when the guard stops it. */
 type Seen = { -readonly [K in Exclude<keyof DrillOutcome, 'roundTrip'>]: DrillOutcome[K] };
 
-async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, guard: Guard, seen: Seen, changePath: string, deadline: Deadline): Promise<DrillOutcome> {
+async function confinedDrill(
+  server: ShadowServer,
+  plan: DrillPlan,
+  onProgress: Progress,
+  guard: Guard,
+  seen: Seen,
+  changePath: string,
+  deadline: Deadline,
+): Promise<DrillOutcome> {
   const cloneBase = baseCloner(server, plan, guard, deadline, onProgress);
   const { database, cache } = await cloneBase('review');
   seen.templateCache = cache;
@@ -82,11 +90,28 @@ async function confinedDrill(server: ShadowServer, plan: DrillPlan, onProgress: 
     seen.seededRows = seed.totalRows;
     seen.seededTables = seed.tables.filter((t) => t.rows > 0).length;
     seen.seeding = seed.tables;
-    const planted = await plantBoundaryValues(client, convertedColumns(plan.added.flatMap((p) => (p.forward ? [{ path: p.migration.forward.path, statements: p.forward }] : []))));
+    const planted = await plantBoundaryValues(
+      client,
+      convertedColumns(plan.added.flatMap((p) => (p.forward ? [{ path: p.migration.forward.path, statements: p.forward }] : []))),
+    );
     const baseline = await captureBaseline(client, seed.tables);
     const bound = statementGuard(server, client, plan.statementTimeoutMs);
     const openSession = () => connect(database, plan.statementTimeoutMs, deadline);
-    const session: Session = { guard, deadline, server, client, bound, openSession, plan, cloneBase, baseline, planted, findings: seen.findings, results: seen.migrations, onProgress };
+    const session: Session = {
+      guard,
+      deadline,
+      server,
+      client,
+      bound,
+      openSession,
+      plan,
+      cloneBase,
+      baseline,
+      planted,
+      findings: seen.findings,
+      results: seen.migrations,
+      onProgress,
+    };
     const roundTrip = await forwardReverseRedo(session, plan.added);
     return { ...seen, roundTrip };
   } finally {
@@ -112,7 +137,14 @@ const MISSING_DATABASE = '3D000';
  * prepared again, once.
  */
 function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, deadline: Deadline, onProgress: Progress): BaseCloner {
-  const options = { setupSql: plan.setupSql, useCache: plan.useTemplateCache, statementTimeoutMs: plan.statementTimeoutMs, onProgress, guard, hold: closeAtDeadline(deadline) };
+  const options = {
+    setupSql: plan.setupSql,
+    useCache: plan.useTemplateCache,
+    statementTimeoutMs: plan.statementTimeoutMs,
+    onProgress,
+    guard,
+    hold: closeAtDeadline(deadline),
+  };
   return async (prefix) => {
     for (let attempt = 0; ; attempt++) {
       const base = await prepareBase(server, plan.base, options);
@@ -160,7 +192,12 @@ async function forwardReverseRedo(s: Session, parsed: readonly ParsedMigration[]
       await reportForwardFailure(s, parsed.slice(0, i + 1), run);
       break;
     }
-    s.findings.push(...(await lostBoundaryValues(s.client, s.planted.filter((v) => v.path === p.migration.forward.path))));
+    s.findings.push(
+      ...(await lostBoundaryValues(
+        s.client,
+        s.planted.filter((v) => v.path === p.migration.forward.path),
+      )),
+    );
     checkpoints.push(checkpoint);
   }
   const applied = parsed.slice(0, checkpoints.length);
@@ -207,7 +244,13 @@ async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
   return true;
 }
 
-async function runObserved(s: Session, script: MigrationScript, statements: ParsedStatement[], direction: 'forward' | 'reverse', migration: Migration): Promise<ScriptRun> {
+async function runObserved(
+  s: Session,
+  script: MigrationScript,
+  statements: ParsedStatement[],
+  direction: 'forward' | 'reverse',
+  migration: Migration,
+): Promise<ScriptRun> {
   const run = await runGuarded(s.guard, s.client, script, statements, s.bound, s.openSession);
   const { judged, findings } = judgeRun(run, script, s.baseline);
   // Lock hazards matter on the way forward; a reverse runs during an incident, by choice.
@@ -249,7 +292,12 @@ async function reportForwardFailure(s: Session, upTo: ParsedMigration[], run: Sc
   if (unseeded.explained.anyRow) return;
   const fromLine = failed!.statement.line;
   const observed = unseeded.findings.filter((f) => f.line >= fromLine);
-  s.findings.push(...observed.map((f) => ({ ...f, evidence: `${f.evidence ?? ''}${f.evidence ? '; ' : ''}observed on a copy without the seeded rows, which made the statement fail` })));
+  s.findings.push(
+    ...observed.map((f) => ({
+      ...f,
+      evidence: `${f.evidence ?? ''}${f.evidence ? '; ' : ''}observed on a copy without the seeded rows, which made the statement fail`,
+    })),
+  );
 }
 
 /**
@@ -266,7 +314,9 @@ async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: Pg
     }
     const last = upTo[upTo.length - 1];
     const baseline = await captureBaseline(client, []);
-    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? [], bound, () => connect(database, s.plan.statementTimeoutMs, s.deadline));
+    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? [], bound, () =>
+      connect(database, s.plan.statementTimeoutMs, s.deadline),
+    );
     if (run.status !== 'applied') return null;
     const findings = judgeRun(run, last.migration.forward, baseline).findings;
     return { explained: await explainDataFailure(client, error, s.baseline), findings };
@@ -276,11 +326,20 @@ async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: Pg
 }
 
 /** Runs a script of the change, telling the guard where it is; throws DrillStopped when the guard stopped the drill. */
-async function runGuarded(guard: Guard, client: pg.Client, script: MigrationScript, statements: ParsedStatement[], bound: StatementBound, openSession?: OpenSession): Promise<ScriptRun> {
-  const run = await runScript(client, script, statements, { onStatement: (statement) => guard.running(script.path, statement.line), bound, openSession }).catch((error: unknown) => {
-    // Ending the session can fail the script's own ROLLBACK: the guard's finding says why.
-    throw guard.stopped ? new DrillStopped('the guard ended the session', { cause: error }) : error;
-  });
+async function runGuarded(
+  guard: Guard,
+  client: pg.Client,
+  script: MigrationScript,
+  statements: ParsedStatement[],
+  bound: StatementBound,
+  openSession?: OpenSession,
+): Promise<ScriptRun> {
+  const run = await runScript(client, script, statements, { onStatement: (statement) => guard.running(script.path, statement.line), bound, openSession }).catch(
+    (error: unknown) => {
+      // Ending the session can fail the script's own ROLLBACK: the guard's finding says why.
+      throw guard.stopped ? new DrillStopped('the guard ended the session', { cause: error }) : error;
+    },
+  );
   guard.check(run);
   return run;
 }
@@ -289,10 +348,12 @@ async function captureBaseline(client: pg.ClientBase, seeded: SeededTable[]): Pr
   const tables = await captureRelationState(client);
   const byName = new Map(seeded.map((t) => [t.table, t]));
   const rows = new Map([...tables.values()].map((t) => [t.oid, byName.get(t.name)?.rows ?? 0]));
-  const unseeded = new Map([...tables.values()].flatMap((t) => {
-    const s = byName.get(t.name);
-    return s?.rows === 0 && s.reason ? [[t.oid, s.reason] as const] : [];
-  }));
+  const unseeded = new Map(
+    [...tables.values()].flatMap((t) => {
+      const s = byName.get(t.name);
+      return s?.rows === 0 && s.reason ? [[t.oid, s.reason] as const] : [];
+    }),
+  );
   return { tables, rows, unseeded };
 }
 
@@ -308,7 +369,13 @@ async function connect(database: ShadowDatabase, statementTimeoutMs: number, dea
   return client;
 }
 
-function summarize(migration: Migration, script: MigrationScript, direction: MigrationResult['direction'], run: ScriptRun, statements: StatementResult[]): MigrationResult {
+function summarize(
+  migration: Migration,
+  script: MigrationScript,
+  direction: MigrationResult['direction'],
+  run: ScriptRun,
+  statements: StatementResult[],
+): MigrationResult {
   const locks = new Map<string, StatementResult['locks'][number]>();
   for (const lock of statements.flatMap((st) => st.locks)) locks.set(lock.relation, lock);
   return {

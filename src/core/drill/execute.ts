@@ -87,7 +87,13 @@ export async function runScript(client: ClientBase, script: MigrationScript, sta
   }
 }
 
-async function runStatements(client: ClientBase, script: MigrationScript, statements: ParsedStatement[], { onStatement, bound }: RunOptions, bare: BareLockWatch | null): Promise<ScriptRun> {
+async function runStatements(
+  client: ClientBase,
+  script: MigrationScript,
+  statements: ParsedStatement[],
+  { onStatement, bound }: RunOptions,
+  bare: BareLockWatch | null,
+): Promise<ScriptRun> {
   const started = performance.now();
   const runs: StatementRun[] = [];
   let inBlock = false;
@@ -157,7 +163,13 @@ async function runBare(client: ClientBase, statement: ParsedStatement, bare: Bar
   return { statement, status: 'applied', durationMs, ...observation, before, after };
 }
 
-function failed(statement: ParsedStatement, failure: RawFailure, durationMs: number, before: RelationState, seen: Pick<StatementRun, 'lockView' | 'locks' | 'waited'>): StatementRun {
+function failed(
+  statement: ParsedStatement,
+  failure: RawFailure,
+  durationMs: number,
+  before: RelationState,
+  seen: Pick<StatementRun, 'lockView' | 'locks' | 'waited'>,
+): StatementRun {
   const status = failure.code === QUERY_CANCELED ? 'timed-out' : 'failed';
   return { statement, status, durationMs, ...seen, before, after: before, error: locate(failure, statement) };
 }

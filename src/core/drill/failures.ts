@@ -16,7 +16,15 @@ export function failureFinding(run: ScriptRun, script: MigrationScript, hazard: 
   const line = error?.line ?? failed?.statement.line ?? script.startLine;
   const evidence = error ? `SQLSTATE ${error.code}` : undefined;
   if (run.status === 'timed-out') {
-    return finding({ hazard: 'infra', source: 'drill', path: script.path, line, message: `The statement did not finish within the drill's statement timeout on a small seeded database; the review could not complete.`, fix: 'Check the statement for an endless loop or lock wait, or raise shadow.statementTimeout.', evidence });
+    return finding({
+      hazard: 'infra',
+      source: 'drill',
+      path: script.path,
+      line,
+      message: `The statement did not finish within the drill's statement timeout on a small seeded database; the review could not complete.`,
+      fix: 'Check the statement for an endless loop or lock wait, or raise shadow.statementTimeout.',
+      evidence,
+    });
   }
   if (error?.code === '25001') {
     return finding({

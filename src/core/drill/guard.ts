@@ -185,7 +185,14 @@ export class Guard {
     const names = [...this.databases];
     await endSessions(this.server, names, CANCEL_GRACE_MS).catch(() => undefined);
     // A drop that fails here is tried again by close(), which reports its failure.
-    await Promise.all(names.map((name) => dropDatabase(this.server, name).then(() => this.databases.delete(name), () => undefined)));
+    await Promise.all(
+      names.map((name) =>
+        dropDatabase(this.server, name).then(
+          () => this.databases.delete(name),
+          () => undefined,
+        ),
+      ),
+    );
   }
 
   private async watch(): Promise<void> {
@@ -223,15 +230,24 @@ export class Guard {
 
   private async judge({ sizes, pids, temp }: Measurement): Promise<StopReason | null> {
     const big = sizes.find((s) => s.bytes > this.limits.maxDatabaseSize);
-    if (big) return { cap: 'maxDatabaseSize', measured: `the database grew to ${formatBytes(big.bytes)}`, evidence: `pg_database_size(${big.name}) = ${big.bytes}` };
+    if (big)
+      return { cap: 'maxDatabaseSize', measured: `the database grew to ${formatBytes(big.bytes)}`, evidence: `pg_database_size(${big.name}) = ${big.bytes}` };
     if (temp !== null && temp > this.limits.maxTempFiles) {
-      return { cap: 'maxTempFiles', measured: `its backends' temporary files reached ${formatBytes(temp)}`, evidence: `pg_ls_tmpdir() of backends ${pids.join(', ')}: ${temp} bytes` };
+      return {
+        cap: 'maxTempFiles',
+        measured: `its backends' temporary files reached ${formatBytes(temp)}`,
+        evidence: `pg_ls_tmpdir() of backends ${pids.join(', ')}: ${temp} bytes`,
+      };
     }
     if (!this.server.local) return null;
     for (const pid of pids) {
       const bytes = await privateMemory(pid);
       if (bytes !== null && bytes > this.limits.maxBackendMemory) {
-        return { cap: 'maxBackendMemory', measured: `backend ${pid} used ${formatBytes(bytes)} of private memory`, evidence: `/proc/${pid}/status RssAnon: ${bytes / 1024} kB` };
+        return {
+          cap: 'maxBackendMemory',
+          measured: `backend ${pid} used ${formatBytes(bytes)} of private memory`,
+          evidence: `/proc/${pid}/status RssAnon: ${bytes / 1024} kB`,
+        };
       }
     }
     return null;

@@ -51,7 +51,9 @@ export function judgeStatement(
     ...(run.waited ? { waited: run.waited } : {}),
     rewrites: changes.filter((c) => c.rewritten).map((c) => c.name),
     scannedRows: Object.fromEntries(changes.filter((c) => c.scanned).map((c) => [c.name, c.rowsRead])),
-    ...(run.error ? { error: { code: run.error.code, message: run.error.message, line: run.error.line, ...(run.error.detail ? { detail: run.error.detail } : {}) } } : {}),
+    ...(run.error
+      ? { error: { code: run.error.code, message: run.error.message, line: run.error.line, ...(run.error.detail ? { detail: run.error.detail } : {}) } }
+      : {}),
   };
   const findings = run.status === 'applied' ? hazardsOf(run, path, changes, locks) : [];
   return { result, findings, held: inTransaction ? locks : [] };
@@ -94,7 +96,10 @@ function tableChanges(run: StatementRun, baseline: Baseline): TableChange[] {
         dropped: !after,
         rewritten: relfilenodeChanged && !truncate,
         truncated: relfilenodeChanged && truncate,
-        indexesRebuilt: [...before.indexes.filter((i) => indexAfter.has(i.oid) && indexAfter.get(i.oid)!.relfilenode !== i.relfilenode).map((i) => i.name), ...recreated],
+        indexesRebuilt: [
+          ...before.indexes.filter((i) => indexAfter.has(i.oid) && indexAfter.get(i.oid)!.relfilenode !== i.relfilenode).map((i) => i.name),
+          ...recreated,
+        ],
         indexesBuilt: built.filter((name) => !recreated.includes(name)),
         indexesDropped: gone.filter((name) => !recreated.includes(name)),
         columnsDropped: after ? before.columns.filter((c) => !after.columns.some((a) => a.attnum === c.attnum)).map((c) => c.name) : [],
@@ -121,30 +126,64 @@ function hazardsOf(run: StatementRun, path: string, changes: TableChange[], lock
     // Rows deleted, read or lost cannot show on a table the seeder could not fill: say so.
     unseeded = c.unseededBecause ? ` (${c.name} holds no seeded rows, so its rows were not checked: ${c.unseededBecause})` : '';
     const lock = lockOn(c.name) ?? 'no lock observed';
-    if (c.dropped) add('data-loss', `Drops existing table ${c.name} and its ${c.seededRows} seeded rows: the data is gone for good and code still using it fails.`, `table ${c.name} no longer exists`);
-    if (c.truncated) add('data-loss', `Empties existing table ${c.name}: all ${c.seededRows} seeded rows are destroyed.`, `relfilenode of ${c.name} replaced by TRUNCATE`);
+    if (c.dropped)
+      add(
+        'data-loss',
+        `Drops existing table ${c.name} and its ${c.seededRows} seeded rows: the data is gone for good and code still using it fails.`,
+        `table ${c.name} no longer exists`,
+      );
+    if (c.truncated)
+      add('data-loss', `Empties existing table ${c.name}: all ${c.seededRows} seeded rows are destroyed.`, `relfilenode of ${c.name} replaced by TRUNCATE`);
     if (c.columnsDropped.length > 0) {
-      add('data-loss', `Drops ${noun(c.columnsDropped, 'column', 'columns')} ${c.columnsDropped.map((col) => `${c.name}.${col}`).join(', ')}: the values are destroyed and running code that still reads ${c.columnsDropped.length > 1 ? 'them' : 'it'} fails.`, `${c.columnsDropped.length} column(s) of ${c.name} gone`);
+      add(
+        'data-loss',
+        `Drops ${noun(c.columnsDropped, 'column', 'columns')} ${c.columnsDropped.map((col) => `${c.name}.${col}`).join(', ')}: the values are destroyed and running code that still reads ${c.columnsDropped.length > 1 ? 'them' : 'it'} fails.`,
+        `${c.columnsDropped.length} column(s) of ${c.name} gone`,
+      );
     }
     if (c.seededRows > 0 && c.rowsDeleted * 2 >= c.seededRows) {
-      add('data-loss', `Deletes ${c.rowsDeleted} of the ${c.seededRows} seeded rows of ${c.name}: a DELETE this broad destroys production data.`, `n_tup_del +${c.rowsDeleted} on ${c.name}`);
+      add(
+        'data-loss',
+        `Deletes ${c.rowsDeleted} of the ${c.seededRows} seeded rows of ${c.name}: a DELETE this broad destroys production data.`,
+        `n_tup_del +${c.rowsDeleted} on ${c.name}`,
+      );
     }
     if (c.rewritten) {
       // The rewrite rebuilds every index of the table: that is part of the same wait.
       const indexes = c.indexesRebuilt.length > 0 ? ` and rebuilds its ${noun(c.indexesRebuilt, 'index', 'indexes')} ${c.indexesRebuilt.join(', ')}` : '';
-      add('rewrite', `Rewrites existing table ${c.name}${indexes} under ${lock}: reads and writes wait for the whole rewrite, which grows with the table.`, `relfilenode of ${c.name} changed${indexes ? `; ${c.indexesRebuilt.length} index(es) rebuilt` : ''}; lock ${lock}`);
+      add(
+        'rewrite',
+        `Rewrites existing table ${c.name}${indexes} under ${lock}: reads and writes wait for the whole rewrite, which grows with the table.`,
+        `relfilenode of ${c.name} changed${indexes ? `; ${c.indexesRebuilt.length} index(es) rebuilt` : ''}; lock ${lock}`,
+      );
     } else if (c.indexesRebuilt.length > 0 && blocksWrites(c.name)) {
-      add('blocking-index', `Rebuilds ${noun(c.indexesRebuilt, 'index', 'indexes')} ${c.indexesRebuilt.join(', ')} of ${c.name} under ${lock}, blocking ${lockOn(c.name) === 'AccessExclusiveLock' ? 'all access' : 'writes'} until done.`, `index relfilenode changed; lock ${lock}`);
+      add(
+        'blocking-index',
+        `Rebuilds ${noun(c.indexesRebuilt, 'index', 'indexes')} ${c.indexesRebuilt.join(', ')} of ${c.name} under ${lock}, blocking ${lockOn(c.name) === 'AccessExclusiveLock' ? 'all access' : 'writes'} until done.`,
+        `index relfilenode changed; lock ${lock}`,
+      );
     }
     if (c.indexesBuilt.length > 0 && blocksWrites(c.name) && !c.rewritten) {
-      add('blocking-index', `Builds ${noun(c.indexesBuilt, 'index', 'indexes')} ${c.indexesBuilt.join(', ')} on existing table ${c.name} under ${lock}: writes to ${c.name} wait for the whole build.`, `new index on ${c.name}; lock ${lock}`);
+      add(
+        'blocking-index',
+        `Builds ${noun(c.indexesBuilt, 'index', 'indexes')} ${c.indexesBuilt.join(', ')} on existing table ${c.name} under ${lock}: writes to ${c.name} wait for the whole build.`,
+        `new index on ${c.name}; lock ${lock}`,
+      );
     }
     if (c.indexesDropped.length > 0 && blocksWrites(c.name)) {
-      add('blocking-index', `Drops ${noun(c.indexesDropped, 'index', 'indexes')} ${c.indexesDropped.join(', ')} of ${c.name} under ${lock}, which queues behind running queries and blocks everything behind it.`, `index gone; lock ${lock}`);
+      add(
+        'blocking-index',
+        `Drops ${noun(c.indexesDropped, 'index', 'indexes')} ${c.indexesDropped.join(', ')} of ${c.name} under ${lock}, which queues behind running queries and blocks everything behind it.`,
+        `index gone; lock ${lock}`,
+      );
     }
     const scanWithoutRebuild = c.scanned && !c.rewritten && c.indexesBuilt.length === 0 && c.indexesRebuilt.length === 0;
     if (scanWithoutRebuild && blocksWrites(c.name)) {
-      add('blocking-scan', `Scans existing table ${c.name} (${c.rowsRead} seeded rows read) while holding ${lock}: ${lockOn(c.name) === 'AccessExclusiveLock' ? 'reads and writes' : 'writes'} wait for the scan, which grows with the table.`, `seq scan of ${c.name}: ${c.rowsRead} rows; lock ${lock}`);
+      add(
+        'blocking-scan',
+        `Scans existing table ${c.name} (${c.rowsRead} seeded rows read) while holding ${lock}: ${lockOn(c.name) === 'AccessExclusiveLock' ? 'reads and writes' : 'writes'} wait for the scan, which grows with the table.`,
+        `seq scan of ${c.name}: ${c.rowsRead} rows; lock ${lock}`,
+      );
     }
   }
   return mergeByHazard(found).map(({ hazard, message, evidence, table }) =>

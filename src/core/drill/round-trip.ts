@@ -89,7 +89,10 @@ function sameTableData(a: TableFingerprint, b: TableFingerprint): boolean {
   return a.rows === b.rows && a.columns.size === b.columns.size && [...a.columns].every(([column, hash]) => b.columns.get(column) === hash);
 }
 
-function groupByStatement(differences: SchemaDifference[], forward: ParsedStatement[]): Array<{ statement: ParsedStatement | null; differences: SchemaDifference[] }> {
+function groupByStatement(
+  differences: SchemaDifference[],
+  forward: ParsedStatement[],
+): Array<{ statement: ParsedStatement | null; differences: SchemaDifference[] }> {
   const groups = new Map<ParsedStatement | null, SchemaDifference[]>();
   for (const d of differences) {
     const statement = statementMaking(d, forward);
@@ -100,14 +103,16 @@ function groupByStatement(differences: SchemaDifference[], forward: ParsedStatem
 
 /** The forward statement that names the object (its last name part), e.g. the CREATE INDEX of an index left behind. */
 function statementMaking(d: SchemaDifference, forward: ParsedStatement[]): ParsedStatement | null {
-  const leaf = unquote(['column', 'constraint', 'trigger', 'policy'].includes(d.objectType) ? splitMember(d.name).member : d.name.split('.').pop() ?? d.name);
+  const leaf = unquote(['column', 'constraint', 'trigger', 'policy'].includes(d.objectType) ? splitMember(d.name).member : (d.name.split('.').pop() ?? d.name));
   const pattern = new RegExp(`(^|[^\\w$])"?${escapeRegExp(leaf)}"?($|[^\\w$])`, 'i');
   return forward.find((s) => pattern.test(s.text)) ?? null;
 }
 
 function mismatchFinding(migration: Migration, statement: ParsedStatement | null, differences: SchemaDifference[]): Finding {
   const reverse = migration.reverse;
-  const target = statement ? { path: migration.forward.path, line: statement.line, endLine: statement.endLine } : { path: reverse?.path ?? migration.forward.path, line: reverse?.startLine ?? 1 };
+  const target = statement
+    ? { path: migration.forward.path, line: statement.line, endLine: statement.endLine }
+    : { path: reverse?.path ?? migration.forward.path, line: reverse?.startLine ?? 1 };
   const fixes = differences.map(reverseFixFor).filter((f): f is string => f !== null);
   const shown = differences.slice(0, 5).map(describeDifference);
   const more = differences.length > shown.length ? `; and ${differences.length - shown.length} more` : '';
@@ -116,7 +121,10 @@ function mismatchFinding(migration: Migration, statement: ParsedStatement | null
     source: 'drill',
     ...target,
     message: `Forward then reverse does not restore the schema: ${shown.join('; ')}${more}.`,
-    fix: fixes.length > 0 ? `Add to the reverse migration${reverse ? ` (${reverse.path})` : ''}:\n${fixes.join('\n')}` : 'Make the reverse migration undo exactly what this statement does.',
+    fix:
+      fixes.length > 0
+        ? `Add to the reverse migration${reverse ? ` (${reverse.path})` : ''}:\n${fixes.join('\n')}`
+        : 'Make the reverse migration undo exactly what this statement does.',
     evidence: `schema diff after ${migration.name} forward+reverse: ${differences.length} difference(s)`,
   });
 }

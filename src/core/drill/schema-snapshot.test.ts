@@ -30,10 +30,7 @@ describe('diffSchemas', () => {
       ['column public.b.z', 'integer'],
       ['index public.b_z_idx', 'CREATE INDEX b_z_idx ON public.b USING btree (z)'],
     ]);
-    expect(diffSchemas(before, after).map((d) => `${d.change} ${d.objectType} ${d.name}`)).toEqual([
-      'removed table public.a',
-      'added table public.b',
-    ]);
+    expect(diffSchemas(before, after).map((d) => `${d.change} ${d.objectType} ${d.name}`)).toEqual(['removed table public.a', 'added table public.b']);
   });
 
   it('orders by object type, then name, whatever the input order', () => {
@@ -49,7 +46,13 @@ describe('diffSchemas', () => {
 
 describe('describeDifference and reverseFixFor', () => {
   it('handles a generated column change without a fix', () => {
-    const d = { change: 'changed' as const, objectType: 'column', name: 'public.t.g', before: 'integer GENERATED ALWAYS AS ((a * 2)) STORED', after: 'integer' };
+    const d = {
+      change: 'changed' as const,
+      objectType: 'column',
+      name: 'public.t.g',
+      before: 'integer GENERATED ALWAYS AS ((a * 2)) STORED',
+      after: 'integer',
+    };
     expect(describeDifference(d)).toBe('generation of column public.t.g changed from GENERATED ALWAYS AS ((a * 2)) STORED to none');
     expect(reverseFixFor(d)).toBeNull();
   });
@@ -60,7 +63,12 @@ describe('describeDifference and reverseFixFor', () => {
   });
 
   it('does not drop an added index that backs a constraint (the constraint fix does)', () => {
-    const d = { change: 'added' as const, objectType: 'index', name: 'public.t_key', after: 'CREATE UNIQUE INDEX t_key ON public.t USING btree (a) (backs constraint t_key)' };
+    const d = {
+      change: 'added' as const,
+      objectType: 'index',
+      name: 'public.t_key',
+      after: 'CREATE UNIQUE INDEX t_key ON public.t USING btree (a) (backs constraint t_key)',
+    };
     expect(reverseFixFor(d)).toBeNull();
   });
 });

@@ -297,9 +297,7 @@ export function diffSchemas(before: SchemaSnapshot, after: SchemaSnapshot): Sche
     const { objectType, name } = parseSnapshotKey(key);
     diffs.push({ change: 'added', objectType, name, after: def });
   }
-  const wholeTables = new Set(
-    diffs.filter((d) => d.objectType === 'table' && d.change !== 'changed').map((d) => d.name),
-  );
+  const wholeTables = new Set(diffs.filter((d) => d.objectType === 'table' && d.change !== 'changed').map((d) => d.name));
   return diffs
     .filter((d) => {
       if (d.change === 'changed') return true;
@@ -307,10 +305,7 @@ export function diffSchemas(before: SchemaSnapshot, after: SchemaSnapshot): Sche
       return table === null || !wholeTables.has(table);
     })
     .sort(
-      (a, b) =>
-        (TYPE_RANK.get(a.objectType) ?? 99) - (TYPE_RANK.get(b.objectType) ?? 99) ||
-        compareText(a.name, b.name) ||
-        compareText(a.change, b.change),
+      (a, b) => (TYPE_RANK.get(a.objectType) ?? 99) - (TYPE_RANK.get(b.objectType) ?? 99) || compareText(a.name, b.name) || compareText(a.change, b.change),
     );
 }
 
@@ -524,9 +519,7 @@ function fixChanged(d: SchemaDifference): string | null {
       return columnFix(d.name, parseColumn(before), parseColumn(after));
     case 'trigger':
       // Only the enabled state can be restored in place; a different definition needs a person.
-      return before.replace(TRIGGER_STATE, '') === after.replace(TRIGGER_STATE, '')
-        ? triggerFix(d.name, before, false)
-        : null;
+      return before.replace(TRIGGER_STATE, '') === after.replace(TRIGGER_STATE, '') ? triggerFix(d.name, before, false) : null;
     case 'function':
     case 'procedure':
       return `${before.trimEnd()};`;
@@ -558,10 +551,13 @@ function triggerFix(name: string, def: string, create: boolean): string {
   const state = TRIGGER_STATE.exec(def)?.[1];
   const statements = create ? [`${def.replace(TRIGGER_STATE, '')};`] : [];
   const enable =
-    state === 'disabled' ? 'DISABLE TRIGGER'
-    : state === 'enabled replica' ? 'ENABLE REPLICA TRIGGER'
-    : state === 'enabled always' ? 'ENABLE ALWAYS TRIGGER'
-    : 'ENABLE TRIGGER';
+    state === 'disabled'
+      ? 'DISABLE TRIGGER'
+      : state === 'enabled replica'
+        ? 'ENABLE REPLICA TRIGGER'
+        : state === 'enabled always'
+          ? 'ENABLE ALWAYS TRIGGER'
+          : 'ENABLE TRIGGER';
   if (!create || state !== undefined) statements.push(`ALTER TABLE ${table} ${enable} ${member};`);
   return statements.join('\n');
 }

@@ -1,15 +1,5 @@
 import type { FileTree, Layout, LayoutProblem, LayoutResult, Migration, MigrationScript, TransactionMode } from './layout.js';
-import {
-  compareBytes,
-  findDuplicateVersions,
-  listTopLevel,
-  sliceLines,
-  sortProblems,
-  splitLines,
-  usableReverse,
-  type Line,
-  type TreeEntry,
-} from './util.js';
+import { compareBytes, findDuplicateVersions, listTopLevel, sliceLines, sortProblems, splitLines, usableReverse, type Line, type TreeEntry } from './util.js';
 
 // dbmate's migrationFileRegexp: digits, then anything, `.sql` (no `_` required).
 const FILE = /^(\d+).*\.sql$/;

@@ -1,14 +1,6 @@
 import type { FileTree, Layout, LayoutProblem, LayoutResult, Migration, MigrationScript, TransactionMode } from './layout.js';
 import { groupBy } from '../collections.js';
-import {
-  compareBytes,
-  findDuplicateVersions,
-  listEntries,
-  sortMigrations,
-  sortProblems,
-  usableReverse,
-  type TreeEntry,
-} from './util.js';
+import { compareBytes, findDuplicateVersions, listEntries, sortMigrations, sortProblems, usableReverse, type TreeEntry } from './util.js';
 
 /**
  * Diesel's MigrationVersion is a string and derives Ord, so versions compare byte-wise

@@ -1,15 +1,6 @@
 import type { FileTree, Layout, LayoutProblem, LayoutResult, Migration, MigrationScript, TransactionMode } from './layout.js';
 import { groupBy } from '../collections.js';
-import {
-  compareNumeric,
-  findDuplicateVersions,
-  listEntries,
-  sortMigrations,
-  sortProblems,
-  statementHeads,
-  usableReverse,
-  type TreeEntry,
-} from './util.js';
+import { compareNumeric, findDuplicateVersions, listEntries, sortMigrations, sortProblems, statementHeads, usableReverse, type TreeEntry } from './util.js';
 
 // Flyway's default naming: prefix V (versioned) or U (undo), version, `__`, description, `.sql`.
 // The version ends at the first `__`; `_` inside it stands for `.` (V1_1__x is version 1.1).

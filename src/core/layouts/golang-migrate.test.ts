@@ -54,12 +54,7 @@ describe('golangMigrate.read', () => {
       {
         kind: 'duplicate-version',
         version: '000005',
-        paths: [
-          'migrations/000005_create_d.down.sql',
-          'migrations/000005_create_d.up.sql',
-          'migrations/05_create_e.down.sql',
-          'migrations/05_create_e.up.sql',
-        ],
+        paths: ['migrations/000005_create_d.down.sql', 'migrations/000005_create_d.up.sql', 'migrations/05_create_e.down.sql', 'migrations/05_create_e.up.sql'],
       },
     ]);
   });

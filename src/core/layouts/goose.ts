@@ -20,15 +20,7 @@ const FILE = /^(\d+)_.*\.sql$/;
 export const compareGooseVersions = compareNumeric;
 
 type Annotation = 'up' | 'down' | 'statementbegin' | 'statementend' | 'no transaction' | 'envsub on' | 'envsub off';
-const ANNOTATIONS: ReadonlySet<string> = new Set<Annotation>([
-  'up',
-  'down',
-  'statementbegin',
-  'statementend',
-  'no transaction',
-  'envsub on',
-  'envsub off',
-]);
+const ANNOTATIONS: ReadonlySet<string> = new Set<Annotation>(['up', 'down', 'statementbegin', 'statementend', 'no transaction', 'envsub on', 'envsub off']);
 
 /** What goose's parser (internal/sqlparser) makes of one file, with file line numbers. */
 interface GooseParse {

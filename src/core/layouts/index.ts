@@ -7,17 +7,7 @@ import { compareGooseVersions } from './goose.js';
 import type { FileTree, LayoutId, LayoutProblem, Migration } from './layout.js';
 import { comparePlainVersions } from './plain.js';
 
-export type {
-  FileTree,
-  Layout,
-  LayoutId,
-  LayoutProblem,
-  LayoutResult,
-  Migration,
-  MigrationScript,
-  SourceFile,
-  TransactionMode,
-} from './layout.js';
+export type { FileTree, Layout, LayoutId, LayoutProblem, LayoutResult, Migration, MigrationScript, SourceFile, TransactionMode } from './layout.js';
 export { LAYOUTS, detectLayout };
 
 const COMPARATORS: Readonly<Record<LayoutId, (a: string, b: string) => number>> = {
@@ -44,10 +34,7 @@ export function compareVersions(layout: LayoutId, a: string, b: string): number 
  * Throws when the layout id is unknown or no layout fits the tree: both are usage mistakes that
  * a review cannot work around.
  */
-export function readMigrations(
-  tree: FileTree,
-  layoutId?: LayoutId,
-): { layout: LayoutId; migrations: Migration[]; problems: LayoutProblem[] } {
+export function readMigrations(tree: FileTree, layoutId?: LayoutId): { layout: LayoutId; migrations: Migration[]; problems: LayoutProblem[] } {
   const layout = layoutId === undefined ? detectLayout(tree) : LAYOUTS.find((l) => l.id === layoutId);
   if (!layout) {
     const where = tree.root === '' ? 'the repository root' : `"${tree.root}"`;

@@ -87,12 +87,7 @@ function toMigration(up: Named, downs: Named[], problems: LayoutProblem[]): Migr
     problems.push({ kind: 'duplicate-version', version: up.version, paths: downs.map((d) => d.entry.file.path) });
   }
   const found = down ? { script: script(down.entry), label: down.entry.name } : null;
-  const reverse = usableReverse(
-    found,
-    { version: up.version, path: up.entry.file.path, line: 1 },
-    `no down file for version ${up.version}`,
-    problems,
-  );
+  const reverse = usableReverse(found, { version: up.version, path: up.entry.file.path, line: 1 }, `no down file for version ${up.version}`, problems);
   return { version: up.version, name: up.version, forward: script(up.entry), reverse };
 }
 

@@ -7,7 +7,7 @@ describe('isEmptySql', () => {
     ['-- nothing to undo\n', true],
     ['/* block\n /* nested */ still comment */\n;\n', true],
     ['SELECT 1', false],
-    ["-- x\nDROP TABLE t; -- y\n", false],
+    ['-- x\nDROP TABLE t; -- y\n', false],
   ])('isEmptySql(%j) is %s', (sql, expected) => {
     expect(isEmptySql(sql)).toBe(expected);
   });

@@ -35,7 +35,10 @@ export function listTopLevel(tree: FileTree): TreeEntry[] {
 }
 
 function trimSlashes(path: string): string {
-  return path.replace(/\\/g, '/').replace(/^\.\/?/, '').replace(/^\/+|\/+$/g, '');
+  return path
+    .replace(/\\/g, '/')
+    .replace(/^\.\/?/, '')
+    .replace(/^\/+|\/+$/g, '');
 }
 
 /**
@@ -75,10 +78,7 @@ export function sortMigrations(migrations: Migration[], compare: (a: string, b: 
  * Reports every version that occurs more than once (all layouts whose tool refuses, or silently
  * mis-applies, two files with one version). Migrations must already be sorted by `compare`.
  */
-export function findDuplicateVersions(
-  migrations: readonly Migration[],
-  compare: (a: string, b: string) => number,
-): LayoutProblem[] {
+export function findDuplicateVersions(migrations: readonly Migration[], compare: (a: string, b: string) => number): LayoutProblem[] {
   const problems: LayoutProblem[] = [];
   let i = 0;
   while (i < migrations.length) {
@@ -259,7 +259,7 @@ function skipQuoted(sql: string, from: number, quote: string, backslashEscapes: 
 
 /** Orders problems by version in the tool's order (then by path), so reports are stable. */
 export function sortProblems(problems: LayoutProblem[], compare: (a: string, b: string) => number): LayoutProblem[] {
-  const pathOf = (p: LayoutProblem): string => ('paths' in p ? p.paths[0] ?? '' : p.path);
+  const pathOf = (p: LayoutProblem): string => ('paths' in p ? (p.paths[0] ?? '') : p.path);
   return problems.sort((a, b) => {
     const va = 'version' in a ? a.version : null;
     const vb = 'version' in b ? b.version : null;

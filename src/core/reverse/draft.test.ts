@@ -21,7 +21,11 @@ describe('draftReverse', () => {
     ['SET DEFAULT', "ALTER TABLE orders ALTER COLUMN code SET DEFAULT 'x';", 'ALTER TABLE orders ALTER COLUMN code DROP DEFAULT;\n'],
     ['SET NOT NULL', 'ALTER TABLE orders ALTER COLUMN code SET NOT NULL;', 'ALTER TABLE orders ALTER COLUMN code DROP NOT NULL;\n'],
     ['DROP NOT NULL', 'ALTER TABLE orders ALTER COLUMN code DROP NOT NULL;', 'ALTER TABLE orders ALTER COLUMN code SET NOT NULL;\n'],
-    ['enum, view, sequence, extension', "CREATE TYPE mood AS ENUM ('a');\nCREATE VIEW v AS SELECT 1;\nCREATE SEQUENCE s;\nCREATE EXTENSION pgcrypto;", 'DROP EXTENSION pgcrypto;\nDROP SEQUENCE s;\nDROP VIEW v;\nDROP TYPE mood;\n'],
+    [
+      'enum, view, sequence, extension',
+      "CREATE TYPE mood AS ENUM ('a');\nCREATE VIEW v AS SELECT 1;\nCREATE SEQUENCE s;\nCREATE EXTENSION pgcrypto;",
+      'DROP EXTENSION pgcrypto;\nDROP SEQUENCE s;\nDROP VIEW v;\nDROP TYPE mood;\n',
+    ],
   ])('reverses %s', async (_name, forward, reverse) => {
     expect(await draft(forward)).toEqual({ ok: true, sql: reverse });
   });
@@ -37,7 +41,9 @@ describe('draftReverse', () => {
   });
 
   it('drops only the table for a table created with its indexes, columns and comments', async () => {
-    const result = await draft("CREATE TABLE tags (id int);\nCREATE INDEX tags_id_idx ON tags (id);\nALTER TABLE tags ADD COLUMN name text;\nCOMMENT ON TABLE tags IS 'x';");
+    const result = await draft(
+      "CREATE TABLE tags (id int);\nCREATE INDEX tags_id_idx ON tags (id);\nALTER TABLE tags ADD COLUMN name text;\nCOMMENT ON TABLE tags IS 'x';",
+    );
     expect(result).toEqual({ ok: true, sql: 'DROP TABLE tags;\n' });
   });
 

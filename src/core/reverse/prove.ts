@@ -48,7 +48,8 @@ export async function proveDrafts(plan: ProofPlan, candidates: readonly DraftCan
     }),
   );
   const runnable = new Map<string, { script: MigrationScript; statements: NonNullable<ParsedMigration['reverse']> }>();
-  for (const p of parsed) if (p.result.ok && p.result.statements.length > 0) runnable.set(p.candidate.migration.version, { script: p.script, statements: p.result.statements });
+  for (const p of parsed)
+    if (p.result.ok && p.result.statements.length > 0) runnable.set(p.candidate.migration.version, { script: p.script, statements: p.result.statements });
   let drill: { outcome: DrillOutcome; serverVersion: string } | { error: string } | null = null;
   if (runnable.size > 0) {
     const added = plan.added.map((p) => {
@@ -69,7 +70,14 @@ export async function proveDrafts(plan: ProofPlan, candidates: readonly DraftCan
 
 type DraftBase = Omit<ReverseDraft, 'status' | 'proof' | 'reason'>;
 
-function judge(base: DraftBase, candidate: DraftCandidate, script: MigrationScript, outcome: DrillOutcome, serverVersion: string, first: readonly Finding[]): ReverseDraft {
+function judge(
+  base: DraftBase,
+  candidate: DraftCandidate,
+  script: MigrationScript,
+  outcome: DrillOutcome,
+  serverVersion: string,
+  first: readonly Finding[],
+): ReverseDraft {
   const version = candidate.migration.version;
   const paths = new Set([candidate.migration.forward.path, script.path]);
   const seenBefore = new Set(first.map(placeKey));
@@ -83,10 +91,13 @@ function judge(base: DraftBase, candidate: DraftCandidate, script: MigrationScri
   const proof: ReverseProof = { serverVersion, reverse, roundTrip, redo, problems };
   if (reverse === 'applied' && roundTrip === 'restored' && redo === 'applied' && problems.length === 0) return { ...base, status: 'proven', proof };
   const reason =
-    problems.length > 0 ? problems[0]
-    : reverse === 'not-run' ? 'the drill did not reach this reverse (a newer migration has no working reverse, or a forward failed)'
-    : reverse !== 'applied' ? `the drafted reverse ${reverse}`
-    : `redo ${redo}: the forward did not apply again after the drafted reverse`;
+    problems.length > 0
+      ? problems[0]
+      : reverse === 'not-run'
+        ? 'the drill did not reach this reverse (a newer migration has no working reverse, or a forward failed)'
+        : reverse !== 'applied'
+          ? `the drafted reverse ${reverse}`
+          : `redo ${redo}: the forward did not apply again after the drafted reverse`;
   return { ...base, status: reverse === 'not-run' ? 'unproven' : 'failed', proof, reason };
 }
 
@@ -101,7 +112,16 @@ async function drillWith(plan: ProofPlan, added: ParsedMigration[]): Promise<{ o
     const outcome = await plan.deadline.race(
       runDrill(
         plan.server,
-        { layout: plan.layout, base: plan.base, added, setupSql: shadow.setup, seedRows: shadow.seedRows, statementTimeoutMs: shadow.statementTimeoutMs, useTemplateCache: plan.useTemplateCache, limits: shadow },
+        {
+          layout: plan.layout,
+          base: plan.base,
+          added,
+          setupSql: shadow.setup,
+          seedRows: shadow.seedRows,
+          statementTimeoutMs: shadow.statementTimeoutMs,
+          useTemplateCache: plan.useTemplateCache,
+          limits: shadow,
+        },
         plan.onProgress,
         plan.deadline,
       ),

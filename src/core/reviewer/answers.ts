@@ -53,8 +53,7 @@ export const MODEL_ANSWER_JSON_SCHEMA: Record<string, unknown> = {
 };
 
 export type Asked =
-  | { ok: true; answer: ModelAnswer; tokens: Tokens; cached: boolean }
-  | { ok: false; status: 'invalid-output' | 'unavailable'; problem: string; tokens: Tokens };
+  { ok: true; answer: ModelAnswer; tokens: Tokens; cached: boolean } | { ok: false; status: 'invalid-output' | 'unavailable'; problem: string; tokens: Tokens };
 
 export interface Tokens {
   readonly prompt: number;
@@ -107,7 +106,12 @@ export async function askModel(client: LlmClient, messages: readonly LlmMessage[
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    return { ok: false, status: 'unavailable', problem: redact(timedOut ? `the model did not answer within ${opts.timeoutMs} ms (reviewer.timeout)` : message), tokens };
+    return {
+      ok: false,
+      status: 'unavailable',
+      problem: redact(timedOut ? `the model did not answer within ${opts.timeoutMs} ms (reviewer.timeout)` : message),
+      tokens,
+    };
   }
 }
 

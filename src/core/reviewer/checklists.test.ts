@@ -47,9 +47,20 @@ describe('answerFromFacts', () => {
 
   it('fails closed to a person when the drill did not run, but still answers what the rules decide', () => {
     const infra = finding({ hazard: 'infra', source: 'engine', path: 'db/3.up.sql', line: 1, message: 'the shadow PostgreSQL did not start' });
-    const lockTimeout = finding({ hazard: 'lock-timeout', source: 'rule', rule: 'require-lock-timeout', path: 'db/3.up.sql', line: 1, message: 'no lock_timeout' });
+    const lockTimeout = finding({
+      hazard: 'lock-timeout',
+      source: 'rule',
+      rule: 'require-lock-timeout',
+      path: 'db/3.up.sql',
+      line: 1,
+      message: 'no lock_timeout',
+    });
     const f = facts({ findings: [infra, lockTimeout] });
-    expect(answerFromFacts(item('forward-applies'), f)).toMatchObject({ status: 'needs-human', source: 'drill', evidence: expect.stringMatching(/did not start/) });
+    expect(answerFromFacts(item('forward-applies'), f)).toMatchObject({
+      status: 'needs-human',
+      source: 'drill',
+      evidence: expect.stringMatching(/did not start/),
+    });
     expect(answerFromFacts(item('reverse-round-trips'), f)).toMatchObject({ status: 'needs-human' });
     expect(answerFromFacts(item('forward-lock-timeout'), f)).toMatchObject({ status: 'fail', source: 'rule', evidence: 'lock-timeout at db/3.up.sql:1' });
   });
@@ -64,6 +75,9 @@ describe('answerFromFacts', () => {
     const lost = finding({ hazard: 'data-loss', source: 'drill', path: 'db/3.down.sql', line: 1, message: 'values of public.t.a changed' });
     const f = facts({ findings: [lost] });
     expect(answerFromFacts(item('forward-keeps-data'), f)?.status).not.toBe('fail');
-    expect(answerFromFacts(item('reverse-round-trips'), f)).toMatchObject({ status: 'fail', evidence: expect.stringMatching(/data-loss at db\/3\.down\.sql:1/) });
+    expect(answerFromFacts(item('reverse-round-trips'), f)).toMatchObject({
+      status: 'fail',
+      evidence: expect.stringMatching(/data-loss at db\/3\.down\.sql:1/),
+    });
   });
 });

@@ -29,7 +29,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     id: 'forward-applies',
     direction: 'forward',
     question: 'Does every forward migration apply on a seeded copy of the base schema?',
-    evidence: 'The drill runs each forward migration on the shadow PostgreSQL after seeding existing tables; `forward-error` and `data-dependent` findings fail it.',
+    evidence:
+      'The drill runs each forward migration on the shadow PostgreSQL after seeding existing tables; `forward-error` and `data-dependent` findings fail it.',
     decidedBy: 'engine',
     failsOn: ['forward-error', 'data-dependent'],
   },
@@ -45,7 +46,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     id: 'forward-locks',
     direction: 'forward',
     question: 'Do the forward migrations avoid long blocking locks on existing tables (no rewrite, blocking scan or blocking index build)?',
-    evidence: 'Locks and rewrites the drill observed (pg_locks, relfilenode) and the lock rules; `rewrite`, `blocking-scan`, `blocking-index` and `concurrently-in-transaction` findings fail it.',
+    evidence:
+      'Locks and rewrites the drill observed (pg_locks, relfilenode) and the lock rules; `rewrite`, `blocking-scan`, `blocking-index` and `concurrently-in-transaction` findings fail it.',
     decidedBy: 'engine',
     failsOn: ['rewrite', 'blocking-scan', 'blocking-index', 'concurrently-in-transaction'],
   },
@@ -69,7 +71,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     id: 'forward-compatible',
     direction: 'forward',
     question: 'Does the application code that runs during the deploy keep working against the new schema (expand/contract)?',
-    evidence: '`breaking-change` findings fail it; otherwise the reviewer judges renames, drops and new required columns against the migration and its comments.',
+    evidence:
+      '`breaking-change` findings fail it; otherwise the reviewer judges renames, drops and new required columns against the migration and its comments.',
     decidedBy: 'judgement',
     failsOn: ['breaking-change'],
   },
@@ -109,7 +112,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     id: 'reverse-round-trips',
     direction: 'reverse',
     question: 'Does forward then reverse restore the schema and the seeded data?',
-    evidence: 'Catalog snapshots and data fingerprints before the forward and after the reverse; `reverse-mismatch` findings and data lost on the way back fail it.',
+    evidence:
+      'Catalog snapshots and data fingerprints before the forward and after the reverse; `reverse-mismatch` findings and data lost on the way back fail it.',
     decidedBy: 'engine',
     failsOn: ['reverse-mismatch'],
   },
@@ -274,12 +278,19 @@ const SPECIAL: Record<string, Special> = {
       case 'mismatch':
         return { status: 'fail', evidence: 'forward → reverse → forward did not restore the state (see the findings)' };
       default:
-        return { status: facts.added.some(lacksReverse) ? 'fail' : 'needs-human', evidence: `the round trip did not run: ${facts.added.some(lacksReverse) ? `a reverse is missing${draftNote(facts)}` : notDrilled(facts)}` };
+        return {
+          status: facts.added.some(lacksReverse) ? 'fail' : 'needs-human',
+          evidence: `the round trip did not run: ${facts.added.some(lacksReverse) ? `a reverse is missing${draftNote(facts)}` : notDrilled(facts)}`,
+        };
     }
   },
   'reverse-redo': (facts) => {
     const redo = facts.migrations.filter((m) => m.direction === 'redo');
-    if (redo.length === 0) return { status: facts.added.some(lacksReverse) ? 'fail' : 'needs-human', evidence: `redo did not run: ${facts.added.some(lacksReverse) ? 'a reverse is missing' : notDrilled(facts)}` };
+    if (redo.length === 0)
+      return {
+        status: facts.added.some(lacksReverse) ? 'fail' : 'needs-human',
+        evidence: `redo did not run: ${facts.added.some(lacksReverse) ? 'a reverse is missing' : notDrilled(facts)}`,
+      };
     const failed = redo.filter((r) => r.status !== 'applied');
     return failed.length > 0
       ? { status: 'fail', evidence: failed.map((r) => `${r.path} ${r.status} on redo`).join('; ') }

@@ -104,6 +104,7 @@ function describeError(error: unknown, timeoutMs: number): string {
   if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof OpenAI.APIUserAbortError) {
     return `the model did not answer within ${Math.round(timeoutMs / 100) / 10} s (reviewer.timeout)`;
   }
-  if (error instanceof OpenAI.APIError) return `the model endpoint answered ${error.status ?? 'without a status'}: ${error.message.split('\n')[0].slice(0, 200)}`;
+  if (error instanceof OpenAI.APIError)
+    return `the model endpoint answered ${error.status ?? 'without a status'}: ${error.message.split('\n')[0].slice(0, 200)}`;
   return `the model endpoint could not be reached: ${error instanceof Error ? error.message : String(error)}`;
 }

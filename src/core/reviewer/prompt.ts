@@ -64,7 +64,13 @@ export function buildPrompt(input: PromptInput): Prompt {
     untrusted,
     `UNTRUSTED ${nonce}>>>`,
   ].join('\n');
-  return { messages: [{ role: 'system', content: system }, { role: 'user', content: user }], summarisedStatements: summarised };
+  return {
+    messages: [
+      { role: 'system', content: system },
+      { role: 'user', content: user },
+    ],
+    summarisedStatements: summarised,
+  };
 }
 
 function drillLine(drill: DrillSummary | null): string {

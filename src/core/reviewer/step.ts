@@ -61,13 +61,26 @@ export async function runReviewerStep(input: ReviewerStepInput): Promise<Reviewe
   for (const { migration, parsed } of missing) {
     const draft = draftReverse(parsed.forward ?? []);
     if (draft.ok) deterministic.push({ migration, drafter: 'deterministic', sql: draft.sql });
-    else requests.push({ migration, version: migration.version, forwardPath: migration.forward.path, reason: `the common-DDL drafter could not (${draft.reason})` });
+    else
+      requests.push({
+        migration,
+        version: migration.version,
+        forwardPath: migration.forward.path,
+        reason: `the common-DDL drafter could not (${draft.reason})`,
+      });
   }
 
   let asked: Asked | null = null;
   let summarised = 0;
   if (input.llm && (pending.length > 0 || requests.length > 0)) {
-    const prompt = buildPrompt({ items: pending, drafts: requests, added: input.parsed, findings: input.findings, drill: input.drill, maxTokens: input.config.reviewer.maxTokens });
+    const prompt = buildPrompt({
+      items: pending,
+      drafts: requests,
+      added: input.parsed,
+      findings: input.findings,
+      drill: input.drill,
+      maxTokens: input.config.reviewer.maxTokens,
+    });
     summarised = prompt.summarisedStatements;
     input.onProgress(`asking ${input.llm.model} about ${pending.length} checklist item(s)${requests.length > 0 ? ` and ${requests.length} reverse(s)` : ''}`);
     asked = await askModel(input.llm, prompt.messages, { cache: input.cache, timeoutMs: input.config.reviewer.timeoutMs, maxAnswerTokens: MAX_ANSWER_TOKENS });
@@ -84,7 +97,11 @@ export async function runReviewerStep(input: ReviewerStepInput): Promise<Reviewe
   const drafted = new Set(reverseDrafts.map((d) => d.version));
   const reverseNotDrafted = requests
     .filter((r) => !drafted.has(r.version))
-    .map((r) => ({ version: r.version, forwardPath: r.forwardPath, reason: input.llm ? `${r.reason}, and the model drafted none` : `${r.reason}; no model is configured to try` }));
+    .map((r) => ({
+      version: r.version,
+      forwardPath: r.forwardPath,
+      reason: input.llm ? `${r.reason}, and the model drafted none` : `${r.reason}; no model is configured to try`,
+    }));
 
   const decided = items.map((item) => answerFromFacts(item, { ...facts, drafts: reverseDrafts }));
   const checklist = items.map((item, i) => decided[i] ?? judged(item, asked, input.llm !== null));
@@ -142,7 +159,8 @@ async function proveOrExplain(input: ReviewerStepInput, candidates: DraftCandida
 /** A judgement item no finding decided: the model's answer, or a person's. */
 function judged(item: ChecklistItem, asked: Asked | null, hasModel: boolean): ChecklistAnswer {
   const base = { id: item.id, direction: item.direction, question: item.question, source: 'model' as const };
-  if (!hasModel) return { ...base, status: 'needs-human', evidence: 'no model is configured (OPENAI_API_KEY, or reviewer.baseUrl): a person should judge this' };
+  if (!hasModel)
+    return { ...base, status: 'needs-human', evidence: 'no model is configured (OPENAI_API_KEY, or reviewer.baseUrl): a person should judge this' };
   if (!asked) return { ...base, status: 'needs-human', evidence: 'the model was not asked' };
   if (!asked.ok) return { ...base, status: 'needs-human', evidence: `${asked.problem}: a person should judge this` };
   const answer = asked.answer.answers.find((a) => a.id === item.id);
@@ -213,7 +231,9 @@ export function withinTrustBoundary(deterministic: readonly Finding[], drafts: r
 
 function draftFix(d: ReverseDraft): string {
   const where = d.placement === 'section' ? `under ${d.section} in ${d.path}` : `as ${d.path}`;
-  const proof = d.proof ? ` (the drill on PostgreSQL ${d.proof.serverVersion} proved it: forward → this reverse restored the schema and seeded data, and redo applied)` : '';
+  const proof = d.proof
+    ? ` (the drill on PostgreSQL ${d.proof.serverVersion} proved it: forward → this reverse restored the schema and seeded data, and redo applied)`
+    : '';
   return `Add this reverse ${where}, drafted by Drillbot${d.drafter === 'model' ? ' with the model' : ''}${proof}:\n${d.sql.replace(/\n$/, '')}`;
 }
 

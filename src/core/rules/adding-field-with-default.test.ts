@@ -9,8 +9,15 @@ testRule(rule, {
     { name: 'now() is stable, not volatile: stored once', sql: 'ALTER TABLE users ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();' },
     { name: 'CURRENT_TIMESTAMP is stable too', sql: 'ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT CURRENT_TIMESTAMP;' },
     { name: 'DEFAULT NULL before PostgreSQL 11', sql: 'ALTER TABLE users ADD COLUMN note text DEFAULT NULL;', pgMajor: 10 },
-    { name: 'PostgreSQL 18 virtual generated column', sql: 'ALTER TABLE users ADD COLUMN email_lower text GENERATED ALWAYS AS (lower(email)) VIRTUAL;', pgMajor: 18 },
-    { name: 'table created earlier in the change', sql: 'CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN id uuid DEFAULT gen_random_uuid(), ADD COLUMN n bigserial;' },
+    {
+      name: 'PostgreSQL 18 virtual generated column',
+      sql: 'ALTER TABLE users ADD COLUMN email_lower text GENERATED ALWAYS AS (lower(email)) VIRTUAL;',
+      pgMajor: 18,
+    },
+    {
+      name: 'table created earlier in the change',
+      sql: 'CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN id uuid DEFAULT gen_random_uuid(), ADD COLUMN n bigserial;',
+    },
     { name: 'SET DEFAULT with a volatile function changes new rows only', sql: 'ALTER TABLE users ALTER COLUMN id SET DEFAULT gen_random_uuid();' },
   ],
   invalid: [
@@ -35,7 +42,10 @@ testRule(rule, {
     {
       name: 'one finding per rewriting column',
       sql: 'ALTER TABLE users ADD COLUMN a int DEFAULT 1, ADD COLUMN b uuid DEFAULT gen_random_uuid(), ADD COLUMN c serial;',
-      errors: [{ line: 1, message: /column b/ }, { line: 1, message: /column c/ }],
+      errors: [
+        { line: 1, message: /column b/ },
+        { line: 1, message: /column c/ },
+      ],
     },
   ],
 });

@@ -1,9 +1,26 @@
 import { addedColumnDefaultText, addedColumnTypeText } from '../sql/clause-text.js';
-import { addedColumns, callsVolatileFunction, columnConstraints, columnDefault, findFunctionCalls, isNullConstant, quoteIdent, relationName, typeName } from '../sql/nodes.js';
+import {
+  addedColumns,
+  callsVolatileFunction,
+  columnConstraints,
+  columnDefault,
+  findFunctionCalls,
+  isNullConstant,
+  quoteIdent,
+  relationName,
+  typeName,
+} from '../sql/nodes.js';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 import { defineRule } from './define-rule.js';
 
-const SERIALS: Record<string, string> = { smallserial: 'smallint', serial2: 'smallint', serial: 'integer', serial4: 'integer', bigserial: 'bigint', serial8: 'bigint' };
+const SERIALS: Record<string, string> = {
+  smallserial: 'smallint',
+  serial2: 'smallint',
+  serial: 'integer',
+  serial4: 'integer',
+  bigserial: 'bigint',
+  serial8: 'bigint',
+};
 
 type Rewrite = { kind: 'volatile' | 'serial' | 'identity' | 'generated' | 'pre11'; why: string };
 
@@ -15,7 +32,8 @@ function rewriteOf(column: StatementNode, pgMajor: number): Rewrite | undefined 
   const type = typeName(column.typeName);
   if (SERIALS[type]) return { kind: 'serial', why: `a ${type} column takes a new sequence value for every existing row` };
   const constraints = columnConstraints(column);
-  if (constraints.some((c) => c.contype === 'CONSTR_IDENTITY')) return { kind: 'identity', why: 'an identity column takes a new sequence value for every existing row' };
+  if (constraints.some((c) => c.contype === 'CONSTR_IDENTITY'))
+    return { kind: 'identity', why: 'an identity column takes a new sequence value for every existing row' };
   // PostgreSQL 18 adds VIRTUAL generated columns (generated_kind 'v'), computed on read: no rewrite.
   if (constraints.some((c) => c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v')) {
     return { kind: 'generated', why: 'a STORED generated column is computed and written for every existing row' };
@@ -70,7 +88,8 @@ function recipe(statement: ParsedStatement, table: string, column: StatementNode
 export default defineRule({
   id: 'adding-field-with-default',
   hazard: 'rewrite',
-  summary: 'Add columns to existing tables without a default that forces a rewrite (volatile, serial, identity, stored generated, or any default before PostgreSQL 11).',
+  summary:
+    'Add columns to existing tables without a default that forces a rewrite (volatile, serial, identity, stored generated, or any default before PostgreSQL 11).',
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);

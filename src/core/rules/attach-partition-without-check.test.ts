@@ -11,11 +11,17 @@ testRule(rule, {
       name: 'a NOT VALID CHECK validated before',
       sql: "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (d >= '2024-01-01') NOT VALID;\nALTER TABLE events_2024 VALIDATE CONSTRAINT b;\nALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
     },
-    { name: 'partition created earlier in the change', sql: "CREATE TABLE events_2024 (d date);\nALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');" },
+    {
+      name: 'partition created earlier in the change',
+      sql: "CREATE TABLE events_2024 (d date);\nALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+    },
     { name: 'DETACH is another rule', sql: 'ALTER TABLE events DETACH PARTITION events_2020;' },
     {
       name: 'a NOT VALID CHECK validated by earlier migrations of the change',
-      before: ["ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (d >= '2024-01-01' AND d < '2025-01-01') NOT VALID;", 'ALTER TABLE events_2024 VALIDATE CONSTRAINT b;'],
+      before: [
+        "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (d >= '2024-01-01' AND d < '2025-01-01') NOT VALID;",
+        'ALTER TABLE events_2024 VALIDATE CONSTRAINT b;',
+      ],
       sql: "ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
     },
     {

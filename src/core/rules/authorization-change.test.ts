@@ -22,7 +22,7 @@ testRule(rule, {
       errors: [{ line: 1, message: /^ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY on users/ }],
     },
     {
-      sql: 'CREATE POLICY tenant ON app.users USING (tenant_id = current_setting(\'app.tenant\')::bigint);\nALTER POLICY tenant ON app.users TO app;\nDROP POLICY IF EXISTS tenant ON app.users;',
+      sql: "CREATE POLICY tenant ON app.users USING (tenant_id = current_setting('app.tenant')::bigint);\nALTER POLICY tenant ON app.users TO app;\nDROP POLICY IF EXISTS tenant ON app.users;",
       errors: [
         { line: 1, message: /Creating policy tenant on users/ },
         { line: 2, message: /Altering policy tenant/ },

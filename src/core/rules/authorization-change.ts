@@ -9,7 +9,8 @@ const ROW_SECURITY: Record<string, string> = {
   AT_NoForceRowSecurity: 'NO FORCE ROW LEVEL SECURITY',
 };
 
-const FIX = '-- Review who can read and write what after this change (roles the application connects as, policies per command), and deploy it with the code that expects it.';
+const FIX =
+  '-- Review who can read and write what after this change (roles the application connects as, policies per command), and deploy it with the code that expects it.';
 
 export default defineRule({
   id: 'authorization-change',
@@ -47,7 +48,9 @@ export default defineRule({
       },
       GrantStmt(node, statement) {
         const tables: string[] =
-          node.targtype === 'ACL_TARGET_OBJECT' && node.objtype === 'OBJECT_TABLE' ? (node.objects ?? []).map((o: StatementNode) => relationName(o.RangeVar)) : [];
+          node.targtype === 'ACL_TARGET_OBJECT' && node.objtype === 'OBJECT_TABLE'
+            ? (node.objects ?? []).map((o: StatementNode) => relationName(o.RangeVar))
+            : [];
         if (tables.length > 0 && !tables.some(existing)) return;
         const verb = node.is_grant ? 'GRANT' : 'REVOKE';
         const on = tables.length > 0 ? ` on ${tables.map(baseName).join(', ')}` : '';

@@ -8,6 +8,12 @@ testRule(rule, {
   ],
   invalid: [
     { sql: 'CREATE TABLE t (currency char(3));', errors: [{ line: 1, message: /t\.currency is char\(3\)/ }] },
-    { sql: 'ALTER TABLE t ADD COLUMN a character(2), ADD COLUMN b char;', errors: [{ line: 1, message: /char\(2\)/ }, { line: 1, message: /t\.b is char\(1\)/ }] },
+    {
+      sql: 'ALTER TABLE t ADD COLUMN a character(2), ADD COLUMN b char;',
+      errors: [
+        { line: 1, message: /char\(2\)/ },
+        { line: 1, message: /t\.b is char\(1\)/ },
+      ],
+    },
   ],
 });

@@ -5,7 +5,10 @@ testRule(rule, {
   valid: [
     { name: 'domain without constraints', sql: 'CREATE DOMAIN email AS text;\nALTER TABLE users ADD COLUMN contact email;' },
     { name: 'domain unknown to the file', sql: 'ALTER TABLE users ADD COLUMN amount positive_int;' },
-    { name: 'table created earlier in the change', sql: 'CREATE DOMAIN pos AS int CHECK (VALUE > 0);\nCREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN n pos;' },
+    {
+      name: 'table created earlier in the change',
+      sql: 'CREATE DOMAIN pos AS int CHECK (VALUE > 0);\nCREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN n pos;',
+    },
     { name: 'array of the domain', sql: 'CREATE DOMAIN pos AS int CHECK (VALUE > 0);\nALTER TABLE users ADD COLUMN ns pos[];' },
     { name: 'domain created after the column', sql: 'ALTER TABLE users ADD COLUMN n pos;\nCREATE DOMAIN pos AS int CHECK (VALUE > 0);' },
     {
@@ -13,7 +16,11 @@ testRule(rule, {
       before: ['CREATE DOMAIN pos AS int CHECK (VALUE > 0);', 'CREATE TABLE t (a int);'],
       sql: 'ALTER TABLE t ADD COLUMN n pos;',
     },
-    { name: 'domain without constraints created by an earlier migration', before: 'CREATE DOMAIN email AS text;', sql: 'ALTER TABLE users ADD COLUMN contact email;' },
+    {
+      name: 'domain without constraints created by an earlier migration',
+      before: 'CREATE DOMAIN email AS text;',
+      sql: 'ALTER TABLE users ADD COLUMN contact email;',
+    },
   ],
   invalid: [
     {
@@ -27,7 +34,7 @@ testRule(rule, {
     },
     {
       name: 'constraint added with ALTER DOMAIN',
-      sql: 'CREATE DOMAIN email AS text;\nALTER DOMAIN email ADD CONSTRAINT email_at CHECK (VALUE LIKE \'%@%\');\nALTER TABLE users ADD COLUMN contact email;',
+      sql: "CREATE DOMAIN email AS text;\nALTER DOMAIN email ADD CONSTRAINT email_at CHECK (VALUE LIKE '%@%');\nALTER TABLE users ADD COLUMN contact email;",
       errors: [{ line: 3 }],
     },
     {

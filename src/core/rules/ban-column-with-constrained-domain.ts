@@ -20,7 +20,10 @@ function constrainedDomainsBefore(statements: readonly ParsedStatement[], statem
     if (s.kind === 'CreateDomainStmt') {
       const mods = typeModifiers(s.node.typeName);
       const constrained = (s.node.constraints ?? []).some((c: StatementNode) => ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(c.Constraint?.contype));
-      domains.set(typeName({ names: s.node.domainname }), { baseType: `${typeName(s.node.typeName)}${mods.length ? `(${mods.join(', ')})` : ''}`, constrained });
+      domains.set(typeName({ names: s.node.domainname }), {
+        baseType: `${typeName(s.node.typeName)}${mods.length ? `(${mods.join(', ')})` : ''}`,
+        constrained,
+      });
     }
     // ALTER DOMAIN … ADD CONSTRAINT (subtype 'C') or SET NOT NULL (subtype 'O').
     if (s.kind === 'AlterDomainStmt' && ['C', 'O'].includes(String(s.node.subtype))) {

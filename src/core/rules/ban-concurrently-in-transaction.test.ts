@@ -4,8 +4,17 @@ import rule from './ban-concurrently-in-transaction.js';
 testRule(rule, {
   valid: [
     { name: 'goose NO TRANSACTION file', sql: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);', transaction: 'none' },
-    { name: 'golang-migrate file with the statement alone', sql: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);', layout: 'golang-migrate', transaction: 'single-query' },
-    { name: 'after COMMIT in a non-transactional file', sql: 'BEGIN;\nALTER TABLE users ADD COLUMN a int;\nCOMMIT;\nDROP INDEX CONCURRENTLY users_a_idx;', transaction: 'none' },
+    {
+      name: 'golang-migrate file with the statement alone',
+      sql: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
+      layout: 'golang-migrate',
+      transaction: 'single-query',
+    },
+    {
+      name: 'after COMMIT in a non-transactional file',
+      sql: 'BEGIN;\nALTER TABLE users ADD COLUMN a int;\nCOMMIT;\nDROP INDEX CONCURRENTLY users_a_idx;',
+      transaction: 'none',
+    },
     { name: 'non-concurrent DDL in a transaction', sql: 'CREATE INDEX users_email_idx ON users (email);\nREINDEX TABLE users;' },
     { name: 'ANALYZE may run in a transaction', sql: 'ANALYZE users;' },
     { name: 'ALTER TYPE ADD VALUE on PostgreSQL 12+', sql: "ALTER TYPE mood ADD VALUE 'meh';" },

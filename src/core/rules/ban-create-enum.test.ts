@@ -3,7 +3,7 @@ import rule from './ban-create-enum.js';
 
 testRule(rule, {
   valid: [
-    "CREATE TABLE statuses (name text PRIMARY KEY, label text NOT NULL);",
+    'CREATE TABLE statuses (name text PRIMARY KEY, label text NOT NULL);',
     "ALTER TYPE status ADD VALUE 'paused' AFTER 'active';",
     'CREATE TYPE money_amount AS (currency char(3), cents bigint);',
   ],

@@ -5,7 +5,7 @@ testRule(rule, {
   valid: [
     "DELETE FROM sessions WHERE created_at < now() - interval '90 days';",
     'DELETE FROM users WHERE id = 1;',
-    { name: 'table created earlier in the change', sql: "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\nDELETE FROM t;" },
+    { name: 'table created earlier in the change', sql: 'CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\nDELETE FROM t;' },
     { name: 'a CTE-free UPDATE is not a DELETE', sql: 'UPDATE users SET a = 1;' },
   ],
   invalid: [

@@ -7,9 +7,16 @@ testRule(rule, {
     'ALTER TABLE users ALTER COLUMN email DROP DEFAULT;',
     { name: 'table created earlier in the change', sql: 'CREATE TABLE t (a int, b int);\nALTER TABLE t DROP COLUMN b;' },
     { name: 'column added earlier in the same file', sql: 'ALTER TABLE users ADD COLUMN tmp int;\nALTER TABLE users DROP COLUMN tmp;' },
-    { name: 'column of a qualified table added earlier, dropped unqualified', sql: 'ALTER TABLE public.users ADD COLUMN tmp int;\nALTER TABLE users DROP COLUMN tmp;' },
+    {
+      name: 'column of a qualified table added earlier, dropped unqualified',
+      sql: 'ALTER TABLE public.users ADD COLUMN tmp int;\nALTER TABLE users DROP COLUMN tmp;',
+    },
     { name: 'foreign tables hold no data of their own', sql: 'ALTER FOREIGN TABLE remote_users DROP COLUMN email;' },
-    { name: 'column added by an earlier migration of the change', before: 'ALTER TABLE users ADD COLUMN nickname text;', sql: 'ALTER TABLE users DROP COLUMN nickname;' },
+    {
+      name: 'column added by an earlier migration of the change',
+      before: 'ALTER TABLE users ADD COLUMN nickname text;',
+      sql: 'ALTER TABLE users DROP COLUMN nickname;',
+    },
     { name: 'table created by an earlier migration of the change', before: 'CREATE TABLE t (a int, b int);', sql: 'ALTER TABLE t DROP COLUMN b;' },
   ],
   invalid: [
@@ -25,7 +32,10 @@ testRule(rule, {
     {
       name: 'one finding per dropped column',
       sql: 'ALTER TABLE users\n  DROP COLUMN a,\n  DROP COLUMN b;',
-      errors: [{ line: 1, message: /users\.a/ }, { line: 1, message: /users\.b/ }],
+      errors: [
+        { line: 1, message: /users\.a/ },
+        { line: 1, message: /users\.b/ },
+      ],
     },
     {
       name: 'a different column added earlier does not exempt',

@@ -9,7 +9,10 @@ testRule(rule, {
   ],
   invalid: [
     { sql: 'TRUNCATE sessions;', errors: [{ line: 1, message: /TRUNCATE removes every row of sessions/ }] },
-    { sql: 'TRUNCATE TABLE users CASCADE;', errors: [{ line: 1, message: /TRUNCATE … CASCADE empties users and also, silently, every table that references it/ }] },
+    {
+      sql: 'TRUNCATE TABLE users CASCADE;',
+      errors: [{ line: 1, message: /TRUNCATE … CASCADE empties users and also, silently, every table that references it/ }],
+    },
     {
       name: 'only the existing tables of the list are named',
       sql: 'CREATE TABLE t (a int);\nTRUNCATE t, audit_log, events RESTART IDENTITY;',

@@ -22,8 +22,14 @@ export default defineRule({
         fix: [
           `-- If emptying ${existing.length === 1 ? 'the table' : 'these tables'} is intended, acknowledge it on the line above: -- drillbot:ack data-loss <why>`,
           ...(cascade
-            ? [`-- and name every table to empty instead of CASCADE, so the review shows them (RESTRICT fails if one is missing):`, `TRUNCATE ${existing.join(', ')}, <referencing tables> RESTRICT;`]
-            : [`-- Otherwise delete only the rows that must go, in batches (repeat until 0 rows):`, `DELETE FROM ${existing[0]} WHERE id IN (SELECT id FROM ${existing[0]} WHERE <condition> LIMIT 10000);`]),
+            ? [
+                `-- and name every table to empty instead of CASCADE, so the review shows them (RESTRICT fails if one is missing):`,
+                `TRUNCATE ${existing.join(', ')}, <referencing tables> RESTRICT;`,
+              ]
+            : [
+                `-- Otherwise delete only the rows that must go, in batches (repeat until 0 rows):`,
+                `DELETE FROM ${existing[0]} WHERE id IN (SELECT id FROM ${existing[0]} WHERE <condition> LIMIT 10000);`,
+              ]),
         ].join('\n'),
       });
     },

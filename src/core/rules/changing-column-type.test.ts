@@ -37,12 +37,17 @@ testRule(rule, {
     { name: 'char to text', sql: from('char(10)', 'text'), errors: [{ line: 2 }] },
     { name: 'numeric scale change', sql: from('numeric(10, 2)', 'numeric(12, 3)'), errors: [{ line: 2, message: /precision or scale/ }] },
     { name: 'numeric precision down', sql: from('numeric(10, 2)', 'numeric(8, 2)'), errors: [{ line: 2 }] },
-    { name: 'timestamp to timestamptz before PostgreSQL 12', sql: from('timestamp', 'timestamptz'), pgMajor: 11, errors: [{ line: 2, message: /before PostgreSQL 12/ }] },
+    {
+      name: 'timestamp to timestamptz before PostgreSQL 12',
+      sql: from('timestamp', 'timestamptz'),
+      pgMajor: 11,
+      errors: [{ line: 2, message: /before PostgreSQL 12/ }],
+    },
     { name: 'timestamp precision down', sql: from('timestamp(6)', 'timestamp(0)'), errors: [{ line: 2 }] },
     { name: 'arrays convert every element', sql: from('varchar(10)[]', 'text[]'), errors: [{ line: 2 }] },
     {
       name: 'USING computes new values',
-      sql: "ALTER TABLE users ALTER COLUMN name TYPE text USING lower(name);",
+      sql: 'ALTER TABLE users ALTER COLUMN name TYPE text USING lower(name);',
       errors: [{ line: 1, message: /USING expression/ }],
     },
     {
@@ -53,7 +58,10 @@ testRule(rule, {
     {
       name: 'one finding per converted column',
       sql: 'ALTER TABLE orders\n  ALTER COLUMN id TYPE bigint,\n  ALTER COLUMN note TYPE text,\n  ALTER COLUMN total TYPE int8 USING total::int8;',
-      errors: [{ line: 1, message: /orders\.id/ }, { line: 1, message: /orders\.total/ }],
+      errors: [
+        { line: 1, message: /orders\.id/ },
+        { line: 1, message: /orders\.total/ },
+      ],
     },
     {
       name: 'old type known from an earlier migration of the change: varchar narrowing',

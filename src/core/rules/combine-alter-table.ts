@@ -55,9 +55,7 @@ export default defineRule({
         if (previousMergeable(ctx.statements, s) === group.at(-1) && combinable(s)) group.push(s);
       }
       const heads = group.map((s) => HEAD.exec(s.text));
-      const combined = heads.every((h) => h)
-        ? `${heads[0]![0]}${group.map((s, i) => s.text.slice(heads[i]![0].length)).join(',\n  ')};`
-        : undefined;
+      const combined = heads.every((h) => h) ? `${heads[0]![0]}${group.map((s, i) => s.text.slice(heads[i]![0].length)).join(',\n  ')};` : undefined;
       ctx.report({
         statement,
         message: `${group.length} ALTER TABLE statements on ${baseName(table)} (lines ${group.map((s) => s.line).join(', ')}) each wait for ACCESS EXCLUSIVE and may scan or rewrite the table again: one ALTER TABLE with all the subcommands takes the lock once and makes one pass.`,

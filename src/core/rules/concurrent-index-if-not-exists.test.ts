@@ -10,7 +10,11 @@ testRule(rule, {
       sql: 'DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
       transaction: 'none',
     },
-    { name: 'table created earlier in the change', sql: 'CREATE TABLE t (a int);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON t (a);', transaction: 'none' },
+    {
+      name: 'table created earlier in the change',
+      sql: 'CREATE TABLE t (a int);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON t (a);',
+      transaction: 'none',
+    },
   ],
   invalid: [
     {

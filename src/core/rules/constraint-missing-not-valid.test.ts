@@ -22,10 +22,14 @@ testRule(rule, {
       errors: [{ line: 1 }],
       fix: 'ALTER TABLE ONLY orders\n  ADD CONSTRAINT c CHECK (total >= 0) NO INHERIT NOT VALID;\n-- in a later migration (its own transaction): ALTER TABLE orders VALIDATE CONSTRAINT c;',
     },
-    { name: 'unnamed check: a recipe that names it', sql: 'ALTER TABLE orders ADD CHECK (total >= 0);', errors: [{ line: 1, message: /a CHECK constraint to orders/ }] },
+    {
+      name: 'unnamed check: a recipe that names it',
+      sql: 'ALTER TABLE orders ADD CHECK (total >= 0);',
+      errors: [{ line: 1, message: /a CHECK constraint to orders/ }],
+    },
     {
       name: 'check among other subcommands: a recipe',
-      sql: 'ALTER TABLE orders ADD COLUMN note text, ADD CONSTRAINT c CHECK (total >= 0), ADD CONSTRAINT d CHECK (note <> \'\') NOT VALID;',
+      sql: "ALTER TABLE orders ADD COLUMN note text, ADD CONSTRAINT c CHECK (total >= 0), ADD CONSTRAINT d CHECK (note <> '') NOT VALID;",
       errors: [{ line: 1, message: /CHECK constraint c / }],
     },
   ],

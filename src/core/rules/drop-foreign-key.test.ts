@@ -24,7 +24,10 @@ testRule(rule, {
     {
       name: 'conventional names, IF EXISTS',
       sql: 'SELECT 1;\nALTER TABLE app.orders DROP CONSTRAINT IF EXISTS fk_orders_users, DROP CONSTRAINT orders_users_fk;',
-      errors: [{ line: 2, message: /fk_orders_users/ }, { line: 2, message: /orders_users_fk/ }],
+      errors: [
+        { line: 2, message: /fk_orders_users/ },
+        { line: 2, message: /orders_users_fk/ },
+      ],
     },
   ],
 });

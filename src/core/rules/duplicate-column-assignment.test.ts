@@ -21,7 +21,11 @@ testRule(rule, {
     },
     {
       sql: 'INSERT INTO t (a, a, b, b, b) VALUES (1, 2, 3, 4, 5) ON CONFLICT (a) DO UPDATE SET b = 1, b = 2;',
-      errors: [{ line: 1, message: /Column a .* INSERT/ }, { line: 1, message: /Column b .* INSERT/ }, { line: 1, message: /ON CONFLICT/ }],
+      errors: [
+        { line: 1, message: /Column a .* INSERT/ },
+        { line: 1, message: /Column b .* INSERT/ },
+        { line: 1, message: /ON CONFLICT/ },
+      ],
     },
     { sql: 'CREATE VIEW v (a, a) AS SELECT 1, 2;', errors: [{ line: 1, message: /view column list of v/ }] },
     { sql: 'ALTER TABLE t ADD COLUMN a int, ADD COLUMN a text;', errors: [{ line: 1, message: /ADD COLUMN of t/ }] },

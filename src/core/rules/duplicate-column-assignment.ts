@@ -8,9 +8,21 @@ export default defineRule({
   summary: 'Name each column once per column list, SET list or CREATE TABLE.',
   create: (ctx) => ({
     CreateStmt: (node, statement) =>
-      check(ctx, statement, 'CREATE TABLE', relationName(node.relation), (node.tableElts ?? []).flatMap((e: StatementNode) => (e.ColumnDef ? [e.ColumnDef.colname] : []))),
+      check(
+        ctx,
+        statement,
+        'CREATE TABLE',
+        relationName(node.relation),
+        (node.tableElts ?? []).flatMap((e: StatementNode) => (e.ColumnDef ? [e.ColumnDef.colname] : [])),
+      ),
     AlterTableStmt: (node, statement) =>
-      check(ctx, statement, 'ALTER TABLE … ADD COLUMN', relationName(node.relation), alterCommands(statement).flatMap((c) => (c.subtype === 'AT_AddColumn' ? [c.def?.ColumnDef?.colname] : []))),
+      check(
+        ctx,
+        statement,
+        'ALTER TABLE … ADD COLUMN',
+        relationName(node.relation),
+        alterCommands(statement).flatMap((c) => (c.subtype === 'AT_AddColumn' ? [c.def?.ColumnDef?.colname] : [])),
+      ),
     InsertStmt(node, statement) {
       const table = relationName(node.relation);
       check(ctx, statement, 'INSERT column list', table, targets(node.cols));
@@ -18,7 +30,13 @@ export default defineRule({
     },
     UpdateStmt: (node, statement) => check(ctx, statement, 'UPDATE … SET', relationName(node.relation), targets(node.targetList)),
     ViewStmt: (node, statement) =>
-      check(ctx, statement, 'view column list', relationName(node.view), (node.aliases ?? []).map((a: StatementNode) => a.String?.sval)),
+      check(
+        ctx,
+        statement,
+        'view column list',
+        relationName(node.view),
+        (node.aliases ?? []).map((a: StatementNode) => a.String?.sval),
+      ),
   }),
 });
 

@@ -7,7 +7,11 @@ testRule(rule, {
     'DROP TABLE IF EXISTS t;',
     { name: 'extension created earlier in the same file', sql: 'CREATE EXTENSION hstore;\nALTER EXTENSION hstore UPDATE;\nDROP EXTENSION hstore;' },
     { name: 'extension created by an earlier migration of the change, dropped', before: 'CREATE EXTENSION pg_trgm;', sql: 'DROP EXTENSION pg_trgm;' },
-    { name: 'extension created by an earlier migration of the change, updated', before: 'CREATE EXTENSION pg_trgm;', sql: "ALTER EXTENSION pg_trgm UPDATE TO '1.6';" },
+    {
+      name: 'extension created by an earlier migration of the change, updated',
+      before: 'CREATE EXTENSION pg_trgm;',
+      sql: "ALTER EXTENSION pg_trgm UPDATE TO '1.6';",
+    },
   ],
   invalid: [
     {

@@ -6,7 +6,10 @@ testRule(rule, {
   valid: [
     'ALTER TABLE orders ADD CONSTRAINT orders_user_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
     { name: 'VALIDATE takes SHARE UPDATE EXCLUSIVE', sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fkey;' },
-    { name: 'table created earlier in the change', sql: 'CREATE TABLE t (user_id int);\nALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (user_id) REFERENCES users (id);\nALTER TABLE t ADD COLUMN b int REFERENCES users (id);' },
+    {
+      name: 'table created earlier in the change',
+      sql: 'CREATE TABLE t (user_id int);\nALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (user_id) REFERENCES users (id);\nALTER TABLE t ADD COLUMN b int REFERENCES users (id);',
+    },
     { name: 'CREATE TABLE with REFERENCES is a new table', sql: 'CREATE TABLE t (user_id int REFERENCES users (id));' },
     { name: 'CHECK constraints are another rule’s business', sql: 'ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0);' },
   ],
@@ -32,9 +35,7 @@ testRule(rule, {
 describe('foreign-key-missing-not-valid recipes', () => {
   it('moves an inline REFERENCES into its own NOT VALID constraint', async () => {
     const [f] = await lintWith(rule, { sql: 'ALTER TABLE orders ADD COLUMN user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE DEFAULT 0;' });
-    expect(f.fix).toContain(
-      'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID;',
-    );
+    expect(f.fix).toContain('ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID;');
     expect(f.fix).toContain('VALIDATE CONSTRAINT orders_user_id_fkey');
   });
 

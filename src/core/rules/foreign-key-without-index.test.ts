@@ -3,11 +3,23 @@ import rule from './foreign-key-without-index.js';
 
 testRule(rule, {
   valid: [
-    { name: 'index created after the table', sql: 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users);\nCREATE INDEX orders_user_id_idx ON orders (user_id);' },
-    { name: 'index created before the constraint', sql: 'CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users NOT VALID;' },
+    {
+      name: 'index created after the table',
+      sql: 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users);\nCREATE INDEX orders_user_id_idx ON orders (user_id);',
+    },
+    {
+      name: 'index created before the constraint',
+      sql: 'CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users NOT VALID;',
+    },
     { name: 'the referencing column is the primary key', sql: 'CREATE TABLE profiles (user_id bigint PRIMARY KEY REFERENCES users);' },
-    { name: 'leading columns of a composite unique constraint, in another order', sql: 'CREATE TABLE m (a int, b int, c int, UNIQUE (b, a, c), FOREIGN KEY (a, b) REFERENCES p (x, y));' },
-    { name: 'ALTER TABLE … ADD PRIMARY KEY covers it', sql: 'ALTER TABLE members ADD COLUMN team_id bigint REFERENCES teams;\nALTER TABLE members ADD PRIMARY KEY (team_id, user_id);' },
+    {
+      name: 'leading columns of a composite unique constraint, in another order',
+      sql: 'CREATE TABLE m (a int, b int, c int, UNIQUE (b, a, c), FOREIGN KEY (a, b) REFERENCES p (x, y));',
+    },
+    {
+      name: 'ALTER TABLE … ADD PRIMARY KEY covers it',
+      sql: 'ALTER TABLE members ADD COLUMN team_id bigint REFERENCES teams;\nALTER TABLE members ADD PRIMARY KEY (team_id, user_id);',
+    },
     'CREATE TABLE t (a int PRIMARY KEY);',
     {
       name: 'index created by an earlier migration of the change',

@@ -16,7 +16,11 @@ testRule(rule, {
     { name: 'table created earlier in the change', sql: 'CREATE TABLE t (at timestamptz);\nALTER TABLE t ALTER COLUMN at TYPE date;' },
   ],
   invalid: [
-    { name: 'timestamptz to date', sql: from('timestamptz', 'date'), errors: [{ line: 2, message: /users\.c to date loses data without an error: the time of day/ }] },
+    {
+      name: 'timestamptz to date',
+      sql: from('timestamptz', 'date'),
+      errors: [{ line: 2, message: /users\.c to date loses data without an error: the time of day/ }],
+    },
     { name: 'timestamp to time', sql: from('timestamp', 'time'), errors: [{ line: 2, message: /the date of every value is dropped/ }] },
     { name: 'numeric to integer', sql: from('numeric(10, 2)', 'integer'), errors: [{ line: 2, message: /fractions are rounded away/ }] },
     { name: 'float8 to float4', sql: from('double precision', 'real'), errors: [{ line: 2, message: /sixth significant/ }] },

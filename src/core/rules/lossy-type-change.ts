@@ -21,7 +21,8 @@ function silentLoss(from: ColumnType, to: ColumnType): string | null {
   if ((from.name === 'numeric' || from.name.startsWith('float')) && INTEGERS.has(to.name)) return 'fractions are rounded away';
   if (from.name === 'float8' && to.name === 'float4') return 'digits past the sixth significant one are rounded';
   if (from.name === 'numeric' && to.name === 'numeric' && to.mods.length > 0 && scale(to) < scale(from)) return `digits past scale ${scale(to)} are rounded`;
-  if (FRACTIONAL_SECONDS.has(from.name) && from.name === to.name && to.mods.length > 0 && (from.mods[0] ?? 6) > to.mods[0]!) return `fractional seconds past ${to.mods[0]} digits are rounded`;
+  if (FRACTIONAL_SECONDS.has(from.name) && from.name === to.name && to.mods.length > 0 && (from.mods[0] ?? 6) > to.mods[0]!)
+    return `fractional seconds past ${to.mods[0]} digits are rounded`;
   return null;
 }
 
@@ -33,7 +34,8 @@ function cuttingUsing(using: unknown): string | null {
   const cast = collectNodes(using, 'TypeCast')
     .map((c) => columnType(c.typeName))
     .find((t) => (LENGTH_TYPES.has(t.name) && t.mods.length > 0) || (t.name === 'numeric' && t.mods.length > 0) || t.name === 'date' || INTEGERS.has(t.name));
-  if (cast) return `the explicit cast to ${typeText(cast)} in USING ${LENGTH_TYPES.has(cast.name) ? 'truncates longer values' : 'rounds or cuts values'} instead of failing`;
+  if (cast)
+    return `the explicit cast to ${typeText(cast)} in USING ${LENGTH_TYPES.has(cast.name) ? 'truncates longer values' : 'rounds or cuts values'} instead of failing`;
   const cut = findFunctionCalls(using).find((name) => CUTTING_FUNCTIONS.has(name));
   return cut ? `${cut}() in USING cuts or rounds values` : null;
 }

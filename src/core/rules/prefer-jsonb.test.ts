@@ -16,7 +16,10 @@ testRule(rule, {
     {
       name: 'new tables are reported too: the type choice outlives the migration',
       sql: 'ALTER TABLE events ADD COLUMN meta json, ALTER COLUMN extra TYPE json[];',
-      errors: [{ line: 1, message: /events\.meta/ }, { line: 1, message: /events\.extra/ }],
+      errors: [
+        { line: 1, message: /events\.meta/ },
+        { line: 1, message: /events\.extra/ },
+      ],
     },
   ],
 });

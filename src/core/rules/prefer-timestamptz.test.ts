@@ -11,7 +11,10 @@ testRule(rule, {
     { sql: 'CREATE TABLE t (\n  id bigint,\n  created_at timestamp\n);', errors: [{ line: 1, message: /t\.created_at is timestamp without time zone/ }] },
     {
       sql: 'ALTER TABLE app.t ADD COLUMN a timestamp(3) without time zone, ALTER COLUMN b TYPE timestamp;',
-      errors: [{ line: 1, message: /t\.a/ }, { line: 1, message: /t\.b/ }],
+      errors: [
+        { line: 1, message: /t\.a/ },
+        { line: 1, message: /t\.b/ },
+      ],
     },
   ],
 });

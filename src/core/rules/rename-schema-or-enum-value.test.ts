@@ -8,7 +8,11 @@ testRule(rule, {
     { name: 'schema created earlier in the same file', sql: 'CREATE SCHEMA tmp;\nALTER SCHEMA tmp RENAME TO reporting;' },
     { name: 'enum created earlier in the same file', sql: "CREATE TYPE app.status AS ENUM ('a');\nALTER TYPE app.status RENAME VALUE 'a' TO 'b';" },
     { name: 'schema created by an earlier migration of the change', before: 'CREATE SCHEMA staging;', sql: 'ALTER SCHEMA staging RENAME TO staging_v2;' },
-    { name: 'enum created by an earlier migration of the change', before: "CREATE TYPE mood AS ENUM ('sad', 'ok');", sql: "ALTER TYPE mood RENAME VALUE 'sad' TO 'unhappy';" },
+    {
+      name: 'enum created by an earlier migration of the change',
+      before: "CREATE TYPE mood AS ENUM ('sad', 'ok');",
+      sql: "ALTER TYPE mood RENAME VALUE 'sad' TO 'unhappy';",
+    },
   ],
   invalid: [
     {

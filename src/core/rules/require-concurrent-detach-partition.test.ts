@@ -5,8 +5,12 @@ testRule(rule, {
   valid: [
     { sql: 'ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;', transaction: 'none' },
     { name: 'parent created earlier in the change', sql: 'CREATE TABLE e (d date) PARTITION BY RANGE (d);\nALTER TABLE e DETACH PARTITION e_2020;' },
-    { name: 'before PostgreSQL 14 with lock_timeout: nothing more to do', sql: "SET lock_timeout = '3s';\nALTER TABLE events DETACH PARTITION events_2020;", pgMajor: 13 },
-    { name: 'ATTACH PARTITION is another rule', sql: "ALTER TABLE events ATTACH PARTITION events_2020 FOR VALUES IN (2020);" },
+    {
+      name: 'before PostgreSQL 14 with lock_timeout: nothing more to do',
+      sql: "SET lock_timeout = '3s';\nALTER TABLE events DETACH PARTITION events_2020;",
+      pgMajor: 13,
+    },
+    { name: 'ATTACH PARTITION is another rule', sql: 'ALTER TABLE events ATTACH PARTITION events_2020 FOR VALUES IN (2020);' },
   ],
   invalid: [
     {

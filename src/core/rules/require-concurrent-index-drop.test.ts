@@ -8,7 +8,11 @@ testRule(rule, {
     { name: 'index created earlier in the same file', sql: 'CREATE INDEX users_tmp_idx ON users (email);\nDROP INDEX users_tmp_idx;' },
     { name: 'schema-qualified drop of an index created earlier', sql: 'CREATE INDEX users_tmp_idx ON app.users (email);\nDROP INDEX app.users_tmp_idx;' },
     { name: 'other object types', sql: 'DROP TABLE users;\nDROP VIEW v;' },
-    { name: 'index created by an earlier migration of the change', before: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);', sql: 'DROP INDEX users_email_idx;' },
+    {
+      name: 'index created by an earlier migration of the change',
+      before: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
+      sql: 'DROP INDEX users_email_idx;',
+    },
   ],
   invalid: [
     {

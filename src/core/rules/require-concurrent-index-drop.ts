@@ -19,11 +19,14 @@ export default defineRule({
       // CONCURRENTLY accepts one index and no CASCADE, so anything else becomes a recipe.
       const simple = dropObjectNames(node).length === 1 && !cascade;
       const perIndex = names.map((name) => `DROP INDEX CONCURRENTLY ${ifExists}${name.split('.').map(quoteIdent).join('.')};`).join('\n');
-      const outside = '-- CONCURRENTLY cannot run in a transaction block: move this into a migration that runs outside one (see ban-concurrently-in-transaction)';
+      const outside =
+        '-- CONCURRENTLY cannot run in a transaction block: move this into a migration that runs outside one (see ban-concurrently-in-transaction)';
       const fix = simple
         ? `${withConcurrently(statement)};${inTransaction ? ` ${outside}` : ''}`
         : [
-            ...(cascade ? ['-- CONCURRENTLY does not support CASCADE: drop the objects that depend on the index (e.g. a constraint using it) first, then:'] : []),
+            ...(cascade
+              ? ['-- CONCURRENTLY does not support CASCADE: drop the objects that depend on the index (e.g. a constraint using it) first, then:']
+              : []),
             ...(names.length > 1 ? ['-- CONCURRENTLY drops one index per statement:'] : []),
             perIndex,
             ...(inTransaction ? [outside] : []),

@@ -8,7 +8,11 @@ testRule(rule, {
     { name: 'table created earlier in the change', sql: 'CREATE TABLE t (a int);\nREINDEX TABLE t;' },
     { name: 'index created earlier in the file', sql: 'CREATE INDEX t_a_idx ON t (a);\nREINDEX INDEX t_a_idx;' },
     { name: 'REINDEX SYSTEM has no concurrent form', sql: 'REINDEX SYSTEM;', transaction: 'none' },
-    { name: 'index created by an earlier migration of the change', before: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);', sql: 'REINDEX INDEX users_email_idx;' },
+    {
+      name: 'index created by an earlier migration of the change',
+      before: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
+      sql: 'REINDEX INDEX users_email_idx;',
+    },
   ],
   invalid: [
     {

@@ -5,7 +5,7 @@ testRule(rule, {
   valid: [
     "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN note text;",
     "SET LOCAL lock_timeout = '2s';\nALTER TABLE users DROP COLUMN note;",
-    "SET lock_timeout TO 1000;\nCREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();",
+    'SET lock_timeout TO 1000;\nCREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();',
     { name: 'table created earlier in the change', sql: 'CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int;\nDROP TABLE t;' },
     { name: 'SHARE UPDATE EXCLUSIVE does not queue writes', sql: 'ALTER TABLE users VALIDATE CONSTRAINT users_age_check;' },
     { name: 'SET STATISTICS takes SHARE UPDATE EXCLUSIVE', sql: 'ALTER TABLE users ALTER COLUMN email SET STATISTICS 500;' },
@@ -46,7 +46,7 @@ testRule(rule, {
     },
     {
       name: 'CREATE TRIGGER (catalogue #32)',
-      sql: "SELECT 1;\nCREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();",
+      sql: 'SELECT 1;\nCREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();',
       errors: [{ line: 2, message: /CREATE TRIGGER takes SHARE ROW EXCLUSIVE on users/ }],
       fix: "SET lock_timeout = '5s'; -- if the lock is not granted in time the migration fails: retry it later (with backoff)\nCREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();",
     },

@@ -12,8 +12,7 @@ export default defineRule({
   summary: 'Schema-qualify the tables, views, indexes and sequences a migration creates, alters or drops.',
   create: (ctx) => {
     const target =
-      (pick: (node: StatementNode) => StatementNode | undefined) =>
-      (node: StatementNode, statement: Parameters<typeof ctx.report>[0]['statement']) => {
+      (pick: (node: StatementNode) => StatementNode | undefined) => (node: StatementNode, statement: Parameters<typeof ctx.report>[0]['statement']) => {
         const rangeVar = pick(node);
         // Temporary tables live in pg_temp and cannot be qualified with a normal schema.
         if (!rangeVar || rangeVar.schemaname || rangeVar.relpersistence === 't') return;

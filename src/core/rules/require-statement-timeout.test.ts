@@ -10,7 +10,10 @@ testRule(rule, {
     { name: 'table created earlier in the change', sql: 'CREATE TABLE t (a int);\nCREATE INDEX t_a_idx ON t (a);\nALTER TABLE t ADD COLUMN b int;' },
     { name: 'CREATE INDEX CONCURRENTLY does not block writes', sql: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);', transaction: 'none' },
     { name: 'VALIDATE CONSTRAINT does not block writes', sql: 'ALTER TABLE users VALIDATE CONSTRAINT users_age_check;' },
-    { name: 'lock_timeout is a different setting, but statement_timeout is set', sql: "SET lock_timeout = '5s';\nSET statement_timeout = '10min';\nDROP TABLE old_sessions;" },
+    {
+      name: 'lock_timeout is a different setting, but statement_timeout is set',
+      sql: "SET lock_timeout = '5s';\nSET statement_timeout = '10min';\nDROP TABLE old_sessions;",
+    },
     {
       name: 'DROP INDEX of an index an earlier migration created on a new table',
       before: ['CREATE TABLE t (a int);', 'CREATE INDEX t_a_idx ON t (a);'],
@@ -31,7 +34,7 @@ testRule(rule, {
     },
     {
       name: 'statement_timeout = 0 turns the timeout off',
-      sql: "SET statement_timeout = 0;\nVACUUM FULL users;",
+      sql: 'SET statement_timeout = 0;\nVACUUM FULL users;',
       transaction: 'none',
       errors: [{ line: 2, message: /VACUUM FULL/ }],
       fix: `${FIX}\nVACUUM FULL users;`,

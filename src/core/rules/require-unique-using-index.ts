@@ -30,7 +30,9 @@ export default defineRule({
             `CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${t} (${columns.map(quoteIdent).join(', ')});`,
             `-- Then, in the next migration:`,
             `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(name)} ${kind} USING INDEX ${quoteIdent(name)};`,
-            ...(kind === 'PRIMARY KEY' ? ['-- (PRIMARY KEY also needs its columns NOT NULL: validate a CHECK (col IS NOT NULL) NOT VALID constraint first, then SET NOT NULL.)'] : []),
+            ...(kind === 'PRIMARY KEY'
+              ? ['-- (PRIMARY KEY also needs its columns NOT NULL: validate a CHECK (col IS NOT NULL) NOT VALID constraint first, then SET NOT NULL.)']
+              : []),
           ].join('\n'),
         });
       }

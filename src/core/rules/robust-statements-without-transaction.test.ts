@@ -15,7 +15,11 @@ testRule(rule, {
       sql: 'DROP INDEX CONCURRENTLY IF EXISTS i;\nCREATE INDEX CONCURRENTLY i ON t (a);',
       transaction: 'none',
     },
-    { name: 'statements inside BEGIN/COMMIT written in the file', sql: 'BEGIN;\nCREATE TABLE t (a int);\nCREATE TABLE u (a int);\nCOMMIT;', transaction: 'none' },
+    {
+      name: 'statements inside BEGIN/COMMIT written in the file',
+      sql: 'BEGIN;\nCREATE TABLE t (a int);\nCREATE TABLE u (a int);\nCOMMIT;',
+      transaction: 'none',
+    },
   ],
   invalid: [
     {

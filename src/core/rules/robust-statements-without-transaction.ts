@@ -11,7 +11,10 @@ const GUARDS: Record<string, [RegExp, string]> = {
   CreateExtensionStmt: [/^(CREATE\s+EXTENSION)\s+/i, '$1 IF NOT EXISTS '],
   CreateSeqStmt: [/^(CREATE\s+(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?SEQUENCE)\s+/i, '$1 IF NOT EXISTS '],
   CreateTableAsStmt: [/^(CREATE\s+(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?(?:MATERIALIZED\s+VIEW|TABLE))\s+/i, '$1 IF NOT EXISTS '],
-  DropStmt: [/^(DROP\s+(?:MATERIALIZED\s+VIEW|FOREIGN\s+TABLE|TABLE|INDEX(?:\s+CONCURRENTLY)?|VIEW|SEQUENCE|SCHEMA|EXTENSION|TYPE|DOMAIN|FUNCTION|PROCEDURE|TRIGGER|POLICY))\s+/i, '$1 IF EXISTS '],
+  DropStmt: [
+    /^(DROP\s+(?:MATERIALIZED\s+VIEW|FOREIGN\s+TABLE|TABLE|INDEX(?:\s+CONCURRENTLY)?|VIEW|SEQUENCE|SCHEMA|EXTENSION|TYPE|DOMAIN|FUNCTION|PROCEDURE|TRIGGER|POLICY))\s+/i,
+    '$1 IF EXISTS ',
+  ],
 };
 
 export default defineRule({
@@ -26,7 +29,8 @@ export default defineRule({
     CreateExtensionStmt: (node, statement) => node.if_not_exists || check(ctx, statement, 'CREATE EXTENSION', node.extname),
     CreateSeqStmt: (node, statement) => node.if_not_exists || check(ctx, statement, 'CREATE SEQUENCE', relationName(node.sequence)),
     CreateTableAsStmt: (node, statement) =>
-      node.if_not_exists || check(ctx, statement, node.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS', relationName(node.into?.rel)),
+      node.if_not_exists ||
+      check(ctx, statement, node.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS', relationName(node.into?.rel)),
     DropStmt: (node, statement) => node.missing_ok || check(ctx, statement, 'DROP', dropObjectNames(node).join(', ')),
     AlterTableStmt(node, statement) {
       const unguarded = alterCommands(statement).filter((c) => ['AT_AddColumn', 'AT_DropColumn', 'AT_DropConstraint'].includes(c.subtype) && !c.missing_ok);
@@ -63,5 +67,7 @@ function check(ctx: RuleContext, statement: ParsedStatement, what: string, name:
 }
 
 function droppedBefore(ctx: RuleContext, statement: ParsedStatement, name: string): boolean {
-  return statementsBefore(ctx.statements, statement).some((s) => s.kind === 'DropStmt' && s.node.missing_ok && dropObjectNames(s.node).some((n) => sameRelation(n, name)));
+  return statementsBefore(ctx.statements, statement).some(
+    (s) => s.kind === 'DropStmt' && s.node.missing_ok && dropObjectNames(s.node).some((n) => sameRelation(n, name)),
+  );
 }

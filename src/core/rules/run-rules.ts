@@ -69,7 +69,18 @@ function contextFor(
     tableSize: (name) => run.tableSizes?.get(name) ?? run.tableSizes?.get(baseName(name)) ?? run.tableSizes?.get(`public.${baseName(name)}`),
     report: ({ statement, message, fix, replaces }) =>
       findings.push({
-        ...finding({ hazard: rule.hazard, source: 'rule', rule: rule.id, severity, path: script.path, line: statement.line, endLine: statement.endLine, message, fix, table: targetTable(statement) || undefined }),
+        ...finding({
+          hazard: rule.hazard,
+          source: 'rule',
+          rule: rule.id,
+          severity,
+          path: script.path,
+          line: statement.line,
+          endLine: statement.endLine,
+          message,
+          fix,
+          table: targetTable(statement) || undefined,
+        }),
         ...(fix && replaces ? { fixReplacesLines: true } : {}),
       }),
   };

@@ -16,7 +16,7 @@ testRule(rule, {
     },
     {
       name: 'valid check added earlier, as part of an AND',
-      sql: 'ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL AND email <> \'\');\nALTER TABLE users ALTER email SET NOT NULL;',
+      sql: "ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL AND email <> '');\nALTER TABLE users ALTER email SET NOT NULL;",
     },
     { name: 'DROP NOT NULL is another rule’s business', sql: 'ALTER TABLE users ALTER COLUMN email DROP NOT NULL;' },
     {

@@ -3,12 +3,26 @@ import rule from './strong-lock-held-across-statements.js';
 
 testRule(rule, {
   valid: [
-    { name: 'the ACCESS EXCLUSIVE statement is the last of the transaction', sql: "SET lock_timeout = '5s';\nCREATE TABLE t (a int);\nALTER TABLE users ADD COLUMN note text;" },
+    {
+      name: 'the ACCESS EXCLUSIVE statement is the last of the transaction',
+      sql: "SET lock_timeout = '5s';\nCREATE TABLE t (a int);\nALTER TABLE users ADD COLUMN note text;",
+    },
     { name: 'only SET and COMMENT follow', sql: "ALTER TABLE users ADD COLUMN note text;\nCOMMENT ON COLUMN users.note IS 'free text';\nRESET lock_timeout;" },
     { name: 'table created earlier in the change', sql: 'CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int;\nCREATE INDEX t_b_idx ON t (b);' },
-    { name: 'not in a transaction: each statement commits on its own', sql: 'ALTER TABLE users ADD COLUMN note text;\nUPDATE users SET note = name WHERE id < 1000;', transaction: 'none' },
-    { name: 'COMMIT right after the lock', sql: 'BEGIN;\nALTER TABLE users ADD COLUMN note text;\nCOMMIT;\nUPDATE users SET note = name WHERE id < 1000;', transaction: 'none' },
-    { name: 'SHARE ROW EXCLUSIVE (ADD FOREIGN KEY) is not ACCESS EXCLUSIVE', sql: 'ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users NOT VALID;\nCREATE TABLE t (a int);' },
+    {
+      name: 'not in a transaction: each statement commits on its own',
+      sql: 'ALTER TABLE users ADD COLUMN note text;\nUPDATE users SET note = name WHERE id < 1000;',
+      transaction: 'none',
+    },
+    {
+      name: 'COMMIT right after the lock',
+      sql: 'BEGIN;\nALTER TABLE users ADD COLUMN note text;\nCOMMIT;\nUPDATE users SET note = name WHERE id < 1000;',
+      transaction: 'none',
+    },
+    {
+      name: 'SHARE ROW EXCLUSIVE (ADD FOREIGN KEY) is not ACCESS EXCLUSIVE',
+      sql: 'ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users NOT VALID;\nCREATE TABLE t (a int);',
+    },
     {
       name: 'DROP INDEX of an index an earlier migration created on a new table',
       before: ['CREATE TABLE t (a int);', 'CREATE INDEX t_a_idx ON t (a);'],
@@ -17,7 +31,7 @@ testRule(rule, {
   ],
   invalid: [
     {
-      sql: "ALTER TABLE users ADD COLUMN note text;\nUPDATE users SET note = name WHERE id < 1000;\nCREATE TABLE t (a int);",
+      sql: 'ALTER TABLE users ADD COLUMN note text;\nUPDATE users SET note = name WHERE id < 1000;\nCREATE TABLE t (a int);',
       errors: [{ line: 1, message: /ALTER TABLE takes ACCESS EXCLUSIVE on users and 2 more statements \(lines 2, 3\)/ }],
     },
     {

@@ -21,10 +21,10 @@ export default defineRule({
       if (!open && toolWraps(ctx)) {
         ctx.report({
           statement,
-          message: `${effect === 'begin' ? 'BEGIN' : 'COMMIT'} in a file the migration tool already runs in a transaction ${effect === 'begin' ? 'is ignored with a warning, so its COMMIT ends the tool\'s transaction early' : 'ends the tool\'s transaction early'}: the statements after it run and commit one by one.`,
+          message: `${effect === 'begin' ? 'BEGIN' : 'COMMIT'} in a file the migration tool already runs in a transaction ${effect === 'begin' ? "is ignored with a warning, so its COMMIT ends the tool's transaction early" : "ends the tool's transaction early"}: the statements after it run and commit one by one.`,
           fix: [
             '-- Remove BEGIN/COMMIT from the file: the tool already wraps it in one transaction.',
-            '-- To run statements outside a transaction, use the tool\'s mode for that instead',
+            "-- To run statements outside a transaction, use the tool's mode for that instead",
             '-- (goose: -- +goose NO TRANSACTION; dbmate: -- migrate:up transaction:false; Diesel: run_in_transaction = false).',
           ].join('\n'),
         });

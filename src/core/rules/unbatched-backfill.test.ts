@@ -8,11 +8,15 @@ testRule(rule, {
     'UPDATE users SET status = 1 WHERE id IN (SELECT id FROM users WHERE status IS NULL LIMIT 1000);',
     "DELETE FROM sessions WHERE created_at < '2020-01-01' AND id BETWEEN 1 AND 10000;",
     { name: 'DELETE without WHERE is ban-delete-without-where', sql: 'DELETE FROM sessions;' },
-    { name: 'table created earlier in the change', sql: "CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int;\nUPDATE t SET b = 1;" },
+    { name: 'table created earlier in the change', sql: 'CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int;\nUPDATE t SET b = 1;' },
     { name: 'INSERT … VALUES', sql: "INSERT INTO settings (k, v) VALUES ('a', 'b');" },
     { name: 'INSERT … SELECT from a table created in the change', sql: 'CREATE TABLE t (a int);\nINSERT INTO users (id) SELECT a FROM t;' },
     { name: 'INSERT … SELECT with LIMIT is one batch', sql: 'INSERT INTO users_copy SELECT * FROM users ORDER BY id LIMIT 10000;' },
-    { name: 'DDL committed before the data change', sql: 'BEGIN;\nALTER TABLE users ADD COLUMN a int;\nCOMMIT;\nUPDATE users SET a = 1 WHERE id = 5;', transaction: 'none' },
+    {
+      name: 'DDL committed before the data change',
+      sql: 'BEGIN;\nALTER TABLE users ADD COLUMN a int;\nCOMMIT;\nUPDATE users SET a = 1 WHERE id = 5;',
+      transaction: 'none',
+    },
     { name: 'DDL on another table in the same transaction', sql: 'ALTER TABLE orders ADD COLUMN a int;\nUPDATE users SET a = 1 WHERE id = 5;' },
   ],
   invalid: [

@@ -39,9 +39,7 @@ function splitWhere(text: string): { head: string; condition?: string } {
 function batchedRecipe(statement: ParsedStatement, table: string, ddl: ParsedStatement | undefined): string {
   const { head, condition } = splitWhere(statement.text);
   const where = condition ? `(${condition}) AND ` : '';
-  const lines = [
-    `-- Run the data change in batches, each committed on its own${ddl ? ', in a later migration than the DDL (or after its COMMIT)' : ''}.`,
-  ];
+  const lines = [`-- Run the data change in batches, each committed on its own${ddl ? ', in a later migration than the DDL (or after its COMMIT)' : ''}.`];
   if (statement.kind === 'DeleteStmt') {
     lines.push(`-- Repeat until it deletes 0 rows:`, `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${condition ?? 'true'} LIMIT ${BATCH});`);
   } else if (statement.kind === 'UpdateStmt') {
@@ -51,7 +49,10 @@ function batchedRecipe(statement: ParsedStatement, table: string, ddl: ParsedSta
       `WHERE ${where}id >= :lo AND id < :lo + ${BATCH};`,
     );
   } else {
-    lines.push(`-- Copy by key range (here the key is assumed to be id), adding to the SELECT's WHERE:`, `-- … WHERE ${where}id >= :lo AND id < :lo + ${BATCH}`);
+    lines.push(
+      `-- Copy by key range (here the key is assumed to be id), adding to the SELECT's WHERE:`,
+      `-- … WHERE ${where}id >= :lo AND id < :lo + ${BATCH}`,
+    );
   }
   lines.push('-- Throttle between batches (e.g. pg_sleep) if replicas lag.');
   return lines.join('\n');
@@ -68,8 +69,14 @@ export default defineRule({
       if (!whole && !ddl) return;
       const verb = statement.kind === 'UpdateStmt' ? 'UPDATE' : statement.kind === 'DeleteStmt' ? 'DELETE' : 'INSERT … SELECT';
       const reasons = [
-        ...(whole ? [`${whole} in one statement${formatSize(ctx.tableSize(table))}, holding row locks until commit and writing a burst of WAL that replicas must replay`] : []),
-        ...(ddl ? [`runs in the same transaction as the ${statementLabel(ddl)} on line ${ddl.line}, so ${baseName(table)} stays locked until the data change commits`] : []),
+        ...(whole
+          ? [
+              `${whole} in one statement${formatSize(ctx.tableSize(table))}, holding row locks until commit and writing a burst of WAL that replicas must replay`,
+            ]
+          : []),
+        ...(ddl
+          ? [`runs in the same transaction as the ${statementLabel(ddl)} on line ${ddl.line}, so ${baseName(table)} stays locked until the data change commits`]
+          : []),
       ];
       ctx.report({
         statement,

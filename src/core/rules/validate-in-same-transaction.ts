@@ -4,7 +4,12 @@ import { transactionBoundaryBetween } from '../sql/transaction-block.js';
 import { defineRule } from './define-rule.js';
 
 /** The statement (this one or an earlier one of the file) that added constraint `name` NOT VALID to `table`. */
-function notValidAdd(statements: readonly ParsedStatement[], statement: ParsedStatement, table: string, name: string): { at: ParsedStatement; constraint: StatementNode } | undefined {
+function notValidAdd(
+  statements: readonly ParsedStatement[],
+  statement: ParsedStatement,
+  table: string,
+  name: string,
+): { at: ParsedStatement; constraint: StatementNode } | undefined {
   let found: { at: ParsedStatement; constraint: StatementNode } | undefined;
   for (const s of statements) {
     if (s.kind === 'AlterTableStmt' && sameRelation(relationName(s.node.relation), table)) {

@@ -14,7 +14,21 @@ interface Token {
 }
 
 /** Keywords that end a column's type or a DEFAULT expression at parenthesis depth 0. */
-const CLAUSE_STARTS = new Set(['DEFAULT', 'NOT', 'NULL', 'CONSTRAINT', 'CHECK', 'REFERENCES', 'UNIQUE', 'PRIMARY', 'GENERATED', 'COLLATE', 'DEFERRABLE', 'INITIALLY', 'USING']);
+const CLAUSE_STARTS = new Set([
+  'DEFAULT',
+  'NOT',
+  'NULL',
+  'CONSTRAINT',
+  'CHECK',
+  'REFERENCES',
+  'UNIQUE',
+  'PRIMARY',
+  'GENERATED',
+  'COLLATE',
+  'DEFERRABLE',
+  'INITIALLY',
+  'USING',
+]);
 
 /** The type of the column `column` as an ALTER TABLE … ADD COLUMN statement writes it (`varchar(20)`, `timestamp with time zone`). */
 export function addedColumnTypeText(statement: ParsedStatement, column: string): string | undefined {

@@ -16,9 +16,7 @@ export function writtenIdentifiers(sql: string): string[] {
     // The statement already parsed, so the scanner cannot fail on it; nothing to report if it does.
     return [];
   }
-  return tokens
-    .filter((t) => t.tokenName === 'IDENT')
-    .map((t) => (t.text.startsWith('"') ? t.text.slice(1, -1).replace(/""/g, '"') : t.text.toLowerCase()));
+  return tokens.filter((t) => t.tokenName === 'IDENT').map((t) => (t.text.startsWith('"') ? t.text.slice(1, -1).replace(/""/g, '"') : t.text.toLowerCase()));
 }
 
 /** The identifier as PostgreSQL stores it: cut to 63 bytes without splitting a character. */

@@ -41,9 +41,11 @@ function declaredElements(statement: ParsedStatement): { table: string; elements
 export function foreignKeysDeclared(statement: ParsedStatement): ForeignKey[] {
   const declared = declaredElements(statement);
   if (!declared) return [];
-  return declared.elements.flatMap(elementConstraints).flatMap(({ constraint, columns }) =>
-    constraint.contype === 'CONSTR_FOREIGN' && columns.length ? [{ table: declared.table, columns, referenced: relationName(constraint.pktable) }] : [],
-  );
+  return declared.elements
+    .flatMap(elementConstraints)
+    .flatMap(({ constraint, columns }) =>
+      constraint.contype === 'CONSTR_FOREIGN' && columns.length ? [{ table: declared.table, columns, referenced: relationName(constraint.pktable) }] : [],
+    );
 }
 
 /**

@@ -258,7 +258,9 @@ export function statementLabel(statement: ParsedStatement): string {
     case 'AlterObjectSchemaStmt':
       return 'ALTER TABLE … SET SCHEMA';
     case 'DropStmt':
-      return `DROP ${String(node.removeType ?? '').replace(/^OBJECT_/, '').replace('MATVIEW', 'MATERIALIZED VIEW')}`;
+      return `DROP ${String(node.removeType ?? '')
+        .replace(/^OBJECT_/, '')
+        .replace('MATVIEW', 'MATERIALIZED VIEW')}`;
     case 'TruncateStmt':
       return 'TRUNCATE';
     case 'CreateTrigStmt':
@@ -305,4 +307,3 @@ export function describeLocks(locks: readonly RelationLock[]): string {
   const tables = locks.map((l) => (l.kind === 'index-table' ? `the table of index ${baseName(l.relation)}` : baseName(l.relation)));
   return `${modes} on ${tables.join(', ')}`;
 }
-

@@ -129,11 +129,16 @@ export function foreignKeyConstraints(statement: ParsedStatement): StatementNode
 /** Whether a DefElem option list (`REINDEX (CONCURRENTLY)`, `VACUUM (FULL)`) turns `name` on; a bare option means on. */
 export function optionEnabled(params: StatementNode[] | undefined, name: string): boolean {
   // The last mention wins, as in PostgreSQL: `REINDEX (CONCURRENTLY false) INDEX CONCURRENTLY i` is concurrent.
-  const option = (params ?? []).map((p) => p.DefElem ?? {}).filter((d) => d.defname === name).at(-1);
+  const option = (params ?? [])
+    .map((p) => p.DefElem ?? {})
+    .filter((d) => d.defname === name)
+    .at(-1);
   if (!option) return false;
   const arg = option.arg;
   if (!arg) return true;
-  const value = String(arg.Boolean?.boolval ?? arg.String?.sval ?? arg.Integer?.ival ?? arg.A_Const?.boolval?.boolval ?? arg.A_Const?.sval?.sval ?? '').toLowerCase();
+  const value = String(
+    arg.Boolean?.boolval ?? arg.String?.sval ?? arg.Integer?.ival ?? arg.A_Const?.boolval?.boolval ?? arg.A_Const?.sval?.sval ?? '',
+  ).toLowerCase();
   return !['false', 'off', '0', ''].includes(value);
 }
 

@@ -15,7 +15,10 @@ export interface ParsedMigration {
  * Parses every script once for the rules and the drill; syntax errors become findings at their line,
  * and so do bytes PostgreSQL refuses (`files`: the change's files, whose `problem` says so).
  */
-export async function parseMigrations(migrations: readonly Migration[], files: readonly SourceFile[] = []): Promise<{ parsed: ParsedMigration[]; findings: Finding[] }> {
+export async function parseMigrations(
+  migrations: readonly Migration[],
+  files: readonly SourceFile[] = [],
+): Promise<{ parsed: ParsedMigration[]; findings: Finding[] }> {
   const findings: Finding[] = [];
   const parsed: ParsedMigration[] = [];
   const byPath = new Map(files.map((f) => [f.path, f]));

@@ -30,15 +30,10 @@ describe('parseScript', () => {
       'ALTER TABLE m ATTACH PARTITION m_2024 FOR VALUES FROM (1) TO (2);',
     ].join('\n');
     const result = await parseScript({ sql, startLine: 1 });
-    expect(result.ok && result.statements.map((s) => s.kind)).toEqual([
-      'AlterTableStmt',
-      'AlterTableStmt',
-      'CreateTrigStmt',
-      'AlterTableStmt',
-    ]);
+    expect(result.ok && result.statements.map((s) => s.kind)).toEqual(['AlterTableStmt', 'AlterTableStmt', 'CreateTrigStmt', 'AlterTableStmt']);
   });
 
-  it('reports a syntax error at its line with PostgreSQL\'s message', async () => {
+  it("reports a syntax error at its line with PostgreSQL's message", async () => {
     const result = await parseScript({ sql: 'SELECT 1;\n\nALTER TABLE t ADD COLUMN;\n', startLine: 10 });
     expect(result).toEqual({ ok: false, error: { message: 'syntax error at or near ";"', line: 12 } });
   });

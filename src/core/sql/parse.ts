@@ -19,9 +19,7 @@ export interface ParsedStatement {
   readonly endLine: number;
 }
 
-export type ParseResult =
-  | { ok: true; statements: ParsedStatement[] }
-  | { ok: false; error: { message: string; line: number } };
+export type ParseResult = { ok: true; statements: ParsedStatement[] } | { ok: false; error: { message: string; line: number } };
 
 /**
  * Splits and parses a script with PostgreSQL's own parser (libpg-query), keeping each

@@ -29,7 +29,9 @@ export function nonTransactionalStatement(statement: ParsedStatement, pgMajor: n
       return isConcurrent(statement) ? `DETACH PARTITION CONCURRENTLY${on(relationName(node.relation))}` : undefined;
     case 'VacuumStmt':
       // ANALYZE alone may run in a transaction block; VACUUM may not.
-      return node.is_vacuumcmd ? `VACUUM${(node.rels ?? []).length ? ` ${(node.rels ?? []).map((r: StatementNode) => relationName(r.VacuumRelation?.relation)).join(', ')}` : ''}` : undefined;
+      return node.is_vacuumcmd
+        ? `VACUUM${(node.rels ?? []).length ? ` ${(node.rels ?? []).map((r: StatementNode) => relationName(r.VacuumRelation?.relation)).join(', ')}` : ''}`
+        : undefined;
     case 'AlterSystemStmt':
       return 'ALTER SYSTEM';
     case 'CreatedbStmt':

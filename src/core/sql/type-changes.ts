@@ -23,7 +23,9 @@ export function columnType(typeNameNode: StatementNode | undefined): ColumnType 
   return {
     name: typeName(typeNameNode),
     // A_Const prints 0 as `ival: {}`: numeric(10, 0) and timestamp(0) need it.
-    mods: (typeNameNode?.typmods ?? []).map((m: StatementNode) => (m.A_Const?.ival ? Number(m.A_Const.ival.ival ?? 0) : NaN)).filter((n: number) => !Number.isNaN(n)),
+    mods: (typeNameNode?.typmods ?? [])
+      .map((m: StatementNode) => (m.A_Const?.ival ? Number(m.A_Const.ival.ival ?? 0) : NaN))
+      .filter((n: number) => !Number.isNaN(n)),
     array: (typeNameNode?.arrayBounds ?? []).length > 0,
   };
 }
@@ -44,8 +46,32 @@ const REACHABLE = new Set(['varchar', 'text', 'numeric', 'varbit', 'inet', 'time
 
 /** Built-in types: a change to one of these that is not in REACHABLE always rewrites. */
 const BUILTIN = new Set([
-  'int2', 'int4', 'int8', 'float4', 'float8', 'bool', 'bpchar', 'char', 'date', 'uuid', 'json', 'jsonb', 'bytea', 'money',
-  'cidr', 'macaddr', 'macaddr8', 'bit', 'xml', 'tsvector', 'oid', 'point', 'int4range', 'int8range', 'tstzrange', 'daterange',
+  'int2',
+  'int4',
+  'int8',
+  'float4',
+  'float8',
+  'bool',
+  'bpchar',
+  'char',
+  'date',
+  'uuid',
+  'json',
+  'jsonb',
+  'bytea',
+  'money',
+  'cidr',
+  'macaddr',
+  'macaddr8',
+  'bit',
+  'xml',
+  'tsvector',
+  'oid',
+  'point',
+  'int4range',
+  'int8range',
+  'tstzrange',
+  'daterange',
 ]);
 
 /** Whether changing a column from `from` (undefined when unknown) to `to` rewrites the table, ignoring USING. */

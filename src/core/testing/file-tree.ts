@@ -11,7 +11,10 @@ export const MIGRATION_FIXTURES = fileURLToPath(new URL('../../../test/fixtures/
  * relative to `repoRoot` in `/` form and sorted. Production code gets its FileTree from git.
  */
 export function loadFileTree(repoRoot: string, migrationsDir: string): FileTree {
-  const root = posix.normalize(migrationsDir.split(sep).join('/')).replace(/^\.\/?$/, '').replace(/\/+$/, '');
+  const root = posix
+    .normalize(migrationsDir.split(sep).join('/'))
+    .replace(/^\.\/?$/, '')
+    .replace(/\/+$/, '');
   const files: SourceFile[] = [];
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -263,8 +263,7 @@ async function openCluster(majorDir: string, osUser: OsUser | null): Promise<Clu
 async function assertReachable(dir: string, user: OsUser): Promise<void> {
   for (let current = path.dirname(dir); ; current = path.dirname(current)) {
     const stat = await fs.stat(current);
-    const searchable =
-      stat.mode & 0o001 || (stat.uid === user.uid && stat.mode & 0o100) || (stat.gid === user.gid && stat.mode & 0o010);
+    const searchable = stat.mode & 0o001 || (stat.uid === user.uid && stat.mode & 0o100) || (stat.gid === user.gid && stat.mode & 0o010);
     if (!searchable) {
       throw new ShadowStartError(
         `The OS user "${ADMIN_USER}" that runs PostgreSQL cannot enter ${current}; choose a cache dir it can reach (cacheDir option or DRILLBOT_CACHE_DIR), or make that dir searchable (chmod o+x).`,

@@ -149,8 +149,13 @@ async function prepareServer(client: pg.Client, endpoint: ServerEndpoint): Promi
   const me = rows[0];
   if (!me) throw new ShadowStartError(`Could not read the admin role of ${endpoint.label}`);
   // server_version can carry a distribution suffix ("16.4 (Debian 16.4-1)"); keep the number.
-  const facts = { version: me.version.split(' ')[0] ?? me.version, major: Math.floor(Number(me.num) / 10_000), admin: { superuser: me.super, listTempFiles: me.tmpdir } };
-  if (facts.major < MIN_MAJOR) throw new ShadowStartError(`${endpoint.label} runs PostgreSQL ${facts.version}; the shadow server must be PostgreSQL ${MIN_MAJOR} or later.`);
+  const facts = {
+    version: me.version.split(' ')[0] ?? me.version,
+    major: Math.floor(Number(me.num) / 10_000),
+    admin: { superuser: me.super, listTempFiles: me.tmpdir },
+  };
+  if (facts.major < MIN_MAJOR)
+    throw new ShadowStartError(`${endpoint.label} runs PostgreSQL ${facts.version}; the shadow server must be PostgreSQL ${MIN_MAJOR} or later.`);
   assertAdminPrivileges(me, endpoint);
   await assertMayCapTempFiles(client, me, facts.major, endpoint);
   await checkReviewLogin(client, endpoint);

@@ -83,26 +83,65 @@ SELECT coalesce(pg_partition_root(p.oid), p.oid)::int8 AS root, pt.partstrat AS 
 FROM pg_partitioned_table pt JOIN pg_class p ON p.oid = pt.partrelid
 ORDER BY 1, (SELECT count(*) FROM pg_partition_ancestors(p.oid)), p.relname`;
 
-export interface TableRow { oid: string; name: string; no_partitions: boolean }
+export interface TableRow {
+  oid: string;
+  name: string;
+  no_partitions: boolean;
+}
 export interface ColumnRow {
-  rel: string; name: string; type: string; typmod: number; format: string;
-  not_null: boolean; has_default: boolean; filled_by_server: boolean; serial: boolean;
+  rel: string;
+  name: string;
+  type: string;
+  typmod: number;
+  format: string;
+  not_null: boolean;
+  has_default: boolean;
+  filled_by_server: boolean;
+  serial: boolean;
 }
 export interface TypeRow {
-  oid: string; name: string; kind: string; base: string; typmod: number; elem: string;
-  category: string; not_null: boolean; format: string; labels: number | null; range_subtype: string | null; checks: string[] | null;
+  oid: string;
+  name: string;
+  kind: string;
+  base: string;
+  typmod: number;
+  elem: string;
+  category: string;
+  not_null: boolean;
+  format: string;
+  labels: number | null;
+  range_subtype: string | null;
+  checks: string[] | null;
   fields: string[] | null;
 }
 export interface ConstraintRow {
-  rel: string; kind: 'p' | 'u' | 'f' | 'c'; name: string; columns: string[] | null; ref_root: string | null;
-  ref_table: string | null; ref_columns: string[] | null; def: string;
+  rel: string;
+  kind: 'p' | 'u' | 'f' | 'c';
+  name: string;
+  columns: string[] | null;
+  ref_root: string | null;
+  ref_table: string | null;
+  ref_columns: string[] | null;
+  def: string;
 }
-export interface TriggerRow { root: string; table: string; name: string; enabled: 'O' | 'A' }
+export interface TriggerRow {
+  root: string;
+  table: string;
+  name: string;
+  enabled: 'O' | 'A';
+}
 interface PartitionLevelRow {
-  root: string; strategy: string; key_count: number; key_columns: string[] | null; bounds: string[] | null;
+  root: string;
+  strategy: string;
+  key_count: number;
+  key_columns: string[] | null;
+  bounds: string[] | null;
 }
 
-interface UniqueIndexRow { rel: string; columns: string[] }
+interface UniqueIndexRow {
+  rel: string;
+  columns: string[];
+}
 
 export interface Catalog {
   tables: TableRow[];
@@ -148,7 +187,11 @@ function partitionValuesByRoot(levels: PartitionLevelRow[]): Map<string, Map<str
     const values = byRoot.get(level.root) ?? new Map<string, (string | null)[]>();
     keys.forEach((column, index) => {
       // The first (shallowest) level that partitions on a column decides its values.
-      if (!values.has(column)) values.set(column, tuples.map((t) => t[index]));
+      if (!values.has(column))
+        values.set(
+          column,
+          tuples.map((t) => t[index]),
+        );
     });
     byRoot.set(level.root, values);
   }
@@ -178,12 +221,19 @@ function splitLiterals(text: string): (string | null)[] {
     if (i >= text.length) break;
     let value = '';
     let quoted = false;
-    if (text[i] === '\'') {
+    if (text[i] === "'") {
       quoted = true;
       i++;
       while (i < text.length) {
-        if (text[i] === '\'' && text[i + 1] === '\'') { value += '\''; i += 2; continue; }
-        if (text[i] === '\'') { i++; break; }
+        if (text[i] === "'" && text[i + 1] === "'") {
+          value += "'";
+          i += 2;
+          continue;
+        }
+        if (text[i] === "'") {
+          i++;
+          break;
+        }
         value += text[i++];
       }
       // A cast suffix such as ::date is not part of the value.

@@ -92,13 +92,21 @@ LIMIT ${limit}${req.onConflictDoNothing ? '\nON CONFLICT DO NOTHING' : ''}`;
 }
 
 /** The value of one column, 'skip' when PostgreSQL fills it, null when a NOT NULL column cannot be filled. */
-function planColumn(req: PlanRequest, params: Params, foreign: Map<string, string>, joins: string[], position: number, column: ColumnRow): Column | 'skip' | null {
+function planColumn(
+  req: PlanRequest,
+  params: Params,
+  foreign: Map<string, string>,
+  joins: string[],
+  position: number,
+  column: ColumnRow,
+): Column | 'skip' | null {
   const { catalog, variant } = req;
   // Identity, generated and serial columns are PostgreSQL's to fill.
   if (column.filled_by_server || column.serial) return 'skip';
   const nullable = !column.not_null && !domainNotNull(catalog.types, column.type);
   const fk = foreign.get(column.name);
-  if (fk?.startsWith(SELF)) return { column, inner: `NULL::${column.format}`, outer: `(s.${fk.slice(SELF.length)})::${column.format}`, selfRef: fk.slice(SELF.length) };
+  if (fk?.startsWith(SELF))
+    return { column, inner: `NULL::${column.format}`, outer: `(s.${fk.slice(SELF.length)})::${column.format}`, selfRef: fk.slice(SELF.length) };
   const keyValues = catalog.partitionValues.get(req.table.oid)?.get(column.name);
   const allowed = checkLists(catalog.constraints.get(req.table.oid) ?? []).get(column.name);
   if (variant === 2 && column.has_default && !keyValues && !fk) return 'skip';
@@ -218,7 +226,10 @@ function emptyRequiredParent(req: PlanRequest, constraints: ConstraintRow[]): st
   return null;
 }
 
-interface Filter { name: string; expr: string }
+interface Filter {
+  name: string;
+  expr: string;
+}
 
 /** CHECK expressions that can be evaluated on the candidate rows: those whose columns are all generated. */
 function checkFilters(types: Map<string, TypeRow>, columns: Column[], constraints: ConstraintRow[]): Filter[] {

@@ -106,7 +106,9 @@ function renderDrafts(report: Report): string[] {
     const where = d.placement === 'section' ? `${d.path} under ${d.section}` : d.path;
     if (d.status === 'proven' && d.proof) {
       lines.push(`  proven    ${where} (${d.drafter}), for ${d.forwardPath}`);
-      lines.push(`${' '.repeat(18)}proof: PostgreSQL ${d.proof.serverVersion}: reverse ${d.proof.reverse}, round trip ${d.proof.roundTrip}, redo ${d.proof.redo}`);
+      lines.push(
+        `${' '.repeat(18)}proof: PostgreSQL ${d.proof.serverVersion}: reverse ${d.proof.reverse}, round trip ${d.proof.roundTrip}, redo ${d.proof.redo}`,
+      );
       lines.push(...indentBlock('sql: ', d.sql.replace(/\n$/, '')));
     } else {
       lines.push(`  ${d.status.padEnd(10)}${where} (${d.drafter}), for ${d.forwardPath}: not offered`);
