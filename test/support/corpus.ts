@@ -289,7 +289,8 @@ export const FULL = process.env.DRILLBOT_CORPUS_FULL === '1';
 export function corpusSuite(label: string): { describeCorpus: (title: string, body: () => void) => void; fullOnly: jest.It } {
   const describeCorpus = hasCorpus
     ? describe
-    : (title: string) => describe(title, () => it.skip(`${label} corpus not available: ${MISSING} (.ci/run points it at the corpus beside the repository)`, () => undefined));
+    : (title: string) =>
+        describe(title, () => it.skip(`${label} corpus not available: ${MISSING} (.ci/run points it at the corpus beside the repository)`, () => undefined));
   return { describeCorpus, fullOnly: FULL ? it : it.skip };
 }
 
