@@ -21,6 +21,7 @@ export interface Engine {
     changeSet: ChangeSet;
     config: DrillbotConfig;
     tableSizes?: ReviewOptions['tableSizes'];
+    baseline?: ReviewOptions['baseline'];
     onProgress: (message: string) => void;
     signal?: AbortSignal;
   }): Promise<Report>;
@@ -128,8 +129,8 @@ export function defaultEngine(env: NodeJS.ProcessEnv = process.env): Engine {
     return provider;
   };
   return {
-    async review({ changeSet, config, tableSizes, onProgress, signal }) {
-      return review({ changeSet, config, tableSizes, provider: providerFor(config), onProgress, signal });
+    async review({ changeSet, config, tableSizes, baseline, onProgress, signal }) {
+      return review({ changeSet, config, tableSizes, baseline, provider: providerFor(config), onProgress, signal });
     },
   };
 }

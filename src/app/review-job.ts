@@ -11,6 +11,7 @@ import {
   findingKey,
   findSticky,
   loadConfig,
+  loadBaseline,
   loadTableSizes,
   postReview,
   progressCheckRun,
@@ -148,9 +149,16 @@ async function publishReview(
           filesTruncated: result.filesTruncated,
         };
       } else {
-        const tableSizes = await loadTableSizes(octokit, repo, config);
+        const [tableSizes, baseline] = await Promise.all([loadTableSizes(octokit, repo, config), loadBaseline(octokit, repo, config)]);
         progress.report(`Drilling the change in \`${result.root || '.'}\`…`);
-        const report = await deps.engine.review({ changeSet: result.changeSet, config, tableSizes, onProgress: (m) => progress.report(redact(m)), signal });
+        const report = await deps.engine.review({
+          changeSet: result.changeSet,
+          config,
+          tableSizes,
+          baseline,
+          onProgress: (m) => progress.report(redact(m)),
+          signal,
+        });
         evaluated = { report, root: result.root, baseSha: result.baseSha, files: result.files, hunks: result.hunks, filesTruncated: result.filesTruncated };
       }
       // Even a superseded drill's report is right for its SHA; keep it for a later ack.

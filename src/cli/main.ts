@@ -17,6 +17,7 @@ import {
   undrilledReport,
   undrilledSqlFiles,
   type ChangeSet,
+  type SourceFile,
   type DrillbotConfig,
   type Report,
 } from '../core/index.js';
@@ -59,7 +60,8 @@ export async function check(args: CheckArgs, progress: (message: string) => void
   if ('undrilled' in changeSet) return undrilledReport(changeSet.undrilled, null);
   const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
   const tableSizes = config.tableSizes ? await loadTableSizes(args.repo, base, config.tableSizes) : undefined;
-  return review({ changeSet, config, provider, tableSizes, useTemplateCache: args.cache, onProgress: progress });
+  const baseline = config.shadow.baseline ? await loadBaseline(args.repo, base, config.shadow.baseline) : undefined;
+  return review({ changeSet, config, provider, tableSizes, baseline, useTemplateCache: args.cache, onProgress: progress });
 }
 
 /**
@@ -75,6 +77,13 @@ async function changeSetOrUndrilled(repo: string, base: string, baseRef: string,
     if (undrilled.length === 0) throw error;
     return { undrilled };
   }
+}
+
+/** The schema file `shadow.baseline` names, as the base commit has it: what production's schema was. */
+async function loadBaseline(repo: string, baseCommit: string, path: string): Promise<SourceFile> {
+  const content = await readFileAt(repo, baseCommit, path);
+  if (content === null) throw new ConfigError(`shadow.baseline: ${path} does not exist at the base commit`);
+  return { path, content };
 }
 
 /** The sizes file named by the configuration, read from the same base commit. */

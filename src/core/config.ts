@@ -24,6 +24,8 @@ export interface DrillbotConfig {
     readonly pgMajor?: number;
     /** SQL run before the base history (e.g. the migration tool's bookkeeping table). */
     readonly setup?: string;
+    /** A schema file of the repository (a schema-only dump, the tool's schema file) replayed instead of the base history. */
+    readonly baseline?: string;
     readonly seedRows: number;
     readonly statementTimeoutMs: number;
     readonly timeoutMs: number;
@@ -92,6 +94,7 @@ const SECTIONS: Record<string, Record<string, Reader>> = {
     provider: oneOf(PROVIDERS),
     pgMajor: integer(9, 99),
     setup: text,
+    baseline: text,
     seedRows: integer(0, 100_000),
     statementTimeout: duration,
     timeout: duration,

@@ -1,5 +1,5 @@
 import { applyAckDirectives, readAckDirectives } from './acknowledgements.js';
-import { analyzeChange, type ChangeAnalysis } from './change-set/analyze.js';
+import { analyzeChange, withBaseline, type ChangeAnalysis } from './change-set/analyze.js';
 import type { ChangeSet } from './change-set/change-set.js';
 import type { DrillbotConfig } from './config.js';
 import { BaseReplayError } from './drill/base-history.js';
@@ -11,6 +11,7 @@ import { isDrillbotError, redact } from './errors.js';
 import { buildReport } from './report/build.js';
 import { finding } from './report/findings.js';
 import type { DrillSummary, Finding, MigrationResult, Report } from './report/report.js';
+import type { SourceFile } from './layouts/layout.js';
 import type { TableSize } from './rules/define-rule.js';
 import { RULES } from './rules/index.js';
 import { runRules } from './rules/run-rules.js';
@@ -36,6 +37,8 @@ export interface ReviewOptions {
   readonly provider: ShadowProvider;
   /** Production table sizes (from `drillbot stats`), for size-aware findings. */
   readonly tableSizes?: ReadonlyMap<string, TableSize>;
+  /** The file `shadow.baseline` names, as the base has it: replayed instead of the base history. */
+  readonly baseline?: SourceFile;
   /** Reuse (and save) template databases of the base history. */
   readonly useTemplateCache?: boolean;
   readonly onProgress?: (message: string) => void;
@@ -55,7 +58,7 @@ export interface ReviewOptions {
  */
 export async function review(opts: ReviewOptions): Promise<Report> {
   const started = performance.now();
-  const analysis = analyzeChange(opts.changeSet, opts.config.migrations);
+  const analysis = withBaseline(analyzeChange(opts.changeSet, opts.config.migrations), opts.baseline);
   if (analysis.added.length === 0 || !analysis.allFilesRead) return buildReport(analysis.findings, [], null);
   const { parsed, findings: parseFindings } = await parseMigrations(analysis.added, opts.changeSet.head.files);
   // One limit for the drill and the reviewer step's proof drill together.
@@ -179,7 +182,7 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
     await deadline.race(sweepLeaks(server, shadow.timeoutMs, onProgress));
     const plan = {
       layout: analysis.layout,
-      base: analysis.base,
+      base: analysis.replay,
       added: parsed,
       setupSql: shadow.setup,
       seedRows: shadow.seedRows,
@@ -216,7 +219,9 @@ function infraFinding(error: unknown, fallbackPath: string): Finding {
       path: error.path,
       line: error.line,
       message: `The base branch's migration history does not replay on the shadow PostgreSQL (${redact(error.message)}), so the change could not be drilled.`,
-      fix: "Add the setup this history needs to shadow.setup in .github/drillbot.yml (e.g. the migration tool's bookkeeping table), or match shadow.pgMajor to production.",
+      fix:
+        "Add the setup this history needs to shadow.setup in .github/drillbot.yml (e.g. the migration tool's bookkeeping table), or match shadow.pgMajor to production; " +
+        'or, when the history cannot replay from its first file, set shadow.baseline to a schema-only dump (pg_dump --schema-only --no-owner --no-privileges) or the schema file your tool keeps. The static rules ran all the same.',
     });
   }
   const message = error instanceof Error ? error.message : String(error);

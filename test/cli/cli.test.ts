@@ -69,6 +69,40 @@ describe('drillbot check', () => {
     expect(stderr).toMatch(/\.github\/drillbot\.yml:2: unknown key "migrations\.layot"/);
   });
 
+  it('replays shadow.baseline, read at the base commit, in place of a history that does not replay', async () => {
+    const base = {
+      '.github/drillbot.yml': 'shadow:\n  baseline: db/schema.sql\n',
+      'db/schema.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n',
+      'db/migrations/000000_ext.up.sql': 'CREATE EXTENSION no_such_extension;\n',
+      'db/migrations/000000_ext.down.sql': 'DROP EXTENSION no_such_extension;\n',
+      ...BASE,
+    };
+    const dir = repo(
+      {
+        'db/migrations/000002_idx.up.sql': 'CREATE INDEX users_email_idx ON users (email);\n',
+        'db/migrations/000002_idx.down.sql': 'DROP INDEX users_email_idx;\n',
+      },
+      base,
+    );
+    const { status, stdout } = await cli(
+      'check',
+      '--repo',
+      dir,
+      '--base',
+      'main',
+      '--database-url',
+      LOCAL_URL,
+      '--format',
+      'json',
+      '--quiet',
+      '--path',
+      'db/migrations',
+    );
+    const report = JSON.parse(stdout) as Report;
+    expect(report.findings.map((f) => f.hazard)).toEqual(['blocking-index']);
+    expect(status).toBe(1);
+  });
+
   it('exits 2 with a clear message for an unknown base ref', async () => {
     const { status, stderr } = await cli('check', '--repo', repo({}), '--base', 'nope', '--database-url', LOCAL_URL);
     expect(status).toBe(2);

@@ -310,6 +310,40 @@ describe('review: lossy conversions', () => {
   });
 });
 
+describe('review: a baseline in place of a history that does not replay', () => {
+  // The first migration needs an extension the shadow does not have (a history its tool accepts
+  // but that does not replay here); the schema file describes the state the base reached.
+  const BROKEN = { ...SHOP, '0_ext.up.sql': 'CREATE EXTENSION no_such_extension;', '0_ext.down.sql': 'DROP EXTENSION no_such_extension;' };
+  const INDEX = { '3_idx.up.sql': 'CREATE INDEX orders_user_idx ON orders (user_id);', '3_idx.down.sql': 'DROP INDEX orders_user_idx;' };
+  const reviewWith = (baseline?: { path: string; content: string }) =>
+    review({
+      changeSet: changeSetOf('db', BROKEN, INDEX),
+      config: { ...DEFAULT_CONFIG, shadow: { ...DEFAULT_CONFIG.shadow, seedRows: 20 } },
+      provider: createUrlProvider(LOCAL_URL),
+      baseline,
+    });
+
+  it('without a baseline: infra at the file that does not replay, naming shadow.baseline, and the static rules still report', async () => {
+    const report = await reviewWith();
+    expect(report.complete).toBe(false);
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ hazard: 'infra', path: 'db/0_ext.up.sql', line: 1, fix: expect.stringMatching(/shadow\.baseline/) }),
+    );
+    expect(report.findings).toContainEqual(expect.objectContaining({ hazard: 'blocking-index', rule: 'require-concurrent-index', path: 'db/3_idx.up.sql' }));
+  });
+
+  it('with a baseline: the schema file stands for the history and the change is drilled', async () => {
+    const schema = `${SHOP['1_users.up.sql']}\n${SHOP['2_orders.up.sql']}\n`;
+    const report = await reviewWith({ path: 'db/schema.sql', content: schema });
+    expect(report.complete).toBe(true);
+    expect(report.findings.filter((f) => f.hazard === 'infra')).toEqual([]);
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ hazard: 'blocking-index', path: 'db/3_idx.up.sql', evidence: expect.stringMatching(/ShareLock/) }),
+    );
+    expect(report.drill).toMatchObject({ roundTrip: 'restored', baseMigrations: 3 });
+  });
+});
+
 describe('review: seeded data', () => {
   it('reports a new UNIQUE constraint over a column whose existing values repeat as data-dependent', async () => {
     const report = await drill(SHOP, change('CREATE UNIQUE INDEX CONCURRENTLY orders_code_key ON orders (code);', 'DROP INDEX CONCURRENTLY orders_code_key;'));

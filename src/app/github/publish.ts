@@ -38,6 +38,15 @@ export async function loadTableSizes(octokit: Octokit, repo: RepoRef, config: Dr
   return parseTableSizes(text, config.tableSizes);
 }
 
+/** The schema file `shadow.baseline` names, from the default branch like the configuration that names it. */
+export async function loadBaseline(octokit: Octokit, repo: RepoRef, config: DrillbotConfig): Promise<ReviewOptions['baseline']> {
+  const path = config.shadow.baseline;
+  if (!path) return undefined;
+  const content = await readDefaultBranchFile(octokit, repo, path);
+  if (content === null) throw new ConfigError(`shadow.baseline: ${path} does not exist on the default branch`);
+  return { path, content };
+}
+
 /** A file's text on the default branch (the contents API without `ref`), or null when absent. */
 async function readDefaultBranchFile(octokit: Octokit, repo: RepoRef, path: string): Promise<string | null> {
   let data: unknown;

@@ -1,7 +1,7 @@
 import type { DrillbotConfig } from '../config.js';
 import type { Severity } from '../hazards.js';
 import type { Finding } from '../report/report.js';
-import type { Layout, LayoutId, LayoutProblem, Migration, OutOfOrderBehaviour } from '../layouts/layout.js';
+import type { Layout, LayoutId, LayoutProblem, Migration, OutOfOrderBehaviour, SourceFile } from '../layouts/layout.js';
 import { compareVersions, detectLayout, LAYOUTS, readMigrations } from '../layouts/index.js';
 import { isEmptySql } from '../layouts/util.js';
 import { finding } from '../report/findings.js';
@@ -16,6 +16,8 @@ export interface ChangeAnalysis {
   readonly base: Migration[];
   /** Migrations the change adds, in the tool's order: what the drill runs forward and back. */
   readonly added: Migration[];
+  /** What the shadow replays to stand for the base: its history, or the `shadow.baseline` file in its place. */
+  readonly replay: readonly Migration[];
   readonly findings: Finding[];
   /** False when a file was too large to read: the drill would run something other than the change. */
   readonly allFilesRead: boolean;
@@ -47,7 +49,14 @@ export function analyzeChange(changeSet: ChangeSet, migrations: Pick<DrillbotCon
       ),
     ...undrilledFindings(changeSet, head),
   ];
-  return { layout: layout.id, base: base.migrations, added, findings, allFilesRead: oversized.length === 0 };
+  return { layout: layout.id, base: base.migrations, added, replay: base.migrations, findings, allFilesRead: oversized.length === 0 };
+}
+
+/** A baseline file (a schema-only dump or the tool's schema file) replayed in place of the base history, in one transaction. */
+export function withBaseline(analysis: ChangeAnalysis, baseline: SourceFile | undefined): ChangeAnalysis {
+  if (!baseline) return analysis;
+  const forward = { path: baseline.path, sql: baseline.content, startLine: 1, transaction: 'transaction' as const };
+  return { ...analysis, replay: [{ version: 'baseline', name: baseline.path, forward, reverse: null }] };
 }
 
 /** Editing or deleting a migration the base already has (either direction): production ran the old text. */

@@ -145,7 +145,7 @@ async function proveOrExplain(input: ReviewerStepInput, candidates: DraftCandida
       server: input.server,
       config: input.config,
       layout: input.analysis.layout,
-      base: input.analysis.base,
+      base: input.analysis.replay,
       added: input.parsed,
       firstFindings: input.findings,
       useTemplateCache: input.useTemplateCache,
