@@ -1,9 +1,9 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { AppProcess, freePort } from '../support/app-process.js';
 import { buildIfStale } from '../support/build.js';
 import { FakeGitHub, type FakeCheckRun, type FakeRepo } from '../support/fake-github.js';
 import { deliver, issueCommentCreated, pullRequestEvent } from '../support/webhooks.js';
+import { appKeyPair } from '../support/app-keys.js';
 
 // End to end at the HTTP boundary: the built app runs as `npm start` (Probot's own server), gets
 // signed webhooks built from GitHub's example payloads, talks to a fake GitHub Enterprise API on
@@ -22,11 +22,7 @@ const REVIEW_TIMEOUT = 120_000;
 // requests that notify, like comments and reviews), so "the app is done" means quiet for longer.
 const QUIET = 3_500;
 
-const keys = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-});
+const keys = appKeyPair();
 
 let fake: FakeGitHub;
 let repo: FakeRepo;

@@ -1,7 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { ProbotOctokit } from 'probot';
 import { FakeGitHub, secondaryRateLimit, unifiedDiff, type FakeRepo } from '../support/fake-github.js';
 import { issueCommentCreated, pullRequestEvent } from '../support/webhooks.js';
+import { appKeyPair } from '../support/app-keys.js';
 
 // The harness for the app's end-to-end test must itself be trusted: these tests drive it with
 // Probot's own Octokit (installation auth via a signed app JWT), check that well-formed requests
@@ -10,11 +10,7 @@ import { issueCommentCreated, pullRequestEvent } from '../support/webhooks.js';
 const APP_ID = 4242;
 const INSTALLATION_ID = 77;
 
-const keys = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-});
+const keys = appKeyPair();
 
 const Octokit = ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } }));
 
@@ -300,11 +296,7 @@ describe('FakeGitHub', () => {
 
   it('rejects a JWT signed with another key', async () => {
     const mark = since();
-    const other = generateKeyPairSync('rsa', {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-    });
+    const other = appKeyPair();
     const stranger = new Octokit({ baseUrl: fake.baseUrl, auth: { appId: APP_ID, privateKey: other.privateKey, installationId: INSTALLATION_ID } });
     await expect(stranger.rest.pulls.get({ owner: 'octo-org', repo: 'app-db', pull_number: 1 })).rejects.toMatchObject({ status: 401 });
     expect(mark.violations().map((v) => v.problem)).toContain('JWT signature does not verify with the app public key');

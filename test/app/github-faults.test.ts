@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { pino } from 'pino';
 import { Probot, ProbotOctokit } from 'probot';
 import { ReportCache, sweepFrom, type AppDeps } from '../../src/app/deps.js';
@@ -11,6 +10,7 @@ import { sweepAbandonedRuns } from '../../src/app/sweep.js';
 import { buildReport, type Finding, type Report } from '../../src/core/index.js';
 import { FakeGitHub, secondaryRateLimit, type FakeCheckRun, type FakeRepo } from '../support/fake-github.js';
 import { exampleOf, pullRequestEvent, type Json } from '../support/webhooks.js';
+import { appKeyPair } from '../support/app-keys.js';
 
 /**
  * The app under GitHub faults (outages, rate limits, lost answers), injected into the fake GitHub:
@@ -20,11 +20,7 @@ import { exampleOf, pullRequestEvent, type Json } from '../support/webhooks.js';
 
 const APP_ID = 5151;
 const INSTALLATION = 88;
-const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
+const { privateKey, publicKey } = appKeyPair();
 
 const BASE = {
   'db/migrations/001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',

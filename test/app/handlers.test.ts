@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { Probot, ProbotOctokit } from 'probot';
 import { createApp } from '../../src/app/index.js';
 import { defaultEngine, queueDeps, ReportCache, type AppDeps, type Engine } from '../../src/app/deps.js';
@@ -11,6 +10,7 @@ import { buildReport, type Finding, type Report } from '../../src/core/index.js'
 import { FakeGitHub, type FakeRepo } from '../support/fake-github.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { issueCommentCreated, pullRequestEvent, exampleOf, type Json } from '../support/webhooks.js';
+import { appKeyPair } from '../support/app-keys.js';
 
 /**
  * Handler tests: real payloads from @octokit/webhooks-examples, GitHub faked at the HTTP
@@ -19,11 +19,7 @@ import { issueCommentCreated, pullRequestEvent, exampleOf, type Json } from '../
 
 const APP_ID = 4242;
 const INSTALLATION = 77;
-const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
+const { privateKey, publicKey } = appKeyPair();
 
 const BASE = {
   'db/migrations/001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { AppProcess, freePort } from '../support/app-process.js';
 import { ROOT } from '../support/build.js';
 import { FakeGitHub, type FakeCheckRun, type FakeRepo } from '../support/fake-github.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { deliver, issueCommentCreated, pullRequestEvent } from '../support/webhooks.js';
+import { appKeyPair } from '../support/app-keys.js';
 
 // The durable queue across real processes: app replicas (Probot's own server running the built
 // app, as `npm start` does, with the fake engine of test/support/fake-engine-app.mjs) share one
@@ -18,11 +18,7 @@ const WRITER = 'dba-writer';
 const LOCK_MS = 1500;
 const TIMEOUT = 60_000;
 
-const keys = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-});
+const keys = appKeyPair();
 const prefix = uniquePrefix('replicas');
 const apps: AppProcess[] = [];
 let fake: FakeGitHub;
