@@ -6,7 +6,7 @@ import { compareVersions, detectLayout, LAYOUTS, readMigrations } from '../layou
 import { isEmptySql } from '../layouts/util.js';
 import { finding } from '../report/findings.js';
 import { oversizedFindings } from './file-bytes.js';
-import { diffFiles, firstDifferentLine, type ChangeSet } from './change-set.js';
+import { diffFiles, firstDifferentLine, type ChangeSet, type FileChange } from './change-set.js';
 import { undrilledFinding, undrilledSqlFiles } from './undrilled.js';
 
 /** What the drill needs from a change: the base history, the new migrations, and what history already tells. */
@@ -33,20 +33,20 @@ export function analyzeChange(changeSet: ChangeSet, migrations: Pick<DrillbotCon
   const head = readMigrations(changeSet.head, layout.id);
   const baseVersions = new Set(base.migrations.map((m) => m.version));
   const added = head.migrations.filter((m) => !baseVersions.has(m.version));
-  const changed = new Set([...diffFiles(changeSet).flatMap((c) => (c.kind === 'deleted' ? [] : [c.path])), ...added.flatMap(scriptPaths)]);
+  const changes = diffFiles(changeSet);
+  const changed = new Set([...changes.flatMap((c) => (c.kind === 'deleted' ? [] : [c.path])), ...added.flatMap(scriptPaths)]);
+  const context: ProblemContext = { tool: layout.outOfOrder.tool, changed, basePaths: forwardPaths(base.migrations), headPaths: forwardPaths(head.migrations) };
   // A forward migration of comments only needs no reverse (Harness 0059 is such a placeholder).
   const placeholders = new Set(added.filter((m) => isEmptySql(m.forward.sql)).map((m) => m.forward.path));
   const oversized = oversizedFindings(changeSet);
   const findings = [
     ...oversized,
-    ...historyEdits(changeSet, base.migrations, head.migrations),
+    ...historyEdits(changes, base.migrations, head.migrations),
     ...orderingProblems(layout, migrations.outOfOrder, base.migrations, added),
     ...head.problems
       .filter((p) => problemPaths(p).some((path) => changed.has(path)))
       .filter((p) => !(p.kind === 'missing-reverse' && placeholders.has(p.path)))
-      .map((p) =>
-        problemFinding(p, { tool: layout.outOfOrder.tool, changed, basePaths: forwardPaths(base.migrations), headPaths: forwardPaths(head.migrations) }),
-      ),
+      .map((p) => problemFinding(p, context)),
     ...undrilledFindings(changeSet, head),
   ];
   return { layout: layout.id, base: base.migrations, added, replay: base.migrations, findings, allFilesRead: oversized.length === 0 };
@@ -60,9 +60,8 @@ export function withBaseline(analysis: ChangeAnalysis, baseline: SourceFile | un
 }
 
 /** Editing or deleting a migration the base already has (either direction): production ran the old text. */
-function historyEdits(changeSet: ChangeSet, base: Migration[], head: Migration[]): Finding[] {
+function historyEdits(changes: readonly FileChange[], base: Migration[], head: Migration[]): Finding[] {
   const headByVersion = new Map(head.map((m) => [m.version, m]));
-  const changes = diffFiles(changeSet);
   return base.flatMap((old) => {
     const now = headByVersion.get(old.version);
     const path = old.forward.path;
