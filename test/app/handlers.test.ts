@@ -162,6 +162,21 @@ describe('Drillbot app handlers', () => {
     return { gate, release };
   }
 
+  /** The app on `kind` of queue, its first drill held until the returned release is called; later drills run at once. */
+  async function setUpHoldingFirstDrill(kind: 'in-process' | 'redis'): Promise<() => void> {
+    const { gate, release } = gated();
+    await setUp(
+      async (calls) => {
+        if (calls === 1) await gate;
+        return unsafeReport();
+      },
+      BASE,
+      () => undefined,
+      queueOf(kind),
+    );
+    return release;
+  }
+
   afterEach(async () => {
     for (const open of openGates) open();
     openGates = [];
@@ -754,16 +769,7 @@ describe('Drillbot app handlers', () => {
     });
 
     it('supersedes the running review on a new push and retires its check run', async () => {
-      const { gate, release } = gated();
-      await setUp(
-        async (calls) => {
-          if (calls === 1) await gate;
-          return unsafeReport();
-        },
-        BASE,
-        () => undefined,
-        queueOf(kind),
-      );
+      const release = await setUpHoldingFirstDrill(kind);
       const first = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' }).head.sha;
       await probot.receive({ id: 'opened', name: 'pull_request', payload: pullRequestEvent(fake, repo, 7, 'opened') } as never);
       await fake.waitFor('the first drill to start', () => engine.calls() === 1);
@@ -780,16 +786,7 @@ describe('Drillbot app handlers', () => {
     });
 
     it('applies an acknowledgement given while the review runs, after it', async () => {
-      const { gate, release } = gated();
-      await setUp(
-        async (calls) => {
-          if (calls === 1) await gate;
-          return unsafeReport();
-        },
-        BASE,
-        () => undefined,
-        queueOf(kind),
-      );
+      const release = await setUpHoldingFirstDrill(kind);
       const pull = fake.openPull(repo, { number: 7, branch: 'idx', changes: UNSAFE, author: 'alice' });
       repo.permissions.set('maria', 'write');
       await probot.receive({ id: 'opened', name: 'pull_request', payload: pullRequestEvent(fake, repo, 7, 'opened') } as never);
