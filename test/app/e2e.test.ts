@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { AppProcess, freePort } from '../support/app-process.js';
+import { AppProcess, appProcessEnv, freePort } from '../support/app-process.js';
 import { buildIfStale } from '../support/build.js';
 import { FakeGitHub, type FakeCheckRun, type FakeRepo } from '../support/fake-github.js';
 import { deliver, issueCommentCreated, pullRequestEvent } from '../support/webhooks.js';
@@ -30,15 +30,7 @@ let app: AppProcess;
 let brokenApp: AppProcess | undefined;
 
 const appEnv = (port: number, databaseUrl: string): Record<string, string> => ({
-  APP_ID: String(APP_ID),
-  PRIVATE_KEY: keys.privateKey,
-  WEBHOOK_SECRET: SECRET,
-  PORT: String(port),
-  HOST: '127.0.0.1',
-  GHE_HOST: fake.host,
-  GHE_PROTOCOL: 'http',
-  LOG_LEVEL: 'warn',
-  NODE_ENV: 'test',
+  ...appProcessEnv({ appId: APP_ID, privateKey: keys.privateKey, secret: SECRET, gheHost: fake.host }, port, 'warn'),
   DRILLBOT_DATABASE_URL: databaseUrl,
   DRILLBOT_CONCURRENCY: '1',
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { AppProcess, freePort } from '../support/app-process.js';
+import { AppProcess, appProcessEnv, freePort } from '../support/app-process.js';
 import { ROOT } from '../support/build.js';
 import { FakeGitHub, type FakeCheckRun, type FakeRepo } from '../support/fake-github.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
@@ -32,16 +32,8 @@ async function replica(name: string, drillMs: number): Promise<AppProcess> {
     name,
     port,
     {
-      APP_ID: String(APP_ID),
-      PRIVATE_KEY: keys.privateKey,
-      WEBHOOK_SECRET: SECRET,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      GHE_HOST: fake.host,
-      GHE_PROTOCOL: 'http',
-      LOG_LEVEL: 'info',
+      ...appProcessEnv({ appId: APP_ID, privateKey: keys.privateKey, secret: SECRET, gheHost: fake.host }, port, 'info'),
       LOG_FORMAT: 'json',
-      NODE_ENV: 'test',
       DRILLBOT_REDIS_URL: TEST_REDIS_URL,
       DRILLBOT_REDIS_PREFIX: prefix,
       DRILLBOT_QUEUE_LOCK_MS: String(LOCK_MS),

@@ -80,3 +80,22 @@ export async function freePort(): Promise<number> {
   await new Promise((r) => server.close(r));
   return port;
 }
+
+/** The environment of the app as a GitHub App talking to the fake GitHub (GitHub Enterprise over http) on `port`. */
+export function appProcessEnv(
+  app: { appId: number; privateKey: string; secret: string; gheHost: string },
+  port: number,
+  logLevel: string,
+): Record<string, string> {
+  return {
+    APP_ID: String(app.appId),
+    PRIVATE_KEY: app.privateKey,
+    WEBHOOK_SECRET: app.secret,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    GHE_HOST: app.gheHost,
+    GHE_PROTOCOL: 'http',
+    LOG_LEVEL: logLevel,
+    NODE_ENV: 'test',
+  };
+}
