@@ -89,7 +89,7 @@ export function renderSummary(report: Report, ctx: ReviewContext, limit: number 
   }
   head.push(
     d
-      ? `PostgreSQL ${d.serverVersion} via \`${d.provider}\`${d.pgMajorMismatch ? ` (⚠️ **not PostgreSQL ${d.pgMajorMismatch.configured}** as \`shadow.pgMajor\` says)` : ''}, layout \`${d.layout}\` in \`${ctx.migrationsRoot || '.'}\`: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, round trip **${d.roundTrip}**, ${(d.durationMs / 1000).toFixed(1)} s.`
+      ? `PostgreSQL ${d.serverVersion} via \`${d.provider}\`${d.pgMajorMismatch ? ` (⚠️ **not PostgreSQL ${d.pgMajorMismatch.configured}** as \`shadow.pgMajor\` says)` : ''}, layout \`${d.layout}\` in \`${ctx.migrationsRoot || '.'}\`: ${d.baseMigrations} base migrations replayed as ${d.historyPrivileges === 'superuser' ? '**superuser**' : 'owner'}${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, round trip **${d.roundTrip}**, ${(d.durationMs / 1000).toFixed(1)} s.`
       : isIncomplete(report)
         ? `The drill did not run on \`${ctx.migrationsRoot || '.'}\`.`
         : `No new migration to drill in \`${ctx.migrationsRoot || '.'}\`.`,

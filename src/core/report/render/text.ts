@@ -25,7 +25,7 @@ function headline(report: Report): string {
     .concat(acknowledged > 0 ? [`${acknowledged} acknowledged`] : []);
   const d = report.drill;
   const context = d
-    ? ` (PostgreSQL ${d.serverVersion} via ${d.provider}${mismatchNote(d)}, ${d.layout}: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' from the template cache' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, ${(d.durationMs / 1000).toFixed(1)} s)`
+    ? ` (PostgreSQL ${d.serverVersion} via ${d.provider}${mismatchNote(d)}, ${d.layout}: ${d.baseMigrations} base migrations replayed as ${d.historyPrivileges}${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, ${(d.durationMs / 1000).toFixed(1)} s)`
     : ' (no new migrations to drill)';
   // An incomplete review is neither a pass nor a fail of the change: Drillbot could not judge it.
   const status = report.complete ? report.verdict.toUpperCase() : 'INCOMPLETE';
