@@ -4,6 +4,18 @@ export { parseConfig, DEFAULT_CONFIG, parseDuration, type DrillbotConfig } from 
 export type { ChangeSet } from './change-set/change-set.js';
 export { createProvider, type CreateProviderOptions, type ProviderKind, type ShadowProvider } from './drill/providers/index.js';
 export { lockNotes, renderText } from './report/render/text.js';
+export {
+  draftPlacement,
+  drafterOf,
+  fenceFor,
+  fit,
+  oneLine,
+  proofLine,
+  provenDraft,
+  renderMarkdown,
+  sqlBlock,
+  type MarkdownOptions,
+} from './report/render/markdown.js';
 export type { Finding, Report, MigrationResult } from './report/report.js';
 export { HAZARDS, type Hazard } from './hazards.js';
 export { isLayoutId } from './layouts/index.js';
