@@ -2,6 +2,8 @@ import {
   draftPlacement,
   drafterOf,
   fenceFor,
+  findingDetails,
+  findingTitle,
   fit,
   oneLine,
   proofLine,
@@ -156,21 +158,13 @@ export function renderReverseReply(report: Report, headSha: string, login: strin
 export function annotationsOf(report: Report): Annotation[] {
   return report.findings.map((f) => {
     const level = f.acknowledged ? 'notice' : f.severity === 'error' ? 'failure' : f.severity === 'warning' ? 'warning' : 'notice';
-    const body = [
-      f.message,
-      f.evidence ? `Observed: ${f.evidence}` : '',
-      f.fix ? `Fix: ${f.fix}` : '',
-      f.acknowledged ? `Acknowledged by ${f.acknowledged.by}: ${f.acknowledged.reason}` : '',
-    ]
-      .filter(Boolean)
-      .join('\n\n');
     return {
       path: f.path,
       start_line: f.line,
       end_line: Math.max(f.line, f.endLine ?? f.line),
       annotation_level: level,
-      message: body.slice(0, LIMITS.annotationMessage),
-      title: `${f.hazard}${f.source === 'rule' ? ` (${f.rule})` : ''}${f.acknowledged ? ' (acknowledged)' : ''}`.slice(0, LIMITS.title),
+      message: findingDetails(f).slice(0, LIMITS.annotationMessage),
+      title: findingTitle(f).slice(0, LIMITS.title),
     };
   });
 }

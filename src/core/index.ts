@@ -4,6 +4,10 @@ export { parseConfig, DEFAULT_CONFIG, parseDuration, type DrillbotConfig } from 
 export type { ChangeSet } from './change-set/change-set.js';
 export { createProvider, type CreateProviderOptions, type ProviderKind, type ShadowProvider } from './drill/providers/index.js';
 export { lockNotes, renderText } from './report/render/text.js';
+export { isReportFormat, renderReport, REPORT_FORMATS, type RenderContext, type ReportFormat } from './report/render/index.js';
+export { renderTimelineSvg } from './report/render/timeline.js';
+export { findingDetails, findingTitle } from './report/render/finding-text.js';
+export { loadHelp, type HelpCatalog } from './report/help.js';
 export {
   draftPlacement,
   drafterOf,

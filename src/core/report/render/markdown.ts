@@ -37,7 +37,8 @@ const DEFAULTS = {
 
 /** The report as Markdown: what the App posts as its check-run summary, and a PR comment or job summary elsewhere. */
 export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
-  const root = options.migrationsRoot || '.';
+  // The CLI does not know where the layout found the migrations; the App does.
+  const root = options.migrationsRoot === undefined ? undefined : options.migrationsRoot || '.';
   const head = [
     ...(options.title ? [options.title, ''] : []),
     ...(report.complete ? [] : [options.incompleteNote ?? DEFAULTS.incompleteNote, '']),
@@ -64,11 +65,11 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
   return fit([...head, ...sections, ''], items, tail, options.limit ?? MARKDOWN_LIMIT, options.stillAvailable);
 }
 
-function drillLine(report: Report, root: string): string {
+function drillLine(report: Report, root: string | undefined): string {
   const d = report.drill;
-  if (!d) return report.complete ? `No new migration to drill in \`${root}\`.` : `The drill did not run on \`${root}\`.`;
+  if (!d) return report.complete ? `No new migration to drill${root ? ` in \`${root}\`` : ''}.` : `The drill did not run${root ? ` on \`${root}\`` : ''}.`;
   const mismatch = d.pgMajorMismatch ? ` (⚠️ **not PostgreSQL ${d.pgMajorMismatch.configured}** as \`shadow.pgMajor\` says)` : '';
-  return `PostgreSQL ${d.serverVersion} via \`${d.provider}\`${mismatch}, layout \`${d.layout}\` in \`${root}\`: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, round trip **${d.roundTrip}**, ${(d.durationMs / 1000).toFixed(1)} s.`;
+  return `PostgreSQL ${d.serverVersion} via \`${d.provider}\`${mismatch}, layout \`${d.layout}\`${root ? ` in \`${root}\`` : ''}: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, round trip **${d.roundTrip}**, ${(d.durationMs / 1000).toFixed(1)} s.`;
 }
 
 /** Joins head, as many items as fit, and tail within `limit` characters, saying how many were left out. */
