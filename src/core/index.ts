@@ -6,6 +6,7 @@ export { createProvider, type CreateProviderOptions, type ProviderKind, type Sha
 export { lockNotes, renderText } from './report/render/text.js';
 export { isReportFormat, renderReport, REPORT_FORMATS, type RenderContext, type ReportFormat } from './report/render/index.js';
 export { renderTimelineSvg } from './report/render/timeline.js';
+export { escapeData } from './report/render/github.js';
 export { findingDetails, findingTitle } from './report/render/finding-text.js';
 export { loadHelp, type HelpCatalog } from './report/help.js';
 export {
