@@ -42,7 +42,7 @@ export default defineConfig(
   },
   {
     // Tests may reach into the engine's modules.
-    files: ['src/app/**/*.ts', 'src/cli/**/*.ts'],
+    files: ['src/app/**/*.ts', 'src/cli/**/*.ts', 'src/action/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: { 'no-restricted-imports': ['error', frontDoorImports] },
   },

@@ -1,6 +1,22 @@
-import { lockNotes, type ChecklistAnswer, type Finding, type MigrationResult, type Report, type ReverseDraft, type ReviewerSummary } from '../core/index.js';
+import {
+  draftPlacement,
+  drafterOf,
+  fenceFor,
+  findingDetails,
+  findingTitle,
+  fit,
+  oneLine,
+  proofLine,
+  provenDraft,
+  renderMarkdown,
+  sqlBlock,
+  type Finding,
+  type Report,
+} from '../core/index.js';
 import type { AckRecord } from './acks.js';
 import { anchorFor, type Hunk } from './diff.js';
+
+export { fit };
 
 /** GitHub's limits on check-run output (422 beyond them; see shared/design/github-app.md §2.1). */
 export const LIMITS = { summary: 65535, text: 65535, annotationsPerRequest: 50, annotationMessage: 60_000, title: 255, actions: 3, comment: 65536 } as const;
@@ -75,183 +91,34 @@ export function titleOf(report: Report): string {
   return `${report.verdict === 'fail' ? 'Unsafe' : 'Safe'}: ${parts.join(', ')}`.slice(0, LIMITS.title);
 }
 
-const ICON: Record<string, string> = { applied: '✅', failed: '❌', 'timed-out': '⏱️', missing: '➖', skipped: '⏭️' };
-
-/** The check run's Markdown summary: headline, per-migration drill table, findings, acknowledgements. */
+/** The check run's Markdown summary: the core's Markdown report, with the App's context and buttons around it. */
 export function renderSummary(report: Report, ctx: ReviewContext, limit: number = LIMITS.summary): string {
-  const head: string[] = [];
-  const d = report.drill;
-  if (isIncomplete(report)) {
-    head.push(
-      '**Infra:** Drillbot could not complete the review, so the check fails closed. Press **Re-run** (or comment `/drillbot run`) once the cause below is fixed.',
-      '',
-    );
-  }
-  head.push(
-    d
-      ? `PostgreSQL ${d.serverVersion} via \`${d.provider}\`${d.pgMajorMismatch ? ` (⚠️ **not PostgreSQL ${d.pgMajorMismatch.configured}** as \`shadow.pgMajor\` says)` : ''}, layout \`${d.layout}\` in \`${ctx.migrationsRoot || '.'}\`: ${d.baseMigrations} base migrations replayed as ${d.historyPrivileges === 'superuser' ? '**superuser**' : 'owner'}${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, round trip **${d.roundTrip}**, ${(d.durationMs / 1000).toFixed(1)} s.`
-      : isIncomplete(report)
-        ? `The drill did not run on \`${ctx.migrationsRoot || '.'}\`.`
-        : `No new migration to drill in \`${ctx.migrationsRoot || '.'}\`.`,
+  const context = [
     `Head \`${ctx.headSha.slice(0, 12)}\`, base (merge-base) \`${ctx.baseSha.slice(0, 12)}\`.`,
-  );
-  if (ctx.outsideDiff)
-    head.push('', `${ctx.outsideDiff} finding${ctx.outsideDiff > 1 ? 's are' : ' is'} on lines this pull request does not change; see the annotations.`);
-  if (ctx.filesTruncated)
-    head.push(
-      '',
-      '> ⚠️ GitHub lists at most 3000 files of a pull request; this one has more. The drill compared the full trees, but inline comments only cover the listed files.',
-    );
-  head.push('');
-  const sections: string[][] = [];
-  if (report.migrations.length > 0) sections.push(drillTable(report.migrations));
-  const open = report.findings.filter((f) => !f.acknowledged);
-  const acked = report.findings.filter((f) => f.acknowledged);
-  // Findings first: when the summary outgrows GitHub's limit, the checklist and then the drafted
-  // reverses are left out before any finding (they stay available: annotations, `/drillbot reverse`).
-  const items = [
-    ...(open.length > 0 ? ['### Findings', ''] : ['No open findings.', '']),
-    ...open.map(findingItem),
-    ...(acked.length > 0 ? ['', '### Acknowledged', '', ...acked.map(ackItem)] : []),
-    ...draftItems(report),
-    ...checklistItems(report.checklist ?? []),
+    ...(ctx.outsideDiff
+      ? ['', `${ctx.outsideDiff} finding${ctx.outsideDiff > 1 ? 's are' : ' is'} on lines this pull request does not change; see the annotations.`]
+      : []),
+    ...(ctx.filesTruncated
+      ? [
+          '',
+          '> ⚠️ GitHub lists at most 3000 files of a pull request; this one has more. The drill compared the full trees, but inline comments only cover the listed files.',
+        ]
+      : []),
   ];
-  const reviewer = reviewerLine(report.reviewer ?? null, (report.checklist ?? []).length > 0);
-  const tail = [
-    '',
-    ...(reviewer ? [reviewer, ''] : []),
-    `<sub>Configuration: \`.github/drillbot.yml\` on the default branch. Commands: \`/drillbot help\`.</sub>`,
-  ];
-  return fit([...head, ...sections.flat(), ''], items, tail, limit);
-}
-
-/** Joins head, as many items as fit, and tail within `limit` characters, saying how many were left out. */
-export function fit(
-  head: string[],
-  items: string[],
-  tail: string[],
-  limit: number,
-  still = 'every finding is still an annotation, and `/drillbot reverse` posts the drafted reverses',
-): string {
-  const note = (n: number) =>
-    `\n… ${n} more line${n > 1 ? 's' : ''} left out (GitHub's ${limit === LIMITS.summary ? '65535' : String(limit)}-character limit); ${still}.`;
-  const fixed = [...head].join('\n').length + tail.join('\n').length + 200;
-  const kept: string[] = [];
-  let size = fixed;
-  for (const [i, item] of items.entries()) {
-    if (size + item.length + 1 > limit) {
-      kept.push(note(items.length - i));
-      break;
-    }
-    kept.push(item);
-    size += item.length + 1;
-  }
-  const out = [...head, ...kept, ...tail].join('\n');
-  return out.length <= limit ? out : `${out.slice(0, limit - 1)}…`;
-}
-
-function drillTable(migrations: readonly MigrationResult[]): string[] {
-  const byVersion = new Map<string, MigrationResult[]>();
-  for (const m of migrations) byVersion.set(m.version, [...(byVersion.get(m.version) ?? []), m]);
-  const rows = [...byVersion.values()].map((results) => {
-    const of = (dir: MigrationResult['direction']) => results.find((r) => r.direction === dir);
-    const forward = of('forward');
-    const cell = (r?: MigrationResult) => (r ? `${ICON[r.status] ?? ''} ${r.status}` : '—');
-    const ms = results.reduce((sum, r) => sum + r.durationMs, 0);
-    const held = [...new Set((forward?.locks ?? []).filter((l) => l.existing).map((l) => `${l.relation} ${l.mode.replace(/Lock$/, '')}`))].join(', ');
-    const locks = [held, ...(forward ? lockNotes(forward) : [])].filter(Boolean).join('; ') || '—';
-    const rewrites = [...new Set(results.flatMap((r) => r.rewrites))].join(', ') || '—';
-    return `| \`${escapeCell(forward?.path ?? results[0].path)}\` | ${cell(forward)} | ${cell(of('reverse'))} | ${cell(of('redo'))} | ${Math.round(ms)} ms | ${escapeCell(locks)} | ${escapeCell(rewrites)} |`;
+  return renderMarkdown(report, {
+    incompleteNote:
+      '**Infra:** Drillbot could not complete the review, so the check fails closed. Press **Re-run** (or comment `/drillbot run`) once the cause below is fixed.',
+    migrationsRoot: ctx.migrationsRoot,
+    context,
+    footer: `<sub>Configuration: \`.github/drillbot.yml\` on the default branch. Commands: \`/drillbot help\`.</sub>`,
+    inlineSuggestions: true,
+    limit,
+    stillAvailable: STILL_AVAILABLE,
   });
-  return [
-    '### Drill',
-    '',
-    '| migration | forward | reverse | round trip (forward again) | duration | locks on existing tables | rewrites |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows,
-    '',
-  ];
 }
 
-const CHECK_ICON: Record<ChecklistAnswer['status'], string> = { pass: '✅', fail: '❌', 'needs-human': '❔' };
-
-/** The checklist, one item per answer: status, id, direction and source, question, evidence. */
-function checklistItems(checklist: readonly ChecklistAnswer[]): string[] {
-  if (checklist.length === 0) return [];
-  const count = (s: ChecklistAnswer['status']) => checklist.filter((a) => a.status === s).length;
-  return [
-    '',
-    '### Checklist',
-    '',
-    `${count('pass')} pass, ${count('fail')} fail, ${count('needs-human')} need a human. Source: \`drill\` (observed on the shadow PostgreSQL), \`rule\` (static rules and history), \`model\` (the LLM reviewer, judgement items only).`,
-    '',
-    ...checklist.map(
-      (a) =>
-        `- ${CHECK_ICON[a.status] ?? ''} **${a.status}** \`${a.id}\` (${a.direction}, source: ${a.source}): ${oneLine(a.question)}\n  <br>evidence: ${oneLine(a.evidence).slice(0, 1000) || '—'}`,
-    ),
-  ];
-}
-
-/** Drafted reverses: each proven one with its SQL and proof, the others with why they are not offered. */
-function draftItems(report: Report): string[] {
-  const drafts = report.reverseDrafts ?? [];
-  const notDrafted = report.reverseNotDrafted ?? [];
-  if (drafts.length === 0 && notDrafted.length === 0) return [];
-  return [
-    '',
-    '### Drafted reverses',
-    '',
-    ...drafts.map((d) =>
-      d.status === 'proven' && d.proof
-        ? provenDraft(d, 'summary')
-        : `- **${d.status}**: the ${drafterOf(d)} draft for \`${d.forwardPath}\` is not offered: ${oneLine(d.reason ?? 'the drill did not prove it')}`,
-    ),
-    ...notDrafted.map((n) => `- **not drafted** for \`${n.forwardPath}\`: ${oneLine(n.reason)}`),
-  ];
-}
-
-const drafterOf = (d: ReverseDraft) => (d.drafter === 'model' ? 'model-drafted' : 'deterministic');
-
-/** Where a draft goes, as an instruction: a new file cannot be suggested into existence, so it says "create". */
-export function draftPlacement(d: ReverseDraft): string {
-  return d.placement === 'section' ? `Add under \`${d.section ?? 'the down section'}\` in \`${d.path}\`:` : `Create \`${d.path}\` with:`;
-}
-
-/** The drill's proof of a draft, in a line. */
-export function proofLine(d: ReverseDraft): string {
-  const p = d.proof;
-  if (!p) return 'not drilled';
-  const problems = p.problems.length > 0 ? `; ${p.problems.map(oneLine).join('; ')}` : '';
-  return `proven on PostgreSQL ${p.serverVersion}: reverse ${p.reverse}, round trip (schema and seeded data) ${p.roundTrip}, redo ${p.redo}${problems}`;
-}
-
-/** A proven draft as Markdown: for whom, the proof, where it goes, the SQL. */
-export function provenDraft(d: ReverseDraft, style: 'summary' | 'reply'): string {
-  const head =
-    style === 'summary'
-      ? `**\`${d.path}\`** for \`${d.forwardPath}\` (${drafterOf(d)}), ${proofLine(d)}.`
-      : `For \`${d.forwardPath}\` (${drafterOf(d)}), ${proofLine(d)}.`;
-  return [head, '', draftPlacement(d), '', sqlBlock(d.sql), ''].join('\n');
-}
-
-/** A fenced SQL block whose fence is longer than any backtick run inside, so it closes where it should. */
-function sqlBlock(sql: string): string {
-  const fence = fenceFor(sql);
-  return `${fence}sql\n${sql.replace(/\n$/, '')}\n${fence}`;
-}
-
-const fenceFor = (text: string) => '`'.repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
-
-/** The reviewer in a line: the model and its tokens when a model was used, or that judgement items need a person. */
-function reviewerLine(reviewer: ReviewerSummary | null, hasChecklist: boolean): string | null {
-  if (!reviewer) return null;
-  if (reviewer.status === 'not-configured') return hasChecklist ? '<sub>Reviewer: no model configured; judgement items need a person.</sub>' : null;
-  const t = reviewer.tokens;
-  const usage = reviewer.cached ? 'answer from the cache (no call)' : `${t.total} tokens (${t.prompt} prompt, ${t.completion} completion)`;
-  const summarised = reviewer.summarisedStatements > 0 ? `, ${reviewer.summarisedStatements} statements summarised for the token budget` : '';
-  const problem = reviewer.problem ? `: ${oneLine(reviewer.problem).slice(0, 300)}` : '';
-  return `<sub>Reviewer: model \`${reviewer.model ?? 'unknown'}\` ${reviewer.status}, ${usage}${summarised}${problem}.</sub>`;
-}
+/** What stays available when the App's summary or a reply is cut. */
+const STILL_AVAILABLE = 'every finding is still an annotation, and `/drillbot reverse` posts the drafted reverses';
 
 /**
  * The reply to `/drillbot reverse` (and the Draft reverse button): the proven drafts of the
@@ -287,46 +154,17 @@ export function renderReverseReply(report: Report, headSha: string, login: strin
   return fit(head, items, tail, LIMITS.comment - 100, 'the Drillbot check run lists every migration');
 }
 
-function findingItem(f: Finding): string {
-  const where = `\`${f.path}:${f.line}${f.endLine ? `-${f.endLine}` : ''}\``;
-  const rule = f.source === 'rule' ? ` ([\`${f.rule}\`](${ruleLink(f.rule)}))` : '';
-  const parts = [`- **${f.severity}** \`${f.hazard}\`${rule} at ${where}: ${oneLine(f.message)}`];
-  if (f.evidence) parts.push(`  <br>observed: ${oneLine(f.evidence)}`);
-  if (f.fix) parts.push(`  <br>fix: ${f.fixReplacesLines ? '(suggested inline) ' : ''}${oneLine(f.fix).slice(0, 500)}`);
-  return parts.join('\n');
-}
-
-function ackItem(f: Finding): string {
-  const a = f.acknowledged!;
-  return `- \`${f.hazard}\`${f.source === 'rule' ? ` (\`${f.rule}\`)` : ''} at \`${f.path}:${f.line}\`: acknowledged by ${a.by}${a.at ? ` at ${a.at}` : ''}: ${oneLine(a.reason)}`;
-}
-
-function ruleLink(rule: string): string {
-  return `https://github.com/drillbot/drillbot/blob/main/docs/rules/${rule}.md`;
-}
-
-const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
-const escapeCell = (s: string) => s.replace(/\|/g, '\\|');
-
 /** One annotation per finding; acknowledged findings become notices that say who acknowledged them. */
 export function annotationsOf(report: Report): Annotation[] {
   return report.findings.map((f) => {
     const level = f.acknowledged ? 'notice' : f.severity === 'error' ? 'failure' : f.severity === 'warning' ? 'warning' : 'notice';
-    const body = [
-      f.message,
-      f.evidence ? `Observed: ${f.evidence}` : '',
-      f.fix ? `Fix: ${f.fix}` : '',
-      f.acknowledged ? `Acknowledged by ${f.acknowledged.by}: ${f.acknowledged.reason}` : '',
-    ]
-      .filter(Boolean)
-      .join('\n\n');
     return {
       path: f.path,
       start_line: f.line,
       end_line: Math.max(f.line, f.endLine ?? f.line),
       annotation_level: level,
-      message: body.slice(0, LIMITS.annotationMessage),
-      title: `${f.hazard}${f.source === 'rule' ? ` (${f.rule})` : ''}${f.acknowledged ? ' (acknowledged)' : ''}`.slice(0, LIMITS.title),
+      message: findingDetails(f).slice(0, LIMITS.annotationMessage),
+      title: findingTitle(f).slice(0, LIMITS.title),
     };
   });
 }

@@ -1,5 +1,16 @@
 import { parseArgs } from 'node:util';
-import { HISTORY_PRIVILEGES, isLayoutId, parseDuration, UsageError, type HistoryPrivileges, type LayoutId, type ProviderKind } from '../core/index.js';
+import {
+  HISTORY_PRIVILEGES,
+  isLayoutId,
+  isReportFormat,
+  parseDuration,
+  REPORT_FORMATS,
+  UsageError,
+  type HistoryPrivileges,
+  type LayoutId,
+  type ProviderKind,
+  type ReportFormat,
+} from '../core/index.js';
 
 export interface CheckArgs {
   readonly command: 'check' | 'demo';
@@ -8,7 +19,10 @@ export interface CheckArgs {
   readonly path?: string;
   readonly layout?: LayoutId;
   readonly config?: string;
-  readonly format: 'text' | 'json';
+  /** Each requested format and where it goes (`null`: stdout). */
+  readonly outputs: readonly ReportOutput[];
+  /** Where the drill's timeline SVG goes. */
+  readonly timeline?: string;
   readonly provider?: ProviderKind;
   readonly databaseUrl?: string;
   readonly pgMajor?: number;
@@ -18,6 +32,11 @@ export interface CheckArgs {
   readonly timeoutMs?: number;
   readonly cache: boolean;
   readonly quiet: boolean;
+}
+
+export interface ReportOutput {
+  readonly format: ReportFormat;
+  readonly file: string | null;
 }
 
 export interface StatsArgs {
@@ -44,7 +63,12 @@ Options of check (and demo):
   --layout ID              golang-migrate | goose | dbmate | flyway | diesel | plain (default: detected)
   --config FILE            configuration (default: .github/drillbot.yml as it is at the base
                            commit, so a change cannot relax its own review)
-  --format text|json       output format (default: text)
+  --format F[,F…]          text | json | markdown | sarif | github | gitlab, several
+                           separated by commas (default: text)
+  --output FILE            where the report goes instead of stdout ("-": stdout). With
+                           several formats: one --output per format, in the order of
+                           --format, or one pattern with {format}, e.g. drillbot.{format}
+  --timeline FILE.svg      also draw the drill's timeline (locks, durations, rewrites, scans)
   --provider KIND          embedded (default) | url | testcontainers
   --database-url URL       existing server for throwaway databases (implies --provider url;
                            also $DRILLBOT_DATABASE_URL)
@@ -74,7 +98,8 @@ export function parseCommandLine(argv: string[]): Command {
   if (command === 'stats') {
     const databaseUrl = values['database-url'] ?? process.env.DRILLBOT_DATABASE_URL;
     if (!databaseUrl) throw new UsageError('stats needs --database-url URL (a production replica)');
-    return { command, databaseUrl, output: values.output };
+    if ((values.output ?? []).length > 1) throw new UsageError('stats takes one --output FILE');
+    return { command, databaseUrl, output: values.output?.[0] };
   }
   if (command !== 'check' && command !== 'demo') throw new UsageError(`unknown command "${command}"`);
   return {
@@ -84,7 +109,8 @@ export function parseCommandLine(argv: string[]): Command {
     path: values.path,
     layout: choice(values.layout, '--layout', isLayoutId),
     config: values.config,
-    format: choice(values.format ?? 'text', '--format', (v): v is 'text' | 'json' => v === 'text' || v === 'json')!,
+    outputs: reportOutputs(values.format ?? 'text', values.output ?? []),
+    timeline: values.timeline,
     provider: choice(values.provider, '--provider', (v): v is ProviderKind => ['embedded', 'url', 'testcontainers'].includes(v)),
     databaseUrl: values['database-url'],
     pgMajor: integer(values['pg-major'], '--pg-major'),
@@ -120,7 +146,8 @@ function parseArgsOrUsage(argv: string[]) {
         timeout: { type: 'string' },
         'no-cache': { type: 'boolean' },
         quiet: { type: 'boolean' },
-        output: { type: 'string', short: 'o' },
+        output: { type: 'string', short: 'o', multiple: true },
+        timeline: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -128,6 +155,33 @@ function parseArgsOrUsage(argv: string[]) {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/**
+ * Pairs each format with its destination: one --output per format in order, one pattern holding
+ * {format} for all, or stdout for a single format without --output. Two formats never share stdout.
+ */
+export function reportOutputs(formatList: string, outputs: readonly string[]): ReportOutput[] {
+  const formats = formatList.split(',').map((f) => f.trim());
+  for (const f of formats) {
+    if (!isReportFormat(f)) throw new UsageError(`--format: unknown format "${f}" (one of ${REPORT_FORMATS.join(', ')})`);
+  }
+  const duplicate = formats.find((f, i) => formats.indexOf(f) !== i);
+  if (duplicate) throw new UsageError(`--format: "${duplicate}" is given twice`);
+  const valid = formats as ReportFormat[];
+  const pattern = outputs.length === 1 && outputs[0].includes('{format}') ? outputs[0] : null;
+  let files: Array<string | null>;
+  if (pattern) files = valid.map((f) => pattern.replaceAll('{format}', f));
+  else if (outputs.length === 0 && valid.length === 1) files = [null];
+  else if (outputs.length === valid.length) files = outputs.map((o) => (o === '-' ? null : o));
+  else
+    throw new UsageError(
+      `${valid.length} formats need ${valid.length} --output files (in the order of --format) or one --output pattern with {format}; got ${outputs.length}`,
+    );
+  if (files.filter((f) => f === null).length > 1) throw new UsageError('only one format can go to stdout ("-")');
+  const twice = files.find((f, i) => f !== null && files.indexOf(f) !== i);
+  if (twice) throw new UsageError(`--output: "${twice}" is given for two formats`);
+  return valid.map((format, i) => ({ format, file: files[i] }));
 }
 
 function choice<T extends string>(value: string | undefined, flag: string, valid: (v: string) => v is T): T | undefined {

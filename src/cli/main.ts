@@ -9,8 +9,10 @@ import {
   parseTableSizes,
   isDrillbotError,
   parseConfig,
+  loadHelp,
   redact,
-  renderText,
+  renderReport,
+  renderTimelineSvg,
   review,
   UsageError,
   NoMigrationsError,
@@ -40,7 +42,7 @@ export async function main(
     const progress = command.quiet ? () => undefined : progressPrinter(io.stderr);
     if (command.command === 'demo') return await runDemo(command, progress, io.stdout);
     const report = await check(command, progress);
-    io.stdout.write(render(report, command.format));
+    await writeReports(report, command, io.stdout);
     return exitStatus(report);
   } catch (error) {
     const message = isDrillbotError(error) || error instanceof Error ? error.message : String(error);
@@ -115,8 +117,8 @@ async function runDemo(args: CheckArgs, progress: (message: string) => void, std
   try {
     progress(`demo repository: ${demo.describe}`);
     const report = await check({ ...args, repo: demo.repo, base: demo.baseRef }, progress);
-    stdout.write(render(report, args.format));
-    if (args.format === 'text')
+    await writeReports(report, args, stdout);
+    if (args.outputs.some((o) => o.format === 'text' && o.file === null))
       stdout.write(`\nThis demo change is unsafe on purpose: "drillbot check" exits 1 on it. Try it on your repository: npx drillbot check --base main\n`);
     // The demo succeeds when the drill ran; its findings are the point.
     return exitStatus(report) === 2 ? 2 : 0;
@@ -159,8 +161,24 @@ async function defaultBaseRef(repo: string): Promise<string> {
   throw new UsageError('no base branch found (tried main, master and their origin/ refs); pass --base REF');
 }
 
-function render(report: Report, format: CheckArgs['format']): string {
-  return format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report);
+/** Writes the report in each requested format to its file or stdout, and the timeline SVG when asked for. */
+async function writeReports(report: Report, args: CheckArgs, stdout: NodeJS.WritableStream): Promise<void> {
+  const context = { help: await loadHelp(), toolVersion: packageVersion() };
+  for (const { format, file } of args.outputs) {
+    const text = renderReport(report, format, context);
+    if (file === null) stdout.write(text);
+    else await writeOutput(file, text, '--output');
+  }
+  if (args.timeline) await writeOutput(args.timeline, renderTimelineSvg(report.migrations), '--timeline');
+}
+
+/** A file the user named; a path that cannot be written is their mistake (exit 2), said plainly. */
+async function writeOutput(file: string, text: string, flag: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 /** Could-not-run (an incomplete review) outranks fail, which outranks pass. */

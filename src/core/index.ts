@@ -4,6 +4,23 @@ export { parseConfig, DEFAULT_CONFIG, HISTORY_PRIVILEGES, parseDuration, type Dr
 export type { ChangeSet } from './change-set/change-set.js';
 export { createProvider, type CreateProviderOptions, type ProviderKind, type ShadowProvider } from './drill/providers/index.js';
 export { lockNotes, renderText } from './report/render/text.js';
+export { isReportFormat, renderReport, REPORT_FORMATS, type RenderContext, type ReportFormat } from './report/render/index.js';
+export { renderTimelineSvg } from './report/render/timeline.js';
+export { escapeData } from './report/render/github.js';
+export { findingDetails, findingTitle } from './report/render/finding-text.js';
+export { loadHelp, type HelpCatalog } from './report/help.js';
+export {
+  draftPlacement,
+  drafterOf,
+  fenceFor,
+  fit,
+  oneLine,
+  proofLine,
+  provenDraft,
+  renderMarkdown,
+  sqlBlock,
+  type MarkdownOptions,
+} from './report/render/markdown.js';
 export type { Finding, Report, MigrationResult } from './report/report.js';
 export { HAZARDS, type Hazard } from './hazards.js';
 export { isLayoutId } from './layouts/index.js';

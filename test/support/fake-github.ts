@@ -394,6 +394,16 @@ export class FakeGitHub {
     return pull;
   }
 
+  /**
+   * A token the fake accepts for the installation, as a workflow's GITHUB_TOKEN is one (of the
+   * github-actions app): what the Action's requests are made with.
+   */
+  issueToken(): string {
+    const token = `ghs_${randomBytes(18).toString('hex')}`;
+    this.tokens.set(token, this.options.installationId);
+    return token;
+  }
+
   /** Records a comment a person wrote on an issue or pull request (before its webhook is sent). */
   addUserComment(repo: FakeRepo, issue: number, user: string, body: string): FakeIssueComment {
     void repo;

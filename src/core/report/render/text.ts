@@ -16,6 +16,15 @@ export function renderText(report: Report): string {
 }
 
 function headline(report: Report): string {
+  const d = report.drill;
+  const context = d
+    ? ` (PostgreSQL ${d.serverVersion} via ${d.provider}${mismatchNote(d)}, ${d.layout}: ${d.baseMigrations} base migrations replayed as ${d.historyPrivileges}${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, ${(d.durationMs / 1000).toFixed(1)} s)`
+    : ' (no new migrations to drill)';
+  return `Drillbot: ${verdictLine(report)}${context}`;
+}
+
+/** The outcome and the open findings in a few words: `FAIL, 2 errors, 1 warning, 1 acknowledged`. */
+export function verdictLine(report: Report): string {
   const open = report.findings.filter((f) => !f.acknowledged);
   const acknowledged = report.findings.length - open.length;
   const counts = (['error', 'warning', 'notice'] as const)
@@ -23,13 +32,9 @@ function headline(report: Report): string {
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}${n > 1 ? 's' : ''}`)
     .concat(acknowledged > 0 ? [`${acknowledged} acknowledged`] : []);
-  const d = report.drill;
-  const context = d
-    ? ` (PostgreSQL ${d.serverVersion} via ${d.provider}${mismatchNote(d)}, ${d.layout}: ${d.baseMigrations} base migrations replayed as ${d.historyPrivileges}${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, ${(d.durationMs / 1000).toFixed(1)} s)`
-    : ' (no new migrations to drill)';
   // An incomplete review is neither a pass nor a fail of the change: Drillbot could not judge it.
   const status = report.complete ? report.verdict.toUpperCase() : 'INCOMPLETE';
-  return `Drillbot: ${status}, ${counts.length > 0 ? counts.join(', ') : 'no findings'}${context}`;
+  return `${status}, ${counts.length > 0 ? counts.join(', ') : 'no findings'}`;
 }
 
 /** The drill's findings hold for the major it ran on; a reader comparing with production must see the difference. */
