@@ -123,10 +123,18 @@ describe('real migration directories, detected and drilled', () => {
   );
 
   it(
-    'a forward-only missing reverse is an error with migrations.requireReverse',
+    'a forward-only missing reverse is an error with migrations.requireReverse, and the proven draft is its rollback plan',
     async () => {
       const report = await drill(PRISMA, withNewMigration(PRISMA, 'ALTER TABLE "website" ADD COLUMN "note" text;\n'), { requireReverse: true });
       expect(at(report)).toContain('missing-reverse/error@prisma/migrations/99999999999999_change/migration.sql:1');
+      // The drafted reverse, proven on the shadow, is the rollback plan, and is said to be a draft.
+      expect(report.reverseDrafts).toEqual([
+        expect.objectContaining({ placement: 'rollback-plan', status: 'proven', sql: expect.stringMatching(/DROP COLUMN "?note"?/) }),
+      ]);
+      const reverse = report.findings.find((f) => f.hazard === 'missing-reverse');
+      expect(reverse?.fix).toMatch(
+        /^Keep this rollback plan with the deploy and run it by hand to undo it \(a draft, drafted by Drillbot \(the drill on PostgreSQL/,
+      );
     },
     TIMEOUT,
   );
@@ -144,13 +152,13 @@ describe('real migration directories, detected and drilled', () => {
   it(
     "Dokploy's Drizzle migration 0037: the scan under an ACCESS EXCLUSIVE lock at line 35",
     async () => {
+      // 0037 as the change: 0038 and its journal entry leave both sides.
       const change = lastAsChange(DRIZZLE);
-      const head = change.head.files.filter((f) => !f.path.endsWith('0038_rapid_landau.sql'));
-      const files = (tree: typeof head) => tree.map((f) => (f.path.endsWith('_journal.json') ? withoutLastEntry(f) : f));
-      const base = files(head.filter((f) => !f.path.endsWith('0037_legal_namor.sql')));
+      const before38 = (files: FileTree['files']) =>
+        files.filter((f) => !f.path.endsWith('0038_rapid_landau.sql')).map((f) => (f.path.endsWith('_journal.json') ? withoutLastEntry(f) : f));
       const report = await drill(DRIZZLE, {
-        base: { root: 'drizzle', files: base.map((f) => (f.path.endsWith('_journal.json') ? withoutLastEntry(f) : f)) },
-        head: { root: 'drizzle', files: files(head) },
+        base: { root: 'drizzle', files: before38(change.base.files) },
+        head: { root: 'drizzle', files: before38(change.head.files) },
       });
       expect(report.complete).toBe(true);
       expect(at(report)).toContain('blocking-scan/error@drizzle/0037_legal_namor.sql:35');
