@@ -16,7 +16,7 @@ export interface DrillbotConfig {
      */
     readonly outOfOrder?: boolean;
     /**
-     * For forward-only tools (Prisma, Drizzle, Supabase): true makes a migration without a
+     * For forward-only tools (Prisma, Drizzle, Supabase, Atlas): true makes a migration without a
      * reverse an error, as it is for tools that have one; by default it is a notice.
      */
     readonly requireReverse?: boolean;
@@ -89,7 +89,7 @@ export const DEFAULT_CONFIG: DrillbotConfig = {
 /** Reads one value; `at` locates nested nodes (list items) for their own error lines. */
 type Reader = (node: Node, where: string, at?: (node: Node | null | undefined) => string) => unknown;
 
-const LAYOUT_IDS: readonly LayoutId[] = ['golang-migrate', 'goose', 'dbmate', 'flyway', 'diesel', 'plain', 'prisma', 'supabase', 'drizzle'];
+const LAYOUT_IDS: readonly LayoutId[] = ['golang-migrate', 'goose', 'dbmate', 'flyway', 'diesel', 'plain', 'prisma', 'supabase', 'drizzle', 'atlas'];
 const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers'];
 
 /** Known keys per mapping section, each with its reader; anything else is an error with its line. */

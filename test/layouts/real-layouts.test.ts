@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { ChangeSet } from '../../src/core/change-set/change-set.js';
 import { DEFAULT_CONFIG, type DrillbotConfig } from '../../src/core/config.js';
 import { createUrlProvider } from '../../src/core/drill/providers/index.js';
+import { atlasSum } from '../../src/core/layouts/atlas.js';
 import { readMigrations } from '../../src/core/layouts/index.js';
 import type { FileTree } from '../../src/core/layouts/layout.js';
 import type { Report } from '../../src/core/report/report.js';
@@ -42,6 +43,7 @@ const PRISMA: Tool = { tool: 'prisma', dir: 'prisma/migrations' };
 // Its last migration alters default privileges FOR ROLE postgres, which the drill's own role may not do here.
 const SUPABASE: Tool = { tool: 'supabase', dir: 'supabase/migrations', setup: SUPABASE_PLATFORM, without: /20260627094211_add_explicit_grants\.sql$/ };
 const DRIZZLE: Tool = { tool: 'drizzle', dir: 'drizzle' };
+const ATLAS: Tool = { tool: 'atlas', dir: 'sql/migrations' };
 
 function drill(t: Tool, changeSet: ChangeSet, migrations: Partial<DrillbotConfig['migrations']> = {}): Promise<Report> {
   return review({
@@ -62,7 +64,13 @@ function lastAsChange(t: Tool): ChangeSet {
   const last = readMigrations(head).migrations.at(-1)!;
   // Drizzle's journal lists the last migration too: the base has the journal as it was before it.
   const base = head.files.filter((f) => f.path !== last.forward.path).map((f) => (f.path.endsWith('_journal.json') ? withoutLastEntry(f) : f));
-  return { base: { root: head.root, files: base }, head };
+  return { base: { root: head.root, files: rehashed(base) }, head };
+}
+
+/** Atlas's atlas.sum as `atlas migrate hash` rewrites it for the files beside it. */
+function rehashed(files: FileTree['files']): FileTree['files'] {
+  const sql = files.filter((f) => /\/[^/]+\.sql$/.test(f.path)).map((f) => ({ name: f.path.split('/').pop()!, content: f.content }));
+  return files.map((f) => (f.path.endsWith('/atlas.sum') ? { ...f, content: atlasSum(sql.sort((a, b) => (a.name < b.name ? -1 : 1))) } : f));
 }
 
 function withoutLastEntry(file: { path: string; content: string }): { path: string; content: string } {
@@ -77,6 +85,7 @@ function withNewMigration(t: Tool, sql: string): ChangeSet {
   const files = [...base.files];
   if (t.tool === 'prisma') files.push(added('99999999999999_change/migration.sql', sql));
   if (t.tool === 'supabase') files.push(added('99999999999999_change.sql', sql));
+  if (t.tool === 'atlas') files.push(added('99999999999999_change.sql', sql));
   if (t.tool === 'drizzle') {
     const i = files.findIndex((f) => f.path.endsWith('_journal.json'));
     const journal = JSON.parse(files[i]!.content) as { entries: Array<Record<string, unknown>> };
@@ -84,7 +93,7 @@ function withNewMigration(t: Tool, sql: string): ChangeSet {
     files[i] = { ...files[i]!, content: JSON.stringify({ ...journal, entries: [...journal.entries, entry] }, null, 2) };
     files.push(added('9999_change.sql', sql));
   }
-  return { base, head: { root: base.root, files } };
+  return { base, head: { root: base.root, files: rehashed(files) } };
 }
 
 const at = (report: Report) => report.findings.map((f) => `${f.hazard}/${f.severity}@${f.path}:${f.line}`);
@@ -101,12 +110,13 @@ beforeAll(async () => {
 });
 
 describe('real migration directories, detected and drilled', () => {
-  it('reads each with its layout: umami (Prisma) 19, nextbase (Supabase) 6 of 7, Dokploy (Drizzle) 39, no problems', () => {
-    const read = [PRISMA, SUPABASE, DRIZZLE].map((t) => readMigrations(load(t)));
+  it('reads each with its layout: umami (Prisma) 19, nextbase (Supabase) 6 of 7, Dokploy (Drizzle) 39, hatchet (Atlas) 32, no problems', () => {
+    const read = [PRISMA, SUPABASE, DRIZZLE, ATLAS].map((t) => readMigrations(load(t)));
     expect(read.map((r) => [r.layout, r.migrations.length, r.problems])).toEqual([
       ['prisma', 19, []],
       ['supabase', 6, []],
       ['drizzle', 39, []],
+      ['atlas', 32, []],
     ]);
     expect(read.every((r) => r.migrations.every((m) => m.reverse === null))).toBe(true);
   });
@@ -168,6 +178,35 @@ describe('real migration directories, detected and drilled', () => {
   );
 });
 
+describe('Atlas (hatchet before it moved to goose)', () => {
+  it(
+    'drills the last file: SET NOT NULL scanning Worker under ACCESS EXCLUSIVE at line 11',
+    async () => {
+      const report = await drill(ATLAS, lastAsChange(ATLAS));
+      expect(report.complete).toBe(true);
+      expect(at(report)).toEqual(
+        expect.arrayContaining([
+          'blocking-scan/error@sql/migrations/20240531200418_v0_30_1.sql:11',
+          'missing-reverse/notice@sql/migrations/20240531200418_v0_30_1.sql:1',
+        ]),
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'reports a change whose files no longer match atlas.sum at the entry that differs',
+    async () => {
+      const change = withNewMigration(ATLAS, 'ALTER TABLE "Worker" ADD COLUMN "note" text;\n');
+      // The new file is hashed, then edited: what `atlas migrate apply` refuses.
+      const files = change.head.files.map((f) => (f.path.endsWith('99999999999999_change.sql') ? { ...f, content: `${f.content}SELECT 1;\n` } : f));
+      const report = await drill(ATLAS, { ...change, head: { ...change.head, files } });
+      expect(report.findings).toContainEqual(expect.objectContaining({ hazard: 'forward-error', path: 'sql/migrations/atlas.sum', line: 34 }));
+    },
+    TIMEOUT,
+  );
+});
+
 describe("each tool's transaction semantics, on its real history", () => {
   const failures = (report: Report) =>
     report.findings.filter((f) => f.hazard === 'forward-error' || f.hazard === 'concurrently-in-transaction').map((f) => `${f.hazard}@${f.line}`);
@@ -191,6 +230,21 @@ describe("each tool's transaction semantics, on its real history", () => {
       expect(report.complete).toBe(true);
       expect(failures(report).length).toBeGreaterThan(0);
       expect(report.findings.filter((f) => f.hazard === 'forward-error' || f.hazard === 'concurrently-in-transaction').every((f) => f.line === 2)).toBe(true);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'atlas runs a file in a transaction unless its header says `-- atlas:txmode none`',
+    async () => {
+      const index = 'CREATE INDEX CONCURRENTLY change_idx ON "Worker" ("createdAt");\n';
+      const inFile = await drill(ATLAS, withNewMigration(ATLAS, index));
+      expect(inFile.findings.find((f) => f.hazard === 'concurrently-in-transaction' || f.hazard === 'forward-error')).toMatchObject({
+        path: 'sql/migrations/99999999999999_change.sql',
+        line: 1,
+      });
+      const none = await drill(ATLAS, withNewMigration(ATLAS, `-- atlas:txmode none\n\n${index}`));
+      expect([none.complete, failures(none)]).toEqual([true, []]);
     },
     TIMEOUT,
   );

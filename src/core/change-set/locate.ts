@@ -8,9 +8,9 @@ export interface MigrationsLocation {
   readonly migrations: number;
 }
 
-/** Files a layout may read: SQL, Diesel's metadata.toml, Flyway's script configurations and Drizzle's journal. */
+/** Files a layout may read: SQL, Diesel's metadata.toml, Flyway's script configurations, Drizzle's journal and atlas.sum. */
 export function readsAsMigration(path: string): boolean {
-  return /\.(sql|toml|conf)$/.test(path) || /(^|\/)meta\/_journal\.json$/.test(path);
+  return /\.(sql|toml|conf)$/.test(path) || /(^|\/)(meta\/_journal\.json|atlas\.sum)$/.test(path);
 }
 
 /**

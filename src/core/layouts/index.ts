@@ -1,3 +1,4 @@
+import { compareAtlasVersions } from './atlas.js';
 import { compareDbmateVersions } from './dbmate.js';
 import { LAYOUTS, detectLayout } from './detect.js';
 import { compareDieselVersions } from './diesel.js';
@@ -23,6 +24,7 @@ const COMPARATORS: Readonly<Record<LayoutId, (a: string, b: string) => number>> 
   prisma: comparePrismaVersions,
   supabase: compareSupabaseVersions,
   drizzle: compareDrizzleVersions,
+  atlas: compareAtlasVersions,
 };
 
 /** Whether a string names a layout. */

@@ -79,7 +79,7 @@ export interface LayoutResult {
   readonly problems: LayoutProblem[];
 }
 
-export type LayoutId = 'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diesel' | 'plain' | 'prisma' | 'supabase' | 'drizzle';
+export type LayoutId = 'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diesel' | 'plain' | 'prisma' | 'supabase' | 'drizzle' | 'atlas';
 
 /**
  * What the tool does with a pending migration whose version sorts before one it already applied:
@@ -102,7 +102,7 @@ export interface Layout {
   read(tree: FileTree): LayoutResult;
   /**
    * Whether this tool can run a reverse; false for forward-only tools (Prisma Migrate, Drizzle
-   * Kit, Supabase CLI), whose migrations are read with `reverse: null` and no problem: a missing
+   * Kit, Supabase CLI, Atlas), whose migrations are read with `reverse: null` and no problem: a missing
    * reverse is then a notice (migrations.requireReverse makes it an error) and Drillbot's drafted
    * reverse is offered as a rollback plan.
    */

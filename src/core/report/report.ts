@@ -167,7 +167,7 @@ export interface ReverseDraft {
   readonly forwardPath: string;
   /**
    * Where the reverse goes: a new file, or a section of the forward's file (goose, dbmate); for a
-   * forward-only tool (Prisma, Drizzle, Supabase) a `rollback-plan` of the forward at `path`, a
+   * forward-only tool (Prisma, Drizzle, Supabase, Atlas) a `rollback-plan` of the forward at `path`, a
    * draft the team keeps and runs by hand, since the tool runs no reverse.
    */
   readonly path: string;

@@ -150,6 +150,7 @@ export function reversePlacement(layout: LayoutId, forwardPath: string): Pick<Re
     case 'prisma':
     case 'supabase':
     case 'drizzle':
+    case 'atlas':
       return { path: forwardPath, placement: 'rollback-plan' };
   }
 }

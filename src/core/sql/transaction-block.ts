@@ -80,6 +80,8 @@ export function whyInTransaction(layout: LayoutId): string {
       return 'the Supabase CLI sends the file as one pipeline of statements, which PostgreSQL runs as one transaction';
     case 'drizzle':
       return "Drizzle's migrator runs every pending migration in one transaction";
+    case 'atlas':
+      return 'Atlas runs each migration file in a transaction (--tx-mode file)';
   }
 }
 
@@ -104,6 +106,8 @@ export function runOutsideTransaction(layout: LayoutId): string {
       return 'Move the statement alone into its own migration file: a file of one statement runs outside a transaction.';
     case 'drizzle':
       return "Drizzle's migrator cannot run it (every migration runs in its transaction, with no opt-out): run the statement outside drizzle-kit, e.g. with psql, before or after the deploy.";
+    case 'atlas':
+      return 'Move the statement into its own migration file whose header says `-- atlas:txmode none` (Atlas then runs its statements one by one, each committing on its own), and run `atlas migrate hash`.';
   }
 }
 
