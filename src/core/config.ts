@@ -15,6 +15,11 @@ export interface DrillbotConfig {
      * one (goose -allow-missing, Flyway outOfOrder=true), or refuses to (dbmate --strict).
      */
     readonly outOfOrder?: boolean;
+    /**
+     * For forward-only tools (Prisma, Drizzle, Supabase, Atlas): true makes a migration without a
+     * reverse an error, as it is for tools that have one; by default it is a notice.
+     */
+    readonly requireReverse?: boolean;
     /** Largest migration file Drillbot reads, in bytes; a larger one fails the review (it is never skipped). */
     readonly maxFileSize: number;
   };
@@ -100,12 +105,12 @@ export const DEFAULT_CONFIG: DrillbotConfig = {
 /** Reads one value; `at` locates nested nodes (list items) for their own error lines. */
 type Reader = (node: Node, where: string, at?: (node: Node | null | undefined) => string) => unknown;
 
-const LAYOUT_IDS: readonly LayoutId[] = ['golang-migrate', 'goose', 'dbmate', 'flyway', 'diesel', 'plain'];
+const LAYOUT_IDS: readonly LayoutId[] = ['golang-migrate', 'goose', 'dbmate', 'flyway', 'diesel', 'plain', 'prisma', 'supabase', 'drizzle', 'atlas'];
 const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers'];
 
 /** Known keys per mapping section, each with its reader; anything else is an error with its line. */
 const SECTIONS: Record<string, Record<string, Reader>> = {
-  migrations: { layout: oneOf(LAYOUT_IDS), path: text, outOfOrder: boolean, maxFileSize: byteSize },
+  migrations: { layout: oneOf(LAYOUT_IDS), path: text, outOfOrder: boolean, requireReverse: boolean, maxFileSize: byteSize },
   shadow: {
     provider: oneOf(PROVIDERS),
     pgMajor: integer(9, 99),

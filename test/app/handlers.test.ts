@@ -319,7 +319,7 @@ describe('Drillbot app handlers', () => {
 
     it('fails the check, naming the file, when the pull request adds SQL that no recognised layout covers', async () => {
       await setUp(() => unsafeReport());
-      const path = 'supabase/migrations/20240101000000_drop_email.sql';
+      const path = 'db/migrate/20240101000000_drop_email.sql';
       const pull = fake.openPull(repo, { number: 10, branch: 'supabase', changes: { [path]: 'ALTER TABLE users DROP COLUMN email;\n' }, author: 'alice' });
       await receive('pull_request', pullRequestEvent(fake, repo, 10, 'opened'));
       expect(engine.calls()).toBe(0);

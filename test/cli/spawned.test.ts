@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadFileTree } from '../../src/core/testing/file-tree.js';
 import { buildIfStale, ROOT } from '../support/build.js';
 import { gitRepo } from '../support/git-repo.js';
 
@@ -94,27 +96,37 @@ describe('bin/drillbot.js spawned with the default provider', () => {
 
   it('exits 2 and names the file when the change adds SQL that no recognised layout covers', async () => {
     const dir = repo(
-      { 'supabase/migrations/20240101000000_drop_email.sql': 'ALTER TABLE users DROP COLUMN email;\n' },
-      { 'supabase/config.toml': 'project_id = "x"\n' },
+      { 'db/migrate/20240101000000_drop_email.sql': 'ALTER TABLE users DROP COLUMN email;\n' },
+      { 'config/database.yml': 'adapter: postgresql\n' },
     );
     const run = await drillbot('check', '--repo', dir, '--base', 'main', '--quiet');
     expect(run.stdout).toMatch(/^Drillbot: INCOMPLETE/);
-    expect(run.stdout).toMatch(
-      /infra: This change touches SQL that looks like migrations but was not drilled .*supabase\/migrations\/20240101000000_drop_email\.sql/,
-    );
+    expect(run.stdout).toMatch(/infra: This change touches SQL that looks like migrations but was not drilled .*db\/migrate\/20240101000000_drop_email\.sql/);
     expect(run.stdout).toMatch(/migrations\.path/);
     expect(run.status).toBe(2);
   });
 
   it('exits 2 beside recognised migrations too, when the change touches SQL outside them', async () => {
-    const dir = repo({ 'supabase/migrations/20240101000000_drop_email.sql': 'ALTER TABLE users DROP COLUMN email;\n' });
+    const dir = repo({ 'db/migrate/20240101000000_drop_email.sql': 'ALTER TABLE users DROP COLUMN email;\n' });
     const run = await drillbot('check', '--repo', dir, '--base', 'main', '--quiet', '--format', 'json');
     const report = JSON.parse(run.stdout);
     expect(report.complete).toBe(false);
-    expect(report.findings).toEqual([
-      expect.objectContaining({ rule: 'undrilled-sql', hazard: 'infra', path: 'supabase/migrations/20240101000000_drop_email.sql' }),
-    ]);
+    expect(report.findings).toEqual([expect.objectContaining({ rule: 'undrilled-sql', hazard: 'infra', path: 'db/migrate/20240101000000_drop_email.sql' })]);
     expect(run.status).toBe(2);
+  });
+
+  it('detects a Prisma project with no configuration and drills its new migration (umami, MIT)', async () => {
+    const tree = loadFileTree(fileURLToPath(new URL('../fixtures/real-layouts/prisma/', import.meta.url)), 'prisma/migrations');
+    const files = Object.fromEntries(tree.files.map((f) => [f.path, f.content]));
+    const last = 'prisma/migrations/19_add_session_replay/migration.sql';
+    const { [last]: change, ...base } = files;
+    const dir = repo({ [last]: change! }, base);
+    const run = await drillbot('check', '--repo', dir, '--base', 'main', '--quiet', '--format', 'json');
+    const report = JSON.parse(run.stdout);
+    expect([report.verdict, report.complete]).toEqual(['fail', true]);
+    expect(report.findings).toContainEqual(expect.objectContaining({ hazard: 'data-loss', path: last, line: 4 }));
+    expect(report.findings).toContainEqual(expect.objectContaining({ hazard: 'missing-reverse', severity: 'notice', path: last }));
+    expect(run.status).toBe(1);
   });
 
   it('still says "no migrations found" for a repository and change without any SQL', async () => {

@@ -24,7 +24,10 @@ export interface ChangeAnalysis {
 }
 
 /** Reads both sides with the layout and judges the change's history: edits, ordering, missing reverses. */
-export function analyzeChange(changeSet: ChangeSet, migrations: Pick<DrillbotConfig['migrations'], 'layout' | 'outOfOrder'> = {}): ChangeAnalysis {
+export function analyzeChange(
+  changeSet: ChangeSet,
+  migrations: Pick<DrillbotConfig['migrations'], 'layout' | 'outOfOrder' | 'requireReverse'> = {},
+): ChangeAnalysis {
   // The base is the history the tool has accepted: what the change adds (a repeated version, say)
   // must not sway which tool this is.
   const layout = migrations.layout ? LAYOUTS.find((l) => l.id === migrations.layout) : (detectLayout(changeSet.base) ?? detectLayout(changeSet.head));
@@ -47,6 +50,7 @@ export function analyzeChange(changeSet: ChangeSet, migrations: Pick<DrillbotCon
       .filter((p) => problemPaths(p).some((path) => changed.has(path)))
       .filter((p) => !(p.kind === 'missing-reverse' && placeholders.has(p.path)))
       .map((p) => problemFinding(p, context)),
+    ...(layout.supportsReverse ? [] : added.filter((m) => !placeholders.has(m.forward.path)).map((m) => forwardOnly(layout, m, migrations.requireReverse))),
     ...undrilledFindings(changeSet, head),
   ];
   return { layout: layout.id, base: base.migrations, added, replay: base.migrations, findings, allFilesRead: oversized.length === 0 };
@@ -147,6 +151,23 @@ function olderThanNewest(behaviour: OutOfOrderBehaviour, outOfOrder: boolean | u
 
 function ordering(path: string, message: string, fix: string, severity?: Severity): Finding {
   return finding({ hazard: 'ordering', source: 'change-set', path, line: 1, message, fix, ...(severity ? { severity } : {}) });
+}
+
+/**
+ * A migration of a forward-only tool has no reverse by design: said as a notice (an error with
+ * migrations.requireReverse), with the drafted reverse offered as a rollback plan by the reviewer step.
+ */
+function forwardOnly(layout: Layout, m: Migration, requireReverse: boolean | undefined): Finding {
+  const { tool } = layout.outOfOrder;
+  return finding({
+    hazard: 'missing-reverse',
+    source: 'layout',
+    path: m.forward.path,
+    line: m.forward.startLine,
+    severity: requireReverse ? 'error' : 'notice',
+    message: `${tool.charAt(0).toUpperCase()}${tool.slice(1)} runs no down migrations, so a failed deploy of ${m.name} is undone by hand or not at all.`,
+    fix: 'Keep a rollback plan with the deploy: Drillbot offers a drafted one when the drill proves it.',
+  });
 }
 
 interface ProblemContext {

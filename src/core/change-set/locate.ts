@@ -8,14 +8,14 @@ export interface MigrationsLocation {
   readonly migrations: number;
 }
 
-/** Files a layout may read: SQL, Diesel's metadata.toml and Flyway's script configurations. */
+/** Files a layout may read: SQL, Diesel's metadata.toml, Flyway's script configurations, Drizzle's journal and atlas.sum. */
 export function readsAsMigration(path: string): boolean {
-  return /\.(sql|toml|conf)$/.test(path);
+  return /\.(sql|toml|conf)$/.test(path) || /(^|\/)(meta\/_journal\.json|atlas\.sum)$/.test(path);
 }
 
 /**
  * Directories that could hold migrations: those with .sql files, and the parents of directories
- * holding `up.sql` (Diesel keeps one directory per migration).
+ * holding `up.sql` or `migration.sql` (Diesel and Prisma keep one directory per migration).
  */
 export function candidateDirectories(paths: readonly string[]): string[] {
   const dirs = new Set<string>();
@@ -23,7 +23,7 @@ export function candidateDirectories(paths: readonly string[]): string[] {
     if (!path.endsWith('.sql')) continue;
     const dir = parentOf(path);
     dirs.add(dir);
-    if (/(^|\/)(up|down)\.sql$/.test(path)) dirs.add(parentOf(dir));
+    if (/(^|\/)(up|down|migration)\.sql$/.test(path)) dirs.add(parentOf(dir));
   }
   return [...dirs].sort();
 }

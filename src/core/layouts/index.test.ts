@@ -20,7 +20,18 @@ describe('detectLayout', () => {
   });
 
   it('lists every layout once', () => {
-    expect(LAYOUTS.map((l) => l.id).sort()).toEqual(['dbmate', 'diesel', 'flyway', 'golang-migrate', 'goose', 'plain']);
+    expect(LAYOUTS.map((l) => l.id).sort()).toEqual([
+      'atlas',
+      'dbmate',
+      'diesel',
+      'drizzle',
+      'flyway',
+      'golang-migrate',
+      'goose',
+      'plain',
+      'prisma',
+      'supabase',
+    ]);
   });
 });
 

@@ -1,11 +1,15 @@
+import { compareAtlasVersions } from './atlas.js';
 import { compareDbmateVersions } from './dbmate.js';
 import { LAYOUTS, detectLayout } from './detect.js';
 import { compareDieselVersions } from './diesel.js';
+import { compareDrizzleVersions } from './drizzle.js';
 import { compareFlywayVersions } from './flyway.js';
 import { compareGolangMigrateVersions } from './golang-migrate.js';
 import { compareGooseVersions } from './goose.js';
 import type { FileTree, LayoutId, LayoutProblem, Migration } from './layout.js';
 import { comparePlainVersions } from './plain.js';
+import { comparePrismaVersions } from './prisma.js';
+import { compareSupabaseVersions } from './supabase.js';
 
 export type { FileTree, Layout, LayoutId, LayoutProblem, LayoutResult, Migration, MigrationScript, SourceFile, TransactionMode } from './layout.js';
 export { LAYOUTS, detectLayout };
@@ -17,6 +21,10 @@ const COMPARATORS: Readonly<Record<LayoutId, (a: string, b: string) => number>> 
   flyway: compareFlywayVersions,
   diesel: compareDieselVersions,
   plain: comparePlainVersions,
+  prisma: comparePrismaVersions,
+  supabase: compareSupabaseVersions,
+  drizzle: compareDrizzleVersions,
+  atlas: compareAtlasVersions,
 };
 
 /** Whether a string names a layout. */

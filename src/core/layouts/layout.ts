@@ -79,7 +79,7 @@ export interface LayoutResult {
   readonly problems: LayoutProblem[];
 }
 
-export type LayoutId = 'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diesel' | 'plain';
+export type LayoutId = 'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diesel' | 'plain' | 'prisma' | 'supabase' | 'drizzle' | 'atlas';
 
 /**
  * What the tool does with a pending migration whose version sorts before one it already applied:
@@ -100,6 +100,11 @@ export interface Layout {
   /** Whether the tree looks like this layout's files (used by auto-detection). */
   detect(tree: FileTree): boolean;
   read(tree: FileTree): LayoutResult;
-  /** Whether this tool can run a reverse; false for forward-only tools. */
+  /**
+   * Whether this tool can run a reverse; false for forward-only tools (Prisma Migrate, Drizzle
+   * Kit, Supabase CLI, Atlas), whose migrations are read with `reverse: null` and no problem: a missing
+   * reverse is then a notice (migrations.requireReverse makes it an error) and Drillbot's drafted
+   * reverse is offered as a rollback plan.
+   */
   readonly supportsReverse: boolean;
 }

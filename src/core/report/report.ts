@@ -167,9 +167,13 @@ export interface ReverseDraft {
   readonly name: string;
   /** The forward migration it reverses. */
   readonly forwardPath: string;
-  /** Where the reverse goes: a new file, or a section of the forward's file (goose, dbmate). */
+  /**
+   * Where the reverse goes: a new file, or a section of the forward's file (goose, dbmate); for a
+   * forward-only tool (Prisma, Drizzle, Supabase, Atlas) a `rollback-plan` of the forward at `path`, a
+   * draft the team keeps and runs by hand, since the tool runs no reverse.
+   */
   readonly path: string;
-  readonly placement: 'new-file' | 'section';
+  readonly placement: 'new-file' | 'section' | 'rollback-plan';
   /** For a section: the marker line the SQL goes under (`-- +goose Down`, `-- migrate:down`). */
   readonly section?: string;
   /** `deterministic` for common DDL, `model` when the LLM reviewer drafted it. */

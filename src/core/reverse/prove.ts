@@ -147,6 +147,12 @@ export function reversePlacement(layout: LayoutId, forwardPath: string): Pick<Re
     case 'golang-migrate':
     case 'plain':
       return { path: forwardPath.replace(/\.up\.sql$/, '.down.sql'), placement: 'new-file' };
+    // Forward-only tools run no reverse: the draft is a plan to keep and run by hand.
+    case 'prisma':
+    case 'supabase':
+    case 'drizzle':
+    case 'atlas':
+      return { path: forwardPath, placement: 'rollback-plan' };
   }
 }
 

@@ -234,7 +234,10 @@ function draftFix(d: ReverseDraft): string {
   const proof = d.proof
     ? ` (the drill on PostgreSQL ${d.proof.serverVersion} proved it: forward → this reverse restored the schema and seeded data, and redo applied)`
     : '';
-  return `Add this reverse ${where}, drafted by Drillbot${d.drafter === 'model' ? ' with the model' : ''}${proof}:\n${d.sql.replace(/\n$/, '')}`;
+  const by = `drafted by Drillbot${d.drafter === 'model' ? ' with the model' : ''}${proof}`;
+  const sql = d.sql.replace(/\n$/, '');
+  if (d.placement === 'rollback-plan') return `Keep this rollback plan with the deploy and run it by hand to undo it (a draft, ${by}):\n${sql}`;
+  return `Add this reverse ${where}, ${by}:\n${sql}`;
 }
 
 /** The model could not help: said plainly, as a notice, which never fails the review. */

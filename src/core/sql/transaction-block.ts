@@ -74,6 +74,14 @@ export function whyInTransaction(layout: LayoutId): string {
       return 'Flyway runs this script in a transaction';
     case 'plain':
       return 'the migration runs in a transaction';
+    case 'prisma':
+      return 'Prisma Migrate sends the migration.sql as one query string, which PostgreSQL runs as one transaction when it holds several statements';
+    case 'supabase':
+      return 'the Supabase CLI sends the file as one pipeline of statements, which PostgreSQL runs as one transaction';
+    case 'drizzle':
+      return "Drizzle's migrator runs every pending migration in one transaction";
+    case 'atlas':
+      return 'Atlas runs each migration file in a transaction (--tx-mode file)';
   }
 }
 
@@ -92,6 +100,14 @@ export function runOutsideTransaction(layout: LayoutId): string {
       return 'Move the statement alone into its own versioned migration: Flyway runs a script of non-transactional statements without a transaction (mixing them with others needs `mixed=true`).';
     case 'plain':
       return 'Run the statement in a migration step that is not wrapped in a transaction.';
+    case 'prisma':
+      return 'Move the statement alone into its own migration (prisma migrate dev --create-only): a migration.sql of one statement runs outside a transaction.';
+    case 'supabase':
+      return 'Move the statement alone into its own migration file: a file of one statement runs outside a transaction.';
+    case 'drizzle':
+      return "Drizzle's migrator cannot run it (every migration runs in its transaction, with no opt-out): run the statement outside drizzle-kit, e.g. with psql, before or after the deploy.";
+    case 'atlas':
+      return 'Move the statement into its own migration file whose header says `-- atlas:txmode none` (Atlas then runs its statements one by one, each committing on its own), and run `atlas migrate hash`.';
   }
 }
 

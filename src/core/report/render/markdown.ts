@@ -157,6 +157,8 @@ export const drafterOf = (d: ReverseDraft) => (d.drafter === 'model' ? 'model-dr
 
 /** Where a draft goes, as an instruction: a new file cannot be suggested into existence, so it says "create". */
 export function draftPlacement(d: ReverseDraft): string {
+  if (d.placement === 'rollback-plan')
+    return 'The tool runs no reverse: keep this rollback plan (a draft) with the deploy and run it by hand if the deploy must be undone:';
   return d.placement === 'section' ? `Add under \`${d.section ?? 'the down section'}\` in \`${d.path}\`:` : `Create \`${d.path}\` with:`;
 }
 

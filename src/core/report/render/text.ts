@@ -108,7 +108,8 @@ function renderDrafts(report: Report): string[] {
   if (drafts.length === 0 && notDrafted.length === 0) return [];
   const lines = ['Drafted reverses'];
   for (const d of drafts) {
-    const where = d.placement === 'section' ? `${d.path} under ${d.section}` : d.path;
+    const where =
+      d.placement === 'section' ? `${d.path} under ${d.section}` : d.placement === 'rollback-plan' ? `rollback plan (a draft) of ${d.path}` : d.path;
     if (d.status === 'proven' && d.proof) {
       lines.push(`  proven    ${where} (${d.drafter}), for ${d.forwardPath}`);
       lines.push(

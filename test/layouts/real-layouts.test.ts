@@ -1,0 +1,266 @@
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { ChangeSet } from '../../src/core/change-set/change-set.js';
+import { DEFAULT_CONFIG, type DrillbotConfig } from '../../src/core/config.js';
+import { createUrlProvider } from '../../src/core/drill/providers/index.js';
+import { atlasSum } from '../../src/core/layouts/atlas.js';
+import { readMigrations } from '../../src/core/layouts/index.js';
+import type { FileTree } from '../../src/core/layouts/layout.js';
+import type { Report } from '../../src/core/report/report.js';
+import { review } from '../../src/core/review.js';
+import { loadFileTree } from '../../src/core/testing/file-tree.js';
+import { LOCAL_URL } from '../support/drill.js';
+
+// Real migration directories of public projects (test/fixtures/real-layouts/<tool>/README.md),
+// drilled end to end on the local PostgreSQL with each tool's own layout, detected, not configured.
+const FIXTURES = fileURLToPath(new URL('../fixtures/real-layouts/', import.meta.url));
+function load(t: Tool): FileTree {
+  const tree = loadFileTree(`${FIXTURES}${t.tool}`, t.dir);
+  return { ...tree, files: tree.files.filter((f) => !t.without?.test(f.path)) };
+}
+
+/** What the Supabase platform provides before a project's first migration: the schemas and roles its migrations use. */
+const SUPABASE_PLATFORM = `
+CREATE SCHEMA IF NOT EXISTS extensions;
+CREATE SCHEMA IF NOT EXISTS auth;
+CREATE TABLE IF NOT EXISTS auth.users (id uuid PRIMARY KEY);
+CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT NULL::uuid $$;
+CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_user::text $$;
+`;
+/** Supabase's roles, which its migrations grant to; roles belong to the server, so the test creates them there (the drill may not). */
+const SUPABASE_ROLES = ['anon', 'authenticated', 'service_role', 'supabase_auth_admin'].map(
+  (role) => `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN; END IF; END $$`,
+);
+
+interface Tool {
+  readonly tool: string;
+  readonly dir: string;
+  readonly setup?: string;
+  /** Files left out of the drilled history, and why. */
+  readonly without?: RegExp;
+}
+const PRISMA: Tool = { tool: 'prisma', dir: 'prisma/migrations' };
+// Its last migration alters default privileges FOR ROLE postgres, which the drill's own role may not do here.
+const SUPABASE: Tool = { tool: 'supabase', dir: 'supabase/migrations', setup: SUPABASE_PLATFORM, without: /20260627094211_add_explicit_grants\.sql$/ };
+const DRIZZLE: Tool = { tool: 'drizzle', dir: 'drizzle' };
+const ATLAS: Tool = { tool: 'atlas', dir: 'sql/migrations' };
+
+function drill(t: Tool, changeSet: ChangeSet, migrations: Partial<DrillbotConfig['migrations']> = {}): Promise<Report> {
+  return review({
+    changeSet,
+    config: {
+      ...DEFAULT_CONFIG,
+      migrations: { ...DEFAULT_CONFIG.migrations, ...migrations },
+      shadow: { ...DEFAULT_CONFIG.shadow, seedRows: 20, ...(t.setup ? { setup: t.setup } : {}) },
+      reviewer: { ...DEFAULT_CONFIG.reviewer, enabled: false },
+    },
+    provider: createUrlProvider(LOCAL_URL),
+  });
+}
+
+/** The fixture with its last migration as the change: base is everything before it. */
+function lastAsChange(t: Tool): ChangeSet {
+  const head = load(t);
+  const last = readMigrations(head).migrations.at(-1)!;
+  // Drizzle's journal lists the last migration too: the base has the journal as it was before it.
+  const base = head.files.filter((f) => f.path !== last.forward.path).map((f) => (f.path.endsWith('_journal.json') ? withoutLastEntry(f) : f));
+  return { base: { root: head.root, files: rehashed(base) }, head };
+}
+
+/** Atlas's atlas.sum as `atlas migrate hash` rewrites it for the files beside it. */
+function rehashed(files: FileTree['files']): FileTree['files'] {
+  const sql = files.filter((f) => /\/[^/]+\.sql$/.test(f.path)).map((f) => ({ name: f.path.split('/').pop()!, content: f.content }));
+  return files.map((f) => (f.path.endsWith('/atlas.sum') ? { ...f, content: atlasSum(sql.sort((a, b) => (a.name < b.name ? -1 : 1))) } : f));
+}
+
+function withoutLastEntry(file: { path: string; content: string }): { path: string; content: string } {
+  const journal = JSON.parse(file.content) as { entries: unknown[] };
+  return { ...file, content: JSON.stringify({ ...journal, entries: journal.entries.slice(0, -1) }, null, 2) };
+}
+
+/** The fixture as base, plus one new migration holding `sql`, placed the tool's way. */
+function withNewMigration(t: Tool, sql: string): ChangeSet {
+  const base = load(t);
+  const added = (path: string, content: string) => ({ path: `${t.dir}/${path}`, content });
+  const files = [...base.files];
+  if (t.tool === 'prisma') files.push(added('99999999999999_change/migration.sql', sql));
+  if (t.tool === 'supabase') files.push(added('99999999999999_change.sql', sql));
+  if (t.tool === 'atlas') files.push(added('99999999999999_change.sql', sql));
+  if (t.tool === 'drizzle') {
+    const i = files.findIndex((f) => f.path.endsWith('_journal.json'));
+    const journal = JSON.parse(files[i]!.content) as { entries: Array<Record<string, unknown>> };
+    const entry = { idx: journal.entries.length, version: '5', when: 1_900_000_000_000, tag: '9999_change', breakpoints: true };
+    files[i] = { ...files[i]!, content: JSON.stringify({ ...journal, entries: [...journal.entries, entry] }, null, 2) };
+    files.push(added('9999_change.sql', sql));
+  }
+  return { base, head: { root: base.root, files: rehashed(files) } };
+}
+
+const at = (report: Report) => report.findings.map((f) => `${f.hazard}/${f.severity}@${f.path}:${f.line}`);
+const TIMEOUT = 240_000;
+
+beforeAll(async () => {
+  const client = new pg.Client({ connectionString: LOCAL_URL });
+  await client.connect();
+  try {
+    for (const sql of SUPABASE_ROLES) await client.query(sql);
+  } finally {
+    await client.end();
+  }
+});
+
+describe('real migration directories, detected and drilled', () => {
+  it('reads each with its layout: umami (Prisma) 19, nextbase (Supabase) 6 of 7, Dokploy (Drizzle) 39, hatchet (Atlas) 32, no problems', () => {
+    const read = [PRISMA, SUPABASE, DRIZZLE, ATLAS].map((t) => readMigrations(load(t)));
+    expect(read.map((r) => [r.layout, r.migrations.length, r.problems])).toEqual([
+      ['prisma', 19, []],
+      ['supabase', 6, []],
+      ['drizzle', 39, []],
+      ['atlas', 32, []],
+    ]);
+    expect(read.every((r) => r.migrations.every((m) => m.reverse === null))).toBe(true);
+  });
+
+  it(
+    "umami's last Prisma migration: the DROP COLUMN at line 4 and a notice, not an error, for the missing reverse",
+    async () => {
+      const report = await drill(PRISMA, lastAsChange(PRISMA));
+      const file = 'prisma/migrations/19_add_session_replay/migration.sql';
+      expect(report.complete).toBe(true);
+      expect(at(report)).toEqual(expect.arrayContaining([`data-loss/error@${file}:4`, `missing-reverse/notice@${file}:1`]));
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a forward-only missing reverse is an error with migrations.requireReverse, and the proven draft is its rollback plan',
+    async () => {
+      const report = await drill(PRISMA, withNewMigration(PRISMA, 'ALTER TABLE "website" ADD COLUMN "note" text;\n'), { requireReverse: true });
+      expect(at(report)).toContain('missing-reverse/error@prisma/migrations/99999999999999_change/migration.sql:1');
+      // The drafted reverse, proven on the shadow, is the rollback plan, and is said to be a draft.
+      expect(report.reverseDrafts).toEqual([
+        expect.objectContaining({ placement: 'rollback-plan', status: 'proven', sql: expect.stringMatching(/DROP COLUMN "?note"?/) }),
+      ]);
+      const reverse = report.findings.find((f) => f.hazard === 'missing-reverse');
+      expect(reverse?.fix).toMatch(
+        /^Keep this rollback plan with the deploy and run it by hand to undo it \(a draft, drafted by Drillbot \(the drill on PostgreSQL/,
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "nextbase's Supabase history replays (on the platform's schemas) and its CREATE INDEX at line 9 blocks writes",
+    async () => {
+      const report = await drill(SUPABASE, lastAsChange(SUPABASE));
+      expect(report.complete).toBe(true);
+      expect(at(report)).toContain('blocking-index/error@supabase/migrations/20251117162807_add_owner_id_to_private_items.sql:9');
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "Dokploy's Drizzle migration 0037: the scan under an ACCESS EXCLUSIVE lock at line 35",
+    async () => {
+      // 0037 as the change: 0038 and its journal entry leave both sides.
+      const change = lastAsChange(DRIZZLE);
+      const before38 = (files: FileTree['files']) =>
+        files.filter((f) => !f.path.endsWith('0038_rapid_landau.sql')).map((f) => (f.path.endsWith('_journal.json') ? withoutLastEntry(f) : f));
+      const report = await drill(DRIZZLE, {
+        base: { root: 'drizzle', files: before38(change.base.files) },
+        head: { root: 'drizzle', files: before38(change.head.files) },
+      });
+      expect(report.complete).toBe(true);
+      expect(at(report)).toContain('blocking-scan/error@drizzle/0037_legal_namor.sql:35');
+      expect(at(report)).toContain('missing-reverse/notice@drizzle/0037_legal_namor.sql:1');
+    },
+    TIMEOUT,
+  );
+});
+
+describe('Atlas (hatchet before it moved to goose)', () => {
+  it(
+    'drills the last file: SET NOT NULL scanning Worker under ACCESS EXCLUSIVE at line 11',
+    async () => {
+      const report = await drill(ATLAS, lastAsChange(ATLAS));
+      expect(report.complete).toBe(true);
+      expect(at(report)).toEqual(
+        expect.arrayContaining([
+          'blocking-scan/error@sql/migrations/20240531200418_v0_30_1.sql:11',
+          'missing-reverse/notice@sql/migrations/20240531200418_v0_30_1.sql:1',
+        ]),
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'reports a change whose files no longer match atlas.sum at the entry that differs',
+    async () => {
+      const change = withNewMigration(ATLAS, 'ALTER TABLE "Worker" ADD COLUMN "note" text;\n');
+      // The new file is hashed, then edited: what `atlas migrate apply` refuses.
+      const files = change.head.files.map((f) => (f.path.endsWith('99999999999999_change.sql') ? { ...f, content: `${f.content}SELECT 1;\n` } : f));
+      const report = await drill(ATLAS, { ...change, head: { ...change.head, files } });
+      expect(report.findings).toContainEqual(expect.objectContaining({ hazard: 'forward-error', path: 'sql/migrations/atlas.sum', line: 34 }));
+    },
+    TIMEOUT,
+  );
+});
+
+describe("each tool's transaction semantics, on its real history", () => {
+  const failures = (report: Report) =>
+    report.findings.filter((f) => f.hazard === 'forward-error' || f.hazard === 'concurrently-in-transaction').map((f) => `${f.hazard}@${f.line}`);
+
+  it.each([PRISMA, SUPABASE])(
+    '$tool sends a lone statement outside a transaction: CONCURRENTLY alone in its migration works',
+    async (t) => {
+      const table = t.tool === 'prisma' ? '"website"' : 'public.private_items';
+      const concurrently = await drill(t, withNewMigration(t, `CREATE INDEX CONCURRENTLY change_idx ON ${table} (created_at);\n`));
+      expect(concurrently.complete).toBe(true);
+      expect(failures(concurrently)).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it.each([PRISMA, SUPABASE])(
+    '$tool runs a file of several statements as one transaction: CONCURRENTLY beside another statement fails',
+    async (t) => {
+      const table = t.tool === 'prisma' ? '"website"' : 'public.private_items';
+      const report = await drill(t, withNewMigration(t, `SELECT 1;\nCREATE INDEX CONCURRENTLY change_idx ON ${table} (created_at);\n`));
+      expect(report.complete).toBe(true);
+      expect(failures(report).length).toBeGreaterThan(0);
+      expect(report.findings.filter((f) => f.hazard === 'forward-error' || f.hazard === 'concurrently-in-transaction').every((f) => f.line === 2)).toBe(true);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'atlas runs a file in a transaction unless its header says `-- atlas:txmode none`',
+    async () => {
+      const index = 'CREATE INDEX CONCURRENTLY change_idx ON "Worker" ("createdAt");\n';
+      const inFile = await drill(ATLAS, withNewMigration(ATLAS, index));
+      expect(inFile.findings.find((f) => f.hazard === 'concurrently-in-transaction' || f.hazard === 'forward-error')).toMatchObject({
+        path: 'sql/migrations/99999999999999_change.sql',
+        line: 1,
+      });
+      const none = await drill(ATLAS, withNewMigration(ATLAS, `-- atlas:txmode none\n\n${index}`));
+      expect([none.complete, failures(none)]).toEqual([true, []]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'drizzle runs every migration in a transaction: CONCURRENTLY fails even alone, a plain ALTER works',
+    async () => {
+      const concurrently = await drill(DRIZZLE, withNewMigration(DRIZZLE, 'CREATE INDEX CONCURRENTLY change_idx ON "project" ("createdAt");\n'));
+      expect(failures(concurrently).length).toBeGreaterThan(0);
+      expect(concurrently.findings.find((f) => f.hazard === 'concurrently-in-transaction' || f.hazard === 'forward-error')).toMatchObject({
+        path: 'drizzle/9999_change.sql',
+        line: 1,
+      });
+      const plain = await drill(DRIZZLE, withNewMigration(DRIZZLE, 'ALTER TABLE "project" ADD COLUMN "note" text;\n'));
+      expect([plain.complete, failures(plain)]).toEqual([true, []]);
+    },
+    TIMEOUT,
+  );
+});
