@@ -20,12 +20,10 @@ describe('review: what seeding did, per table', () => {
       { seedRows: 10 },
     );
     const reason = 'cannot generate values of type box for NOT NULL column outline';
-    expect(report.drill?.seeding).toEqual([
-      { table: 'public.shapes', rows: 0, reason },
-      { table: 'public.users', rows: 10 },
-    ]);
-    expect(report.drill?.seededTables).toBe(1);
-    expect(renderText(report)).toContain(`Seeding: 1 of 2 tables short: public.shapes (0 rows): ${reason}\nRound trip: restored`);
+    // Only the tables the change can touch are seeded (and reported): users is not one of them.
+    expect(report.drill?.seeding).toEqual([{ table: 'public.shapes', rows: 0, reason }]);
+    expect(report.drill?.seededTables).toBe(0);
+    expect(renderText(report)).toContain(`Seeding: 1 of 1 tables short: public.shapes (0 rows): ${reason}\nRound trip: restored`);
     const scan = report.findings.find((f) => f.hazard === 'blocking-scan');
     expect(scan?.evidence).toContain(`public.shapes holds no seeded rows, so its rows were not checked: ${reason}`);
     // The checklist items that passed on data comparisons name the table they could not compare.

@@ -18,6 +18,7 @@ import { judgeStatement, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
 import { captureRelationState } from './relation-state.js';
 import { checkRoundTrip, takeCheckpoint, type Checkpoint, type NewerRoundTrip } from './round-trip.js';
+import { seedReach } from './reach.js';
 import { seedDatabase, type SeededTable } from './seed.js';
 import { failureFinding, isDataDependentCandidate } from './failures.js';
 
@@ -88,8 +89,12 @@ async function confinedDrill(
   const client = await connect(database, plan.statementTimeoutMs, deadline);
   try {
     guard.running(changePath, 1); // the seeding is for the change's drill
-    onProgress(`seeding existing tables with up to ${plan.seedRows} rows each`);
-    const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows });
+    const only = await seedReach(
+      client,
+      plan.added.flatMap((p) => [...(p.forward ?? []), ...(p.reverse ?? [])]),
+    );
+    onProgress(`seeding ${only ? 'the existing tables the change can touch, and their FK parents,' : 'existing tables'} with up to ${plan.seedRows} rows each`);
+    const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows, only });
     seen.seededRows = seed.totalRows;
     seen.seededTables = seed.tables.filter((t) => t.rows > 0).length;
     seen.seeding = seed.tables;

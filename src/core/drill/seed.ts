@@ -19,6 +19,8 @@ export interface SeedResult {
 
 export interface SeedOptions {
   rowsPerTable: number;
+  /** The tables to seed (oids as decimal strings); every user table when absent. */
+  only?: ReadonlySet<string>;
   /** Checked between tables; an aborted signal rejects with its reason. */
   signal?: AbortSignal;
 }
@@ -39,7 +41,7 @@ export async function seedDatabase(client: ClientBase, opts: SeedOptions): Promi
   const catalog = await readCatalog(client);
   const tables: SeededTable[] = [];
   const held = new Map<string, number>();
-  for (const table of orderByDependencies(catalog)) {
+  for (const table of orderByDependencies(catalog).filter((t) => !opts.only || opts.only.has(t.oid))) {
     opts.signal?.throwIfAborted();
     const seeded = await seedTable(client, { catalog, table, rows, held });
     held.set(table.oid, seeded.rows);

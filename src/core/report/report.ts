@@ -126,7 +126,7 @@ export interface DrillSummary {
   readonly seededRows: number;
   /** Tables holding at least one row after seeding. */
   readonly seededTables: number;
-  /** Per existing table (partitioned ones through their root), in seeding order: rows held, and why fewer than asked. */
+  /** Per table the change can touch (partitioned ones through their root), in seeding order: rows held, and why fewer than asked. */
   readonly seeding: readonly TableSeeding[];
   /** Did forward → reverse restore the schema and the seeded rows? null when not run. */
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';

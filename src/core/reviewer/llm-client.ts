@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ReviewerConfig } from '../config.js';
 import { DrillbotError } from '../errors.js';
 
@@ -60,25 +60,23 @@ export interface OpenAiClientOptions {
   readonly maxRetries?: number;
 }
 
+/** The SDK, loaded at the first request: importing it takes about 0.4 s, which a review that asks no model does not pay. */
+let sdk: Promise<typeof OpenAI> | undefined;
+const loadSdk = (): Promise<typeof OpenAI> => (sdk ??= import('openai').then((m) => m.default));
+
 /** A chat-completions client with `response_format: json_schema` (structured output). */
 export function createOpenAiClient(opts: OpenAiClientOptions): LlmClient {
   const azure = opts.baseUrl !== undefined && /\.(openai\.azure\.com|cognitiveservices\.azure\.com)/i.test(opts.baseUrl);
-  const client = new OpenAI({
-    // Local OpenAI-compatible servers take any key; the SDK insists on one.
-    apiKey: opts.apiKey ?? 'not-needed',
-    baseURL: opts.baseUrl,
-    timeout: opts.timeoutMs,
-    maxRetries: opts.maxRetries ?? 1,
-    // Azure OpenAI's v1 endpoint accepts the key in `api-key` as well as a bearer token.
-    ...(azure && opts.apiKey ? { defaultHeaders: { 'api-key': opts.apiKey } } : {}),
-  });
+  let client: Promise<OpenAI> | undefined;
+  const connect = (): Promise<OpenAI> => (client ??= loadSdk().then((Sdk) => newSdkClient(Sdk, opts, azure)));
   // api.openai.com wants max_completion_tokens (reasoning models reject max_tokens); compatible servers know max_tokens.
   const isOpenAi = opts.baseUrl === undefined || azure || /api\.openai\.com/.test(opts.baseUrl);
   return {
     model: opts.model,
     async complete(request, signal) {
+      const openai = await connect();
       try {
-        const response = await client.chat.completions.create(
+        const response = await openai.chat.completions.create(
           {
             model: opts.model,
             messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
@@ -92,19 +90,30 @@ export function createOpenAiClient(opts: OpenAiClientOptions): LlmClient {
           tokens: { prompt: response.usage?.prompt_tokens ?? 0, completion: response.usage?.completion_tokens ?? 0 },
         };
       } catch (error) {
-        throw new LlmUnavailableError(describeError(error, opts.timeoutMs), { cause: error });
+        throw new LlmUnavailableError(describeError(error, await loadSdk(), opts.timeoutMs), { cause: error });
       }
     },
   };
 }
 
+function newSdkClient(Sdk: typeof OpenAI, opts: OpenAiClientOptions, azure: boolean): OpenAI {
+  return new Sdk({
+    // Local OpenAI-compatible servers take any key; the SDK insists on one.
+    apiKey: opts.apiKey ?? 'not-needed',
+    baseURL: opts.baseUrl,
+    timeout: opts.timeoutMs,
+    maxRetries: opts.maxRetries ?? 1,
+    // Azure OpenAI's v1 endpoint accepts the key in `api-key` as well as a bearer token.
+    ...(azure && opts.apiKey ? { defaultHeaders: { 'api-key': opts.apiKey } } : {}),
+  });
+}
+
 /** The SDK's error in plain words, without headers or keys. */
-function describeError(error: unknown, timeoutMs: number): string {
+function describeError(error: unknown, Sdk: typeof OpenAI, timeoutMs: number): string {
   // The only signal the reviewer passes is its time limit, so an abort is a timeout too.
-  if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof OpenAI.APIUserAbortError) {
+  if (error instanceof Sdk.APIConnectionTimeoutError || error instanceof Sdk.APIUserAbortError) {
     return `the model did not answer within ${Math.round(timeoutMs / 100) / 10} s (reviewer.timeout)`;
   }
-  if (error instanceof OpenAI.APIError)
-    return `the model endpoint answered ${error.status ?? 'without a status'}: ${error.message.split('\n')[0].slice(0, 200)}`;
+  if (error instanceof Sdk.APIError) return `the model endpoint answered ${error.status ?? 'without a status'}: ${error.message.split('\n')[0].slice(0, 200)}`;
   return `the model endpoint could not be reached: ${error instanceof Error ? error.message : String(error)}`;
 }

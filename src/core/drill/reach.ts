@@ -1,0 +1,150 @@
+import type { ClientBase } from 'pg';
+import type { ParsedStatement, StatementNode } from '../sql/parse.js';
+import { collectNodes, dropObjectNames, relationName } from '../sql/nodes.js';
+
+/**
+ * Statement kinds whose effect on existing relations is limited to the relations their parse
+ * tree names (and what the catalog ties to those: see REACH_SQL). Any other kind (DO, CALL,
+ * EXECUTE, ALTER TYPE, a DROP of a type or function that may cascade into columns, …) can reach
+ * relations no name in the text points at: then every relation counts as touched.
+ */
+const SEEN_THROUGH = new Set([
+  'CreateStmt',
+  'AlterTableStmt',
+  'IndexStmt',
+  'RenameStmt',
+  'InsertStmt',
+  'UpdateStmt',
+  'DeleteStmt',
+  'SelectStmt',
+  'CreateTrigStmt',
+  'ViewStmt',
+  'CreateTableAsStmt',
+  'CreateSeqStmt',
+  'AlterSeqStmt',
+  'CommentStmt',
+  'CreateFunctionStmt',
+  'CreateEnumStmt',
+  'CompositeTypeStmt',
+  'CreateSchemaStmt',
+  'VariableSetStmt',
+  'TransactionStmt',
+  'GrantStmt',
+  'TruncateStmt',
+]);
+
+/** DROPs that remove relations (or their indexes, triggers, rules), never columns elsewhere. */
+const RELATION_DROPS = new Set([
+  'OBJECT_TABLE',
+  'OBJECT_INDEX',
+  'OBJECT_VIEW',
+  'OBJECT_MATVIEW',
+  'OBJECT_SEQUENCE',
+  'OBJECT_FOREIGN_TABLE',
+  'OBJECT_TRIGGER',
+  'OBJECT_RULE',
+]);
+
+/**
+ * From the named relations: an index's table; partitions and inheritance parents and children;
+ * views' base relations and the views built on a relation; the tables named in the source of a
+ * touched table's trigger functions (what its triggers write, found by name: a trigger function
+ * is not parsed here); and FK children, whose rows a cascade or a validation reaches. FK parents
+ * are added after the closure (SEED_PARENTS_SQL): they do not spread the reach further.
+ */
+const REACH_SQL = `
+WITH RECURSIVE reach(oid) AS (
+  SELECT coalesce(i.indrelid, c.oid)
+  FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid
+  WHERE c.oid = ANY ($1::oid[])
+  UNION
+  SELECT x.oid FROM reach r, LATERAL (
+    SELECT inhrelid FROM pg_inherits WHERE inhparent = r.oid
+    UNION ALL SELECT inhparent FROM pg_inherits WHERE inhrelid = r.oid
+    UNION ALL SELECT conrelid FROM pg_constraint WHERE contype = 'f' AND confrelid = r.oid
+    UNION ALL SELECT d.refobjid FROM pg_rewrite rw
+      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid AND d.refclassid = 'pg_class'::regclass
+      WHERE rw.ev_class = r.oid AND d.refobjid <> r.oid
+    UNION ALL SELECT rw.ev_class FROM pg_depend d
+      JOIN pg_rewrite rw ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+      WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = r.oid AND rw.ev_class <> r.oid
+    UNION ALL SELECT c.oid FROM pg_trigger t
+      JOIN pg_proc p ON p.oid = t.tgfoid
+      JOIN pg_class c ON c.relkind IN ('r', 'p', 'v', 'm', 'f') AND p.prosrc ~ ('\\m' || c.relname || '\\M')
+      JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      WHERE t.tgrelid = r.oid AND NOT t.tgisinternal
+  ) AS x(oid)
+)
+SELECT oid::int8::text AS oid FROM reach`;
+
+/** FK parents, transitively: a seeded child needs rows in them. */
+const SEED_PARENTS_SQL = `
+WITH RECURSIVE parents(oid) AS (
+  SELECT unnest($1::oid[])
+  UNION
+  SELECT co.confrelid FROM parents p JOIN pg_constraint co ON co.contype = 'f' AND co.conrelid = p.oid
+)
+SELECT oid::int8::text AS oid FROM parents`;
+
+/** Calls of functions the migration's authors wrote (SQL, PL/pgSQL): their bodies may write anywhere. */
+const USER_FUNCTIONS_SQL = `
+SELECT EXISTS (
+  SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+  WHERE p.proname = ANY ($1::text[]) AND l.lanname NOT IN ('c', 'internal')
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+) AS found`;
+
+/**
+ * The tables a change's statements can touch, as oids (strings), with their FK parents: the
+ * tables worth seeding. Undefined when a statement can reach relations its text does not name
+ * (see SEEN_THROUGH, and calls of user functions): then every table is.
+ */
+export async function seedReach(client: ClientBase, statements: readonly ParsedStatement[]): Promise<ReadonlySet<string> | undefined> {
+  if (!statements.every(seenThrough)) return undefined;
+  const functions = [...new Set(statements.flatMap((s) => collectNodes(s.node, 'FuncCall').map(functionName)))];
+  if (functions.length > 0 && (await client.query<{ found: boolean }>(USER_FUNCTIONS_SQL, [functions])).rows[0].found) return undefined;
+  const named = await resolve(client, [...new Set(statements.flatMap(namedRelations))]);
+  const reach = (await client.query<{ oid: string }>(REACH_SQL, [named])).rows.map((r) => r.oid);
+  return new Set((await client.query<{ oid: string }>(SEED_PARENTS_SQL, [reach])).rows.map((r) => r.oid));
+}
+
+function seenThrough(statement: ParsedStatement): boolean {
+  if (statement.kind === 'DropStmt') return RELATION_DROPS.has(String(statement.node.removeType));
+  return SEEN_THROUGH.has(statement.kind);
+}
+
+function functionName(call: StatementNode): string {
+  const parts: StatementNode[] = call.funcname ?? [];
+  return String(parts.at(-1)?.String?.sval ?? '');
+}
+
+/**
+ * Relations written in the statement: every RangeVar, the objects a DROP names (a trigger's or
+ * rule's table comes first), and every word of a function's text (its body is not parsed here, and
+ * a trigger or a later statement may run it).
+ */
+function namedRelations(statement: ParsedStatement): string[] {
+  if (statement.kind === 'CreateFunctionStmt') return statement.text.toLowerCase().match(/[a-z_][a-z0-9_$]*(\.[a-z_][a-z0-9_$]*)?/g) ?? [];
+  const names = rangeVars(statement.node).map(relationName);
+  if (statement.kind !== 'DropStmt') return names;
+  const dropped = dropObjectNames(statement.node);
+  const onTable = statement.node.removeType === 'OBJECT_TRIGGER' || statement.node.removeType === 'OBJECT_RULE';
+  return [...names, ...(onTable ? dropped.map((n) => n.slice(0, n.lastIndexOf('.'))) : dropped)];
+}
+
+/** Every RangeVar in a tree: wrapped in a list (`{ RangeVar: … }`) or bare under a typed field (`relation: { relname }`). */
+function rangeVars(node: unknown): StatementNode[] {
+  if (Array.isArray(node)) return node.flatMap(rangeVars);
+  if (!node || typeof node !== 'object') return [];
+  const own = typeof (node as StatementNode).relname === 'string' ? [node as StatementNode] : [];
+  return [...own, ...Object.values(node).flatMap(rangeVars)];
+}
+
+/** Oids of the names that exist now (a relation the change creates has none yet, and needs no seeding). */
+async function resolve(client: ClientBase, names: string[]): Promise<string[]> {
+  const quoted = names.map((n) => n.split('.').map(quoteAlways).join('.'));
+  const { rows } = await client.query<{ oid: string | null }>('SELECT to_regclass(n)::oid::int8::text AS oid FROM unnest($1::text[]) AS n', [quoted]);
+  return rows.flatMap((r) => (r.oid ? [r.oid] : []));
+}
+
+const quoteAlways = (part: string): string => `"${part.replace(/"/g, '""')}"`;

@@ -1,0 +1,78 @@
+import type pg from 'pg';
+import { seedReach } from '../../src/core/drill/reach.js';
+import { parseScript } from '../../src/core/sql/parse.js';
+import { createScratchDatabase, dropScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
+
+// org ← team ← member (FKs); audit is written by member's trigger; unrelated has no tie to them;
+// event is partitioned; member_names is a view over member.
+const SCHEMA = `
+CREATE TABLE org (id int PRIMARY KEY);
+CREATE TABLE team (id int PRIMARY KEY, org_id int REFERENCES org);
+CREATE TABLE member (id int PRIMARY KEY, team_id int REFERENCES team, name text);
+CREATE TABLE badge (id int PRIMARY KEY, member_id int REFERENCES member);
+CREATE TABLE audit (at timestamptz);
+CREATE TABLE unrelated (id int);
+CREATE TABLE event (at date) PARTITION BY RANGE (at);
+CREATE TABLE event_2024 PARTITION OF event FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE VIEW member_names AS SELECT name FROM member;
+CREATE FUNCTION log_member() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (now()); RETURN NEW; END $$;
+CREATE TRIGGER member_log AFTER INSERT ON member FOR EACH ROW EXECUTE FUNCTION log_member();
+CREATE FUNCTION touch_unrelated() RETURNS void LANGUAGE sql AS $$ UPDATE unrelated SET id = id $$;
+`;
+
+describe('seedReach: the tables a change can touch, from its parse trees and the catalog', () => {
+  let scratch: ScratchDatabase | undefined;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('drill_reach');
+    client = scratch.client;
+    await client.query(SCHEMA);
+  });
+
+  afterAll(() => dropScratchDatabase(scratch));
+
+  async function reachOf(sql: string): Promise<string[] | undefined> {
+    const parsed = await parseScript({ sql, startLine: 1 });
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    const reach = await seedReach(client, parsed.statements);
+    if (!reach) return undefined;
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT relname AS name FROM pg_class WHERE oid = ANY ($1::oid[]) AND relkind IN ('r', 'p') ORDER BY 1`,
+      [[...reach]],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  it('takes the named table, its FK children, its triggers’ tables, its views, and the FK parents', async () => {
+    expect(await reachOf('ALTER TABLE member ADD COLUMN nick text;')).toEqual(['audit', 'badge', 'member', 'org', 'team']);
+  });
+
+  it('takes a table through an index it names, and a partitioned table with its partitions', async () => {
+    await client.query('CREATE INDEX member_name ON member (name)');
+    try {
+      expect(await reachOf('ALTER INDEX member_name RENAME TO member_name_idx;')).toEqual(['audit', 'badge', 'member', 'org', 'team']);
+    } finally {
+      await client.query('DROP INDEX member_name');
+    }
+    expect(await reachOf('CREATE INDEX ON event (at);')).toEqual(['event', 'event_2024']);
+  });
+
+  it('takes a view’s base tables', async () => {
+    expect(await reachOf('SELECT * FROM member_names;')).toEqual(['audit', 'badge', 'member', 'org', 'team']);
+  });
+
+  it('leaves out a table the change only creates', async () => {
+    expect(await reachOf('CREATE TABLE fresh (id int);')).toEqual([]);
+  });
+
+  it('gives up (every table) for statements it cannot see into', async () => {
+    expect(await reachOf('DO $$ BEGIN UPDATE unrelated SET id = 1; END $$;')).toBeUndefined();
+    expect(await reachOf('SELECT touch_unrelated();')).toBeUndefined();
+    expect(await reachOf('DROP TYPE IF EXISTS some_type CASCADE;')).toBeUndefined();
+  });
+
+  it('follows the tables a function the change creates names', async () => {
+    expect(await reachOf(`CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ DELETE FROM unrelated $$;`)).toEqual(['unrelated']);
+  });
+});
