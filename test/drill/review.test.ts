@@ -332,6 +332,22 @@ describe('review: a baseline in place of a history that does not replay', () => 
     expect(report.findings).toContainEqual(expect.objectContaining({ hazard: 'blocking-index', rule: 'require-concurrent-index', path: 'db/3_idx.up.sql' }));
   });
 
+  it('names the statement that fails without an error position, not the first line of its file (bionic-gpt: CREATE ROLE in a DO block)', async () => {
+    const base = {
+      ...SHOP,
+      '0_roles.up.sql': "-- roles\nCREATE TABLE settings (k text);\n\nDO $$ BEGIN\n  RAISE EXCEPTION 'permission denied to create role';\nEND $$;\n",
+      '0_roles.down.sql': 'DROP TABLE settings;',
+    };
+    const report = await review({
+      changeSet: changeSetOf('db', base, INDEX),
+      config: { ...DEFAULT_CONFIG, shadow: { ...DEFAULT_CONFIG.shadow, seedRows: 20 } },
+      provider: createUrlProvider(LOCAL_URL),
+    });
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ hazard: 'infra', path: 'db/0_roles.up.sql', line: 4, message: expect.stringMatching(/permission denied to create role/) }),
+    );
+  });
+
   it('with a baseline: the schema file stands for the history and the change is drilled', async () => {
     const schema = `${SHOP['1_users.up.sql']}\n${SHOP['2_orders.up.sql']}\n`;
     const report = await reviewWith({ path: 'db/schema.sql', content: schema });

@@ -95,3 +95,13 @@ describe('analyzeChange: edits of base reverses', () => {
     ]);
   });
 });
+
+describe('analyzeChange: an empty down file', () => {
+  it('is a missing reverse, not SQL left undrilled (vaultwarden 2025-01-09-172300_add_manage/down.sql)', () => {
+    const head = { '2_b/up.sql': 'ALTER TABLE t ADD COLUMN c int;\n', '2_b/down.sql': '' };
+    const analysis = analyzeChange({ ...change(diesel('1_a'), head), changedPaths: ['db/2_b/up.sql', 'db/2_b/down.sql'] });
+    expect(analysis.findings.map((f) => `${f.hazard}@${f.path}:${f.line} ${f.message}`)).toEqual([
+      expect.stringMatching(/^missing-reverse@db\/2_b\/up\.sql:1 .*2_b\/down\.sql holds no statement/),
+    ]);
+  });
+});

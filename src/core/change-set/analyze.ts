@@ -243,5 +243,6 @@ function scriptPaths(m: Migration): string[] {
 }
 
 function problemPaths(p: LayoutProblem): string[] {
-  return p.kind === 'duplicate-version' ? p.paths : [p.path];
+  if (p.kind === 'duplicate-version') return p.paths;
+  return p.kind === 'missing-reverse' && p.emptyReverse ? [p.path, p.emptyReverse] : [p.path];
 }

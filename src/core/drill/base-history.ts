@@ -114,7 +114,26 @@ export async function applyScript(client: pg.ClientBase, script: MigrationScript
     await run(client, `${prefix}${script.sql}${suffix}`, (offset) => lines(Math.max(0, offset - prefix.length)), script.path);
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    throw error instanceof BaseReplayError && error.line === script.startLine ? await locateFailure(client, script, error) : error;
+  }
+}
+
+/**
+ * Errors without a position (a permission, a RAISE in a DO block) point at the script's first
+ * line; the statements are run again one by one, in a transaction rolled back afterwards, to name
+ * the one that fails the same way.
+ */
+async function locateFailure(client: pg.ClientBase, script: MigrationScript, failure: BaseReplayError): Promise<BaseReplayError> {
+  const parsed = await parseScript(script);
+  if (!parsed.ok || parsed.statements.length < 2) return failure;
+  await client.query('BEGIN');
+  try {
+    for (const statement of parsed.statements) await run(client, statement.text, lineLocator(statement.text, statement.line), script.path);
+    return failure;
+  } catch (error) {
+    return error instanceof BaseReplayError && error.message === failure.message ? error : failure;
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
   }
 }
 

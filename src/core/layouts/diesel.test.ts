@@ -55,6 +55,7 @@ describe('diesel.read', () => {
         path: 'migrations/2026-02-02-000000_empty_down/up.sql',
         line: 1,
         detail: '2026-02-02-000000_empty_down/down.sql holds no statement',
+        emptyReverse: 'migrations/2026-02-02-000000_empty_down/down.sql',
       },
       {
         kind: 'unparsable',

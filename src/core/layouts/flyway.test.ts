@@ -24,7 +24,14 @@ describe('flyway.read', () => {
       reverse: { path: 'sql/U1__create_users.sql', sql: 'DROP TABLE users;\n', startLine: 1, transaction: 'transaction' },
     });
     expect(problems).toEqual([
-      { kind: 'missing-reverse', version: '1_1', path: 'sql/V1_1__add_name.sql', line: 1, detail: 'U1_1__add_name.sql holds no statement' },
+      {
+        kind: 'missing-reverse',
+        version: '1_1',
+        path: 'sql/V1_1__add_name.sql',
+        line: 1,
+        detail: 'U1_1__add_name.sql holds no statement',
+        emptyReverse: 'sql/U1_1__add_name.sql',
+      },
       { kind: 'missing-reverse', version: '2', path: 'sql/V2__backfill.sql', line: 1, detail: 'no U2__….sql undo script' },
       { kind: 'missing-reverse', version: '10', path: 'sql/v2/V10__enum_value.sql', line: 1, detail: 'no U10__….sql undo script' },
     ]);

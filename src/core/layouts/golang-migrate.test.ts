@@ -49,6 +49,7 @@ describe('golangMigrate.read', () => {
         path: 'migrations/000003_seed_b.up.sql',
         line: 1,
         detail: '000003_seed_b.down.sql holds no statement',
+        emptyReverse: 'migrations/000003_seed_b.down.sql',
       },
       { kind: 'orphan-reverse', version: '000004', path: 'migrations/000004_create_c.down.sql' },
       {

@@ -69,7 +69,8 @@ export interface Migration {
 }
 
 export type LayoutProblem =
-  | { kind: 'missing-reverse'; version: string; path: string; line: number; detail: string }
+  /** `emptyReverse`: the reverse file that exists but holds no statement, when it is a file of its own. */
+  | { kind: 'missing-reverse'; version: string; path: string; line: number; detail: string; emptyReverse?: string }
   | { kind: 'orphan-reverse'; version: string; path: string }
   | { kind: 'duplicate-version'; version: string; paths: string[] }
   | { kind: 'unparsable'; path: string; line: number; detail: string };

@@ -59,7 +59,14 @@ describe('plain.read', () => {
         line: 1,
         detail: 'no down file for version 0030_create_a-b',
       },
-      { kind: 'missing-reverse', version: '0189', path: 'postgres/0189.up.sql', line: 1, detail: '0189.down.sql holds no statement' },
+      {
+        kind: 'missing-reverse',
+        version: '0189',
+        path: 'postgres/0189.up.sql',
+        line: 1,
+        detail: '0189.down.sql holds no statement',
+        emptyReverse: 'postgres/0189.down.sql',
+      },
       {
         kind: 'unparsable',
         path: 'postgres/0030_create_a.up.sql',

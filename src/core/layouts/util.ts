@@ -159,7 +159,12 @@ export function usableReverse(
   problems: LayoutProblem[],
 ): MigrationScript | null {
   if (found && !isEmptySql(found.script.sql)) return found.script;
-  problems.push({ kind: 'missing-reverse', ...at, detail: found ? `${found.label} holds no statement` : absent });
+  if (!found) problems.push({ kind: 'missing-reverse', ...at, detail: absent });
+  else {
+    // The empty file is accounted for by this problem: it is not SQL the review left undrilled.
+    const own = found.script.path !== at.path ? { emptyReverse: found.script.path } : {};
+    problems.push({ kind: 'missing-reverse', ...at, detail: `${found.label} holds no statement`, ...own });
+  }
   return null;
 }
 

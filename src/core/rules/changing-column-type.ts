@@ -1,5 +1,5 @@
 import { alterCommands, quoteIdent, relationName } from '../sql/nodes.js';
-import { classifyTypeChange, columnType, columnTypeBefore, typeText, usingIsPlainCast } from '../sql/type-changes.js';
+import { alterTypeChange, columnType, typeText } from '../sql/type-changes.js';
 import { defineRule } from './define-rule.js';
 
 export default defineRule({
@@ -15,12 +15,7 @@ export default defineRule({
         if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.def?.ColumnDef || !cmd.name) continue;
         const column = cmd.name;
         const to = columnType(cmd.def.ColumnDef.typeName);
-        const using = cmd.def.ColumnDef.raw_default;
-        // The old type is known only when the change (this file or an earlier one) defined the column;
-        // the base schema is not visible to rules.
-        const change = usingIsPlainCast(using, column, to)
-          ? classifyTypeChange(columnTypeBefore(ctx.changeStatements, statement, table, column), to, ctx.pgMajor)
-          : { kind: 'rewrite' as const, why: 'the USING expression computes a new value for every row' };
+        const change = alterTypeChange(ctx.changeStatements, statement, table, cmd, ctx.pgMajor);
         if (change.kind !== 'rewrite') continue;
         const t = table.split('.').map(quoteIdent).join('.');
         const c = quoteIdent(column);

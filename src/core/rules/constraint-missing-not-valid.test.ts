@@ -11,6 +11,16 @@ testRule(rule, {
   ],
   invalid: [
     {
+      name: 'ADD COLUMN with a CHECK (crates.io 2026-06-17-155847-0000_add_version_zip_checksums)',
+      sql: 'ALTER TABLE versions\n    ADD COLUMN IF NOT EXISTS zip_sha256 BYTEA NULL\n        CONSTRAINT versions_zip_sha256_len CHECK (octet_length(zip_sha256) = 32);',
+      errors: [{ line: 1, message: /CHECK constraint versions_zip_sha256_len to versions scans the whole table/ }],
+    },
+    {
+      name: 'unnamed column CHECK',
+      sql: 'ALTER TABLE orders ADD COLUMN qty int CHECK (qty > 0);',
+      errors: [{ line: 1, message: /column qty with a CHECK constraint to orders/ }],
+    },
+    {
       sql: 'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);',
       errors: [{ line: 1, message: /CHECK constraint orders_total_check to orders scans the whole table/ }],
       fix: 'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;\n-- in a later migration (its own transaction): ALTER TABLE orders VALIDATE CONSTRAINT orders_total_check;',
@@ -46,5 +56,18 @@ describe('constraint-missing-not-valid recipes', () => {
   it('cuts the constraint out of a statement with several subcommands', async () => {
     const [f] = await lintWith(rule, { sql: 'ALTER TABLE orders ADD COLUMN note text, ADD CONSTRAINT c CHECK (total >= 0), DROP COLUMN x;' });
     expect(f.fix).toContain('ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0) NOT VALID;');
+  });
+
+  it('moves a column CHECK out of ADD COLUMN, since a column constraint cannot say NOT VALID', async () => {
+    const [f] = await lintWith(rule, {
+      sql: 'ALTER TABLE versions ADD COLUMN zip_sha256 bytea CONSTRAINT versions_zip_sha256_len CHECK (octet_length(zip_sha256) = 32);',
+    });
+    expect(f.fix).toBe(
+      [
+        '-- add column zip_sha256 without its CHECK, then the constraint as its own statement:',
+        'ALTER TABLE versions ADD CONSTRAINT versions_zip_sha256_len CHECK (octet_length(zip_sha256) = 32) NOT VALID;',
+        '-- in a later migration (its own transaction): ALTER TABLE versions VALIDATE CONSTRAINT versions_zip_sha256_len;',
+      ].join('\n'),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { constraintAddedEarlier } from '../sql/created-in-file.js';
+import { constraintAddedEarlier, foreignKeyAddedAgain } from '../sql/created-in-file.js';
 import { alterCommands, baseName, relationName } from '../sql/nodes.js';
 import { defineRule } from './define-rule.js';
 
@@ -24,6 +24,8 @@ export default defineRule({
         const earlier = constraintAddedEarlier(ctx.changeStatements, statement, table, cmd.name);
         // A constraint added earlier in the change (this file or an earlier one) enforced nothing before it.
         if (earlier || !FOREIGN_KEY_NAME.test(cmd.name)) continue;
+        // Replaced under the same name (to change ON DELETE, say): the integrity stays; foreign-key-missing-not-valid judges the new one.
+        if (foreignKeyAddedAgain(ctx.changeStatements, statement, table, cmd.name)) continue;
         ctx.report({
           statement,
           message: `Dropping foreign key ${cmd.name} on ${baseName(table)} stops PostgreSQL from enforcing that its rows reference existing rows, so orphans can appear.`,

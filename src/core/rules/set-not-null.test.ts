@@ -26,8 +26,18 @@ testRule(rule, {
       pgMajor: 12,
     },
     { name: 'table created by an earlier migration of the change', before: 'CREATE TABLE t (a int);', sql: 'ALTER TABLE t ALTER COLUMN a SET NOT NULL;' },
+    {
+      // vaultwarden 2024-01-12-210182_change_attachment_size: the rewrite checks NOT NULL, changing-column-type reports it.
+      name: 'beside a type change that rewrites the table in the same statement',
+      sql: 'ALTER TABLE attachments\nALTER COLUMN file_size TYPE BIGINT,\nALTER COLUMN file_size SET NOT NULL;',
+    },
   ],
   invalid: [
+    {
+      name: 'beside a type change that may not rewrite (to text, from a type the rule cannot see)',
+      sql: 'ALTER TABLE users ALTER COLUMN email TYPE text, ALTER COLUMN email SET NOT NULL;',
+      errors: [{ line: 1 }],
+    },
     {
       sql: 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
       errors: [{ line: 1, message: /users\.email scans the whole table.*ACCESS EXCLUSIVE/ }],

@@ -1,5 +1,6 @@
 import { alterCommands, quoteIdent, relationName } from '../sql/nodes.js';
 import { validNotNullCheckBefore } from '../sql/not-null-checks.js';
+import { alterTypeChange } from '../sql/type-changes.js';
 import { defineRule } from './define-rule.js';
 
 export default defineRule({
@@ -11,6 +12,15 @@ export default defineRule({
       const table = relationName(node.relation);
       // A table created earlier in this change is empty and unused: its scan costs nothing.
       if (ctx.isNewTable(table)) return;
+      // A type change that rewrites the table in the same statement checks NOT NULL while it
+      // rewrites: no scan of its own, and changing-column-type reports the rewrite and its lock.
+      const rewrites = alterCommands(statement).some(
+        (cmd) =>
+          cmd.subtype === 'AT_AlterColumnType' &&
+          cmd.def?.ColumnDef &&
+          alterTypeChange(ctx.changeStatements, statement, table, cmd, ctx.pgMajor).kind === 'rewrite',
+      );
+      if (rewrites) return;
       for (const cmd of alterCommands(statement)) {
         if (cmd.subtype !== 'AT_SetNotNull' || !cmd.name) continue;
         const column = cmd.name;

@@ -40,6 +40,18 @@ export function constraintAddedEarlier(
   return undefined;
 }
 
+/** Whether `statement` itself or a later one of `statements` adds a foreign key named `name` to `table` again. */
+export function foreignKeyAddedAgain(statements: readonly ParsedStatement[], statement: ParsedStatement, table: string, name: string): boolean {
+  return statements
+    .slice(statements.indexOf(statement))
+    .some(
+      (s) =>
+        s.kind === 'AlterTableStmt' &&
+        sameRelation(relationName(s.node.relation), table) &&
+        alterCommands(s).some((c) => c.subtype === 'AT_AddConstraint' && c.def?.Constraint?.conname === name && c.def.Constraint.contype === 'CONSTR_FOREIGN'),
+    );
+}
+
 /** Whether a statement of `statements` before `statement` created the schema, enum type or extension named `name`. */
 export function createdEarlier(
   statements: readonly ParsedStatement[],

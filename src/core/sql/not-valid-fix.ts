@@ -27,6 +27,8 @@ export function notValidFix(
   if (/^REFERENCES\b/i.test(clause)) {
     lines.push(`-- add column ${column} without REFERENCES, then the foreign key as its own statement:`);
     body = `FOREIGN KEY (${quoteIdent(column ?? '…')}) ${clause}`;
+  } else if (column) {
+    lines.push(`-- add column ${column} without its CHECK, then the constraint as its own statement:`);
   } else if (!alone) {
     lines.push('-- add the constraint in its own ALTER TABLE statement:');
   }

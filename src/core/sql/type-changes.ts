@@ -1,5 +1,5 @@
 import type { ParsedStatement, StatementNode } from './parse.js';
-import { alterCommands, isColumnRef, relationName, sameRelation, typeName } from './nodes.js';
+import { alterCommands, isColumnRef, relationName, sameRelation, typeName, type AlterCommand } from './nodes.js';
 
 /**
  * Which ALTER COLUMN … TYPE changes PostgreSQL performs without rewriting the table: the new
@@ -147,4 +147,23 @@ export function columnTypeBefore(statements: readonly ParsedStatement[], stateme
     }
   }
   return found;
+}
+
+/**
+ * What an `ALTER COLUMN … TYPE` subcommand does to the table: a USING that computes new values
+ * rewrites; otherwise the change is classified from the column's type before it, known only when
+ * the change (this file or an earlier one) defined the column, since the base schema is not visible to rules.
+ */
+export function alterTypeChange(
+  statements: readonly ParsedStatement[],
+  statement: ParsedStatement,
+  table: string,
+  cmd: AlterCommand,
+  pgMajor: number,
+): TypeChange {
+  const column = String(cmd.name);
+  const to = columnType(cmd.def?.ColumnDef?.typeName);
+  if (!usingIsPlainCast(cmd.def?.ColumnDef?.raw_default, column, to))
+    return { kind: 'rewrite', why: 'the USING expression computes a new value for every row' };
+  return classifyTypeChange(columnTypeBefore(statements, statement, table, column), to, pgMajor);
 }
