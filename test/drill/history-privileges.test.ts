@@ -70,6 +70,18 @@ describe('shadow.historyPrivileges: the base history', () => {
     expect(hazards(report)).toEqual([]);
   });
 
+  it('a deadline passing during the superuser replay is the time limit, and no superuser role is left behind', async () => {
+    const report = await drill(shop('SET statement_timeout = 0; SELECT pg_sleep(60);'), BENIGN, { ...asSuperuser, timeoutMs: 3_000 });
+    expect(hazards(report)).toEqual(['infra@3_change.up.sql:1']);
+    expect(report.findings[0]!.message).toMatch(/time limit/);
+    const left = async () =>
+      withAdmin(async (c) =>
+        (await c.query(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'drillbot\\_r\\_base\\_%' AND rolsuper`)).rows.map((r) => r.rolname as string),
+      );
+    for (let tries = 0; tries < 50 && (await left()).length > 0; tries++) await new Promise((r) => setTimeout(r, 100));
+    expect(await left()).toEqual([]);
+  });
+
   it('objects the history gave to another role are handed to the owner too, so the change may alter them', async () => {
     const role = `drillbot_test_app_${randomBytes(3).toString('hex')}`;
     try {

@@ -247,7 +247,11 @@ export type Vet = (client: pg.Client, role: string) => Promise<void>;
  */
 export async function setSuperuser(server: ShadowServer, role: string, superuser: boolean): Promise<void> {
   if (!role.startsWith(ROLE_PREFIX)) throw new TypeError(`Refusing role ${JSON.stringify(role)}: not a Drillbot role`);
-  await withAdminClient(server, (client) => client.query(`ALTER ROLE ${quoteIdent(role)} ${superuser ? 'SUPERUSER' : 'NOSUPERUSER'}`));
+  await withAdminClient(server, async (client) => {
+    const alter = client.query(`ALTER ROLE ${quoteIdent(role)} ${superuser ? 'SUPERUSER' : 'NOSUPERUSER'}`);
+    // A role the deadline already dropped (with its database) needs no demoting.
+    await (superuser ? alter : alter.catch(ignoreCode(UNDEFINED_OBJECT)));
+  });
 }
 
 /** Names of the saved templates, most recently used first. */
