@@ -1,5 +1,16 @@
 import { parseArgs } from 'node:util';
-import { isLayoutId, isReportFormat, parseDuration, REPORT_FORMATS, UsageError, type LayoutId, type ProviderKind, type ReportFormat } from '../core/index.js';
+import {
+  HISTORY_PRIVILEGES,
+  isLayoutId,
+  isReportFormat,
+  parseDuration,
+  REPORT_FORMATS,
+  UsageError,
+  type HistoryPrivileges,
+  type LayoutId,
+  type ProviderKind,
+  type ReportFormat,
+} from '../core/index.js';
 
 export interface CheckArgs {
   readonly command: 'check' | 'demo';
@@ -15,6 +26,7 @@ export interface CheckArgs {
   readonly provider?: ProviderKind;
   readonly databaseUrl?: string;
   readonly pgMajor?: number;
+  readonly historyPrivileges?: HistoryPrivileges;
   readonly seedRows?: number;
   readonly statementTimeoutMs?: number;
   readonly timeoutMs?: number;
@@ -62,6 +74,10 @@ Options of check (and demo):
                            also $DRILLBOT_DATABASE_URL)
   --pg-major N             production PostgreSQL major version: the rules' target and the
                            major embedded (fetched once) and testcontainers run
+  --history-privileges owner|superuser
+                           privileges the base history replays with: the database owner's
+                           (default) or a superuser's, as production's migrations had; the
+                           change always runs as the owner
   --seed-rows N            rows seeded into each existing table (default: 100)
   --statement-timeout DUR  per-statement limit, e.g. 30s (default: 60s)
   --timeout DUR            total limit of the drill, e.g. 15m (default: 15m)
@@ -98,6 +114,9 @@ export function parseCommandLine(argv: string[]): Command {
     provider: choice(values.provider, '--provider', (v): v is ProviderKind => ['embedded', 'url', 'testcontainers'].includes(v)),
     databaseUrl: values['database-url'],
     pgMajor: integer(values['pg-major'], '--pg-major'),
+    historyPrivileges: choice(values['history-privileges'], '--history-privileges', (v): v is HistoryPrivileges =>
+      HISTORY_PRIVILEGES.includes(v as HistoryPrivileges),
+    ),
     seedRows: integer(values['seed-rows'], '--seed-rows'),
     statementTimeoutMs: duration(values['statement-timeout'], '--statement-timeout'),
     timeoutMs: duration(values.timeout, '--timeout'),
@@ -121,6 +140,7 @@ function parseArgsOrUsage(argv: string[]) {
         provider: { type: 'string' },
         'database-url': { type: 'string' },
         'pg-major': { type: 'string' },
+        'history-privileges': { type: 'string' },
         'seed-rows': { type: 'string' },
         'statement-timeout': { type: 'string' },
         timeout: { type: 'string' },

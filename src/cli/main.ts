@@ -144,6 +144,7 @@ function withFlags(config: DrillbotConfig, args: CheckArgs): DrillbotConfig {
       ...defined({
         provider: args.databaseUrl ? 'url' : args.provider,
         pgMajor: args.pgMajor,
+        historyPrivileges: args.historyPrivileges,
         seedRows: args.seedRows,
         statementTimeoutMs: args.statementTimeoutMs,
         timeoutMs: args.timeoutMs,

@@ -20,6 +20,12 @@ describe('parseConfig', () => {
     expect(() => parseConfig('shadow:\n  maxDatabaseSize: 10kB\n')).toThrow(/:2: shadow\.maxDatabaseSize must be a size/);
   });
 
+  it('reads shadow.historyPrivileges: owner by default, superuser where production migrates as one', () => {
+    expect(DEFAULT_CONFIG.shadow.historyPrivileges).toBe('owner');
+    expect(parseConfig('shadow:\n  historyPrivileges: superuser\n').shadow.historyPrivileges).toBe('superuser');
+    expect(() => parseConfig('shadow:\n  historyPrivileges: root\n')).toThrow(/:2: shadow\.historyPrivileges must be one of owner, superuser; got "root"/);
+  });
+
   it('returns the defaults for an empty file', () => {
     expect(parseConfig('')).toEqual(DEFAULT_CONFIG);
   });

@@ -26,6 +26,11 @@ export interface DrillbotConfig {
     readonly setup?: string;
     /** A schema file of the repository (a schema-only dump, the tool's schema file) replayed instead of the base history. */
     readonly baseline?: string;
+    /**
+     * The privileges the base history (already merged) replays with: those of the database's owner,
+     * or a superuser's where production's migrations run as one. The change itself always runs as the owner.
+     */
+    readonly historyPrivileges: HistoryPrivileges;
     readonly seedRows: number;
     readonly statementTimeoutMs: number;
     readonly timeoutMs: number;
@@ -68,6 +73,9 @@ export interface TeamChecklistItem {
   readonly question: string;
 }
 
+export type HistoryPrivileges = 'owner' | 'superuser';
+export const HISTORY_PRIVILEGES: readonly HistoryPrivileges[] = ['owner', 'superuser'];
+
 export type SeverityOrOff = 'error' | 'warning' | 'notice' | 'off';
 export type SeverityMap = Readonly<Record<string, SeverityOrOff>>;
 
@@ -75,7 +83,15 @@ const GIB = 1024 ** 3;
 
 export const DEFAULT_CONFIG: DrillbotConfig = {
   migrations: { maxFileSize: 5 * 1024 * 1024 },
-  shadow: { seedRows: 100, statementTimeoutMs: 60_000, timeoutMs: 15 * 60_000, maxDatabaseSize: GIB, maxTempFiles: GIB, maxBackendMemory: GIB },
+  shadow: {
+    historyPrivileges: 'owner',
+    seedRows: 100,
+    statementTimeoutMs: 60_000,
+    timeoutMs: 15 * 60_000,
+    maxDatabaseSize: GIB,
+    maxTempFiles: GIB,
+    maxBackendMemory: GIB,
+  },
   rules: {},
   overrides: [],
   reviewer: { enabled: true, timeoutMs: 60_000, maxTokens: 12_000, checklist: [] },
@@ -95,6 +111,7 @@ const SECTIONS: Record<string, Record<string, Reader>> = {
     pgMajor: integer(9, 99),
     setup: text,
     baseline: text,
+    historyPrivileges: oneOf(HISTORY_PRIVILEGES),
     seedRows: integer(0, 100_000),
     statementTimeout: duration,
     timeout: duration,

@@ -1,6 +1,6 @@
 /** Drillbot's own failures (not findings about migrations): each becomes an `infra` finding. */
 export abstract class DrillbotError extends Error {
-  abstract readonly code: 'shadow-start' | 'drill-timeout' | 'git' | 'config-invalid' | 'usage' | 'llm-unavailable' | 'no-migrations';
+  abstract readonly code: 'shadow-start' | 'drill-timeout' | 'git' | 'config-invalid' | 'usage' | 'llm-unavailable' | 'no-migrations' | 'history-privileges';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -10,6 +10,14 @@ export abstract class DrillbotError extends Error {
 /** The shadow PostgreSQL could not be started or reached. */
 export class ShadowStartError extends DrillbotError {
   readonly code = 'shadow-start';
+}
+
+/**
+ * The base history cannot replay with the privileges shadow.historyPrivileges asks for, or a
+ * superuser replay left what would let the change escalate: the template is refused.
+ */
+export class HistoryPrivilegeError extends DrillbotError {
+  readonly code = 'history-privileges';
 }
 
 /** The drill ran past its total deadline. */

@@ -1,6 +1,6 @@
 /** The engine's public surface: the CLI and the GitHub App import from here only. */
 export { review, type ReviewOptions } from './review.js';
-export { parseConfig, DEFAULT_CONFIG, parseDuration, type DrillbotConfig } from './config.js';
+export { parseConfig, DEFAULT_CONFIG, HISTORY_PRIVILEGES, parseDuration, type DrillbotConfig, type HistoryPrivileges } from './config.js';
 export type { ChangeSet } from './change-set/change-set.js';
 export { createProvider, type CreateProviderOptions, type ProviderKind, type ShadowProvider } from './drill/providers/index.js';
 export { lockNotes, renderText } from './report/render/text.js';

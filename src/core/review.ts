@@ -7,7 +7,7 @@ import { sweepLeakedDatabases } from './drill/databases.js';
 import { runDrill, type DrillOutcome } from './drill/drill.js';
 import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js';
 import { bounded, CLEANUP_STEP_MS, Deadline } from './deadline.js';
-import { isDrillbotError, redact } from './errors.js';
+import { HistoryPrivilegeError, isDrillbotError, redact } from './errors.js';
 import { buildReport } from './report/build.js';
 import { finding } from './report/findings.js';
 import type { DrillSummary, Finding, MigrationResult, Report } from './report/report.js';
@@ -109,6 +109,7 @@ async function reviewDrilled(
     ...pgMajorMismatch(opts.config.shadow.pgMajor, drill.info),
     layout: analysis.layout,
     baseMigrations: analysis.base.length,
+    historyPrivileges: opts.config.shadow.historyPrivileges,
     newMigrations: analysis.added.length,
     templateCache: outcome?.templateCache ?? 'none',
     seededRows: outcome?.seededRows ?? 0,
@@ -185,6 +186,7 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
       base: analysis.replay,
       added: parsed,
       setupSql: shadow.setup,
+      historyPrivileges: shadow.historyPrivileges,
       seedRows: shadow.seedRows,
       statementTimeoutMs: shadow.statementTimeoutMs,
       useTemplateCache: opts.useTemplateCache ?? true,
@@ -225,6 +227,16 @@ function infraFinding(error: unknown, fallbackPath: string): Finding {
     });
   }
   const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof HistoryPrivilegeError) {
+    return finding({
+      hazard: 'infra',
+      source: 'engine',
+      path: fallbackPath,
+      line: 1,
+      message: `${redact(message)}.`,
+      fix: 'Give the shadow PostgreSQL a superuser admin, or replay the history as the owner (shadow.historyPrivileges: owner), or set shadow.baseline to a schema-only dump; what the superuser history left must not hand the change a superuser’s rights.',
+    });
+  }
   return finding({
     hazard: 'infra',
     source: 'engine',

@@ -98,6 +98,7 @@ const unsafeReport = (): Report =>
       serverVersion: '18.1',
       layout: 'golang-migrate',
       baseMigrations: 1,
+      historyPrivileges: 'owner',
       newMigrations: 1,
       templateCache: 'miss',
       seededRows: 100,

@@ -62,6 +62,27 @@ describe('drillbot check', () => {
     expect(stdout).toMatch(/Round trip: restored/);
   });
 
+  it('--history-privileges superuser replays a history that needs superuser; the change still runs as the owner', async () => {
+    const base = {
+      ...BASE,
+      // The foreign key's triggers are system triggers: only a superuser may disable them.
+      'db/migrations/000002_backfill.up.sql': `-- ${Date.now()}\nALTER TABLE users ADD COLUMN invited_by bigint REFERENCES users;\nALTER TABLE users DISABLE TRIGGER ALL;\nALTER TABLE users ENABLE TRIGGER ALL;\n`,
+      'db/migrations/000002_backfill.down.sql': 'SELECT 1;\n',
+    };
+    const dir = repo({ 'db/migrations/000003_x.up.sql': 'ALTER TABLE users DISABLE TRIGGER ALL;\n', 'db/migrations/000003_x.down.sql': 'SELECT 1;\n' }, base);
+    const args = ['check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json', '--quiet'];
+    const asOwner = JSON.parse((await cli(...args)).stdout) as Report;
+    expect(asOwner.findings.filter((f) => f.source !== 'rule').map((f) => `${f.hazard}@${f.path}`)).toEqual(['infra@db/migrations/000002_backfill.up.sql']);
+    const { status, stdout } = await cli(...args, '--history-privileges', 'superuser');
+    expect(status).toBe(1);
+    const report = JSON.parse(stdout) as Report;
+    expect(report.drill?.historyPrivileges).toBe('superuser');
+    expect(report.findings.filter((f) => f.source === 'drill').map((f) => `${f.hazard}@${f.path}: ${f.message.slice(0, 40)}`)).toEqual([
+      'forward-error@db/migrations/000003_x.up.sql: The forward migration needs superuser (D',
+    ]);
+    expect((await cli(...args, '--history-privileges', 'root')).stderr).toMatch(/--history-privileges: unknown value "root"/);
+  });
+
   it('reads the configuration of the base commit and names the line of an unknown key', async () => {
     const dir = repo({ 'db/migrations/000002_x.up.sql': 'SELECT 1;\n' }, { ...BASE, '.github/drillbot.yml': 'migrations:\n  layot: goose\n' });
     const { status, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL);

@@ -38,7 +38,15 @@ async function seedBase(corpus: CorpusRepo, base: number): Promise<SeedResult> {
   // The drill's own confinement: the replay and the seeded clone run as their databases' roles.
   const guard = new Guard(server, { ...DEFAULT_CONFIG.shadow, statementTimeoutMs: 120_000 }, new Deadline(600_000), '');
   try {
-    const options = { setupSql: corpus.setup, useCache: true, statementTimeoutMs: 120_000, onProgress: () => undefined, guard, hold: () => undefined };
+    const options = {
+      setupSql: corpus.setup,
+      historyPrivileges: 'owner' as const,
+      useCache: true,
+      statementTimeoutMs: 120_000,
+      onProgress: () => undefined,
+      guard,
+      hold: () => undefined,
+    };
     const { template } = await prepareBase(server, loadCorpus(corpus).migrations.slice(0, base), options);
     const database = await guard.create('seedcorpus', template);
     const client = new pg.Client(database.login);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ChangeSet } from '../../src/core/change-set/change-set.js';
 import { DEFAULT_CONFIG, type DrillbotConfig } from '../../src/core/config.js';
 import { createUrlProvider } from '../../src/core/drill/providers/index.js';
+import type { ShadowProvider } from '../../src/core/drill/providers/provider.js';
 import { readMigrations } from '../../src/core/layouts/index.js';
 import type { FileTree, LayoutId, Migration } from '../../src/core/layouts/layout.js';
 import type { Finding, Report } from '../../src/core/report/report.js';
@@ -97,8 +98,14 @@ export interface CorpusDrill {
   readonly byMigration: (hazard: string) => number[];
 }
 
-/** Drills #(baseCount+1)..#end on the local PostgreSQL, the base history replayed (or cached) first. */
-export async function drillCorpus(corpus: CorpusRepo, baseCount: number, end: number, shadow: Partial<DrillbotConfig['shadow']> = {}): Promise<CorpusDrill> {
+/** Drills #(baseCount+1)..#end on the local PostgreSQL (or `provider`'s), the base history replayed (or cached) first. */
+export async function drillCorpus(
+  corpus: CorpusRepo,
+  baseCount: number,
+  end: number,
+  shadow: Partial<DrillbotConfig['shadow']> = {},
+  provider: ShadowProvider = createUrlProvider(LOCAL_URL),
+): Promise<CorpusDrill> {
   const c = loadCorpus(corpus);
   const started = performance.now();
   const report = await review({
@@ -108,7 +115,7 @@ export async function drillCorpus(corpus: CorpusRepo, baseCount: number, end: nu
       migrations: { ...DEFAULT_CONFIG.migrations, layout: corpus.layout },
       shadow: { ...DEFAULT_CONFIG.shadow, seedRows: 20, setup: corpus.setup, ...shadow },
     },
-    provider: createUrlProvider(LOCAL_URL),
+    provider,
   });
   const ms = performance.now() - started;
   const byPath = new Map<string, number>();

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import type { HistoryPrivileges } from '../config.js';
 import type { Migration, MigrationScript } from '../layouts/layout.js';
 import { lineLocator, parseScript } from '../sql/parse.js';
 import { findTemplate, saveAsTemplate, type ShadowDatabase } from './databases.js';
 import type { Guard } from './guard.js';
+import { assertCanGrantSuperuser, vetFor, withHistoryPrivileges } from './history-privileges.js';
 import type { ShadowServer } from './providers/provider.js';
 
 /** Bump when what a template holds changes shape, so old caches are not reused. */
@@ -27,6 +29,8 @@ export interface PreparedBase {
 
 export interface BaseOptions {
   readonly setupSql?: string;
+  /** Whose privileges the replay has (shadow.historyPrivileges); the change never gets more than the owner's. */
+  readonly historyPrivileges: HistoryPrivileges;
   readonly useCache: boolean;
   readonly statementTimeoutMs: number;
   readonly onProgress: (message: string) => void;
@@ -37,8 +41,8 @@ export interface BaseOptions {
 }
 
 /** Content hash of everything that determines the base database: its template's cache key. */
-export function baseKey(server: ShadowServer, base: readonly Migration[], setupSql = ''): string {
-  const hash = createHash('sha256').update(`${TEMPLATE_FORMAT}\0${server.major}\0${setupSql}`);
+export function baseKey(server: ShadowServer, base: readonly Migration[], setupSql = '', privileges: HistoryPrivileges = 'owner'): string {
+  const hash = createHash('sha256').update(`${TEMPLATE_FORMAT}\0${server.major}\0${privileges}\0${setupSql}`);
   for (const m of base) hash.update(`\0${m.version}\0${m.forward.transaction}\0${m.forward.sql}`);
   return hash.digest('hex');
 }
@@ -48,7 +52,8 @@ export function baseKey(server: ShadowServer, base: readonly Migration[], setupS
  * no template for the same content exists (or the cache is off).
  */
 export async function prepareBase(server: ShadowServer, base: readonly Migration[], opts: BaseOptions): Promise<PreparedBase> {
-  const key = baseKey(server, base, opts.setupSql);
+  assertCanGrantSuperuser(server, opts.historyPrivileges);
+  const key = baseKey(server, base, opts.setupSql, opts.historyPrivileges);
   if (opts.useCache) {
     const template = await findTemplate(server, key);
     if (template) {
@@ -58,8 +63,9 @@ export async function prepareBase(server: ShadowServer, base: readonly Migration
   }
   const build = await opts.guard.create('base');
   try {
-    await replay(build, base, opts);
-    return { template: await saveAsTemplate(server, build.name, key), cache: 'miss' };
+    const vet = await vetFor(server, build, opts.historyPrivileges);
+    await withHistoryPrivileges(server, build, opts.historyPrivileges, () => replay(build, base, opts));
+    return { template: await saveAsTemplate(server, build.name, key, { vet }), cache: 'miss' };
   } finally {
     await opts.guard.drop(build);
   }

@@ -189,7 +189,7 @@ export async function findTemplate(server: ShadowServer, key: string): Promise<s
  * The template is owned by the admin, not by any review's role, so untrusted SQL in a later review
  * cannot alter or drop it.
  */
-export async function saveAsTemplate(server: ShadowServer, sourceDb: string, key: string, opts: { limit?: number } = {}): Promise<string> {
+export async function saveAsTemplate(server: ShadowServer, sourceDb: string, key: string, opts: { limit?: number; vet?: Vet } = {}): Promise<string> {
   assertDatabaseName(sourceDb);
   const name = templateName(key);
   const staging = uniqueDatabaseName('stage');
@@ -199,7 +199,7 @@ export async function saveAsTemplate(server: ShadowServer, sourceDb: string, key
       // Close the source's sessions up front rather than after PostgreSQL's 5 s wait for them:
       // the copy must not race with writes anyway.
       await terminateSessions(client, sourceDb);
-      await handOver(server, sourceDb);
+      await handOver(server, sourceDb, opts.vet);
       await cloneWhenFree(client, sourceDb, `CREATE DATABASE ${quoteIdent(staging)} TEMPLATE ${quoteIdent(sourceDb)}`);
       await client.query(`ALTER DATABASE ${quoteIdent(staging)} WITH ALLOW_CONNECTIONS false IS_TEMPLATE true`);
       await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(staging)} FROM PUBLIC`);
@@ -222,9 +222,32 @@ export async function saveAsTemplate(server: ShadowServer, sourceDb: string, key
  * belong to the admin: REASSIGN OWNED also moves shared objects, and no database may ever become
  * pg_database_owner's.
  */
-async function handOver(server: ShadowServer, database: string): Promise<void> {
-  const role = quoteIdent(roleOf(database));
-  await withAdminClient(server, (client) => client.query(`REASSIGN OWNED BY ${role} TO pg_database_owner; DROP OWNED BY ${role}`), database);
+async function handOver(server: ShadowServer, database: string, vet?: Vet): Promise<void> {
+  const role = roleOf(database);
+  await withAdminClient(
+    server,
+    async (client) => {
+      await vet?.(client, role);
+      await client.query(`REASSIGN OWNED BY ${quoteIdent(role)} TO pg_database_owner; DROP OWNED BY ${quoteIdent(role)}`);
+    },
+    database,
+  );
+}
+
+/**
+ * Looks at a database about to become a template, as the admin connected to it, before its role's
+ * objects are handed over; throws to refuse it (the source is dropped by its guard either way).
+ */
+export type Vet = (client: pg.Client, role: string) => Promise<void>;
+
+/**
+ * Makes a shadow database's role a superuser, or a plain role again. Only the base history's replay
+ * ever runs as a superuser (shadow.historyPrivileges), in a database that is handed over (and
+ * vetted) before any clone of it exists; only a superuser admin can grant it.
+ */
+export async function setSuperuser(server: ShadowServer, role: string, superuser: boolean): Promise<void> {
+  if (!role.startsWith(ROLE_PREFIX)) throw new TypeError(`Refusing role ${JSON.stringify(role)}: not a Drillbot role`);
+  await withAdminClient(server, (client) => client.query(`ALTER ROLE ${quoteIdent(role)} ${superuser ? 'SUPERUSER' : 'NOSUPERUSER'}`));
 }
 
 /** Names of the saved templates, most recently used first. */
@@ -248,7 +271,7 @@ function assertDatabaseName(name: string): string {
   return name;
 }
 
-async function withAdminClient<T>(
+export async function withAdminClient<T>(
   server: ShadowServer,
   work: (client: pg.Client) => Promise<T>,
   database = server.maintenanceDatabase ?? 'postgres',

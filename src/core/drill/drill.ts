@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { HistoryPrivileges } from '../config.js';
 import type { Finding, LockObservation, MigrationResult, StatementResult } from '../report/report.js';
 import type { LayoutId, Migration, MigrationScript } from '../layouts/layout.js';
 import { finding } from '../report/findings.js';
@@ -26,6 +27,8 @@ export interface DrillPlan {
   /** The change's migrations, parsed (a script that does not parse is null and stops the drill there). */
   readonly added: readonly ParsedMigration[];
   readonly setupSql?: string;
+  /** Whose privileges the base history replays with; the change always runs as the database's owner. */
+  readonly historyPrivileges: HistoryPrivileges;
   readonly seedRows: number;
   readonly statementTimeoutMs: number;
   readonly useTemplateCache: boolean;
@@ -139,6 +142,7 @@ const MISSING_DATABASE = '3D000';
 function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, deadline: Deadline, onProgress: Progress): BaseCloner {
   const options = {
     setupSql: plan.setupSql,
+    historyPrivileges: plan.historyPrivileges,
     useCache: plan.useTemplateCache,
     statementTimeoutMs: plan.statementTimeoutMs,
     onProgress,

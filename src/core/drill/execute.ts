@@ -39,9 +39,11 @@ export interface FailureFields {
   readonly table?: string;
   readonly column?: string;
   readonly constraint?: string;
+  /** PostgreSQL's HINT, e.g. "Must be superuser to create this extension." */
+  readonly hint?: string;
 }
 
-const FAILURE_FIELDS = ['detail', 'schema', 'table', 'column', 'constraint'] as const;
+const FAILURE_FIELDS = ['detail', 'schema', 'table', 'column', 'constraint', 'hint'] as const;
 /** Bounds a statement from outside its connection (see statementGuard); the identity when absent. */
 export type StatementBound = <T>(work: Promise<T>) => Promise<T>;
 

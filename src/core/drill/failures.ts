@@ -2,7 +2,10 @@ import type { LayoutId, MigrationScript } from '../layouts/layout.js';
 import type { Finding } from '../report/report.js';
 import { runOutsideTransaction } from '../sql/transaction-block.js';
 import { finding } from '../report/findings.js';
-import type { ScriptRun } from './execute.js';
+import type { PgFailure, ScriptRun } from './execute.js';
+
+/** SQLSTATE insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation) depend on the rows present. */
 export function isDataDependentCandidate(code: string): boolean {
@@ -38,6 +41,52 @@ export function failureFinding(run: ScriptRun, script: MigrationScript, hazard: 
     });
   }
   const direction = hazard === 'reverse-error' ? 'reverse' : 'forward';
+  if (error?.code === INSUFFICIENT_PRIVILEGE) {
+    const { needs, fix } = privilegeNeeded(error);
+    return finding({
+      hazard,
+      source: 'drill',
+      path: script.path,
+      line,
+      message:
+        `The ${direction} migration needs ${needs}: ${error.message}. Observed on the shadow database, where the change runs as the database's owner ` +
+        `without superuser, as a migrator role usually does; it applies only where the migrator has that privilege.`,
+      fix,
+      evidence,
+    });
+  }
   const message = `The ${direction} migration fails on PostgreSQL: ${error?.message ?? 'unknown error'}.`;
   return finding({ hazard, source: 'drill', path: script.path, line, message, fix: `Fix the ${direction} migration so that it applies.`, evidence });
+}
+
+/** What a statement PostgreSQL refused for lack of privilege needs, read from its message and hint, and how to do without it. */
+export function privilegeNeeded(error: Pick<PgFailure, 'message' | 'hint'>): { needs: string; fix: string } {
+  const text = `${error.message} ${error.hint ?? ''}`;
+  if (/is a system trigger/.test(text)) {
+    return {
+      needs: 'superuser (DISABLE/ENABLE TRIGGER ALL also switches the foreign-key triggers PostgreSQL keeps, which only a superuser may)',
+      fix: "Use ALTER TABLE … DISABLE TRIGGER USER (and ENABLE TRIGGER USER): it switches only the table's own triggers and needs only its ownership; foreign keys stay checked.",
+    };
+  }
+  const owner = /must be owner of (.+)$/.exec(error.message);
+  if (owner) return { needs: `ownership of ${owner[1]}`, fix: `Leave ${owner[1]} to its owner, or have its owner run this outside the migration.` };
+  const parameter = /permission denied to set parameter "([^"]+)"/.exec(error.message);
+  if (parameter) {
+    return {
+      needs: `superuser, or the SET privilege on parameter ${parameter[1]} (GRANT SET ON PARAMETER ${parameter[1]}, PostgreSQL 15+)`,
+      fix: `Do without setting ${parameter[1]}, or grant the migrator role that privilege in production first.`,
+    };
+  }
+  if (/superuser|permission denied for language|untrusted/i.test(text)) {
+    return {
+      needs: 'superuser',
+      fix: 'Do it without superuser, or have an administrator run it once outside the migration and keep the migration to what its role may do.',
+    };
+  }
+  if (/permission denied to create role/.test(error.message))
+    return { needs: 'the CREATEROLE attribute', fix: 'Create roles outside the migration (an administrator’s step).' };
+  const object = /permission denied for (.+)$/.exec(error.message);
+  if (object)
+    return { needs: `a privilege on ${object[1]}`, fix: `Grant the migrator role that privilege on ${object[1]} in production first, or do without it.` };
+  return { needs: 'a privilege the database owner does not have', fix: 'Do it with the privileges of the migrator role, or outside the migration.' };
 }

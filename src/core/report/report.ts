@@ -118,6 +118,8 @@ export interface DrillSummary {
   readonly pgMajorMismatch?: { readonly configured: number; readonly server: number };
   readonly layout: string;
   readonly baseMigrations: number;
+  /** Whose privileges the base history replayed with (shadow.historyPrivileges); the change ran as the database's owner. */
+  readonly historyPrivileges: 'owner' | 'superuser';
   readonly newMigrations: number;
   /** Whether the base history came from the template cache. */
   readonly templateCache: 'hit' | 'miss' | 'none';

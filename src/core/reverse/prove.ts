@@ -117,6 +117,7 @@ async function drillWith(plan: ProofPlan, added: ParsedMigration[]): Promise<{ o
           base: plan.base,
           added,
           setupSql: shadow.setup,
+          historyPrivileges: shadow.historyPrivileges,
           seedRows: shadow.seedRows,
           statementTimeoutMs: shadow.statementTimeoutMs,
           useTemplateCache: plan.useTemplateCache,

@@ -69,7 +69,7 @@ function drillLine(report: Report, root: string | undefined): string {
   const d = report.drill;
   if (!d) return report.complete ? `No new migration to drill${root ? ` in \`${root}\`` : ''}.` : `The drill did not run${root ? ` on \`${root}\`` : ''}.`;
   const mismatch = d.pgMajorMismatch ? ` (⚠️ **not PostgreSQL ${d.pgMajorMismatch.configured}** as \`shadow.pgMajor\` says)` : '';
-  return `PostgreSQL ${d.serverVersion} via \`${d.provider}\`${mismatch}, layout \`${d.layout}\`${root ? ` in \`${root}\`` : ''}: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, round trip **${d.roundTrip}**, ${(d.durationMs / 1000).toFixed(1)} s.`;
+  return `PostgreSQL ${d.serverVersion} via \`${d.provider}\`${mismatch}, layout \`${d.layout}\`${root ? ` in \`${root}\`` : ''}: ${d.baseMigrations} base migrations replayed as ${d.historyPrivileges === 'superuser' ? '**superuser**' : 'owner'}${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, round trip **${d.roundTrip}**, ${(d.durationMs / 1000).toFixed(1)} s.`;
 }
 
 /** Joins head, as many items as fit, and tail within `limit` characters, saying how many were left out. */

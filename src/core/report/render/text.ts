@@ -18,7 +18,7 @@ export function renderText(report: Report): string {
 function headline(report: Report): string {
   const d = report.drill;
   const context = d
-    ? ` (PostgreSQL ${d.serverVersion} via ${d.provider}${mismatchNote(d)}, ${d.layout}: ${d.baseMigrations} base migrations${d.templateCache === 'hit' ? ' from the template cache' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, ${(d.durationMs / 1000).toFixed(1)} s)`
+    ? ` (PostgreSQL ${d.serverVersion} via ${d.provider}${mismatchNote(d)}, ${d.layout}: ${d.baseMigrations} base migrations replayed as ${d.historyPrivileges}${d.templateCache === 'hit' ? ' (template cache)' : ''}, ${d.newMigrations} new, ${d.seededRows} seeded rows in ${d.seededTables} tables, ${(d.durationMs / 1000).toFixed(1)} s)`
     : ' (no new migrations to drill)';
   return `Drillbot: ${verdictLine(report)}${context}`;
 }
