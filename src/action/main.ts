@@ -27,6 +27,7 @@ export interface ActionInputs {
   readonly databaseUrl?: string;
   readonly comment: boolean;
   readonly sarifFile?: string;
+  readonly timelineFile?: string;
   readonly token?: string;
 }
 
@@ -40,6 +41,7 @@ export function inputsFrom(env: NodeJS.ProcessEnv): ActionInputs {
     databaseUrl: input('database-url'),
     comment: (input('comment') ?? 'true') !== 'false',
     sarifFile: input('sarif-file'),
+    timelineFile: input('timeline-file'),
     token: input('token'),
   };
 }
@@ -83,6 +85,7 @@ function checkArguments(inputs: ActionInputs, workspace: string, baseSha: string
     '--output',
     join(dir, 'report.md'),
     ...(inputs.sarifFile ? ['--output', inputs.sarifFile] : []),
+    ...optional('--timeline', inputs.timelineFile),
   ];
 }
 
