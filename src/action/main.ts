@@ -27,6 +27,7 @@ export interface ActionInputs {
   readonly databaseUrl?: string;
   readonly comment: boolean;
   readonly sarifFile?: string;
+  readonly timelineFile?: string;
   readonly token?: string;
 }
 
@@ -40,6 +41,7 @@ export function inputsFrom(env: NodeJS.ProcessEnv): ActionInputs {
     databaseUrl: input('database-url'),
     comment: (input('comment') ?? 'true') !== 'false',
     sarifFile: input('sarif-file'),
+    timelineFile: input('timeline-file'),
     token: input('token'),
   };
 }
@@ -83,6 +85,7 @@ function checkArguments(inputs: ActionInputs, workspace: string, baseSha: string
     '--output',
     join(dir, 'report.md'),
     ...(inputs.sarifFile ? ['--output', inputs.sarifFile] : []),
+    ...optional('--timeline', inputs.timelineFile),
   ];
 }
 
@@ -106,7 +109,9 @@ export async function runAction(
     const inputs = inputsFrom(env);
     const pull = await pullRequestOf(env);
     const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
-    const status = await runCli(checkArguments(inputs, workspace, pull.baseSha, dir), env);
+    // Least privilege: the review and the PostgreSQL it starts need no token, so they do not inherit one.
+    const cliEnv = Object.fromEntries(Object.entries(env).filter(([key]) => key !== 'INPUT_TOKEN' && key !== 'GITHUB_TOKEN'));
+    const status = await runCli(checkArguments(inputs, workspace, pull.baseSha, dir), cliEnv);
     const markdown = await readFile(join(dir, 'report.md'), 'utf8').catch(() => null);
     // Without a report the CLI said why on stderr (bad input, exit 2): nothing to summarise or post.
     if (markdown === null) return status;

@@ -95,7 +95,8 @@ describe('the GitHub Action on a failing pull request', () => {
 
   it('exits 1, annotates the diff, writes the summary and SARIF, and posts one comment; a second run updates that comment', async () => {
     const sarif = join(tmp, 'drillbot.sarif');
-    const first = await runAction('first', { INPUT_SARIF_FILE: sarif });
+    const timeline = join(tmp, 'drill.svg');
+    const first = await runAction('first', { INPUT_SARIF_FILE: sarif, INPUT_TIMELINE_FILE: timeline });
     expect(first.stderr).not.toMatch(/drillbot: /);
     expect(first.status).toBe(1);
     const annotations = first.stdout.split('\n').filter((line) => line.startsWith('::'));
@@ -105,6 +106,7 @@ describe('the GitHub Action on a failing pull request', () => {
     expect(first.summary).toMatch(/^## Drillbot: FAIL, 1 error/);
     expect(first.summary).toContain('### Timeline');
     expect(sarifValidator()(JSON.parse(readFileSync(sarif, 'utf8')))).toEqual([]);
+    expect(readFileSync(timeline, 'utf8')).toContain('forward db/migrations/000002_email.up.sql:1: ');
     expect(actionComments()).toHaveLength(1);
     const [comment] = actionComments();
     expect(comment.user).toBe('github-actions[bot]');

@@ -71,7 +71,7 @@ describe('drillbot check in every format', () => {
     expect(md).toMatch(/^## Drillbot: FAIL, \d+ errors/);
     expect(md).toContain(`\`${path}:1\``);
     expect(md).toMatch(
-      /\| forward \| `db\/migrations\/000002_email\.up\.sql:2` \| `[·█]+` \| \d+ ms \| applied \| AccessExclusive on public\.users,.* rewrote public\.users/,
+      /\| forward \| `db\/migrations\/000002_email\.up\.sql:2` \| `[·█]+` \| \d+ ms \| applied \| took AccessExclusive on public\.users,.* rewrote public\.users/,
     );
 
     const sarif = JSON.parse(read('report.sarif'));
@@ -91,7 +91,7 @@ describe('drillbot check in every format', () => {
     const svg = read('drill.svg');
     expect(XMLValidator.validate(svg)).toBe(true);
     expect(svg).toContain(`forward ${path}:2`);
-    expect(svg).toMatch(/AccessExclusive on public\.users,[^<]* rewrote public\.users/);
+    expect(svg).toMatch(/took AccessExclusive on public\.users,[^<]* rewrote public\.users/);
   });
 
   it('spawned: one format to stdout and another to a file, with the exit status of the review', async () => {

@@ -148,10 +148,10 @@ describe('report formats', () => {
     expect(md.startsWith('## Drillbot: FAIL, 1 error, 1 warning, 1 notice, 1 acknowledged\n')).toBe(true);
     expect(md).toContain('### Timeline');
     expect(md).toContain(
-      '| forward | `db/migrations/000002_idx.up.sql:1` | `███████████·····` | 40 ms | applied | AccessExclusive on public.users, rewrote public.users |',
+      '| forward | `db/migrations/000002_idx.up.sql:1` | `███████████·····` | 40 ms | applied | took AccessExclusive on public.users, rewrote public.users |',
     );
     expect(md).toContain(
-      '| forward | `db/migrations/000002_idx.up.sql:2` | `··········██████` | 20 ms | applied | Share on public.users, scanned public.users (100 rows) |',
+      '| forward | `db/migrations/000002_idx.up.sql:2` | `··········██████` | 20 ms | applied | took Share on public.users, scanned public.users (100 rows) |',
     );
     // Only the App posts inline suggestions.
     const suggested = buildReport([finding({ fix: 'CREATE INDEX CONCURRENTLY …', fixReplacesLines: true })], [], null);
@@ -175,9 +175,9 @@ describe('renderTimelineSvg', () => {
     const doc = new XMLParser({ ignoreAttributes: false }).parse(svg);
     const groups = doc.svg.g as Array<{ title: string; text: Array<string | { '#text': string }>; rect: Record<string, string> }>;
     expect(groups.map((g) => g.title)).toEqual([
-      'forward db/migrations/000002_idx.up.sql:1, 40 ms: AccessExclusive on public.users, rewrote public.users',
-      'forward db/migrations/000002_idx.up.sql:2, 20 ms: Share on public.users, scanned public.users (100 rows)',
-      'reverse db/migrations/000002_idx.up.sql:1, 10 ms: error 42P01',
+      'forward db/migrations/000002_idx.up.sql:1: 40 ms, took AccessExclusive on public.users, rewrote public.users',
+      'forward db/migrations/000002_idx.up.sql:2: 20 ms, took Share on public.users, scanned public.users (100 rows)',
+      'reverse db/migrations/000002_idx.up.sql:1: 10 ms, error 42P01',
     ]);
     expect(groups.map((g) => g.rect['@_fill'])).toEqual(['#d32f2f', '#f57c00', '#8b0000']);
     // Bars sit end to end on one clock: the second starts where the first ends.

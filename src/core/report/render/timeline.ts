@@ -7,7 +7,11 @@ export interface TimelineRow {
   readonly statement: StatementResult;
   readonly startMs: number;
   readonly endMs: number;
-  /** Locks taken on existing tables, strongest first (locks on the change's own tables hurt nobody). */
+  /**
+   * Locks the statement took (or strengthened) on existing tables, strongest first; a lock taken
+   * earlier in the same transaction is still held but drawn at the statement that took it (locks on
+   * the change's own tables hurt nobody).
+   */
   readonly locks: ReadonlyArray<{ relation: string; mode: LockMode }>;
 }
 
@@ -47,7 +51,7 @@ export function rowFacts(row: TimelineRow): string[] {
   const st = row.statement;
   const view = st.lockView === 'not-observed' ? 'locks not observed' : st.lockView === 'sampled' ? 'locks sampled' : '';
   return [
-    ...row.locks.map((l) => `${shortMode(l.mode)} on ${l.relation}`),
+    ...row.locks.map((l) => `took ${shortMode(l.mode)} on ${l.relation}`),
     ...(view ? [view] : []),
     ...st.rewrites.map((r) => `rewrote ${r}`),
     ...Object.entries(st.scannedRows).map(([table, rows]) => `scanned ${table} (${rows} rows)`),
@@ -88,7 +92,10 @@ function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
-const LAYOUT = { width: 1100, label: 260, facts: 360, row: 24, top: 56, bottom: 40 } as const;
+const LAYOUT = { plot: 480, row: 24, top: 72, bottom: 40, margin: 8 } as const;
+
+/** A generous width of sans-serif text at 12 px, so that labels never run into the bars. */
+const textWidth = (text: string) => Math.ceil(text.length * 7.2);
 
 /** Colour of a statement's bar by the strongest lock it took on an existing table. */
 function colourOf(row: TimelineRow): string {
@@ -102,44 +109,52 @@ function colourOf(row: TimelineRow): string {
 
 /**
  * The drill as an SVG picture: one row per statement, a bar from its start to its end on the
- * drill's clock coloured by the strongest lock it took (red ACCESS EXCLUSIVE, orange SHARE and
- * stronger, yellow weaker, grey none, dark red an error), and its locks, rewrites and scans as text.
+ * drill's clock coloured by the strongest lock it took (see LEGEND), and its duration, locks,
+ * rewrites and scans as text. Widths follow the longest label, so nothing overlaps or is cut.
  */
 export function renderTimelineSvg(migrations: readonly MigrationResult[]): string {
   const rows = timelineRows(migrations);
   const total = Math.max(1, rows.at(-1)?.endMs ?? 0);
-  const plot = LAYOUT.width - LAYOUT.label - LAYOUT.facts;
+  const labels = rows.map((row) => `${row.direction} ${row.path}:${row.statement.line}`);
+  const facts = rows.map((row) => [formatMs(row.statement.durationMs), ...rowFacts(row)].join(', '));
+  const left = LAYOUT.margin + Math.max(80, ...labels.map(textWidth)) + LAYOUT.margin;
+  const right = left + LAYOUT.plot;
+  const width = Math.max(right + LAYOUT.margin + Math.max(0, ...facts.map(textWidth)) + LAYOUT.margin, textWidth(LEGEND[1]) + 2 * LAYOUT.margin);
   const height = LAYOUT.top + rows.length * LAYOUT.row + LAYOUT.bottom;
-  const x = (ms: number) => LAYOUT.label + (ms / total) * plot;
+  const x = (ms: number) => left + (ms / total) * LAYOUT.plot;
   const body = rows.map((row, i) => {
     const y = LAYOUT.top + i * LAYOUT.row;
-    const width = Math.max(2, x(row.endMs) - x(row.startMs));
-    const title = `${row.direction} ${row.path}:${row.statement.line}, ${formatMs(row.statement.durationMs)}${rowFacts(row).length ? `: ${rowFacts(row).join(', ')}` : ''}`;
+    const barWidth = Math.max(2, x(row.endMs) - x(row.startMs));
     return [
       `<g class="statement">`,
-      `<title>${xml(title)}</title>`,
-      `<text x="4" y="${y + 16}" class="label">${xml(`${row.direction} ${row.path}:${row.statement.line}`)}</text>`,
-      `<rect x="${x(row.startMs).toFixed(1)}" y="${y + 4}" width="${width.toFixed(1)}" height="${LAYOUT.row - 8}" fill="${colourOf(row)}"/>`,
-      `<text x="${LAYOUT.width - LAYOUT.facts + 8}" y="${y + 16}" class="facts">${xml(`${formatMs(row.statement.durationMs)}${rowFacts(row).length ? `: ${rowFacts(row).join(', ')}` : ''}`)}</text>`,
+      `<title>${xml(`${labels[i]}: ${facts[i]}`)}</title>`,
+      `<text x="${LAYOUT.margin}" y="${y + 16}" class="label">${xml(labels[i])}</text>`,
+      `<rect x="${x(row.startMs).toFixed(1)}" y="${y + 4}" width="${barWidth.toFixed(1)}" height="${LAYOUT.row - 8}" fill="${colourOf(row)}"/>`,
+      `<text x="${right + LAYOUT.margin}" y="${y + 16}" class="facts">${xml(facts[i])}</text>`,
       `</g>`,
     ].join('');
   });
   const axisY = LAYOUT.top + rows.length * LAYOUT.row + 16;
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${LAYOUT.width}" height="${height}" viewBox="0 0 ${LAYOUT.width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<style>.label{fill:#222}.facts{fill:#444}.axis{fill:#666}</style>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="4" y="22" font-size="16" font-weight="bold">${xml(`Drillbot drill timeline: ${rows.length} statement${rows.length === 1 ? '' : 's'}, ${formatMs(total)}`)}</text>`,
-    `<text x="4" y="42" class="axis">red: ACCESS EXCLUSIVE (blocks reads and writes), orange: SHARE or stronger (blocks writes), yellow: weaker, grey: no lock on an existing table</text>`,
+    `<text x="${LAYOUT.margin}" y="22" font-size="16" font-weight="bold">${xml(`Drillbot drill timeline: ${rows.length} statement${rows.length === 1 ? '' : 's'}, ${formatMs(total)}`)}</text>`,
+    ...LEGEND.map((line, i) => `<text x="${LAYOUT.margin}" y="${42 + i * 16}" class="axis">${xml(line)}</text>`),
     ...body,
-    `<line x1="${LAYOUT.label}" y1="${axisY - 10}" x2="${LAYOUT.label + plot}" y2="${axisY - 10}" stroke="#999"/>`,
-    `<text x="${LAYOUT.label}" y="${axisY + 4}" class="axis">0 ms</text>`,
-    `<text x="${LAYOUT.label + plot}" y="${axisY + 4}" class="axis" text-anchor="end">${xml(formatMs(total))}</text>`,
+    `<line x1="${left}" y1="${axisY - 10}" x2="${right}" y2="${axisY - 10}" stroke="#999"/>`,
+    `<text x="${left}" y="${axisY + 4}" class="axis">0 ms</text>`,
+    `<text x="${right}" y="${axisY + 4}" class="axis" text-anchor="end">${xml(formatMs(total))}</text>`,
     `</svg>`,
     '',
   ].join('\n');
 }
+
+const LEGEND = [
+  'Bar colour: the strongest lock the statement took on an existing table. Red: ACCESS EXCLUSIVE (blocks reads and writes),',
+  'orange: SHARE or stronger (blocks writes), yellow: weaker, grey: none taken (a lock taken earlier in its transaction is still held), dark red: error.',
+] as const;
 
 /** Text safe inside an XML element or attribute; characters XML 1.0 forbids are dropped. */
 function xml(text: string): string {
