@@ -36,7 +36,7 @@ describe('parseConfig', () => {
   });
 
   it('rejects a value of the wrong kind with its line', () => {
-    expect(() => parseConfig('migrations:\n  layout: liquibase\n')).toThrow(/:2: migrations\.layout must be one of golang-migrate/);
+    expect(() => parseConfig('migrations:\n  layout: alembic\n')).toThrow(/:2: migrations\.layout must be one of golang-migrate/);
     expect(() => parseConfig('shadow:\n  seedRows: many\n')).toThrow(/:2: shadow\.seedRows must be an integer/);
     expect(() => parseConfig('shadow:\n  timeout: soon\n')).toThrow(/:2: shadow\.timeout must be a duration/);
   });

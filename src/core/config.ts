@@ -105,7 +105,19 @@ export const DEFAULT_CONFIG: DrillbotConfig = {
 /** Reads one value; `at` locates nested nodes (list items) for their own error lines. */
 type Reader = (node: Node, where: string, at?: (node: Node | null | undefined) => string) => unknown;
 
-const LAYOUT_IDS: readonly LayoutId[] = ['golang-migrate', 'goose', 'dbmate', 'flyway', 'diesel', 'plain', 'prisma', 'supabase', 'drizzle', 'atlas'];
+const LAYOUT_IDS: readonly LayoutId[] = [
+  'golang-migrate',
+  'goose',
+  'dbmate',
+  'flyway',
+  'diesel',
+  'plain',
+  'prisma',
+  'supabase',
+  'drizzle',
+  'atlas',
+  'liquibase',
+];
 const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers'];
 
 /** Known keys per mapping section, each with its reader; anything else is an error with its line. */

@@ -44,6 +44,8 @@ const PRISMA: Tool = { tool: 'prisma', dir: 'prisma/migrations' };
 const SUPABASE: Tool = { tool: 'supabase', dir: 'supabase/migrations', setup: SUPABASE_PLATFORM, without: /20260627094211_add_explicit_grants\.sql$/ };
 const DRIZZLE: Tool = { tool: 'drizzle', dir: 'drizzle' };
 const ATLAS: Tool = { tool: 'atlas', dir: 'sql/migrations' };
+const LIQUIBASE: Tool = { tool: 'liquibase', dir: 'src/main/resources/db/changelog' };
+const CHANGELOG = 'src/main/resources/db/changelog/db.changelog-master.sql';
 
 function drill(t: Tool, changeSet: ChangeSet, migrations: Partial<DrillbotConfig['migrations']> = {}): Promise<Report> {
   return review({
@@ -86,6 +88,10 @@ function withNewMigration(t: Tool, sql: string): ChangeSet {
   if (t.tool === 'prisma') files.push(added('99999999999999_change/migration.sql', sql));
   if (t.tool === 'supabase') files.push(added('99999999999999_change.sql', sql));
   if (t.tool === 'atlas') files.push(added('99999999999999_change.sql', sql));
+  if (t.tool === 'liquibase') {
+    const i = files.findIndex((f) => f.path === CHANGELOG);
+    files[i] = { ...files[i]!, content: `${files[i]!.content}\n${sql}` };
+  }
   if (t.tool === 'drizzle') {
     const i = files.findIndex((f) => f.path.endsWith('_journal.json'));
     const journal = JSON.parse(files[i]!.content) as { entries: Array<Record<string, unknown>> };
@@ -207,6 +213,30 @@ describe('Atlas (hatchet before it moved to goose)', () => {
   );
 });
 
+describe('Liquibase formatted SQL (MixewayBackend)', () => {
+  it(
+    "drills its last four changesets: the UPDATE backfill at line 1282, a missing --rollback at each new changeset, and Liquibase's refusal of line 857",
+    async () => {
+      const head = load(LIQUIBASE);
+      const text = head.files[0]!.content;
+      const base = { ...head, files: [{ ...head.files[0]!, content: text.slice(0, text.indexOf('--changeset siewer:add-crated-time')) }] };
+      const report = await drill(LIQUIBASE, { base, head });
+      expect(report.complete).toBe(true);
+      expect(at(report)).toEqual(
+        expect.arrayContaining([
+          `unbatched-backfill/warning@${CHANGELOG}:1282`,
+          `missing-reverse/error@${CHANGELOG}:1280`,
+          `missing-reverse/error@${CHANGELOG}:1312`,
+          `forward-error/error@${CHANGELOG}:857`,
+        ]),
+      );
+      // The 214 changesets the base already had are not this change's missing reverses.
+      expect(report.findings.filter((f) => f.hazard === 'missing-reverse')).toHaveLength(4);
+    },
+    TIMEOUT,
+  );
+});
+
 describe("each tool's transaction semantics, on its real history", () => {
   const failures = (report: Report) =>
     report.findings.filter((f) => f.hazard === 'forward-error' || f.hazard === 'concurrently-in-transaction').map((f) => `${f.hazard}@${f.line}`);
@@ -245,6 +275,22 @@ describe("each tool's transaction semantics, on its real history", () => {
       });
       const none = await drill(ATLAS, withNewMigration(ATLAS, `-- atlas:txmode none\n\n${index}`));
       expect([none.complete, failures(none)]).toEqual([true, []]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'liquibase runs a changeset in a transaction unless it says runInTransaction:false',
+    async () => {
+      const index = 'CREATE INDEX CONCURRENTLY change_idx ON projectvulnerability (id);\n';
+      const wrapped = await drill(LIQUIBASE, withNewMigration(LIQUIBASE, `--changeset drill:1\n${index}`));
+      const line = load(LIQUIBASE).files[0]!.content.split('\n').length + 2;
+      expect(wrapped.findings.find((f) => f.hazard === 'concurrently-in-transaction' || (f.hazard === 'forward-error' && f.line !== 857))).toMatchObject({
+        path: CHANGELOG,
+        line,
+      });
+      const own = await drill(LIQUIBASE, withNewMigration(LIQUIBASE, `--changeset drill:1 runInTransaction:false\n${index}`));
+      expect([own.complete, failures(own).filter((f) => f !== 'forward-error@857')]).toEqual([true, []]);
     },
     TIMEOUT,
   );

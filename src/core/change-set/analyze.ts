@@ -45,9 +45,11 @@ export function analyzeChange(
   const findings = [
     ...oversized,
     ...historyEdits(changes, base.migrations, head.migrations),
-    ...orderingProblems(layout, migrations.outOfOrder, base.migrations, added),
+    ...orderingProblems(layout, migrations.outOfOrder, base.migrations, added, head.migrations),
     ...head.problems
       .filter((p) => problemPaths(p).some((path) => changed.has(path)))
+      // One file can hold many migrations (Liquibase): a reverse the base already lacked is not this change's.
+      .filter((p) => !(p.kind === 'missing-reverse' && base.problems.some((q) => q.kind === 'missing-reverse' && q.version === p.version)))
       .filter((p) => !(p.kind === 'missing-reverse' && placeholders.has(p.path)))
       .map((p) => problemFinding(p, context)),
     ...(layout.supportsReverse ? [] : added.filter((m) => !placeholders.has(m.forward.path)).map((m) => forwardOnly(layout, m, migrations.requireReverse))),
@@ -116,10 +118,20 @@ function reverseEdit(old: Migration, now: Migration): Finding[] {
 }
 
 /** New versions must sort after every base version, judged by what the tool does otherwise (repeats are layout problems). */
-function orderingProblems(layout: Layout, outOfOrder: boolean | undefined, base: Migration[], added: Migration[]): Finding[] {
+function orderingProblems(layout: Layout, outOfOrder: boolean | undefined, base: Migration[], added: Migration[], head: Migration[]): Finding[] {
+  if (layout.versionsOrderedBy === 'position') return placedAbove(layout, outOfOrder, base, added, head);
   const newest = base.reduce<Migration | null>((max, m) => (!max || compareVersions(layout.id, m.version, max.version) > 0 ? m : max), null);
   if (!newest) return [];
   return added.filter((m) => compareVersions(layout.id, m.version, newest.version) < 0).map((m) => olderThanNewest(layout.outOfOrder, outOfOrder, m, newest));
+}
+
+/** A new migration placed above the last one the base has: the tool runs it after that one where that already ran. */
+function placedAbove(layout: Layout, outOfOrder: boolean | undefined, base: Migration[], added: Migration[], head: Migration[]): Finding[] {
+  const baseVersions = new Set(base.map((m) => m.version));
+  const last = [...head].reverse().find((m) => baseVersions.has(m.version));
+  if (!last) return [];
+  const lastAt = head.indexOf(last);
+  return added.filter((m) => head.indexOf(m) < lastAt).map((m) => olderThanNewest(layout.outOfOrder, outOfOrder, m, last));
 }
 
 /** A new version below the newest base one, in the words of what the tool does with it. */

@@ -4,6 +4,7 @@ import { diesel } from './diesel.js';
 import { drizzle } from './drizzle.js';
 import { flyway } from './flyway.js';
 import { golangMigrate } from './golang-migrate.js';
+import { liquibase } from './liquibase.js';
 import { goose } from './goose.js';
 import type { FileTree, Layout } from './layout.js';
 import { plain } from './plain.js';
@@ -16,10 +17,10 @@ import { supabase } from './supabase.js';
  * maragudk-style plain pairs share `.up.sql` names, and golang-migrate only fits when every name
  * has a numeric prefix that no other file repeats (harness repeats `0000_` four times). Prisma
  * (`<dir>/migration.sql`), Drizzle (`meta/_journal.json`), Atlas (`atlas.sum`) and Supabase (the
- * `supabase/migrations` path itself) come first: their signs are unmistakable, and goose or dbmate annotations in
+ * `supabase/migrations` path itself) and Liquibase (`--liquibase formatted sql`) come first: their signs are unmistakable, and goose or dbmate annotations in
  * their files do not make them goose or dbmate files.
  */
-export const LAYOUTS: readonly Layout[] = [prisma, drizzle, atlas, supabase, diesel, goose, dbmate, flyway, golangMigrate, plain];
+export const LAYOUTS: readonly Layout[] = [prisma, drizzle, atlas, supabase, liquibase, diesel, goose, dbmate, flyway, golangMigrate, plain];
 
 /** The first layout whose detect() accepts the tree, or null when none does. */
 export function detectLayout(tree: FileTree): Layout | null {

@@ -28,6 +28,7 @@ describe('detectLayout', () => {
       'flyway',
       'golang-migrate',
       'goose',
+      'liquibase',
       'plain',
       'prisma',
       'supabase',

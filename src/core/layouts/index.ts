@@ -6,6 +6,7 @@ import { compareDrizzleVersions } from './drizzle.js';
 import { compareFlywayVersions } from './flyway.js';
 import { compareGolangMigrateVersions } from './golang-migrate.js';
 import { compareGooseVersions } from './goose.js';
+import { compareLiquibaseVersions } from './liquibase.js';
 import type { FileTree, LayoutId, LayoutProblem, Migration } from './layout.js';
 import { comparePlainVersions } from './plain.js';
 import { comparePrismaVersions } from './prisma.js';
@@ -25,6 +26,7 @@ const COMPARATORS: Readonly<Record<LayoutId, (a: string, b: string) => number>> 
   supabase: compareSupabaseVersions,
   drizzle: compareDrizzleVersions,
   atlas: compareAtlasVersions,
+  liquibase: compareLiquibaseVersions,
 };
 
 /** Whether a string names a layout. */

@@ -80,7 +80,7 @@ export interface LayoutResult {
   readonly problems: LayoutProblem[];
 }
 
-export type LayoutId = 'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diesel' | 'plain' | 'prisma' | 'supabase' | 'drizzle' | 'atlas';
+export type LayoutId = 'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diesel' | 'plain' | 'prisma' | 'supabase' | 'drizzle' | 'atlas' | 'liquibase';
 
 /**
  * What the tool does with a pending migration whose version sorts before one it already applied:
@@ -96,6 +96,12 @@ export type OutOfOrderBehaviour =
 
 export interface Layout {
   readonly id: LayoutId;
+  /**
+   * `position`: versions name migrations but do not order them; their place in the files does
+   * (Liquibase changesets). A new migration placed above one that already ran is then the
+   * out-of-order case. Absent: versions order migrations (compareVersions).
+   */
+  readonly versionsOrderedBy?: 'position';
   /** How the tool treats an older version that is still pending (from its source or docs). */
   readonly outOfOrder: OutOfOrderBehaviour;
   /** Whether the tree looks like this layout's files (used by auto-detection). */

@@ -144,6 +144,8 @@ export function reversePlacement(layout: LayoutId, forwardPath: string): Pick<Re
       return { path: forwardPath.replace(/(^|\/)V([^/]*)$/, '$1U$2'), placement: 'new-file' };
     case 'diesel':
       return { path: forwardPath.replace(/up\.sql$/, 'down.sql'), placement: 'new-file' };
+    case 'liquibase':
+      return { path: forwardPath, placement: 'section', section: '--rollback' };
     case 'golang-migrate':
     case 'plain':
       return { path: forwardPath.replace(/\.up\.sql$/, '.down.sql'), placement: 'new-file' };

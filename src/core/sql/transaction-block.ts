@@ -82,6 +82,8 @@ export function whyInTransaction(layout: LayoutId): string {
       return "Drizzle's migrator runs every pending migration in one transaction";
     case 'atlas':
       return 'Atlas runs each migration file in a transaction (--tx-mode file)';
+    case 'liquibase':
+      return 'Liquibase runs each changeset in a transaction (runInTransaction defaults to true)';
   }
 }
 
@@ -108,6 +110,8 @@ export function runOutsideTransaction(layout: LayoutId): string {
       return "Drizzle's migrator cannot run it (every migration runs in its transaction, with no opt-out): run the statement outside drizzle-kit, e.g. with psql, before or after the deploy.";
     case 'atlas':
       return 'Move the statement into its own migration file whose header says `-- atlas:txmode none` (Atlas then runs its statements one by one, each committing on its own), and run `atlas migrate hash`.';
+    case 'liquibase':
+      return 'Move the statement into its own changeset with `runInTransaction:false` (Liquibase then runs its statements one by one, each committing on its own).';
   }
 }
 
