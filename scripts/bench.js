@@ -33,6 +33,9 @@ const USAGE = 'Usage: npm run bench -- [--runs R] [--end N]';
 
 class BenchError extends Error {}
 
+/** A run expected warm that finds no template (evicted by another review) is repeated up to this often. */
+const WARM_ATTEMPTS = 3;
+
 const started = performance.now();
 const progress = (message) => process.stderr.write(`bench [${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
 
@@ -331,8 +334,15 @@ async function measure(scenario, runs) {
   const baseline = [];
   for (let i = 1; i <= runs; i++) {
     baseline.push(await scenario.baseline());
-    const r = await drillbot(scenario.repo, scenario.options, `${scenario.name} ${i}`);
     const expected = scenario.options.cache ? 'hit' : 'miss';
+    let r;
+    // Other reviews on the same server can evict the template (drillbot keeps a few): a warm run
+    // that misses has filled the cache again, so the next attempt is warm.
+    for (let attempt = 1; attempt <= WARM_ATTEMPTS; attempt++) {
+      r = await drillbot(scenario.repo, scenario.options, `${scenario.name} ${i}`);
+      if (r.report.drill.templateCache === expected) break;
+      progress(`  ${scenario.name} ${i}: templateCache ${r.report.drill.templateCache}, expected ${expected}; again`);
+    }
     if (r.report.drill.templateCache !== expected)
       throw new BenchError(`${scenario.name} ${i}: templateCache ${r.report.drill.templateCache}, expected ${expected}`);
     progress(`  ${scenario.name} ${i}/${runs}: drillbot ${fmt(r.seconds)} s, baseline ${fmt(baseline[i - 1])} s`);

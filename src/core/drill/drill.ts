@@ -12,7 +12,7 @@ import type { Deadline } from '../deadline.js';
 import { statementGuard } from './admin-side.js';
 import type { ShadowDatabase } from './databases.js';
 import type { OpenSession } from './bare-locks.js';
-import { runScript, type PgFailure, type ScriptRun, type StatementBound } from './execute.js';
+import { runScript, type PgFailure, type RunOptions, type ScriptRun, type StatementBound } from './execute.js';
 import { DrillStopped, Guard, type DrillCaps } from './guard.js';
 import { judgeStatement, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
@@ -243,7 +243,8 @@ async function reverseNewestFirst(s: Session, applied: ParsedMigration[], checkp
 async function redo(s: Session, applied: ParsedMigration[]): Promise<boolean> {
   for (const [i, p] of applied.entries()) {
     s.onProgress(`redo ${i + 1}/${applied.length}: ${p.migration.name}`);
-    const run = await runGuarded(s.guard, s.client, p.migration.forward, p.forward ?? [], s.bound);
+    // Only its errors count: the forward's locks and rewrites were observed the first time.
+    const run = await runGuarded(s.guard, s.client, p.migration.forward, p.forward ?? [], s.bound, { observe: false });
     s.results.push(summarize(p.migration, p.migration.forward, 'redo', run, []));
     if (run.status !== 'applied') {
       s.findings.push(redoFinding(p.migration, run));
@@ -260,7 +261,7 @@ async function runObserved(
   direction: 'forward' | 'reverse',
   migration: Migration,
 ): Promise<ScriptRun> {
-  const run = await runGuarded(s.guard, s.client, script, statements, s.bound, s.openSession);
+  const run = await runGuarded(s.guard, s.client, script, statements, s.bound, { openSession: s.openSession });
   const { judged, findings } = judgeRun(run, script, s.baseline);
   // Lock hazards matter on the way forward; a reverse runs during an incident, by choice.
   if (direction === 'forward') s.findings.push(...findings);
@@ -319,13 +320,13 @@ async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: Pg
   const bound = statementGuard(s.server, client, s.plan.statementTimeoutMs);
   try {
     for (const p of upTo.slice(0, -1)) {
-      if ((await runGuarded(s.guard, client, p.migration.forward, p.forward ?? [], bound)).status !== 'applied') return null;
+      if ((await runGuarded(s.guard, client, p.migration.forward, p.forward ?? [], bound, { observe: false })).status !== 'applied') return null;
     }
     const last = upTo[upTo.length - 1];
     const baseline = await captureBaseline(client, []);
-    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? [], bound, () =>
-      connect(database, s.plan.statementTimeoutMs, s.deadline),
-    );
+    const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? [], bound, {
+      openSession: () => connect(database, s.plan.statementTimeoutMs, s.deadline),
+    });
     if (run.status !== 'applied') return null;
     const findings = judgeRun(run, last.migration.forward, baseline).findings;
     return { explained: await explainDataFailure(client, error, s.baseline), findings };
@@ -341,9 +342,9 @@ async function runGuarded(
   script: MigrationScript,
   statements: ParsedStatement[],
   bound: StatementBound,
-  openSession?: OpenSession,
+  options: Pick<RunOptions, 'openSession' | 'observe'> = {},
 ): Promise<ScriptRun> {
-  const run = await runScript(client, script, statements, { onStatement: (statement) => guard.running(script.path, statement.line), bound, openSession }).catch(
+  const run = await runScript(client, script, statements, { onStatement: (statement) => guard.running(script.path, statement.line), bound, ...options }).catch(
     (error: unknown) => {
       // Ending the session can fail the script's own ROLLBACK: the guard's finding says why.
       throw guard.stopped ? new DrillStopped('the guard ended the session', { cause: error }) : error;

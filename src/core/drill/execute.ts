@@ -66,6 +66,8 @@ export interface RunOptions {
   readonly bound?: StatementBound;
   /** Opens a second session of the database, to watch the locks of statements run outside a transaction block. */
   readonly openSession?: OpenSession;
+  /** False: run without reading locks and relation state (a run whose observations nobody reads); errors are still caught. */
+  readonly observe?: boolean;
 }
 
 /**
@@ -93,7 +95,7 @@ async function runStatements(
   client: ClientBase,
   script: MigrationScript,
   statements: ParsedStatement[],
-  { onStatement, bound }: RunOptions,
+  { onStatement, bound, observe = true }: RunOptions,
   bare: BareLockWatch | null,
 ): Promise<ScriptRun> {
   const started = performance.now();
@@ -108,10 +110,10 @@ async function runStatements(
     const control = transactionEffect(statement);
     const ownBlock = !inBlock && control === undefined;
     if (ownBlock) await client.query('BEGIN');
-    let run = await runObserved(client, statement, ownBlock || inBlock, bound);
+    let run = await runObserved(client, statement, ownBlock || inBlock, bound, observe);
     if (run.error?.code === ACTIVE_SQL_TRANSACTION && ownBlock) {
       await client.query('ROLLBACK');
-      run = await runBare(client, statement, bare, bound);
+      run = await runBare(client, statement, observe ? bare : null, bound, observe);
     } else if (ownBlock) {
       await client.query(run.error ? 'ROLLBACK' : 'COMMIT');
     }
@@ -139,29 +141,48 @@ function wrapsFile(script: MigrationScript, statements: ParsedStatement[]): bool
   return script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
 }
 
-async function runObserved(client: ClientBase, statement: ParsedStatement, inTransaction: boolean, bound?: StatementBound): Promise<StatementRun> {
-  const before = await captureRelationState(client);
+async function runObserved(
+  client: ClientBase,
+  statement: ParsedStatement,
+  inTransaction: boolean,
+  bound: StatementBound | undefined,
+  observe: boolean,
+): Promise<StatementRun> {
+  const capture = stateCapture(client, observe);
+  const before = await capture();
   const t0 = performance.now();
   const failure = await query(client, statement.text, bound);
   const durationMs = performance.now() - t0;
-  const lockView = inTransaction ? 'in-transaction' : 'not-observed';
+  const lockView = inTransaction && observe ? 'in-transaction' : 'not-observed';
   if (failure) return failed(statement, failure, durationMs, before, { lockView, locks: [] });
   // Read locks first: the probe's own catalog reads add nothing stronger than AccessShareLock.
-  const locks = inTransaction ? await heldLocks(client) : [];
-  const after = await captureRelationState(client);
+  const locks = lockView === 'in-transaction' ? await heldLocks(client) : [];
+  const after = await capture();
   return { statement, status: 'applied', durationMs, lockView, locks, before, after };
 }
 
+/** How to read the relation state around a statement: every table, or nothing for an unobserved run. */
+function stateCapture(client: ClientBase, observe: boolean): () => Promise<RelationState> {
+  return observe ? () => captureRelationState(client) : async () => new Map();
+}
+
 /** A statement PostgreSQL runs only outside a transaction block: its locks are watched from a second session, when there is one. */
-async function runBare(client: ClientBase, statement: ParsedStatement, bare: BareLockWatch | null, bound?: StatementBound): Promise<StatementRun> {
-  if (!bare) return runObserved(client, statement, false, bound);
+async function runBare(
+  client: ClientBase,
+  statement: ParsedStatement,
+  bare: BareLockWatch | null,
+  bound: StatementBound | undefined,
+  observe: boolean,
+): Promise<StatementRun> {
+  if (!bare) return runObserved(client, statement, false, bound, observe);
   bare.prepare();
-  const before = await captureRelationState(client);
+  const capture = stateCapture(client, observe);
+  const before = await capture();
   // The duration is the statement's own, from when it was sent; it includes its wait for the helper.
   const { outcome: failure, seen, durationMs } = await bare.run(statement, () => query(client, statement.text, bound));
   const observation = { lockView: seen.view, locks: seen.locks, ...(seen.waited ? { waited: seen.waited } : {}) };
   if (failure) return failed(statement, failure, durationMs, before, observation);
-  const after = await captureRelationState(client);
+  const after = await capture();
   return { statement, status: 'applied', durationMs, ...observation, before, after };
 }
 

@@ -46,17 +46,19 @@ const RELATION_DROPS = new Set([
 ]);
 
 /**
- * From the named relations: an index's table; partitions and inheritance parents and children;
- * views' base relations and the views built on a relation; the tables named in the source of a
- * touched table's trigger functions (what its triggers write, found by name: a trigger function
- * is not parsed here); and FK children, whose rows a cascade or a validation reaches. FK parents
- * are added after the closure (SEED_PARENTS_SQL): they do not spread the reach further.
+ * A CTE `reach(oid)` over the relation names in $1 (text[], quoted; those that do not exist are
+ * left out): the relations named, an index's table; partitions and inheritance parents and
+ * children; views' base relations and the views built on a relation; the tables named in the
+ * source of a touched table's trigger functions (what its triggers write, found by name: a
+ * trigger function is not parsed here); and FK children, whose rows a cascade or a validation
+ * reaches. FK parents are not followed: they do not spread the reach (seeding adds them).
  */
-const REACH_SQL = `
+const REACH_CTE = `
 WITH RECURSIVE reach(oid) AS (
   SELECT coalesce(i.indrelid, c.oid)
-  FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid
-  WHERE c.oid = ANY ($1::oid[])
+  FROM unnest($1::text[]) AS name
+  JOIN pg_class c ON c.oid = to_regclass(name)
+  LEFT JOIN pg_index i ON i.indexrelid = c.oid
   UNION
   SELECT x.oid FROM reach r, LATERAL (
     SELECT inhrelid FROM pg_inherits WHERE inhparent = r.oid
@@ -70,17 +72,17 @@ WITH RECURSIVE reach(oid) AS (
       WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = r.oid AND rw.ev_class <> r.oid
     UNION ALL SELECT c.oid FROM pg_trigger t
       JOIN pg_proc p ON p.oid = t.tgfoid
-      JOIN pg_class c ON c.relkind IN ('r', 'p', 'v', 'm', 'f') AND p.prosrc ~ ('\\m' || c.relname || '\\M')
+      CROSS JOIN LATERAL regexp_split_to_table(p.prosrc, '[^[:alnum:]_$]+') AS w(word)
+      JOIN pg_class c ON c.relname IN (w.word, lower(w.word)) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       WHERE t.tgrelid = r.oid AND NOT t.tgisinternal
   ) AS x(oid)
-)
-SELECT oid::int8::text AS oid FROM reach`;
+)`;
 
-/** FK parents, transitively: a seeded child needs rows in them. */
-const SEED_PARENTS_SQL = `
-WITH RECURSIVE parents(oid) AS (
-  SELECT unnest($1::oid[])
+/** The reach and its FK parents, transitively: a seeded child needs rows in them. */
+const SEED_SQL = `${REACH_CTE},
+parents(oid) AS (
+  SELECT oid FROM reach
   UNION
   SELECT co.confrelid FROM parents p JOIN pg_constraint co ON co.contype = 'f' AND co.conrelid = p.oid
 )
@@ -96,16 +98,33 @@ SELECT EXISTS (
 
 /**
  * The tables a change's statements can touch, as oids (strings), with their FK parents: the
- * tables worth seeding. Undefined when a statement can reach relations its text does not name
- * (see SEEN_THROUGH, and calls of user functions): then every table is.
+ * tables worth seeding. Undefined when a statement can reach relations its text does not name:
+ * then every table is.
  */
 export async function seedReach(client: ClientBase, statements: readonly ParsedStatement[]): Promise<ReadonlySet<string> | undefined> {
+  const names = await namesWritten(client, statements);
+  if (!names) return undefined;
+  // The recursive query's cost estimate passes jit_above_cost: compiling it takes longer than running it.
+  await client.query('BEGIN');
+  try {
+    await client.query('SET LOCAL jit = off');
+    return new Set((await client.query<{ oid: string }>(SEED_SQL, [names])).rows.map((r) => r.oid));
+  } finally {
+    await client.query('COMMIT');
+  }
+}
+
+/**
+ * The relation names (quoted, for REACH_CTE) the statements write, or undefined when one of them
+ * can reach relations its text does not name (see SEEN_THROUGH, and calls of user functions).
+ */
+async function namesWritten(client: ClientBase, statements: readonly ParsedStatement[]): Promise<string[] | undefined> {
   if (!statements.every(seenThrough)) return undefined;
   const functions = [...new Set(statements.flatMap((s) => collectNodes(s.node, 'FuncCall').map(functionName)))];
   if (functions.length > 0 && (await client.query<{ found: boolean }>(USER_FUNCTIONS_SQL, [functions])).rows[0].found) return undefined;
-  const named = await resolve(client, [...new Set(statements.flatMap(namedRelations))]);
-  const reach = (await client.query<{ oid: string }>(REACH_SQL, [named])).rows.map((r) => r.oid);
-  return new Set((await client.query<{ oid: string }>(SEED_PARENTS_SQL, [reach])).rows.map((r) => r.oid));
+  const names = [...new Set(statements.flatMap(namedRelations))].map((n) => n.split('.'));
+  // A three-part name (another database's) is an error to to_regclass, and names nothing here.
+  return names.filter((parts) => parts.length <= 2).map((parts) => parts.map(quoteAlways).join('.'));
 }
 
 function seenThrough(statement: ParsedStatement): boolean {
@@ -138,13 +157,6 @@ function rangeVars(node: unknown): StatementNode[] {
   if (!node || typeof node !== 'object') return [];
   const own = typeof (node as StatementNode).relname === 'string' ? [node as StatementNode] : [];
   return [...own, ...Object.values(node).flatMap(rangeVars)];
-}
-
-/** Oids of the names that exist now (a relation the change creates has none yet, and needs no seeding). */
-async function resolve(client: ClientBase, names: string[]): Promise<string[]> {
-  const quoted = names.map((n) => n.split('.').map(quoteAlways).join('.'));
-  const { rows } = await client.query<{ oid: string | null }>('SELECT to_regclass(n)::oid::int8::text AS oid FROM unnest($1::text[]) AS n', [quoted]);
-  return rows.flatMap((r) => (r.oid ? [r.oid] : []));
 }
 
 const quoteAlways = (part: string): string => `"${part.replace(/"/g, '""')}"`;
