@@ -361,6 +361,22 @@ describe('review: a baseline in place of a history that does not replay', () => 
 });
 
 describe('review: seeded data', () => {
+  it('a DELETE whose WHERE matches most seeded rows is a warning to count them in production; one without WHERE stays an error', async () => {
+    // pocket-id 20260731120000_oauth2_session_ownership deletes sessions whose client is gone: every seeded row matched.
+    const filtered = await drill(SHOP, change('DELETE FROM orders WHERE code IS NOT NULL OR code IS NULL;', 'SELECT 1;'));
+    expect(filtered.findings).toEqual([
+      expect.objectContaining({
+        hazard: 'data-loss',
+        severity: 'warning',
+        message: expect.stringMatching(/WHERE clause matched most of Drillbot's synthetic rows/),
+      }),
+    ]);
+    const everything = await drill(SHOP, change('DELETE FROM orders;', 'SELECT 1;'));
+    expect(everything.findings).toContainEqual(
+      expect.objectContaining({ hazard: 'data-loss', severity: 'error', message: expect.stringMatching(/a DELETE this broad/) }),
+    );
+  });
+
   it('reports a new UNIQUE constraint over a column whose existing values repeat as data-dependent', async () => {
     const report = await drill(SHOP, change('CREATE UNIQUE INDEX CONCURRENTLY orders_code_key ON orders (code);', 'DROP INDEX CONCURRENTLY orders_code_key;'));
     expect(hazards(report)).toEqual(['data-dependent@3_change.up.sql:1']);

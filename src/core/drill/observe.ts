@@ -1,4 +1,4 @@
-import type { Hazard } from '../hazards.js';
+import type { Hazard, Severity } from '../hazards.js';
 import type { Finding, LockMode, LockObservation, StatementResult } from '../report/report.js';
 import { finding } from '../report/findings.js';
 import { safeAlternative } from './advice.js';
@@ -116,11 +116,12 @@ function tableChanges(run: StatementRun, baseline: Baseline): TableChange[] {
 function hazardsOf(run: StatementRun, path: string, changes: TableChange[], locks: LockObservation[]): Finding[] {
   const lockOn = (name: string) => locks.find((l) => l.relation === name)?.mode;
   const blocksWrites = (name: string) => rank(lockOn(name)) >= BLOCKS_WRITES;
-  const found: Array<{ hazard: Hazard; message: string; evidence: string; table: string }> = [];
+  const found: Array<{ hazard: Hazard; message: string; evidence: string; table: string; severity?: Severity }> = [];
   let current = '';
   let unseeded = '';
   const add = (hazard: Hazard, message: string, evidence: string) => found.push({ hazard, message, evidence: evidence + unseeded, table: current });
 
+  const filtered = run.statement.kind === 'DeleteStmt' && !!run.statement.node.whereClause;
   for (const c of changes) {
     current = c.name;
     // Rows deleted, read or lost cannot show on a table the seeder could not fill: say so.
@@ -142,11 +143,21 @@ function hazardsOf(run: StatementRun, path: string, changes: TableChange[], lock
       );
     }
     if (c.seededRows > 0 && c.rowsDeleted * 2 >= c.seededRows) {
-      add(
-        'data-loss',
-        `Deletes ${c.rowsDeleted} of the ${c.seededRows} seeded rows of ${c.name}: a DELETE this broad destroys production data.`,
-        `n_tup_del +${c.rowsDeleted} on ${c.name}`,
-      );
+      if (filtered) {
+        // Which rows a WHERE matches depends on the values, and the seeded ones are Drillbot's (pocket-id deletes orphaned sessions).
+        found.push({
+          hazard: 'data-loss',
+          severity: 'warning',
+          message: `Deletes ${c.rowsDeleted} of the ${c.seededRows} seeded rows of ${c.name}: its WHERE clause matched most of Drillbot's synthetic rows. Count the rows it matches in production before merging (SELECT count(*) FROM ${c.name} WHERE …).`,
+          evidence: `n_tup_del +${c.rowsDeleted} on ${c.name}${unseeded}`,
+          table: c.name,
+        });
+      } else
+        add(
+          'data-loss',
+          `Deletes ${c.rowsDeleted} of the ${c.seededRows} seeded rows of ${c.name}: a DELETE this broad destroys production data.`,
+          `n_tup_del +${c.rowsDeleted} on ${c.name}`,
+        );
     }
     if (c.rewritten) {
       // The rewrite rebuilds every index of the table: that is part of the same wait.
@@ -186,10 +197,11 @@ function hazardsOf(run: StatementRun, path: string, changes: TableChange[], lock
       );
     }
   }
-  return mergeByHazard(found).map(({ hazard, message, evidence, table }) =>
+  return mergeByHazard(found).map(({ hazard, message, evidence, table, severity }) =>
     finding({
       table,
       hazard,
+      severity,
       source: 'drill',
       path,
       line: run.statement.line,
@@ -202,11 +214,13 @@ function hazardsOf(run: StatementRun, path: string, changes: TableChange[], lock
 }
 
 /** One finding per hazard and statement: several tables (an FK scans two) share one message. */
-function mergeByHazard<T extends { hazard: Hazard; message: string; evidence: string; table: string }>(items: T[]): T[] {
+function mergeByHazard<T extends { hazard: Hazard; message: string; evidence: string; table: string; severity?: Severity }>(items: T[]): T[] {
   const merged = new Map<Hazard, T>();
   for (const item of items) {
     const seen = merged.get(item.hazard);
-    merged.set(item.hazard, seen ? { ...seen, message: `${seen.message} ${item.message}`, evidence: `${seen.evidence}; ${item.evidence}` } : item);
+    // A table the statement hurts for certain keeps the finding at its hazard's severity.
+    const severity = seen && (seen.severity === undefined || item.severity === undefined) ? undefined : item.severity;
+    merged.set(item.hazard, seen ? { ...seen, message: `${seen.message} ${item.message}`, evidence: `${seen.evidence}; ${item.evidence}`, severity } : item);
   }
   return [...merged.values()];
 }
