@@ -59,7 +59,7 @@ export async function prepareBase(server: ShadowServer, base: readonly Migration
   const build = await opts.guard.create('base');
   try {
     await replay(build, base, opts);
-    return { template: await saveAsTemplate(server, build.name, key), cache: 'miss' };
+    return { template: await saveAsTemplate(server, build.name, key, { consume: true }), cache: 'miss' };
   } finally {
     await opts.guard.drop(build);
   }
