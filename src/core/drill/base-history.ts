@@ -65,7 +65,7 @@ export async function prepareBase(server: ShadowServer, base: readonly Migration
   try {
     const vet = await vetFor(server, build, opts.historyPrivileges);
     await withHistoryPrivileges(server, build, opts.historyPrivileges, () => replay(build, base, opts));
-    return { template: await saveAsTemplate(server, build.name, key, { vet }), cache: 'miss' };
+    return { template: await saveAsTemplate(server, build.name, key, { vet, consume: true }), cache: 'miss' };
   } finally {
     await opts.guard.drop(build);
   }

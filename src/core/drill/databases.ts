@@ -187,9 +187,15 @@ export async function findTemplate(server: ShadowServer, key: string): Promise<s
  * `limit` templates. The source is handed over first (see handOver): its role can no longer use it.
  * Connections to `sourceDb` are closed, because PostgreSQL cannot copy a database that is in use.
  * The template is owned by the admin, not by any review's role, so untrusted SQL in a later review
- * cannot alter or drop it.
+ * cannot alter or drop it. With `consume`, the source itself becomes the template (renamed, not
+ * copied: a cold review pays one copy, its clone) and is gone under its own name.
  */
-export async function saveAsTemplate(server: ShadowServer, sourceDb: string, key: string, opts: { limit?: number; vet?: Vet } = {}): Promise<string> {
+export async function saveAsTemplate(
+  server: ShadowServer,
+  sourceDb: string,
+  key: string,
+  opts: { limit?: number; vet?: Vet; consume?: boolean } = {},
+): Promise<string> {
   assertDatabaseName(sourceDb);
   const name = templateName(key);
   const staging = uniqueDatabaseName('stage');
@@ -200,7 +206,8 @@ export async function saveAsTemplate(server: ShadowServer, sourceDb: string, key
       // the copy must not race with writes anyway.
       await terminateSessions(client, sourceDb);
       await handOver(server, sourceDb, opts.vet);
-      await cloneWhenFree(client, sourceDb, `CREATE DATABASE ${quoteIdent(staging)} TEMPLATE ${quoteIdent(sourceDb)}`);
+      if (opts.consume) await client.query(`ALTER DATABASE ${quoteIdent(sourceDb)} RENAME TO ${quoteIdent(staging)}`);
+      else await cloneWhenFree(client, sourceDb, `CREATE DATABASE ${quoteIdent(staging)} TEMPLATE ${quoteIdent(sourceDb)}`);
       await client.query(`ALTER DATABASE ${quoteIdent(staging)} WITH ALLOW_CONNECTIONS false IS_TEMPLATE true`);
       await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(staging)} FROM PUBLIC`);
       await commentTemplate(client, staging, key);
