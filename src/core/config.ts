@@ -101,6 +101,7 @@ const LAYOUT_IDS: readonly LayoutId[] = [
   'drizzle',
   'atlas',
   'liquibase',
+  'sqitch',
 ];
 const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers'];
 

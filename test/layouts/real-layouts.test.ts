@@ -46,6 +46,24 @@ const DRIZZLE: Tool = { tool: 'drizzle', dir: 'drizzle' };
 const ATLAS: Tool = { tool: 'atlas', dir: 'sql/migrations' };
 const LIQUIBASE: Tool = { tool: 'liquibase', dir: 'src/main/resources/db/changelog' };
 const CHANGELOG = 'src/main/resources/db/changelog/db.changelog-master.sql';
+const SQITCH: Tool = { tool: 'sqitch', dir: '' };
+
+/** The OpenFn sqitch project without its last `drop` changes (plan lines and scripts), plus `added` ones. */
+function sqitchProject(drop: number, added: Array<{ name: string; deploy: string; revert: string; verify?: string }> = []): FileTree {
+  const tree = load(SQITCH);
+  const plan = tree.files.find((f) => f.path === 'sqitch.plan')!;
+  const lines = plan.content.trimEnd().split('\n');
+  const dropped = lines.slice(lines.length - drop).map((l) => l.split(' ')[0]);
+  const kept = tree.files.filter((f) => !dropped.some((name) => f.path.endsWith(`/${name}.sql`)));
+  const newLines = added.map((c) => `${c.name} 2026-01-01T00:00:00Z Drill <drill@example.com> # test`);
+  const scripts = added.flatMap((c) => [
+    { path: `deploy/${c.name}.sql`, content: c.deploy },
+    { path: `revert/${c.name}.sql`, content: c.revert },
+    ...(c.verify ? [{ path: `verify/${c.name}.sql`, content: c.verify }] : []),
+  ]);
+  const content = [...lines.slice(0, lines.length - drop), ...newLines].join('\n') + '\n';
+  return { root: '', files: [...kept.map((f) => (f === plan ? { ...f, content } : f)), ...scripts] };
+}
 
 function drill(t: Tool, changeSet: ChangeSet, migrations: Partial<DrillbotConfig['migrations']> = {}): Promise<Report> {
   return review({
@@ -237,6 +255,49 @@ describe('Liquibase formatted SQL (MixewayBackend)', () => {
   );
 });
 
+describe('sqitch (OpenFn/db)', () => {
+  it(
+    'its last change fails at line 5: the trigger calls update_modified_column() unqualified, created in schema "1"',
+    async () => {
+      // Upstream relied on a search_path holding "1"; on PostgreSQL's default one the deploy fails.
+      const report = await drill(SQITCH, { base: sqitchProject(1), head: sqitchProject(0) });
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({
+          hazard: 'forward-error',
+          path: 'deploy/modifiedTransformsTrigger.sql',
+          line: 5,
+          message: expect.stringMatching(/update_modified_column\(\) does not exist/),
+        }),
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'runs each verify script after its deploy: the real one passes, a failing one is a forward-error at its line',
+    async () => {
+      const passing = await drill(SQITCH, { base: sqitchProject(3), head: sqitchProject(2) });
+      expect([passing.complete, passing.findings.filter((f) => f.severity === 'error')]).toEqual([true, []]);
+      const change = {
+        name: 'labels',
+        deploy: 'BEGIN;\nCREATE TABLE "1".labels (id int);\nCOMMIT;\n',
+        revert: 'BEGIN;\nDROP TABLE "1".labels;\nCOMMIT;\n',
+        verify: 'BEGIN;\n\nSELECT id, name FROM "1".labels WHERE FALSE;\n\nROLLBACK;\n',
+      };
+      const failing = await drill(SQITCH, { base: sqitchProject(3), head: sqitchProject(3, [change]) });
+      expect(failing.findings).toContainEqual(
+        expect.objectContaining({
+          hazard: 'forward-error',
+          path: 'verify/labels.sql',
+          line: 3,
+          message: expect.stringMatching(/^The verify script fails right after the forward migration ran/),
+        }),
+      );
+    },
+    TIMEOUT,
+  );
+});
+
 describe("each tool's transaction semantics, on its real history", () => {
   const failures = (report: Report) =>
     report.findings.filter((f) => f.hazard === 'forward-error' || f.hazard === 'concurrently-in-transaction').map((f) => `${f.hazard}@${f.line}`);
@@ -291,6 +352,22 @@ describe("each tool's transaction semantics, on its real history", () => {
       });
       const own = await drill(LIQUIBASE, withNewMigration(LIQUIBASE, `--changeset drill:1 runInTransaction:false\n${index}`));
       expect([own.complete, failures(own).filter((f) => f !== 'forward-error@857')]).toEqual([true, []]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "sqitch runs the script with psql: CONCURRENTLY fails inside the script's BEGIN … COMMIT, works outside it",
+    async () => {
+      const index = 'CREATE INDEX CONCURRENTLY change_idx ON "1".mappings (id);\n';
+      const revert = 'DROP INDEX "1".change_idx;\n';
+      const inBlock = await drill(SQITCH, { base: sqitchProject(3), head: sqitchProject(3, [{ name: 'idx', deploy: `BEGIN;\n${index}COMMIT;\n`, revert }]) });
+      expect(inBlock.findings.find((f) => f.hazard === 'concurrently-in-transaction' || f.hazard === 'forward-error')).toMatchObject({
+        path: 'deploy/idx.sql',
+        line: 2,
+      });
+      const bare = await drill(SQITCH, { base: sqitchProject(3), head: sqitchProject(3, [{ name: 'idx', deploy: index, revert }]) });
+      expect([bare.complete, failures(bare)]).toEqual([true, []]);
     },
     TIMEOUT,
   );

@@ -31,6 +31,7 @@ describe('detectLayout', () => {
       'liquibase',
       'plain',
       'prisma',
+      'sqitch',
       'supabase',
     ]);
   });

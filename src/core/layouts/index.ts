@@ -10,6 +10,7 @@ import { compareLiquibaseVersions } from './liquibase.js';
 import type { FileTree, LayoutId, LayoutProblem, Migration } from './layout.js';
 import { comparePlainVersions } from './plain.js';
 import { comparePrismaVersions } from './prisma.js';
+import { compareSqitchVersions } from './sqitch.js';
 import { compareSupabaseVersions } from './supabase.js';
 
 export type { FileTree, Layout, LayoutId, LayoutProblem, LayoutResult, Migration, MigrationScript, SourceFile, TransactionMode } from './layout.js';
@@ -27,6 +28,7 @@ const COMPARATORS: Readonly<Record<LayoutId, (a: string, b: string) => number>> 
   drizzle: compareDrizzleVersions,
   atlas: compareAtlasVersions,
   liquibase: compareLiquibaseVersions,
+  sqitch: compareSqitchVersions,
 };
 
 /** Whether a string names a layout. */

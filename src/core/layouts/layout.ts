@@ -66,6 +66,8 @@ export interface Migration {
   readonly forward: MigrationScript;
   /** null when the layout supports a reverse and none exists, or the reverse holds no statement. */
   readonly reverse: MigrationScript | null;
+  /** A script the tool runs right after the forward to check it (sqitch verify): its failure fails the deploy. */
+  readonly verify?: MigrationScript;
 }
 
 export type LayoutProblem =
@@ -79,7 +81,8 @@ export interface LayoutResult {
   readonly problems: LayoutProblem[];
 }
 
-export type LayoutId = 'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diesel' | 'plain' | 'prisma' | 'supabase' | 'drizzle' | 'atlas' | 'liquibase';
+export type LayoutId =
+  'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diesel' | 'plain' | 'prisma' | 'supabase' | 'drizzle' | 'atlas' | 'liquibase' | 'sqitch';
 
 /**
  * What the tool does with a pending migration whose version sorts before one it already applied:

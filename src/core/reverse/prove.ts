@@ -141,6 +141,8 @@ export function reversePlacement(layout: LayoutId, forwardPath: string): Pick<Re
       return { path: forwardPath, placement: 'section', section: '-- migrate:down' };
     case 'flyway':
       return { path: forwardPath.replace(/(^|\/)V([^/]*)$/, '$1U$2'), placement: 'new-file' };
+    case 'sqitch':
+      return { path: forwardPath.replace(/(^|\/)deploy\/([^/]+)$/, '$1revert/$2'), placement: 'new-file' };
     case 'diesel':
       return { path: forwardPath.replace(/up\.sql$/, 'down.sql'), placement: 'new-file' };
     case 'liquibase':
