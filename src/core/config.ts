@@ -102,6 +102,7 @@ const LAYOUT_IDS: readonly LayoutId[] = [
   'atlas',
   'liquibase',
   'sqitch',
+  'node-pg-migrate',
 ];
 const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers'];
 

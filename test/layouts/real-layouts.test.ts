@@ -298,6 +298,48 @@ describe('sqitch (OpenFn/db)', () => {
   );
 });
 
+describe('node-pg-migrate (freshlytics)', () => {
+  const NPM: Tool = { tool: 'node-pg-migrate', dir: 'src/server/migrations' };
+  const empty = { root: NPM.dir, files: [] };
+
+  it(
+    'its only migration fails at line 32, a foreign table on the pipelinedb server PostgreSQL does not have, and has no down section',
+    async () => {
+      const report = await drill(NPM, { base: empty, head: load(NPM) });
+      const file = 'src/server/migrations/1561030715992_init.sql';
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({ hazard: 'forward-error', path: file, line: 32, message: expect.stringMatching(/server "pipelinedb" does not exist/) }),
+      );
+      expect(at(report)).toContain(`missing-reverse/error@${file}:1`);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'runs a SQL migration in a transaction it cannot leave: CONCURRENTLY fails, a plain index works',
+    async () => {
+      const file = (sql: string) => ({
+        root: NPM.dir,
+        files: [
+          { path: `${NPM.dir}/1700000000000_t.sql`, content: '-- Up Migration\nCREATE TABLE t (id int);\n-- Down Migration\nDROP TABLE t;\n' },
+          { path: `${NPM.dir}/1700000000001_i.sql`, content: sql },
+        ],
+      });
+      const base = { root: NPM.dir, files: file('').files.slice(0, 1) };
+      const concurrently = await drill(NPM, {
+        base,
+        head: file('-- Up Migration\nCREATE INDEX CONCURRENTLY t_idx ON t (id);\n-- Down Migration\nDROP INDEX t_idx;\n'),
+      });
+      expect(concurrently.findings).toContainEqual(
+        expect.objectContaining({ hazard: 'concurrently-in-transaction', path: `${NPM.dir}/1700000000001_i.sql`, line: 2 }),
+      );
+      const plain = await drill(NPM, { base, head: file('-- Up Migration\nCREATE INDEX t_idx ON t (id);\n-- Down Migration\nDROP INDEX t_idx;\n') });
+      expect([plain.complete, plain.findings.filter((f) => f.hazard === 'forward-error' || f.hazard === 'concurrently-in-transaction')]).toEqual([true, []]);
+    },
+    TIMEOUT,
+  );
+});
+
 describe("each tool's transaction semantics, on its real history", () => {
   const failures = (report: Report) =>
     report.findings.filter((f) => f.hazard === 'forward-error' || f.hazard === 'concurrently-in-transaction').map((f) => `${f.hazard}@${f.line}`);

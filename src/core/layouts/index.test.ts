@@ -29,6 +29,7 @@ describe('detectLayout', () => {
       'golang-migrate',
       'goose',
       'liquibase',
+      'node-pg-migrate',
       'plain',
       'prisma',
       'sqitch',

@@ -8,6 +8,7 @@ import { compareGolangMigrateVersions } from './golang-migrate.js';
 import { compareGooseVersions } from './goose.js';
 import { compareLiquibaseVersions } from './liquibase.js';
 import type { FileTree, LayoutId, LayoutProblem, Migration } from './layout.js';
+import { compareNodePgMigrateVersions } from './node-pg-migrate.js';
 import { comparePlainVersions } from './plain.js';
 import { comparePrismaVersions } from './prisma.js';
 import { compareSqitchVersions } from './sqitch.js';
@@ -29,6 +30,7 @@ const COMPARATORS: Readonly<Record<LayoutId, (a: string, b: string) => number>> 
   atlas: compareAtlasVersions,
   liquibase: compareLiquibaseVersions,
   sqitch: compareSqitchVersions,
+  'node-pg-migrate': compareNodePgMigrateVersions,
 };
 
 /** Whether a string names a layout. */

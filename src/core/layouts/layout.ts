@@ -82,7 +82,19 @@ export interface LayoutResult {
 }
 
 export type LayoutId =
-  'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diesel' | 'plain' | 'prisma' | 'supabase' | 'drizzle' | 'atlas' | 'liquibase' | 'sqitch';
+  | 'golang-migrate'
+  | 'goose'
+  | 'dbmate'
+  | 'flyway'
+  | 'diesel'
+  | 'plain'
+  | 'prisma'
+  | 'supabase'
+  | 'drizzle'
+  | 'atlas'
+  | 'liquibase'
+  | 'sqitch'
+  | 'node-pg-migrate';
 
 /**
  * What the tool does with a pending migration whose version sorts before one it already applied:

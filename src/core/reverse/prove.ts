@@ -137,6 +137,8 @@ export function reversePlacement(layout: LayoutId, forwardPath: string): Pick<Re
   switch (layout) {
     case 'goose':
       return { path: forwardPath, placement: 'section', section: '-- +goose Down' };
+    case 'node-pg-migrate':
+      return { path: forwardPath, placement: 'section', section: '-- Down Migration' };
     case 'dbmate':
       return { path: forwardPath, placement: 'section', section: '-- migrate:down' };
     case 'flyway':
