@@ -104,7 +104,7 @@ export type LayoutId =
  * `migrations.outOfOrder` in the configuration says how the team runs a tool that has the switch.
  */
 export type OutOfOrderBehaviour =
-  | { readonly kind: 'skips'; readonly tool: string }
+  | { readonly kind: 'skips'; readonly tool: string; /** Why, when not "records only the newest version applied". */ readonly why?: string }
   | { readonly kind: 'refuses'; readonly tool: string; readonly allowedBy: string }
   | { readonly kind: 'applies'; readonly tool: string; readonly refusedBy?: string };
 

@@ -87,7 +87,7 @@ export const sqitch: Layout = {
   id: 'sqitch',
   supportsReverse: true,
   versionsOrderedBy: 'position',
-  outOfOrder: { kind: 'skips', tool: 'sqitch' },
+  outOfOrder: { kind: 'skips', tool: 'sqitch', why: 'deploys only the changes planned after the last one deployed' },
   detect: (tree) => listEntries(tree).some((e) => e.rel === PLAN),
   read: readSqitch,
 };
