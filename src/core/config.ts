@@ -117,6 +117,8 @@ const LAYOUT_IDS: readonly LayoutId[] = [
   'drizzle',
   'atlas',
   'liquibase',
+  'sqitch',
+  'node-pg-migrate',
 ];
 const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers'];
 

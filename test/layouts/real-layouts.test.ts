@@ -46,6 +46,24 @@ const DRIZZLE: Tool = { tool: 'drizzle', dir: 'drizzle' };
 const ATLAS: Tool = { tool: 'atlas', dir: 'sql/migrations' };
 const LIQUIBASE: Tool = { tool: 'liquibase', dir: 'src/main/resources/db/changelog' };
 const CHANGELOG = 'src/main/resources/db/changelog/db.changelog-master.sql';
+const SQITCH: Tool = { tool: 'sqitch', dir: '' };
+
+/** The OpenFn sqitch project without its last `drop` changes (plan lines and scripts), plus `added` ones. */
+function sqitchProject(drop: number, added: Array<{ name: string; deploy: string; revert: string; verify?: string }> = []): FileTree {
+  const tree = load(SQITCH);
+  const plan = tree.files.find((f) => f.path === 'sqitch.plan')!;
+  const lines = plan.content.trimEnd().split('\n');
+  const dropped = lines.slice(lines.length - drop).map((l) => l.split(' ')[0]);
+  const kept = tree.files.filter((f) => !dropped.some((name) => f.path.endsWith(`/${name}.sql`)));
+  const newLines = added.map((c) => `${c.name} 2026-01-01T00:00:00Z Drill <drill@example.com> # test`);
+  const scripts = added.flatMap((c) => [
+    { path: `deploy/${c.name}.sql`, content: c.deploy },
+    { path: `revert/${c.name}.sql`, content: c.revert },
+    ...(c.verify ? [{ path: `verify/${c.name}.sql`, content: c.verify }] : []),
+  ]);
+  const content = [...lines.slice(0, lines.length - drop), ...newLines].join('\n') + '\n';
+  return { root: '', files: [...kept.map((f) => (f === plan ? { ...f, content } : f)), ...scripts] };
+}
 
 function drill(t: Tool, changeSet: ChangeSet, migrations: Partial<DrillbotConfig['migrations']> = {}): Promise<Report> {
   return review({
@@ -237,6 +255,91 @@ describe('Liquibase formatted SQL (MixewayBackend)', () => {
   );
 });
 
+describe('sqitch (OpenFn/db)', () => {
+  it(
+    'its last change fails at line 5: the trigger calls update_modified_column() unqualified, created in schema "1"',
+    async () => {
+      // Upstream relied on a search_path holding "1"; on PostgreSQL's default one the deploy fails.
+      const report = await drill(SQITCH, { base: sqitchProject(1), head: sqitchProject(0) });
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({
+          hazard: 'forward-error',
+          path: 'deploy/modifiedTransformsTrigger.sql',
+          line: 5,
+          message: expect.stringMatching(/update_modified_column\(\) does not exist/),
+        }),
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'runs each verify script after its deploy: the real one passes, a failing one is a forward-error at its line',
+    async () => {
+      const passing = await drill(SQITCH, { base: sqitchProject(3), head: sqitchProject(2) });
+      expect([passing.complete, passing.findings.filter((f) => f.severity === 'error')]).toEqual([true, []]);
+      const change = {
+        name: 'labels',
+        deploy: 'BEGIN;\nCREATE TABLE "1".labels (id int);\nCOMMIT;\n',
+        revert: 'BEGIN;\nDROP TABLE "1".labels;\nCOMMIT;\n',
+        verify: 'BEGIN;\n\nSELECT id, name FROM "1".labels WHERE FALSE;\n\nROLLBACK;\n',
+      };
+      const failing = await drill(SQITCH, { base: sqitchProject(3), head: sqitchProject(3, [change]) });
+      expect(failing.findings).toContainEqual(
+        expect.objectContaining({
+          hazard: 'forward-error',
+          path: 'verify/labels.sql',
+          line: 3,
+          message: expect.stringMatching(/^The verify script fails right after the forward migration ran/),
+        }),
+      );
+    },
+    TIMEOUT,
+  );
+});
+
+describe('node-pg-migrate (freshlytics)', () => {
+  const NPM: Tool = { tool: 'node-pg-migrate', dir: 'src/server/migrations' };
+  const empty = { root: NPM.dir, files: [] };
+
+  it(
+    'its only migration fails at line 32, a foreign table on the pipelinedb server PostgreSQL does not have, and has no down section',
+    async () => {
+      const report = await drill(NPM, { base: empty, head: load(NPM) });
+      const file = 'src/server/migrations/1561030715992_init.sql';
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({ hazard: 'forward-error', path: file, line: 32, message: expect.stringMatching(/server "pipelinedb" does not exist/) }),
+      );
+      expect(at(report)).toContain(`missing-reverse/error@${file}:1`);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'runs a SQL migration in a transaction it cannot leave: CONCURRENTLY fails, a plain index works',
+    async () => {
+      const file = (sql: string) => ({
+        root: NPM.dir,
+        files: [
+          { path: `${NPM.dir}/1700000000000_t.sql`, content: '-- Up Migration\nCREATE TABLE t (id int);\n-- Down Migration\nDROP TABLE t;\n' },
+          { path: `${NPM.dir}/1700000000001_i.sql`, content: sql },
+        ],
+      });
+      const base = { root: NPM.dir, files: file('').files.slice(0, 1) };
+      const concurrently = await drill(NPM, {
+        base,
+        head: file('-- Up Migration\nCREATE INDEX CONCURRENTLY t_idx ON t (id);\n-- Down Migration\nDROP INDEX t_idx;\n'),
+      });
+      expect(concurrently.findings).toContainEqual(
+        expect.objectContaining({ hazard: 'concurrently-in-transaction', path: `${NPM.dir}/1700000000001_i.sql`, line: 2 }),
+      );
+      const plain = await drill(NPM, { base, head: file('-- Up Migration\nCREATE INDEX t_idx ON t (id);\n-- Down Migration\nDROP INDEX t_idx;\n') });
+      expect([plain.complete, plain.findings.filter((f) => f.hazard === 'forward-error' || f.hazard === 'concurrently-in-transaction')]).toEqual([true, []]);
+    },
+    TIMEOUT,
+  );
+});
+
 describe("each tool's transaction semantics, on its real history", () => {
   const failures = (report: Report) =>
     report.findings.filter((f) => f.hazard === 'forward-error' || f.hazard === 'concurrently-in-transaction').map((f) => `${f.hazard}@${f.line}`);
@@ -291,6 +394,22 @@ describe("each tool's transaction semantics, on its real history", () => {
       });
       const own = await drill(LIQUIBASE, withNewMigration(LIQUIBASE, `--changeset drill:1 runInTransaction:false\n${index}`));
       expect([own.complete, failures(own).filter((f) => f !== 'forward-error@857')]).toEqual([true, []]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "sqitch runs the script with psql: CONCURRENTLY fails inside the script's BEGIN … COMMIT, works outside it",
+    async () => {
+      const index = 'CREATE INDEX CONCURRENTLY change_idx ON "1".mappings (id);\n';
+      const revert = 'DROP INDEX "1".change_idx;\n';
+      const inBlock = await drill(SQITCH, { base: sqitchProject(3), head: sqitchProject(3, [{ name: 'idx', deploy: `BEGIN;\n${index}COMMIT;\n`, revert }]) });
+      expect(inBlock.findings.find((f) => f.hazard === 'concurrently-in-transaction' || f.hazard === 'forward-error')).toMatchObject({
+        path: 'deploy/idx.sql',
+        line: 2,
+      });
+      const bare = await drill(SQITCH, { base: sqitchProject(3), head: sqitchProject(3, [{ name: 'idx', deploy: index, revert }]) });
+      expect([bare.complete, failures(bare)]).toEqual([true, []]);
     },
     TIMEOUT,
   );

@@ -105,3 +105,33 @@ describe('analyzeChange: an empty down file', () => {
     ]);
   });
 });
+
+describe('analyzeChange: tools whose migrations are ordered by their place, not their version', () => {
+  const changeset = (id: string) => `--changeset ann:${id}\nSELECT ${id.length};\n--rollback SELECT 0;\n`;
+  const changelog = (...ids: string[]) => ({ 'changelog.sql': `--liquibase formatted sql\n${ids.map(changeset).join('')}` });
+
+  it('Liquibase runs a changeset added above ones that ran after them: a notice at it; appended below, nothing', () => {
+    expect(summary(change(changelog('zeta', 'alpha'), changelog('zeta', 'beta', 'alpha')))).toEqual([
+      expect.stringMatching(/^ordering\/notice@changelog\.sql:5 ann:beta is placed above ann:alpha, which the base already has; Liquibase applies it after/),
+    ]);
+    // `aardvark` sorts first by name, but its place is last: Liquibase runs it last everywhere.
+    expect(summary(change(changelog('zeta', 'alpha'), changelog('zeta', 'alpha', 'aardvark')))).toEqual([]);
+  });
+
+  it("sqitch never deploys a change planned above a deployed one: an error at the plan's script", () => {
+    const plan = (...names: string[]) => ({
+      'sqitch.plan': names.map((n) => `${n} 2024-01-01T00:00:00Z Ann <ann@example.com>\n`).join(''),
+      ...Object.fromEntries(
+        names.flatMap((n) => [
+          [`deploy/${n}.sql`, 'SELECT 1;\n'],
+          [`revert/${n}.sql`, 'SELECT 2;\n'],
+        ]),
+      ),
+    });
+    expect(summary(change(plan('a', 'c'), plan('a', 'b', 'c')))).toEqual([
+      expect.stringMatching(
+        /^ordering\/error@deploy\/b\.sql:1 b is placed above c, which the base already has; sqitch deploys only the changes planned after the last one deployed, so environments that already ran c skip this migration/,
+      ),
+    ]);
+  });
+});

@@ -131,38 +131,72 @@ function placedAbove(layout: Layout, outOfOrder: boolean | undefined, base: Migr
   const last = [...head].reverse().find((m) => baseVersions.has(m.version));
   if (!last) return [];
   const lastAt = head.indexOf(last);
-  return added.filter((m) => head.indexOf(m) < lastAt).map((m) => olderThanNewest(layout.outOfOrder, outOfOrder, m, last));
+  return added.filter((m) => head.indexOf(m) < lastAt).map((m) => olderThanNewest(layout.outOfOrder, outOfOrder, m, last, byPlace(m, last)));
 }
 
+/** How an out-of-order migration is named and moved: by its version, or by its place (Liquibase, sqitch). */
+interface Placing {
+  readonly line: number;
+  readonly before: string;
+  readonly move: string;
+}
+
+const byVersion = (m: Migration, newest: Migration): Placing => ({
+  line: 1,
+  before: `Version ${m.version} sorts before the newest base migration ${newest.version}`,
+  move: `Renumber it to sort after ${newest.version}.`,
+});
+
+// The line above the forward's first one is its header (Liquibase's --changeset line).
+const byPlace = (m: Migration, last: Migration): Placing => ({
+  line: Math.max(1, m.forward.startLine - 1),
+  before: `${m.name} is placed above ${last.name}, which the base already has`,
+  move: `Move it below ${last.name}.`,
+});
+
 /** A new version below the newest base one, in the words of what the tool does with it. */
-function olderThanNewest(behaviour: OutOfOrderBehaviour, outOfOrder: boolean | undefined, m: Migration, newest: Migration): Finding {
-  const before = `Version ${m.version} sorts before the newest base migration ${newest.version}`;
-  const renumber = `Renumber it to sort after ${newest.version}.`;
+function olderThanNewest(
+  behaviour: OutOfOrderBehaviour,
+  outOfOrder: boolean | undefined,
+  m: Migration,
+  newest: Migration,
+  placing = byVersion(m, newest),
+): Finding {
+  const { before, move: renumber, line } = placing;
   const applies = behaviour.kind === 'applies' ? outOfOrder !== false || !behaviour.refusedBy : behaviour.kind === 'refuses' && outOfOrder === true;
   if (applies) {
     return ordering(
       m.forward.path,
       `${before}; ${behaviour.tool} applies it after ${newest.version} where that already ran, so environments run the migrations in different orders (the drill ran it after ${newest.version}, as they will).`,
-      `Make sure it does not depend on running before ${newest.version}, or ${renumber.toLowerCase()}`,
+      `Make sure it does not depend on running before ${newest.version}, or ${renumber.charAt(0).toLowerCase()}${renumber.slice(1)}`,
       'notice',
+      line,
     );
   }
   if (behaviour.kind === 'skips') {
     return ordering(
       m.forward.path,
-      `${before}; ${behaviour.tool} records only the newest version applied, so environments that already ran ${newest.version} skip this migration without an error.`,
+      `${before}; ${behaviour.tool} ${behaviour.why ?? 'records only the newest version applied'}, so environments that already ran ${newest.version} skip this migration without an error.`,
       renumber,
+      undefined,
+      line,
     );
   }
   const setting =
     behaviour.kind === 'refuses'
       ? `unless run with ${behaviour.allowedBy} (then set migrations.outOfOrder: true in .github/drillbot.yml)`
       : `because it runs with ${behaviour.refusedBy}`;
-  return ordering(m.forward.path, `${before}; ${behaviour.tool} refuses to migrate environments that already ran ${newest.version}, ${setting}.`, renumber);
+  return ordering(
+    m.forward.path,
+    `${before}; ${behaviour.tool} refuses to migrate environments that already ran ${newest.version}, ${setting}.`,
+    renumber,
+    undefined,
+    line,
+  );
 }
 
-function ordering(path: string, message: string, fix: string, severity?: Severity): Finding {
-  return finding({ hazard: 'ordering', source: 'change-set', path, line: 1, message, fix, ...(severity ? { severity } : {}) });
+function ordering(path: string, message: string, fix: string, severity?: Severity, line = 1): Finding {
+  return finding({ hazard: 'ordering', source: 'change-set', path, line, message, fix, ...(severity ? { severity } : {}) });
 }
 
 /**
@@ -177,7 +211,7 @@ function forwardOnly(layout: Layout, m: Migration, requireReverse: boolean | und
     path: m.forward.path,
     line: m.forward.startLine,
     severity: requireReverse ? 'error' : 'notice',
-    message: `${tool.charAt(0).toUpperCase()}${tool.slice(1)} runs no down migrations, so a failed deploy of ${m.name} is undone by hand or not at all.`,
+    message: `${tool.charAt(0).toUpperCase()}${tool.slice(1)} keeps no reverse migrations in the repository, so no rollback of ${m.name} is written or reviewed with it.`,
     fix: 'Keep a rollback plan with the deploy: Drillbot offers a drafted one when the drill proves it.',
   });
 }

@@ -8,14 +8,15 @@ export interface MigrationsLocation {
   readonly migrations: number;
 }
 
-/** Files a layout may read: SQL, Diesel's metadata.toml, Flyway's script configurations, Drizzle's journal and atlas.sum. */
+/** Files a layout may read: SQL, Diesel's metadata.toml, Flyway's script configurations, Drizzle's journal, atlas.sum and sqitch.plan. */
 export function readsAsMigration(path: string): boolean {
-  return /\.(sql|toml|conf)$/.test(path) || /(^|\/)(meta\/_journal\.json|atlas\.sum)$/.test(path);
+  return /\.(sql|toml|conf)$/.test(path) || /(^|\/)(meta\/_journal\.json|atlas\.sum|sqitch\.plan)$/.test(path);
 }
 
 /**
  * Directories that could hold migrations: those with .sql files, and the parents of directories
- * holding `up.sql` or `migration.sql` (Diesel and Prisma keep one directory per migration).
+ * holding `up.sql` or `migration.sql` (Diesel and Prisma keep one directory per migration) or
+ * sqitch's `deploy/`, `revert/` and `verify/` scripts.
  */
 export function candidateDirectories(paths: readonly string[]): string[] {
   const dirs = new Set<string>();
@@ -23,7 +24,7 @@ export function candidateDirectories(paths: readonly string[]): string[] {
     if (!path.endsWith('.sql')) continue;
     const dir = parentOf(path);
     dirs.add(dir);
-    if (/(^|\/)(up|down|migration)\.sql$/.test(path)) dirs.add(parentOf(dir));
+    if (/(^|\/)(up|down|migration)\.sql$/.test(path) || /(^|\/)(deploy|revert|verify)$/.test(dir)) dirs.add(parentOf(dir));
   }
   return [...dirs].sort();
 }

@@ -208,11 +208,27 @@ async function forwardReverseRedo(s: Session, parsed: readonly ParsedMigration[]
       )),
     );
     checkpoints.push(checkpoint);
+    if (!(await verified(s, p))) break;
   }
   const applied = parsed.slice(0, checkpoints.length);
   const reversed = await reverseNewestFirst(s, applied, checkpoints);
   if (reversed === null) return 'not-run';
   return (await redo(s, applied)) && reversed ? 'restored' : 'mismatch';
+}
+
+/**
+ * Runs the migration's verify script right after its forward, as sqitch does with verification
+ * on; false (with a forward-error at the verify script) when it fails: the tool then reverts the
+ * change and stops the deploy.
+ */
+async function verified(s: Session, p: ParsedMigration): Promise<boolean> {
+  if (!p.migration.verify || !p.verify) return true;
+  s.onProgress(`verify: ${p.migration.name}`);
+  const run = await runGuarded(s.guard, s.client, p.migration.verify, p.verify, s.bound);
+  if (run.status === 'applied') return true;
+  const failure = failureFinding(run, p.migration.verify, 'forward-error', s.plan.layout);
+  s.findings.push({ ...failure, message: `The verify script fails right after the forward migration ran, so the deploy fails: ${failure.message}` });
+  return false;
 }
 
 /** Reverses newest first, checking each against its checkpoint; null when a reverse is missing or fails. */

@@ -92,7 +92,7 @@ function readDrizzle(tree: FileTree): LayoutResult {
 export const drizzle: Layout = {
   id: 'drizzle',
   supportsReverse: false,
-  outOfOrder: { kind: 'skips', tool: 'Drizzle' },
+  outOfOrder: { kind: 'skips', tool: 'Drizzle', why: 'runs only migrations whose `when` is newer than the last one applied' },
   detect: (tree) => listEntries(tree).some((e) => e.rel === JOURNAL),
   read: readDrizzle,
 };

@@ -29,8 +29,10 @@ describe('detectLayout', () => {
       'golang-migrate',
       'goose',
       'liquibase',
+      'node-pg-migrate',
       'plain',
       'prisma',
+      'sqitch',
       'supabase',
     ]);
   });

@@ -8,8 +8,10 @@ import { compareGolangMigrateVersions } from './golang-migrate.js';
 import { compareGooseVersions } from './goose.js';
 import { compareLiquibaseVersions } from './liquibase.js';
 import type { FileTree, LayoutId, LayoutProblem, Migration } from './layout.js';
+import { compareNodePgMigrateVersions } from './node-pg-migrate.js';
 import { comparePlainVersions } from './plain.js';
 import { comparePrismaVersions } from './prisma.js';
+import { compareSqitchVersions } from './sqitch.js';
 import { compareSupabaseVersions } from './supabase.js';
 
 export type { FileTree, Layout, LayoutId, LayoutProblem, LayoutResult, Migration, MigrationScript, SourceFile, TransactionMode } from './layout.js';
@@ -27,6 +29,8 @@ const COMPARATORS: Readonly<Record<LayoutId, (a: string, b: string) => number>> 
   drizzle: compareDrizzleVersions,
   atlas: compareAtlasVersions,
   liquibase: compareLiquibaseVersions,
+  sqitch: compareSqitchVersions,
+  'node-pg-migrate': compareNodePgMigrateVersions,
 };
 
 /** Whether a string names a layout. */

@@ -66,6 +66,8 @@ export interface Migration {
   readonly forward: MigrationScript;
   /** null when the layout supports a reverse and none exists, or the reverse holds no statement. */
   readonly reverse: MigrationScript | null;
+  /** A script the tool runs right after the forward to check it (sqitch verify): its failure fails the deploy. */
+  readonly verify?: MigrationScript;
 }
 
 export type LayoutProblem =
@@ -80,7 +82,20 @@ export interface LayoutResult {
   readonly problems: LayoutProblem[];
 }
 
-export type LayoutId = 'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diesel' | 'plain' | 'prisma' | 'supabase' | 'drizzle' | 'atlas' | 'liquibase';
+export type LayoutId =
+  | 'golang-migrate'
+  | 'goose'
+  | 'dbmate'
+  | 'flyway'
+  | 'diesel'
+  | 'plain'
+  | 'prisma'
+  | 'supabase'
+  | 'drizzle'
+  | 'atlas'
+  | 'liquibase'
+  | 'sqitch'
+  | 'node-pg-migrate';
 
 /**
  * What the tool does with a pending migration whose version sorts before one it already applied:
@@ -90,7 +105,7 @@ export type LayoutId = 'golang-migrate' | 'goose' | 'dbmate' | 'flyway' | 'diese
  * `migrations.outOfOrder` in the configuration says how the team runs a tool that has the switch.
  */
 export type OutOfOrderBehaviour =
-  | { readonly kind: 'skips'; readonly tool: string }
+  | { readonly kind: 'skips'; readonly tool: string; /** Why, when not "records only the newest version applied". */ readonly why?: string }
   | { readonly kind: 'refuses'; readonly tool: string; readonly allowedBy: string }
   | { readonly kind: 'applies'; readonly tool: string; readonly refusedBy?: string };
 

@@ -138,10 +138,14 @@ export function reversePlacement(layout: LayoutId, forwardPath: string): Pick<Re
   switch (layout) {
     case 'goose':
       return { path: forwardPath, placement: 'section', section: '-- +goose Down' };
+    case 'node-pg-migrate':
+      return { path: forwardPath, placement: 'section', section: '-- Down Migration' };
     case 'dbmate':
       return { path: forwardPath, placement: 'section', section: '-- migrate:down' };
     case 'flyway':
       return { path: forwardPath.replace(/(^|\/)V([^/]*)$/, '$1U$2'), placement: 'new-file' };
+    case 'sqitch':
+      return { path: forwardPath.replace(/(^|\/)deploy\/([^/]+)$/, '$1revert/$2'), placement: 'new-file' };
     case 'diesel':
       return { path: forwardPath.replace(/up\.sql$/, 'down.sql'), placement: 'new-file' };
     case 'liquibase':

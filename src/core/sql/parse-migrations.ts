@@ -9,6 +9,8 @@ export interface ParsedMigration {
   readonly migration: Migration;
   readonly forward: ParsedStatement[] | null;
   readonly reverse: ParsedStatement[] | null;
+  /** The verify script's statements, when the migration has one (null when it does not parse). */
+  readonly verify?: ParsedStatement[] | null;
 }
 
 /**
@@ -25,7 +27,8 @@ export async function parseMigrations(
   for (const migration of migrations) {
     const forward = await parseOrReport(migration.forward, 'forward-error', findings, byPath);
     const reverse = migration.reverse ? await parseOrReport(migration.reverse, 'reverse-error', findings, byPath) : null;
-    parsed.push({ migration, forward, reverse });
+    const verify = migration.verify ? await parseOrReport(migration.verify, 'forward-error', findings, byPath) : null;
+    parsed.push({ migration, forward, reverse, ...(migration.verify ? { verify } : {}) });
   }
   return { parsed, findings };
 }

@@ -84,6 +84,10 @@ export function whyInTransaction(layout: LayoutId): string {
       return 'Atlas runs each migration file in a transaction (--tx-mode file)';
     case 'liquibase':
       return 'Liquibase runs each changeset in a transaction (runInTransaction defaults to true)';
+    case 'sqitch':
+      return 'the script opens a transaction with BEGIN (sqitch runs it with psql, statement by statement)';
+    case 'node-pg-migrate':
+      return 'node-pg-migrate runs each migration in a transaction';
   }
 }
 
@@ -112,6 +116,10 @@ export function runOutsideTransaction(layout: LayoutId): string {
       return 'Move the statement into its own migration file whose header says `-- atlas:txmode none` (Atlas then runs its statements one by one, each committing on its own), and run `atlas migrate hash`.';
     case 'liquibase':
       return 'Move the statement into its own changeset with `runInTransaction:false` (Liquibase then runs its statements one by one, each committing on its own).';
+    case 'sqitch':
+      return 'Move the statement out of the BEGIN … COMMIT of the deploy script, or into its own change without one (psql then runs it on its own).';
+    case 'node-pg-migrate':
+      return 'Write that migration in JavaScript or TypeScript and call `pgm.noTransaction()` (a SQL migration cannot leave the transaction).';
   }
 }
 
