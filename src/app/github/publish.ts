@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, DEFAULT_CONFIG, parseConfig, parseTableSizes, type DrillbotConfig, type Finding, type ReviewOptions } from '../../core/index.js';
+import { ConfigError, type ConfigSource, type Finding } from '../../core/index.js';
 import {
   parseSticky,
   renderSticky,
@@ -18,34 +18,14 @@ import {
 import type { Logger } from 'probot';
 import { isTransient, statusOf, withRetries, type Octokit, type RepoRef, type RetryPolicy } from './octokit.js';
 
-export const CONFIG_PATH = '.github/drillbot.yml';
-
 /**
- * Reads `.github/drillbot.yml` from the default branch (the contents API without `ref`, as
- * Probot's context.config does), so a pull request cannot relax its own review. Raw text is
- * parsed by the engine's parseConfig, whose errors name the line.
+ * The configuration and the files it names come from the default branch (the contents API
+ * without `ref`, as Probot's context.config does), so a pull request cannot relax its own review.
  */
-export async function loadConfig(octokit: Octokit, repo: RepoRef): Promise<DrillbotConfig> {
-  const text = await readDefaultBranchFile(octokit, repo, CONFIG_PATH);
-  return text === null ? DEFAULT_CONFIG : parseConfig(text, CONFIG_PATH);
-}
-
-/** The production table sizes named by `tableSizes` in the configuration, from the default branch too. */
-export async function loadTableSizes(octokit: Octokit, repo: RepoRef, config: DrillbotConfig): Promise<ReviewOptions['tableSizes']> {
-  if (!config.tableSizes) return undefined;
-  const text = await readDefaultBranchFile(octokit, repo, config.tableSizes);
-  if (text === null) throw new ConfigError(`tableSizes: ${config.tableSizes} does not exist on the default branch`);
-  return parseTableSizes(text, config.tableSizes);
-}
-
-/** The schema file `shadow.baseline` names, from the default branch like the configuration that names it. */
-export async function loadBaseline(octokit: Octokit, repo: RepoRef, config: DrillbotConfig): Promise<ReviewOptions['baseline']> {
-  const path = config.shadow.baseline;
-  if (!path) return undefined;
-  const content = await readDefaultBranchFile(octokit, repo, path);
-  if (content === null) throw new ConfigError(`shadow.baseline: ${path} does not exist on the default branch`);
-  return { path, content };
-}
+export const defaultBranchSource = (octokit: Octokit, repo: RepoRef): ConfigSource => ({
+  read: (path) => readDefaultBranchFile(octokit, repo, path),
+  where: 'on the default branch',
+});
 
 /** A file's text on the default branch (the contents API without `ref`), or null when absent. */
 async function readDefaultBranchFile(octokit: Octokit, repo: RepoRef, path: string): Promise<string | null> {
