@@ -2,6 +2,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { ClientConfig } from 'pg';
 import { ShadowStartError, redact } from '../../errors.js';
+import { quoteIdent, quoteLiteral } from '../../sql/quote.js';
 import type { AdminPowers, ShadowProvider, ShadowServer } from './provider.js';
 
 /**
@@ -223,16 +224,6 @@ export function scramVerifier(password: string, iterations = 4096): string {
   const storedKey = createHash('sha256').update(clientKey).digest();
   const serverKey = createHmac('sha256', salted).update('Server Key').digest();
   return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
-}
-
-/** Quotes an SQL identifier. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Quotes an SQL string literal (standard_conforming_strings is on since PG 9.1). */
-export function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 /** Returns a rejection handler that swallows one SQLSTATE and rethrows anything else. */
