@@ -7,7 +7,7 @@ import { bounded, CLEANUP_STEP_MS } from '../deadline.js';
 import { endBackends, withBoundedAdmin } from './admin-side.js';
 import type { ShadowServer } from './providers/provider.js';
 import { quoteIdent, quoteLiteral } from '../sql/quote.js';
-import { ignoreCode, scramVerifier } from './providers/url.js';
+import { ignoreCode, scramVerifier } from './providers/server.js';
 
 /**
  * Shadow databases, their roles and the template cache, on any provider, through the admin
