@@ -13,6 +13,7 @@ import {
   review,
   UsageError,
   noMigrationsError,
+  outcomeOf,
   undrilledReport,
   loadBaseline,
   loadChangeSet,
@@ -20,6 +21,7 @@ import {
   loadTableSizes,
   readChangeSet,
   type ChangeSet,
+  type Outcome,
   type ConfigSource,
   type DrillbotConfig,
   type Report,
@@ -174,11 +176,9 @@ async function writeOutput(file: string, text: string, flag: string): Promise<vo
   }
 }
 
-/** Could-not-run (an incomplete review) outranks fail, which outranks pass. */
-function exitStatus(report: Report): number {
-  if (!report.complete) return 2;
-  return report.verdict === 'fail' ? 1 : 0;
-}
+/** The exit status of the engine's outcome: 0 pass, 1 fail, 2 could not run. */
+const exitStatus = (report: Report): number => EXIT_STATUS[outcomeOf(report)];
+const EXIT_STATUS: Record<Outcome, number> = { pass: 0, fail: 1, incomplete: 2 };
 
 function progressPrinter(stderr: NodeJS.WritableStream): (message: string) => void {
   const started = performance.now();

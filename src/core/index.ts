@@ -22,6 +22,7 @@ export {
   type MarkdownOptions,
 } from './report/render/markdown.js';
 export type { Finding, Report, MigrationResult } from './report/report.js';
+export { outcomeOf, type Outcome } from './report/outcome.js';
 export { HAZARDS, type Hazard } from './hazards.js';
 export { isLayoutId } from './layouts/index.js';
 export type { LayoutId } from './layouts/layout.js';
