@@ -5,17 +5,10 @@ import type { AppDeps } from './deps.js';
 import type { ReviewTask } from './queue.js';
 import { changeSetFromGitHub } from './github/change-set.js';
 import type { Octokit, RepoRef, RetryPolicy } from './github/octokit.js';
-import {
-  beginCheckRun,
-  completeCheckRun,
-  findingKey,
-  findSticky,
-  defaultBranchSource,
-  postReview,
-  progressCheckRun,
-  writeSticky,
-  type CheckRunRef,
-} from './github/publish.js';
+import { beginCheckRun, completeCheckRun, progressCheckRun, type CheckRunRef } from './github/check-run.js';
+import { defaultBranchSource } from './github/default-branch.js';
+import { findingKey, postReview } from './github/review-comments.js';
+import { findSticky, writeSticky } from './github/sticky.js';
 import {
   actionsOf,
   annotationsOf,
