@@ -17,6 +17,17 @@ const coreImports = {
   ],
 };
 
+/** SQL helpers serve the rules and the drill; they never depend on a rule (docs: architecture.md). */
+const sqlImports = {
+  patterns: [
+    ...coreImports.patterns,
+    {
+      regex: '^(\\.\\./)+rules(/|$)',
+      message: 'src/core/sql must not import from src/core/rules: move what both need into sql/, or the helper into rules/support/.',
+    },
+  ],
+};
+
 /** The front doors use the engine only through its public surface. */
 const frontDoorImports = {
   patterns: [
@@ -39,6 +50,11 @@ export default defineConfig(
   {
     files: ['src/core/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', coreImports] },
+  },
+  {
+    // A later block replaces the rule's options, so sqlImports repeats the core's patterns.
+    files: ['src/core/sql/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', sqlImports] },
   },
   {
     // Tests may reach into the engine's modules.

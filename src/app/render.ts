@@ -7,6 +7,7 @@ import {
   fit,
   oneLine,
   proofLine,
+  outcomeOf,
   provenDraft,
   renderMarkdown,
   sqlBlock,
@@ -69,17 +70,14 @@ export function actionsOf(report: Report): CheckAction[] {
   return drafting ? [RERUN_ACTION, REVERSE_ACTION] : [RERUN_ACTION];
 }
 
-/** A review that could not complete (the engine's own word for it). */
-export const isIncomplete = (report: Report) => !report.complete;
-
-/** Failure on unacknowledged errors and on any review that did not complete; success otherwise. */
+/** Failure on unacknowledged errors and on any review that did not complete (the engine's outcomeOf); success otherwise. */
 export function conclusionOf(report: Report): Conclusion {
-  return report.verdict === 'fail' || isIncomplete(report) ? 'failure' : 'success';
+  return outcomeOf(report) === 'pass' ? 'success' : 'failure';
 }
 
 /** The check run's title: the verdict in a line. */
 export function titleOf(report: Report): string {
-  if (isIncomplete(report)) return 'Drillbot could not complete the review (infra)';
+  if (outcomeOf(report) === 'incomplete') return 'Drillbot could not complete the review (infra)';
   const open = report.findings.filter((f) => !f.acknowledged);
   const errors = open.filter((f) => f.severity === 'error').length;
   const acked = report.findings.length - open.length;

@@ -1,23 +1,14 @@
 import type { Logger } from 'probot';
-import { isDrillbotError, redact, undrilledReport, type Report } from '../core/index.js';
+import { isDrillbotError, loadBaseline, loadConfig, loadTableSizes, redact, undrilledReport, type Report } from '../core/index.js';
 import { applyAcks, statementHash } from './acks.js';
 import type { AppDeps } from './deps.js';
 import type { ReviewTask } from './queue.js';
 import { changeSetFromGitHub } from './github/change-set.js';
 import type { Octokit, RepoRef, RetryPolicy } from './github/octokit.js';
-import {
-  beginCheckRun,
-  completeCheckRun,
-  findingKey,
-  findSticky,
-  loadConfig,
-  loadBaseline,
-  loadTableSizes,
-  postReview,
-  progressCheckRun,
-  writeSticky,
-  type CheckRunRef,
-} from './github/publish.js';
+import { beginCheckRun, completeCheckRun, progressCheckRun, type CheckRunRef } from './github/check-run.js';
+import { defaultBranchSource } from './github/default-branch.js';
+import { findingKey, postReview } from './github/review-comments.js';
+import { findSticky, writeSticky } from './github/sticky.js';
 import {
   actionsOf,
   annotationsOf,
@@ -123,7 +114,8 @@ async function publishReview(
     return { kind: 'superseded' };
   };
   try {
-    const config = await loadConfig(octokit, repo);
+    const source = defaultBranchSource(octokit, repo);
+    const config = await loadConfig(source);
     if (signal.aborted) return abandon();
     const cacheKey = `${jobKey(job.target)}@${headSha}`;
     let evaluated = job.reuseReport ? deps.reports.get(cacheKey) : undefined;
@@ -149,7 +141,7 @@ async function publishReview(
           filesTruncated: result.filesTruncated,
         };
       } else {
-        const [tableSizes, baseline] = await Promise.all([loadTableSizes(octokit, repo, config), loadBaseline(octokit, repo, config)]);
+        const [tableSizes, baseline] = await Promise.all([loadTableSizes(source, config), loadBaseline(source, config)]);
         progress.report(`Drilling the change in \`${result.root || '.'}\`…`);
         const report = await deps.engine.review({
           changeSet: result.changeSet,

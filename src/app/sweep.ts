@@ -1,7 +1,7 @@
 import type { Logger, Probot } from 'probot';
 import type { AppDeps, SweepOptions } from './deps.js';
 import type { Octokit, RepoRef } from './github/octokit.js';
-import { isOurRun } from './github/publish.js';
+import { isOurRun } from './github/check-run.js';
 import { CHECK_NAME } from './render.js';
 import { failClosed } from './review-job.js';
 

@@ -3,10 +3,7 @@ import pg from 'pg';
 import { createRequire } from 'node:module';
 import {
   collectTableSizes,
-  ConfigError,
   createProvider,
-  DEFAULT_CONFIG,
-  parseTableSizes,
   isDrillbotError,
   parseConfig,
   loadHelp,
@@ -15,19 +12,23 @@ import {
   renderTimelineSvg,
   review,
   UsageError,
-  NoMigrationsError,
+  noMigrationsError,
+  outcomeOf,
   undrilledReport,
-  undrilledSqlFiles,
+  loadBaseline,
+  loadChangeSet,
+  loadConfig,
+  loadTableSizes,
+  readChangeSet,
   type ChangeSet,
-  type SourceFile,
+  type Outcome,
+  type ConfigSource,
   type DrillbotConfig,
   type Report,
 } from '../core/index.js';
 import { parseCommandLine, USAGE, type CheckArgs, type StatsArgs } from './args.js';
-import { changedFiles, changeSetFromGit, mergeBase, readFileAt, refExists } from './change-set-from-git.js';
+import { changedFiles, gitReader, headOf, mergeBase, readFileAt, refExists } from './change-set-from-git.js';
 import { prepareDemoRepository } from './demo.js';
-
-const CONFIG_PATH = '.github/drillbot.yml';
 
 /** Runs the CLI and returns the exit status: 0 pass, 1 fail, 2 could not run. Any writable streams do for io (the tests capture it). */
 export async function main(
@@ -56,43 +57,39 @@ export async function main(
 export async function check(args: CheckArgs, progress: (message: string) => void): Promise<Report> {
   const baseRef = args.base ?? (await defaultBaseRef(args.repo));
   const base = await mergeBase(args.repo, baseRef);
-  const config = withFlags(await loadConfig(args, base), args);
+  const source: ConfigSource = { read: (path) => readFileAt(args.repo, base, path), where: 'at the base commit' };
+  const config = withFlags(await configOf(args, source), args);
   progress(`comparing HEAD with ${baseRef} (merge-base ${base.slice(0, 12)})`);
-  const changeSet = await changeSetOrUndrilled(args.repo, base, baseRef, config);
+  const changeSet = await changeSetOrUndrilled(args.repo, base, config);
   if ('undrilled' in changeSet) return undrilledReport(changeSet.undrilled, null);
   const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
-  const tableSizes = config.tableSizes ? await loadTableSizes(args.repo, base, config.tableSizes) : undefined;
-  const baseline = config.shadow.baseline ? await loadBaseline(args.repo, base, config.shadow.baseline) : undefined;
+  const tableSizes = await loadTableSizes(source, config);
+  const baseline = await loadBaseline(source, config);
   return review({ changeSet, config, provider, tableSizes, baseline, useTemplateCache: args.cache, onProgress: progress });
 }
 
 /**
- * The change's migrations; when the repository has none a layout recognises, the SQL files of the
- * change that look like migrations (they must not pass undrilled), or "no migrations found".
+ * The change's migrations, read and reviewed also when nothing under them changed (an unreadable
+ * file there still fails the review, SQL elsewhere that looks like a migration is reported); without
+ * a migrations directory, the SQL of the change that looks like migrations must not pass undrilled.
  */
-async function changeSetOrUndrilled(repo: string, base: string, baseRef: string, config: DrillbotConfig): Promise<ChangeSet | { undrilled: string[] }> {
-  try {
-    return (await changeSetFromGit({ repo, baseRef, ...config.migrations })).changeSet;
-  } catch (error) {
-    if (!(error instanceof NoMigrationsError)) throw error;
-    const undrilled = undrilledSqlFiles(await changedFiles(repo, base), null, new Set());
-    if (undrilled.length === 0) throw error;
-    return { undrilled };
-  }
-}
-
-/** The schema file `shadow.baseline` names, as the base commit has it: what production's schema was. */
-async function loadBaseline(repo: string, baseCommit: string, path: string): Promise<SourceFile> {
-  const content = await readFileAt(repo, baseCommit, path);
-  if (content === null) throw new ConfigError(`shadow.baseline: ${path} does not exist at the base commit`);
-  return { path, content };
-}
-
-/** The sizes file named by the configuration, read from the same base commit. */
-async function loadTableSizes(repo: string, baseCommit: string, path: string) {
-  const text = await readFileAt(repo, baseCommit, path);
-  if (text === null) throw new ConfigError(`tableSizes: ${path} does not exist at the base commit`);
-  return parseTableSizes(text, path);
+async function changeSetOrUndrilled(repo: string, base: string, config: DrillbotConfig): Promise<ChangeSet | { undrilled: string[] }> {
+  const reader = gitReader(repo);
+  const headCommit = await headOf(repo);
+  const request = {
+    baseCommit: base,
+    headCommit,
+    changedPaths: await changedFiles(repo, base, headCommit),
+    changedListComplete: true,
+    skipUntouched: false,
+    migrations: config.migrations,
+  };
+  const result = await loadChangeSet(reader, request);
+  if (result.kind === 'change') return result.changeSet;
+  if (result.kind === 'undrilled' && result.root === null) return { undrilled: result.paths };
+  // Without skipUntouched, every other result without a root is "no migrations".
+  if (result.kind === 'no-migrations' || result.root === null) throw noMigrationsError(config.migrations.layout);
+  return readChangeSet(reader, request, result.root);
 }
 
 /** Writes production table sizes from catalog statistics (no data is read). */
@@ -128,10 +125,8 @@ async function runDemo(args: CheckArgs, progress: (message: string) => void, std
 }
 
 /** Configuration from --config, else from the base commit: a change cannot relax its own review. */
-async function loadConfig(args: CheckArgs, baseCommit: string): Promise<DrillbotConfig> {
-  if (args.config) return parseConfig(await readFile(args.config, 'utf8'), args.config);
-  const text = await readFileAt(args.repo, baseCommit, CONFIG_PATH);
-  return text === null ? DEFAULT_CONFIG : parseConfig(text, CONFIG_PATH);
+async function configOf(args: CheckArgs, source: ConfigSource): Promise<DrillbotConfig> {
+  return args.config ? parseConfig(await readFile(args.config, 'utf8'), args.config) : loadConfig(source);
 }
 
 function withFlags(config: DrillbotConfig, args: CheckArgs): DrillbotConfig {
@@ -181,11 +176,9 @@ async function writeOutput(file: string, text: string, flag: string): Promise<vo
   }
 }
 
-/** Could-not-run (an incomplete review) outranks fail, which outranks pass. */
-function exitStatus(report: Report): number {
-  if (!report.complete) return 2;
-  return report.verdict === 'fail' ? 1 : 0;
-}
+/** The exit status of the engine's outcome: 0 pass, 1 fail, 2 could not run. */
+const exitStatus = (report: Report): number => EXIT_STATUS[outcomeOf(report)];
+const EXIT_STATUS: Record<Outcome, number> = { pass: 0, fail: 1, incomplete: 2 };
 
 function progressPrinter(stderr: NodeJS.WritableStream): (message: string) => void {
   const started = performance.now();

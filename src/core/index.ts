@@ -22,17 +22,20 @@ export {
   type MarkdownOptions,
 } from './report/render/markdown.js';
 export type { Finding, Report, MigrationResult } from './report/report.js';
+export { outcomeOf, type Outcome } from './report/outcome.js';
 export { HAZARDS, type Hazard } from './hazards.js';
 export { isLayoutId } from './layouts/index.js';
 export type { LayoutId } from './layouts/layout.js';
 export { DrillbotError, UsageError, ConfigError, GitError, NoMigrationsError, isDrillbotError, redact } from './errors.js';
-export { undrilledReport, undrilledSqlFiles } from './change-set/undrilled.js';
+export { undrilledReport } from './change-set/undrilled.js';
+export { loadChangeSet, readChangeSet, type ChangeSetRequest, type ChangeSetResult, type RepositoryReader, type TreeEntry } from './change-set/load.js';
+export { loadBaseline, loadConfig, loadTableSizes, type ConfigSource } from './review-inputs.js';
 export { collectTableSizes, parseTableSizes, type TableSizesFile } from './table-sizes.js';
-// For the GitHub App: re-evaluating a report after acknowledgements, and finding the migrations in a tree.
+// For the GitHub App: re-evaluating a report after acknowledgements.
 export { buildReport } from './report/build.js';
 export type { Acknowledgement } from './report/report.js';
-export { candidateDirectories, locateMigrations, readsAsMigration } from './change-set/locate.js';
-export { oversizedFile, readSourceFile } from './change-set/file-bytes.js';
+export { readSourceFile } from './change-set/file-bytes.js';
+export { noMigrationsError } from './change-set/locate.js';
 export type { FileTree, SourceFile } from './layouts/layout.js';
 // The reviewer step (issue 5): checklist answers, drafted reverses and the model, for the App to render and inject.
 export type { ReportExtras } from './report/build.js';

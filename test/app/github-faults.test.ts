@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { Probot, ProbotOctokit } from 'probot';
 import { ReportCache, sweepFrom, type AppDeps } from '../../src/app/deps.js';
 import { drillbotOctokit, type RetryPolicy } from '../../src/app/github/octokit.js';
-import { checkRunExternalId, pullOfExternalId } from '../../src/app/github/publish.js';
+import { checkRunExternalId, pullOfExternalId } from '../../src/app/github/check-run.js';
 import { createApp } from '../../src/app/index.js';
 import { InProcessTaskQueue } from '../../src/app/queue.js';
 import { MemoryAckStore } from '../../src/app/acks.js';

@@ -1,16 +1,4 @@
-import {
-  candidateDirectories,
-  ConfigError,
-  locateMigrations,
-  NoMigrationsError,
-  undrilledSqlFiles,
-  oversizedFile,
-  readSourceFile,
-  readsAsMigration,
-  type ChangeSet,
-  type DrillbotConfig,
-  type SourceFile,
-} from '../../core/index.js';
+import { loadChangeSet, type ChangeSet, type DrillbotConfig, type RepositoryReader, type TreeEntry } from '../../core/index.js';
 import { parsePatch, type Hunk } from '../diff.js';
 import { statusOf, type Octokit, type RepoRef } from './octokit.js';
 
@@ -31,72 +19,46 @@ export type ChangeSetResult =
   | { kind: 'undrilled'; paths: string[]; baseSha: string; root: string | null; hunks: Map<string, Hunk[]>; filesTruncated: boolean }
   | { kind: 'change'; changeSet: ChangeSet; baseSha: string; root: string; hunks: Map<string, Hunk[]>; files: Map<string, string>; filesTruncated: boolean };
 
-interface TreeEntry {
-  readonly path: string;
-  readonly sha: string;
-  readonly size?: number;
-}
-
 /**
- * Builds the ChangeSet of a pull request from the REST API, as the CLI does from git: the
- * migrations directory at the merge-base and at the head, with contents. The diff's patches are
- * kept to know which lines can carry inline comments.
+ * Builds the ChangeSet of a pull request from the REST API, through the engine's pipeline as the
+ * CLI does from git. The diff's patches are kept to know which lines can carry inline comments.
  */
 export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, config: DrillbotConfig): Promise<ChangeSetResult> {
   const repo = { owner: pull.owner, repo: pull.repo };
   const prFiles = await octokit.paginate(octokit.rest.pulls.listFiles, { ...repo, pull_number: pull.number, per_page: 100 });
   const filesTruncated = prFiles.length >= MAX_PR_FILES;
   const hunks = new Map(prFiles.map((f) => [f.filename, parsePatch(f.patch)]));
-  const changedPaths = prFiles.flatMap((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]);
   const baseSha = await mergeBase(octokit, repo, pull);
-  const addedOrModified = prFiles.filter((f) => f.status !== 'removed').map((f) => f.filename);
-  // Before saying "no migration changed": SQL that looks like migrations but is not under the migrations directory.
-  const nothingDrilled = (reason: string, root: string | null): ChangeSetResult => {
-    const paths = undrilledSqlFiles(addedOrModified, root, new Set());
-    return paths.length > 0
-      ? { kind: 'undrilled', paths, baseSha, root, hunks, filesTruncated }
-      : { kind: 'no-migration-change', reason, baseSha, root, filesTruncated };
-  };
-  const [headTree, baseTree] = await Promise.all([listTree(octokit, repo, pull.headSha), listTree(octokit, repo, baseSha)]);
-  const blobs = new BlobReader(octokit, repo, config.migrations.maxFileSize);
-
-  let root: string;
-  if (config.migrations.path !== undefined) {
-    root = trimSlashes(config.migrations.path);
-  } else {
-    const candidates = candidateDirectories(headTree.map((e) => e.path));
-    // Nothing changed under any directory that could hold migrations: no need to read a blob.
-    if (!filesTruncated && !changedPaths.some((p) => candidates.some((d) => isUnder(p, d)))) {
-      return { kind: 'no-migration-change', reason: 'No migration changed in this pull request.', baseSha, root: null, filesTruncated };
+  const result = await loadChangeSet(apiReader(octokit, repo), {
+    baseCommit: baseSha,
+    headCommit: pull.headSha,
+    changedPaths: prFiles.filter((f) => f.status !== 'removed').map((f) => f.filename),
+    touchedPaths: prFiles.flatMap((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]),
+    changedListComplete: !filesTruncated,
+    skipUntouched: true,
+    migrations: config.migrations,
+  });
+  switch (result.kind) {
+    case 'no-migrations':
+      return { kind: 'no-migration-change', reason: 'No migrations directory found in this repository.', baseSha, root: null, filesTruncated };
+    case 'unchanged': {
+      const reason =
+        result.root === null ? 'No migration changed in this pull request.' : `No migration under \`${result.root || '.'}\` changed in this pull request.`;
+      return { kind: 'no-migration-change', reason, baseSha, root: result.root, filesTruncated };
     }
-    const underCandidates = headTree.filter((e) => candidates.some((d) => isUnder(e.path, d)) && readsAsMigration(e.path));
-    const files = await blobs.read(underCandidates);
-    try {
-      root = locateMigrations(files, config.migrations.layout).root;
-    } catch (error) {
-      if (error instanceof NoMigrationsError) return nothingDrilled('No migrations directory found in this repository.', null);
-      throw error;
+    case 'undrilled':
+      return { kind: 'undrilled', paths: result.paths, baseSha, root: result.root, hunks, filesTruncated };
+    case 'change': {
+      const files = new Map(result.changeSet.head.files.map((f) => [f.path, f.content]));
+      return { kind: 'change', changeSet: result.changeSet, baseSha, root: result.root, hunks, files, filesTruncated };
     }
   }
-  const headFiles = headTree.filter((e) => isUnder(e.path, root));
-  const baseFiles = baseTree.filter((e) => isUnder(e.path, root));
-  // A configured directory that does not exist is a mistake to report, not a change to wave through.
-  if (headFiles.length === 0 && baseFiles.length === 0)
-    throw new ConfigError(`.github/drillbot.yml: migrations.path "${root}" has no files at the head commit`);
-  // Comparing blob SHAs is exact and does not depend on the (capped) list of changed files.
-  const baseShas = new Map(baseFiles.map((e) => [e.path, e.sha]));
-  const same = headFiles.length === baseFiles.length && headFiles.every((e) => baseShas.get(e.path) === e.sha);
-  if (same) return nothingDrilled(`No migration under \`${root || '.'}\` changed in this pull request.`, root);
-  const [head, base] = await Promise.all([blobs.read(headFiles), blobs.read(baseFiles)]);
-  return {
-    kind: 'change',
-    changeSet: { base: { root, files: base }, head: { root, files: head }, changedPaths: addedOrModified },
-    baseSha,
-    root,
-    hunks,
-    files: new Map(head.map((f) => [f.path, f.content])),
-    filesTruncated,
-  };
+}
+
+/** Trees and blobs from the REST API: the only part of the pipeline that is the App's own. */
+function apiReader(octokit: Octokit, repo: RepoRef): RepositoryReader {
+  const blobs = new BlobReader(octokit, repo);
+  return { listTree: (sha) => listTree(octokit, repo, sha), readBlobs: (entries) => blobs.read(entries) };
 }
 
 /** The merge-base of the pull request (what production has run); the PR's base SHA when compare is unavailable. */
@@ -115,33 +77,28 @@ async function listTree(octokit: Octokit, repo: RepoRef, sha: string): Promise<T
   if (data.truncated) {
     throw new Error(`the repository tree at ${sha.slice(0, 12)} is too large for GitHub to list in one response; set migrations.path in .github/drillbot.yml`);
   }
-  return data.tree.flatMap((e) => (e.type === 'blob' && e.path && e.sha ? [{ path: e.path, sha: e.sha, size: e.size }] : []));
+  return data.tree.flatMap((e) => (e.type === 'blob' && e.path && e.sha ? [{ path: e.path, id: e.sha, size: e.size }] : []));
 }
 
-/**
- * Reads blobs by SHA, each once, a few at a time. A blob over `maxSize` (the tree says its size)
- * is not fetched: it comes back as oversizedFile, which fails the review instead of vanishing.
- */
+/** Reads blobs by SHA, each once, a few at a time. */
 class BlobReader {
   private readonly cache = new Map<string, Promise<Buffer>>();
   constructor(
     private readonly octokit: Octokit,
     private readonly repo: RepoRef,
-    private readonly maxSize: number,
   ) {}
 
-  async read(entries: readonly TreeEntry[]): Promise<SourceFile[]> {
-    const out: SourceFile[] = new Array(entries.length);
+  async read(entries: readonly TreeEntry[]): Promise<Buffer[]> {
+    const out: Buffer[] = new Array(entries.length);
     let next = 0;
     const worker = async () => {
       while (next < entries.length) {
         const i = next++;
-        const { path, sha, size } = entries[i];
-        out[i] = size !== undefined && size > this.maxSize ? oversizedFile(path, size, this.maxSize) : readSourceFile(path, await this.blob(sha));
+        out[i] = await this.blob(entries[i].id);
       }
     };
     await Promise.all(Array.from({ length: Math.min(BLOB_CONCURRENCY, entries.length) }, worker));
-    return out.sort((a, b) => a.path.localeCompare(b.path));
+    return out;
   }
 
   private blob(sha: string): Promise<Buffer> {
@@ -160,6 +117,3 @@ class BlobReader {
     return bytes;
   }
 }
-
-const isUnder = (path: string, dir: string) => dir === '' || path.startsWith(`${dir}/`);
-const trimSlashes = (path: string) => path.replace(/^\.?\/+/, '').replace(/\/+$/, '');

@@ -42,14 +42,17 @@ export function locateMigrations(files: readonly SourceFile[], layout?: LayoutId
     const count = readMigrations(tree, match.id).migrations.length;
     return count > 0 ? [{ root, layout: match.id, migrations: count }] : [];
   });
-  if (found.length === 0) {
-    throw new NoMigrationsError(`no migrations found${layout ? ` for layout ${layout}` : ''}; set migrations.path in .github/drillbot.yml or pass --path`);
-  }
+  if (found.length === 0) throw noMigrationsError(layout);
   // A directory with far more migrations than any other is the history; stray fixtures are not.
   const [first, second] = found.sort((a, b) => b.migrations - a.migrations);
   if (!second || first.migrations >= 4 * second.migrations) return first;
   const list = found.map((f) => `${f.root || '.'} (${f.layout}, ${f.migrations})`).join(', ');
   throw new Error(`several migration directories found: ${list}; choose one with --path or migrations.path`);
+}
+
+/** What the CLI says about a repository without migrations (the App says it in a neutral check run). */
+export function noMigrationsError(layout?: LayoutId): NoMigrationsError {
+  return new NoMigrationsError(`no migrations found${layout ? ` for layout ${layout}` : ''}; set migrations.path in .github/drillbot.yml or pass --path`);
 }
 
 /** The files under `root` (recursively), as a FileTree. */

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { ClientBase } from 'pg';
 import type { LockView } from '../report/report.js';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
-import { quoteIdent } from '../sql/nodes.js';
+import { quoteIdent } from '../sql/quote.js';
 import { lookAtBackend, type HeldLock } from './relation-state.js';
 
 /**

@@ -6,7 +6,8 @@ import { DEFAULT_CONFIG, type DrillbotConfig } from '../config.js';
 import { bounded, CLEANUP_STEP_MS } from '../deadline.js';
 import { endBackends, withBoundedAdmin } from './admin-side.js';
 import type { ShadowServer } from './providers/provider.js';
-import { ignoreCode, quoteIdent, quoteLiteral, scramVerifier } from './providers/url.js';
+import { quoteIdent, quoteLiteral } from '../sql/quote.js';
+import { ignoreCode, scramVerifier } from './providers/server.js';
 
 /**
  * Shadow databases, their roles and the template cache, on any provider, through the admin

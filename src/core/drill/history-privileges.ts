@@ -3,7 +3,7 @@ import type { HistoryPrivileges } from '../config.js';
 import { HistoryPrivilegeError } from '../errors.js';
 import { setSuperuser, withAdminClient, type ShadowDatabase, type Vet } from './databases.js';
 import type { ShadowServer } from './providers/provider.js';
-import { quoteIdent } from './providers/url.js';
+import { quoteIdent } from '../sql/quote.js';
 
 /**
  * shadow.historyPrivileges: superuser. The base history (already merged, so as trusted as

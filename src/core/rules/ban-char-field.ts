@@ -1,4 +1,4 @@
-import { columnTypeVisitors } from '../sql/column-rule.js';
+import { columnTypeVisitors } from './support/column-rule.js';
 import { defineRule } from './define-rule.js';
 
 export default defineRule({

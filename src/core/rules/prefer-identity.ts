@@ -1,4 +1,4 @@
-import { columnTypeVisitors } from '../sql/column-rule.js';
+import { columnTypeVisitors } from './support/column-rule.js';
 import { defineRule } from './define-rule.js';
 
 /** serial types are not real types: the parser turns them into an integer, a sequence and a default. */

@@ -198,7 +198,5 @@ export function isColumnRef(expr: StatementNode | undefined, column: string): bo
   return fields.length > 0 && fields.at(-1)?.String?.sval === column;
 }
 
-/** Quotes an identifier for generated SQL when it is not a plain lower-case name. */
-export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
+// The rules take quoteIdent from here with the other node helpers; there is one, in quote.ts.
+export { quoteIdent } from './quote.js';

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { ShadowStartError } from '../../errors.js';
-import { messageOf } from './url.js';
+import { messageOf } from './server.js';
 
 /**
  * The PostgreSQL programs of the embedded provider, and their copy in the cache dir.

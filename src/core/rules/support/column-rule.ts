@@ -1,6 +1,6 @@
-import type { RuleContext, RuleVisitors } from '../rules/define-rule.js';
-import { type ColumnDefinition, columnDefinitions } from './column-definitions.js';
-import { baseName } from './nodes.js';
+import type { RuleContext, RuleVisitors } from '../define-rule.js';
+import { type ColumnDefinition, columnDefinitions } from '../../sql/column-definitions.js';
+import { baseName } from '../../sql/nodes.js';
 
 /**
  * Visitors for a type-choice rule: `message` is called for every column a CREATE TABLE or
