@@ -9,6 +9,7 @@ import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js
 import { bounded, CLEANUP_STEP_MS, Deadline } from './deadline.js';
 import { HistoryPrivilegeError, isDrillbotError, redact } from './errors.js';
 import { buildReport } from './report/build.js';
+import { planRollout } from './report/rollout.js';
 import { finding } from './report/findings.js';
 import type { DrillSummary, Finding, MigrationResult, Report } from './report/report.js';
 import type { SourceFile } from './layouts/layout.js';
@@ -127,7 +128,21 @@ async function reviewDrilled(
     server: drill.server,
     deadline,
   });
-  return buildReport(reviewed.findings, outcome?.migrations ?? [], { ...summary, durationMs: Math.round(performance.now() - started) }, reviewed);
+  const rollout = planRollout({
+    parsed,
+    migrations: outcome?.migrations ?? [],
+    findings: reviewed.findings,
+    roundTrip: summary.roundTrip,
+    reverseDrafts: reviewed.reverseDrafts ?? [],
+    reverseNotDrafted: reviewed.reverseNotDrafted ?? [],
+    seededRows: opts.config.shadow.seedRows,
+  });
+  return buildReport(
+    reviewed.findings,
+    outcome?.migrations ?? [],
+    { ...summary, durationMs: Math.round(performance.now() - started) },
+    { ...reviewed, rollout },
+  );
 }
 
 /** The summary's pgMajorMismatch when the server is not of the configured major (a URL server is what it is). */
