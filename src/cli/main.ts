@@ -24,6 +24,7 @@ import {
   type Report,
 } from '../core/index.js';
 import { parseCommandLine, USAGE, type CheckArgs, type StatsArgs } from './args.js';
+import { headCodeFromGit } from './head-code-from-git.js';
 import { changedFiles, changeSetFromGit, mergeBase, readFileAt, refExists } from './change-set-from-git.js';
 import { prepareDemoRepository } from './demo.js';
 
@@ -63,7 +64,8 @@ export async function check(args: CheckArgs, progress: (message: string) => void
   const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
   const tableSizes = config.tableSizes ? await loadTableSizes(args.repo, base, config.tableSizes) : undefined;
   const baseline = config.shadow.baseline ? await loadBaseline(args.repo, base, config.shadow.baseline) : undefined;
-  return review({ changeSet, config, provider, tableSizes, baseline, useTemplateCache: args.cache, onProgress: progress });
+  const code = await headCodeFromGit(args.repo, 'HEAD');
+  return review({ changeSet: { ...changeSet, code }, config, provider, tableSizes, baseline, useTemplateCache: args.cache, onProgress: progress });
 }
 
 /**

@@ -42,3 +42,5 @@ export { CHECKLIST, type ChecklistItem } from './reviewer/checklists.js';
 export { createOpenAiClient, llmClientFromEnvironment, LlmUnavailableError, type LlmClient, type LlmRequest, type LlmResponse } from './reviewer/llm-client.js';
 export { diskCache, memoryCache, type ReviewerCache } from './reviewer/cache.js';
 export { draftReverse } from './reverse/draft.js';
+export { codeReferenceFindings, type HeadCode } from './code-refs/scan.js';
+export { CODE_SCAN_LIMITS, selectCodeFiles } from './code-refs/select.js';

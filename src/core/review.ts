@@ -8,6 +8,7 @@ import { runDrill, type DrillOutcome } from './drill/drill.js';
 import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js';
 import { bounded, CLEANUP_STEP_MS, Deadline } from './deadline.js';
 import { HistoryPrivilegeError, isDrillbotError, redact } from './errors.js';
+import { codeReferenceFindings } from './code-refs/scan.js';
 import { buildReport } from './report/build.js';
 import { planRollout } from './report/rollout.js';
 import { finding } from './report/findings.js';
@@ -100,7 +101,8 @@ async function reviewDrilled(
   });
   // Rule findings first: where a rule and the drill see the same thing, the rule's explanation
   // and fix lead and the drill's observation is kept as evidence.
-  let findings = [...ruleFindings, ...applySeverities([...analysis.findings, ...parseFindings, ...drill.findings], resolve)];
+  const codeFindings = opts.changeSet.code ? await codeReferenceFindings(parsed, opts.changeSet.code, opts.changeSet.head.root) : [];
+  let findings = [...ruleFindings, ...applySeverities([...analysis.findings, ...parseFindings, ...codeFindings, ...drill.findings], resolve)];
   if (opts.tableSizes) findings = judgeBySize(findings, opts.tableSizes, drill.outcome?.migrations ?? [], opts.config.shadow.seedRows);
   findings = applyAckDirectives(findings, readAckDirectives(opts.changeSet.head.files, parsed));
   const outcome = drill.outcome;
