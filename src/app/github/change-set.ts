@@ -31,7 +31,7 @@ export type ChangeSetResult =
   | { kind: 'undrilled'; paths: string[]; baseSha: string; root: string | null; hunks: Map<string, Hunk[]>; filesTruncated: boolean }
   | { kind: 'change'; changeSet: ChangeSet; baseSha: string; root: string; hunks: Map<string, Hunk[]>; files: Map<string, string>; filesTruncated: boolean };
 
-interface TreeEntry {
+export interface TreeEntry {
   readonly path: string;
   readonly sha: string;
   readonly size?: number;
@@ -110,7 +110,7 @@ async function mergeBase(octokit: Octokit, repo: RepoRef, pull: PullRef): Promis
   }
 }
 
-async function listTree(octokit: Octokit, repo: RepoRef, sha: string): Promise<TreeEntry[]> {
+export async function listTree(octokit: Octokit, repo: RepoRef, sha: string): Promise<TreeEntry[]> {
   const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: sha, recursive: 'true' });
   if (data.truncated) {
     throw new Error(`the repository tree at ${sha.slice(0, 12)} is too large for GitHub to list in one response; set migrations.path in .github/drillbot.yml`);
@@ -122,7 +122,7 @@ async function listTree(octokit: Octokit, repo: RepoRef, sha: string): Promise<T
  * Reads blobs by SHA, each once, a few at a time. A blob over `maxSize` (the tree says its size)
  * is not fetched: it comes back as oversizedFile, which fails the review instead of vanishing.
  */
-class BlobReader {
+export class BlobReader {
   private readonly cache = new Map<string, Promise<Buffer>>();
   constructor(
     private readonly octokit: Octokit,
