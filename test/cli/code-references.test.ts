@@ -106,6 +106,27 @@ describe('codeReferenceFindings', () => {
   });
 });
 
+describe('code references of a rename', () => {
+  it('names the old name in SQL strings and models, and not the new one', async () => {
+    const migration = {
+      version: '2',
+      name: '2_rename',
+      forward: { path: 'db/2.up.sql', sql: 'ALTER TABLE users RENAME COLUMN email TO email_address;', startLine: 1, transaction: 'transaction' as const },
+      reverse: null,
+    };
+    const { parsed } = await parseMigrations([migration]);
+    const files = [
+      { path: 'app/models.py', content: 'class User(Base):\n    __tablename__ = "users"\n    email = db.Column(db.Text)\n' },
+      { path: 'app/new.py', content: 'rows = db.execute("SELECT email_address FROM users WHERE email_address = %s", (x,))\n' },
+      { path: 'app/old.go', content: 'const q = `\nSELECT id\nFROM users u\nWHERE u.email = ?`\n' },
+    ];
+    const [found] = await codeReferenceFindings(parsed, { files }, 'db');
+    expect(found!.message).toBe(
+      "This renames users.email to email_address, which the head's code still names: app/models.py:3 (model field), app/old.go:4 (SQL string). That code fails once the migration has run.",
+    );
+  });
+});
+
 describe('selectCodeFiles', () => {
   it('skips dependencies and non-code files and says when the limits capped the scan', () => {
     const entries = [

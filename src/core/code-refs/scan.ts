@@ -60,7 +60,7 @@ function cappedNotice(path: string, removed: RemovedName, capped: string): Findi
 
 function referenceFinding(path: string, removed: RemovedName, refs: CodeReference[], capped: string | undefined): Finding {
   const label = removedLabel(removed);
-  const verb = removed.action === 'drop' ? 'drops' : `renames to ${removed.newName}`;
+  const change = removed.action === 'drop' ? `drops ${label}` : `renames ${label} to ${removed.newName}`;
   const listed = refs.slice(0, LISTED).map((r) => `${r.path}:${r.line} (${r.how})`);
   const more = refs.length > LISTED ? `, and ${refs.length - LISTED} more` : '';
   return finding({
@@ -71,7 +71,7 @@ function referenceFinding(path: string, removed: RemovedName, refs: CodeReferenc
     line: removed.statement.line,
     endLine: removed.statement.endLine,
     table: removed.table,
-    message: `This ${verb} ${label}, which the head's code still names: ${listed.join(', ')}${more}. That code fails once the migration has run.`,
+    message: `This ${change}, which the head's code still names: ${listed.join(', ')}${more}. That code fails once the migration has run.`,
     fix: `Change that code to stop using ${label} and deploy it first; drop or rename ${label} in a later migration (expand/contract).`,
     evidence: `found in the head's files${capped ? `; ${capped}` : ''}`,
   });
