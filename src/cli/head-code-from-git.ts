@@ -39,16 +39,18 @@ function catFiles(repo: string, objects: string[]): Promise<string[]> {
   });
 }
 
-/** `<sha> blob <size>\n<bytes>\n` records, as text. */
+/** `<sha> blob <size>\n<bytes>\n` records (`<object> missing\n` for none), as text. */
 function splitBatch(out: Buffer): string[] {
   const contents: string[] = [];
   let at = 0;
   while (at < out.length) {
     const eol = out.indexOf(10, at);
     const header = out.subarray(at, eol).toString('utf8').split(' ');
-    const size = header[1] === 'blob' ? Number(header[2]) : 0;
+    // `<object> missing` has no body; any object, even an empty one, is followed by a newline.
+    const found = header[1] !== 'missing';
+    const size = found ? Number(header[2]) : 0;
     contents.push(out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
-    at = eol + 1 + size + (size > 0 ? 1 : 0);
+    at = eol + 1 + (found ? size + 1 : 0);
   }
   return contents;
 }

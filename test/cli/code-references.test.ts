@@ -22,7 +22,10 @@ const MIGRATIONS = {
 
 /** A small application whose code still uses users.legacy_flag, orders.coupon and audit_log in every way the scan knows. */
 const APP = {
-  'queries/report.sql': '-- weekly report\nSELECT u.id,\n       u.legacy_flag\nFROM users u\nWHERE u.email LIKE $1;\n',
+  'queries/report.sql':
+    '-- weekly report\nSELECT u.id,\n       u.legacy_flag\nFROM users u\nWHERE u.email LIKE $1;\nINSERT INTO users (id, email, legacy_flag)\nVALUES ($1, $2, $3);\n',
+  // An empty file first: git cat-file still ends its record with a newline.
+  'app/__init__.py': '',
   'queries/other.sql': '-- legacy_flag here is a comment; this query reads another table\nSELECT legacy_flag FROM accounts;\n',
   'prisma/schema.prisma': 'model User {\n  id         BigInt  @id\n  email      String\n  legacyFlag Boolean? @map("legacy_flag")\n  @@map("users")\n}\n',
   'src/db/schema.ts':
@@ -56,7 +59,12 @@ describe('code references: dropped names the head still uses', () => {
     const report = await check(repo.dir);
     const refs = report.findings.filter((f) => f.rule === 'code-reference');
     expect(refs.map((f) => `${f.hazard}@${f.line}`)).toEqual(['breaking-change@2', 'breaking-change@3', 'breaking-change@4', 'breaking-change@5']);
-    expect(referencesOf(refs[0]!)).toEqual(['prisma/schema.prisma:4 model field', 'queries/report.sql:3 SQL', 'src/entities/user.ts:5 model field']);
+    expect(referencesOf(refs[0]!)).toEqual([
+      'prisma/schema.prisma:4 model field',
+      'queries/report.sql:3 SQL',
+      'queries/report.sql:6 SQL',
+      'src/entities/user.ts:5 model field',
+    ]);
     expect(referencesOf(refs[1]!)).toEqual([
       'app/models.py:5 model field',
       'db/schema.rb:4 model field',

@@ -24,7 +24,9 @@ export async function sqlReferences(sql: string, removed: RemovedName): Promise<
 }
 
 function statementReferences(stmt: StatementNode, removed: RemovedName): number[] {
-  const tables = collectNodes(stmt, 'RangeVar').filter((r) => sameRelation(r.schemaname ? `${r.schemaname}.${r.relname}` : String(r.relname), removed.table));
+  const tables = [...collectNodes(stmt, 'RangeVar'), ...writtenRelations(stmt)].filter((r) =>
+    sameRelation(r.schemaname ? `${r.schemaname}.${r.relname}` : String(r.relname), removed.table),
+  );
   if (tables.length === 0) return [];
   if (!removed.column) return tables.map((t) => t.location ?? 0);
   const names = new Set([removed.table.slice(removed.table.lastIndexOf('.') + 1), ...tables.flatMap((t) => (t.alias?.aliasname ? [t.alias.aliasname] : []))]);
@@ -34,6 +36,11 @@ function statementReferences(stmt: StatementNode, removed: RemovedName): number[
     return fields.length === 1 || names.has(fields[fields.length - 2]!);
   });
   return [...refs, ...targetColumns(stmt, removed)].map((n) => n.location ?? 0);
+}
+
+/** The table an INSERT, UPDATE or DELETE writes: the AST holds it as a bare RangeVar, not under a `RangeVar` key. */
+function writtenRelations(stmt: StatementNode): StatementNode[] {
+  return collectNodes(stmt, 'relation').filter((r) => typeof r?.relname === 'string');
 }
 
 /** INSERT INTO t (col) and UPDATE t SET col = …: the column named as a target (an alias in a SELECT list is not). */
