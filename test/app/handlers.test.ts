@@ -434,6 +434,7 @@ describe('Drillbot app handlers', () => {
         /### Rollout plan\n\n.*\n\n1\. \*\*deploy before\*\* \(inferred\) `db\/migrations\/002_drop_email\.up\.sql:2`: Deploy code that no longer reads or writes users\.email/,
       );
       expect(run.output.summary).toMatch(/\n2\. \*\*migrate \(inside a transaction\)\*\* \(observed\)/);
+      expect(run.output.summary).toContain("The head's code still names users.email (see its breaking-change finding): that code is not ready yet.");
     });
 
     it('fails the check on invalid UTF-8 with the error PostgreSQL gives, at its line', async () => {

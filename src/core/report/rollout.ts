@@ -35,7 +35,7 @@ export function planRollout(facts: RolloutFacts): RolloutStep[] {
     const statements = p.forward ?? [];
     const removed = statements.flatMap((s) => removedNames(changeStatements, s));
     return [
-      ...removed.map((r) => deployBefore(p, r)),
+      ...removed.map((r) => deployBefore(p, r, facts.findings)),
       migrateStep(p, facts),
       ...statements.filter((s) => isBackfill(changeStatements, s)).map((s) => backfillStep(p, s, facts)),
       ...deployAfter(p),
@@ -43,8 +43,12 @@ export function planRollout(facts: RolloutFacts): RolloutStep[] {
   });
 }
 
-function deployBefore(p: ParsedMigration, r: RemovedName): RolloutStep {
+function deployBefore(p: ParsedMigration, r: RemovedName, findings: readonly Finding[]): RolloutStep {
   const label = removedLabel(r);
+  // The code-reference scan found the head still using it: the deploy this step asks for is not in the change yet.
+  const stillUsed = findings.some(
+    (f) => f.rule === 'code-reference' && f.severity !== 'notice' && f.path === p.migration.forward.path && f.line === r.statement.line,
+  );
   const what =
     r.action === 'drop'
       ? `Deploy code that no longer reads or writes ${label}, and let every old instance drain, before running ${p.migration.name}: it drops ${label}.`
@@ -52,7 +56,7 @@ function deployBefore(p: ParsedMigration, r: RemovedName): RolloutStep {
   return {
     kind: 'deploy',
     order: 'before',
-    title: what,
+    title: stillUsed ? `${what} The head's code still names ${label} (see its breaking-change finding): that code is not ready yet.` : what,
     path: p.migration.forward.path,
     line: r.statement.line,
     basis: 'inferred',
