@@ -4,6 +4,7 @@ import { applyAcks, statementHash } from './acks.js';
 import type { AppDeps } from './deps.js';
 import type { ReviewTask } from './queue.js';
 import { changeSetFromGitHub } from './github/change-set.js';
+import { withHeadCode } from './github/head-code.js';
 import type { Octokit, RepoRef, RetryPolicy } from './github/octokit.js';
 import { beginCheckRun, completeCheckRun, progressCheckRun, type CheckRunRef } from './github/check-run.js';
 import { defaultBranchSource } from './github/default-branch.js';
@@ -144,7 +145,7 @@ async function publishReview(
         const [tableSizes, baseline] = await Promise.all([loadTableSizes(source, config), loadBaseline(source, config)]);
         progress.report(`Drilling the change in \`${result.root || '.'}\`…`);
         const report = await deps.engine.review({
-          changeSet: result.changeSet,
+          changeSet: await withHeadCode(octokit, repo, headSha, result.changeSet),
           config,
           tableSizes,
           baseline,

@@ -39,9 +39,11 @@ export { noMigrationsError } from './change-set/locate.js';
 export type { FileTree, SourceFile } from './layouts/layout.js';
 // The reviewer step (issue 5): checklist answers, drafted reverses and the model, for the App to render and inject.
 export type { ReportExtras } from './report/build.js';
-export type { ChecklistAnswer, ChecklistStatus, ReverseDraft, ReverseNotDrafted, ReverseProof, ReviewerSummary } from './report/report.js';
+export type { ChecklistAnswer, ChecklistStatus, ReverseDraft, ReverseNotDrafted, ReverseProof, ReviewerSummary, RolloutStep } from './report/report.js';
 export type { ReviewerConfig, TeamChecklistItem } from './config.js';
 export { CHECKLIST, type ChecklistItem } from './reviewer/checklists.js';
 export { createOpenAiClient, llmClientFromEnvironment, LlmUnavailableError, type LlmClient, type LlmRequest, type LlmResponse } from './reviewer/llm-client.js';
 export { diskCache, memoryCache, type ReviewerCache } from './reviewer/cache.js';
 export { draftReverse } from './reverse/draft.js';
+export { codeReferenceFindings, type HeadCode } from './code-refs/scan.js';
+export { CODE_SCAN_LIMITS, selectCodeFiles } from './code-refs/select.js';

@@ -8,7 +8,9 @@ import { runDrill, type DrillOutcome } from './drill/drill.js';
 import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js';
 import { bounded, CLEANUP_STEP_MS, Deadline } from './deadline.js';
 import { HistoryPrivilegeError, isDrillbotError, redact } from './errors.js';
+import { codeReferenceFindings } from './code-refs/scan.js';
 import { buildReport } from './report/build.js';
+import { planRollout } from './report/rollout.js';
 import { finding } from './report/findings.js';
 import type { DrillSummary, Finding, MigrationResult, Report } from './report/report.js';
 import type { SourceFile } from './layouts/layout.js';
@@ -99,7 +101,8 @@ async function reviewDrilled(
   });
   // Rule findings first: where a rule and the drill see the same thing, the rule's explanation
   // and fix lead and the drill's observation is kept as evidence.
-  let findings = [...ruleFindings, ...applySeverities([...analysis.findings, ...parseFindings, ...drill.findings], resolve)];
+  const codeFindings = opts.changeSet.code ? await codeReferenceFindings(parsed, opts.changeSet.code, opts.changeSet.head.root) : [];
+  let findings = [...ruleFindings, ...applySeverities([...analysis.findings, ...parseFindings, ...codeFindings, ...drill.findings], resolve)];
   if (opts.tableSizes) findings = judgeBySize(findings, opts.tableSizes, drill.outcome?.migrations ?? [], opts.config.shadow.seedRows);
   findings = applyAckDirectives(findings, readAckDirectives(opts.changeSet.head.files, parsed));
   const outcome = drill.outcome;
@@ -127,7 +130,21 @@ async function reviewDrilled(
     server: drill.server,
     deadline,
   });
-  return buildReport(reviewed.findings, outcome?.migrations ?? [], { ...summary, durationMs: Math.round(performance.now() - started) }, reviewed);
+  const rollout = planRollout({
+    parsed,
+    migrations: outcome?.migrations ?? [],
+    findings: reviewed.findings,
+    roundTrip: summary.roundTrip,
+    reverseDrafts: reviewed.reverseDrafts ?? [],
+    reverseNotDrafted: reviewed.reverseNotDrafted ?? [],
+    seededRows: opts.config.shadow.seedRows,
+  });
+  return buildReport(
+    reviewed.findings,
+    outcome?.migrations ?? [],
+    { ...summary, durationMs: Math.round(performance.now() - started) },
+    { ...reviewed, rollout },
+  );
 }
 
 /** The summary's pgMajorMismatch when the server is not of the configured major (a URL server is what it is). */

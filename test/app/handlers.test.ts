@@ -418,6 +418,25 @@ describe('Drillbot app handlers', () => {
       expectCleanTraffic();
     });
 
+    it('reports code of the head that still reads a dropped column, and ends the summary with the rollout plan', async () => {
+      const run = await reviewPull(
+        {
+          'db/migrations/002_drop_email.up.sql': "SET lock_timeout = '2s';\nALTER TABLE users DROP COLUMN email;\n",
+          'db/migrations/002_drop_email.down.sql': 'ALTER TABLE users ADD COLUMN email text;\n',
+        },
+        { ...BASE, 'src/queries/users.sql': '-- by id\nSELECT id, email FROM users WHERE id = $1;\n', 'src/notes.ts': "const email = 'email';\n" },
+      );
+      expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+      expect(run.output.summary).toContain(
+        "`breaking-change` at `db/migrations/002_drop_email.up.sql:2`: This drops users.email, which the head's code still names: src/queries/users.sql:2 (SQL).",
+      );
+      expect(run.output.summary).toMatch(
+        /### Rollout plan\n\n.*\n\n1\. \*\*deploy before\*\* \(inferred\) `db\/migrations\/002_drop_email\.up\.sql:2`: Deploy code that no longer reads or writes users\.email/,
+      );
+      expect(run.output.summary).toMatch(/\n2\. \*\*migrate \(inside a transaction\)\*\* \(observed\)/);
+      expect(run.output.summary).toContain("The head's code still names users.email (see its breaking-change finding): that code is not ready yet.");
+    });
+
     it('fails the check on invalid UTF-8 with the error PostgreSQL gives, at its line', async () => {
       const run = await reviewPull({
         'db/migrations/002_city.up.sql': Buffer.from("ALTER TABLE users ADD COLUMN city text;\nUPDATE users SET city = 'Zürich';\n", 'latin1'),

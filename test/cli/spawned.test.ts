@@ -129,6 +129,18 @@ describe('bin/drillbot.js spawned with the default provider', () => {
     expect(run.status).toBe(1);
   });
 
+  it('runs the demo and ends its report with the rollout plan built from the drill', async () => {
+    const run = await drillbot('demo', '--quiet');
+    expect(run.status).toBe(0);
+    const plan = run.stdout.slice(run.stdout.indexOf('\nRollout plan\n'));
+    expect(plan).toMatch(
+      /^\nRollout plan\n {2}1\. +migrate \(inside a transaction\) \[observed\] db\/migrations\/000003_order_lookups\.up\.sql:1: Run 000003_order_lookups \(applied on the drill\)/,
+    );
+    expect(plan).toMatch(/lock: public\.orders AccessExclusiveLock.*held \d+ ms on the shadow/);
+    expect(plan).toMatch(/Do not run 000004_user_plans as it stands: it failed on the drill/);
+    expect(plan).toMatch(/users\.plan is NOT NULL without a default/);
+  });
+
   it('still says "no migrations found" for a repository and change without any SQL', async () => {
     const dir = repo({ 'README.md': '# app\n' }, { 'src/index.js': 'console.log(1);\n' });
     const run = await drillbot('check', '--repo', dir, '--base', 'main', '--quiet');

@@ -72,7 +72,7 @@ async function mergeBase(octokit: Octokit, repo: RepoRef, pull: PullRef): Promis
   }
 }
 
-async function listTree(octokit: Octokit, repo: RepoRef, sha: string): Promise<TreeEntry[]> {
+export async function listTree(octokit: Octokit, repo: RepoRef, sha: string): Promise<TreeEntry[]> {
   const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: sha, recursive: 'true' });
   if (data.truncated) {
     throw new Error(`the repository tree at ${sha.slice(0, 12)} is too large for GitHub to list in one response; set migrations.path in .github/drillbot.yml`);
@@ -81,7 +81,7 @@ async function listTree(octokit: Octokit, repo: RepoRef, sha: string): Promise<T
 }
 
 /** Reads blobs by SHA, each once, a few at a time. */
-class BlobReader {
+export class BlobReader {
   private readonly cache = new Map<string, Promise<Buffer>>();
   constructor(
     private readonly octokit: Octokit,

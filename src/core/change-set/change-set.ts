@@ -1,3 +1,4 @@
+import type { HeadCode } from '../code-refs/scan.js';
 import type { FileTree, SourceFile } from '../layouts/layout.js';
 
 /**
@@ -13,6 +14,8 @@ export interface ChangeSet {
    * inside the migrations directory or not: SQL among them that no migration covers is reported.
    */
   readonly changedPaths?: readonly string[];
+  /** The head's code files (outside the migrations too), to find code still naming what the change drops or renames. */
+  readonly code?: HeadCode;
 }
 
 export type FileChange =

@@ -1,6 +1,16 @@
 import { ACK_DIRECTIVE_RULE } from '../acknowledgements.js';
 import type { Severity } from '../hazards.js';
-import type { ChecklistAnswer, DrillSummary, Finding, MigrationResult, Report, ReverseDraft, ReverseNotDrafted, ReviewerSummary } from './report.js';
+import type {
+  ChecklistAnswer,
+  DrillSummary,
+  Finding,
+  MigrationResult,
+  Report,
+  ReverseDraft,
+  ReverseNotDrafted,
+  ReviewerSummary,
+  RolloutStep,
+} from './report.js';
 
 /** What the reviewer step adds beside the findings; none of it takes part in the verdict. */
 export interface ReportExtras {
@@ -8,6 +18,7 @@ export interface ReportExtras {
   readonly reverseDrafts?: ReverseDraft[];
   readonly reverseNotDrafted?: ReverseNotDrafted[];
   readonly reviewer?: ReviewerSummary | null;
+  readonly rollout?: RolloutStep[];
 }
 
 /** Drillbot could not do its job (an `infra` error; the model's unavailability is only a notice). */
@@ -34,6 +45,7 @@ export function buildReport(findings: Finding[], migrations: MigrationResult[], 
     reverseDrafts: extras.reverseDrafts ?? [],
     reverseNotDrafted: extras.reverseNotDrafted ?? [],
     reviewer: extras.reviewer ?? null,
+    rollout: extras.rollout ?? [],
   };
 }
 

@@ -211,6 +211,29 @@ export interface ReviewerSummary {
   readonly problem?: string;
 }
 
+/**
+ * One step of the rollout runbook, in the order to run them. `deploy` steps come `before` or
+ * `after` a migration (expand/contract); `basis` says whether the drill observed what the step
+ * states (the migration's locks and times) or it is inferred from the SQL.
+ */
+export interface RolloutStep {
+  readonly kind: 'deploy' | 'migrate' | 'backfill';
+  readonly order?: 'before' | 'after';
+  /** What to do, in one or two sentences. */
+  readonly title: string;
+  readonly path: string;
+  readonly line: number;
+  /** For a migration: whether the tool runs it inside a transaction block or outside one. */
+  readonly transaction?: 'inside' | 'outside';
+  /** The locks on existing tables and how long the drill held them. */
+  readonly lock?: string;
+  /** lock_timeout and retries, for a step whose locks queue other sessions. */
+  readonly lockTimeout?: string;
+  /** How to undo the step: the proven reverse, a drafted plan, or why there is none. */
+  readonly rollback: string;
+  readonly basis: 'observed' | 'inferred';
+}
+
 export interface Report {
   readonly version: 1;
   readonly verdict: 'pass' | 'fail';
@@ -230,4 +253,6 @@ export interface Report {
   readonly reverseDrafts: ReverseDraft[];
   readonly reverseNotDrafted: ReverseNotDrafted[];
   readonly reviewer: ReviewerSummary | null;
+  /** The ordered runbook (empty when nothing was drilled; absent from reports older than it). */
+  readonly rollout?: RolloutStep[];
 }

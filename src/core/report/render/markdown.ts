@@ -1,4 +1,5 @@
 import type { ChecklistAnswer, Finding, MigrationResult, Report, ReverseDraft, ReviewerSummary } from '../report.js';
+import { rolloutMarkdown } from './rollout.js';
 import { lockNotes } from './text.js';
 import { timelineMarkdown } from './timeline.js';
 
@@ -59,6 +60,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     ...(acked.length > 0 ? ['', '### Acknowledged', '', ...acked.map(ackItem)] : []),
     ...draftItems(report),
     ...checklistItems(report.checklist ?? []),
+    ...rolloutMarkdown(report.rollout ?? [], oneLine),
   ];
   const reviewer = reviewerLine(report.reviewer ?? null, (report.checklist ?? []).length > 0);
   const tail = ['', ...(reviewer ? [reviewer, ''] : []), options.footer ?? DEFAULTS.footer];

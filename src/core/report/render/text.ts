@@ -1,4 +1,5 @@
 import { groupBy } from '../../collections.js';
+import { rolloutText } from './rollout.js';
 import type { ChecklistAnswer, DrillSummary, Finding, MigrationResult, Report, ReverseDraft, ReviewerSummary, TableSeeding } from '../report.js';
 
 /** The report for people in a terminal: findings grouped by file, then the drill per migration. */
@@ -11,7 +12,12 @@ export function renderText(report: Report): string {
   }
   if (report.migrations.length > 0) out.push('Drill', ...report.migrations.map(renderMigration), '');
   if (report.drill) out.push(...renderSeeding(report.drill.seeding), `Round trip: ${report.drill.roundTrip}`, '');
-  out.push(...renderChecklist(report.checklist ?? []), ...renderDrafts(report), ...renderReviewer(report.reviewer ?? null));
+  out.push(
+    ...renderChecklist(report.checklist ?? []),
+    ...renderDrafts(report),
+    ...rolloutText(report.rollout ?? []),
+    ...renderReviewer(report.reviewer ?? null),
+  );
   return out.join('\n').replace(/\n+$/, '\n');
 }
 

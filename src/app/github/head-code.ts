@@ -1,0 +1,29 @@
+import { readSourceFile, selectCodeFiles, type ChangeSet, type HeadCode } from '../../core/index.js';
+import { BlobReader, listTree } from './change-set.js';
+import type { Octokit, RepoRef } from './octokit.js';
+
+/** The App reads code through the API, a request per blob: tighter limits than the CLI's. */
+export const APP_CODE_LIMITS = { files: 500, fileBytes: 256 * 1024, totalBytes: 8 * 1024 * 1024 } as const;
+
+/** A change's migrations that drop or rename something: only then is the head's code worth reading. */
+const REMOVES = /\b(drop|rename)\b/i;
+
+/**
+ * The change set with the head's code files for the code-reference scan, read only when a
+ * changed migration drops or renames something (most changes do not, and each blob costs a request).
+ */
+export async function withHeadCode(octokit: Octokit, repo: RepoRef, headSha: string, changeSet: ChangeSet): Promise<ChangeSet> {
+  const changed = new Set(changeSet.changedPaths ?? changeSet.head.files.map((f) => f.path));
+  if (!changeSet.head.files.some((f) => changed.has(f.path) && REMOVES.test(f.content))) return changeSet;
+  const tree = await listTree(octokit, repo, headSha);
+  const { paths, capped } = selectCodeFiles(
+    tree.map((e) => ({ path: e.path, size: e.size ?? 0 })),
+    APP_CODE_LIMITS,
+  );
+  const wanted = new Set(paths);
+  const entries = tree.filter((e) => wanted.has(e.path));
+  const blobs = await new BlobReader(octokit, repo).read(entries);
+  const files = entries.map((e, i) => readSourceFile(e.path, blobs[i]));
+  const code: HeadCode = { files, ...(capped ? { capped } : {}) };
+  return { ...changeSet, code };
+}
