@@ -2,19 +2,10 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { main } from '../../src/cli/main.js';
 import type { Report } from '../../src/core/index.js';
 import { LOCAL_URL } from '../support/drill.js';
 import { gitRepo } from '../support/git-repo.js';
-
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const stream = (append: (text: string) => void) => ({ write: (text: string) => (append(text), true) }) as unknown as NodeJS.WritableStream;
-  const status = await main(argv, { stdout: stream((t) => (stdout += t)), stderr: stream((t) => (stderr += t)) });
-  return { status, stdout, stderr };
-}
+import { runCli as cli } from '../support/cli.js';
 
 const BASE = {
   'db/migrations/000001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n',

@@ -3,20 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
-import { main } from '../../src/cli/main.js';
 import type { Report } from '../../src/core/index.js';
 import { buildIfStale, ROOT } from '../support/build.js';
 import { LOCAL_URL } from '../support/drill.js';
 import { gitRepo } from '../support/git-repo.js';
 import { sarifValidator } from '../support/sarif-schema.js';
-
-async function cli(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const stream = (append: (text: string) => void) => ({ write: (text: string) => (append(text), true) }) as unknown as NodeJS.WritableStream;
-  const status = await main(argv, { stdout: stream((t) => (stdout += t)), stderr: stream((t) => (stderr += t)) });
-  return { status, stdout, stderr };
-}
+import { runCli as cli } from '../support/cli.js';
 
 function spawned(...argv: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -1,13 +1,6 @@
-import { main } from '../../src/cli/main.js';
 import { LOCAL_URL } from '../support/drill.js';
 import { gitRepo } from '../support/git-repo.js';
-
-async function cli(...argv: string[]): Promise<{ status: number; stdout: string }> {
-  let stdout = '';
-  const stream = (append: (text: string) => void) => ({ write: (text: string) => (append(text), true) }) as unknown as NodeJS.WritableStream;
-  const status = await main(argv, { stdout: stream((t) => (stdout += t)), stderr: stream(() => undefined) });
-  return { status, stdout };
-}
+import { runCli as cli } from '../support/cli.js';
 
 const BASE = {
   'db/migrations/000001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n',

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { DEFAULT_CONFIG } from '../../src/core/config.js';
 import { createUrlProvider } from '../../src/core/drill/providers/url.js';
 import { renderText } from '../../src/core/report/render/text.js';
@@ -7,6 +6,7 @@ import type { Report } from '../../src/core/report/report.js';
 import { review } from '../../src/core/review.js';
 import { changeSetOf } from '../support/change-set.js';
 import { drill, hazards, LOCAL_URL, RULES_OFF } from '../support/drill.js';
+import { withAdmin } from '../support/scratch-database.js';
 
 /**
  * shadow.historyPrivileges on the local PostgreSQL (url provider, a superuser admin): the base
@@ -33,16 +33,6 @@ const BENIGN = change('ALTER TABLE orders ADD COLUMN note text;', 'ALTER TABLE o
 const asSuperuser = { historyPrivileges: 'superuser' as const };
 
 const messages = (report: Report, hazard: string) => report.findings.filter((f) => f.hazard === hazard).map((f) => f.message);
-
-async function withAdmin<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(LOCAL_URL);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('shadow.historyPrivileges: the base history', () => {
   it('replayed as the owner (the default), stops where it needs superuser: infra at that line', async () => {

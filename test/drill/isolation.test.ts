@@ -12,6 +12,7 @@ import type { Report } from '../../src/core/report/report.js';
 import { review } from '../../src/core/review.js';
 import { changeSetOf } from '../support/change-set.js';
 import { drill, hazards, LOCAL_URL, RULES_OFF } from '../support/drill.js';
+import { withAdmin } from '../support/scratch-database.js';
 
 /**
  * Hostile migrations through the real review() on the local PostgreSQL (url provider): what one
@@ -29,16 +30,6 @@ const change = (up: string, down = 'SELECT 1;') => ({ '3_change.up.sql': up, '3_
 /** A change any review must pass: it adds a nullable column and drops it again. */
 const BENIGN = change('ALTER TABLE orders ADD COLUMN note text;', 'ALTER TABLE orders DROP COLUMN note;');
 const MIB = 1024 ** 2;
-
-async function withAdmin<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(LOCAL_URL);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * The review roles and the databases of reviews that exist now: owned by a review role, or by the
