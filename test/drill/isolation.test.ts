@@ -204,7 +204,7 @@ describe('isolation: an administrator without superuser (CREATEDB, CREATEROLE)',
   it('refuses to start while the admin may not set temp_file_limit, naming the GRANT that allows it', async () => {
     const failure = createUrlProvider(url.toString()).start({ signal: AbortSignal.timeout(30_000) });
     await expect(failure).rejects.toThrow(ShadowStartError);
-    await expect(failure).rejects.toThrow(`GRANT SET ON PARAMETER temp_file_limit TO "${admin}"`);
+    await expect(failure).rejects.toThrow(`GRANT SET ON PARAMETER temp_file_limit TO ${admin}.`);
   });
 
   it('drills as the roles it creates, saves its template, and a migration cannot revoke the admin’s hold on its role', async () => {
