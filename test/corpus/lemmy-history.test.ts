@@ -42,7 +42,7 @@ describeCorpus(`corpus drill: LemmyNet/lemmy's whole history on PostgreSQL ${PG_
     async () => {
       const d = labelled('owner', await drillNewest('owner'));
       expect(infraFindings(d)).toEqual([
-        expect.stringMatching(/^migrations\/2025-08-01-000019_add_report_count\/up\.sql:1 .*is a system trigger \(SQLSTATE 42501\)/),
+        expect.stringMatching(/^migrations\/2025-08-01-000019_add_report_count\/up\.sql:8 .*is a system trigger \(SQLSTATE 42501\)/),
       ]);
       expect(d.indexOf(d.report.findings.find((f) => f.hazard === 'infra')!)).toBe(251);
     },

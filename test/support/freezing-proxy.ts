@@ -46,7 +46,7 @@ export class FreezingProxy {
         this.allFrozen ||= this.freezesServer;
         return;
       }
-      for (const m of chunk.toString('latin1').matchAll(/CREATE DATABASE "(drillbot_[a-z0-9_]+)"/g)) this.created.push(m[1]);
+      for (const m of chunk.toString('latin1').matchAll(/CREATE DATABASE "?(drillbot_[a-z0-9_]+)"?/g)) this.created.push(m[1]);
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
