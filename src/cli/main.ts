@@ -25,10 +25,10 @@ import {
   type ConfigSource,
   type DrillbotConfig,
   type Report,
+  readHeadCode,
 } from '../core/index.js';
 import { parseCommandLine, USAGE, type CheckArgs, type StatsArgs } from './args.js';
 import { changedFiles, gitReader, headOf, mergeBase, readFileAt, refExists } from './change-set-from-git.js';
-import { headCodeFromGit } from './head-code-from-git.js';
 import { prepareDemoRepository } from './demo.js';
 
 /** Runs the CLI and returns the exit status: 0 pass, 1 fail, 2 could not run. Any writable streams do for io (the tests capture it). */
@@ -66,7 +66,7 @@ export async function check(args: CheckArgs, progress: (message: string) => void
   const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
   const tableSizes = await loadTableSizes(source, config);
   const baseline = await loadBaseline(source, config);
-  const code = await headCodeFromGit(args.repo, 'HEAD');
+  const code = await readHeadCode(gitReader(args.repo), 'HEAD');
   return review({ changeSet: { ...changeSet, code }, config, provider, tableSizes, baseline, useTemplateCache: args.cache, onProgress: progress });
 }
 

@@ -46,4 +46,4 @@ export { createOpenAiClient, llmClientFromEnvironment, LlmUnavailableError, type
 export { diskCache, memoryCache, type ReviewerCache } from './reviewer/cache.js';
 export { draftReverse } from './reverse/draft.js';
 export { codeReferenceFindings, type HeadCode } from './code-refs/scan.js';
-export { CODE_SCAN_LIMITS, selectCodeFiles } from './code-refs/select.js';
+export { CODE_SCAN_LIMITS, readHeadCode, selectCodeFiles } from './code-refs/select.js';

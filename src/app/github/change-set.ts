@@ -56,7 +56,7 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
 }
 
 /** Trees and blobs from the REST API: the only part of the pipeline that is the App's own. */
-function apiReader(octokit: Octokit, repo: RepoRef): RepositoryReader {
+export function apiReader(octokit: Octokit, repo: RepoRef): RepositoryReader {
   const blobs = new BlobReader(octokit, repo);
   return { listTree: (sha) => listTree(octokit, repo, sha), readBlobs: (entries) => blobs.read(entries) };
 }
@@ -72,7 +72,7 @@ async function mergeBase(octokit: Octokit, repo: RepoRef, pull: PullRef): Promis
   }
 }
 
-export async function listTree(octokit: Octokit, repo: RepoRef, sha: string): Promise<TreeEntry[]> {
+async function listTree(octokit: Octokit, repo: RepoRef, sha: string): Promise<TreeEntry[]> {
   const { data } = await octokit.rest.git.getTree({ ...repo, tree_sha: sha, recursive: 'true' });
   if (data.truncated) {
     throw new Error(`the repository tree at ${sha.slice(0, 12)} is too large for GitHub to list in one response; set migrations.path in .github/drillbot.yml`);
@@ -81,7 +81,7 @@ export async function listTree(octokit: Octokit, repo: RepoRef, sha: string): Pr
 }
 
 /** Reads blobs by SHA, each once, a few at a time. */
-export class BlobReader {
+class BlobReader {
   private readonly cache = new Map<string, Promise<Buffer>>();
   constructor(
     private readonly octokit: Octokit,

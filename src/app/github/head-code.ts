@@ -1,5 +1,5 @@
-import { readSourceFile, selectCodeFiles, type ChangeSet, type HeadCode } from '../../core/index.js';
-import { BlobReader, listTree } from './change-set.js';
+import { readHeadCode, type ChangeSet } from '../../core/index.js';
+import { apiReader } from './change-set.js';
 import type { Octokit, RepoRef } from './octokit.js';
 
 /** The App reads code through the API, a request per blob: tighter limits than the CLI's. */
@@ -15,15 +15,6 @@ const REMOVES = /\b(drop|rename)\b/i;
 export async function withHeadCode(octokit: Octokit, repo: RepoRef, headSha: string, changeSet: ChangeSet): Promise<ChangeSet> {
   const changed = new Set(changeSet.changedPaths ?? changeSet.head.files.map((f) => f.path));
   if (!changeSet.head.files.some((f) => changed.has(f.path) && REMOVES.test(f.content))) return changeSet;
-  const tree = await listTree(octokit, repo, headSha);
-  const { paths, capped } = selectCodeFiles(
-    tree.map((e) => ({ path: e.path, size: e.size ?? 0 })),
-    APP_CODE_LIMITS,
-  );
-  const wanted = new Set(paths);
-  const entries = tree.filter((e) => wanted.has(e.path));
-  const blobs = await new BlobReader(octokit, repo).read(entries);
-  const files = entries.map((e, i) => readSourceFile(e.path, blobs[i]));
-  const code: HeadCode = { files, ...(capped ? { capped } : {}) };
+  const code = await readHeadCode(apiReader(octokit, repo), headSha, APP_CODE_LIMITS);
   return { ...changeSet, code };
 }
