@@ -183,6 +183,8 @@ const DROP_STATEMENT: Partial<Record<SchemaObjectType, string>> = {
 export function reverseFixFor(d: SchemaDifference): string | null {
   const { before, after } = d;
   if (d.change === 'added' || !before) return after ? fixAdded(after) : null;
+  // A function or procedure, gone or changed, comes back whole: CREATE OR REPLACE restores it.
+  if (before.objectType === 'function' || before.objectType === 'procedure') return `${before.definition.trimEnd()};`;
   if (d.change === 'removed' || !after) return fixRemoved(before);
   return fixChanged(before, after);
 }
@@ -221,9 +223,6 @@ function fixRemoved(o: SchemaObject): string | null {
       return `ALTER TABLE ${o.table} ADD CONSTRAINT ${o.member} ${o.definition};`;
     case 'trigger':
       return triggerFix(o, true);
-    case 'function':
-    case 'procedure':
-      return `${o.definition.trimEnd()};`;
     default:
       return null;
   }
@@ -236,9 +235,6 @@ function fixChanged(before: SchemaObject, after: SchemaObject): string | null {
     case 'trigger':
       // Only the enabled state can be restored in place; a different definition needs a person.
       return after.objectType === 'trigger' && before.definition === after.definition ? triggerFix(before, false) : null;
-    case 'function':
-    case 'procedure':
-      return `${before.definition.trimEnd()};`;
     default:
       return null;
   }
