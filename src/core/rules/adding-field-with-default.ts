@@ -90,6 +90,9 @@ export default defineRule({
   hazard: 'rewrite',
   summary:
     'Add columns to existing tables without a default that forces a rewrite (volatile, serial, identity, stored generated, or any default before PostgreSQL 11).',
+  messages: {
+    addingFieldWithDefault: 'Adding column {{colname}} to {{table}} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: {{why}}.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -99,8 +102,9 @@ export default defineRule({
         const rewrite = rewriteOf(column, ctx.pgMajor);
         if (!rewrite) continue;
         ctx.report({
-          statement,
-          message: `Adding column ${column.colname} to ${table} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: ${rewrite.why}.`,
+          node: statement,
+          messageId: 'addingFieldWithDefault',
+          data: { colname: column.colname, table, why: rewrite.why },
           fix: recipe(statement, table, column, rewrite),
         });
       }

@@ -13,6 +13,10 @@ export default defineRule({
   id: 'adding-required-field',
   hazard: 'data-dependent',
   summary: 'Add NOT NULL columns to existing tables with a default, or nullable first and backfilled.',
+  messages: {
+    addingRequiredField:
+      'Adding NOT NULL column {{colname}} without a default to {{table}} fails as soon as {{table}} has a row, and INSERTs of the running application that omit {{colname}} fail too.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -28,8 +32,9 @@ export default defineRule({
         const c = quoteIdent(String(column.colname));
         const type = addedColumnTypeText(statement, String(column.colname)) ?? '<type>';
         ctx.report({
-          statement,
-          message: `Adding NOT NULL column ${column.colname} without a default to ${table} fails as soon as ${table} has a row, and INSERTs of the running application that omit ${column.colname} fail too.`,
+          node: statement,
+          messageId: 'addingRequiredField',
+          data: { colname: column.colname, table },
           fix: [
             `ALTER TABLE ${t} ADD COLUMN ${c} ${type} NOT NULL DEFAULT <constant>; -- PostgreSQL 11+: stored once, no rewrite`,
             '-- or, when no constant fits: add it nullable, backfill, then make it NOT NULL without a blocking scan (see set-not-null):',

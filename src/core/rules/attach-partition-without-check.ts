@@ -28,6 +28,10 @@ export default defineRule({
   id: 'attach-partition-without-check',
   hazard: 'blocking-scan',
   summary: 'Add a valid CHECK constraint matching the bound before attaching an existing table as a partition.',
+  messages: {
+    attachPartitionWithoutCheck:
+      'ATTACH PARTITION {{partition}} scans the whole table under ACCESS EXCLUSIVE (and any DEFAULT partition of {{parent}}) to check the bound, because no valid CHECK constraint on {{partition}} proves it first.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const parent = relationName(node.relation);
@@ -42,8 +46,9 @@ export default defineRule({
         const name = quoteIdent(`${baseName(partition)}_partition_bound`);
         const p = partition.split('.').map(quoteIdent).join('.');
         ctx.report({
-          statement,
-          message: `ATTACH PARTITION ${baseName(partition)} scans the whole table under ACCESS EXCLUSIVE (and any DEFAULT partition of ${baseName(parent)}) to check the bound, because no valid CHECK constraint on ${baseName(partition)} proves it first.`,
+          node: statement,
+          messageId: 'attachPartitionWithoutCheck',
+          data: { partition: baseName(partition), parent: baseName(parent) },
           fix: [
             `-- Prove the bound first with a CHECK that PostgreSQL can use to skip the scan, each step in its own transaction:`,
             `ALTER TABLE ${p} ADD CONSTRAINT ${name} CHECK (${check}) NOT VALID;`,

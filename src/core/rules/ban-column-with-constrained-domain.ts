@@ -40,6 +40,10 @@ export default defineRule({
   hazard: 'rewrite',
   severity: 'warning',
   summary: 'Do not add columns of a domain with constraints to existing tables: PostgreSQL rewrites the table.',
+  messages: {
+    banColumnWithConstrainedDomain:
+      "Adding column {{colname}} of the constrained domain {{name}} to {{table}} rewrites the table under an ACCESS EXCLUSIVE lock, to check the domain's constraints for every existing row.",
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -57,8 +61,9 @@ export default defineRule({
         const c = quoteIdent(String(column.colname));
         const check = `${String(table.split('.').at(-1))}_${String(column.colname)}_check`;
         ctx.report({
-          statement,
-          message: `Adding column ${column.colname} of the constrained domain ${domain.name} to ${table} rewrites the table under an ACCESS EXCLUSIVE lock, to check the domain's constraints for every existing row.`,
+          node: statement,
+          messageId: 'banColumnWithConstrainedDomain',
+          data: { colname: column.colname, name: domain.name, table },
           fix: [
             `ALTER TABLE ${t} ADD COLUMN ${c} ${domain.baseType};`,
             `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(check)} CHECK (<the domain's CHECK, with VALUE replaced by ${c}>) NOT VALID;`,

@@ -6,6 +6,9 @@ export default defineRule({
   id: 'ban-drop-column',
   hazard: 'data-loss',
   summary: 'Drop a column only after the application has stopped using it, in a later deploy.',
+  messages: {
+    banDropColumn: 'DROP COLUMN {{t}}.{{name}} destroys its data, and application instances still reading or writing it fail until they are redeployed.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       if (node.objtype !== 'OBJECT_TABLE') return;
@@ -18,8 +21,9 @@ export default defineRule({
         if (columnAddedEarlier(ctx.changeStatements, statement, table, cmd.name)) continue;
         const t = baseName(table);
         ctx.report({
-          statement,
-          message: `DROP COLUMN ${t}.${cmd.name} destroys its data, and application instances still reading or writing it fail until they are redeployed.`,
+          node: statement,
+          messageId: 'banDropColumn',
+          data: { t, name: cmd.name },
           fix: [
             `-- 1. Stop reading and writing ${t}.${cmd.name} in the application (e.g. Rails ignored_columns) and deploy that.`,
             `-- 2. If the values may be needed again, keep a copy first:`,

@@ -7,6 +7,10 @@ export default defineRule({
   hazard: 'breaking-change',
   severity: 'warning',
   summary: 'Check that no code relies on a column being non-null before dropping NOT NULL.',
+  messages: {
+    banDropNotNull:
+      "Dropping NOT NULL on {{table}}.{{name}} lets NULLs in, which breaks code (including PL/pgSQL, views and clients' non-nullable types) that assumes a value.",
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -17,8 +21,9 @@ export default defineRule({
         // Nor on a column that the change added, in this file or an earlier one.
         if (columnAddedEarlier(ctx.changeStatements, statement, table, cmd.name)) continue;
         ctx.report({
-          statement,
-          message: `Dropping NOT NULL on ${baseName(table)}.${cmd.name} lets NULLs in, which breaks code (including PL/pgSQL, views and clients' non-nullable types) that assumes a value.`,
+          node: statement,
+          messageId: 'banDropNotNull',
+          data: { table: baseName(table), name: cmd.name },
           fix: `-- Make sure every reader handles NULL in ${cmd.name} before this runs, or keep NOT NULL and store a sentinel value instead.`,
         });
       }

@@ -6,6 +6,9 @@ export default defineRule({
   id: 'changing-column-type',
   hazard: 'rewrite',
   summary: 'Change column types of existing tables only when the change is binary-coercible; otherwise expand and contract.',
+  messages: {
+    rewritingTypeChange: 'Changing {{table}}.{{column}} to {{type}} rewrites {{table}} and all its indexes under an ACCESS EXCLUSIVE lock: {{why}}.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -21,8 +24,9 @@ export default defineRule({
         const c = quoteIdent(column);
         const n = quoteIdent(`${column}_new`);
         ctx.report({
-          statement,
-          message: `Changing ${table}.${column} to ${typeText(to)} rewrites ${table} and all its indexes under an ACCESS EXCLUSIVE lock: ${change.why}.`,
+          node: statement,
+          messageId: 'rewritingTypeChange',
+          data: { table, column, type: typeText(to), why: change.why },
           fix: [
             '-- Expand and contract instead of converting in place, one step per migration:',
             `ALTER TABLE ${t} ADD COLUMN ${n} ${typeText(to)};`,

@@ -14,6 +14,9 @@ export default defineRule({
   hazard: 'breaking-change',
   severity: 'warning',
   summary: 'Confirm that dropping a foreign key (and the integrity it enforced) is intended.',
+  messages: {
+    dropForeignKey: 'Dropping foreign key {{name}} on {{table}} stops PostgreSQL from enforcing that its rows reference existing rows, so orphans can appear.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -27,8 +30,9 @@ export default defineRule({
         // Replaced under the same name (to change ON DELETE, say): the integrity stays; foreign-key-missing-not-valid judges the new one.
         if (foreignKeyAddedAgain(ctx.changeStatements, statement, table, cmd.name)) continue;
         ctx.report({
-          statement,
-          message: `Dropping foreign key ${cmd.name} on ${baseName(table)} stops PostgreSQL from enforcing that its rows reference existing rows, so orphans can appear.`,
+          node: statement,
+          messageId: 'dropForeignKey',
+          data: { name: cmd.name, table: baseName(table) },
           fix: `-- If the reference must stay valid, keep the constraint; to replace it, add the new one first (NOT VALID, then VALIDATE CONSTRAINT) and drop ${cmd.name} afterwards.`,
         });
       }

@@ -6,6 +6,10 @@ export default defineRule({
   hazard: 'forward-error',
   severity: 'warning',
   summary: 'Keep identifiers within 63 bytes: PostgreSQL silently truncates longer ones.',
+  messages: {
+    identifierTooLong:
+      'Identifier {{name}} is {{bytes}} bytes long; PostgreSQL silently truncates it to {{truncated}}, so it can collide with another name and tools that use the full name will not find it.',
+  },
   create: (ctx) => ({
     // Any statement kind: the check reads the statement's tokens, not its node.
     ...Object.fromEntries(
@@ -15,8 +19,9 @@ export default defineRule({
           const long = [...new Set(writtenIdentifiers(statement.text))].filter((n) => Buffer.byteLength(n, 'utf8') > MAX_IDENTIFIER_BYTES);
           for (const name of long) {
             ctx.report({
-              statement,
-              message: `Identifier ${name} is ${Buffer.byteLength(name, 'utf8')} bytes long; PostgreSQL silently truncates it to ${truncateIdentifier(name)}, so it can collide with another name and tools that use the full name will not find it.`,
+              node: statement,
+              messageId: 'identifierTooLong',
+              data: { name, bytes: Buffer.byteLength(name, 'utf8'), truncated: truncateIdentifier(name) },
               fix: `-- Shorten ${name} to at most ${MAX_IDENTIFIER_BYTES} bytes.`,
             });
           }

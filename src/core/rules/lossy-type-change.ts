@@ -45,6 +45,9 @@ export default defineRule({
   hazard: 'data-loss',
   severity: 'warning',
   summary: 'Column type changes that silently round, truncate or drop parts of existing values.',
+  messages: {
+    lossyConversion: 'Converting {{table}}.{{column}} to {{type}} loses data without an error: {{why}}, and no reverse can bring the old values back.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -58,8 +61,9 @@ export default defineRule({
         const t = table.split('.').map(quoteIdent).join('.');
         const c = quoteIdent(cmd.name);
         ctx.report({
-          statement,
-          message: `Converting ${table}.${cmd.name} to ${typeText(to)} loses data without an error: ${why}, and no reverse can bring the old values back.`,
+          node: statement,
+          messageId: 'lossyConversion',
+          data: { table, column: cmd.name, type: typeText(to), why },
           fix: [
             `-- Find the values the conversion would change, on production, before converting:`,
             `SELECT count(*) FROM ${t} WHERE ${c} IS DISTINCT FROM ${c}::${typeText(to)}${from ? `::${typeText(from)}` : ''};`,

@@ -9,6 +9,10 @@ export default defineRule({
   hazard: 'breaking-change',
   severity: 'warning',
   summary: 'Coordinate REPLICA IDENTITY changes with logical replication consumers.',
+  messages: {
+    replicaIdentityChange:
+      'REPLICA IDENTITY {{identity}} on {{table}} changes what logical replication sends for UPDATE and DELETE (and whether they are allowed in a publication), which subscribers and CDC consumers see at once.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -18,8 +22,9 @@ export default defineRule({
         if (cmd.subtype !== 'AT_ReplicaIdentity') continue;
         const identity = IDENTITY[String(cmd.def?.ReplicaIdentityStmt?.identity_type)] ?? 'a new value';
         ctx.report({
-          statement,
-          message: `REPLICA IDENTITY ${identity} on ${baseName(table)} changes what logical replication sends for UPDATE and DELETE (and whether they are allowed in a publication), which subscribers and CDC consumers see at once.`,
+          node: statement,
+          messageId: 'replicaIdentityChange',
+          data: { identity, table: baseName(table) },
           fix: `-- Coordinate with the owners of publications, subscriptions and CDC pipelines (Debezium, …) reading ${baseName(table)} before running this.`,
         });
       }

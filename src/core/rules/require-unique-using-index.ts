@@ -10,6 +10,10 @@ export default defineRule({
   id: 'require-unique-using-index',
   hazard: 'blocking-index',
   summary: 'Add UNIQUE and PRIMARY KEY constraints to existing tables over an index built CONCURRENTLY (USING INDEX).',
+  messages: {
+    requireUniqueUsingIndex:
+      'ADD {{kind}} on {{table}} builds its unique index while holding ACCESS EXCLUSIVE: reads and writes of the table wait for the whole build.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -23,8 +27,9 @@ export default defineRule({
         const name = String(constraint.conname ?? `${baseName(table)}_${columns.join('_')}_${kind === 'UNIQUE' ? 'key' : 'pkey'}`);
         const t = table.split('.').map(quoteIdent).join('.');
         ctx.report({
-          statement,
-          message: `ADD ${kind} on ${baseName(table)} builds its unique index while holding ACCESS EXCLUSIVE: reads and writes of the table wait for the whole build.`,
+          node: statement,
+          messageId: 'requireUniqueUsingIndex',
+          data: { kind, table: baseName(table) },
           fix: [
             `-- In a migration that runs outside a transaction:`,
             `CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${t} (${columns.map(quoteIdent).join(', ')});`,

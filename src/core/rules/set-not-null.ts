@@ -7,6 +7,10 @@ export default defineRule({
   id: 'set-not-null',
   hazard: 'blocking-scan',
   summary: 'Make columns of existing tables NOT NULL through a validated CHECK constraint, not a scan under ACCESS EXCLUSIVE.',
+  messages: {
+    setNotNull:
+      'SET NOT NULL on {{table}}.{{column}} scans the whole table for NULLs while holding an ACCESS EXCLUSIVE lock: reads and writes of {{table}} wait until the scan ends.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -31,8 +35,9 @@ export default defineRule({
         const c = quoteIdent(column);
         const check = quoteIdent(`${String(table.split('.').at(-1))}_${column}_not_null`);
         ctx.report({
-          statement,
-          message: `SET NOT NULL on ${table}.${column} scans the whole table for NULLs while holding an ACCESS EXCLUSIVE lock: reads and writes of ${table} wait until the scan ends.`,
+          node: statement,
+          messageId: 'setNotNull',
+          data: { table, column },
           fix: [
             `ALTER TABLE ${t} ADD CONSTRAINT ${check} CHECK (${c} IS NOT NULL) NOT VALID;`,
             '-- in a later migration (its own transaction): the scan runs under SHARE UPDATE EXCLUSIVE and does not block writes',

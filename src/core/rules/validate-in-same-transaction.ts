@@ -25,6 +25,10 @@ export default defineRule({
   id: 'validate-in-same-transaction',
   hazard: 'blocking-scan',
   summary: 'VALIDATE a NOT VALID constraint in a later transaction than the one that added it.',
+  messages: {
+    validateInSameTransaction:
+      'VALIDATE CONSTRAINT {{name}} on {{table}} runs in the same transaction as its NOT VALID add {{where}}, whose {{lock}} of {{table}} for the whole validation scan.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -43,8 +47,9 @@ export default defineRule({
         const lock = foreign ? 'SHARE ROW EXCLUSIVE lock blocks writes' : 'ACCESS EXCLUSIVE lock blocks reads and writes';
         const where = added.at === statement ? 'in the same statement' : `on line ${added.at.line}`;
         ctx.report({
-          statement,
-          message: `VALIDATE CONSTRAINT ${cmd.name} on ${table} runs in the same transaction as its NOT VALID add ${where}, whose ${lock} of ${table} for the whole validation scan.`,
+          node: statement,
+          messageId: 'validateInSameTransaction',
+          data: { name: cmd.name, table, where, lock },
           fix: [
             '-- Commit between the two: keep the NOT VALID add here and move the validation to a later migration:',
             `ALTER TABLE ${table.split('.').map(quoteIdent).join('.')} VALIDATE CONSTRAINT ${quoteIdent(cmd.name)};`,

@@ -23,8 +23,11 @@ export interface RuleCase {
 }
 
 export interface InvalidCase extends RuleCase {
-  /** Expected findings, by 1-based line, with an optional message pattern. */
-  readonly errors: ReadonlyArray<{ readonly line: number; readonly message?: RegExp }>;
+  /**
+   * Expected findings, by 1-based line, with the id of the rule's message (required when the rule
+   * has several) and an optional pattern of the message as filled in.
+   */
+  readonly errors: ReadonlyArray<{ readonly line: number; readonly messageId?: string; readonly message?: RegExp }>;
   /** For fixes that replace the statement: the exact SQL expected; the rule must be silent on it. */
   readonly fix?: string;
 }
@@ -36,6 +39,11 @@ const MIGRATION = 'migration.sql';
  * of the same change; returns the findings of that last file only.
  */
 export async function lintWith(rule: Rule, row: RuleCase): Promise<Finding[]> {
+  return (await lintWithIds(rule, row)).map(({ finding }) => finding);
+}
+
+/** lintWith, with the id of the message each finding was reported with. */
+async function lintWithIds(rule: Rule, row: RuleCase): Promise<Array<{ finding: Finding; messageId: string }>> {
   const earlier = typeof row.before === 'string' ? [row.before] : (row.before ?? []);
   const files = [...earlier.map((sql, i) => ({ path: `earlier-${i + 1}.sql`, sql })), { path: MIGRATION, sql: row.sql }];
   const scripts: ParsedScript[] = [];
@@ -45,15 +53,17 @@ export async function lintWith(rule: Rule, row: RuleCase): Promise<Finding[]> {
     if (!parsed.ok) throw new Error(`test SQL of ${path} does not parse: ${parsed.error.message} (line ${parsed.error.line})`);
     scripts.push({ script, statements: parsed.statements });
   }
-  const findings = runRules({
+  const reported: Array<{ finding: Finding; messageId: string }> = [];
+  runRules({
     rules: [rule],
     scripts,
     layout: row.layout ?? 'goose',
     pgMajor: row.pgMajor ?? 16,
     tableSizes: row.sizes ? new Map(Object.entries(row.sizes)) : undefined,
     severityOf: () => rule.severity,
+    onReport: (finding, messageId) => reported.push({ finding, messageId }),
   });
-  return findings.filter((f) => f.path === MIGRATION);
+  return reported.filter(({ finding }) => finding.path === MIGRATION);
 }
 
 /**
@@ -69,6 +79,8 @@ export function testRule(rule: Rule, cases: { valid: ReadonlyArray<string | Rule
     it('has no duplicate rows', () => expect(duplicate).toBeUndefined());
     it('names every row that has earlier files', () => expect(unnamed).toEqual([]));
     it('has invalid rows that expect findings', () => expect(cases.invalid.every((c) => c.errors.length > 0)).toBe(true));
+    // With one message the id goes without saying; with several, each expected finding names its own.
+    const onlyMessage = Object.keys(rule.messages).length === 1 ? Object.keys(rule.messages)[0] : undefined;
     for (const valid of cases.valid) {
       const row = typeof valid === 'string' ? { sql: valid } : valid;
       it(`valid: ${row.name ?? row.sql}`, async () => {
@@ -77,8 +89,10 @@ export function testRule(rule: Rule, cases: { valid: ReadonlyArray<string | Rule
     }
     for (const row of cases.invalid) {
       it(`invalid: ${row.name ?? row.sql}`, async () => {
-        const findings = await lintWith(rule, row);
+        const withIds = await lintWithIds(rule, row);
+        const findings = withIds.map(({ finding }) => finding);
         expect(findings.map((f) => f.line)).toEqual(row.errors.map((e) => e.line));
+        expect(withIds.map(({ messageId }) => messageId)).toEqual(row.errors.map((e) => e.messageId ?? onlyMessage ?? 'the row names no messageId'));
         row.errors.forEach((expected, i) => {
           expect(findings[i]).toMatchObject({ rule: rule.id, hazard: rule.hazard });
           if (expected.message) expect(findings[i].message).toMatch(expected.message);
