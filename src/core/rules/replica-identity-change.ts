@@ -1,4 +1,4 @@
-import { alterCommands, baseName, relationName } from '../sql/nodes.js';
+import { asNode, baseName } from '../sql/nodes.js';
 import { defineRule } from './define-rule.js';
 
 /** ReplicaIdentityStmt.identity_type, as in PostgreSQL's pg_class.relreplident. */
@@ -14,20 +14,16 @@ export default defineRule({
       'REPLICA IDENTITY {{identity}} on {{table}} changes what logical replication sends for UPDATE and DELETE (and whether they are allowed in a publication), which subscribers and CDC consumers see at once.',
   },
   create: (ctx) => ({
-    AlterTableStmt(node, statement) {
-      const table = relationName(node.relation);
+    AlterTableCmd(cmd, { statement, relation: table, isNewTable }) {
       // A table created earlier in this change is not yet replicated to anyone.
-      if (ctx.isNewTable(table)) return;
-      for (const cmd of alterCommands(statement)) {
-        if (cmd.subtype !== 'AT_ReplicaIdentity') continue;
-        const identity = IDENTITY[String(cmd.def?.ReplicaIdentityStmt?.identity_type)] ?? 'a new value';
-        ctx.report({
-          node: statement,
-          messageId: 'replicaIdentityChange',
-          data: { identity, table: baseName(table) },
-          fix: `-- Coordinate with the owners of publications, subscriptions and CDC pipelines (Debezium, …) reading ${baseName(table)} before running this.`,
-        });
-      }
+      if (isNewTable || cmd.subtype !== 'AT_ReplicaIdentity') return;
+      const identity = IDENTITY[String(asNode(cmd.def, 'ReplicaIdentityStmt')?.identity_type)] ?? 'a new value';
+      ctx.report({
+        node: statement,
+        messageId: 'replicaIdentityChange',
+        data: { identity, table: baseName(table) },
+        fix: `-- Coordinate with the owners of publications, subscriptions and CDC pipelines (Debezium, …) reading ${baseName(table)} before running this.`,
+      });
     },
   }),
 });

@@ -1,4 +1,4 @@
-import { alterCommands, baseName, ownsLines, relationName } from '../sql/nodes.js';
+import { asNode, baseName, ownsLines, relationName } from '../sql/nodes.js';
 import { hasTimeout } from '../sql/settings.js';
 import { defineRule } from './define-rule.js';
 
@@ -14,12 +14,11 @@ export default defineRule({
       'DETACH PARTITION {{partition}} without CONCURRENTLY takes ACCESS EXCLUSIVE on {{parent}}: every read and write of all its partitions waits, also behind any long-running query.',
   },
   create: (ctx) => ({
-    AlterTableStmt(node, statement) {
-      const parent = relationName(node.relation);
-      const detach = alterCommands(statement).find((c) => c.subtype === 'AT_DetachPartition' && !c.def?.PartitionCmd?.concurrent);
+    AlterTableCmd(cmd, { statement, relation: parent, isNewTable }) {
+      const detach = asNode(cmd.def, 'PartitionCmd');
       // A parent created earlier in this change has no traffic to block.
-      if (!detach || ctx.isNewTable(parent)) return;
-      const partition = relationName(detach.def?.PartitionCmd?.name);
+      if (cmd.subtype !== 'AT_DetachPartition' || detach?.concurrent || isNewTable) return;
+      const partition = relationName(detach?.name);
       if (ctx.pgMajor < 14) {
         // Before 14 there is no CONCURRENTLY: a lock_timeout is all that can be done.
         if (hasTimeout(ctx.statements, ctx.inTransaction, statement, 'lock_timeout')) return;
