@@ -95,15 +95,34 @@ export interface Rule<MessageId extends string = string> {
   create(context: RuleContext<MessageId>): RuleVisitors;
 }
 
-export interface RuleDefinition<MessageId extends string> extends Omit<Rule<MessageId>, 'severity' | 'enabledByDefault' | 'create'> {
+export interface RuleDefinition<MessageId extends string, Visitors extends RuleVisitors = RuleVisitors> extends Omit<
+  Rule<MessageId>,
+  'severity' | 'enabledByDefault' | 'create'
+> {
   readonly severity?: Severity;
   readonly enabledByDefault?: boolean;
   // NoInfer: the message ids come from `messages` alone, so a misspelled messageId does not compile.
-  create(context: RuleContext<NoInfer<MessageId>>): RuleVisitors;
+  create(context: RuleContext<NoInfer<MessageId>>): Visitors;
+}
+
+/**
+ * The visitor keys that are no node tag. An object literal returned by `create` escapes
+ * TypeScript's excess-property check, so defineRule names them itself: a misspelled tag
+ * (`IndexStm`) fails to compile instead of never being called.
+ */
+type UnknownVisitors<Visitors> = Exclude<keyof Visitors, keyof RuleVisitors>;
+type KnownVisitorsOnly<Visitors> = [UnknownVisitors<Visitors>] extends [never] ? unknown : { readonly unknownVisitors: UnknownVisitors<Visitors> };
+
+/** Visitors that call `visit` for every statement of the given tags (rules that judge any such statement alike). */
+export function visitorsFor(tags: Iterable<NodeTag>, visit: (node: unknown, statement: ParsedStatement) => void): RuleVisitors {
+  // `visit` takes each tag's node as unknown, so this one function is a valid visitor for every tag.
+  return Object.fromEntries([...tags].map((tag) => [tag, visit])) as RuleVisitors;
 }
 
 /** Declares a rule; the severity defaults to the hazard's and the rule is on unless it says otherwise. */
-export function defineRule<MessageId extends string>(definition: RuleDefinition<MessageId>): Rule<MessageId> {
+export function defineRule<MessageId extends string, Visitors extends RuleVisitors>(
+  definition: RuleDefinition<MessageId, Visitors> & KnownVisitorsOnly<Visitors>,
+): Rule<MessageId> {
   return { severity: defaultSeverity(definition.hazard), enabledByDefault: true, ...definition };
 }
 

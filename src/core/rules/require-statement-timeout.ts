@@ -2,7 +2,7 @@ import { describeLocks, LOCKING_KINDS, statementLabel } from '../sql/lock-levels
 import { ownsLines } from '../sql/nodes.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { uncoveredRunAt } from '../sql/timeout-coverage.js';
-import { defineRule } from './define-rule.js';
+import { defineRule, visitorsFor } from './define-rule.js';
 
 export default defineRule({
   id: 'require-statement-timeout',
@@ -29,6 +29,6 @@ export default defineRule({
         replaces: ownsLines(ctx.statements, statement),
       });
     };
-    return Object.fromEntries(LOCKING_KINDS.map((kind) => [kind, check]));
+    return visitorsFor(LOCKING_KINDS, check);
   },
 });

@@ -2,7 +2,7 @@ import { LOCKING_KINDS, statementLabel, strongLocksOnExistingTables } from '../s
 import { baseName } from '../sql/nodes.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { isBookkeeping, transactionBlockOf } from '../sql/transaction-block.js';
-import { defineRule } from './define-rule.js';
+import { defineRule, visitorsFor } from './define-rule.js';
 
 export default defineRule({
   id: 'strong-lock-held-across-statements',
@@ -51,6 +51,6 @@ export default defineRule({
         ].join('\n'),
       });
     };
-    return Object.fromEntries(LOCKING_KINDS.map((kind) => [kind, check]));
+    return visitorsFor(LOCKING_KINDS, check);
   },
 });

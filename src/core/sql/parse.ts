@@ -26,7 +26,7 @@ export interface ParsedStatement {
   /** The statement's SQL without the terminating semicolon. */
   readonly text: string;
   /** libpg-query node type, e.g. `IndexStmt`, `AlterTableStmt`. */
-  readonly kind: string;
+  readonly kind: NodeTag;
   /** The node under `kind`. */
   readonly node: StatementNode;
   /** 1-based file lines. */
@@ -53,7 +53,7 @@ export async function parseScript(script: Pick<MigrationScript, 'sql' | 'startLi
       const text = bytes.subarray(start, end).toString('utf8').trim();
       // Every parsed statement is a Node: one key, its node type.
       const stmt = raw.stmt as Record<string, StatementNode>;
-      const kind = Object.keys(stmt)[0];
+      const kind = Object.keys(stmt)[0] as NodeTag;
       return {
         text,
         kind,
