@@ -1,6 +1,6 @@
 import { alterCommands, asNode, baseName, quoteIdent, relationName, sameRelation } from '../sql/nodes.js';
 import type { ParsedStatement } from '../sql/parse.js';
-import { boundCheck, partitionKey } from '../sql/partition-bounds.js';
+import { boundCheck, partitionKey } from './attach-partition-without-check/partition-bounds.js';
 import { defineRule } from './define-rule.js';
 
 /**

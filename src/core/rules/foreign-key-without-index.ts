@@ -1,4 +1,4 @@
-import { indexKeysDeclared, foreignKeysDeclared, leadsWith } from '../sql/key-columns.js';
+import { indexKeysDeclared, foreignKeysDeclared, leadsWith } from './foreign-key-without-index/key-columns.js';
 import { baseName, quoteIdent } from '../sql/nodes.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { defineRule } from './define-rule.js';

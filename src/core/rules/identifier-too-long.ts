@@ -1,4 +1,4 @@
-import { MAX_IDENTIFIER_BYTES, truncateIdentifier, writtenIdentifiers } from '../sql/identifiers.js';
+import { MAX_IDENTIFIER_BYTES, truncateIdentifier, writtenIdentifiers } from './identifier-too-long/identifiers.js';
 import { defineRule, visitorsFor } from './define-rule.js';
 
 export default defineRule({

@@ -1,5 +1,5 @@
 import { alterCommands, quoteIdent } from '../sql/nodes.js';
-import { validNotNullCheckBefore } from '../sql/not-null-checks.js';
+import { validNotNullCheckBefore } from './set-not-null/not-null-checks.js';
 import { alterTypeChange } from '../sql/type-changes.js';
 import { defineRule } from './define-rule.js';
 

@@ -1,4 +1,4 @@
-import { isBroadWhere, tablesReadBy, topLevelKeywordAt } from '../sql/backfill.js';
+import { isBroadWhere, tablesReadBy, topLevelKeywordAt } from './unbatched-backfill/backfill.js';
 import { blocksWrites, locksTaken, statementLabel } from '../sql/lock-levels.js';
 import { asNode, baseName, relationName, sameRelation } from '../sql/nodes.js';
 import type { ParsedStatement } from '../sql/parse.js';
