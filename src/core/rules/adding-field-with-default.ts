@@ -81,7 +81,7 @@ export default defineRule({
   summary:
     'Add columns to existing tables without a default that forces a rewrite (volatile, serial, identity, stored generated, or any default before PostgreSQL 11).',
   messages: {
-    addingFieldWithDefault: 'Adding column {{colname}} to {{table}} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: {{why}}.',
+    rewritingDefault: 'Adding column {{column}} to {{table}} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: {{why}}.',
   },
   create: (ctx) => ({
     AlterTableCmd(cmd, { statement, relation: table, isNewTable }) {
@@ -92,8 +92,8 @@ export default defineRule({
       if (!rewrite) return;
       ctx.report({
         node: statement,
-        messageId: 'addingFieldWithDefault',
-        data: { colname: column.colname, table, why: rewrite.why },
+        messageId: 'rewritingDefault',
+        data: { column: column.colname, table, why: rewrite.why },
         fix: recipe(statement, table, column, rewrite),
       });
     },

@@ -14,8 +14,8 @@ export default defineRule({
   hazard: 'data-dependent',
   summary: 'Add NOT NULL columns to existing tables with a default, or nullable first and backfilled.',
   messages: {
-    addingRequiredField:
-      'Adding NOT NULL column {{colname}} without a default to {{table}} fails as soon as {{table}} has a row, and INSERTs of the running application that omit {{colname}} fail too.',
+    requiredWithoutDefault:
+      'Adding NOT NULL column {{column}} without a default to {{table}} fails as soon as {{table}} has a row, and INSERTs of the running application that omit {{column}} fail too.',
   },
   create: (ctx) => ({
     AlterTableCmd(cmd, { statement, relation: table, isNewTable }) {
@@ -32,8 +32,8 @@ export default defineRule({
       const type = addedColumnTypeText(statement, String(column.colname)) ?? '<type>';
       ctx.report({
         node: statement,
-        messageId: 'addingRequiredField',
-        data: { colname: column.colname, table },
+        messageId: 'requiredWithoutDefault',
+        data: { column: column.colname, table },
         fix: [
           `ALTER TABLE ${t} ADD COLUMN ${c} ${type} NOT NULL DEFAULT <constant>; -- PostgreSQL 11+: stored once, no rewrite`,
           '-- or, when no constant fits: add it nullable, backfill, then make it NOT NULL without a blocking scan (see set-not-null):',

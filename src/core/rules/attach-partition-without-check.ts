@@ -29,7 +29,7 @@ export default defineRule({
   hazard: 'blocking-scan',
   summary: 'Add a valid CHECK constraint matching the bound before attaching an existing table as a partition.',
   messages: {
-    attachPartitionWithoutCheck:
+    attachScans:
       'ATTACH PARTITION {{partition}} scans the whole table under ACCESS EXCLUSIVE (and any DEFAULT partition of {{parent}}) to check the bound, because no valid CHECK constraint on {{partition}} proves it first.',
   },
   create: (ctx) => ({
@@ -46,7 +46,7 @@ export default defineRule({
       const p = partition.split('.').map(quoteIdent).join('.');
       ctx.report({
         node: statement,
-        messageId: 'attachPartitionWithoutCheck',
+        messageId: 'attachScans',
         data: { partition: baseName(partition), parent: baseName(parent) },
         fix: [
           `-- Prove the bound first with a CHECK that PostgreSQL can use to skip the scan, each step in its own transaction:`,

@@ -41,8 +41,8 @@ export default defineRule({
   severity: 'warning',
   summary: 'Do not add columns of a domain with constraints to existing tables: PostgreSQL rewrites the table.',
   messages: {
-    banColumnWithConstrainedDomain:
-      "Adding column {{colname}} of the constrained domain {{name}} to {{table}} rewrites the table under an ACCESS EXCLUSIVE lock, to check the domain's constraints for every existing row.",
+    constrainedDomain:
+      "Adding column {{column}} of the constrained domain {{domain}} to {{table}} rewrites the table under an ACCESS EXCLUSIVE lock, to check the domain's constraints for every existing row.",
   },
   create: (ctx) => ({
     AlterTableCmd(cmd, { statement, relation: table, isNewTable }) {
@@ -58,8 +58,8 @@ export default defineRule({
       const check = `${String(table.split('.').at(-1))}_${String(column.colname)}_check`;
       ctx.report({
         node: statement,
-        messageId: 'banColumnWithConstrainedDomain',
-        data: { colname: column.colname, name: domain.name, table },
+        messageId: 'constrainedDomain',
+        data: { column: column.colname, domain: domain.name, table },
         fix: [
           `ALTER TABLE ${t} ADD COLUMN ${c} ${domain.baseType};`,
           `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(check)} CHECK (<the domain's CHECK, with VALUE replaced by ${c}>) NOT VALID;`,

@@ -8,7 +8,7 @@ export default defineRule({
   hazard: 'concurrently-in-transaction',
   summary: 'Run CONCURRENTLY, VACUUM, ALTER SYSTEM and CREATE DATABASE outside a transaction block.',
   messages: {
-    banConcurrentlyInTransaction: '{{what}} cannot run inside a transaction block, but {{why}}: the migration fails{{leftover}}.',
+    concurrentlyInTransaction: '{{what}} cannot run inside a transaction block, but {{why}}: the migration fails{{leftover}}.',
   },
   create: (ctx) => {
     const check = (_node: unknown, statement: ParsedStatement): void => report(ctx, statement);
@@ -38,7 +38,7 @@ function report(ctx: RuleContext, statement: ParsedStatement): void {
   const leftover = /^(CREATE INDEX|REINDEX) CONCURRENTLY/.test(what) ? ', and a failed attempt can leave an INVALID index behind' : '';
   ctx.report({
     node: statement,
-    messageId: 'banConcurrentlyInTransaction',
+    messageId: 'concurrentlyInTransaction',
     data: { what, why, leftover },
     fix: [
       ...(begin ? [`Remove the BEGIN (line ${begin.line}) … COMMIT around the statement.`] : []),

@@ -6,7 +6,7 @@ export default defineRule({
   hazard: 'data-loss',
   summary: 'Do not DELETE every row of an existing table in a migration.',
   messages: {
-    banDeleteWithoutWhere: 'DELETE without WHERE removes every row of {{table}}, destroying data that exists before the migration.',
+    deleteEveryRow: 'DELETE without WHERE removes every row of {{table}}, destroying data that exists before the migration.',
   },
   create: (ctx) => ({
     DeleteStmt(node, statement) {
@@ -17,7 +17,7 @@ export default defineRule({
       if (!everyRow || ctx.isNewTable(table)) return;
       ctx.report({
         node: statement,
-        messageId: 'banDeleteWithoutWhere',
+        messageId: 'deleteEveryRow',
         data: { table: baseName(table) },
         fix: [
           `-- If every row must go, keep the statement and acknowledge it on the line above: -- drillbot:ack data-loss <why>`,

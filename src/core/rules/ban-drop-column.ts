@@ -7,7 +7,7 @@ export default defineRule({
   hazard: 'data-loss',
   summary: 'Drop a column only after the application has stopped using it, in a later deploy.',
   messages: {
-    banDropColumn: 'DROP COLUMN {{t}}.{{name}} destroys its data, and application instances still reading or writing it fail until they are redeployed.',
+    dropColumn: 'DROP COLUMN {{table}}.{{column}} destroys its data, and application instances still reading or writing it fail until they are redeployed.',
   },
   create: (ctx) => ({
     AlterTableCmd(cmd, { statement, alter, relation: table, isNewTable }) {
@@ -19,8 +19,8 @@ export default defineRule({
       const t = baseName(table);
       ctx.report({
         node: statement,
-        messageId: 'banDropColumn',
-        data: { t, name: cmd.name },
+        messageId: 'dropColumn',
+        data: { table: t, column: cmd.name },
         fix: [
           `-- 1. Stop reading and writing ${t}.${cmd.name} in the application (e.g. Rails ignored_columns) and deploy that.`,
           `-- 2. If the values may be needed again, keep a copy first:`,

@@ -8,7 +8,7 @@ export default defineRule({
   summary: 'Never drop a database or a schema from a migration.',
   messages: {
     dropSchema: 'DROP SCHEMA {{list}} destroys {{what}} and breaks every client whose search_path or queries name it.',
-    dropDatabase: 'DROP DATABASE {{dbname}} destroys the whole database.',
+    dropDatabase: 'DROP DATABASE {{database}} destroys the whole database.',
   },
   create: (ctx) => ({
     DropStmt(node, statement) {
@@ -32,7 +32,7 @@ export default defineRule({
       ctx.report({
         node: statement,
         messageId: 'dropDatabase',
-        data: { dbname: node.dbname },
+        data: { database: node.dbname },
         fix: `-- Never drop a database from a migration: remove this statement and retire the database by hand, after a backup.`,
       });
     },

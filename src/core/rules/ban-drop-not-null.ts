@@ -8,7 +8,7 @@ export default defineRule({
   severity: 'warning',
   summary: 'Check that no code relies on a column being non-null before dropping NOT NULL.',
   messages: {
-    banDropNotNull:
+    dropNotNull:
       "Dropping NOT NULL on {{table}}.{{name}} lets NULLs in, which breaks code (including PL/pgSQL, views and clients' non-nullable types) that assumes a value.",
   },
   create: (ctx) => ({
@@ -20,7 +20,7 @@ export default defineRule({
       if (columnAddedEarlier(ctx.changeStatements, statement, table, cmd.name)) return;
       ctx.report({
         node: statement,
-        messageId: 'banDropNotNull',
+        messageId: 'dropNotNull',
         data: { table: baseName(table), name: cmd.name },
         fix: `-- Make sure every reader handles NULL in ${cmd.name} before this runs, or keep NOT NULL and store a sentinel value instead.`,
       });

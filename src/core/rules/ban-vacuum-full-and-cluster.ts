@@ -7,7 +7,7 @@ function report(ctx: RuleContext, statement: ParsedStatement, what: string, tabl
   const target = tables.length ? tables.map(baseName).join(', ') : what === 'CLUSTER' ? 'every previously clustered table' : 'every table of the database';
   ctx.report({
     node: statement,
-    messageId: 'banVacuumFullAndCluster',
+    messageId: 'rewritesUnderLock',
     data: { what, target },
     fix: [
       `-- Do not rewrite a live table in a migration. To reclaim space or re-order rows online:`,
@@ -23,8 +23,7 @@ export default defineRule({
   hazard: 'rewrite',
   summary: 'Do not run VACUUM FULL or CLUSTER on existing tables in a migration.',
   messages: {
-    banVacuumFullAndCluster:
-      '{{what}} rewrites {{target}} under ACCESS EXCLUSIVE: every read and write waits until the whole copy and its indexes are rebuilt.',
+    rewritesUnderLock: '{{what}} rewrites {{target}} under ACCESS EXCLUSIVE: every read and write waits until the whole copy and its indexes are rebuilt.',
   },
   create: (ctx) => ({
     VacuumStmt(node, statement) {

@@ -7,7 +7,7 @@ export default defineRule({
   severity: 'warning',
   summary: 'Drop a possibly INVALID index before retrying CREATE INDEX CONCURRENTLY IF NOT EXISTS.',
   messages: {
-    concurrentIndexIfNotExists:
+    ifNotExistsKeepsInvalid:
       'If an earlier CREATE INDEX CONCURRENTLY of {{index}} on {{table}} failed, it left an INVALID index that IF NOT EXISTS silently keeps: {{table}} then has no usable index {{index}}.',
   },
   create: (ctx) => ({
@@ -21,7 +21,7 @@ export default defineRule({
       const quoted = index.split('.').map(quoteIdent).join('.');
       ctx.report({
         node: statement,
-        messageId: 'concurrentIndexIfNotExists',
+        messageId: 'ifNotExistsKeepsInvalid',
         data: { index, table },
         fix: [
           '-- Drop a leftover INVALID index first, so that a retry builds it again (both outside a transaction block):',

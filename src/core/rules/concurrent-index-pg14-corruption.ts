@@ -7,7 +7,7 @@ export default defineRule({
   severity: 'warning',
   summary: 'On PostgreSQL 14, build indexes concurrently only on 14.4 or later.',
   messages: {
-    concurrentIndexPg14Corruption: 'On PostgreSQL 14.0 to 14.3, CREATE INDEX CONCURRENTLY and REINDEX CONCURRENTLY can silently build a corrupt index.',
+    pg14Corruption: 'On PostgreSQL 14.0 to 14.3, CREATE INDEX CONCURRENTLY and REINDEX CONCURRENTLY can silently build a corrupt index.',
   },
   create: (ctx) => {
     // PostgreSQL 14.0–14.3 could corrupt indexes built or rebuilt CONCURRENTLY (fixed in 14.4).
@@ -15,7 +15,7 @@ export default defineRule({
       if (ctx.pgMajor !== 14 || !isConcurrent(statement)) return;
       ctx.report({
         node: statement,
-        messageId: 'concurrentIndexPg14Corruption',
+        messageId: 'pg14Corruption',
         fix: '-- Make sure production runs PostgreSQL 14.4 or later (SELECT version();) before this migration,\n-- and after upgrading, REINDEX CONCURRENTLY the indexes built concurrently on 14.0–14.3.',
       });
     };

@@ -8,7 +8,7 @@ export default defineRule({
   hazard: 'blocking-scan',
   summary: 'Add CHECK constraints to existing tables NOT VALID, and VALIDATE them in a later migration.',
   messages: {
-    constraintMissingNotValid:
+    checkWithoutNotValid:
       'Adding {{name}} to {{table}} scans the whole table while holding an ACCESS EXCLUSIVE lock: reads and writes of {{table}} wait until every row is checked.',
   },
   create: (ctx) => ({
@@ -25,7 +25,7 @@ export default defineRule({
         const name = constraint.conname ? `CHECK constraint ${constraint.conname}` : column ? `column ${column} with a CHECK constraint` : 'a CHECK constraint';
         ctx.report({
           node: statement,
-          messageId: 'constraintMissingNotValid',
+          messageId: 'checkWithoutNotValid',
           data: { name, table },
           ...notValidFix(ctx.statements, statement, table, constraint, column),
         });

@@ -7,7 +7,7 @@ export default defineRule({
   hazard: 'forward-error',
   summary: 'Name each column once per column list, SET list or CREATE TABLE.',
   messages: {
-    duplicateColumnAssignment: 'Column {{name}} appears twice in the {{where}} of {{table}}, so PostgreSQL rejects the statement.',
+    duplicateColumn: 'Column {{name}} appears twice in the {{where}} of {{table}}, so PostgreSQL rejects the statement.',
   },
   create: (ctx) => ({
     CreateStmt: (node, statement) =>
@@ -63,7 +63,7 @@ function check(ctx: RuleContext, statement: ParsedStatement, where: string, tabl
       reported.add(name);
       ctx.report({
         node: statement,
-        messageId: 'duplicateColumnAssignment',
+        messageId: 'duplicateColumn',
         data: { name, where, table: baseName(table) },
         fix: `-- Keep one occurrence of ${name} in the ${where} (check which value was meant).`,
       });

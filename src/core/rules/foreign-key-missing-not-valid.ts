@@ -8,7 +8,7 @@ export default defineRule({
   hazard: 'blocking-scan',
   summary: 'Add foreign keys on existing tables NOT VALID, and VALIDATE them in a later migration.',
   messages: {
-    foreignKeyMissingNotValid:
+    foreignKeyWithoutNotValid:
       'Adding {{name}} from {{table}} to {{referenced}} takes SHARE ROW EXCLUSIVE locks on both tables and scans {{table}}: writes to {{table}} and {{referenced}} wait until every row is checked.',
   },
   create: (ctx) => ({
@@ -26,7 +26,7 @@ export default defineRule({
         const name = constraint.conname ? `foreign key ${constraint.conname}` : column ? `column ${column} with a foreign key` : 'a foreign key';
         ctx.report({
           node: statement,
-          messageId: 'foreignKeyMissingNotValid',
+          messageId: 'foreignKeyWithoutNotValid',
           data: { name, table, referenced },
           ...notValidFix(ctx.statements, statement, table, constraint, column),
         });

@@ -10,7 +10,7 @@ export default defineRule({
   severity: 'warning',
   summary: 'Index the referencing columns of every foreign key.',
   messages: {
-    foreignKeyWithoutIndex:
+    unindexedForeignKey:
       'The foreign key {{table}}({{columns}}) → {{referenced}} has no index on {{table}}({{columns}}) in this change: every DELETE from {{referenced}}, and every update of its key, scans {{table}} to check for referencing rows.',
   },
   create: (ctx) => {
@@ -24,7 +24,7 @@ export default defineRule({
         const concurrently = ctx.isNewTable(fk.table) || statement.kind === 'CreateStmt' ? '' : ' CONCURRENTLY';
         ctx.report({
           node: statement,
-          messageId: 'foreignKeyWithoutIndex',
+          messageId: 'unindexedForeignKey',
           data: { table: baseName(fk.table), columns, referenced: baseName(fk.referenced) },
           fix: [
             `-- Unless such an index already exists in production:`,

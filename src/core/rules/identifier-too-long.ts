@@ -7,7 +7,7 @@ export default defineRule({
   severity: 'warning',
   summary: 'Keep identifiers within 63 bytes: PostgreSQL silently truncates longer ones.',
   messages: {
-    identifierTooLong:
+    tooLong:
       'Identifier {{name}} is {{bytes}} bytes long; PostgreSQL silently truncates it to {{truncated}}, so it can collide with another name and tools that use the full name will not find it.',
   },
   create: (ctx) =>
@@ -17,7 +17,7 @@ export default defineRule({
       for (const name of long) {
         ctx.report({
           node: statement,
-          messageId: 'identifierTooLong',
+          messageId: 'tooLong',
           data: { name, bytes: Buffer.byteLength(name, 'utf8'), truncated: truncateIdentifier(name) },
           fix: `-- Shorten ${name} to at most ${MAX_IDENTIFIER_BYTES} bytes.`,
         });

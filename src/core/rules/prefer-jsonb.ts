@@ -8,7 +8,7 @@ export default defineRule({
   hazard: 'type-choice',
   summary: 'Store JSON as jsonb, not json.',
   messages: {
-    preferJsonb: 'Column {{table}}.{{column}} is json, which has no equality operator: SELECT DISTINCT, UNION and GROUP BY over it fail.',
+    jsonColumn: 'Column {{table}}.{{column}} is json, which has no equality operator: SELECT DISTINCT, UNION and GROUP BY over it fail.',
   },
   create: (ctx) => ({
     CreateStmt: (_node, statement) => check(ctx, statement),
@@ -21,7 +21,7 @@ function check(ctx: RuleContext, statement: ParsedStatement): void {
     if (column.type !== 'json') continue;
     ctx.report({
       node: statement,
-      messageId: 'preferJsonb',
+      messageId: 'jsonColumn',
       data: { table: baseName(column.table), column: column.column },
       fix: `-- Use jsonb for ${column.column}: it has equality, indexing (GIN) and is faster to query; keep json only to preserve key order or duplicate keys.`,
     });

@@ -10,7 +10,7 @@ export default defineRule({
   severity: 'warning',
   summary: 'Refresh materialized views that are in use with REFRESH MATERIALIZED VIEW CONCURRENTLY.',
   messages: {
-    refreshMaterializedViewConcurrently:
+    refreshBlocksReads:
       'REFRESH MATERIALIZED VIEW {{view}} recomputes and rewrites it under ACCESS EXCLUSIVE: every query reading {{view}} waits until the whole view query has run.',
   },
   create: (ctx) => ({
@@ -20,7 +20,7 @@ export default defineRule({
       if (node.concurrent || node.skipData || ctx.isNewTable(view)) return;
       ctx.report({
         node: statement,
-        messageId: 'refreshMaterializedViewConcurrently',
+        messageId: 'refreshBlocksReads',
         data: { view: baseName(view) },
         fix: [
           `-- CONCURRENTLY (EXCLUSIVE lock: reads go on) needs a unique index on plain columns covering all rows, e.g.:`,

@@ -6,7 +6,7 @@ export default defineRule({
   hazard: 'breaking-change',
   summary: 'Do not rename schemas or enum values that deployed code uses.',
   messages: {
-    renameSchema: 'Renaming schema {{subname}} to {{newname}} breaks every query and search_path of the running application that names {{subname}}.',
+    renameSchema: 'Renaming schema {{from}} to {{to}} breaks every query and search_path of the running application that names {{from}}.',
     renameEnumValue:
       "Renaming value '{{oldVal}}' of enum {{type}} to '{{newVal}}' makes running code that writes or compares '{{oldVal}}' fail or silently match nothing.",
   },
@@ -18,7 +18,7 @@ export default defineRule({
       ctx.report({
         node: statement,
         messageId: 'renameSchema',
-        data: { subname: node.subname, newname: node.newname },
+        data: { from: node.subname, to: node.newname },
         fix: [
           `-- Create the new schema next to the old one and move clients over before retiring the old name:`,
           `CREATE SCHEMA ${node.newname};`,

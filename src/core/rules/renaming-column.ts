@@ -7,7 +7,7 @@ export default defineRule({
   hazard: 'breaking-change',
   summary: 'Rename a column by expand/contract (new column, dual writes, switch, drop), not in place.',
   messages: {
-    renamingColumn: 'Renaming {{t}}.{{from}} to {{to}} breaks every application instance that still uses the old name until all of them are redeployed.',
+    renameColumn: 'Renaming {{table}}.{{from}} to {{to}} breaks every application instance that still uses the old name until all of them are redeployed.',
   },
   create: (ctx) => ({
     RenameStmt(node, statement) {
@@ -19,8 +19,8 @@ export default defineRule({
       const t = baseName(table);
       ctx.report({
         node: statement,
-        messageId: 'renamingColumn',
-        data: { t, from, to },
+        messageId: 'renameColumn',
+        data: { table: t, from, to },
         fix: [
           `-- Expand/contract instead of renaming in place:`,
           `-- 1. Expand: add the new column and keep it in step with the old one.`,

@@ -7,7 +7,7 @@ export default defineRule({
   hazard: 'breaking-change',
   summary: 'Keep the old table name working (a view shim) when renaming a table.',
   messages: {
-    renamingTable: 'Renaming table {{from}} to {{newname}} breaks every application instance that still queries {{from}} until all of them are redeployed.',
+    renameTable: 'Renaming table {{from}} to {{to}} breaks every application instance that still queries {{from}} until all of them are redeployed.',
   },
   create: (ctx) => ({
     RenameStmt(node, statement) {
@@ -23,8 +23,8 @@ export default defineRule({
       const replaces = ownsLines(ctx.statements, statement);
       ctx.report({
         node: statement,
-        messageId: 'renamingTable',
-        data: { from: baseName(from), newname: node.newname },
+        messageId: 'renameTable',
+        data: { from: baseName(from), to: node.newname },
         fix: replaces
           ? shim
           : `${shim}\n-- The simple view keeps SELECT, INSERT, UPDATE and DELETE on the old name working; drop it once no deployed code uses it.`,

@@ -10,7 +10,7 @@ export default defineRule({
   severity: 'warning',
   summary: 'Coordinate REPLICA IDENTITY changes with logical replication consumers.',
   messages: {
-    replicaIdentityChange:
+    replicaIdentity:
       'REPLICA IDENTITY {{identity}} on {{table}} changes what logical replication sends for UPDATE and DELETE (and whether they are allowed in a publication), which subscribers and CDC consumers see at once.',
   },
   create: (ctx) => ({
@@ -20,7 +20,7 @@ export default defineRule({
       const identity = IDENTITY[String(asNode(cmd.def, 'ReplicaIdentityStmt')?.identity_type)] ?? 'a new value';
       ctx.report({
         node: statement,
-        messageId: 'replicaIdentityChange',
+        messageId: 'replicaIdentity',
         data: { identity, table: baseName(table) },
         fix: `-- Coordinate with the owners of publications, subscriptions and CDC pipelines (Debezium, …) reading ${baseName(table)} before running this.`,
       });

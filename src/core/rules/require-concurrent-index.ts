@@ -7,7 +7,7 @@ export default defineRule({
   hazard: 'blocking-index',
   summary: 'Build indexes on existing tables with CREATE INDEX CONCURRENTLY.',
   messages: {
-    requireConcurrentIndex: 'CREATE INDEX on {{table}} takes a SHARE lock: every write to the table waits until the whole index is built.',
+    notConcurrent: 'CREATE INDEX on {{table}} takes a SHARE lock: every write to the table waits until the whole index is built.',
   },
   create: (ctx) => ({
     IndexStmt(node, statement) {
@@ -17,7 +17,7 @@ export default defineRule({
       const concurrent = withConcurrently(statement);
       ctx.report({
         node: statement,
-        messageId: 'requireConcurrentIndex',
+        messageId: 'notConcurrent',
         data: { table: baseName(table) },
         fix: ctx.inTransaction(statement)
           ? `${concurrent}; -- CONCURRENTLY cannot run in a transaction block: move this statement into a migration that runs outside one`

@@ -7,8 +7,7 @@ export default defineRule({
   enabledByDefault: false,
   summary: 'Say where a new enum value sorts (BEFORE or AFTER an existing one).',
   messages: {
-    requireEnumValueOrdering:
-      "ALTER TYPE {{type}} ADD VALUE '{{newVal}}' appends the value, so it sorts after every existing value in ORDER BY and comparisons.",
+    enumValueOrdering: "ALTER TYPE {{type}} ADD VALUE '{{newVal}}' appends the value, so it sorts after every existing value in ORDER BY and comparisons.",
   },
   create: (ctx) => ({
     AlterEnumStmt(node, statement) {
@@ -17,7 +16,7 @@ export default defineRule({
       const type = qualifiedName(node.typeName);
       ctx.report({
         node: statement,
-        messageId: 'requireEnumValueOrdering',
+        messageId: 'enumValueOrdering',
         data: { type, newVal: node.newVal },
         fix: `-- Say where it belongs, e.g.: ALTER TYPE ${type} ADD VALUE '${node.newVal}' BEFORE '<existing value>';`,
       });

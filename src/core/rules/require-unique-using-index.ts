@@ -11,7 +11,7 @@ export default defineRule({
   hazard: 'blocking-index',
   summary: 'Add UNIQUE and PRIMARY KEY constraints to existing tables over an index built CONCURRENTLY (USING INDEX).',
   messages: {
-    requireUniqueUsingIndex:
+    buildsIndexUnderLock:
       'ADD {{kind}} on {{table}} builds its unique index while holding ACCESS EXCLUSIVE: reads and writes of the table wait for the whole build.',
   },
   create: (ctx) => ({
@@ -27,7 +27,7 @@ export default defineRule({
       const t = table.split('.').map(quoteIdent).join('.');
       ctx.report({
         node: statement,
-        messageId: 'requireUniqueUsingIndex',
+        messageId: 'buildsIndexUnderLock',
         data: { kind, table: baseName(table) },
         fix: [
           `-- In a migration that runs outside a transaction:`,

@@ -5,7 +5,7 @@ import { finding } from '../report/findings.js';
 import type { ParsedStatement, StatementNode, TypedStatement } from '../sql/parse.js';
 import { baseName, relationName, targetTable } from '../sql/nodes.js';
 import { transactionEffect } from '../sql/transaction-block.js';
-import { formatMessage, type Rule, type RuleContext, type RuleVisitors, type TableSize } from './define-rule.js';
+import { formatMessage, type MessageValue, type Rule, type RuleContext, type RuleVisitors, type TableSize } from './define-rule.js';
 
 export interface ParsedScript {
   readonly script: MigrationScript;
@@ -21,8 +21,8 @@ export interface RuleRun {
   readonly tableSizes?: ReadonlyMap<string, TableSize>;
   /** Severity per rule and file from the configuration; 'off' silences the rule there. */
   readonly severityOf?: (rule: Rule, path: string) => Severity | 'off';
-  /** Called with each finding a rule reports and the id of its message (the rule tester's check). */
-  readonly onReport?: (finding: Finding, messageId: string) => void;
+  /** Called with each finding a rule reports, the id of its message and the message's values (the rule tester's check). */
+  readonly onReport?: (finding: Finding, messageId: string, data: Readonly<Record<string, MessageValue>>) => void;
 }
 
 /** Runs every rule over every statement of the change, in order, and returns their findings. */
@@ -102,7 +102,7 @@ function contextFor(
         ...(fix && replaces ? { fixReplacesLines: true } : {}),
       };
       findings.push(reported);
-      run.onReport?.(reported, messageId);
+      run.onReport?.(reported, messageId, data ?? {});
     },
   };
 }

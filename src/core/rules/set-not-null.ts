@@ -8,7 +8,7 @@ export default defineRule({
   hazard: 'blocking-scan',
   summary: 'Make columns of existing tables NOT NULL through a validated CHECK constraint, not a scan under ACCESS EXCLUSIVE.',
   messages: {
-    setNotNull:
+    setNotNullScans:
       'SET NOT NULL on {{table}}.{{column}} scans the whole table for NULLs while holding an ACCESS EXCLUSIVE lock: reads and writes of {{table}} wait until the scan ends.',
   },
   create: (ctx) => ({
@@ -33,7 +33,7 @@ export default defineRule({
       const check = quoteIdent(`${String(table.split('.').at(-1))}_${column}_not_null`);
       ctx.report({
         node: statement,
-        messageId: 'setNotNull',
+        messageId: 'setNotNullScans',
         data: { table, column },
         fix: [
           `ALTER TABLE ${t} ADD CONSTRAINT ${check} CHECK (${c} IS NOT NULL) NOT VALID;`,

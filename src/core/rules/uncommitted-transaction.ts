@@ -7,7 +7,7 @@ export default defineRule({
   hazard: 'forward-error',
   summary: 'Close every BEGIN written in a migration with a COMMIT.',
   messages: {
-    uncommittedTransaction:
+    beginWithoutCommit:
       'BEGIN has no COMMIT in this file, so the migration tool can report success while the session ends and PostgreSQL rolls every statement back.',
   },
   create: (ctx) => ({
@@ -21,7 +21,7 @@ export default defineRule({
       if (after.some((s) => transactionEffect(s) === 'end')) return;
       ctx.report({
         node: statement,
-        messageId: 'uncommittedTransaction',
+        messageId: 'beginWithoutCommit',
         fix: '-- Add COMMIT; after the last statement of the transaction (or remove BEGIN if the tool already runs the file in a transaction).',
       });
     },

@@ -2,6 +2,7 @@
 // typecheck if the rule API stops rejecting its line. These mistakes compiled (and silently never
 // fired) while the AST was `Record<string, any>` and visitors were keyed by any string.
 import { defineRule } from '../rules/define-rule.js';
+import { testRule } from './rule-tester.js';
 
 export const misspelledVisitor = defineRule(
   // @ts-expect-error -- a visitor key that is no node tag (IndexStm): defineRule names it in `unknownVisitors`
@@ -14,7 +15,7 @@ export const misspelledVisitor = defineRule(
   },
 );
 
-export default defineRule({
+const typed = defineRule({
   id: 'rule-api-type-test',
   hazard: 'blocking-index',
   summary: 'Not a rule: proves that misspellings in a rule do not compile.',
@@ -35,3 +36,17 @@ export default defineRule({
     },
   }),
 });
+
+/** Never called: the rule tester's rows are typed by the rule's message ids too. */
+export function misspelledMessageIdInTest(): void {
+  testRule(typed, {
+    valid: [],
+    invalid: [
+      {
+        sql: 'CREATE INDEX i ON t (a);',
+        // @ts-expect-error -- a message id the rule does not declare
+        errors: [{ line: 1, messageId: 'bloking' }],
+      },
+    ],
+  });
+}
