@@ -8,19 +8,26 @@ export interface MigrationsLocation {
   readonly migrations: number;
 }
 
-/** Files a layout may read: SQL, Diesel's metadata.toml, Flyway's script configurations, Drizzle's journal, atlas.sum and sqitch.plan. */
+/**
+ * Files a layout may read: SQL, Diesel's metadata.toml, Flyway's script configurations, Drizzle's
+ * journal, atlas.sum, sqitch.plan and Liquibase's XML, YAML and JSON changelogs.
+ */
 export function readsAsMigration(path: string): boolean {
-  return /\.(sql|toml|conf)$/.test(path) || /(^|\/)(meta\/_journal\.json|atlas\.sum|sqitch\.plan)$/.test(path);
+  return /\.(sql|toml|conf|xml|ya?ml|json)$/i.test(path) || /(^|\/)(atlas\.sum|sqitch\.plan)$/.test(path);
 }
+
+/** A file named like a Liquibase changelog (`db.changelog-master.yaml`): the master often sits above the SQL it includes. */
+const LIQUIBASE_CHANGELOG = /(^|\/)[^/]*changelog[^/]*\.(xml|ya?ml|json)$/i;
 
 /**
  * Directories that could hold migrations: those with .sql files, and the parents of directories
  * holding `up.sql` or `migration.sql` (Diesel and Prisma keep one directory per migration) or
- * sqitch's `deploy/`, `revert/` and `verify/` scripts.
+ * sqitch's `deploy/`, `revert/` and `verify/` scripts, and those of Liquibase changelogs.
  */
 export function candidateDirectories(paths: readonly string[]): string[] {
   const dirs = new Set<string>();
   for (const path of paths) {
+    if (LIQUIBASE_CHANGELOG.test(path)) dirs.add(parentOf(path));
     if (!path.endsWith('.sql')) continue;
     const dir = parentOf(path);
     dirs.add(dir);
@@ -44,10 +51,19 @@ export function locateMigrations(files: readonly SourceFile[], layout?: LayoutId
   });
   if (found.length === 0) throw noMigrationsError(layout);
   // A directory with far more migrations than any other is the history; stray fixtures are not.
-  const [first, second] = found.sort((a, b) => b.migrations - a.migrations);
+  const [first, second] = withoutNested(found).sort((a, b) => b.migrations - a.migrations);
   if (!second || first.migrations >= 4 * second.migrations) return first;
   const list = found.map((f) => `${f.root || '.'} (${f.layout}, ${f.migrations})`).join(', ');
   throw new Error(`several migration directories found: ${list}; choose one with --path or migrations.path`);
+}
+
+/**
+ * A directory inside another candidate that reads no more migrations with the same layout is part
+ * of it (a Liquibase master changelog above the changelogs it includes), not a second history.
+ */
+function withoutNested(found: readonly MigrationsLocation[]): MigrationsLocation[] {
+  const inside = (dir: string, parent: string) => parent === '' || dir.startsWith(`${parent}/`);
+  return found.filter((f) => !found.some((g) => g !== f && g.layout === f.layout && inside(f.root, g.root) && g.migrations >= f.migrations));
 }
 
 /** What the CLI says about a repository without migrations (the App says it in a neutral check run). */
