@@ -218,4 +218,24 @@ describe('Liquibase formatted SQL', () => {
       }),
     ]);
   });
+
+  it('a JSON master, with a YAML sql changeset whose block text starts on the line after `sql: |`', () => {
+    const { migrations } = readMigrations(
+      tree({
+        'changelog.json': JSON.stringify({ databaseChangeLog: [{ include: { file: 'more.yaml', relativeToChangelogFile: true } }] }, null, 2),
+        'more.yaml': [
+          'databaseChangeLog:',
+          '  - changeSet:',
+          '      id: 1',
+          '      author: ann',
+          '      changes:',
+          '        - sql:',
+          '            sql: |',
+          '              SELECT 1;',
+          '',
+        ].join('\n'),
+      }),
+    );
+    expect(migrations.map((m) => [m.version, m.forward.sql, m.forward.startLine])).toEqual([['more.yaml::1::ann', 'SELECT 1;\n', 8]]);
+  });
 });

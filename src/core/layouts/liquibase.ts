@@ -136,7 +136,7 @@ function readFormatted(entry: TreeEntry, problems: LayoutProblem[]): Migration[]
 const isFormatted = (e: TreeEntry): boolean => e.name.toLowerCase().endsWith('.sql') && FIRST_LINE.test(splitLines(e.file.content)[0]?.text ?? '');
 const isChangeLogEntry = (e: TreeEntry): boolean => isChangeLog(e.name, e.file.content);
 
-/** Liquibase refuses a changelog that repeats an id:author in one file ("duplicate identifiers"). */
+/** Liquibase's ValidatingVisitor refuses changesets that repeat an id, author and file ("duplicate identifiers"), also a file included twice. */
 function withDuplicates(migrations: Migration[], problems: LayoutProblem[]): LayoutResult {
   const seen = new Map<string, Migration>();
   for (const m of migrations) {
