@@ -201,6 +201,15 @@ describe('Liquibase formatted SQL', () => {
         detail: expect.stringMatching(/both master changelogs.*migrations\.changelog/),
       }),
     ]);
+    // A formatted-SQL file may be the master too; a name that is not there is a problem, not a guess.
+    expect(readMigrations(tree(files), 'liquibase', { changelog: './db/one.sql' }).migrations.map((m) => m.name)).toEqual(['ann:1']);
+    expect(readMigrations(tree(files), 'liquibase', { changelog: 'db/gone.xml' }).problems).toEqual([
+      expect.objectContaining({
+        kind: 'unparsable',
+        path: 'db/gone.xml',
+        detail: 'migrations.changelog names db/gone.xml, which is not under the migrations directory "db"',
+      }),
+    ]);
     const chosen = readMigrations(tree(files), 'liquibase', { changelog: 'db/a.changelog.xml' });
     expect(chosen.migrations).toEqual([]);
     expect(chosen.problems).toEqual([

@@ -160,7 +160,7 @@ function readLiquibase(tree: FileTree, options: ReadOptions = {}): LayoutResult 
   }
   const master = masterChangeLog(tree, entries, changeLogs, options, problems);
   if (!master) return { migrations: [], problems };
-  return withDuplicates(walkChangeLog(new Walk(tree, entries, problems), master), problems);
+  return withDuplicates(includeFile(new Walk(tree, entries, problems), master, { path: master.file.path, line: 1 }, true), problems);
 }
 
 export const liquibase: Layout = {
@@ -198,7 +198,10 @@ class Walk {
   }
 }
 
-/** The configured master changelog, else the one no other changelog includes (of several, the one reaching the most changesets). */
+/**
+ * The configured master changelog (any format, formatted SQL too), else the XML/YAML/JSON one no
+ * other changelog includes (of several, the one reaching the most changesets).
+ */
 function masterChangeLog(
   tree: FileTree,
   entries: readonly TreeEntry[],
@@ -207,13 +210,14 @@ function masterChangeLog(
   problems: LayoutProblem[],
 ): TreeEntry | null {
   if (options.changelog !== undefined) {
-    const named = changeLogs.find((e) => e.file.path === posix.normalize(options.changelog!));
+    const path = posix.normalize(options.changelog);
+    const named = entries.find((e) => e.file.path === path);
     if (!named)
       problems.push({
         kind: 'unparsable',
-        path: options.changelog,
+        path,
         line: 1,
-        detail: `migrations.changelog names ${options.changelog}, which is no Liquibase changelog under the migrations directory "${tree.root || '.'}"`,
+        detail: `migrations.changelog names ${path}, which is not under the migrations directory "${tree.root || '.'}"`,
       });
     return named ?? null;
   }
