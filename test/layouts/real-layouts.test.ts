@@ -295,6 +295,27 @@ describe('Liquibase master changelog (FOLIO mod-lists)', () => {
   );
 
   it(
+    'an edited runOnChange changeset (MODLISTS-211) runs again after the history: drilled, not a history edit',
+    async () => {
+      const v212 = MOD_LISTS('changes/v2.1.2/changelog-v2.1.2.xml');
+      const change = modLists();
+      const edited = change.base.files.map((f) =>
+        f.path === v212 ? { ...f, content: f.content.replace('ON CONFLICT (id) DO UPDATE SET name', 'ON CONFLICT (id) DO UPDATE SET title') } : f,
+      );
+      const report = await drill(LIQUIBASE_MASTER, { base: change.base, head: { ...change.base, files: edited } });
+      expect(report.findings.filter((f) => f.hazard === 'history-edit')).toEqual([]);
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({
+          hazard: 'forward-error',
+          path: v212,
+          message: expect.stringMatching(/column "title" of relation "list_details" does not exist/),
+        }),
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
     'a new changeset of native change types is not drilled: an infra error at it, the review incomplete',
     async () => {
       const added = MOD_LISTS('changes/v3.3.0/changelog-v3.3.0.xml');

@@ -135,6 +135,17 @@ describe('analyzeChange: tools whose migrations are ordered by their place, not 
     expect(baseline.findings.map((f) => f.rule)).toEqual(['not-drilled']);
   });
 
+  it('Liquibase runs a runOnChange changeset again when edited: drilled as a new run, not a history edit', () => {
+    const rerun = (sql: string) => ({
+      'changelog.sql': `--liquibase formatted sql\n--changeset ann:seed runOnChange:true\n${sql}\n--rollback SELECT 0;\n${changeset('z')}`,
+    });
+    const analysis = analyzeChange(change(rerun('SELECT 1;'), rerun('SELECT 2;')));
+    expect([analysis.added.map((m) => m.name), analysis.findings]).toEqual([['ann:seed'], []]);
+    // Without runOnChange the same edit is a history edit, and nothing is drilled.
+    const plain = analyzeChange(change(rerun('SELECT 1;'), { 'changelog.sql': rerun('SELECT 2;')['changelog.sql'].replace(' runOnChange:true', '') }));
+    expect(plain.added).toEqual([]);
+  });
+
   it("sqitch never deploys a change planned above a deployed one: an error at the plan's script", () => {
     const plan = (...names: string[]) => ({
       'sqitch.plan': names.map((n) => `${n} 2024-01-01T00:00:00Z Ann <ann@example.com>\n`).join(''),

@@ -36,7 +36,8 @@ export function analyzeChange(
   const base = readMigrations(changeSet.base, layout.id, options);
   const head = readMigrations(changeSet.head, layout.id, options);
   const baseVersions = new Set(base.migrations.map((m) => m.version));
-  const added = head.migrations.filter((m) => !baseVersions.has(m.version));
+  const reruns = rerunsOfEdits(base.migrations, head.migrations);
+  const added = head.migrations.filter((m) => !baseVersions.has(m.version) || reruns.has(m));
   const changes = diffFiles(changeSet);
   const changed = new Set([...changes.flatMap((c) => (c.kind === 'deleted' ? [] : [c.path])), ...added.flatMap(scriptPaths)]);
   const context: ProblemContext = { tool: layout.outOfOrder.tool, changed, basePaths: forwardPaths(base.migrations), headPaths: forwardPaths(head.migrations) };
@@ -47,7 +48,13 @@ export function analyzeChange(
   const findings = [
     ...oversized,
     ...historyEdits(changes, base.migrations, head.migrations),
-    ...orderingProblems(layout, migrations.outOfOrder, base.migrations, added, head.migrations),
+    ...orderingProblems(
+      layout,
+      migrations.outOfOrder,
+      base.migrations,
+      added.filter((m) => !reruns.has(m)),
+      head.migrations,
+    ),
     ...head.problems
       .filter((p) => problemPaths(p).some((path) => changed.has(path)))
       // One file can hold many migrations (Liquibase): a reverse the base already lacked is not this change's.
@@ -99,6 +106,12 @@ function unreplayedHistory(problems: readonly LayoutProblem[]): Finding[] {
   ];
 }
 
+/** Base migrations the tool runs again because the change edited them (Liquibase runOnChange): drilled as new runs after the history. */
+function rerunsOfEdits(base: readonly Migration[], head: readonly Migration[]): Set<Migration> {
+  const before = new Map(base.map((m) => [m.version, m]));
+  return new Set(head.filter((m) => m.rerunsOnChange && before.has(m.version) && before.get(m.version)!.forward.sql !== m.forward.sql));
+}
+
 /** Editing or deleting a migration the base already has (either direction): production ran the old text. */
 function historyEdits(changes: readonly FileChange[], base: Migration[], head: Migration[]): Finding[] {
   const headByVersion = new Map(head.map((m) => [m.version, m]));
@@ -118,7 +131,7 @@ function historyEdits(changes: readonly FileChange[], base: Migration[], head: M
 }
 
 function forwardEdit(old: Migration, now: Migration): Finding[] {
-  if (now.forward.sql === old.forward.sql) return [];
+  if (now.forward.sql === old.forward.sql || now.rerunsOnChange) return [];
   return [
     finding({
       hazard: 'history-edit',

@@ -66,6 +66,8 @@ export interface Migration {
   readonly forward: MigrationScript;
   /** null when the layout supports a reverse and none exists, or the reverse holds no statement. */
   readonly reverse: MigrationScript | null;
+  /** The tool runs it again whenever its text changes (Liquibase `runOnChange`): an edit is a new run, not a history edit. */
+  readonly rerunsOnChange?: boolean;
   /** A script the tool runs right after the forward to check it (sqitch verify): its failure fails the deploy. */
   readonly verify?: MigrationScript;
 }

@@ -26,6 +26,7 @@ export interface ChangeLogChangeSet {
   readonly author: string;
   readonly line: number;
   readonly runInTransaction: boolean;
+  readonly runOnChange: boolean;
   readonly dbms?: string;
   readonly changes: readonly ChangeLogChange[];
   /** null: no rollback given; an empty list: `<rollback/>`, nothing to undo. */
@@ -130,6 +131,7 @@ function xmlEntry(e: XmlElement): ChangeLogEntry[] {
       author: e.attributes.author ?? '',
       line: e.line,
       runInTransaction: !isFalse(e.attributes.runInTransaction),
+      runOnChange: isTrue(e.attributes.runOnChange),
       ...(e.attributes.dbms ? { dbms: e.attributes.dbms } : {}),
       changes: e.children.filter((c) => !NOT_CHANGES.has(c.name)).flatMap(xmlChange),
       rollback: rollback ? xmlRollback(rollback) : null,
@@ -194,6 +196,7 @@ function yamlEntry(pair: Pair<Node, Node>, r: YamlReader): ChangeLogEntry[] {
       author: props.author ?? '',
       line,
       runInTransaction: !isFalse(props.runInTransaction),
+      runOnChange: isTrue(props.runOnChange),
       ...(props.dbms ? { dbms: props.dbms } : {}),
       changes: isSeq(changes) ? changes.items.flatMap((c) => yamlChanges(c as Node, r)) : [],
       rollback: rollback === undefined ? null : yamlRollback(rollback as Node, r),

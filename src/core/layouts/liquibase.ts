@@ -36,7 +36,8 @@ const attribute = (line: string, name: string): string | undefined => new RegExp
  * - with no XML/YAML changelog, the formatted-SQL files are read in path order, as `includeAll`;
  * - DATABASECHANGELOG records id, author and file, so that triple is the version here; every
  *   changeset not yet recorded runs: one added above others that already ran still runs, after
- *   them (versions name changesets, their place orders them);
+ *   them (versions name changesets, their place orders them); `runOnChange` runs a recorded one
+ *   again when its checksum changed (ShouldRunChangeSetFilter), so its edit is a new run;
  * - `runInTransaction` (default true) wraps the changeset in a transaction; `false` runs each
  *   statement on its own (autocommit), and with `splitStatements:false` the changeset goes as one
  *   statement string (one implicit transaction when it holds several);
@@ -119,10 +120,11 @@ function toMigration(entry: TreeEntry, lines: readonly Line[], cs: ChangeSet, pr
   };
   const rollback = rollbackOf(lines, cs.header.number, cs.end);
   const name = `${cs.author}:${cs.id}`;
-  if (rollback?.notRequired) return { version, name, forward, reverse: null };
+  const reruns = attribute(cs.header.text, 'runOnChange')?.toLowerCase() === 'true' ? { rerunsOnChange: true } : {};
+  if (rollback?.notRequired) return { version, name, forward, reverse: null, ...reruns };
   const found = rollback ? { script: { path: entry.file.path, sql: rollback.sql, startLine: rollback.startLine, transaction }, label: 'its --rollback' } : null;
   const reverse = usableReverse(found, { version, path: entry.file.path, line: cs.header.number }, 'no --rollback', problems);
-  return { version, name, forward, reverse };
+  return { version, name, forward, reverse, ...reruns };
 }
 
 /** The changesets of a formatted-SQL file, in order (those for other databases left out). */
@@ -329,7 +331,7 @@ function changeSetMigration(w: Walk, changeLog: TreeEntry, cs: ChangeLogChangeSe
   }
   const forward = sqlScript(w, changeLog, change, cs.runInTransaction);
   if (!forward) return [];
-  return [{ version, name, forward, reverse: reverseOf(w, changeLog, cs, at) }];
+  return [{ version, name, forward, reverse: reverseOf(w, changeLog, cs, at), ...(cs.runOnChange ? { rerunsOnChange: true } : {}) }];
 }
 
 function notDrilled(name: string, changes: readonly ChangeLogChange[]): string {
