@@ -52,6 +52,11 @@ describe('Liquibase formatted SQL', () => {
           '--rollback not required',
           '--changeset ann:4 dbms:oracle',
           'SELECT 1 FROM dual;',
+          '--changeset ann:6 dbms:!oracle,!mssql',
+          'SELECT 6;',
+          '--rollback SELECT 0;',
+          '--changeset ann:7 dbms:!postgresql',
+          'SELECT 7;',
           '--changeset "bob smith":5',
           'SELECT 5;',
           '',
@@ -62,9 +67,10 @@ describe('Liquibase formatted SQL', () => {
       ['ann:1', 'transaction', ['DROP TABLE t;\n', 4]],
       ['ann:2', 'none', ['DROP INDEX CONCURRENTLY t_idx;\n', 8]],
       ['ann:3', 'single-query', null],
+      ['ann:6', 'transaction', ['SELECT 0;\n', 17]],
       ['bob smith:5', 'transaction', null],
     ]);
-    expect(problems).toEqual([expect.objectContaining({ kind: 'missing-reverse', version: 'changelog.sql::5::bob smith', line: 15 })]);
+    expect(problems).toEqual([expect.objectContaining({ kind: 'missing-reverse', version: 'changelog.sql::5::bob smith', line: 20 })]);
   });
 
   it("follows FOLIO mod-lists' master changelog: sqlFile, sql and raw SQL changesets in the order it gives, native changes not drilled", () => {

@@ -62,8 +62,17 @@ const transactionMode = (runInTransaction: boolean, splitStatements: boolean): T
 const transactionOf = (header: string): TransactionMode =>
   transactionMode(attribute(header, 'runInTransaction')?.toLowerCase() !== 'false', attribute(header, 'splitStatements')?.toLowerCase() !== 'false');
 
-const runsOnPostgres = (dbms: string | undefined): boolean =>
-  dbms === undefined || dbms.split(',').some((d) => ['postgresql', 'all'].includes(d.trim().toLowerCase()));
+/** DatabaseList.definitionMatches: `all`, `none`, `!postgresql` excludes, a list of names must hold postgresql. */
+function runsOnPostgres(dbms: string | undefined): boolean {
+  const names = (dbms ?? '')
+    .split(',')
+    .map((d) => d.trim().toLowerCase())
+    .filter((d) => d !== '');
+  if (names.length === 0 || names.includes('all')) return true;
+  if (names.includes('none') || names.includes('!postgresql')) return false;
+  const named = names.filter((d) => !d.startsWith('!'));
+  return named.length === 0 || named.includes('postgresql');
+}
 
 const unquote = (s: string): string => s.replace(/^"(.*)"$/, '$1');
 
