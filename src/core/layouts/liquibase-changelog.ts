@@ -104,7 +104,7 @@ function xmlTree(content: string): { root: XmlElement | null; error?: { line: nu
   parser.on('text', addText);
   parser.on('cdata', addText);
   parser.on('error', (e) => {
-    error ??= { line: parser.line, message: e.message.replace(/^[^:]*:\d+:\d+: /, '') };
+    error ??= { line: parser.line, message: e.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '') };
   });
   parser.write(content).close();
   return error ? { root, error } : { root };
@@ -164,7 +164,8 @@ function parseYaml(content: string): ParsedChangeLog {
   const lines = new LineCounter();
   const doc = parseDocument(content, { lineCounter: lines, prettyErrors: false });
   const lineOf = (node: Node | null | undefined) => (node?.range ? lines.linePos(node.range[0]).line : 1);
-  if (doc.errors.length > 0) return { entries: [], error: { line: doc.errors[0]!.linePos?.[0].line ?? 1, message: doc.errors[0]!.message.split('\n')[0]! } };
+  const [error] = doc.errors;
+  if (error) return { entries: [], error: { line: lines.linePos(error.pos[0]).line, message: error.message.split('\n')[0]! } };
   const list = isMap(doc.contents) ? doc.contents.get('databaseChangeLog', true) : null;
   if (!isSeq(list)) return { entries: [], error: { line: lineOf(doc.contents), message: 'databaseChangeLog is not a list' } };
   const reader: YamlReader = { lineOf };

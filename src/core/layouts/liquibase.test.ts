@@ -207,6 +207,26 @@ describe('Liquibase formatted SQL', () => {
         detail: expect.stringMatching(/both master changelogs.*migrations\.changelog/),
       }),
     ]);
+    const broken = readMigrations(tree({ ...files, 'b.changelog.yaml': 'databaseChangeLog:\n  - include: {file: one.sql\n' }), 'liquibase', {
+      changelog: 'db/b.changelog.yaml',
+    });
+    expect(broken.problems).toEqual([
+      expect.objectContaining({
+        kind: 'unparsable',
+        path: 'db/b.changelog.yaml',
+        line: 3,
+        detail: expect.stringMatching(/^Liquibase cannot read this changelog: Flow map/),
+      }),
+    ]);
+    const badXml = readMigrations(tree({ 'm.changelog.xml': XML('<changeSet id="1" author="a"><sql>SELECT 1</sq></changeSet>') }));
+    expect(badXml.problems).toEqual([
+      expect.objectContaining({
+        kind: 'unparsable',
+        path: 'db/m.changelog.xml',
+        line: 3,
+        detail: 'Liquibase cannot read this changelog: unexpected close tag.',
+      }),
+    ]);
     // A formatted-SQL file may be the master too; a name that is not there is a problem, not a guess.
     expect(readMigrations(tree(files), 'liquibase', { changelog: './db/one.sql' }).migrations.map((m) => m.name)).toEqual(['ann:1']);
     expect(readMigrations(tree(files), 'liquibase', { changelog: 'db/gone.xml' }).problems).toEqual([
