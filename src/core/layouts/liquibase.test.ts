@@ -110,6 +110,13 @@ describe('Liquibase formatted SQL', () => {
   it('finds the master above the SQL it includes: one migrations directory, not one per release', () => {
     const files = loadFileTree(MOD_LISTS, '').files;
     expect(locateMigrations(files)).toEqual({ root: MOD_LISTS_DIR, layout: 'liquibase', migrations: 19 });
+    // Release notes named like a changelog are no candidate for other tools, nor is the repository root.
+    const goose = { path: 'db/migrations/1_a.sql', content: '-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n' };
+    const notes = [
+      { path: 'CHANGELOG.yml', content: 'databaseChangeLog:\n  - include:\n      file: db/migrations/1_a.sql\n' },
+      { path: 'docs/changelog.json', content: '{"releases": []}' },
+    ];
+    expect(locateMigrations([...notes, goose])).toEqual({ root: 'db/migrations', layout: 'goose', migrations: 1 });
   });
 
   it('a YAML master: include relative and from the classpath root, includeAll sorted by UTF-16 code units, formatted and raw SQL', () => {
