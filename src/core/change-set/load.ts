@@ -51,7 +51,7 @@ export interface ChangeSetRequest {
    * without migrations is still told so.
    */
   readonly skipUntouched: boolean;
-  readonly migrations: Pick<DrillbotConfig['migrations'], 'path' | 'layout' | 'maxFileSize'>;
+  readonly migrations: Pick<DrillbotConfig['migrations'], 'path' | 'layout' | 'maxFileSize' | 'changelog'>;
 }
 
 /** What a change holds for the engine; only `change` needs a drill. */
@@ -105,6 +105,9 @@ export async function readChangeSet(
  */
 async function migrationsRoot(reader: RepositoryReader, request: ChangeSetRequest, headTree: readonly TreeEntry[]): Promise<string | null | 'unchanged'> {
   if (request.migrations.path !== undefined) return trimSlashes(request.migrations.path);
+  // The Liquibase master changelog named: the migrations directory is the one that holds it.
+  const { changelog } = request.migrations;
+  if (changelog !== undefined) return trimSlashes(changelog).replace(/\/?[^/]*$/, '');
   const candidates = candidateDirectories(headTree.map((e) => e.path));
   const touched = request.touchedPaths ?? request.changedPaths;
   if (request.skipUntouched && request.changedListComplete && !touched.some((p) => candidates.some((d) => isUnder(p, d)))) return 'unchanged';
