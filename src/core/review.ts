@@ -119,6 +119,7 @@ async function reviewDrilled(
     seededTables: outcome?.seededTables ?? 0,
     seeding: outcome?.seeding ?? [],
     roundTrip: outcome?.roundTrip ?? 'not-run',
+    ...(outcome?.tenants ? { tenants: outcome.tenants } : {}),
     durationMs: Math.round(performance.now() - started),
   };
   const reviewed = await reviewerStepOrInfra(opts, {
@@ -138,6 +139,7 @@ async function reviewDrilled(
     reverseDrafts: reviewed.reverseDrafts ?? [],
     reverseNotDrafted: reviewed.reverseNotDrafted ?? [],
     seededRows: opts.config.shadow.seedRows,
+    tenants: summary.tenants,
   });
   return buildReport(
     reviewed.findings,
@@ -208,6 +210,7 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
       statementTimeoutMs: shadow.statementTimeoutMs,
       useTemplateCache: opts.useTemplateCache ?? true,
       limits: shadow,
+      tenants: shadow.tenants,
     };
     const outcome = await deadline.race(runDrill(server, plan, onProgress, deadline));
     return { info: server, server, outcome, findings: outcome.findings };
