@@ -91,6 +91,22 @@ describe('multi-tenant drill (shadow.tenants) on PostgreSQL', () => {
     expect(report.complete).toBe(false);
   });
 
+  it('fails closed on a tenant query that finds no tenant, and on seed SQL for a schema that is no tenant', async () => {
+    const report = await drillTenants({
+      template: 'public',
+      query: "SELECT schema_name FROM tenant_registry WHERE schema_name = 'umbrella'",
+      seed: { acme: 'SELECT 1' },
+    });
+    // Two infra findings at the same line are merged into one (the review's usual dedup).
+    const infra = report.findings.filter((f) => f.hazard === 'infra').map((f) => f.message);
+    expect(infra.join(' ')).toBe(
+      'The multi-tenant drill could not run: shadow.tenants names no tenant schema other than the template. ' +
+        'The multi-tenant drill could not run: shadow.tenants.seed names acme, which is no tenant schema (none).',
+    );
+    expect(report.drill!.tenants!.tenants).toEqual([]);
+    expect(report.complete).toBe(false);
+  });
+
   it('costs nothing without tenants: no tenant database, no tenant summary', async () => {
     const admin = new pg.Client(LOCAL_URL);
     await admin.connect();

@@ -59,17 +59,31 @@ export async function drillTenants(ctx: TenantDrillContext, config: TenantsConfi
   return { summary: { template: config.template, tenants: outcomes, lockMs: totalLocks(ctx, outcomes) }, findings };
 }
 
-/** The configured list, or the first column of the configured query's rows; the template is drilled by the main drill already. */
+/**
+ * The configured list, or the first column of the configured query's rows; the template is drilled
+ * by the main drill already. A query that fails or finds no tenant, and seed SQL for a schema that
+ * is no tenant (a typo would seed nothing), fail the review closed rather than drill nothing.
+ */
 async function tenantSchemas(client: pg.Client, config: TenantsConfig, changePath: string, findings: Finding[]): Promise<string[]> {
-  if (config.schemas) return config.schemas.filter((s) => s !== config.template);
+  let schemas: string[];
   try {
-    const { rows, fields } = await client.query<Record<string, unknown>>(config.query ?? '');
-    const column = fields[0]?.name;
-    return [...new Set(rows.map((r) => String(r[column ?? ''])))].filter((s) => s !== config.template);
+    schemas = config.schemas ? [...config.schemas] : await queriedSchemas(client, config.query ?? '');
   } catch (error) {
     findings.push(setupFinding(changePath, `the tenant query shadow.tenants.query fails on the base history: ${(error as Error).message}`));
     return [];
   }
+  schemas = schemas.filter((s) => s !== config.template);
+  if (schemas.length === 0) findings.push(setupFinding(changePath, 'shadow.tenants names no tenant schema other than the template'));
+  const strays = Object.keys(config.seed).filter((s) => !schemas.includes(s));
+  if (strays.length > 0)
+    findings.push(setupFinding(changePath, `shadow.tenants.seed names ${strays.join(', ')}, which is no tenant schema (${schemas.join(', ') || 'none'})`));
+  return schemas;
+}
+
+async function queriedSchemas(client: pg.Client, query: string): Promise<string[]> {
+  const { rows, fields } = await client.query<Record<string, unknown>>(query);
+  const column = fields[0]?.name ?? '';
+  return [...new Set(rows.map((r) => String(r[column])))];
 }
 
 /** Creates the tenant's schema from the history when the history did not, then runs its seed SQL; false (with a finding) when either fails. */
