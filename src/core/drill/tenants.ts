@@ -46,6 +46,7 @@ export async function drillTenants(ctx: TenantDrillContext, config: TenantsConfi
   }
   const existing = new Set((await captureRelationState(ctx.client)).keys());
   const outcomes: TenantOutcome[] = [];
+  const failures: TenantFailure[] = [];
   for (const [i, schema] of schemas.entries()) {
     if (!ready.includes(schema)) {
       outcomes.push({ schema, forward: 'not-run', reverse: 'not-run', lockMs: [] });
@@ -53,8 +54,9 @@ export async function drillTenants(ctx: TenantDrillContext, config: TenantsConfi
     }
     ctx.onProgress(`tenant ${i + 1}/${schemas.length}: ${schema}`);
     await useSchema(ctx.client, schema, config.template);
-    outcomes.push(await drillTenant(ctx, schema, existing, findings));
+    outcomes.push(await drillTenant(ctx, schema, existing, failures));
   }
+  findings.push(...tenantFindings(failures));
   await ctx.client.query('RESET search_path');
   return { summary: { template: config.template, tenants: outcomes, lockMs: totalLocks(ctx, outcomes) }, findings };
 }
@@ -117,7 +119,7 @@ async function useSchema(client: pg.Client, schema: string, template: string): P
 }
 
 /** One tenant: its forwards until the first failure, then the reverses of those that applied, newest first. */
-async function drillTenant(ctx: TenantDrillContext, schema: string, existing: ReadonlySet<number>, findings: Finding[]): Promise<TenantOutcome> {
+async function drillTenant(ctx: TenantDrillContext, schema: string, existing: ReadonlySet<number>, failures: TenantFailure[]): Promise<TenantOutcome> {
   const lockMs: TenantOutcome['lockMs'][number][] = [];
   const applied: ParsedMigration[] = [];
   let forward: TenantOutcome['forward'] = 'applied';
@@ -127,25 +129,30 @@ async function drillTenant(ctx: TenantDrillContext, schema: string, existing: Re
     const run = await ctx.run(p.migration.forward, p.forward);
     lockMs.push({ path: p.migration.forward.path, ms: round(heldMs(run, p.migration.forward, existing)) });
     if (run.status !== 'applied') {
-      const failure = tenantFinding(failureFinding(run, p.migration.forward, 'forward-error', ctx.layout), schema, run);
-      findings.push(failure);
+      const failure = failureFinding(run, p.migration.forward, 'forward-error', ctx.layout);
+      failures.push({ schema, finding: failure, detail: lastError(run)?.detail });
       forward = 'failed';
       failedAt = { path: failure.path, line: failure.line };
       break;
     }
     applied.push(p);
   }
-  return { schema, forward, ...(failedAt ? { failedAt } : {}), reverse: await reverseTenant(ctx, schema, applied, findings), lockMs };
+  return { schema, forward, ...(failedAt ? { failedAt } : {}), reverse: await reverseTenant(ctx, schema, applied, failures), lockMs };
 }
 
-async function reverseTenant(ctx: TenantDrillContext, schema: string, applied: ParsedMigration[], findings: Finding[]): Promise<TenantOutcome['reverse']> {
+async function reverseTenant(
+  ctx: TenantDrillContext,
+  schema: string,
+  applied: ParsedMigration[],
+  failures: TenantFailure[],
+): Promise<TenantOutcome['reverse']> {
   const toReverse = applied.filter((p) => p.forward?.length !== 0).reverse();
   if (toReverse.length === 0) return 'not-run';
   for (const { migration, reverse } of toReverse) {
     if (!migration.reverse || !reverse) return 'not-run';
     const run = await ctx.run(migration.reverse, reverse);
     if (run.status !== 'applied') {
-      findings.push(tenantFinding(failureFinding(run, migration.reverse, 'reverse-error', ctx.layout), schema, run));
+      failures.push({ schema, finding: failureFinding(run, migration.reverse, 'reverse-error', ctx.layout), detail: lastError(run)?.detail });
       return 'failed';
     }
   }
@@ -174,15 +181,36 @@ function totalLocks(ctx: TenantDrillContext, outcomes: TenantOutcome[]): TenantS
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-/** A failure of the change in one tenant schema: the drill's finding, naming the tenant and what PostgreSQL said of its rows. */
-function tenantFinding(base: Finding, schema: string, run: ScriptRun): Finding {
-  const detail = run.statements[run.statements.length - 1]?.error?.detail;
-  return {
-    ...base,
-    message: `In tenant schema ${schema}: ${base.message}`,
-    evidence: [base.evidence, detail, `tenant ${schema}`].filter(Boolean).join('; '),
-    fix: `${base.fix ?? ''} The migration runs once per tenant schema: it must apply to every tenant's data, not only the template's.`.trim(),
-  };
+/** The change failed in one tenant schema: the drill's finding for it, and what PostgreSQL said of the rows. */
+interface TenantFailure {
+  readonly schema: string;
+  readonly finding: Finding;
+  readonly detail?: string;
+}
+
+const lastError = (run: ScriptRun) => run.statements[run.statements.length - 1]?.error;
+
+/**
+ * One finding per failing place (file, line, hazard) naming every tenant schema it fails in, with
+ * each tenant's SQLSTATE and DETAIL as evidence: the report merges findings of one place, so a
+ * finding per tenant would lose all tenants but the first.
+ */
+function tenantFindings(failures: readonly TenantFailure[]): Finding[] {
+  const byPlace = new Map<string, TenantFailure[]>();
+  for (const f of failures) {
+    const key = `${f.finding.path}\0${f.finding.line}\0${f.finding.hazard}`;
+    byPlace.set(key, [...(byPlace.get(key) ?? []), f]);
+  }
+  return [...byPlace.values()].map((group) => {
+    const { finding: first } = group[0];
+    const schemas = group.map((f) => f.schema);
+    return {
+      ...first,
+      message: `In tenant schema${schemas.length > 1 ? 's' : ''} ${schemas.join(', ')}: ${first.message}`,
+      evidence: group.map((f) => `tenant ${f.schema}: ${[f.finding.evidence, f.detail].filter(Boolean).join(', ')}`).join('; '),
+      fix: `${first.fix ?? ''} The migration runs once per tenant schema: it must apply to every tenant's data, not only the template's.`.trim(),
+    };
+  });
 }
 
 function setupFinding(path: string, message: string): Finding {
