@@ -120,6 +120,7 @@ async function reviewDrilled(
     seededTables: outcome?.seededTables ?? 0,
     seeding: outcome?.seeding ?? [],
     roundTrip: outcome?.roundTrip ?? 'not-run',
+    ...(outcome?.tenants ? { tenants: outcome.tenants } : {}),
     durationMs: Math.round(performance.now() - started),
   };
   const reviewed = await reviewerStepOrInfra(opts, {
@@ -139,6 +140,7 @@ async function reviewDrilled(
     reverseDrafts: reviewed.reverseDrafts ?? [],
     reverseNotDrafted: reviewed.reverseNotDrafted ?? [],
     seededRows: opts.config.shadow.seedRows,
+    tenants: summary.tenants,
   });
   return buildReport(
     reviewed.findings,
@@ -222,6 +224,7 @@ function drillPlan(opts: ReviewOptions, analysis: ChangeAnalysis, parsed: Parsed
     statementTimeoutMs: shadow.statementTimeoutMs,
     useTemplateCache: opts.useTemplateCache ?? true,
     limits: shadow,
+    tenants: shadow.tenants,
   };
 }
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { HistoryPrivileges } from '../config.js';
-import type { Finding, LockObservation, MigrationResult, StatementResult } from '../report/report.js';
+import type { HistoryPrivileges, TenantsConfig } from '../config.js';
+import type { Finding, LockObservation, MigrationResult, StatementResult, TenantSummary } from '../report/report.js';
 import type { LayoutId, Migration, MigrationScript } from '../layouts/layout.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
@@ -21,6 +21,7 @@ import { checkRoundTrip, takeCheckpoint, type Checkpoint, type NewerRoundTrip } 
 import { seedReach } from './reach.js';
 import { seedDatabase, type SeededTable, type SeedOptions, type SeedResult } from './seed.js';
 import { failureFinding, isDataDependentCandidate } from './failures.js';
+import { drillTenants } from './tenants.js';
 
 export interface DrillPlan {
   readonly layout: LayoutId;
@@ -35,6 +36,8 @@ export interface DrillPlan {
   readonly useTemplateCache: boolean;
   /** Caps that end the drill with an `infra` finding when passed (see guard.ts). */
   readonly limits: DrillCaps;
+  /** Schema-per-tenant: the change also runs once per tenant schema, on a clone of its own (none when absent). */
+  readonly tenants?: TenantsConfig;
 }
 
 export interface DrillOutcome {
@@ -45,6 +48,7 @@ export interface DrillOutcome {
   readonly seededTables: number;
   readonly seeding: SeededTable[];
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
+  readonly tenants?: TenantSummary;
 }
 
 export type Progress = (message: string) => void;
@@ -86,7 +90,7 @@ export async function guarded<T>(
 }
 
 /** What the drill has seen so far, filled in as it goes: all there is to report when the guard stops it. */
-type Seen = { -readonly [K in Exclude<keyof DrillOutcome, 'roundTrip'>]: DrillOutcome[K] };
+type Seen = { -readonly [K in Exclude<keyof DrillOutcome, 'roundTrip' | 'tenants'>]: DrillOutcome[K] } & { tenants?: TenantSummary };
 
 async function confinedDrill(
   server: ShadowServer,
@@ -130,6 +134,7 @@ async function confinedDrill(
       onProgress,
     };
     const roundTrip = await forwardReverseRedo(session, plan.added);
+    if (plan.tenants) seen.tenants = await tenantDrill(session, plan.tenants);
     return { ...seen, roundTrip };
   } finally {
     await endOwnDatabase(client, database, guard, deadline);
@@ -156,7 +161,7 @@ export async function endOwnDatabase(client: pg.Client, database: ShadowDatabase
   await guard.drop(database);
 }
 
-export type BaseCloner = (prefix: 'review' | 'empty' | 'sized') => Promise<{ database: ShadowDatabase; cache: 'hit' | 'miss' }>;
+export type BaseCloner = (prefix: 'review' | 'empty' | 'sized' | 'tenants') => Promise<{ database: ShadowDatabase; cache: 'hit' | 'miss' }>;
 
 /** SQLSTATE 3D000: the database (here: the template) does not exist. */
 const MISSING_DATABASE = '3D000';
@@ -236,6 +241,31 @@ async function forwardReverseRedo(s: Session, parsed: readonly ParsedMigration[]
   const reversed = await reverseNewestFirst(s, applied, checkpoints);
   if (reversed === null) return 'not-run';
   return (await redo(s, applied)) && reversed ? 'restored' : 'mismatch';
+}
+
+/** The tenant drill on a clone of the base of its own, so that the template drill's database stays as it was observed. */
+async function tenantDrill(s: Session, config: TenantsConfig): Promise<TenantSummary> {
+  const { database } = await s.cloneBase('tenants');
+  const client = await connect(database, s.plan.statementTimeoutMs, s.deadline);
+  const bound = statementGuard(s.server, client, s.plan.statementTimeoutMs);
+  const openSession = () => connect(database, s.plan.statementTimeoutMs, s.deadline);
+  try {
+    const { summary, findings } = await drillTenants(
+      {
+        client,
+        base: s.plan.base,
+        added: s.plan.added,
+        layout: s.plan.layout,
+        run: (script, statements) => runGuarded(s.guard, client, script, statements, bound, { openSession }),
+        onProgress: s.onProgress,
+      },
+      config,
+    );
+    s.findings.push(...findings);
+    return summary;
+  } finally {
+    await endOwnDatabase(client, database, s.guard, s.deadline);
+  }
 }
 
 /**
