@@ -39,8 +39,8 @@ export interface ObservedStatement {
 /** Startup-phase request codes a client may send before its StartupMessage. */
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
-/** How often the second connection looks at the tool's backend while a statement outside a block runs. */
-const SAMPLE_MS = 10;
+/** The pause between two looks of the second connection at the tool's backend while a statement outside a block runs. */
+const SAMPLE_MS = 1;
 
 /**
  * A loopback proxy between a migration tool and the shadow database that observes each statement
@@ -256,6 +256,9 @@ class ProxiedSession {
     this.transaction = (message as ReadyForQueryMessage).status;
     if (!this.ready) {
       this.ready = true;
+      // Opened now: a statement outside a block often ends before a connection could be made for it.
+      this.sampler = this.openSampler();
+      this.sampler.catch(() => undefined);
       this.state = await this.captureState();
     } else if (this.cycle) await this.finishCycle(this.cycle);
     this.client.write(frame.bytes);
@@ -297,7 +300,7 @@ class ProxiedSession {
   private sample(cycle: Cycle): () => Promise<void> {
     let stopped = false;
     const polling = (async () => {
-      const sampler = await (this.sampler ??= this.openSampler());
+      const sampler = await this.sampler!;
       while (!stopped) {
         for (const lock of await heldLocks(sampler, this.pid)) {
           if (!cycle.sampled.some((l) => l.oid === lock.oid && l.mode === lock.mode)) cycle.sampled.push(lock);

@@ -1,0 +1,124 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { Report } from '../../src/core/index.js';
+import { LOCAL_URL } from '../support/drill.js';
+import { gitRepo } from '../support/git-repo.js';
+import { runCli as cli } from '../support/cli.js';
+
+const FIXTURES = 'test/fixtures/code-migrations';
+
+/** The files under a fixture directory, by path relative to it. */
+function filesOf(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (at: string) => {
+    for (const name of readdirSync(at)) {
+      const path = join(at, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files[relative(dir, path)] = readFileSync(path, 'utf8');
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/**
+ * The fixture's tool installed from npm once per package.json (kept in the temp directory across
+ * runs): the test repository links to it as its node_modules, as a CI job's `npm ci` would give it.
+ */
+function installed(packageJson: string): string {
+  const key = createHash('sha256').update(packageJson).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'drillbot-code-migration-tools', key);
+  if (!existsSync(join(dir, 'node_modules', '.installed'))) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), packageJson);
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], { cwd: dir, stdio: 'pipe' });
+    writeFileSync(join(dir, 'node_modules', '.installed'), '');
+  }
+  return join(dir, 'node_modules');
+}
+
+const repos: Array<{ remove: () => void }> = [];
+afterAll(() => repos.forEach((r) => r.remove()));
+
+function project(tool: string, change: Record<string, string>): string {
+  const base = filesOf(join(FIXTURES, tool, 'base'));
+  const repo = gitRepo({ ...base, '.github/drillbot.yml': `migrations:\n  preset: ${tool}\n` }, change);
+  repos.push(repo);
+  symlinkSync(installed(base['package.json']), join(repo.dir, 'node_modules'), 'dir');
+  return repo.dir;
+}
+
+async function check(dir: string): Promise<{ status: number; report: Report; stderr: string }> {
+  const { status, stdout, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json');
+  return { status, report: JSON.parse(stdout) as Report, stderr };
+}
+
+describe('code migrations run by their own tool (migrations.preset)', () => {
+  it('Knex: the schema builder’s index on an existing table blocks writes, reported at its migration file and line', async () => {
+    const dir = project('knex', filesOf(join(FIXTURES, 'knex', 'change')));
+    const { status, report, stderr } = await check(dir);
+    expect(stderr).toMatch(/history: npx knex migrate:latest at the base commit/);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ hazard: 'blocking-index', path: 'migrations/20240201000000_index_users_email.js', line: 4, severity: 'error' }),
+    ]);
+    expect(report.findings[0].message).toMatch(/users_email_index on existing table public\.users under ShareLock/);
+    expect(status).toBe(1);
+    const forward = report.migrations.find((m) => m.direction === 'forward')!;
+    expect(forward).toMatchObject({ path: 'migrations/20240201000000_index_users_email.js', status: 'applied' });
+    // Only the migration's statement: Knex's own bookkeeping (knex_migrations, its lock) is left out.
+    expect(forward.statements).toEqual([
+      expect.objectContaining({
+        status: 'applied',
+        line: 4,
+        locks: expect.arrayContaining([expect.objectContaining({ relation: 'public.users', mode: 'ShareLock' })]),
+      }),
+    ]);
+    expect(report.migrations.map((m) => [m.direction, m.status])).toEqual([
+      ['forward', 'applied'],
+      ['reverse', 'applied'],
+    ]);
+    expect(report.drill).toMatchObject({ layout: 'command (knex)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+    expect(report.drill!.seededRows).toBeGreaterThan(0);
+  });
+
+  it('Knex: CONCURRENTLY fails in the migration Knex wraps in a transaction and applies in one with transaction: false', async () => {
+    const dir = project('knex', filesOf(join(FIXTURES, 'knex', 'concurrently')));
+    const { status, report } = await check(dir);
+    expect(status).toBe(1);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ hazard: 'concurrently-in-transaction', path: 'migrations/20240301000000_index_users_name.js', line: 2 }),
+    ]);
+    expect(report.findings[0].fix).toMatch(/exports\.config = \{ transaction: false \}/);
+    expect(report.drill!.roundTrip).toBe('not-run');
+
+    // Alone, the migration Knex runs outside a transaction applies, its locks sampled while it ran.
+    const alone = project('knex', {
+      'migrations/20240302000000_index_users_name_lower.js': filesOf(join(FIXTURES, 'knex', 'concurrently'))[
+        'migrations/20240302000000_index_users_name_lower.js'
+      ],
+    });
+    const second = await check(alone);
+    expect(second.report.findings).toEqual([]);
+    expect(second.status).toBe(0);
+    const forward = second.report.migrations.find((m) => m.direction === 'forward')!;
+    expect(forward.statements).toEqual([
+      expect.objectContaining({
+        status: 'applied',
+        lockView: 'sampled',
+        locks: expect.arrayContaining([expect.objectContaining({ relation: 'public.users', mode: 'ShareUpdateExclusiveLock' })]),
+      }),
+    ]);
+  });
+
+  it('node-pg-migrate: alterColumn to bigint rewrites the table, reported at its migration file', async () => {
+    const dir = project('node-pg-migrate', filesOf(join(FIXTURES, 'node-pg-migrate', 'change')));
+    const { status, report } = await check(dir);
+    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'rewrite', path: 'migrations/1700000000001_bigint-user-ids.js', line: 3 })]);
+    expect(report.findings[0].message).toMatch(/Rewrites existing table public\.users/);
+    expect(status).toBe(1);
+    expect(report.drill).toMatchObject({ layout: 'command (node-pg-migrate)', newMigrations: 1, roundTrip: 'restored' });
+  });
+});
