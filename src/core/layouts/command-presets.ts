@@ -146,3 +146,19 @@ export function isCodeMigration(path: string, command: Pick<ResolvedCommand, 'pa
   const name = path.slice(dir === '' ? 0 : dir.length + 1);
   return (dir === '' || path.startsWith(`${dir}/`)) && !name.includes('/') && !/^[._]/.test(name) && CODE_FILE.test(name);
 }
+
+/**
+ * What the GitHub App says where migrations are code: it never runs a repository's code, so the
+ * drill of code migrations is the CLI's, in the repository's own CI.
+ */
+export function codeMigrationsNeedCli(command: Pick<ResolvedCommand, 'tool'>): string {
+  return (
+    `This repository's migrations are code, run by ${command.tool === 'command' ? 'its own migration command' : command.tool} (migrations.${command.tool === 'command' ? 'command' : 'preset'} in .github/drillbot.yml). ` +
+    'The Drillbot App never runs a repository’s code, so it does not drill them here: run `npx drillbot check --base origin/<base branch>` in CI instead, ' +
+    'after installing the project’s dependencies, with a PostgreSQL service as the shadow server (`--database-url`). See “Code migrations” in the README.'
+  );
+}
+
+/** Added to the App's "no migrations" answer: code migrations are not found by file layouts. */
+export const CODE_MIGRATIONS_HINT =
+  'If the migrations are code (Knex, TypeORM, Sequelize, Kysely, node-pg-migrate, Django, Rails, Alembic), set migrations.preset in .github/drillbot.yml and run `drillbot check` in CI: the App does not run repository code.';
