@@ -264,10 +264,12 @@ const detailOf = (observed: ObservedStatement) => (observed.error?.detail ? { de
 
 /**
  * Splits what the tool sent into its migrations. The tool records each migration it ran in its
- * bookkeeping table, with the migration's file name (with or without the extension) as a literal
- * or a bound parameter: that statement closes the migration. Statements on the bookkeeping
- * tables, transaction control and settings are the tool's own and left out; what follows the
- * last record (a migration that failed) belongs to the next migration.
+ * bookkeeping table (INSERT or UPDATE) with a key its file name starts with, as a literal or a
+ * bound parameter: the file name itself (Knex), without its extension (node-pg-migrate, Django's
+ * name), the revision (Alembic) or the version (Rails). The statements since the previous record
+ * are that migration's, whatever order the files have; what no record follows (a migration that
+ * failed) belongs to the first new migration not recorded. Statements on the bookkeeping tables,
+ * transaction control, settings and plain reads are the tool's own and left out.
  */
 async function attribute(
   statements: readonly ObservedStatement[],
@@ -275,12 +277,14 @@ async function attribute(
   toolTables: readonly string[],
 ): Promise<{ parts: LocatedStatement[][]; reached: number }> {
   const parts: LocatedStatement[][] = files.map(() => []);
-  const names = files.map((f) => {
-    const base = f.path.split('/').pop()!;
-    return [base, base.replace(/\.[^.]+$/, '')];
-  });
+  const names = files.map((f) => f.path.split('/').pop()!);
+  const recorded = new Set<number>();
   const mentionsTool = (text: string) => toolTables.some((t) => new RegExp(`(^|[^\\w])${t}([^\\w]|$)`, 'i').test(text));
-  let current = 0;
+  let pending: Array<Omit<LocatedStatement, 'statement'> & { parsed: ParsedStatement }> = [];
+  const assign = (file: number) => {
+    parts[file].push(...pending.map(({ parsed, ...rest }) => ({ ...rest, statement: atLine(parsed, files[file]) })));
+    pending = [];
+  };
   let newTransaction = true;
   // Locks the tool's session held before a statement in the same transaction (its own statements' too) are not that statement's.
   let held: HeldLock[] = [];
@@ -289,30 +293,44 @@ async function attribute(
     held = observed.lockView === 'in-transaction' ? observed.locks : [];
     const said = [observed.text, ...observed.params.map((p) => p ?? '')].join('\n');
     if (mentionsTool(said)) {
-      const recorded = names.findIndex((n, i) => i >= current && n.some((name) => said.includes(name)));
-      if (recorded >= 0 && /^\s*insert/i.test(observed.text)) current = Math.min(recorded + 1, files.length - 1);
+      const keys = [...observed.text.matchAll(/'([^']{4,})'/g)].map((m) => m[1]).concat(observed.params.filter((p): p is string => (p?.length ?? 0) >= 4));
+      const file = /^\s*(insert|update)\b/i.test(observed.text) ? names.findIndex((name) => keys.some((key) => name.startsWith(key))) : -1;
+      if (file >= 0) {
+        recorded.add(file);
+        assign(file);
+      }
       continue;
     }
-    const statement = await parsedAt(observed.text, files[current]);
-    if (CONTROL.has(statement.kind)) {
+    const parsed = await parse(observed.text);
+    if (CONTROL.has(parsed.kind)) {
       newTransaction = true;
       continue;
     }
     const locks = observed.locks.filter((l) => !carried.some((c) => c.oid === l.oid && rank(c.mode) >= rank(l.mode)));
     // A read of the tool's (catalog lookups, version checks) is no step of the migration.
-    if (statement.kind === 'SelectStmt' && observed.status === 'applied' && locks.every((l) => l.mode === 'AccessShareLock')) continue;
-    parts[current].push({ observed: { ...observed, locks }, statement, newTransaction });
+    if (parsed.kind === 'SelectStmt' && observed.status === 'applied' && locks.every((l) => l.mode === 'AccessShareLock')) continue;
+    pending.push({ observed: { ...observed, locks }, parsed, newTransaction });
     newTransaction = false;
   }
-  return { parts, reached: current };
+  const reached = Math.max(
+    0,
+    files.findIndex((_, i) => !recorded.has(i)),
+  );
+  assign(reached);
+  return { parts, reached };
 }
 
-/** The statement as PostgreSQL parses it (several in one query string: the first one's kind), at its likely line of the file. */
-async function parsedAt(text: string, file: SourceFile): Promise<ParsedStatement> {
+/** The statement as PostgreSQL parses it (several in one query string: the first one's kind). */
+async function parse(text: string): Promise<ParsedStatement> {
   const parsed = await parseScript({ sql: text, startLine: 1 });
   const first = parsed.ok ? parsed.statements[0] : undefined;
-  const line = likelyLine(text, file.content);
-  return { text: text.trim(), kind: first?.kind ?? 'Unknown', node: first?.node ?? {}, line, endLine: line };
+  return { text: text.trim(), kind: first?.kind ?? 'Unknown', node: first?.node ?? {}, line: 1, endLine: 1 };
+}
+
+/** The statement at the line of its migration file that most likely wrote it. */
+function atLine(statement: ParsedStatement, file: SourceFile): ParsedStatement {
+  const line = likelyLine(statement.text, file.content);
+  return { ...statement, line, endLine: line };
 }
 
 /**
