@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,9 +47,12 @@ function project(tool: string, change: Record<string, string>): string {
   const base = filesOf(join(FIXTURES, tool, 'base'));
   const repo = gitRepo({ ...base, '.github/drillbot.yml': `migrations:\n  preset: ${tool}\n` }, change);
   repos.push(repo);
-  symlinkSync(installed(base['package.json']), join(repo.dir, 'node_modules'), 'dir');
+  if (base['package.json']) symlinkSync(installed(base['package.json']), join(repo.dir, 'node_modules'), 'dir');
   return repo.dir;
 }
+
+/** Alembic comes from Debian's python3-alembic (and python3-psycopg2), not from npm: its test needs it installed. */
+const hasAlembic = spawnSync('alembic', ['--version']).status === 0;
 
 async function check(dir: string): Promise<{ status: number; report: Report; stderr: string }> {
   const { status, stdout, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json');
@@ -120,5 +123,15 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
     expect(report.findings[0].message).toMatch(/Rewrites existing table public\.users/);
     expect(status).toBe(1);
     expect(report.drill).toMatchObject({ layout: 'command (node-pg-migrate)', newMigrations: 1, roundTrip: 'restored' });
+  });
+
+  (hasAlembic ? it : it.skip)('Alembic: op.create_index on an existing table blocks writes, reported at its revision file and line', async () => {
+    const dir = project('alembic', filesOf(join(FIXTURES, 'alembic', 'change')));
+    const { status, report } = await check(dir);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ hazard: 'blocking-index', path: 'alembic/versions/2b3c4d5e6f7a_index_users_email.py', line: 15 }),
+    ]);
+    expect(status).toBe(1);
+    expect(report.drill).toMatchObject({ layout: 'command (alembic)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
   });
 });
