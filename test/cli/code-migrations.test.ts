@@ -43,9 +43,9 @@ function installed(packageJson: string): string {
 const repos: Array<{ remove: () => void }> = [];
 afterAll(() => repos.forEach((r) => r.remove()));
 
-function project(tool: string, change: Record<string, string>): string {
+function project(tool: string, change: Record<string, string>, config = ''): string {
   const base = filesOf(join(FIXTURES, tool, 'base'));
-  const repo = gitRepo({ ...base, '.github/drillbot.yml': `migrations:\n  preset: ${tool}\n` }, change);
+  const repo = gitRepo({ ...base, '.github/drillbot.yml': `migrations:\n  preset: ${tool}\n${config}` }, change);
   repos.push(repo);
   if (base['package.json']) symlinkSync(installed(base['package.json']), join(repo.dir, 'node_modules'), 'dir');
   return repo.dir;
@@ -53,6 +53,8 @@ function project(tool: string, change: Record<string, string>): string {
 
 /** Alembic comes from Debian's python3-alembic (and python3-psycopg2), not from npm: its test needs it installed. */
 const hasAlembic = spawnSync('alembic', ['--version']).status === 0;
+/** Django from Debian's python3-django, run by Debian's own python (the preset's `python3` may be another). */
+const hasDjango = spawnSync('/usr/bin/python3', ['-c', 'import django, psycopg2']).status === 0;
 
 async function check(dir: string): Promise<{ status: number; report: Report; stderr: string }> {
   const { status, stdout, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json');
@@ -134,4 +136,16 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
     expect(status).toBe(1);
     expect(report.drill).toMatchObject({ layout: 'command (alembic)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
   });
+
+  (hasDjango ? it : it.skip)(
+    'Django: AddIndex on an existing table blocks writes, reported at its migration file and line; the reverse set in the configuration',
+    async () => {
+      const commands = '  command:\n    up: /usr/bin/python3 manage.py migrate --no-input\n    down: /usr/bin/python3 manage.py migrate --no-input shop 0001\n';
+      const dir = project('django', filesOf(join(FIXTURES, 'django', 'change')), commands);
+      const { status, report } = await check(dir);
+      expect(report.findings).toEqual([expect.objectContaining({ hazard: 'blocking-index', path: 'shop/migrations/0002_user_email_index.py', line: 10 })]);
+      expect(status).toBe(1);
+      expect(report.drill).toMatchObject({ layout: 'command (django)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+    },
+  );
 });
