@@ -1,6 +1,7 @@
 import {
   CODE_MIGRATIONS_HINT,
   codeMigrationsNeedCli,
+  listingTreesOnce,
   loadChangeSet,
   resolveCommand,
   type ChangeSet,
@@ -27,7 +28,17 @@ export type ChangeSetResult =
   | { kind: 'no-migration-change'; reason: string; title?: string; baseSha: string; root: string | null; filesTruncated: boolean }
   /** SQL that looks like migrations changed, but none under a directory a layout recognises: never a pass. */
   | { kind: 'undrilled'; paths: string[]; baseSha: string; root: string | null; hunks: Map<string, Hunk[]>; filesTruncated: boolean }
-  | { kind: 'change'; changeSet: ChangeSet; baseSha: string; root: string; hunks: Map<string, Hunk[]>; files: Map<string, string>; filesTruncated: boolean };
+  | {
+      kind: 'change';
+      changeSet: ChangeSet;
+      baseSha: string;
+      root: string;
+      hunks: Map<string, Hunk[]>;
+      files: Map<string, string>;
+      filesTruncated: boolean;
+      /** The reader that listed the trees: the head's code is read through it, its tree not listed again. */
+      reader: RepositoryReader;
+    };
 
 /**
  * Builds the ChangeSet of a pull request from the REST API, through the engine's pipeline as the
@@ -49,7 +60,8 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
       root: null,
       filesTruncated,
     };
-  const result = await loadChangeSet(apiReader(octokit, repo), {
+  const reader = listingTreesOnce(apiReader(octokit, repo));
+  const result = await loadChangeSet(reader, {
     baseCommit: baseSha,
     headCommit: pull.headSha,
     changedPaths: prFiles.filter((f) => f.status !== 'removed').map((f) => f.filename),
@@ -76,7 +88,7 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
       return { kind: 'undrilled', paths: result.paths, baseSha, root: result.root, hunks, filesTruncated };
     case 'change': {
       const files = new Map(result.changeSet.head.files.map((f) => [f.path, f.content]));
-      return { kind: 'change', changeSet: result.changeSet, baseSha, root: result.root, hunks, files, filesTruncated };
+      return { kind: 'change', changeSet: result.changeSet, baseSha, root: result.root, hunks, files, filesTruncated, reader };
     }
   }
 }
