@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Report } from '../../src/core/index.js';
 import { LOCAL_URL } from '../support/drill.js';
+import { buildIfStale, ROOT } from '../support/build.js';
 import { gitRepo } from '../support/git-repo.js';
 import { runCli as cli } from '../support/cli.js';
 
@@ -61,7 +62,20 @@ async function check(dir: string): Promise<{ status: number; report: Report; std
   return { status, report: JSON.parse(stdout) as Report, stderr };
 }
 
+/** bin/drillbot.js in its own process, as CI runs it. */
+function spawned(dir: string): Promise<{ status: number | null; report: Report }> {
+  const argv = [join(ROOT, 'bin', 'drillbot.js'), 'check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json', '--quiet'];
+  return new Promise((resolve) => {
+    execFile(process.execPath, argv, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, report: JSON.parse(stdout) as Report });
+    });
+  });
+}
+
 describe('code migrations run by their own tool (migrations.preset)', () => {
+  // The spawned CLI runs dist/, which must be the code under test.
+  beforeAll(buildIfStale, 180_000);
+
   it('Knex: the schema builder’s index on an existing table blocks writes, reported at its migration file and line', async () => {
     const dir = project('knex', filesOf(join(FIXTURES, 'knex', 'change')));
     const { status, report, stderr } = await check(dir);
@@ -118,9 +132,9 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
     ]);
   });
 
-  it('node-pg-migrate: alterColumn to bigint rewrites the table, reported at its migration file', async () => {
+  it('node-pg-migrate, the CLI spawned: alterColumn to bigint rewrites the table, reported at its migration file', async () => {
     const dir = project('node-pg-migrate', filesOf(join(FIXTURES, 'node-pg-migrate', 'change')));
-    const { status, report } = await check(dir);
+    const { status, report } = await spawned(dir);
     expect(report.findings).toEqual([expect.objectContaining({ hazard: 'rewrite', path: 'migrations/1700000000001_bigint-user-ids.js', line: 3 })]);
     expect(report.findings[0].message).toMatch(/Rewrites existing table public\.users/);
     expect(status).toBe(1);
