@@ -4,6 +4,8 @@ import type { ResolvedCommand } from '../layouts/command-presets.js';
 import type { Migration, MigrationScript, SourceFile } from '../layouts/layout.js';
 import { finding } from '../report/findings.js';
 import type { Finding, LockObservation, MigrationResult, StatementResult } from '../report/report.js';
+import { locksTaken, type LockMode } from '../sql/lock-levels.js';
+import { sameRelation } from '../sql/nodes.js';
 import { parseScript, type ParsedStatement } from '../sql/parse.js';
 import { captureBaseline, summarize, type DrillOutcome } from './drill.js';
 import type { ScriptRun, StatementRun } from './execute.js';
@@ -253,12 +255,38 @@ function statementRun({ observed, statement }: LocatedStatement): StatementRun {
     status: observed.status,
     durationMs: observed.durationMs,
     lockView: observed.lockView,
-    locks: observed.locks,
+    locks: withDocumentedLocks(observed, statement),
     before: observed.before,
     after: observed.after,
     ...(error ? { error } : {}),
   };
 }
+
+/**
+ * A statement outside a transaction block holds its locks only while it runs, and a sample every
+ * millisecond can miss one that takes a few milliseconds on a small seeded table: the locks
+ * PostgreSQL documents for it (sql/lock-levels.ts) complete what was sampled, on the tables that
+ * existed before it (an index standing for its table).
+ */
+function withDocumentedLocks(observed: ObservedStatement, statement: ParsedStatement): HeldLock[] {
+  if (observed.lockView !== 'sampled') return observed.locks;
+  const tables = [...observed.before.values()];
+  const unquoted = (name: string) => name.replace(/"/g, '');
+  const documented = locksTaken(statement).flatMap((lock) => {
+    const table = tables.find((t) =>
+      lock.kind === 'table' ? sameRelation(lock.relation, unquoted(t.name)) : t.indexes.some((i) => sameRelation(lock.relation, unquoted(i.name))),
+    );
+    return table ? [{ relation: table.name, oid: table.oid, mode: pgLockMode(lock.mode) }] : [];
+  });
+  return [...observed.locks, ...documented.filter((d) => !observed.locks.some((l) => l.oid === d.oid && rank(l.mode) >= rank(d.mode)))];
+}
+
+/** `SHARE UPDATE EXCLUSIVE` as pg_locks names it: ShareUpdateExclusiveLock. */
+const pgLockMode = (mode: LockMode): string =>
+  `${mode
+    .split(' ')
+    .map((word) => word[0] + word.slice(1).toLowerCase())
+    .join('')}Lock`;
 
 const detailOf = (observed: ObservedStatement) => (observed.error?.detail ? { detail: observed.error.detail } : {});
 
