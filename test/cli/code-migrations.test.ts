@@ -141,6 +141,18 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
     expect(report.drill).toMatchObject({ layout: 'command (node-pg-migrate)', newMigrations: 1, roundTrip: 'restored' });
   });
 
+  it('Sequelize: addIndex outside a transaction blocks writes, reported at its migration file and line', async () => {
+    const dir = project('sequelize', filesOf(join(FIXTURES, 'sequelize', 'change')));
+    const { status, report } = await check(dir);
+    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'blocking-index', path: 'migrations/20240201000000-index-users-email.js', line: 6 })]);
+    expect(status).toBe(1);
+    const forward = report.migrations.find((m) => m.direction === 'forward')!;
+    expect(forward.statements).toEqual([
+      expect.objectContaining({ lockView: 'sampled', locks: [expect.objectContaining({ relation: 'public.users', mode: 'ShareLock' })] }),
+    ]);
+    expect(report.drill).toMatchObject({ layout: 'command (sequelize)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+  });
+
   (hasAlembic ? it : it.skip)('Alembic: op.create_index on an existing table blocks writes, reported at its revision file and line', async () => {
     const dir = project('alembic', filesOf(join(FIXTURES, 'alembic', 'change')));
     const { status, report } = await check(dir);
