@@ -153,6 +153,14 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
     expect(report.drill).toMatchObject({ layout: 'command (sequelize)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
   });
 
+  it('TypeORM: a CREATE INDEX through queryRunner.query blocks writes, reported at its migration file and line', async () => {
+    const dir = project('typeorm', filesOf(join(FIXTURES, 'typeorm', 'change')));
+    const { status, report } = await check(dir);
+    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'blocking-index', path: 'migrations/1700000000001-IndexUsersEmail.js', line: 3 })]);
+    expect(status).toBe(1);
+    expect(report.drill).toMatchObject({ layout: 'command (typeorm)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+  });
+
   (hasAlembic ? it : it.skip)('Alembic: op.create_index on an existing table blocks writes, reported at its revision file and line', async () => {
     const dir = project('alembic', filesOf(join(FIXTURES, 'alembic', 'change')));
     const { status, report } = await check(dir);
