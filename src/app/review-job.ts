@@ -125,7 +125,12 @@ async function publishReview(
       if (signal.aborted) return abandon();
       if (result.kind === 'no-migration-change') {
         await progress.stop();
-        await complete({ conclusion: 'neutral', output: { title: 'No migration changed', summary: result.reason }, annotations: [], actions: [] });
+        await complete({
+          conclusion: 'neutral',
+          output: { title: result.title ?? 'No migration changed', summary: result.reason },
+          annotations: [],
+          actions: [],
+        });
         // A summary comment from an earlier push must not keep showing findings that are gone.
         const sticky = await findSticky(octokit, repo, number, deps.appId);
         if (sticky.id !== null)

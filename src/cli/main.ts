@@ -28,7 +28,9 @@ import {
   readHeadCode,
   listingTreesOnce,
   type RepositoryReader,
+  resolveCommand,
 } from '../core/index.js';
+import { checkCode } from './check-code.js';
 import { parseCommandLine, USAGE, type CheckArgs, type StatsArgs } from './args.js';
 import { changedFiles, gitReader, headOf, mergeBase, readFileAt, refExists } from './change-set-from-git.js';
 import { prepareDemoRepository } from './demo.js';
@@ -63,6 +65,11 @@ export async function check(args: CheckArgs, progress: (message: string) => void
   const source: ConfigSource = { read: (path) => readFileAt(args.repo, base, path), where: 'at the base commit' };
   const config = withFlags(await configOf(args, source), args);
   progress(`comparing HEAD with ${baseRef} (merge-base ${base.slice(0, 12)})`);
+  const command = resolveCommand(config.migrations.preset, config.migrations.command, config.migrations.path);
+  if (command) {
+    const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
+    return checkCode({ repo: args.repo, base, command, config, provider, onProgress: progress });
+  }
   const reader = listingTreesOnce(gitReader(args.repo));
   const headCommit = await headOf(args.repo);
   const changeSet = await changeSetOrUndrilled(reader, args.repo, base, headCommit, config);

@@ -3,6 +3,7 @@ import { ConfigError } from './errors.js';
 import { isHazard } from './hazards.js';
 import { RULES } from './rules/index.js';
 import type { LayoutId } from './layouts/layout.js';
+import { PRESET_IDS, type PresetId, type ToolCommand } from './layouts/command-presets.js';
 import type { ProviderKind } from './drill/providers/provider.js';
 
 /** `.github/drillbot.yml`, shared by the CLI and the GitHub App. */
@@ -24,6 +25,9 @@ export interface DrillbotConfig {
     readonly changelog?: string;
     /** Largest migration file Drillbot reads, in bytes; a larger one fails the review (it is never skipped). */
     readonly maxFileSize: number;
+    /** Code migrations: the repository's own tool, run by the CLI (see layouts/command-presets.ts). */
+    readonly preset?: PresetId;
+    readonly command?: Partial<ToolCommand>;
   };
   readonly shadow: {
     readonly provider?: ProviderKind;
@@ -141,7 +145,16 @@ const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers']
 
 /** Known keys per mapping section, each with its reader; anything else is an error with its line. */
 const SECTIONS: Record<string, Record<string, Reader>> = {
-  migrations: { layout: oneOf(LAYOUT_IDS), path: text, changelog: text, outOfOrder: boolean, requireReverse: boolean, maxFileSize: byteSize },
+  migrations: {
+    layout: oneOf(LAYOUT_IDS),
+    path: text,
+    changelog: text,
+    outOfOrder: boolean,
+    requireReverse: boolean,
+    maxFileSize: byteSize,
+    preset: oneOf(PRESET_IDS),
+    command: toolCommand,
+  },
   shadow: {
     provider: oneOf(PROVIDERS),
     pgMajor: integer(9, 99),
@@ -299,6 +312,19 @@ function url(node: Node, where: string): string {
   const value = text(node, where);
   if (!/^https?:\/\/[^\s]+$/.test(value)) throw new ConfigError(`${where} must be an http(s) URL; got "${value}"`);
   return value;
+}
+
+/** `{ up, down, status }`: shell commands of the repository's migration tool. */
+function toolCommand(node: Node, where: string, locate?: Locate): Partial<ToolCommand> {
+  const at: Locate = locate ?? (() => where);
+  if (!isMap(node)) throw new ConfigError(`${where} must be a mapping with up, down and status commands`);
+  const command: Record<string, string> = {};
+  for (const item of node.items as Pair<Node, Node>[]) {
+    const key = keyOf(item);
+    if (!['up', 'down', 'status'].includes(key)) throw new ConfigError(`${at(item.key)}: unknown key "migrations.command.${key}" (known: up, down, status)`);
+    command[key] = text(item.value as Node, `${at(item.value ?? item.key)}: migrations.command.${key}`);
+  }
+  return command;
 }
 
 const CHECKLIST_ID = /^[a-z0-9][a-z0-9-]*$/;

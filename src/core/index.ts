@@ -25,6 +25,8 @@ export type { Finding, Report, MigrationResult } from './report/report.js';
 export { outcomeOf, type Outcome } from './report/outcome.js';
 export { HAZARDS, type Hazard } from './hazards.js';
 export { isLayoutId } from './layouts/index.js';
+export { CODE_MIGRATIONS_HINT, codeMigrationsNeedCli, isCodeMigration, resolveCommand, PRESETS, type ResolvedCommand } from './layouts/command-presets.js';
+export { reviewCode } from './review-code.js';
 export type { LayoutId } from './layouts/layout.js';
 export { DrillbotError, UsageError, ConfigError, GitError, NoMigrationsError, isDrillbotError, redact } from './errors.js';
 export { undrilledReport } from './change-set/undrilled.js';

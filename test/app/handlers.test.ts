@@ -465,6 +465,23 @@ describe('Drillbot app handlers', () => {
       expectCleanTraffic();
     });
 
+    it('says that code migrations (migrations.preset) are drilled by the CLI in CI, and drills nothing', async () => {
+      await setUp(() => unsafeReport(), { ...BASE, '.github/drillbot.yml': 'migrations:\n  preset: knex\n' });
+      const pull = fake.openPull(repo, {
+        number: 7,
+        branch: 'knex',
+        changes: { 'migrations/20240201000000_index.js': 'exports.up = () => {};\n' },
+        author: 'alice',
+      });
+      await receive('pull_request', pullRequestEvent(fake, repo, 7, 'opened'));
+      expect(engine.calls()).toBe(0);
+      const [run] = fake.checkRunsFor(pull.head.sha, 'Drillbot');
+      expect(run).toMatchObject({ conclusion: 'neutral', output: expect.objectContaining({ title: 'Code migrations: drill them with the CLI in CI' }) });
+      expect(run.output.summary).toContain('run by knex');
+      expect(run.output.summary).toContain('npx drillbot check');
+      expectCleanTraffic();
+    });
+
     it('is neutral when the configured directory exists but the pull request does not touch it', async () => {
       await setUp(() => unsafeReport(), { ...BASE, '.github/drillbot.yml': 'migrations:\n  path: db/migrations\n' });
       const pull = fake.openPull(repo, { number: 7, branch: 'docs', changes: { 'other/x.sql': 'SELECT 1;\n' }, author: 'alice' });

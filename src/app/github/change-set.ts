@@ -1,4 +1,14 @@
-import { listingTreesOnce, loadChangeSet, type ChangeSet, type DrillbotConfig, type RepositoryReader, type TreeEntry } from '../../core/index.js';
+import {
+  CODE_MIGRATIONS_HINT,
+  codeMigrationsNeedCli,
+  listingTreesOnce,
+  loadChangeSet,
+  resolveCommand,
+  type ChangeSet,
+  type DrillbotConfig,
+  type RepositoryReader,
+  type TreeEntry,
+} from '../../core/index.js';
 import { parsePatch, type Hunk } from '../diff.js';
 import { statusOf, type Octokit, type RepoRef } from './octokit.js';
 
@@ -14,7 +24,8 @@ export interface PullRef extends RepoRef {
 
 /** What the app learns from the API before (and instead of) a drill. */
 export type ChangeSetResult =
-  | { kind: 'no-migration-change'; reason: string; baseSha: string; root: string | null; filesTruncated: boolean }
+  /** `title`: the check run's title when it is not "No migration changed" (code migrations, which the App does not drill). */
+  | { kind: 'no-migration-change'; reason: string; title?: string; baseSha: string; root: string | null; filesTruncated: boolean }
   /** SQL that looks like migrations changed, but none under a directory a layout recognises: never a pass. */
   | { kind: 'undrilled'; paths: string[]; baseSha: string; root: string | null; hunks: Map<string, Hunk[]>; filesTruncated: boolean }
   | {
@@ -39,6 +50,16 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
   const filesTruncated = prFiles.length >= MAX_PR_FILES;
   const hunks = new Map(prFiles.map((f) => [f.filename, parsePatch(f.patch)]));
   const baseSha = await mergeBase(octokit, repo, pull);
+  const code = resolveCommand(config.migrations.preset, config.migrations.command, config.migrations.path);
+  if (code)
+    return {
+      kind: 'no-migration-change',
+      title: 'Code migrations: drill them with the CLI in CI',
+      reason: codeMigrationsNeedCli(code),
+      baseSha,
+      root: null,
+      filesTruncated,
+    };
   const reader = listingTreesOnce(apiReader(octokit, repo));
   const result = await loadChangeSet(reader, {
     baseCommit: baseSha,
@@ -51,7 +72,13 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
   });
   switch (result.kind) {
     case 'no-migrations':
-      return { kind: 'no-migration-change', reason: 'No migrations directory found in this repository.', baseSha, root: null, filesTruncated };
+      return {
+        kind: 'no-migration-change',
+        reason: `No migrations directory found in this repository. ${CODE_MIGRATIONS_HINT}`,
+        baseSha,
+        root: null,
+        filesTruncated,
+      };
     case 'unchanged': {
       const reason =
         result.root === null ? 'No migration changed in this pull request.' : `No migration under \`${result.root || '.'}\` changed in this pull request.`;

@@ -422,7 +422,7 @@ export async function runGuarded(
   return run;
 }
 
-async function captureBaseline(client: pg.ClientBase, seeded: SeededTable[]): Promise<Baseline> {
+export async function captureBaseline(client: pg.ClientBase, seeded: SeededTable[]): Promise<Baseline> {
   const tables = await captureRelationState(client);
   const byName = new Map(seeded.map((t) => [t.table, t]));
   const rows = new Map([...tables.values()].map((t) => [t.oid, byName.get(t.name)?.rows ?? 0]));
@@ -447,7 +447,7 @@ export async function connect(database: ShadowDatabase, statementTimeoutMs: numb
   return client;
 }
 
-function summarize(
+export function summarize(
   migration: Migration,
   script: MigrationScript,
   direction: MigrationResult['direction'],

@@ -1,0 +1,87 @@
+import type { DrillbotConfig } from './config.js';
+import { bounded, CLEANUP_STEP_MS, Deadline } from './deadline.js';
+import { runCommandDrill } from './drill/command-drill.js';
+import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js';
+import { isDrillbotError, redact } from './errors.js';
+import type { ResolvedCommand } from './layouts/command-presets.js';
+import type { SourceFile } from './layouts/layout.js';
+import { buildReport } from './report/build.js';
+import { finding } from './report/findings.js';
+import type { Report } from './report/report.js';
+import { applySeverities, severityResolver } from './severity.js';
+
+export interface CodeReviewOptions {
+  readonly config: DrillbotConfig;
+  readonly provider: ShadowProvider;
+  readonly command: ResolvedCommand;
+  /** Checkouts of the base and the head commit where the tool runs (the CLI makes them). */
+  readonly baseDir: string;
+  readonly headDir: string;
+  /** How many migration files the base has (for the summary). */
+  readonly baseMigrations: number;
+  /** The change's new migration files, in the order the tool runs them. */
+  readonly added: readonly SourceFile[];
+  readonly onProgress?: (message: string) => void;
+}
+
+/**
+ * Reviews code migrations (a `migrations.command` or `migrations.preset`): the command drill on
+ * a shadow PostgreSQL, its findings under the configured severities. The static rules need SQL
+ * files and do not run; Drillbot's own failures become `infra` findings, so the review fails closed.
+ */
+export async function reviewCode(opts: CodeReviewOptions): Promise<Report> {
+  const started = performance.now();
+  if (opts.added.length === 0) return buildReport([], [], null);
+  const onProgress = opts.onProgress ?? (() => undefined);
+  const shadow = opts.config.shadow;
+  const deadline = new Deadline(shadow.timeoutMs);
+  let server: ShadowServer | null = null;
+  try {
+    onProgress(`starting the ${opts.provider.kind} shadow PostgreSQL`);
+    server = await deadline.race(opts.provider.start({ pgMajor: shadow.pgMajor, signal: deadline.signal, onProgress }));
+    const plan = {
+      command: opts.command,
+      baseDir: opts.baseDir,
+      headDir: opts.headDir,
+      added: opts.added,
+      seedRows: shadow.seedRows,
+      statementTimeoutMs: shadow.statementTimeoutMs,
+      limits: shadow,
+    };
+    const outcome = await deadline.race(runCommandDrill(server, plan, onProgress, deadline));
+    const findings = applySeverities(outcome.findings, severityResolver(opts.config));
+    return buildReport(findings, outcome.migrations, {
+      provider: opts.provider.kind,
+      serverVersion: server.version,
+      layout: `command (${opts.command.tool})`,
+      baseMigrations: opts.baseMigrations,
+      historyPrivileges: 'owner',
+      newMigrations: opts.added.length,
+      templateCache: 'none',
+      seededRows: outcome.seededRows,
+      seededTables: outcome.seededTables,
+      seeding: outcome.seeding,
+      roundTrip: outcome.roundTrip,
+      durationMs: Math.round(performance.now() - started),
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return buildReport(
+      [
+        finding({
+          hazard: 'infra',
+          source: 'engine',
+          path: opts.added[0].path,
+          line: 1,
+          message: `Drillbot could not complete the review: ${redact(message)}${isDrillbotError(error) ? '' : ' (unexpected error)'}.`,
+          fix: 'Re-run the review; if it fails again, check the shadow PostgreSQL settings (--provider, --database-url) and the migration tool’s command.',
+        }),
+      ],
+      [],
+      null,
+    );
+  } finally {
+    if (server) await bounded(server.close(), 5 * CLEANUP_STEP_MS, 'closing the shadow PostgreSQL').catch(() => undefined);
+    deadline.done();
+  }
+}

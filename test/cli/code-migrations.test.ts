@@ -1,0 +1,185 @@
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { Report } from '../../src/core/index.js';
+import { LOCAL_URL } from '../support/drill.js';
+import { buildIfStale, ROOT } from '../support/build.js';
+import { gitRepo } from '../support/git-repo.js';
+import { runCli as cli } from '../support/cli.js';
+
+const FIXTURES = 'test/fixtures/code-migrations';
+
+/** The files under a fixture directory, by path relative to it. */
+function filesOf(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (at: string) => {
+    for (const name of readdirSync(at)) {
+      const path = join(at, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files[relative(dir, path)] = readFileSync(path, 'utf8');
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/**
+ * The fixture's tool installed from npm once per package.json (kept in the temp directory across
+ * runs): the test repository links to it as its node_modules, as a CI job's `npm ci` would give it.
+ */
+function installed(packageJson: string): string {
+  const key = createHash('sha256').update(packageJson).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'drillbot-code-migration-tools', key);
+  if (!existsSync(join(dir, 'node_modules', '.installed'))) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), packageJson);
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], { cwd: dir, stdio: 'pipe' });
+    writeFileSync(join(dir, 'node_modules', '.installed'), '');
+  }
+  return join(dir, 'node_modules');
+}
+
+const repos: Array<{ remove: () => void }> = [];
+afterAll(() => repos.forEach((r) => r.remove()));
+
+function project(tool: string, change: Record<string, string>, config = ''): string {
+  const base = filesOf(join(FIXTURES, tool, 'base'));
+  const repo = gitRepo({ ...base, '.github/drillbot.yml': `migrations:\n  preset: ${tool}\n${config}` }, change);
+  repos.push(repo);
+  if (base['package.json']) symlinkSync(installed(base['package.json']), join(repo.dir, 'node_modules'), 'dir');
+  return repo.dir;
+}
+
+/** Alembic comes from Debian's python3-alembic (and python3-psycopg2), not from npm: its test needs it installed. */
+const hasAlembic = spawnSync('alembic', ['--version']).status === 0;
+/** Django from Debian's python3-django, run by Debian's own python (the preset's `python3` may be another). */
+const hasDjango = spawnSync('/usr/bin/python3', ['-c', 'import django, psycopg2']).status === 0;
+
+async function check(dir: string): Promise<{ status: number; report: Report; stderr: string }> {
+  const { status, stdout, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json');
+  return { status, report: JSON.parse(stdout) as Report, stderr };
+}
+
+/** bin/drillbot.js in its own process, as CI runs it. */
+function spawned(dir: string): Promise<{ status: number | null; report: Report }> {
+  const argv = [join(ROOT, 'bin', 'drillbot.js'), 'check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json', '--quiet'];
+  return new Promise((resolve) => {
+    execFile(process.execPath, argv, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, report: JSON.parse(stdout) as Report });
+    });
+  });
+}
+
+describe('code migrations run by their own tool (migrations.preset)', () => {
+  // The spawned CLI runs dist/, which must be the code under test.
+  beforeAll(buildIfStale, 180_000);
+
+  it('Knex: the schema builder’s index on an existing table blocks writes, reported at its migration file and line', async () => {
+    const dir = project('knex', filesOf(join(FIXTURES, 'knex', 'change')));
+    const { status, report, stderr } = await check(dir);
+    expect(stderr).toMatch(/history: npx knex migrate:latest at the base commit/);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ hazard: 'blocking-index', path: 'migrations/20240201000000_index_users_email.js', line: 4, severity: 'error' }),
+    ]);
+    expect(report.findings[0].message).toMatch(/users_email_index on existing table public\.users under ShareLock/);
+    expect(status).toBe(1);
+    const forward = report.migrations.find((m) => m.direction === 'forward')!;
+    expect(forward).toMatchObject({ path: 'migrations/20240201000000_index_users_email.js', status: 'applied' });
+    // Only the migration's statement: Knex's own bookkeeping (knex_migrations, its lock) is left out.
+    expect(forward.statements).toEqual([
+      expect.objectContaining({
+        status: 'applied',
+        line: 4,
+        locks: expect.arrayContaining([expect.objectContaining({ relation: 'public.users', mode: 'ShareLock' })]),
+      }),
+    ]);
+    expect(report.migrations.map((m) => [m.direction, m.status])).toEqual([
+      ['forward', 'applied'],
+      ['reverse', 'applied'],
+    ]);
+    expect(report.drill).toMatchObject({ layout: 'command (knex)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+    expect(report.drill!.seededRows).toBeGreaterThan(0);
+  });
+
+  it('Knex: CONCURRENTLY fails in the migration Knex wraps in a transaction and applies in one with transaction: false', async () => {
+    const dir = project('knex', filesOf(join(FIXTURES, 'knex', 'concurrently')));
+    const { status, report } = await check(dir);
+    expect(status).toBe(1);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ hazard: 'concurrently-in-transaction', path: 'migrations/20240301000000_index_users_name.js', line: 2 }),
+    ]);
+    expect(report.findings[0].fix).toMatch(/exports\.config = \{ transaction: false \}/);
+    expect(report.drill!.roundTrip).toBe('not-run');
+
+    // Alone, the migration Knex runs outside a transaction applies, its locks sampled while it ran.
+    const alone = project('knex', {
+      'migrations/20240302000000_index_users_name_lower.js': filesOf(join(FIXTURES, 'knex', 'concurrently'))[
+        'migrations/20240302000000_index_users_name_lower.js'
+      ],
+    });
+    const second = await check(alone);
+    expect(second.report.findings).toEqual([]);
+    expect(second.status).toBe(0);
+    const forward = second.report.migrations.find((m) => m.direction === 'forward')!;
+    expect(forward.statements).toEqual([
+      expect.objectContaining({
+        status: 'applied',
+        lockView: 'sampled',
+        locks: expect.arrayContaining([expect.objectContaining({ relation: 'public.users', mode: 'ShareUpdateExclusiveLock' })]),
+      }),
+    ]);
+  });
+
+  it('node-pg-migrate, the CLI spawned: alterColumn to bigint rewrites the table, reported at its migration file', async () => {
+    const dir = project('node-pg-migrate', filesOf(join(FIXTURES, 'node-pg-migrate', 'change')));
+    const { status, report } = await spawned(dir);
+    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'rewrite', path: 'migrations/1700000000001_bigint-user-ids.js', line: 3 })]);
+    expect(report.findings[0].message).toMatch(/Rewrites existing table public\.users/);
+    expect(status).toBe(1);
+    expect(report.drill).toMatchObject({ layout: 'command (node-pg-migrate)', newMigrations: 1, roundTrip: 'restored' });
+  });
+
+  it('Sequelize: addIndex outside a transaction blocks writes, reported at its migration file and line', async () => {
+    const dir = project('sequelize', filesOf(join(FIXTURES, 'sequelize', 'change')));
+    const { status, report } = await check(dir);
+    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'blocking-index', path: 'migrations/20240201000000-index-users-email.js', line: 6 })]);
+    expect(status).toBe(1);
+    const forward = report.migrations.find((m) => m.direction === 'forward')!;
+    expect(forward.statements).toEqual([
+      expect.objectContaining({ lockView: 'sampled', locks: [expect.objectContaining({ relation: 'public.users', mode: 'ShareLock' })] }),
+    ]);
+    expect(report.drill).toMatchObject({ layout: 'command (sequelize)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+  });
+
+  it('TypeORM: a CREATE INDEX through queryRunner.query blocks writes, reported at its migration file and line', async () => {
+    const dir = project('typeorm', filesOf(join(FIXTURES, 'typeorm', 'change')));
+    const { status, report } = await check(dir);
+    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'blocking-index', path: 'migrations/1700000000001-IndexUsersEmail.js', line: 3 })]);
+    expect(status).toBe(1);
+    expect(report.drill).toMatchObject({ layout: 'command (typeorm)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+  });
+
+  (hasAlembic ? it : it.skip)('Alembic: op.create_index on an existing table blocks writes, reported at its revision file and line', async () => {
+    const dir = project('alembic', filesOf(join(FIXTURES, 'alembic', 'change')));
+    const { status, report } = await check(dir);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ hazard: 'blocking-index', path: 'alembic/versions/2b3c4d5e6f7a_index_users_email.py', line: 15 }),
+    ]);
+    expect(status).toBe(1);
+    expect(report.drill).toMatchObject({ layout: 'command (alembic)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+  });
+
+  (hasDjango ? it : it.skip)(
+    'Django: AddIndex on an existing table blocks writes, reported at its migration file and line; the reverse set in the configuration',
+    async () => {
+      const commands = '  command:\n    up: /usr/bin/python3 manage.py migrate --no-input\n    down: /usr/bin/python3 manage.py migrate --no-input shop 0001\n';
+      const dir = project('django', filesOf(join(FIXTURES, 'django', 'change')), commands);
+      const { status, report } = await check(dir);
+      expect(report.findings).toEqual([expect.objectContaining({ hazard: 'blocking-index', path: 'shop/migrations/0002_user_email_index.py', line: 10 })]);
+      expect(status).toBe(1);
+      expect(report.drill).toMatchObject({ layout: 'command (django)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+    },
+  );
+});
