@@ -12,6 +12,11 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads migrations.changelog, the Liquibase master changelog', () => {
+    expect(parseConfig('migrations:\n  changelog: db/changelog/db.changelog-master.yaml\n').migrations.changelog).toBe('db/changelog/db.changelog-master.yaml');
+    expect(() => parseConfig('migrations:\n  changelog: [a]\n')).toThrow(/:2: migrations\.changelog/);
+  });
+
   it('reads the drill caps as sizes, 1 GiB each by default', () => {
     expect(DEFAULT_CONFIG.shadow).toMatchObject({ maxDatabaseSize: 1024 ** 3, maxTempFiles: 1024 ** 3, maxBackendMemory: 1024 ** 3 });
     const config = parseConfig('shadow:\n  maxDatabaseSize: 2GiB\n  maxTempFiles: 512MB\n  maxBackendMemory: 1.5 GB\n');

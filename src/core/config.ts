@@ -20,6 +20,8 @@ export interface DrillbotConfig {
      * reverse an error, as it is for tools that have one; by default it is a notice.
      */
     readonly requireReverse?: boolean;
+    /** The Liquibase master changelog (relative to the repository root); by default the changelog no other one includes. */
+    readonly changelog?: string;
     /** Largest migration file Drillbot reads, in bytes; a larger one fails the review (it is never skipped). */
     readonly maxFileSize: number;
   };
@@ -124,7 +126,7 @@ const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers']
 
 /** Known keys per mapping section, each with its reader; anything else is an error with its line. */
 const SECTIONS: Record<string, Record<string, Reader>> = {
-  migrations: { layout: oneOf(LAYOUT_IDS), path: text, outOfOrder: boolean, requireReverse: boolean, maxFileSize: byteSize },
+  migrations: { layout: oneOf(LAYOUT_IDS), path: text, changelog: text, outOfOrder: boolean, requireReverse: boolean, maxFileSize: byteSize },
   shadow: {
     provider: oneOf(PROVIDERS),
     pgMajor: integer(9, 99),
