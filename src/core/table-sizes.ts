@@ -3,6 +3,7 @@ import { ConfigError } from './errors.js';
 import type { TableSize } from './rules/define-rule.js';
 import { statementKey, type SizedPass } from './drill/sized-pass.js';
 import type { Finding, MigrationResult, TableSeeding } from './report/report.js';
+import { userRelation } from './user-relations.js';
 
 /** What `drillbot stats` writes: catalog statistics of production tables, never their data. */
 export interface TableSizesFile {
@@ -24,7 +25,7 @@ export async function collectTableSizes(client: ClientBase): Promise<TableSizesF
            greatest(c.reltuples, 0)::int8 AS rows, pg_total_relation_size(c.oid) AS bytes
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
-      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+      AND ${userRelation()}
     ORDER BY 1`);
   const tables = Object.fromEntries(rows.map((r) => [r.name, { rows: Number(r.rows), bytes: Number(r.bytes) }]));
   return { generatedAt: new Date().toISOString(), serverVersion: version.rows[0].server_version, tables };
