@@ -53,6 +53,30 @@ describe('drillbot check', () => {
     expect(stdout).toMatch(/Round trip: restored/);
   });
 
+  it('estimates the lock time from a second, larger seeding when tableSizes says the table is large', async () => {
+    const sizes = { generatedAt: '2026-01-01T00:00:00Z', serverVersion: '15', tables: { 'public.users': { rows: 2_000_000, bytes: 300 * 1024 ** 2 } } };
+    const base = { ...BASE, '.github/drillbot.yml': 'tableSizes: .github/sizes.json\n', '.github/sizes.json': JSON.stringify(sizes) };
+    const dir = repo(
+      {
+        'db/migrations/000002_email_index.up.sql': 'CREATE INDEX users_email_idx ON users (email);\n',
+        'db/migrations/000002_email_index.down.sql': 'DROP INDEX users_email_idx;\n',
+      },
+      base,
+    );
+    const { status, stdout, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json');
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/timing the forward migrations again with public\.users at 100000 rows, for lock-time estimates/);
+    const report = JSON.parse(stdout) as Report;
+    expect(report.findings).toEqual([
+      expect.objectContaining({
+        hazard: 'blocking-index',
+        message: expect.stringMatching(
+          /about 2\.0 million rows \(300\.0 MB\); estimated lock time ≈ [\d.]+ (ms|s|min), assuming the time is a fixed part plus a part linear in the rows: measured [\d.]+ ms on 100 seeded rows and [\d.]+ (ms|s) on 100 thousand rows\.$/,
+        ),
+      }),
+    ]);
+  });
+
   it('--history-privileges superuser replays a history that needs superuser; the change still runs as the owner', async () => {
     const base = {
       ...BASE,
