@@ -6,6 +6,7 @@ import pg from 'pg';
 import { parseConfig, type DrillbotConfig, type TenantsConfig } from '../../src/core/config.js';
 import { createUrlProvider } from '../../src/core/drill/providers/index.js';
 import type { Report } from '../../src/core/report/report.js';
+import { renderMarkdown } from '../../src/core/report/render/markdown.js';
 import { renderText } from '../../src/core/report/render/text.js';
 import { review } from '../../src/core/review.js';
 import { buildIfStale, ROOT } from '../support/build.js';
@@ -25,9 +26,9 @@ function migrations(side: 'base' | 'change'): Record<string, string> {
 const CONFIG_TEXT = readFileSync(join(FIXTURE, 'base/.github/drillbot.yml'), 'utf8');
 const CONFIG = parseConfig(CONFIG_TEXT);
 
-function drillTenants(tenants: TenantsConfig | undefined, change = migrations('change')): Promise<Report> {
+function drillTenants(tenants: TenantsConfig | undefined, change = migrations('change'), base = migrations('base')): Promise<Report> {
   const config: DrillbotConfig = { ...CONFIG, rules: RULES_OFF, shadow: { ...CONFIG.shadow, tenants } };
-  return review({ changeSet: changeSetOf(MIGRATIONS, migrations('base'), change), config, provider: createUrlProvider(LOCAL_URL) });
+  return review({ changeSet: changeSetOf(MIGRATIONS, base, change), config, provider: createUrlProvider(LOCAL_URL) });
 }
 
 const CHANGE = `${MIGRATIONS}/000003_unique_email.up.sql`;
@@ -64,6 +65,7 @@ describe('multi-tenant drill (shadow.tenants) on PostgreSQL', () => {
       /^Do not run 000003_unique_email as it stands: it failed on the drill and in tenant schema globex \(see its findings\); fix it first, for every tenant's data\.$/,
     );
     expect(migrate.lock).toMatch(/across 3 tenant schemas, \d+ ms of locks on existing tables in total \(the sum of each tenant's lock time\)$/);
+    expect(renderMarkdown(report)).toContain('\nTenants (3 schemas, search_path tenant then public): acme applied, reverse applied; globex failed at');
     expect(renderText(report)).toMatch(
       /\nTenants \(3 schemas, search_path tenant then public\): acme applied, reverse applied; globex failed at db\/migrations\/000003_unique_email\.up\.sql:2; initech applied, reverse applied\. Lock time on existing tables, summed over the tenants: db\/migrations\/000003_unique_email\.up\.sql \d+ ms over 3\n/,
     );
@@ -89,6 +91,19 @@ describe('multi-tenant drill (shadow.tenants) on PostgreSQL', () => {
     const reverse = report.findings.filter((f) => f.hazard === 'reverse-error');
     expect(reverse.map((f) => `${f.path}:${f.line}`)).toEqual([`${down}:2`]);
     expect(reverse[0].evidence).toMatch(/tenant acme: SQLSTATE 42704; tenant initech: SQLSTATE 42704$/);
+  });
+
+  it('drills a tenant schema the history created as it stands, with the rows the history put there', async () => {
+    const base = {
+      ...migrations('base'),
+      '000003_acme.up.sql':
+        "CREATE SCHEMA acme;\nCREATE TABLE acme.users (LIKE public.users INCLUDING ALL);\nINSERT INTO acme.users (email) VALUES ('a@acme.example'), ('a@acme.example');\n",
+      '000003_acme.down.sql': 'DROP SCHEMA acme CASCADE;\n',
+    };
+    const change = Object.fromEntries(Object.entries(migrations('change')).map(([name, sql]) => [name.replace('000003', '000004'), sql]));
+    const report = await drillTenants({ template: 'public', schemas: ['acme'], seed: {} }, change, base);
+    expect(report.drill!.tenants!.tenants.map((t) => `${t.schema}:${t.forward}`)).toEqual(['acme:failed']);
+    expect(tenantFindings(report).map((f) => f.evidence)).toEqual(['tenant acme: SQLSTATE 23505, Key (email)=(a@acme.example) is duplicated.']);
   });
 
   it('reports a tenant whose seed SQL fails as infra, naming it, and still drills the others', async () => {
