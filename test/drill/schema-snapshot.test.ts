@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { definitionOf, describeDifference, diffSchemas, reverseFixFor, snapshotSchema, type SchemaDifference } from '../../src/core/drill/schema-snapshot.js';
+import { definitionOf, describeDifference, reverseFixFor } from '../../src/core/drill/schema-fixes.js';
+import { diffSchemas, snapshotSchema, type SchemaDifference } from '../../src/core/drill/schema-snapshot.js';
 import { createScratchDatabase, dropScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
 // Real PostgreSQL (see the brief in test/drill): each file makes its own scratch database.

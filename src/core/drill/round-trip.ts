@@ -4,16 +4,8 @@ import type { Finding } from '../report/report.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { compareFingerprints, fingerprintData, type DataFingerprint, type DataLoss, type TableFingerprint } from './data-fingerprint.js';
-import {
-  describeDifference,
-  diffSchemas,
-  objectOf,
-  reverseFixFor,
-  sameObject,
-  snapshotSchema,
-  type SchemaDifference,
-  type SchemaSnapshot,
-} from './schema-snapshot.js';
+import { describeDifference, reverseFixFor } from './schema-fixes.js';
+import { diffSchemas, objectOf, sameObject, snapshotSchema, type SchemaDifference, type SchemaSnapshot } from './schema-snapshot.js';
 
 /** Schema and data right before a forward migration: what its reverse must restore. */
 export interface Checkpoint {

@@ -1,4 +1,5 @@
-import { describeDifference, diffSchemas, reverseFixFor, type ColumnEntry, type IndexEntry, type SchemaObject, type TableEntry } from './schema-snapshot.js';
+import { describeDifference, reverseFixFor } from './schema-fixes.js';
+import { diffSchemas, type ColumnEntry, type IndexEntry, type SchemaObject, type TableEntry } from './schema-snapshot.js';
 
 const table = (name: string): TableEntry => ({
   objectType: 'table',
