@@ -298,6 +298,28 @@ describe('sqitch (OpenFn/db)', () => {
   );
 });
 
+describe('sqitch rework (theory/sqitch-intro)', () => {
+  const REWORK = (side: 'base' | 'head'): Tool => ({ tool: `sqitch-rework/${side}`, dir: '' });
+
+  it(
+    'drills the reworked insert_user and change_pass from deploy/x.sql while their earlier places replay from x@v1.0.0-dev2.sql, unedited',
+    async () => {
+      const report = await drill(REWORK('head'), { base: load(REWORK('base')), head: load(REWORK('head')) });
+      expect(report.migrations.map((m) => [m.direction, m.version, m.path, m.status])).toEqual(
+        expect.arrayContaining([
+          ['forward', 'insert_user (rework 1)', 'deploy/insert_user.sql', 'applied'],
+          ['forward', 'change_pass (rework 1)', 'deploy/change_pass.sql', 'applied'],
+          ['reverse', 'insert_user (rework 1)', 'revert/insert_user.sql', 'applied'],
+          ['reverse', 'change_pass (rework 1)', 'revert/change_pass.sql', 'applied'],
+        ]),
+      );
+      expect(report.drill).toMatchObject({ baseMigrations: 11, roundTrip: 'restored' });
+      expect(report.findings.filter((f) => f.hazard === 'history-edit' || f.severity === 'error')).toEqual([]);
+    },
+    TIMEOUT,
+  );
+});
+
 describe('node-pg-migrate (freshlytics)', () => {
   const NPM: Tool = { tool: 'node-pg-migrate', dir: 'src/server/migrations' };
   const empty = { root: NPM.dir, files: [] };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
-import { loadChangeSet, trimSlashes, type ChangeSetRequest, type RepositoryReader, type TreeEntry } from './load.js';
+import { listingTreesOnce, loadChangeSet, trimSlashes, type ChangeSetRequest, type RepositoryReader, type TreeEntry } from './load.js';
 
 type Tree = Record<string, string>;
 
@@ -99,5 +99,19 @@ describe('loadChangeSet', () => {
 describe('trimSlashes', () => {
   it('names a directory one way', () => {
     expect(['./db/', 'db', '/db//', 'db/x/'].map(trimSlashes)).toEqual(['db', 'db', 'db', 'db/x']);
+  });
+});
+
+describe('listingTreesOnce', () => {
+  it('lists each commit once however often the review asks, and passes blob reads through', async () => {
+    const { reader, reads } = repository({ head: { 'db/1.sql': 'SELECT 1;' }, base: {} });
+    const listed: string[] = [];
+    const once = listingTreesOnce({ ...reader, listTree: (commit) => (listed.push(commit), reader.listTree(commit)) });
+    const [first, second] = await Promise.all([once.listTree('head'), once.listTree('head')]);
+    await once.listTree('base');
+    expect(second).toBe(first);
+    expect(listed).toEqual(['head', 'base']);
+    await once.readBlobs(first);
+    expect(reads).toEqual(['db/1.sql']);
   });
 });

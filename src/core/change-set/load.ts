@@ -23,6 +23,18 @@ export interface RepositoryReader {
   readBlobs(entries: readonly TreeEntry[]): Promise<Uint8Array[]>;
 }
 
+/**
+ * The reader with each commit's tree listed once: a review lists the head's tree for the change set
+ * and again for the code-reference scan, and a listing is a git process or API calls.
+ */
+export function listingTreesOnce(reader: RepositoryReader): RepositoryReader {
+  const trees = new Map<string, Promise<TreeEntry[]>>();
+  return {
+    listTree: (commit) => trees.get(commit) ?? trees.set(commit, reader.listTree(commit)).get(commit)!,
+    readBlobs: (entries) => reader.readBlobs(entries),
+  };
+}
+
 export interface ChangeSetRequest {
   /** The merge-base: the history production has run. */
   readonly baseCommit: string;

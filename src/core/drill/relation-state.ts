@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { userRelation } from '../user-relations.js';
 
 /** An index of a table, as seen by the probe. */
 export interface IndexState {
@@ -68,7 +69,7 @@ FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_stat_xact_user_tables s ON s.relid = c.oid
 WHERE c.relkind IN ('r', 'p', 'm')
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+  AND ${userRelation()}
   AND ($1::oid[] IS NULL OR c.oid = ANY($1::oid[]))`;
 
 interface RelationRow {
