@@ -23,7 +23,8 @@ const sqlImports = {
     ...coreImports.patterns,
     {
       regex: '^(\\.\\./)+rules(/|$)',
-      message: 'src/core/sql must not import from src/core/rules: move what both need into sql/, or the helper into rules/support/.',
+      message:
+        'src/core/sql must not import from src/core/rules: move what both need into sql/, or the helper into rules/support/ (or beside its one rule, rules/<rule-id>/).',
     },
   ],
 };

@@ -52,8 +52,18 @@ export default defineRule({
   id: '${ruleId}',
   hazard: '${ruleHazard}',
   summary: 'TODO: one line on what the rule asks for.',
+  // One message per thing the rule says; {{name}} placeholders are filled from ctx.report's data.
+  messages: {
+    todo: 'TODO: what breaks in production, on {{table}}.',
+  },
   create: (ctx) => ({
-    // Visitors by libpg-query statement type, e.g. AlterTableStmt(node, statement) { … ctx.report(…) }
+    // Visitors by node tag, typed by @pgsql/types: IndexStmt(node, statement), DropStmt(node, statement), …
+    // AlterTableCmd gets each ALTER TABLE subcommand with the table and whether this change created it.
+    AlterTableCmd(cmd, { statement, relation, isNewTable }) {
+      // A table created earlier in this change has no rows and no traffic yet.
+      if (isNewTable || cmd.subtype !== 'AT_DropColumn') return;
+      ctx.report({ node: statement, messageId: 'todo', data: { table: relation }, fix: '-- TODO: the safe alternative' });
+    },
   }),
 });
 `;
@@ -64,7 +74,9 @@ function ruleTest(ruleId) {
 import rule from './${ruleId}.js';
 
 testRule(rule, {
+  // SQL the rule must accept, or { name, sql, before, transaction, pgMajor, … } rows.
   valid: [],
+  // e.g. { sql: 'ALTER TABLE users DROP COLUMN email;', errors: [{ line: 1, messageId: 'todo', data: { table: 'users' } }] }
   invalid: [],
 });
 `;

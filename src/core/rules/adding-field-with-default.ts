@@ -1,6 +1,6 @@
 import { addedColumnDefaultText, addedColumnTypeText } from '../sql/clause-text.js';
 import { asNode, callsVolatileFunction, columnConstraints, columnDefault, findFunctionCalls, isNullConstant, quoteIdent, typeName } from '../sql/nodes.js';
-import type { ParsedStatement, StatementNode } from '../sql/parse.js';
+import type { NodeOf, ParsedStatement } from '../sql/parse.js';
 import { defineRule } from './define-rule.js';
 
 const SERIALS: Record<string, string> = {
@@ -18,7 +18,7 @@ type Rewrite = { kind: 'volatile' | 'serial' | 'identity' | 'generated' | 'pre11
  * Why adding this column fills every existing row (a rewrite of the table and its indexes), or
  * undefined when PostgreSQL stores the value once in the catalog (PG11+ non-volatile defaults).
  */
-function rewriteOf(column: StatementNode, pgMajor: number): Rewrite | undefined {
+function rewriteOf(column: NodeOf<'ColumnDef'>, pgMajor: number): Rewrite | undefined {
   const type = typeName(column.typeName);
   if (SERIALS[type]) return { kind: 'serial', why: `a ${type} column takes a new sequence value for every existing row` };
   const constraints = columnConstraints(column);
@@ -38,7 +38,7 @@ function rewriteOf(column: StatementNode, pgMajor: number): Rewrite | undefined 
   return undefined;
 }
 
-function recipe(statement: ParsedStatement, table: string, column: StatementNode, rewrite: Rewrite): string {
+function recipe(statement: ParsedStatement, table: string, column: NodeOf<'ColumnDef'>, rewrite: Rewrite): string {
   const t = table.split('.').map(quoteIdent).join('.');
   const c = quoteIdent(String(column.colname));
   const written = addedColumnTypeText(statement, String(column.colname)) ?? '<type>';

@@ -1,10 +1,10 @@
 import { addedColumnTypeText } from '../sql/clause-text.js';
 import { asNode, columnConstraints, columnDefault, isNullConstant, quoteIdent, typeName } from '../sql/nodes.js';
-import type { StatementNode } from '../sql/parse.js';
+import type { NodeOf } from '../sql/parse.js';
 import { defineRule } from './define-rule.js';
 
 /** Column kinds that fill existing rows themselves (from a sequence or an expression). */
-function fillsItself(column: StatementNode): boolean {
+function fillsItself(column: NodeOf<'ColumnDef'>): boolean {
   if (/^(small|big)?serial[248]?$/.test(typeName(column.typeName))) return true;
   return columnConstraints(column).some((c) => c.contype === 'CONSTR_IDENTITY' || c.contype === 'CONSTR_GENERATED');
 }

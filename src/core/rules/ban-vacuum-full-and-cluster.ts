@@ -1,6 +1,6 @@
 import { isVacuumFull } from '../sql/lock-levels.js';
-import { baseName, relationName } from '../sql/nodes.js';
-import type { ParsedStatement, StatementNode } from '../sql/parse.js';
+import { asNode, baseName, relationName } from '../sql/nodes.js';
+import type { ParsedStatement } from '../sql/parse.js';
 import { defineRule, type RuleContext } from './define-rule.js';
 
 function report(ctx: RuleContext, statement: ParsedStatement, what: string, tables: string[]): void {
@@ -28,7 +28,7 @@ export default defineRule({
   create: (ctx) => ({
     VacuumStmt(node, statement) {
       if (!node.is_vacuumcmd || !isVacuumFull(node)) return;
-      const tables: string[] = (node.rels ?? []).map((r: StatementNode) => relationName(r.VacuumRelation?.relation));
+      const tables = (node.rels ?? []).map((r) => relationName(asNode(r, 'VacuumRelation')?.relation));
       // Tables created earlier in this change have no traffic to block.
       const existing = tables.filter((t) => !ctx.isNewTable(t));
       if (tables.length > 0 && existing.length === 0) return;

@@ -1,5 +1,6 @@
-import type { ParsedStatement, StatementNode } from '../sql/parse.js';
-import { alterCommands, baseName, relationName } from '../sql/nodes.js';
+import type { Node } from '@pgsql/types';
+import type { ParsedStatement } from '../sql/parse.js';
+import { alterCommands, asNode, baseName, relationName } from '../sql/nodes.js';
 import { defineRule, type RuleContext } from './define-rule.js';
 
 export default defineRule({
@@ -16,7 +17,7 @@ export default defineRule({
         statement,
         'CREATE TABLE',
         relationName(node.relation),
-        (node.tableElts ?? []).flatMap((e: StatementNode) => (e.ColumnDef ? [e.ColumnDef.colname] : [])),
+        (node.tableElts ?? []).flatMap((e) => asNode(e, 'ColumnDef')?.colname ?? []),
       ),
     AlterTableStmt: (node, statement) =>
       check(
@@ -38,7 +39,7 @@ export default defineRule({
         statement,
         'view column list',
         relationName(node.view),
-        (node.aliases ?? []).map((a: StatementNode) => a.String?.sval),
+        (node.aliases ?? []).map((a) => asNode(a, 'String')?.sval),
       ),
   }),
 });
@@ -47,10 +48,11 @@ export default defineRule({
  * Target names of a column list; `SET comp.f1 = …, comp.f2 = …` assigns different fields of
  * one composite column, which PostgreSQL allows, so the field path is part of the name.
  */
-function targets(list: StatementNode[] | undefined): string[] {
+function targets(list: Node[] | undefined): string[] {
   return (list ?? []).map((t) => {
-    const fields = (t.ResTarget?.indirection ?? []).map((i: StatementNode) => (i.String ? `.${i.String.sval}` : '[]'));
-    return `${t.ResTarget?.name}${fields.join('')}`;
+    const target = asNode(t, 'ResTarget');
+    const fields = (target?.indirection ?? []).map((i) => ('String' in i ? `.${i.String.sval}` : '[]'));
+    return `${target?.name}${fields.join('')}`;
   });
 }
 

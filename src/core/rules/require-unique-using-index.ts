@@ -1,10 +1,10 @@
 import { asNode, baseName, quoteIdent } from '../sql/nodes.js';
-import type { StatementNode } from '../sql/parse.js';
+import type { NodeOf } from '../sql/parse.js';
 import { defineRule } from './define-rule.js';
 
 const KINDS: Readonly<Record<string, string>> = { CONSTR_UNIQUE: 'UNIQUE', CONSTR_PRIMARY: 'PRIMARY KEY' };
 
-const keyColumns = (constraint: StatementNode): string[] => (constraint.keys ?? []).map((k: StatementNode) => String(k.String?.sval ?? ''));
+const keyColumns = (constraint: NodeOf<'Constraint'>): string[] => (constraint.keys ?? []).map((k) => String(asNode(k, 'String')?.sval ?? ''));
 
 export default defineRule({
   id: 'require-unique-using-index',
