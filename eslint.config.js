@@ -39,7 +39,7 @@ const frontDoorImports = {
 };
 
 export default defineConfig(
-  { ignores: ['dist/', 'coverage/', '.drillbot-cache/'] },
+  { ignores: ['dist/', 'coverage/', '.drillbot-cache/', 'test/fixtures/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   { languageOptions: { globals: globals.node } },
