@@ -161,6 +161,14 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
     expect(report.drill).toMatchObject({ layout: 'command (typeorm)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
   });
 
+  it('Kysely (kysely-ctl): the schema builder’s createIndex blocks writes, reported at its migration file and line', async () => {
+    const dir = project('kysely', filesOf(join(FIXTURES, 'kysely', 'change')));
+    const { status, report } = await check(dir);
+    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'blocking-index', path: 'migrations/20240201000000_index_users_email.ts', line: 4 })]);
+    expect(status).toBe(1);
+    expect(report.drill).toMatchObject({ layout: 'command (kysely)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+  });
+
   (hasAlembic ? it : it.skip)('Alembic: op.create_index on an existing table blocks writes, reported at its revision file and line', async () => {
     const dir = project('alembic', filesOf(join(FIXTURES, 'alembic', 'change')));
     const { status, report } = await check(dir);
