@@ -288,6 +288,23 @@ describe('url provider', () => {
     }
   });
 
+  it('checks that review roles can log in once per cluster: a marker in the cache dir, named by the server and its start and reload times', async () => {
+    const cache = await fs.mkdtemp(path.join(os.tmpdir(), 'drillbot-logins-'));
+    const saved = process.env.DRILLBOT_CACHE_DIR;
+    process.env.DRILLBOT_CACHE_DIR = cache;
+    try {
+      // Another maintenance database is another endpoint: this process has not checked it yet.
+      const url = new URL(URL_UNDER_TEST);
+      url.pathname = '/template1';
+      await (await createUrlProvider(url.toString()).start({ signal: signal() })).close();
+      expect(await fs.readdir(path.join(cache, 'logins'))).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
+    } finally {
+      if (saved === undefined) delete process.env.DRILLBOT_CACHE_DIR;
+      else process.env.DRILLBOT_CACHE_DIR = saved;
+      await fs.rm(cache, { recursive: true, force: true });
+    }
+  });
+
   it('fails with ShadowStartError that does not show the password when the server is unreachable', async () => {
     const failure = createUrlProvider('postgres://postgres:s3cr3t-pw@127.0.0.1:1/postgres').start({ signal: signal() });
     await expect(failure).rejects.toThrow(ShadowStartError);

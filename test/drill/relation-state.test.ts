@@ -1,5 +1,7 @@
 import type pg from 'pg';
-import { captureRelationState, heldLocks, type TableState } from '../../src/core/drill/relation-state.js';
+import { statementScope } from '../../src/core/drill/reach.js';
+import { captureLocksAndState, captureRelationState, captureScope, heldLocks, type TableState } from '../../src/core/drill/relation-state.js';
+import { parseScript } from '../../src/core/sql/parse.js';
 import { createScratchDatabase, dropScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
 describe('captureRelationState and heldLocks', () => {
@@ -107,5 +109,86 @@ describe('captureRelationState and heldLocks', () => {
       // The index on the column is kept too: PostgreSQL skips the rebuild for a binary-coercible change.
       expect(after.indexes.map((i) => i.relfilenode)).toEqual(before.indexes.map((i) => i.relfilenode));
     });
+  });
+});
+
+// org ← team ← member (FKs), badge → member; unrelated has no tie to them; event is partitioned;
+// member_names is a view over member; audit_log's trigger writes elsewhere; touch() is the database's own function.
+const SCOPE_SCHEMA = `
+CREATE TABLE org (id int PRIMARY KEY);
+CREATE TABLE team (id int PRIMARY KEY, org_id int REFERENCES org ON DELETE CASCADE);
+CREATE TABLE member (id int PRIMARY KEY, team_id int REFERENCES team ON DELETE CASCADE, name text);
+CREATE INDEX member_name_idx ON member (name);
+CREATE TABLE unrelated (id int);
+CREATE TABLE event (at date) PARTITION BY RANGE (at);
+CREATE TABLE event_2024 PARTITION OF event FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE VIEW member_names AS SELECT name FROM member;
+CREATE TABLE audit_log (at timestamptz);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE unrelated SET id = id; RETURN NEW; END $$;
+CREATE TRIGGER audit_touch AFTER INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION touch();
+`;
+
+describe('captureScope: the tables one statement can change, in one round trip', () => {
+  let scratch: ScratchDatabase | undefined;
+  let client: pg.Client;
+  let everyTable: string[];
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('drill_scope');
+    client = scratch.client;
+    await client.query(SCOPE_SCHEMA);
+    everyTable = names(await captureRelationState(client));
+  });
+
+  afterAll(() => dropScratchDatabase(scratch));
+
+  const names = (state: Map<number, TableState> | ReadonlyMap<number, TableState>) => [...state.values()].map((t) => t.name).sort();
+
+  async function scopeOf(sql: string): Promise<string[]> {
+    const parsed = await parseScript({ sql, startLine: 1 });
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    return names(await captureScope(client, statementScope(parsed.statements[0])));
+  }
+
+  it('takes the named table, its FK children transitively and its FK parents', async () => {
+    expect(await scopeOf('ALTER TABLE org ADD COLUMN x int;')).toEqual(['public.member', 'public.org', 'public.team']);
+    expect(await scopeOf('ALTER TABLE member ADD COLUMN x int;')).toEqual(['public.member', 'public.team']);
+    expect(await scopeOf('DELETE FROM team;')).toEqual(['public.member', 'public.org', 'public.team']);
+  });
+
+  it('takes a table through an index it names, and a partitioned table with its partitions', async () => {
+    expect(await scopeOf('ALTER INDEX member_name_idx RENAME TO member_name_index;')).toEqual(['public.member', 'public.team']);
+    expect(await scopeOf('CREATE INDEX ON event (at);')).toEqual(['public.event', 'public.event_2024']);
+    expect(await scopeOf('ALTER TABLE event_2024 ADD CHECK (at IS NOT NULL);')).toEqual(['public.event', 'public.event_2024']);
+  });
+
+  it('takes nothing for a statement that names no table', async () => {
+    expect(await scopeOf('SET lock_timeout = 1000;')).toEqual([]);
+    expect(await scopeOf('CREATE TABLE fresh (id int);')).toEqual([]);
+    expect(await scopeOf('SELECT now();')).toEqual([]);
+  });
+
+  it('takes every table where the text does not say what is changed', async () => {
+    // A trigger, a view or a function of the database's own carries the write further; DO is not parsed.
+    expect(await scopeOf('INSERT INTO audit_log VALUES (now());')).toEqual(everyTable);
+    expect(await scopeOf("INSERT INTO member_names VALUES ('x');")).toEqual(everyTable);
+    expect(await scopeOf('SELECT touch();')).toEqual(everyTable);
+    expect(await scopeOf('DO $$ BEGIN UPDATE unrelated SET id = 1; END $$;')).toEqual(everyTable);
+    expect(await scopeOf('DROP TABLE a.b.c;')).toEqual(everyTable);
+  });
+
+  it('sees the same tables after the statement by oid, with the locks it holds, in one query', async () => {
+    await client.query('BEGIN');
+    try {
+      const parsed = await parseScript({ sql: 'ALTER TABLE member RENAME TO person;', startLine: 1 });
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      const before = await captureScope(client, statementScope(parsed.statements[0]));
+      await client.query(parsed.statements[0].text);
+      const { locks, state: after } = await captureLocksAndState(client, [...before.keys()]);
+      expect(names(after)).toEqual(['public.person', 'public.team']);
+      expect(locks).toContainEqual(expect.objectContaining({ relation: 'public.person', mode: 'AccessExclusiveLock' }));
+    } finally {
+      await client.query('ROLLBACK');
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { ClientBase } from 'pg';
+import type { ClientBase, QueryResult } from 'pg';
 import { userRelation } from '../user-relations.js';
 
 /** Row count and, per column (quote_ident name), a hash of the multiset of its values. */
@@ -19,55 +19,52 @@ export interface DataLoss {
   after: number;
 }
 
-// Partitions are read through their root, so each row is hashed once.
+// Each table with its live columns in attnum order. Partitions are read through their root, so each row is hashed once.
+const COLUMNS = `ARRAY(SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns`;
+
 const ALL_TABLES_SQL = `
-SELECT c.oid::int8 AS oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
+SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, ${COLUMNS}
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${userRelation()}
-ORDER BY 2`;
+ORDER BY 1`;
 
 // Names the caller gives are resolved like any table name; tables that do not exist are skipped.
 const NAMED_TABLES_SQL = `
-SELECT DISTINCT c.oid::int8 AS oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
+SELECT DISTINCT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, ${COLUMNS}
 FROM unnest($1::text[]) AS t(name)
 JOIN pg_class c ON c.oid = to_regclass(t.name)
 JOIN pg_namespace n ON n.oid = c.relnamespace
-ORDER BY 2`;
-
-const COLUMNS_SQL = `
-SELECT a.attrelid::int8 AS rel, quote_ident(a.attname) AS name
-FROM pg_attribute a
-WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
-ORDER BY a.attrelid, a.attnum`;
+ORDER BY 1`;
 
 /**
- * Fingerprints the data of the given tables (default: every user table). One scan per table.
- * Each column's value is the sum of a 64-bit hash of every value's text form: a sum does not
- * depend on row order and needs no sort, and 'n' for NULL versus 'v' || text keeps NULL apart
- * from any string. Text forms follow the session's settings (DateStyle, TimeZone,
+ * Fingerprints the data of the given tables (default: every user table): one scan per table, all
+ * sent in one round trip. Each column's value is the sum of a 64-bit hash of every value's text
+ * form: a sum does not depend on row order and needs no sort, and 'n' for NULL versus 'v' || text
+ * keeps NULL apart from any string. Text forms follow the session's settings (DateStyle, TimeZone,
  * extra_float_digits), so compare fingerprints taken on the same connection.
  */
 export async function fingerprintData(client: ClientBase, tables?: string[]): Promise<DataFingerprint> {
-  const list = tables
-    ? await client.query<{ oid: string; name: string }>(NAMED_TABLES_SQL, [tables])
-    : await client.query<{ oid: string; name: string }>(ALL_TABLES_SQL);
-  const columnRows = await client.query<{ rel: string; name: string }>(COLUMNS_SQL, [list.rows.map((t) => t.oid)]);
-  const columnsOf = new Map<string, string[]>();
-  for (const c of columnRows.rows) columnsOf.set(c.rel, [...(columnsOf.get(c.rel) ?? []), c.name]);
-
-  const result = new Map<string, TableFingerprint>();
-  for (const table of list.rows) {
-    result.set(table.name, await fingerprintTable(client, table.name, columnsOf.get(table.oid) ?? []));
-  }
-  return result;
+  const list = (tables ? await client.query<Listed>(NAMED_TABLES_SQL, [tables]) : await client.query<Listed>(ALL_TABLES_SQL)).rows;
+  if (list.length === 0) return new Map();
+  // One simple-protocol query of one SELECT per table: statement_timeout still applies to each on its own.
+  const sql = list.map((t) => `${fingerprintSql(t)};`).join('\n');
+  const answer = (await client.query(sql)) as unknown as QueryResult<Record<string, string>> | QueryResult<Record<string, string>>[];
+  const results = Array.isArray(answer) ? answer : [answer];
+  return new Map(list.map((t, i) => [t.name, fingerprintOf(t, results[i].rows[0])]));
 }
 
-async function fingerprintTable(client: ClientBase, table: string, columns: string[]): Promise<TableFingerprint> {
+interface Listed {
+  name: string;
+  columns: string[];
+}
+
+function fingerprintSql({ name, columns }: Listed): string {
   // Table and column names come from quote_ident, so they are safe to place in the SQL text.
   const hashes = columns.map((c, i) => `coalesce(sum(hashtextextended(coalesce('v' || ${c}::text, 'n'), 0)::numeric), 0)::text AS h${i}`);
-  const sql = `SELECT count(*) AS rows${hashes.map((h) => `, ${h}`).join('')} FROM ${table}`;
-  const res = await client.query<Record<string, string>>(sql);
-  const row = res.rows[0];
+  return `SELECT count(*) AS rows${hashes.map((h) => `, ${h}`).join('')} FROM ${name}`;
+}
+
+function fingerprintOf({ columns }: Listed, row: Record<string, string>): TableFingerprint {
   return { rows: Number(row.rows), columns: new Map(columns.map((c, i) => [c, row[`h${i}`]])) };
 }
 

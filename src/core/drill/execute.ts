@@ -6,7 +6,8 @@ import { lineLocator } from '../sql/parse.js';
 import { nonTransactionalStatement, transactionEffect } from '../sql/transaction-block.js';
 import type { LockView } from '../report/report.js';
 import { BareLockWatch, type OpenSession } from './bare-locks.js';
-import { captureRelationState, heldLocks, type HeldLock, type RelationState } from './relation-state.js';
+import { statementScope } from './reach.js';
+import { captureLocksAndState, captureScope, type HeldLock, type RelationState } from './relation-state.js';
 
 /** What one statement did, as seen from its own backend. */
 export interface StatementRun {
@@ -148,22 +149,24 @@ async function runObserved(
   bound: StatementBound | undefined,
   observe: boolean,
 ): Promise<StatementRun> {
-  const capture = stateCapture(client, observe);
-  const before = await capture();
+  const before = await stateBefore(client, statement, observe);
   const t0 = performance.now();
   const failure = await query(client, statement.text, bound);
   const durationMs = performance.now() - t0;
   const lockView = inTransaction && observe ? 'in-transaction' : 'not-observed';
   if (failure) return failed(statement, failure, durationMs, before, { lockView, locks: [] });
-  // Read locks first: the probe's own catalog reads add nothing stronger than AccessShareLock.
-  const locks = lockView === 'in-transaction' ? await heldLocks(client) : [];
-  const after = await capture();
-  return { statement, status: 'applied', durationMs, lockView, locks, before, after };
+  if (!observe) return { statement, status: 'applied', durationMs, lockView, locks: [], before, after: NOTHING };
+  // The same tables after it, by oid: a table it renames or drops is still the one it was.
+  const { locks, state: after } = await captureLocksAndState(client, [...before.keys()]);
+  return { statement, status: 'applied', durationMs, lockView, locks: lockView === 'in-transaction' ? locks : [], before, after };
 }
 
-/** How to read the relation state around a statement: every table, or nothing for an unobserved run. */
-function stateCapture(client: ClientBase, observe: boolean): () => Promise<RelationState> {
-  return observe ? () => captureRelationState(client) : async () => new Map();
+/** The relation state of an unobserved run. */
+const NOTHING: RelationState = new Map();
+
+/** The state of the tables the statement can change (see statementScope), before it runs. */
+async function stateBefore(client: ClientBase, statement: ParsedStatement, observe: boolean): Promise<RelationState> {
+  return observe ? captureScope(client, statementScope(statement)) : NOTHING;
 }
 
 /** A statement PostgreSQL runs only outside a transaction block: its locks are watched from a second session, when there is one. */
@@ -176,13 +179,12 @@ async function runBare(
 ): Promise<StatementRun> {
   if (!bare) return runObserved(client, statement, false, bound, observe);
   bare.prepare();
-  const capture = stateCapture(client, observe);
-  const before = await capture();
+  const before = await stateBefore(client, statement, observe);
   // The duration is the statement's own, from when it was sent; it includes its wait for the helper.
   const { outcome: failure, seen, durationMs } = await bare.run(statement, () => query(client, statement.text, bound));
   const observation = { lockView: seen.view, locks: seen.locks, ...(seen.waited ? { waited: seen.waited } : {}) };
   if (failure) return failed(statement, failure, durationMs, before, observation);
-  const after = await capture();
+  const after = observe ? (await captureLocksAndState(client, [...before.keys()])).state : NOTHING;
   return { statement, status: 'applied', durationMs, ...observation, before, after };
 }
 

@@ -2,6 +2,7 @@ import type { ClientBase } from 'pg';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 import { collectNodes, dropObjectNames, relationName } from '../sql/nodes.js';
 import { userRelation, userSchema } from '../user-relations.js';
+import type { RelationScope } from './relation-state.js';
 
 /**
  * Statement kinds whose effect on existing relations is limited to the relations their parse
@@ -120,12 +121,31 @@ export async function seedReach(client: ClientBase, statements: readonly ParsedS
  * can reach relations its text does not name (see SEEN_THROUGH, and calls of user functions).
  */
 async function namesWritten(client: ClientBase, statements: readonly ParsedStatement[]): Promise<string[] | undefined> {
-  if (!statements.every(seenThrough)) return undefined;
-  const functions = [...new Set(statements.flatMap((s) => collectNodes(s.node, 'FuncCall').map(functionName)))];
+  const scopes = statements.map(statementScope);
+  if (!scopes.every((scope) => scope !== undefined)) return undefined;
+  const functions = [...new Set(scopes.flatMap((s) => s.functions))];
   if (functions.length > 0 && (await client.query<{ found: boolean }>(USER_FUNCTIONS_SQL, [functions])).rows[0].found) return undefined;
-  const names = [...new Set(statements.flatMap(namedRelations))].map((n) => n.split('.'));
-  // A three-part name (another database's) is an error to to_regclass, and names nothing here.
-  return names.filter((parts) => parts.length <= 2).map((parts) => parts.map(quoteAlways).join('.'));
+  return [...new Set(scopes.flatMap((s) => s.names))];
+}
+
+/** Kinds that write rows, alone or inside another statement (a data-modifying WITH): triggers and rules run. */
+const ROW_WRITES = ['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'TruncateStmt'];
+
+/**
+ * What one statement's observation must cover (see captureScope): the relations its text names,
+ * quoted, and the functions it calls; undefined when it can reach relations its text does not name.
+ */
+export function statementScope(statement: ParsedStatement): RelationScope | undefined {
+  if (!seenThrough(statement)) return undefined;
+  const names = [...new Set(namedRelations(statement))].map((n) => n.split('.'));
+  // A three-part name is an error to to_regclass unless it names this database: it would fail the
+  // migration's transaction, so such a statement counts as reaching every table.
+  if (names.some((parts) => parts.length > 2)) return undefined;
+  return {
+    names: names.map((parts) => parts.map(quoteAlways).join('.')),
+    functions: [...new Set(collectNodes(statement.node, 'FuncCall').map(functionName))],
+    writesRows: ROW_WRITES.some((kind) => statement.kind === kind || collectNodes(statement.node, kind).length > 0),
+  };
 }
 
 function seenThrough(statement: ParsedStatement): boolean {

@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import { userRelation } from '../user-relations.js';
+import { userRelation, userSchema } from '../user-relations.js';
 
 /** An index of a table, as seen by the probe. */
 export interface IndexState {
@@ -54,12 +54,29 @@ export interface HeldLock {
   readonly mode: string;
 }
 
-// One query for every table: this runs before and after each statement of a migration.
-const RELATION_STATE_SQL = `
+// Oids below FirstNormalObjectId (16384) belong to objects made by initdb: the catalogs, whose
+// locks every query takes (this one included) and which tell nothing about the migration.
+// Another backend's lock it still waits for counts too: it holds that lock as soon as it gets it.
+const heldLocksSql = (pid: string) => `
+SELECT coalesce(quote_ident(n.nspname) || '.' || quote_ident(c.relname), l.relation::text) AS relation,
+  l.relation::int8 AS oid, l.mode
+FROM pg_locks l
+LEFT JOIN pg_class c ON c.oid = l.relation
+LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE l.locktype = 'relation' AND l.pid = coalesce(${pid}, pg_backend_pid()) AND (l.granted OR ${pid} IS NOT NULL)
+  AND l.relation >= 16384 AND coalesce(n.nspname NOT LIKE 'pg\\_toast%', true)
+ORDER BY 1, 3`;
+const HELD_LOCKS_SQL = heldLocksSql('$1::int');
+
+// The state of user tables; the caller appends the condition on c.oid that picks them. The counters
+// are pg_stat_xact_user_tables' own functions, called per table: the view aggregates over every
+// relation of the database whichever few are asked for.
+const TABLE_STATE_SQL = `
 SELECT c.oid::int8 AS oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, c.relkind,
   c.relfilenode::int8 AS relfilenode,
-  coalesce(s.seq_scan, 0) AS seq_scan, coalesce(s.seq_tup_read, 0) AS seq_tup_read,
-  coalesce(s.n_tup_ins, 0) AS n_tup_ins, coalesce(s.n_tup_upd, 0) AS n_tup_upd, coalesce(s.n_tup_del, 0) AS n_tup_del,
+  pg_stat_get_xact_numscans(c.oid) AS seq_scan, pg_stat_get_xact_tuples_returned(c.oid) AS seq_tup_read,
+  pg_stat_get_xact_tuples_inserted(c.oid) AS n_tup_ins, pg_stat_get_xact_tuples_updated(c.oid) AS n_tup_upd,
+  pg_stat_get_xact_tuples_deleted(c.oid) AS n_tup_del,
   coalesce((SELECT json_agg(json_build_object('oid', ic.oid::int8, 'name', quote_ident(n.nspname) || '.' || quote_ident(ic.relname),
                                               'relfilenode', ic.relfilenode::int8) ORDER BY ic.oid)
             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid), '[]') AS indexes,
@@ -67,30 +84,104 @@ SELECT c.oid::int8 AS oid, quote_ident(n.nspname) || '.' || quote_ident(c.relnam
             FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_stat_xact_user_tables s ON s.relid = c.oid
 WHERE c.relkind IN ('r', 'p', 'm')
-  AND ${userRelation()}
-  AND ($1::oid[] IS NULL OR c.oid = ANY($1::oid[]))`;
+  AND ${userRelation()}`;
+
+/** Every table, or those whose oids are in $1 (an empty array: none). */
+const RELATION_STATE_SQL = `${TABLE_STATE_SQL} AND ($1::oid[] IS NULL OR c.oid = ANY($1::oid[]))`;
+
+/**
+ * What a statement can change, from the relation names it holds ($1, quoted; see statementScope in
+ * reach.ts): the relations named (an index stands for its table), their partitions and partition
+ * parents, their FK children transitively (a cascade or a TRUNCATE … CASCADE reaches them) and
+ * their FK parents (a validation scans them). Every table when $1 is NULL, when the statement
+ * calls a function of the database's own ($2, whose body may write anywhere), or when it writes
+ * rows ($3) where triggers, rules or a view carry the write further. Runs before and after every
+ * statement, inside the migration's transaction: it must never fail, and its plan stays far below
+ * jit_above_cost.
+ */
+const SCOPED_STATE_SQL = `
+WITH RECURSIVE named(oid) AS (
+  SELECT coalesce(i.indrelid, c.oid)
+  FROM unnest($1::text[]) AS t(name)
+  JOIN pg_class c ON c.oid = to_regclass(t.name)
+  LEFT JOIN pg_index i ON i.indexrelid = c.oid
+),
+family(oid, dir) AS (
+  SELECT oid, 0 FROM named
+  UNION
+  SELECT x.oid, x.dir FROM family f, LATERAL (
+    SELECT inhrelid, -1 FROM pg_inherits WHERE inhparent = f.oid AND f.dir <= 0
+    UNION ALL SELECT inhparent, 1 FROM pg_inherits WHERE inhrelid = f.oid AND f.dir >= 0
+  ) AS x(oid, dir)
+),
+children(oid) AS (
+  SELECT oid FROM family
+  UNION
+  SELECT co.conrelid FROM children ch JOIN pg_constraint co ON co.contype = 'f' AND co.confrelid = ch.oid
+),
+scope(oid) AS (
+  SELECT oid FROM children
+  UNION SELECT co.confrelid FROM pg_constraint co WHERE co.contype = 'f' AND co.conrelid IN (SELECT oid FROM family)
+),
+everything(yes) AS (
+  SELECT $1::text[] IS NULL
+    OR EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+               WHERE p.proname = ANY ($2::text[]) AND l.lanname NOT IN ('c', 'internal') AND ${userSchema()})
+    OR ($3::bool AND (EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid IN (SELECT oid FROM scope) AND NOT t.tgisinternal)
+                   OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM family) AND r.rulename <> '_RETURN')
+                   OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid IN (SELECT oid FROM named) AND c.relkind IN ('v', 'f'))))
+)
+${TABLE_STATE_SQL} AND ((SELECT yes FROM everything) OR c.oid IN (SELECT oid FROM scope))`;
 
 interface RelationRow {
-  oid: string;
+  oid: string | number;
   name: string;
   relkind: string;
-  relfilenode: string;
-  seq_scan: string;
-  seq_tup_read: string;
-  n_tup_ins: string;
-  n_tup_upd: string;
-  n_tup_del: string;
+  relfilenode: string | number;
+  seq_scan: string | number;
+  seq_tup_read: string | number;
+  n_tup_ins: string | number;
+  n_tup_upd: string | number;
+  n_tup_del: string | number;
   indexes: { oid: number; name: string; relfilenode: number }[];
   columns: ColumnState[];
 }
 
 /** Captures the state of user tables (all of them, or the given oids) and their indexes. */
 export async function captureRelationState(client: ClientBase, tableOids?: number[]): Promise<RelationState> {
-  const res = await client.query<RelationRow>(RELATION_STATE_SQL, [tableOids ?? null]);
+  return stateOf((await client.query<RelationRow>(RELATION_STATE_SQL, [tableOids ?? null])).rows);
+}
+
+/** What a statement's observation covers: the relations it names (quoted) and the functions it calls; see SCOPED_STATE_SQL. */
+export interface RelationScope {
+  readonly names: readonly string[];
+  readonly functions: readonly string[];
+  /** It writes rows (INSERT, UPDATE, DELETE, TRUNCATE): triggers and rules run. */
+  readonly writesRows: boolean;
+}
+
+/** The state of the tables a statement can change (every table without a scope), in one round trip. */
+export async function captureScope(client: ClientBase, scope: RelationScope | undefined): Promise<RelationState> {
+  const params = scope ? [scope.names, scope.functions, scope.writesRows] : [null, [], false];
+  return stateOf((await client.query<RelationRow>(SCOPED_STATE_SQL, params)).rows);
+}
+
+// Locks first: the state's catalog reads add nothing stronger than AccessShareLock, and on catalogs.
+const LOCKS_AND_STATE_SQL = `
+WITH held AS (${heldLocksSql('NULL::int')}), state AS (${TABLE_STATE_SQL} AND c.oid = ANY($1::oid[]))
+SELECT coalesce((SELECT json_agg(held) FROM held), '[]') AS locks, coalesce((SELECT json_agg(state) FROM state), '[]') AS tables`;
+
+/** After a statement, in one round trip: the relation locks this backend holds, and the state of the tables with these oids. */
+export async function captureLocksAndState(client: ClientBase, tableOids: readonly number[]): Promise<{ locks: HeldLock[]; state: RelationState }> {
+  const res = await client.query<{ locks: HeldLock[]; tables: RelationRow[] }>(LOCKS_AND_STATE_SQL, [tableOids]);
+  const { locks, tables } = res.rows[0];
+  return { locks: locks.map((l) => ({ relation: l.relation, oid: Number(l.oid), mode: l.mode })), state: stateOf(tables) };
+}
+
+function stateOf(rows: RelationRow[]): RelationState {
   return new Map(
-    res.rows.map((r) => [
+    rows.map((r) => [
       Number(r.oid),
       {
         oid: Number(r.oid),
@@ -108,19 +199,6 @@ export async function captureRelationState(client: ClientBase, tableOids?: numbe
     ]),
   );
 }
-
-// Oids below FirstNormalObjectId (16384) belong to objects made by initdb: the catalogs, whose
-// locks every query takes (this one included) and which tell nothing about the migration.
-// Another backend's lock it still waits for counts too: it holds that lock as soon as it gets it.
-const HELD_LOCKS_SQL = `
-SELECT coalesce(quote_ident(n.nspname) || '.' || quote_ident(c.relname), l.relation::text) AS relation,
-  l.relation::int8 AS oid, l.mode
-FROM pg_locks l
-LEFT JOIN pg_class c ON c.oid = l.relation
-LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE l.locktype = 'relation' AND l.pid = coalesce($1::int, pg_backend_pid()) AND (l.granted OR $1::int IS NOT NULL)
-  AND l.relation >= 16384 AND coalesce(n.nspname NOT LIKE 'pg\\_toast%', true)
-ORDER BY 1, 3`;
 
 /**
  * Relation-level locks on user relations (tables, indexes, sequences, views) granted to this

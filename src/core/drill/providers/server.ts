@@ -1,8 +1,12 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import pg from 'pg';
 import type { ClientConfig } from 'pg';
 import { ShadowStartError, redact } from '../../errors.js';
 import { quoteIdent, quoteLiteral } from '../../sql/quote.js';
+import { defaultCacheDir } from './embedded.js';
 import type { AdminPowers, ShadowServer } from './provider.js';
 
 /**
@@ -102,13 +106,17 @@ interface AdminRow {
   createdb: boolean;
   createrole: boolean;
   tmpdir: boolean;
+  /** pg_postmaster_start_time() and pg_conf_load_time(): a restart or a reload (of pg_hba.conf too) changes them. */
+  started: string;
+  loaded: string;
 }
 
 async function prepareServer(client: pg.Client, endpoint: ServerEndpoint): Promise<ServerFacts> {
   const { rows } = await client.query<AdminRow>(
     `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num,
             current_user AS user, rolsuper AS super, rolcreatedb AS createdb, rolcreaterole AS createrole,
-            has_function_privilege('pg_ls_tmpdir()', 'EXECUTE') AS tmpdir
+            has_function_privilege('pg_ls_tmpdir()', 'EXECUTE') AS tmpdir,
+            pg_postmaster_start_time()::text AS started, pg_conf_load_time()::text AS loaded
        FROM pg_roles WHERE rolname = current_user`,
   );
   const me = rows[0];
@@ -123,7 +131,7 @@ async function prepareServer(client: pg.Client, endpoint: ServerEndpoint): Promi
     throw new ShadowStartError(`${endpoint.label} runs PostgreSQL ${facts.version}; the shadow server must be PostgreSQL ${MIN_MAJOR} or later.`);
   assertAdminPrivileges(me, endpoint);
   await assertMayCapTempFiles(client, me, facts.major, endpoint);
-  await checkReviewLogin(client, endpoint);
+  await checkReviewLoginOnce(client, endpoint, me);
   return facts;
 }
 
@@ -151,6 +159,25 @@ async function assertMayCapTempFiles(client: pg.Client, me: AdminRow, major: num
     `The role "${me.user}" on ${endpoint.label} may not set temp_file_limit, which caps the migrations' temporary files; ` +
       (major >= 15 ? `a superuser can allow it: GRANT SET ON PARAMETER temp_file_limit TO ${quoteIdent(me.user)}.` : 'use a superuser on PostgreSQL 14.'),
   );
+}
+
+/**
+ * The login check, once per cluster: a marker file in the cache dir, named by the endpoint and the
+ * times the server started and last loaded its configuration, records that it passed (pg_hba.conf
+ * cannot change what it allows without a reload, which is a new marker).
+ */
+async function checkReviewLoginOnce(admin: pg.Client, endpoint: ServerEndpoint, me: AdminRow): Promise<void> {
+  const { host, port, user, database } = endpoint.admin(endpoint.maintenanceDatabase);
+  const key = createHash('sha256')
+    .update(JSON.stringify([host, port, user, database, me.started, me.loaded]))
+    .digest('hex');
+  const marker = path.join(defaultCacheDir(), 'logins', key);
+  if (existsSync(marker)) return;
+  await checkReviewLogin(admin, endpoint);
+  // A cache dir that cannot be written only means checking again next time.
+  await mkdir(path.dirname(marker), { recursive: true })
+    .then(() => writeFile(marker, `${new Date().toISOString()}\n`))
+    .catch(() => undefined);
 }
 
 /**
