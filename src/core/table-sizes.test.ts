@@ -72,7 +72,7 @@ describe('tablesToSize', () => {
 describe('judgeBySize lock-time estimates', () => {
   it('extrapolates the slope to production, stating the assumption and both measurements', () => {
     expect(messageWith(forward(1.1), sized(100_000, 101))).toBe(
-      'Builds an index under ShareLock. On production public.orders has about 300 thousand rows (40.0 MB); estimated lock time ≈ 301 ms, ' +
+      'Builds an index under ShareLock. On production public.orders has about 300 thousand rows (40 MiB); estimated lock time ≈ 301 ms, ' +
         'assuming the time is a fixed part plus a part linear in the rows: measured 1.1 ms on 100 seeded rows and 101 ms on 100 thousand rows.',
     );
   });
@@ -87,7 +87,7 @@ describe('judgeBySize lock-time estimates', () => {
 
   it('only states the measured time when the second pass failed', () => {
     expect(messageWith(forward(1.1), { failed: 'the seeding ran out of disk' })).toMatch(
-      /about 300 thousand rows \(40\.0 MB\); the drill measured 1\.1 ms on 100 seeded rows, not extrapolated to production's size \(the timing with more rows failed: the seeding ran out of disk\)\.$/,
+      /about 300 thousand rows \(40 MiB\); the drill measured 1\.1 ms on 100 seeded rows, not extrapolated to production's size \(the timing with more rows failed: the seeding ran out of disk\)\.$/,
     );
   });
 
@@ -108,7 +108,7 @@ describe('judgeBySize lock-time estimates', () => {
 
   it('states the size alone when the statement did not apply in the drill', () => {
     expect(messageWith(forward(4, 'failed'), sized(100_000, 300))).toBe(
-      'Builds an index under ShareLock. On production public.orders has about 300 thousand rows (40.0 MB).',
+      'Builds an index under ShareLock. On production public.orders has about 300 thousand rows (40 MiB).',
     );
   });
 
@@ -117,7 +117,7 @@ describe('judgeBySize lock-time estimates', () => {
     expect(judged).toMatchObject({
       severity: 'warning',
       message:
-        "Builds an index under ShareLock. On production public.orders has about 200 rows (16.0 kB); the drill measured 0.4 ms on 100 seeded rows, not extrapolated to production's size. The table is small, so this is a warning.",
+        "Builds an index under ShareLock. On production public.orders has about 200 rows (16 KiB); the drill measured 0.4 ms on 100 seeded rows, not extrapolated to production's size. The table is small, so this is a warning.",
     });
   });
 });

@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import { ConfigError } from './errors.js';
+import { formatBytes, formatCount, formatDuration } from './format.js';
 import type { TableSize } from './rules/define-rule.js';
 import { statementKey, type SizedPass } from './drill/sized-pass.js';
 import type { Finding, MigrationResult, TableSeeding } from './report/report.js';
@@ -151,25 +152,4 @@ function lockTime(f: Finding, rows: number, first: { t1: number; n1: number | un
 
 function lookup<T>(sizes: ReadonlyMap<string, T>, table: string): T | undefined {
   return sizes.get(table) ?? sizes.get(`public.${table}`) ?? sizes.get(table.replace(/^public\./, ''));
-}
-
-function formatCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} billion`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} million`;
-  return n >= 1e4 ? `${Math.round(n / 1e3)} thousand` : String(n);
-}
-
-function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) [n, i] = [n / 1024, i + 1];
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
-
-function formatDuration(ms: number): string {
-  if (ms < 10) return `${ms.toFixed(1)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
-  return ms < 7_200_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`;
 }

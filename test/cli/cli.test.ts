@@ -71,7 +71,7 @@ describe('drillbot check', () => {
       expect.objectContaining({
         hazard: 'blocking-index',
         message: expect.stringMatching(
-          /about 2\.0 million rows \(300\.0 MB\); estimated lock time ≈ [\d.]+ (ms|s|min), assuming the time is a fixed part plus a part linear in the rows: measured [\d.]+ ms on 100 seeded rows and [\d.]+ (ms|s) on 100 thousand rows\.$/,
+          /about 2\.0 million rows \(300 MiB\); estimated lock time ≈ [\d.]+ (ms|s|min), assuming the time is a fixed part plus a part linear in the rows: measured [\d.]+ ms on 100 seeded rows and [\d.]+ (ms|s) on 100 thousand rows\.$/,
         ),
       }),
     ]);

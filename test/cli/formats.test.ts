@@ -63,7 +63,7 @@ describe('drillbot check in every format', () => {
     expect(md).toMatch(/^## Drillbot: FAIL, \d+ errors/);
     expect(md).toContain(`\`${path}:1\``);
     expect(md).toMatch(
-      /\| forward \| `db\/migrations\/000002_email\.up\.sql:2` \| `[·█]+` \| \d+ ms \| applied \| took AccessExclusive on public\.users,.* rewrote public\.users/,
+      /\| forward \| `db\/migrations\/000002_email\.up\.sql:2` \| `[·█]+` \| [\d.]+ m?s \| applied \| took AccessExclusive on public\.users,.* rewrote public\.users/,
     );
 
     const sarif = JSON.parse(read('report.sarif'));

@@ -68,7 +68,7 @@ describe('size-aware findings', () => {
       expect.objectContaining({
         hazard: 'rewrite',
         severity: 'error',
-        message: expect.stringMatching(/about 50\.0 million rows \(12\.0 GB\); estimated lock time ≈ \d/),
+        message: expect.stringMatching(/about 50\.0 million rows \(12 GiB\); estimated lock time ≈ \d/),
       }),
     ]);
   });
@@ -77,7 +77,7 @@ describe('size-aware findings', () => {
     const sizes = new Map([['public.orders', { rows: 200, bytes: 16384 }]]);
     const report = await drill(BASE, up, {}, RULES_OFF, sizes);
     expect(report.findings).toEqual([
-      expect.objectContaining({ hazard: 'rewrite', severity: 'warning', message: expect.stringMatching(/200 rows \(16\.0 kB\).*small/) }),
+      expect.objectContaining({ hazard: 'rewrite', severity: 'warning', message: expect.stringMatching(/200 rows \(16 KiB\).*small/) }),
     ]);
     expect(report.verdict).toBe('pass');
   });

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { ShadowDatabase } from '../../src/core/drill/databases.js';
 import { Deadline } from '../../src/core/deadline.js';
-import { Guard, formatBytes, type DrillLimits } from '../../src/core/drill/guard.js';
+import { Guard, type DrillLimits } from '../../src/core/drill/guard.js';
 import { createUrlProvider } from '../../src/core/drill/providers/url.js';
 import type { ShadowServer } from '../../src/core/drill/providers/provider.js';
 import { LOCAL_URL } from '../support/drill.js';
@@ -107,12 +107,5 @@ describe('Guard', () => {
     expect(guard.stopped).toBe(true);
     expect(guard.finding()?.message).toMatch(/watchdog could not measure/);
     await guard.close();
-  });
-
-  it('formats sizes in binary units', () => {
-    expect(formatBytes(1024 ** 3)).toBe('1 GiB');
-    expect(formatBytes(48 * MIB)).toBe('48 MiB');
-    expect(formatBytes(1.5 * 1024)).toBe('1.5 KiB');
-    expect(formatBytes(100)).toBe('100 B');
   });
 });

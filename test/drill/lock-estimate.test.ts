@@ -63,7 +63,7 @@ describe.each(KINDS)('lock-time estimate of $kind on a table production holds 30
     const report = await drill(BASE, { '2_change.up.sql': up, '2_change.down.sql': down }, {}, undefined, SIZES);
     const found = report.findings.find((f) => f.hazard === hazard);
     expect(found?.message).toMatch(
-      /about 300 thousand rows \(40\.0 MB\); estimated lock time ≈ [\d.]+ (ms|s), assuming the time is a fixed part plus a part linear in the rows: measured [\d.]+ ms on 50 seeded rows and [\d.]+ (ms|s) on 100 thousand rows\./,
+      /about 300 thousand rows \(40 MiB\); estimated lock time ≈ [\d.]+ (ms|s), assuming the time is a fixed part plus a part linear in the rows: measured [\d.]+ ms on 50 seeded rows and [\d.]+ (ms|s) on 100 thousand rows\./,
     );
     const measured = Math.min(before, await timeOnProduction(up, 4));
     const ratio = estimateOf(found!) / measured;

@@ -1,6 +1,7 @@
 import type { FileProblem, MigrationScript, SourceFile } from '../layouts/layout.js';
 import { finding } from '../report/findings.js';
 import type { Finding } from '../report/report.js';
+import { formatBytes } from '../format.js';
 import type { ChangeSet } from './change-set.js';
 import { readsAsMigration } from './locate.js';
 
@@ -115,10 +116,4 @@ export function scriptByteProblem(script: MigrationScript, file: SourceFile | un
       : `This file contains a NUL byte at line ${problem.line}; PostgreSQL cannot take it (a query string ends at a NUL byte).`,
     fix: problem.binary ? 'Replace the file with the SQL text of the migration.' : 'Remove the NUL byte.',
   };
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
-  return `${bytes} bytes`;
 }

@@ -5,6 +5,7 @@ import type { DrillbotConfig } from '../config.js';
 import { finding } from '../report/findings.js';
 import type { Finding } from '../report/report.js';
 import { bounded, CLEANUP_STEP_MS, type Deadline } from '../deadline.js';
+import { formatBytes } from '../format.js';
 import { createDatabase, dropDatabase, endDatabases, endSessions, uniqueDatabaseName, type ShadowDatabase } from './databases.js';
 import type { ScriptRun } from './execute.js';
 import type { ShadowServer } from './providers/provider.js';
@@ -280,14 +281,3 @@ async function privateMemory(pid: number): Promise<number | null> {
   return kb ? Number(kb) * 1024 : null;
 }
 
-/** 1073741824 → "1 GiB", 50331648 → "48 MiB". */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
-}

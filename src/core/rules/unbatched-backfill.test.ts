@@ -28,7 +28,7 @@ testRule(rule, {
       name: 'a non-selective WHERE (IS NULL), with the production size',
       sql: "UPDATE users SET status = 'active' WHERE status IS NULL;",
       sizes: { users: { rows: 12000000, bytes: 3 * 1024 ** 3 } },
-      errors: [{ line: 1, messageId: 'backfill', message: /touches most rows of users in one statement \(about 12,000,000 rows, 3.0 GB in production\)/ }],
+      errors: [{ line: 1, messageId: 'backfill', message: /touches most rows of users in one statement \(about 12,000,000 rows, 3 GiB in production\)/ }],
     },
     {
       name: 'UPDATE … FROM joined on columns',
@@ -60,7 +60,7 @@ testRule(rule, {
       name: 'INSERT … SELECT from an existing table',
       sql: 'CREATE TABLE users_new (id bigint, email text);\nINSERT INTO users_new (id, email) SELECT id, email FROM users WHERE email IS NOT NULL;',
       sizes: { users: { rows: 5000, bytes: 1024 * 1024 } },
-      errors: [{ line: 2, messageId: 'insertSelect', message: /copies every row of users \(about 5,000 rows, 1.0 MB in production\) into users_new/ }],
+      errors: [{ line: 2, messageId: 'insertSelect', message: /copies every row of users \(about 5,000 rows, 1 MiB in production\) into users_new/ }],
     },
   ],
 });

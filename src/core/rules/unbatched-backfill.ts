@@ -2,6 +2,7 @@ import { isBroadWhere, tablesReadBy, topLevelKeywordAt } from './unbatched-backf
 import { blocksWrites, locksTaken, statementLabel } from '../sql/lock-levels.js';
 import { asNode, baseName, relationName, sameRelation } from '../sql/nodes.js';
 import type { ParsedStatement } from '../sql/parse.js';
+import { formatBytes } from '../format.js';
 import { transactionBlockOf } from '../sql/transaction-block.js';
 import { defineRule, type RuleContext, type TableSize } from './define-rule.js';
 
@@ -9,14 +10,7 @@ const BATCH = 10000;
 
 function formatSize(size: TableSize | undefined): string {
   if (!size) return '';
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let bytes = size.bytes;
-  let unit = 0;
-  while (bytes >= 1024 && unit < units.length - 1) {
-    bytes /= 1024;
-    unit++;
-  }
-  return ` (about ${size.rows.toLocaleString('en-US')} rows, ${bytes.toFixed(bytes < 10 && unit > 0 ? 1 : 0)} ${units[unit]} in production)`;
+  return ` (about ${size.rows.toLocaleString('en-US')} rows, ${formatBytes(size.bytes)} in production)`;
 }
 
 /** An earlier statement of the same transaction that blocks writes to the table (DDL), if any. */

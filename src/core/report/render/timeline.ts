@@ -1,4 +1,5 @@
 import type { LockMode, MigrationResult, StatementResult } from '../report.js';
+import { formatDuration } from '../../format.js';
 
 /** One statement on the drill's clock: when it started and ended (ms from the first statement), and what it did. */
 export interface TimelineRow {
@@ -75,7 +76,7 @@ export function timelineMarkdown(migrations: readonly MigrationResult[]): string
     const to = Math.max(from + 1, Math.round((row.endMs / total) * BAR_CELLS));
     const bar = `${'·'.repeat(from)}${'█'.repeat(to - from)}${'·'.repeat(BAR_CELLS - to)}`;
     const facts = rowFacts(row).join(', ') || '—';
-    return `| ${row.direction} | \`${row.path}:${row.statement.line}\` | \`${bar}\` | ${formatMs(row.statement.durationMs)} | ${row.statement.status} | ${facts.replace(/\|/g, '\\|')} |`;
+    return `| ${row.direction} | \`${row.path}:${row.statement.line}\` | \`${bar}\` | ${formatDuration(row.statement.durationMs)} | ${row.statement.status} | ${facts.replace(/\|/g, '\\|')} |`;
   });
   const more = rows.length - lines.length;
   return [
@@ -88,9 +89,6 @@ export function timelineMarkdown(migrations: readonly MigrationResult[]): string
   ];
 }
 
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
-}
 
 const LAYOUT = { plot: 480, row: 24, top: 72, bottom: 40, margin: 8 } as const;
 
@@ -116,7 +114,7 @@ export function renderTimelineSvg(migrations: readonly MigrationResult[]): strin
   const rows = timelineRows(migrations);
   const total = Math.max(1, rows.at(-1)?.endMs ?? 0);
   const labels = rows.map((row) => `${row.direction} ${row.path}:${row.statement.line}`);
-  const facts = rows.map((row) => [formatMs(row.statement.durationMs), ...rowFacts(row)].join(', '));
+  const facts = rows.map((row) => [formatDuration(row.statement.durationMs), ...rowFacts(row)].join(', '));
   const left = LAYOUT.margin + Math.max(80, ...labels.map(textWidth)) + LAYOUT.margin;
   const right = left + LAYOUT.plot;
   const width = Math.max(right + LAYOUT.margin + Math.max(0, ...facts.map(textWidth)) + LAYOUT.margin, textWidth(LEGEND[1]) + 2 * LAYOUT.margin);
@@ -140,12 +138,12 @@ export function renderTimelineSvg(migrations: readonly MigrationResult[]): strin
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<style>.label{fill:#222}.facts{fill:#444}.axis{fill:#666}</style>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="${LAYOUT.margin}" y="22" font-size="16" font-weight="bold">${xml(`Drillbot drill timeline: ${rows.length} statement${rows.length === 1 ? '' : 's'}, ${formatMs(total)}`)}</text>`,
+    `<text x="${LAYOUT.margin}" y="22" font-size="16" font-weight="bold">${xml(`Drillbot drill timeline: ${rows.length} statement${rows.length === 1 ? '' : 's'}, ${formatDuration(total)}`)}</text>`,
     ...LEGEND.map((line, i) => `<text x="${LAYOUT.margin}" y="${42 + i * 16}" class="axis">${xml(line)}</text>`),
     ...body,
     `<line x1="${left}" y1="${axisY - 10}" x2="${right}" y2="${axisY - 10}" stroke="#999"/>`,
     `<text x="${left}" y="${axisY + 4}" class="axis">0 ms</text>`,
-    `<text x="${right}" y="${axisY + 4}" class="axis" text-anchor="end">${xml(formatMs(total))}</text>`,
+    `<text x="${right}" y="${axisY + 4}" class="axis" text-anchor="end">${xml(formatDuration(total))}</text>`,
     `</svg>`,
     '',
   ].join('\n');
