@@ -280,4 +280,3 @@ async function privateMemory(pid: number): Promise<number | null> {
   const kb = status && /^RssAnon:\s+(\d+) kB/m.exec(status)?.[1];
   return kb ? Number(kb) * 1024 : null;
 }
-

@@ -89,7 +89,6 @@ export function timelineMarkdown(migrations: readonly MigrationResult[]): string
   ];
 }
 
-
 const LAYOUT = { plot: 480, row: 24, top: 72, bottom: 40, margin: 8 } as const;
 
 /** A generous width of sans-serif text at 12 px, so that labels never run into the bars. */
