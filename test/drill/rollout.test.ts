@@ -30,6 +30,15 @@ describe('rollout plan, from the drill on PostgreSQL', () => {
     expect(migrate.rollback).toMatch(/^Run the reverse db\/3_drop_flag\.down\.sql: proven by the drill.*not the data this migration destroys/);
   });
 
+  it('recommends a lock_timeout when the file sets one but lifts it before the statement that queues traffic', async () => {
+    const report = await drill(SHOP, {
+      '3_drop_flag.up.sql': "SET lock_timeout = '2s';\nRESET lock_timeout;\nALTER TABLE users DROP COLUMN legacy_flag;",
+      '3_drop_flag.down.sql': 'ALTER TABLE users ADD COLUMN legacy_flag boolean;',
+    });
+    const migrate = report.rollout!.find((s) => s.kind === 'migrate')!;
+    expect(migrate.lockTimeout).toMatch(/^SET lock_timeout = '5s' for the session that runs it/);
+  });
+
   it('runs a CONCURRENTLY index outside a transaction and recommends lock_timeout only where a lock queues traffic', async () => {
     const report = await drill(SHOP, {
       '3_idx.up.sql': 'CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);',

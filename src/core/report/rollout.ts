@@ -2,6 +2,8 @@ import type { ParsedMigration } from '../sql/parse-migrations.js';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 import { addedColumns, baseName, columnConstraints, relationName, sameRelation } from '../sql/nodes.js';
 import { removedLabel, removedNames, type RemovedName } from '../sql/removed-names.js';
+import { hasTimeout } from '../sql/settings.js';
+import { transactionBlocks } from '../sql/transaction-block.js';
 import type { Finding, LockMode, MigrationResult, ReverseDraft, ReverseNotDrafted, RolloutStep, TenantSummary } from './report.js';
 
 /** What the runbook is built from: the change's parsed migrations and what the review found and observed. */
@@ -66,6 +68,18 @@ function deployBefore(p: ParsedMigration, r: RemovedName, findings: readonly Fin
   };
 }
 
+/**
+ * Whether a lock_timeout is in effect at every statement that took a queueing lock on an existing
+ * table, judged as require-lock-timeout judges it (a RESET, SET … = 0 or a transaction's end lifts it).
+ */
+function timeoutCoversQueueing(p: ParsedMigration, result: MigrationResult | undefined): boolean {
+  const statements = p.forward ?? [];
+  const queueingLines = new Set((result?.statements ?? []).filter((s) => s.locks.some((l) => l.existing && QUEUEING.includes(l.mode))).map((s) => s.line));
+  const queueing = statements.filter((s) => queueingLines.has(s.line));
+  const blocks = transactionBlocks(p.migration.forward, statements);
+  return queueing.length > 0 && queueing.every((s) => hasTimeout(statements, (x) => blocks.get(x) ?? false, s, 'lock_timeout'));
+}
+
 function migrateStep(p: ParsedMigration, facts: RolloutFacts): RolloutStep {
   const script = p.migration.forward;
   const result = facts.migrations.find((m) => m.direction === 'forward' && m.path === script.path);
@@ -75,7 +89,7 @@ function migrateStep(p: ParsedMigration, facts: RolloutFacts): RolloutStep {
     script.path,
     facts.tenants,
   );
-  const setsTimeout = (p.forward ?? []).some((s) => s.kind === 'VariableSetStmt' && s.node.name === 'lock_timeout');
+  const setsTimeout = timeoutCoversQueueing(p, result);
   return {
     kind: 'migrate',
     title: migrateTitle(p, result, facts.tenants),

@@ -4,7 +4,7 @@ import type { Finding } from '../report/report.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement, StatementNode, TypedStatement } from '../sql/parse.js';
 import { baseName, relationName, targetTable } from '../sql/nodes.js';
-import { transactionEffect } from '../sql/transaction-block.js';
+import { transactionBlocks } from '../sql/transaction-block.js';
 import { formatMessage, type MessageValue, type Rule, type RuleContext, type RuleVisitors, type TableSize } from './define-rule.js';
 
 export interface ParsedScript {
@@ -111,17 +111,6 @@ function contextFor(
  * Whether each statement runs inside a transaction block: the tool's wrapping (golang-migrate's
  * multi-statement string counts), moved by BEGIN/COMMIT written in the file itself.
  */
-function transactionBlocks(script: MigrationScript, statements: readonly ParsedStatement[]): Map<ParsedStatement, boolean> {
-  let inBlock = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
-  const blocks = new Map<ParsedStatement, boolean>();
-  for (const statement of statements) {
-    const effect = transactionEffect(statement);
-    if (effect === 'begin') inBlock = true;
-    blocks.set(statement, inBlock);
-    if (effect === 'end') inBlock = false;
-  }
-  return blocks;
-}
 
 function settingBefore(statements: readonly ParsedStatement[], statement: ParsedStatement, name: string): string | undefined {
   let value: string | undefined;

@@ -1,4 +1,4 @@
-import type { LayoutId } from '../layouts/layout.js';
+import type { LayoutId, MigrationScript } from '../layouts/layout.js';
 import type { ParsedStatement, StatementNode } from './parse.js';
 import { dropObjectNames, isConcurrent, relationName } from './nodes.js';
 
@@ -187,4 +187,17 @@ export function transactionBlockOf(
 /** Statements that do no work of their own: transaction control, SET/SHOW, COMMENT ON. */
 export function isBookkeeping(statement: ParsedStatement): boolean {
   return ['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt', 'CommentStmt'].includes(statement.kind);
+}
+
+/** Whether each statement of the script runs inside a transaction block: the tool's own, or one the script opens. */
+export function transactionBlocks(script: MigrationScript, statements: readonly ParsedStatement[]): Map<ParsedStatement, boolean> {
+  let inBlock = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
+  const blocks = new Map<ParsedStatement, boolean>();
+  for (const statement of statements) {
+    const effect = transactionEffect(statement);
+    if (effect === 'begin') inBlock = true;
+    blocks.set(statement, inBlock);
+    if (effect === 'end') inBlock = false;
+  }
+  return blocks;
 }
