@@ -7,6 +7,7 @@ import { pullOfExternalId } from './github/check-run.js';
 import { canWrite } from './github/permissions.js';
 import type { Octokit } from './github/octokit.js';
 import { CHECK_NAME, REVERSE_ACTION, renderReverseReply } from './render.js';
+import type { RerunTask } from './queue.js';
 import { enqueueReview, jobKey, type ReviewOutcome } from './review-job.js';
 
 /**
@@ -45,14 +46,21 @@ export const onCheckRun = (deps: AppDeps) => async (context: Context<'check_run'
   }
   const installationId = installationOf(context);
   const login = context.payload.sender?.login ?? 'unknown';
-  if (action === 'rerun') {
-    if (await refusedRerun({ octokit: context.octokit as Octokit, repo: context.repo(), log: context.log, login }, [number])) return;
-    await enqueueReview(deps, { installationId, target: { ...context.repo(), number } }, context.id);
-    return;
-  }
-  // The Draft reverse button checks the permission in its task, as /drillbot reverse does.
-  await deps.queue.add({ kind: 'reverse-button', installationId, repo: context.repo(), number, login, deliveryId: context.id }, context.id);
+  // Both buttons check the permission in their task, as the commands do: the webhook is answered before any request.
+  const task = { installationId, repo: context.repo(), login, deliveryId: context.id };
+  await deps.queue.add(action === 'rerun' ? { kind: 'rerun', ...task, numbers: [number] } : { kind: 'reverse-button', ...task, number }, context.id);
 };
+
+/** A re-run from the queue: writers get their reviews queued, anyone else is told why not. */
+export async function pressRerun(
+  deps: AppDeps,
+  c: Pick<CommandContext, 'installationId' | 'octokit' | 'repo' | 'log' | 'login'>,
+  task: RerunTask,
+): Promise<void> {
+  if (await refusedRerun(c, task.numbers)) return;
+  for (const number of task.numbers)
+    await enqueueReview(deps, { installationId: c.installationId, target: { ...c.repo, number } }, `rerun-${task.deliveryId}-${number}`);
+}
 
 /** The Draft reverse button, from the queue: writers get the drafts, anyone else a short reply. */
 export async function pressReverse(deps: AppDeps, c: Omit<CommandContext, 'commentId'>, deliveryId: string): Promise<void> {
@@ -79,11 +87,10 @@ async function refusedRerun(c: Pick<CommandContext, 'octokit' | 'repo' | 'log' |
 
 /** check_suite rerequested ("Re-run all checks"): review every pull request of the suite, for writers. */
 export const onCheckSuite = (deps: AppDeps) => async (context: Context<'check_suite'>) => {
-  const pulls = (context.payload.check_suite.pull_requests ?? []).map((pr) => pr.number);
-  const c = { octokit: context.octokit as Octokit, repo: context.repo(), log: context.log, login: context.payload.sender?.login ?? 'unknown' };
-  if (pulls.length === 0 || (await refusedRerun(c, pulls))) return;
-  for (const number of pulls)
-    await enqueueReview(deps, { installationId: installationOf(context), target: { ...context.repo(), number } }, `${context.id}-${number}`);
+  const numbers = (context.payload.check_suite.pull_requests ?? []).map((pr) => pr.number);
+  if (numbers.length === 0) return;
+  const login = context.payload.sender?.login ?? 'unknown';
+  await deps.queue.add({ kind: 'rerun', installationId: installationOf(context), repo: context.repo(), numbers, login, deliveryId: context.id }, context.id);
 };
 
 /**

@@ -88,7 +88,7 @@ export class ReviewQueue {
  * Work of the app as plain data, so that the Redis queue can keep it across a restart and hand it
  * to another replica; the worker authenticates as the installation again.
  */
-export type Task = ReviewTask | CommandTask | ReverseButtonTask;
+export type Task = ReviewTask | CommandTask | ReverseButtonTask | RerunTask;
 
 /** A review of a pull request (a push, a re-run, an acknowledgement to apply). */
 export interface ReviewTask {
@@ -122,6 +122,17 @@ export interface ReverseButtonTask {
   readonly number: number;
   readonly login: string;
   /** Names the review it may queue, so that a retry queues it once. */
+  readonly deliveryId: string;
+}
+
+/** The Re-run button of the check run, or "Re-run all checks" of the suite: reviews again, for writers. */
+export interface RerunTask {
+  readonly kind: 'rerun';
+  readonly installationId: number;
+  readonly repo: RepoRef;
+  readonly numbers: readonly number[];
+  readonly login: string;
+  /** Names the reviews it queues, so that a retry queues each once. */
   readonly deliveryId: string;
 }
 

@@ -145,7 +145,7 @@ async function publishReview(
         const [tableSizes, baseline] = await Promise.all([loadTableSizes(source, config), loadBaseline(source, config)]);
         progress.report(`Drilling the change in \`${result.root || '.'}\`…`);
         const report = await deps.engine.review({
-          changeSet: await withHeadCode(octokit, repo, headSha, result.changeSet),
+          changeSet: await withHeadCode(result.reader, headSha, result.changeSet),
           config,
           tableSizes,
           baseline,

@@ -1,7 +1,7 @@
 import type { Probot } from 'probot';
 import type { AppDeps } from './deps.js';
 import type { Octokit } from './github/octokit.js';
-import { pressReverse, reverseReplyAfter, runCommand } from './handlers.js';
+import { pressRerun, pressReverse, reverseReplyAfter, runCommand } from './handlers.js';
 import type { ReviewTask, Task, TaskRunner } from './queue.js';
 import { jobKey, runReviewJob } from './review-job.js';
 
@@ -51,6 +51,8 @@ export function taskRunner(app: Probot, deps: AppDeps): TaskRunner {
           const log = app.log.child({ pull: jobKey({ ...task.repo, number: task.number }) });
           return pressReverse(deps, { ...task, octokit, log }, task.deliveryId);
         }
+        case 'rerun':
+          return pressRerun(deps, { ...task, octokit, log: app.log }, task);
       }
     },
   };

@@ -26,6 +26,8 @@ import {
   type DrillbotConfig,
   type Report,
   readHeadCode,
+  listingTreesOnce,
+  type RepositoryReader,
 } from '../core/index.js';
 import { parseCommandLine, USAGE, type CheckArgs, type StatsArgs } from './args.js';
 import { changedFiles, gitReader, headOf, mergeBase, readFileAt, refExists } from './change-set-from-git.js';
@@ -61,12 +63,14 @@ export async function check(args: CheckArgs, progress: (message: string) => void
   const source: ConfigSource = { read: (path) => readFileAt(args.repo, base, path), where: 'at the base commit' };
   const config = withFlags(await configOf(args, source), args);
   progress(`comparing HEAD with ${baseRef} (merge-base ${base.slice(0, 12)})`);
-  const changeSet = await changeSetOrUndrilled(args.repo, base, config);
+  const reader = listingTreesOnce(gitReader(args.repo));
+  const headCommit = await headOf(args.repo);
+  const changeSet = await changeSetOrUndrilled(reader, args.repo, base, headCommit, config);
   if ('undrilled' in changeSet) return undrilledReport(changeSet.undrilled, null);
   const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
   const tableSizes = await loadTableSizes(source, config);
   const baseline = await loadBaseline(source, config);
-  const code = await readHeadCode(gitReader(args.repo), 'HEAD');
+  const code = await readHeadCode(reader, headCommit);
   return review({ changeSet: { ...changeSet, code }, config, provider, tableSizes, baseline, useTemplateCache: args.cache, onProgress: progress });
 }
 
@@ -75,9 +79,13 @@ export async function check(args: CheckArgs, progress: (message: string) => void
  * file there still fails the review, SQL elsewhere that looks like a migration is reported); without
  * a migrations directory, the SQL of the change that looks like migrations must not pass undrilled.
  */
-async function changeSetOrUndrilled(repo: string, base: string, config: DrillbotConfig): Promise<ChangeSet | { undrilled: string[] }> {
-  const reader = gitReader(repo);
-  const headCommit = await headOf(repo);
+async function changeSetOrUndrilled(
+  reader: RepositoryReader,
+  repo: string,
+  base: string,
+  headCommit: string,
+  config: DrillbotConfig,
+): Promise<ChangeSet | { undrilled: string[] }> {
   const request = {
     baseCommit: base,
     headCommit,

@@ -12,6 +12,11 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads migrations.changelog, the Liquibase master changelog', () => {
+    expect(parseConfig('migrations:\n  changelog: db/changelog/db.changelog-master.yaml\n').migrations.changelog).toBe('db/changelog/db.changelog-master.yaml');
+    expect(() => parseConfig('migrations:\n  changelog: [a]\n')).toThrow(/:2: migrations\.changelog/);
+  });
+
   it('reads the drill caps as sizes, 1 GiB each by default', () => {
     expect(DEFAULT_CONFIG.shadow).toMatchObject({ maxDatabaseSize: 1024 ** 3, maxTempFiles: 1024 ** 3, maxBackendMemory: 1024 ** 3 });
     const config = parseConfig('shadow:\n  maxDatabaseSize: 2GiB\n  maxTempFiles: 512MB\n  maxBackendMemory: 1.5 GB\n');
@@ -121,6 +126,25 @@ describe('parseConfig: rules', () => {
   it('rejects an unknown severity and an override without files', () => {
     expect(() => parseConfig('rules:\n  rewrite: fatal\n')).toThrow(/:2: rules\.rewrite must be one of error, warning, notice, off/);
     expect(() => parseConfig('overrides:\n  - rules:\n      rewrite: off\n')).toThrow(/:2: an override needs files and rules/);
+  });
+
+  it('reads shadow.tenants: a schema list or a query, the template (public by default) and per-tenant seed SQL', () => {
+    const listed = parseConfig('shadow:\n  tenants:\n    schemas: [acme, globex]\n    seed:\n      globex: INSERT INTO users (email) VALUES (1)\n');
+    expect(listed.shadow.tenants).toEqual({ template: 'public', schemas: ['acme', 'globex'], seed: { globex: 'INSERT INTO users (email) VALUES (1)' } });
+    const queried = parseConfig('shadow:\n  tenants:\n    template: tenant_template\n    query: SELECT schema_name FROM tenants\n');
+    expect(queried.shadow.tenants).toEqual({ template: 'tenant_template', query: 'SELECT schema_name FROM tenants', seed: {} });
+    expect(parseConfig('shadow:\n  seedRows: 5\n').shadow.tenants).toBeUndefined();
+  });
+
+  it('rejects shadow.tenants without exactly one of schemas and query, and schema names PostgreSQL would fold', () => {
+    expect(() => parseConfig('shadow:\n  tenants:\n    template: public\n')).toThrow(/:3: shadow\.tenants needs exactly one of schemas and query/);
+    expect(() => parseConfig('shadow:\n  tenants:\n    schemas: [a]\n    query: SELECT 1\n')).toThrow(/needs exactly one of schemas and query/);
+    expect(() => parseConfig('shadow:\n  tenants:\n    schemas:\n      - Acme\n')).toThrow(
+      /:4: shadow\.tenants\.schemas must be a lower-case schema name .*got "Acme"/,
+    );
+    expect(() => parseConfig('shadow:\n  tenants:\n    schemas: [a]\n    seeds: {}\n')).toThrow(
+      /:4: unknown key "shadow\.tenants\.seeds" \(known: template, schemas, query, seed\)/,
+    );
   });
 });
 

@@ -20,6 +20,8 @@ export interface DrillbotConfig {
      * reverse an error, as it is for tools that have one; by default it is a notice.
      */
     readonly requireReverse?: boolean;
+    /** The Liquibase master changelog (relative to the repository root); by default the changelog no other one includes. */
+    readonly changelog?: string;
     /** Largest migration file Drillbot reads, in bytes; a larger one fails the review (it is never skipped). */
     readonly maxFileSize: number;
   };
@@ -45,6 +47,8 @@ export interface DrillbotConfig {
     readonly maxTempFiles: number;
     /** Private memory of any one backend; measured only where the server runs on this machine (embedded). */
     readonly maxBackendMemory: number;
+    /** Schema-per-tenant: the change is also run once per tenant schema (see drill/tenants.ts). */
+    readonly tenants?: TenantsConfig;
   };
   /** Severity per rule id or hazard ('off' silences it). */
   readonly rules: SeverityMap;
@@ -76,6 +80,19 @@ export interface TeamChecklistItem {
   readonly id: string;
   readonly direction: 'forward' | 'reverse';
   readonly question: string;
+}
+
+/**
+ * `shadow.tenants`: the tenant schemas (a list, or a query run on the shadow after the base
+ * history), the template schema the migrations are written against (placed after the tenant in
+ * `search_path`, as schema-per-tenant tools do), and SQL run in a tenant's schema to seed it.
+ */
+export interface TenantsConfig {
+  readonly template: string;
+  readonly schemas?: readonly string[];
+  readonly query?: string;
+  /** Per tenant schema: SQL run with search_path set to it, before the drill's own seeding. */
+  readonly seed: Readonly<Record<string, string>>;
 }
 
 export type HistoryPrivileges = 'owner' | 'superuser';
@@ -124,7 +141,7 @@ const PROVIDERS: readonly ProviderKind[] = ['embedded', 'url', 'testcontainers']
 
 /** Known keys per mapping section, each with its reader; anything else is an error with its line. */
 const SECTIONS: Record<string, Record<string, Reader>> = {
-  migrations: { layout: oneOf(LAYOUT_IDS), path: text, outOfOrder: boolean, requireReverse: boolean, maxFileSize: byteSize },
+  migrations: { layout: oneOf(LAYOUT_IDS), path: text, changelog: text, outOfOrder: boolean, requireReverse: boolean, maxFileSize: byteSize },
   shadow: {
     provider: oneOf(PROVIDERS),
     pgMajor: integer(9, 99),
@@ -137,6 +154,7 @@ const SECTIONS: Record<string, Record<string, Reader>> = {
     maxDatabaseSize: size,
     maxTempFiles: size,
     maxBackendMemory: size,
+    tenants,
   },
   reviewer: {
     enabled: boolean,
@@ -308,6 +326,47 @@ function checklistItems(node: Node, where: string, locate?: Locate): TeamCheckli
     }
     return { id: fields.id, direction: fields.direction, question: fields.question };
   });
+}
+
+/** A schema name as PostgreSQL folds it: the drill quotes it, so a typo cannot reach another schema. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_$]{0,62}$/;
+
+function schemaName(node: Node, where: string): string {
+  const value = text(node, where);
+  if (!SCHEMA_NAME.test(value)) throw new ConfigError(`${where} must be a lower-case schema name (a-z, 0-9, _); got "${value}"`);
+  return value;
+}
+
+/** `tenants: { template, schemas | query, seed: { schema: sql } }`; exactly one of schemas and query. */
+function tenants(node: Node, where: string, locate?: Locate): TenantsConfig {
+  const at: Locate = locate ?? (() => where);
+  if (!isMap(node)) throw new ConfigError(`${where} must be a mapping with template and schemas or query`);
+  const readers: Record<string, (value: Node, here: string) => unknown> = {
+    template: schemaName,
+    schemas: (value, here) => {
+      if (!isSeq(value) || value.items.length === 0) throw new ConfigError(`${here} must be a non-empty list of schema names`);
+      return (value.items as Node[]).map((item) => schemaName(item, `${at(item)}: shadow.tenants.schemas`));
+    },
+    query: text,
+    seed: (value, here) => {
+      if (!isMap(value)) throw new ConfigError(`${here} must be a mapping of tenant schema to SQL`);
+      return Object.fromEntries(
+        (value.items as Pair<Node, Node>[]).map((item) => {
+          schemaName(item.key, `${at(item.key)}: shadow.tenants.seed key`);
+          return [keyOf(item), text(item.value as Node, `${at(item.value ?? item.key)}: shadow.tenants.seed.${keyOf(item)}`)];
+        }),
+      );
+    },
+  };
+  const values: Record<string, unknown> = {};
+  for (const item of node.items as Pair<Node, Node>[]) {
+    const key = keyOf(item);
+    const read = readers[key];
+    if (!read) throw new ConfigError(`${at(item.key)}: unknown key "shadow.tenants.${key}" (known: ${Object.keys(readers).join(', ')})`);
+    values[key] = read(item.value as Node, `${at(item.value ?? item.key)}: shadow.tenants.${key}`);
+  }
+  if ((values.schemas === undefined) === (values.query === undefined)) throw new ConfigError(`${where} needs exactly one of schemas and query`);
+  return { template: 'public', seed: {}, ...values } as TenantsConfig;
 }
 
 /** Durations are numbers of seconds or strings such as `500ms`, `30s`, `15m`, `1h`. */

@@ -4,7 +4,8 @@ import type { ChangeSet } from './change-set/change-set.js';
 import type { DrillbotConfig } from './config.js';
 import { BaseReplayError } from './drill/base-history.js';
 import { sweepLeakedDatabases } from './drill/databases.js';
-import { runDrill, type DrillOutcome } from './drill/drill.js';
+import { runDrill, type DrillOutcome, type DrillPlan } from './drill/drill.js';
+import { runSizedPass } from './drill/sized-pass.js';
 import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js';
 import { bounded, CLEANUP_STEP_MS, Deadline } from './deadline.js';
 import { HistoryPrivilegeError, isDrillbotError, redact } from './errors.js';
@@ -19,7 +20,7 @@ import { RULES } from './rules/index.js';
 import { runRules } from './rules/run-rules.js';
 import { applySeverities, severityResolver } from './severity.js';
 import { parseMigrations, type ParsedMigration } from './sql/parse-migrations.js';
-import { judgeBySize } from './table-sizes.js';
+import { judgeBySize, rowsToSeed, tablesToSize } from './table-sizes.js';
 import { diskCache, type ReviewerCache } from './reviewer/cache.js';
 import { llmClientFromEnvironment, type LlmClient } from './reviewer/llm-client.js';
 import { runReviewerStep, type ReviewerStepResult } from './reviewer/step.js';
@@ -103,7 +104,7 @@ async function reviewDrilled(
   // and fix lead and the drill's observation is kept as evidence.
   const codeFindings = opts.changeSet.code ? await codeReferenceFindings(parsed, opts.changeSet.code, opts.changeSet.head.root) : [];
   let findings = [...ruleFindings, ...applySeverities([...analysis.findings, ...parseFindings, ...codeFindings, ...drill.findings], resolve)];
-  if (opts.tableSizes) findings = judgeBySize(findings, opts.tableSizes, drill.outcome?.migrations ?? [], opts.config.shadow.seedRows);
+  if (opts.tableSizes) findings = await judgeSizes(opts, opts.tableSizes, findings, drill, drillPlan(opts, analysis, parsed), deadline);
   findings = applyAckDirectives(findings, readAckDirectives(opts.changeSet.head.files, parsed));
   const outcome = drill.outcome;
   const summary: DrillSummary = {
@@ -119,6 +120,7 @@ async function reviewDrilled(
     seededTables: outcome?.seededTables ?? 0,
     seeding: outcome?.seeding ?? [],
     roundTrip: outcome?.roundTrip ?? 'not-run',
+    ...(outcome?.tenants ? { tenants: outcome.tenants } : {}),
     durationMs: Math.round(performance.now() - started),
   };
   const reviewed = await reviewerStepOrInfra(opts, {
@@ -138,6 +140,7 @@ async function reviewDrilled(
     reverseDrafts: reviewed.reverseDrafts ?? [],
     reverseNotDrafted: reviewed.reverseNotDrafted ?? [],
     seededRows: opts.config.shadow.seedRows,
+    tenants: summary.tenants,
   });
   return buildReport(
     reviewed.findings,
@@ -198,18 +201,7 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
     server = await deadline.race(starting);
     onProgress(`PostgreSQL ${server.version}: ${analysis.base.length} base migrations, ${analysis.added.length} new`);
     await deadline.race(sweepLeaks(server, shadow.timeoutMs, onProgress));
-    const plan = {
-      layout: analysis.layout,
-      base: analysis.replay,
-      added: parsed,
-      setupSql: shadow.setup,
-      historyPrivileges: shadow.historyPrivileges,
-      seedRows: shadow.seedRows,
-      statementTimeoutMs: shadow.statementTimeoutMs,
-      useTemplateCache: opts.useTemplateCache ?? true,
-      limits: shadow,
-    };
-    const outcome = await deadline.race(runDrill(server, plan, onProgress, deadline));
+    const outcome = await deadline.race(runDrill(server, drillPlan(opts, analysis, parsed), onProgress, deadline));
     return { info: server, server, outcome, findings: outcome.findings };
   } catch (error) {
     // A drill that failed or ran out of time may still hold the server: release it now (a start
@@ -218,6 +210,43 @@ async function drillOrInfra(opts: ReviewOptions, analysis: ChangeAnalysis, parse
     else void starting.then((late) => late.close()).catch(() => undefined);
     return { info: server, server: null, outcome: null, findings: [infraFinding(error, analysis.added[0].forward.path)] };
   }
+}
+
+function drillPlan(opts: ReviewOptions, analysis: ChangeAnalysis, parsed: ParsedMigration[]): DrillPlan {
+  const shadow = opts.config.shadow;
+  return {
+    layout: analysis.layout,
+    base: analysis.replay,
+    added: parsed,
+    setupSql: shadow.setup,
+    historyPrivileges: shadow.historyPrivileges,
+    seedRows: shadow.seedRows,
+    statementTimeoutMs: shadow.statementTimeoutMs,
+    useTemplateCache: opts.useTemplateCache ?? true,
+    limits: shadow,
+    tenants: shadow.tenants,
+  };
+}
+
+/**
+ * Production sizes on the size hazards' findings, with lock-time estimates. When a large table is
+ * under such a hazard, the forward runs once more with those tables seeded at more rows (only
+ * then: it costs a clone, the seeding and the change's time), for the slope of each statement's time.
+ */
+async function judgeSizes(
+  opts: ReviewOptions,
+  sizes: ReadonlyMap<string, TableSize>,
+  findings: Finding[],
+  drill: DrillAttempt,
+  plan: DrillPlan,
+  deadline: Deadline,
+): Promise<Finding[]> {
+  const tables = tablesToSize(findings, sizes, plan.seedRows);
+  const sized =
+    tables.size > 0 && drill.server && drill.outcome
+      ? await runSizedPass(drill.server, plan, (table) => rowsToSeed(tables, table), opts.onProgress ?? (() => undefined), deadline)
+      : undefined;
+  return judgeBySize(findings, sizes, { migrations: drill.outcome?.migrations ?? [], seeding: drill.outcome?.seeding ?? [], sized });
 }
 
 /**

@@ -209,6 +209,34 @@ describe('drillbot app end to end', () => {
     expect(fake.reviews.filter((r) => r.pull === 2)).toEqual([]);
   }, 200_000);
 
+  it('names the head\u2019s code that still reads a dropped column, listing the head\u2019s tree once', async () => {
+    const pull = fake.openPull(repo, {
+      number: 5,
+      branch: 'drop-email',
+      author: 'pr-author',
+      title: 'Drop users.email',
+      changes: {
+        'db/migrations/000002_drop_email.up.sql': 'ALTER TABLE users DROP COLUMN email;\n',
+        'db/migrations/000002_drop_email.down.sql': 'ALTER TABLE users ADD COLUMN email text;\n',
+        'src/users.ts': "export const byId = (db, id) => db.query('SELECT id, email FROM users WHERE id = $1', [id]);\n",
+      },
+    });
+    const mark = fake.sequence;
+    const res = await deliver(app.url, SECRET, 'pull_request', pullRequestEvent(fake, repo, 5, 'opened'));
+    expect(res.status).toBeLessThan(300);
+    const run = await until('a completed Drillbot check run on #5', () => completedRun(pull.head.sha), REVIEW_TIMEOUT, mark);
+    await fake.waitForIdle(QUIET, REVIEW_TIMEOUT);
+    expect(run.annotations).toContainEqual(
+      expect.objectContaining({
+        path: 'db/migrations/000002_drop_email.up.sql',
+        start_line: 1,
+        message: expect.stringMatching(/still names: src\/users\.ts:1/),
+      }),
+    );
+    const headTrees = fake.log.filter((r) => r.seq > mark && r.method === 'GET' && r.path.endsWith(`/git/trees/${pull.head.sha}`));
+    expect(headTrees).toHaveLength(1);
+  }, 200_000);
+
   it('fails closed with an infra summary and a Re-run button when the shadow database does not start', async () => {
     const port = await freePort();
     brokenApp = new AppProcess('app with an unreachable database', port, appEnv(port, 'postgres://u@127.0.0.1:1/x'));

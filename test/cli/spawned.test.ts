@@ -141,6 +141,27 @@ describe('bin/drillbot.js spawned with the default provider', () => {
     expect(plan).toMatch(/users\.plan is NOT NULL without a default/);
   });
 
+  it("detects a Spring Boot Liquibase master changelog above its SQL and replays the history in the master's order", async () => {
+    const dir = 'src/main/resources/db/changelog';
+    const master = (...files: string[]) => `databaseChangeLog:\n${files.map((f) => `  - include:\n      file: db/changelog/changes/${f}\n`).join('')}`;
+    const sql = (id: string, body: string) => `--liquibase formatted sql\n--changeset ann:${id}\n${body}\n--rollback SELECT 1;\n`;
+    // In path order a-orders.sql would run first and fail: its foreign key needs users.
+    const base = {
+      [`${dir}/db.changelog-master.yaml`]: master('b-users.sql', 'a-orders.sql'),
+      [`${dir}/changes/b-users.sql`]: sql('users', 'CREATE TABLE users (id bigint PRIMARY KEY);'),
+      [`${dir}/changes/a-orders.sql`]: sql('orders', 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users);'),
+    };
+    const head = {
+      [`${dir}/db.changelog-master.yaml`]: master('b-users.sql', 'a-orders.sql', 'c-index.sql'),
+      [`${dir}/changes/c-index.sql`]: sql('index', 'CREATE INDEX orders_user_idx ON orders (user_id);'),
+    };
+    const run = await drillbot('check', '--repo', repo(head, base), '--base', 'main', '--quiet', '--format', 'json');
+    const report = JSON.parse(run.stdout);
+    expect(report.complete).toBe(true);
+    expect(report.findings).toContainEqual(expect.objectContaining({ hazard: 'blocking-index', path: `${dir}/changes/c-index.sql`, line: 3 }));
+    expect(run.status).toBe(1);
+  });
+
   it('still says "no migrations found" for a repository and change without any SQL', async () => {
     const dir = repo({ 'README.md': '# app\n' }, { 'src/index.js': 'console.log(1);\n' });
     const run = await drillbot('check', '--repo', dir, '--base', 'main', '--quiet');

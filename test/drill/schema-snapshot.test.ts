@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { describeDifference, diffSchemas, reverseFixFor, snapshotSchema, type SchemaDifference } from '../../src/core/drill/schema-snapshot.js';
+import { definitionOf, describeDifference, reverseFixFor } from '../../src/core/drill/schema-fixes.js';
+import { diffSchemas, snapshotSchema, type SchemaDifference } from '../../src/core/drill/schema-snapshot.js';
 import { createScratchDatabase, dropScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
 // Real PostgreSQL (see the brief in test/drill): each file makes its own scratch database.
@@ -77,40 +78,58 @@ describe('snapshotSchema', () => {
 
   it('contains the expected keys and canonical values', async () => {
     const snap = await snapshotSchema(client, { excludeSchemas: ['scratch'] });
-    expect(snap.get('schema public')).toBe('schema');
-    expect(snap.get('extension citext')).toMatch(/^version [\d.]+ in schema public$/);
-    expect(snap.get('table public.users')).toBe('table');
-    expect(snap.get('table public.orders')).toBe('table; row level security');
-    expect(snap.get('table public.measurements')).toBe('partitioned table; partition by RANGE (at)');
-    expect(snap.get('table public.measurements_2024')).toBe("table; partition of public.measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')");
-    expect(snap.get('column public.users.id')).toBe('integer NOT NULL GENERATED ALWAYS AS IDENTITY');
-    expect(snap.get('column public.users.email')).toBe('public.email NOT NULL');
-    expect(snap.get('column public.users.name')).toBe('text COLLATE "C"');
-    expect(snap.get('column public.orders.id')).toBe("bigint NOT NULL DEFAULT nextval('public.orders_id_seq'::regclass)");
-    expect(snap.get('column public.orders.status')).toBe("text NOT NULL DEFAULT 'new'::text");
-    expect(snap.get('column public.orders.doubled')).toBe('numeric GENERATED ALWAYS AS ((total * (2)::numeric)) STORED');
-    expect(snap.get('constraint public.orders.orders_user_id_fkey')).toBe('FOREIGN KEY (user_id) REFERENCES public.users(id)');
-    expect(snap.get('constraint public.orders.orders_parent_id_fkey')).toBe(
+    const definition = (key: string): string | undefined => {
+      const object = snap.get(key);
+      return object && definitionOf(object);
+    };
+    expect(definition('schema public')).toBe('schema');
+    expect(definition('extension citext')).toMatch(/^version [\d.]+ in schema public$/);
+    expect(definition('table public.users')).toBe('table');
+    expect(definition('table public.orders')).toBe('table; row level security');
+    expect(definition('table public.measurements')).toBe('partitioned table; partition by RANGE (at)');
+    expect(definition('table public.measurements_2024')).toBe("table; partition of public.measurements FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')");
+    expect(snap.get('column public.users.id')).toEqual({
+      objectType: 'column',
+      name: 'public.users.id',
+      table: 'public.users',
+      member: 'id',
+      type: 'integer',
+      collation: null,
+      notNull: true,
+      identity: 'always',
+      generated: null,
+      default: null,
+    });
+    expect(definition('column public.users.id')).toBe('integer NOT NULL GENERATED ALWAYS AS IDENTITY');
+    expect(definition('column public.users.email')).toBe('public.email NOT NULL');
+    expect(definition('column public.users.name')).toBe('text COLLATE "C"');
+    expect(definition('column public.orders.id')).toBe("bigint NOT NULL DEFAULT nextval('public.orders_id_seq'::regclass)");
+    expect(definition('column public.orders.status')).toBe("text NOT NULL DEFAULT 'new'::text");
+    expect(definition('column public.orders.doubled')).toBe('numeric GENERATED ALWAYS AS ((total * (2)::numeric)) STORED');
+    expect(snap.get('constraint public.orders.orders_user_id_fkey')).toMatchObject({ table: 'public.orders', constraintType: 'f', columns: ['user_id'] });
+    expect(definition('constraint public.orders.orders_user_id_fkey')).toBe('FOREIGN KEY (user_id) REFERENCES public.users(id)');
+    expect(definition('constraint public.orders.orders_parent_id_fkey')).toBe(
       'FOREIGN KEY (parent_id) REFERENCES public.orders(id) DEFERRABLE INITIALLY DEFERRED',
     );
-    expect(snap.get('constraint public.orders.orders_total_check')).toBe('CHECK ((total >= (0)::numeric))');
-    expect(snap.get('index public.users_pkey')).toBe('CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id) (backs constraint users_pkey)');
-    expect(snap.get('index public.users_created_at_idx')).toBe('CREATE INDEX users_created_at_idx ON public.users USING btree (created_at)');
-    expect(snap.get('index public.measurements_at_idx')).toBe('CREATE INDEX measurements_at_idx ON ONLY public.measurements USING btree (at)');
-    expect(snap.get('sequence public.orders_id_seq')).toMatch(/^AS bigint INCREMENT BY 1 .* OWNED BY public\.orders\.id$/);
-    expect(snap.get('sequence public.invoice_numbers')).toContain('INCREMENT BY 10');
-    expect(snap.get('sequence public.invoice_numbers')).toContain('START WITH 1000');
-    expect(snap.get('type public.order_status')).toBe("enum ('new', 'paid', 'shipped')");
-    expect(snap.get('type public.address')).toBe('composite (street text, zip character varying(10))');
-    expect(snap.get('domain public.email')).toBe("public.citext CONSTRAINT email_check CHECK ((VALUE OPERATOR(public.~~) '%@%'::public.citext))");
-    expect(snap.get('view public.paid_orders')).toContain('FROM public.orders');
+    expect(definition('constraint public.orders.orders_total_check')).toBe('CHECK ((total >= (0)::numeric))');
+    expect(snap.get('index public.users_pkey')).toMatchObject({ table: 'public.users', valid: true, constraint: 'users_pkey' });
+    expect(definition('index public.users_pkey')).toBe('CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id) (backs constraint users_pkey)');
+    expect(definition('index public.users_created_at_idx')).toBe('CREATE INDEX users_created_at_idx ON public.users USING btree (created_at)');
+    expect(definition('index public.measurements_at_idx')).toBe('CREATE INDEX measurements_at_idx ON ONLY public.measurements USING btree (at)');
+    expect(definition('sequence public.orders_id_seq')).toMatch(/^AS bigint INCREMENT BY 1 .* OWNED BY public\.orders\.id$/);
+    expect(definition('sequence public.invoice_numbers')).toContain('INCREMENT BY 10');
+    expect(definition('sequence public.invoice_numbers')).toContain('START WITH 1000');
+    expect(definition('type public.order_status')).toBe("enum ('new', 'paid', 'shipped')");
+    expect(definition('type public.address')).toBe('composite (street text, zip character varying(10))');
+    expect(definition('domain public.email')).toBe("public.citext CONSTRAINT email_check CHECK ((VALUE OPERATOR(public.~~) '%@%'::public.citext))");
+    expect(definition('view public.paid_orders')).toContain('FROM public.orders');
     expect(snap.has('materialized view public.order_totals')).toBe(true);
-    expect(snap.get('function public.touch()')).toMatch(/^CREATE OR REPLACE FUNCTION public\.touch\(\)/);
-    expect(snap.get('trigger public.users.users_touch')).toBe(
+    expect(definition('function public.touch()')).toMatch(/^CREATE OR REPLACE FUNCTION public\.touch\(\)/);
+    expect(definition('trigger public.users.users_touch')).toBe(
       'CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch()',
     );
-    expect(snap.get('trigger public.users.users_touch_off')).toMatch(/ \(disabled\)$/);
-    expect(snap.get('policy public.orders.own_orders')).toBe('AS PERMISSIVE FOR SELECT TO PUBLIC USING ((user_id > 0))');
+    expect(definition('trigger public.users.users_touch_off')).toMatch(/ \(disabled\)$/);
+    expect(definition('policy public.orders.own_orders')).toBe('AS PERMISSIVE FOR SELECT TO PUBLIC USING ((user_id > 0))');
   });
 
   it('leaves out identity sequences, partition copies, extension members and excluded schemas', async () => {
@@ -147,13 +166,13 @@ describe('snapshotSchema', () => {
     const before = await snapshotSchema(client);
     await client.query('ALTER TABLE public.orders ALTER COLUMN status DROP DEFAULT');
     const diffs = diffSchemas(before, await snapshotSchema(client));
-    expect(diffs).toEqual([
+    expect(diffs).toMatchObject([
       {
         change: 'changed',
         objectType: 'column',
         name: 'public.orders.status',
-        before: "text NOT NULL DEFAULT 'new'::text",
-        after: 'text NOT NULL',
+        before: { type: 'text', notNull: true, default: "'new'::text" },
+        after: { type: 'text', notNull: true, default: null },
       },
     ]);
     expect(describeDifference(diffs[0])).toBe("default of column public.orders.status changed from 'new'::text to none");

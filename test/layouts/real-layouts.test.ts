@@ -46,6 +46,8 @@ const DRIZZLE: Tool = { tool: 'drizzle', dir: 'drizzle' };
 const ATLAS: Tool = { tool: 'atlas', dir: 'sql/migrations' };
 const LIQUIBASE: Tool = { tool: 'liquibase', dir: 'src/main/resources/db/changelog' };
 const CHANGELOG = 'src/main/resources/db/changelog/db.changelog-master.sql';
+const LIQUIBASE_MASTER: Tool = { tool: 'liquibase-master', dir: 'src/main/resources/db/changelog' };
+const MOD_LISTS = (path: string) => `${LIQUIBASE_MASTER.dir}/${path}`;
 const SQITCH: Tool = { tool: 'sqitch', dir: '' };
 
 /** The OpenFn sqitch project without its last `drop` changes (plan lines and scripts), plus `added` ones. */
@@ -255,6 +257,94 @@ describe('Liquibase formatted SQL (MixewayBackend)', () => {
   );
 });
 
+describe('Liquibase master changelog (FOLIO mod-lists)', () => {
+  /** mod-lists with its master's last include (release 3.2.0) as the change, plus `extra` releases of ours. */
+  function modLists(extra: Record<string, string> = {}): ChangeSet {
+    const head = load(LIQUIBASE_MASTER);
+    const master = MOD_LISTS('changelog-master.xml');
+    const includes = Object.keys(extra).map((path) => `  <include file="${path.slice(LIQUIBASE_MASTER.dir.length + 1)}" relativeToChangelogFile="true"/>\n`);
+    const files = head.files.map((f) =>
+      f.path === master ? { ...f, content: f.content.replace('</databaseChangeLog>', `${includes.join('')}</databaseChangeLog>`) } : f,
+    );
+    const base = head.files
+      .filter((f) => !f.path.includes('/v3.2.0/'))
+      .map((f) => (f.path === master ? { ...f, content: f.content.replace(/ *<include file="changes\/v3\.2\.0\/[^\n]*\n/, '') } : f));
+    return { base: { ...head, files: base }, head: { ...head, files: [...files, ...Object.entries(extra).map(([path, content]) => ({ path, content }))] } };
+  }
+
+  it(
+    "replays the history in its master's order and drills release 3.2.0's <sql> changeset: the DROP COLUMN at line 10; the YAML/XML native changes named once",
+    async () => {
+      const report = await drill(LIQUIBASE_MASTER, modLists());
+      const v320 = MOD_LISTS('changes/v3.2.0/changelog-v3.2.0.xml');
+      expect(report.complete).toBe(true);
+      expect(at(report)).toEqual(expect.arrayContaining([`data-loss/error@${v320}:10`, `missing-reverse/error@${v320}:6`]));
+      // Path order would create list_contents before list_details; the master's order replays cleanly.
+      expect(report.findings.filter((f) => f.hazard === 'forward-error')).toEqual([]);
+      expect(report.findings.filter((f) => f.hazard === 'infra')).toEqual([
+        expect.objectContaining({
+          rule: 'unreplayed-history',
+          severity: 'notice',
+          path: MOD_LISTS('changes/v1.1.0/yml/update-list-versions-fkey.yaml'),
+          line: 2,
+          message: expect.stringMatching(/^The base history holds 6 migrations that Drillbot cannot run .*dropForeignKeyConstraint \(line 6\)/),
+        }),
+      ]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'an edited runOnChange changeset (MODLISTS-211) runs again after the history: drilled, not a history edit',
+    async () => {
+      const v212 = MOD_LISTS('changes/v2.1.2/changelog-v2.1.2.xml');
+      const change = modLists();
+      const edited = change.base.files.map((f) =>
+        f.path === v212 ? { ...f, content: f.content.replace('ON CONFLICT (id) DO UPDATE SET name', 'ON CONFLICT (id) DO UPDATE SET title') } : f,
+      );
+      const report = await drill(LIQUIBASE_MASTER, { base: change.base, head: { ...change.base, files: edited } });
+      expect(report.findings.filter((f) => f.hazard === 'history-edit')).toEqual([]);
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({
+          hazard: 'forward-error',
+          path: v212,
+          message: expect.stringMatching(/column "title" of relation "list_details" does not exist/),
+        }),
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a new changeset of native change types is not drilled: an infra error at it, the review incomplete',
+    async () => {
+      const added = MOD_LISTS('changes/v3.3.0/changelog-v3.3.0.xml');
+      const xml = [
+        '<?xml version="1.1" encoding="UTF-8" standalone="no"?>',
+        '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">',
+        '  <changeSet id="drill-1" author="drillbot">',
+        '    <addColumn tableName="list_details"><column name="note" type="text"/></addColumn>',
+        '  </changeSet>',
+        '</databaseChangeLog>',
+        '',
+      ].join('\n');
+      const report = await drill(LIQUIBASE_MASTER, modLists({ [added]: xml }));
+      expect(report.complete).toBe(false);
+      expect(report.findings).toContainEqual(
+        expect.objectContaining({
+          hazard: 'infra',
+          rule: 'not-drilled',
+          severity: 'error',
+          path: added,
+          line: 3,
+          message: expect.stringMatching(/addColumn \(line 4\)/),
+        }),
+      );
+    },
+    TIMEOUT,
+  );
+});
+
 describe('sqitch (OpenFn/db)', () => {
   it(
     'its last change fails at line 5: the trigger calls update_modified_column() unqualified, created in schema "1"',
@@ -293,6 +383,28 @@ describe('sqitch (OpenFn/db)', () => {
           message: expect.stringMatching(/^The verify script fails right after the forward migration ran/),
         }),
       );
+    },
+    TIMEOUT,
+  );
+});
+
+describe('sqitch rework (theory/sqitch-intro)', () => {
+  const REWORK = (side: 'base' | 'head'): Tool => ({ tool: `sqitch-rework/${side}`, dir: '' });
+
+  it(
+    'drills the reworked insert_user and change_pass from deploy/x.sql while their earlier places replay from x@v1.0.0-dev2.sql, unedited',
+    async () => {
+      const report = await drill(REWORK('head'), { base: load(REWORK('base')), head: load(REWORK('head')) });
+      expect(report.migrations.map((m) => [m.direction, m.version, m.path, m.status])).toEqual(
+        expect.arrayContaining([
+          ['forward', 'insert_user (rework 1)', 'deploy/insert_user.sql', 'applied'],
+          ['forward', 'change_pass (rework 1)', 'deploy/change_pass.sql', 'applied'],
+          ['reverse', 'insert_user (rework 1)', 'revert/insert_user.sql', 'applied'],
+          ['reverse', 'change_pass (rework 1)', 'revert/change_pass.sql', 'applied'],
+        ]),
+      );
+      expect(report.drill).toMatchObject({ baseMigrations: 11, roundTrip: 'restored' });
+      expect(report.findings.filter((f) => f.hazard === 'history-edit' || f.severity === 'error')).toEqual([]);
     },
     TIMEOUT,
   );

@@ -1,4 +1,4 @@
-import { loadChangeSet, type ChangeSet, type DrillbotConfig, type RepositoryReader, type TreeEntry } from '../../core/index.js';
+import { listingTreesOnce, loadChangeSet, type ChangeSet, type DrillbotConfig, type RepositoryReader, type TreeEntry } from '../../core/index.js';
 import { parsePatch, type Hunk } from '../diff.js';
 import { statusOf, type Octokit, type RepoRef } from './octokit.js';
 
@@ -17,7 +17,17 @@ export type ChangeSetResult =
   | { kind: 'no-migration-change'; reason: string; baseSha: string; root: string | null; filesTruncated: boolean }
   /** SQL that looks like migrations changed, but none under a directory a layout recognises: never a pass. */
   | { kind: 'undrilled'; paths: string[]; baseSha: string; root: string | null; hunks: Map<string, Hunk[]>; filesTruncated: boolean }
-  | { kind: 'change'; changeSet: ChangeSet; baseSha: string; root: string; hunks: Map<string, Hunk[]>; files: Map<string, string>; filesTruncated: boolean };
+  | {
+      kind: 'change';
+      changeSet: ChangeSet;
+      baseSha: string;
+      root: string;
+      hunks: Map<string, Hunk[]>;
+      files: Map<string, string>;
+      filesTruncated: boolean;
+      /** The reader that listed the trees: the head's code is read through it, its tree not listed again. */
+      reader: RepositoryReader;
+    };
 
 /**
  * Builds the ChangeSet of a pull request from the REST API, through the engine's pipeline as the
@@ -29,7 +39,8 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
   const filesTruncated = prFiles.length >= MAX_PR_FILES;
   const hunks = new Map(prFiles.map((f) => [f.filename, parsePatch(f.patch)]));
   const baseSha = await mergeBase(octokit, repo, pull);
-  const result = await loadChangeSet(apiReader(octokit, repo), {
+  const reader = listingTreesOnce(apiReader(octokit, repo));
+  const result = await loadChangeSet(reader, {
     baseCommit: baseSha,
     headCommit: pull.headSha,
     changedPaths: prFiles.filter((f) => f.status !== 'removed').map((f) => f.filename),
@@ -50,7 +61,7 @@ export async function changeSetFromGitHub(octokit: Octokit, pull: PullRef, confi
       return { kind: 'undrilled', paths: result.paths, baseSha, root: result.root, hunks, filesTruncated };
     case 'change': {
       const files = new Map(result.changeSet.head.files.map((f) => [f.path, f.content]));
-      return { kind: 'change', changeSet: result.changeSet, baseSha, root: result.root, hunks, files, filesTruncated };
+      return { kind: 'change', changeSet: result.changeSet, baseSha, root: result.root, hunks, files, filesTruncated, reader };
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { ChangeSet } from './change-set.js';
-import { analyzeChange } from './analyze.js';
+import { analyzeChange, withBaseline } from './analyze.js';
 
 /** A change set under `db`: base files stay unless `head` overrides or `removed` deletes them. */
 function change(base: Record<string, string>, head: Record<string, string>, removed: string[] = []): ChangeSet {
@@ -116,6 +116,34 @@ describe('analyzeChange: tools whose migrations are ordered by their place, not 
     ]);
     // `aardvark` sorts first by name, but its place is last: Liquibase runs it last everywhere.
     expect(summary(change(changelog('zeta', 'alpha'), changelog('zeta', 'alpha', 'aardvark')))).toEqual([]);
+  });
+
+  it("Liquibase native changesets: the history's one infra notice (a baseline lifts it), the change's own an infra error, an unchanged one nothing", () => {
+    const xml = (...ids: string[]) => ({
+      'master.xml': `<databaseChangeLog>\n${ids.map((id) => `<changeSet id="${id}" author="ann"><createTable tableName="${id}"/></changeSet>\n`).join('')}<include file="changelog.sql" relativeToChangelogFile="true"/>\n</databaseChangeLog>\n`,
+    });
+    const c = change({ ...xml('t1'), ...changelog('a') }, { ...xml('t1', 't2'), ...changelog('a') });
+    expect(summary(c)).toEqual([
+      expect.stringMatching(
+        /^infra\/error@master\.xml:3 This migration was not drilled: changeset ann:t2 uses Liquibase change types .*createTable \(line 3\)/,
+      ),
+      expect.stringMatching(
+        /^infra\/notice@master\.xml:2 The base history holds 1 migration that Drillbot cannot run \(db\/master\.xml:2\): changeset ann:t1 uses /,
+      ),
+    ]);
+    const baseline = withBaseline(analyzeChange(c), { path: 'db/schema.sql', content: 'CREATE TABLE t1 (id int);\n' });
+    expect(baseline.findings.map((f) => f.rule)).toEqual(['not-drilled']);
+  });
+
+  it('Liquibase runs a runOnChange changeset again when edited: drilled as a new run, not a history edit', () => {
+    const rerun = (sql: string) => ({
+      'changelog.sql': `--liquibase formatted sql\n--changeset ann:seed runOnChange:true\n${sql}\n--rollback SELECT 0;\n${changeset('z')}`,
+    });
+    const analysis = analyzeChange(change(rerun('SELECT 1;'), rerun('SELECT 2;')));
+    expect([analysis.added.map((m) => m.name), analysis.findings]).toEqual([['ann:seed'], []]);
+    // Without runOnChange the same edit is a history edit, and nothing is drilled.
+    const plain = analyzeChange(change(rerun('SELECT 1;'), { 'changelog.sql': rerun('SELECT 2;')['changelog.sql'].replace(' runOnChange:true', '') }));
+    expect(plain.added).toEqual([]);
   });
 
   it("sqitch never deploys a change planned above a deployed one: an error at the plan's script", () => {

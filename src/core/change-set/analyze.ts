@@ -26,34 +26,45 @@ export interface ChangeAnalysis {
 /** Reads both sides with the layout and judges the change's history: edits, ordering, missing reverses. */
 export function analyzeChange(
   changeSet: ChangeSet,
-  migrations: Pick<DrillbotConfig['migrations'], 'layout' | 'outOfOrder' | 'requireReverse'> = {},
+  migrations: Pick<DrillbotConfig['migrations'], 'layout' | 'outOfOrder' | 'requireReverse' | 'changelog'> = {},
 ): ChangeAnalysis {
   // The base is the history the tool has accepted: what the change adds (a repeated version, say)
   // must not sway which tool this is.
   const layout = migrations.layout ? LAYOUTS.find((l) => l.id === migrations.layout) : (detectLayout(changeSet.base) ?? detectLayout(changeSet.head));
   if (!layout) throw new Error(`no migration layout recognised under "${changeSet.head.root || '.'}"`);
-  const base = readMigrations(changeSet.base, layout.id);
-  const head = readMigrations(changeSet.head, layout.id);
+  const options = migrations.changelog === undefined ? {} : { changelog: migrations.changelog };
+  const base = readMigrations(changeSet.base, layout.id, options);
+  const head = readMigrations(changeSet.head, layout.id, options);
   const baseVersions = new Set(base.migrations.map((m) => m.version));
-  const added = head.migrations.filter((m) => !baseVersions.has(m.version));
+  const reruns = rerunsOfEdits(base.migrations, head.migrations);
+  const added = head.migrations.filter((m) => !baseVersions.has(m.version) || reruns.has(m));
   const changes = diffFiles(changeSet);
   const changed = new Set([...changes.flatMap((c) => (c.kind === 'deleted' ? [] : [c.path])), ...added.flatMap(scriptPaths)]);
   const context: ProblemContext = { tool: layout.outOfOrder.tool, changed, basePaths: forwardPaths(base.migrations), headPaths: forwardPaths(head.migrations) };
   // A forward migration of comments only needs no reverse (Harness 0059 is such a placeholder).
   const placeholders = new Set(added.filter((m) => isEmptySql(m.forward.sql)).map((m) => m.forward.path));
   const oversized = oversizedFindings(changeSet);
+  const notDrilledBefore = new Set(base.problems.flatMap((p) => (p.kind === 'not-drilled' ? [p.version] : [])));
   const findings = [
     ...oversized,
     ...historyEdits(changes, base.migrations, head.migrations),
-    ...orderingProblems(layout, migrations.outOfOrder, base.migrations, added, head.migrations),
+    ...orderingProblems(
+      layout,
+      migrations.outOfOrder,
+      base.migrations,
+      added.filter((m) => !reruns.has(m)),
+      head.migrations,
+    ),
     ...head.problems
       .filter((p) => problemPaths(p).some((path) => changed.has(path)))
       // One file can hold many migrations (Liquibase): a reverse the base already lacked is not this change's.
       .filter((p) => !(p.kind === 'missing-reverse' && base.problems.some((q) => q.kind === 'missing-reverse' && q.version === p.version)))
       .filter((p) => !(p.kind === 'missing-reverse' && placeholders.has(p.path)))
+      .filter((p) => !(p.kind === 'not-drilled' && notDrilledBefore.has(p.version)))
       .map((p) => problemFinding(p, context)),
     ...(layout.supportsReverse ? [] : added.filter((m) => !placeholders.has(m.forward.path)).map((m) => forwardOnly(layout, m, migrations.requireReverse))),
     ...undrilledFindings(changeSet, head),
+    ...unreplayedHistory(base.problems),
   ];
   return { layout: layout.id, base: base.migrations, added, replay: base.migrations, findings, allFilesRead: oversized.length === 0 };
 }
@@ -61,8 +72,44 @@ export function analyzeChange(
 /** A baseline file (a schema-only dump or the tool's schema file) replayed in place of the base history, in one transaction. */
 export function withBaseline(analysis: ChangeAnalysis, baseline: SourceFile | undefined): ChangeAnalysis {
   if (!baseline) return analysis;
+  // The baseline stands for the whole history, so what the history could not replay is no longer missing.
+  const findings = analysis.findings.filter((f) => f.rule !== UNREPLAYED_HISTORY);
   const forward = { path: baseline.path, sql: baseline.content, startLine: 1, transaction: 'transaction' as const };
-  return { ...analysis, replay: [{ version: 'baseline', name: baseline.path, forward, reverse: null }] };
+  return { ...analysis, findings, replay: [{ version: 'baseline', name: baseline.path, forward, reverse: null }] };
+}
+
+const UNREPLAYED_HISTORY = 'unreplayed-history';
+const SHOWN_UNREPLAYED = 3;
+
+/**
+ * Base migrations the tool runs and the drill cannot (Liquibase changesets of native change types):
+ * the shadow lacks what they create or change. Not the change's fault, so a notice, never a block;
+ * a statement of the change that needs those objects fails on the shadow for that reason.
+ */
+function unreplayedHistory(problems: readonly LayoutProblem[]): Finding[] {
+  const missing = problems.filter((p): p is Extract<LayoutProblem, { kind: 'not-drilled' }> => p.kind === 'not-drilled');
+  const first = missing[0];
+  if (!first) return [];
+  const named = missing.slice(0, SHOWN_UNREPLAYED).map((p) => `${p.path}:${p.line}`);
+  const more = missing.length > SHOWN_UNREPLAYED ? ` and ${missing.length - SHOWN_UNREPLAYED} more` : '';
+  return [
+    finding({
+      hazard: 'infra',
+      source: 'change-set',
+      rule: UNREPLAYED_HISTORY,
+      severity: 'notice',
+      path: first.path,
+      line: first.line,
+      message: `The base history holds ${missing.length} migration${missing.length === 1 ? '' : 's'} that Drillbot cannot run (${named.join(', ')}${more}): ${first.detail}. The shadow replayed the history without them, so what they create or change is missing there, and a statement of this change that needs it fails on the shadow for that reason alone.`,
+      fix: 'Set shadow.baseline to a schema-only dump of production (pg_dump --schema-only), which the shadow replays instead of the history.',
+    }),
+  ];
+}
+
+/** Base migrations the tool runs again because the change edited them (Liquibase runOnChange): drilled as new runs after the history. */
+function rerunsOfEdits(base: readonly Migration[], head: readonly Migration[]): Set<Migration> {
+  const before = new Map(base.map((m) => [m.version, m]));
+  return new Set(head.filter((m) => m.rerunsOnChange && before.has(m.version) && before.get(m.version)!.forward.sql !== m.forward.sql));
 }
 
 /** Editing or deleting a migration the base already has (either direction): production ran the old text. */
@@ -84,7 +131,7 @@ function historyEdits(changes: readonly FileChange[], base: Migration[], head: M
 }
 
 function forwardEdit(old: Migration, now: Migration): Finding[] {
-  if (now.forward.sql === old.forward.sql) return [];
+  if (now.forward.sql === old.forward.sql || now.rerunsOnChange) return [];
   return [
     finding({
       hazard: 'history-edit',
@@ -249,6 +296,16 @@ function problemFinding(problem: LayoutProblem, ctx: ProblemContext): Finding {
       });
     case 'duplicate-version':
       return repeatedVersion(problem, ctx);
+    case 'not-drilled':
+      return finding({
+        hazard: 'infra',
+        source: 'layout',
+        rule: 'not-drilled',
+        path: problem.path,
+        line: problem.line,
+        message: `This migration was not drilled: ${problem.detail}.`,
+        fix: 'Write the change as SQL (an sql or sqlFile change, or a formatted-SQL changelog) so that it can be drilled and reviewed.',
+      });
     case 'unparsable':
       return finding({
         hazard: 'forward-error',

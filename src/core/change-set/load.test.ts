@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
-import { loadChangeSet, trimSlashes, type ChangeSetRequest, type RepositoryReader, type TreeEntry } from './load.js';
+import { listingTreesOnce, loadChangeSet, trimSlashes, type ChangeSetRequest, type RepositoryReader, type TreeEntry } from './load.js';
 
 type Tree = Record<string, string>;
 
@@ -54,6 +54,23 @@ describe('loadChangeSet', () => {
     expect(result.changeSet.changedPaths).toEqual(['db/migrations/002_b.sql']);
   });
 
+  it('takes the directory of a Liquibase master changelog, above the SQL it includes, or the one migrations.changelog names', async () => {
+    const dir = 'src/main/resources/db/changelog';
+    const master = (...files: string[]) =>
+      `databaseChangeLog:\n${files.map((f) => `  - include:\n      file: ${f}\n      relativeToChangelogFile: true\n`).join('')}`;
+    const sql = (id: string) => `--liquibase formatted sql\n--changeset ann:${id}\nCREATE TABLE t${id} (id int);\n`;
+    const old: Tree = { [`${dir}/db.changelog-master.yaml`]: master('changes/001.sql'), [`${dir}/changes/001.sql`]: sql('1') };
+    const now: Tree = { ...old, [`${dir}/db.changelog-master.yaml`]: master('changes/001.sql', 'changes/002.sql'), [`${dir}/changes/002.sql`]: sql('2') };
+    const { reader } = repository({ base: old, head: now });
+    const detected = await loadChangeSet(reader, request([`${dir}/db.changelog-master.yaml`, `${dir}/changes/002.sql`]));
+    expect(detected.kind === 'change' && detected.root).toBe(dir);
+    const named = await loadChangeSet(
+      reader,
+      request([`${dir}/changes/002.sql`], { migrations: { maxFileSize: 1024 * 1024, changelog: `${dir}/db.changelog-master.yaml` } }),
+    );
+    expect(named.kind === 'change' && named.root).toBe(dir);
+  });
+
   it('answers "unchanged" without reading a blob when no directory with SQL was touched', async () => {
     const { reader, reads } = repository({ base, head: { ...base, 'README.md': 'hello' } });
     expect(await loadChangeSet(reader, request(['README.md']))).toEqual({ kind: 'unchanged', root: null });
@@ -99,5 +116,19 @@ describe('loadChangeSet', () => {
 describe('trimSlashes', () => {
   it('names a directory one way', () => {
     expect(['./db/', 'db', '/db//', 'db/x/'].map(trimSlashes)).toEqual(['db', 'db', 'db', 'db/x']);
+  });
+});
+
+describe('listingTreesOnce', () => {
+  it('lists each commit once however often the review asks, and passes blob reads through', async () => {
+    const { reader, reads } = repository({ head: { 'db/1.sql': 'SELECT 1;' }, base: {} });
+    const listed: string[] = [];
+    const once = listingTreesOnce({ ...reader, listTree: (commit) => (listed.push(commit), reader.listTree(commit)) });
+    const [first, second] = await Promise.all([once.listTree('head'), once.listTree('head')]);
+    await once.listTree('base');
+    expect(second).toBe(first);
+    expect(listed).toEqual(['head', 'base']);
+    await once.readBlobs(first);
+    expect(reads).toEqual(['db/1.sql']);
   });
 });

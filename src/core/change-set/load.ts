@@ -23,6 +23,18 @@ export interface RepositoryReader {
   readBlobs(entries: readonly TreeEntry[]): Promise<Uint8Array[]>;
 }
 
+/**
+ * The reader with each commit's tree listed once: a review lists the head's tree for the change set
+ * and again for the code-reference scan, and a listing is a git process or API calls.
+ */
+export function listingTreesOnce(reader: RepositoryReader): RepositoryReader {
+  const trees = new Map<string, Promise<TreeEntry[]>>();
+  return {
+    listTree: (commit) => trees.get(commit) ?? trees.set(commit, reader.listTree(commit)).get(commit)!,
+    readBlobs: (entries) => reader.readBlobs(entries),
+  };
+}
+
 export interface ChangeSetRequest {
   /** The merge-base: the history production has run. */
   readonly baseCommit: string;
@@ -39,7 +51,7 @@ export interface ChangeSetRequest {
    * without migrations is still told so.
    */
   readonly skipUntouched: boolean;
-  readonly migrations: Pick<DrillbotConfig['migrations'], 'path' | 'layout' | 'maxFileSize'>;
+  readonly migrations: Pick<DrillbotConfig['migrations'], 'path' | 'layout' | 'maxFileSize' | 'changelog'>;
 }
 
 /** What a change holds for the engine; only `change` needs a drill. */
@@ -93,6 +105,9 @@ export async function readChangeSet(
  */
 async function migrationsRoot(reader: RepositoryReader, request: ChangeSetRequest, headTree: readonly TreeEntry[]): Promise<string | null | 'unchanged'> {
   if (request.migrations.path !== undefined) return trimSlashes(request.migrations.path);
+  // The Liquibase master changelog named: the migrations directory is the one that holds it.
+  const { changelog } = request.migrations;
+  if (changelog !== undefined) return trimSlashes(changelog).replace(/\/?[^/]*$/, '');
   const candidates = candidateDirectories(headTree.map((e) => e.path));
   const touched = request.touchedPaths ?? request.changedPaths;
   if (request.skipUntouched && request.changedListComplete && !touched.some((p) => candidates.some((d) => isUnder(p, d)))) return 'unchanged';

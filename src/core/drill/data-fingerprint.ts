@@ -1,4 +1,5 @@
 import type { ClientBase, QueryResult } from 'pg';
+import { userRelation } from '../user-relations.js';
 
 /** Row count and, per column (quote_ident name), a hash of the multiset of its values. */
 export interface TableFingerprint {
@@ -24,10 +25,7 @@ const COLUMNS = `ARRAY(SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a
 const ALL_TABLES_SQL = `
 SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, ${COLUMNS}
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${userRelation()}
 ORDER BY 1`;
 
 // Names the caller gives are resolved like any table name; tables that do not exist are skipped.

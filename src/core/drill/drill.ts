@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { HistoryPrivileges } from '../config.js';
-import type { Finding, LockObservation, MigrationResult, StatementResult } from '../report/report.js';
+import type { HistoryPrivileges, TenantsConfig } from '../config.js';
+import type { Finding, LockObservation, MigrationResult, StatementResult, TenantSummary } from '../report/report.js';
 import type { LayoutId, Migration, MigrationScript } from '../layouts/layout.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
@@ -19,8 +19,9 @@ import type { ShadowServer } from './providers/provider.js';
 import { captureRelationState } from './relation-state.js';
 import { checkRoundTrip, takeCheckpoint, type Checkpoint, type NewerRoundTrip } from './round-trip.js';
 import { seedReach } from './reach.js';
-import { seedDatabase, type SeededTable } from './seed.js';
+import { seedDatabase, type SeededTable, type SeedOptions, type SeedResult } from './seed.js';
 import { failureFinding, isDataDependentCandidate } from './failures.js';
+import { drillTenants } from './tenants.js';
 
 export interface DrillPlan {
   readonly layout: LayoutId;
@@ -35,6 +36,8 @@ export interface DrillPlan {
   readonly useTemplateCache: boolean;
   /** Caps that end the drill with an `infra` finding when passed (see guard.ts). */
   readonly limits: DrillCaps;
+  /** Schema-per-tenant: the change also runs once per tenant schema, on a clone of its own (none when absent). */
+  readonly tenants?: TenantsConfig;
 }
 
 export interface DrillOutcome {
@@ -45,9 +48,10 @@ export interface DrillOutcome {
   readonly seededTables: number;
   readonly seeding: SeededTable[];
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
+  readonly tenants?: TenantSummary;
 }
 
-type Progress = (message: string) => void;
+export type Progress = (message: string) => void;
 
 /**
  * The rollback drill: base history → seed → forward (observed) → reverse, newest first, each
@@ -56,23 +60,37 @@ type Progress = (message: string) => void;
  * cap returns what it saw until then and the guard's `infra` finding.
  */
 export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: Deadline): Promise<DrillOutcome> {
+  const seen: Seen = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0, seeding: [] };
+  return guarded(server, plan, deadline, async (guard, changePath) => {
+    try {
+      return await confinedDrill(server, plan, onProgress, guard, seen, changePath, deadline);
+    } catch (error) {
+      const stop = guard.finding();
+      if (!stop) throw error;
+      onProgress(`stopped: ${stop.message}`);
+      return { ...seen, findings: [...seen.findings, stop], roundTrip: 'not-run' };
+    }
+  });
+}
+
+/** Runs `work` under a new Guard with the plan's caps, which ends every database still there when it returns or throws. */
+export async function guarded<T>(
+  server: ShadowServer,
+  plan: DrillPlan,
+  deadline: Deadline,
+  work: (guard: Guard, changePath: string) => Promise<T>,
+): Promise<T> {
   const changePath = plan.added[0]?.migration.forward.path ?? '';
   const guard = new Guard(server, { ...plan.limits, statementTimeoutMs: plan.statementTimeoutMs }, deadline, changePath);
-  const seen: Seen = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0, seeding: [] };
   try {
-    return await confinedDrill(server, plan, onProgress, guard, seen, changePath, deadline);
-  } catch (error) {
-    const stop = guard.finding();
-    if (!stop) throw error;
-    onProgress(`stopped: ${stop.message}`);
-    return { ...seen, findings: [...seen.findings, stop], roundTrip: 'not-run' };
+    return await work(guard, changePath);
   } finally {
     await guard.close();
   }
 }
 
 /** What the drill has seen so far, filled in as it goes: all there is to report when the guard stops it. */
-type Seen = { -readonly [K in Exclude<keyof DrillOutcome, 'roundTrip'>]: DrillOutcome[K] };
+type Seen = { -readonly [K in Exclude<keyof DrillOutcome, 'roundTrip' | 'tenants'>]: DrillOutcome[K] } & { tenants?: TenantSummary };
 
 async function confinedDrill(
   server: ShadowServer,
@@ -89,12 +107,7 @@ async function confinedDrill(
   const client = await connect(database, plan.statementTimeoutMs, deadline);
   try {
     guard.running(changePath, 1); // the seeding is for the change's drill
-    const only = await seedReach(
-      client,
-      plan.added.flatMap((p) => [...(p.forward ?? []), ...(p.reverse ?? [])]),
-    );
-    onProgress(`seeding ${only ? 'the existing tables the change can touch, and their FK parents,' : 'existing tables'} with up to ${plan.seedRows} rows each`);
-    const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows, only });
+    const seed = await seedForChange(client, plan, onProgress);
     seen.seededRows = seed.totalRows;
     seen.seededTables = seed.tables.filter((t) => t.rows > 0).length;
     seen.seeding = seed.tables;
@@ -121,20 +134,34 @@ async function confinedDrill(
       onProgress,
     };
     const roundTrip = await forwardReverseRedo(session, plan.added);
+    if (plan.tenants) seen.tenants = await tenantDrill(session, plan.tenants);
     return { ...seen, roundTrip };
   } finally {
     await endOwnDatabase(client, database, guard, deadline);
   }
 }
 
+/**
+ * Seeds the existing tables the change can touch (and their FK parents) with plan.seedRows rows
+ * each, or those `rowsFor` names with as many as it says.
+ */
+export async function seedForChange(client: pg.Client, plan: DrillPlan, onProgress: Progress, rowsFor?: SeedOptions['rowsFor']): Promise<SeedResult> {
+  const only = await seedReach(
+    client,
+    plan.added.flatMap((p) => [...(p.forward ?? []), ...(p.reverse ?? [])]),
+  );
+  onProgress(`seeding ${only ? 'the existing tables the change can touch, and their FK parents,' : 'existing tables'} with up to ${plan.seedRows} rows each`);
+  return seedDatabase(client, { rowsPerTable: plan.seedRows, only, rowsFor });
+}
+
 /** Past the deadline the guard ended the database from outside (bounded); its connection may never answer again. */
-async function endOwnDatabase(client: pg.Client, database: ShadowDatabase, guard: Guard, deadline: Deadline): Promise<void> {
+export async function endOwnDatabase(client: pg.Client, database: ShadowDatabase, guard: Guard, deadline: Deadline): Promise<void> {
   if (deadline.passed) return;
   await client.end();
   await guard.drop(database);
 }
 
-type BaseCloner = (prefix: 'review' | 'empty') => Promise<{ database: ShadowDatabase; cache: 'hit' | 'miss' }>;
+export type BaseCloner = (prefix: 'review' | 'empty' | 'sized' | 'tenants') => Promise<{ database: ShadowDatabase; cache: 'hit' | 'miss' }>;
 
 /** SQLSTATE 3D000: the database (here: the template) does not exist. */
 const MISSING_DATABASE = '3D000';
@@ -144,7 +171,7 @@ const MISSING_DATABASE = '3D000';
  * evict the template between finding and cloning it (the cache keeps a few); then the base is
  * prepared again, once.
  */
-function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, deadline: Deadline, onProgress: Progress): BaseCloner {
+export function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, deadline: Deadline, onProgress: Progress): BaseCloner {
   const options = {
     setupSql: plan.setupSql,
     historyPrivileges: plan.historyPrivileges,
@@ -214,6 +241,31 @@ async function forwardReverseRedo(s: Session, parsed: readonly ParsedMigration[]
   const reversed = await reverseNewestFirst(s, applied, checkpoints);
   if (reversed === null) return 'not-run';
   return (await redo(s, applied)) && reversed ? 'restored' : 'mismatch';
+}
+
+/** The tenant drill on a clone of the base of its own, so that the template drill's database stays as it was observed. */
+async function tenantDrill(s: Session, config: TenantsConfig): Promise<TenantSummary> {
+  const { database } = await s.cloneBase('tenants');
+  const client = await connect(database, s.plan.statementTimeoutMs, s.deadline);
+  const bound = statementGuard(s.server, client, s.plan.statementTimeoutMs);
+  const openSession = () => connect(database, s.plan.statementTimeoutMs, s.deadline);
+  try {
+    const { summary, findings } = await drillTenants(
+      {
+        client,
+        base: s.plan.base,
+        added: s.plan.added,
+        layout: s.plan.layout,
+        run: (script, statements) => runGuarded(s.guard, client, script, statements, bound, { openSession }),
+        onProgress: s.onProgress,
+      },
+      config,
+    );
+    s.findings.push(...findings);
+    return summary;
+  } finally {
+    await endOwnDatabase(client, database, s.guard, s.deadline);
+  }
 }
 
 /**
@@ -352,7 +404,7 @@ async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: Pg
 }
 
 /** Runs a script of the change, telling the guard where it is; throws DrillStopped when the guard stopped the drill. */
-async function runGuarded(
+export async function runGuarded(
   guard: Guard,
   client: pg.Client,
   script: MigrationScript,
@@ -386,7 +438,7 @@ async function captureBaseline(client: pg.ClientBase, seeded: SeededTable[]): Pr
 /** Destroys a drill connection's socket at the deadline, so that no await on it outlives the review. */
 const closeAtDeadline = (deadline: Deadline) => (client: pg.Client) => deadline.onExpiry(async () => void client.connection.stream.destroy());
 
-async function connect(database: ShadowDatabase, statementTimeoutMs: number, deadline: Deadline): Promise<pg.Client> {
+export async function connect(database: ShadowDatabase, statementTimeoutMs: number, deadline: Deadline): Promise<pg.Client> {
   const client = new pg.Client(database.login);
   client.on('error', () => undefined);
   closeAtDeadline(deadline)(client);

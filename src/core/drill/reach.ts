@@ -1,6 +1,7 @@
 import type { ClientBase } from 'pg';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 import { collectNodes, dropObjectNames, relationName } from '../sql/nodes.js';
+import { userRelation, userSchema } from '../user-relations.js';
 import type { RelationScope } from './relation-state.js';
 
 /**
@@ -75,7 +76,7 @@ WITH RECURSIVE reach(oid) AS (
       JOIN pg_proc p ON p.oid = t.tgfoid
       CROSS JOIN LATERAL regexp_split_to_table(p.prosrc, '[^[:alnum:]_$]+') AS w(word)
       JOIN pg_class c ON c.relname IN (w.word, lower(w.word)) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-      JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      JOIN pg_namespace n ON n.oid = c.relnamespace AND ${userRelation()}
       WHERE t.tgrelid = r.oid AND NOT t.tgisinternal
   ) AS x(oid)
 )`;
@@ -94,7 +95,7 @@ const USER_FUNCTIONS_SQL = `
 SELECT EXISTS (
   SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
   WHERE p.proname = ANY ($1::text[]) AND l.lanname NOT IN ('c', 'internal')
-    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND ${userSchema()}
 ) AS found`;
 
 /**

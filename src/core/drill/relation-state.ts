@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { userRelation, userSchema } from '../user-relations.js';
 
 /** An index of a table, as seen by the probe. */
 export interface IndexState {
@@ -84,7 +85,7 @@ SELECT c.oid::int8 AS oid, quote_ident(n.nspname) || '.' || quote_ident(c.relnam
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'm')
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'`;
+  AND ${userRelation()}`;
 
 /** Every table, or those whose oids are in $1 (an empty array: none). */
 const RELATION_STATE_SQL = `${TABLE_STATE_SQL} AND ($1::oid[] IS NULL OR c.oid = ANY($1::oid[]))`;
@@ -126,7 +127,7 @@ scope(oid) AS (
 everything(yes) AS (
   SELECT $1::text[] IS NULL
     OR EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-               WHERE p.proname = ANY ($2::text[]) AND l.lanname NOT IN ('c', 'internal') AND n.nspname NOT IN ('pg_catalog', 'information_schema'))
+               WHERE p.proname = ANY ($2::text[]) AND l.lanname NOT IN ('c', 'internal') AND ${userSchema()})
     OR ($3::bool AND (EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid IN (SELECT oid FROM scope) AND NOT t.tgisinternal)
                    OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM family) AND r.rulename <> '_RETURN')
                    OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid IN (SELECT oid FROM named) AND c.relkind IN ('v', 'f'))))

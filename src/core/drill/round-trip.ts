@@ -4,7 +4,8 @@ import type { Finding } from '../report/report.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { compareFingerprints, fingerprintData, type DataFingerprint, type DataLoss, type TableFingerprint } from './data-fingerprint.js';
-import { describeDifference, diffSchemas, reverseFixFor, snapshotSchema, splitMember, type SchemaDifference, type SchemaSnapshot } from './schema-snapshot.js';
+import { describeDifference, reverseFixFor } from './schema-fixes.js';
+import { diffSchemas, objectOf, sameObject, snapshotSchema, type SchemaDifference, type SchemaSnapshot } from './schema-snapshot.js';
 
 /** Schema and data right before a forward migration: what its reverse must restore. */
 export interface Checkpoint {
@@ -57,7 +58,7 @@ export async function checkRoundTrip(
 function setAsideNewer(before: Checkpoint, after: Checkpoint, newer: NewerRoundTrip): Checkpoint {
   const schema = new Map(before.schema);
   for (const key of new Set([...before.schema.keys(), ...after.schema.keys()])) {
-    if (before.schema.get(key) !== newer.before.schema.get(key) || after.schema.get(key) !== newer.after.schema.get(key)) continue;
+    if (!sameObject(before.schema.get(key), newer.before.schema.get(key)) || !sameObject(after.schema.get(key), newer.after.schema.get(key))) continue;
     const now = after.schema.get(key);
     if (now === undefined) schema.delete(key);
     else schema.set(key, now);
@@ -103,7 +104,8 @@ function groupByStatement(
 
 /** The forward statement that names the object (its last name part), e.g. the CREATE INDEX of an index left behind. */
 function statementMaking(d: SchemaDifference, forward: ParsedStatement[]): ParsedStatement | null {
-  const leaf = unquote(['column', 'constraint', 'trigger', 'policy'].includes(d.objectType) ? splitMember(d.name).member : (d.name.split('.').pop() ?? d.name));
+  const object = objectOf(d);
+  const leaf = unquote('member' in object ? object.member : (d.name.split('.').pop() ?? d.name));
   const pattern = new RegExp(`(^|[^\\w$])"?${escapeRegExp(leaf)}"?($|[^\\w$])`, 'i');
   return forward.find((s) => pattern.test(s.text)) ?? null;
 }

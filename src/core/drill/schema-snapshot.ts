@@ -1,13 +1,8 @@
 import type { ClientBase } from 'pg';
+import { isDeepStrictEqual } from 'node:util';
+import { notExtensionMember, userRelation, userSchema } from '../user-relations.js';
 
-/**
- * The user-visible schema of a database: key `"<object-type> <qualified name>"`, value a canonical
- * definition text. Names are quoted only where PostgreSQL needs it (quote_ident) and always
- * schema-qualified, so two snapshots of the same schema compare equal whatever the search_path.
- */
-export type SchemaSnapshot = ReadonlyMap<string, string>;
-
-/** Object types that appear as the first part of a snapshot key. */
+/** Object types in the order differences are listed. */
 export const SCHEMA_OBJECT_TYPES = [
   'schema',
   'extension',
@@ -29,13 +24,178 @@ export const SCHEMA_OBJECT_TYPES = [
 
 export type SchemaObjectType = (typeof SCHEMA_OBJECT_TYPES)[number];
 
-/** One way in which two snapshots differ; `before`/`after` are the definitions on each side. */
+// Every name below is schema-qualified, each part quoted only where PostgreSQL needs it
+// (quote_ident), so two snapshots of the same schema compare equal whatever the search_path.
+// Expressions and definitions are PostgreSQL's own deparsed text (pg_get_expr, format_type, ...).
+
+/** An object of a table: `name` is `table.member`. */
+interface TableMember {
+  readonly name: string;
+  /** The qualified table. */
+  readonly table: string;
+  /** The member's own name, quoted as needed. */
+  readonly member: string;
+}
+
+export interface SchemaEntry {
+  readonly objectType: 'schema';
+  readonly name: string;
+}
+
+export interface ExtensionEntry {
+  readonly objectType: 'extension';
+  readonly name: string;
+  readonly version: string;
+  readonly schema: string;
+}
+
+export interface TableEntry {
+  readonly objectType: 'table';
+  readonly name: string;
+  readonly tableKind: 'table' | 'partitioned table' | 'foreign table';
+  readonly unlogged: boolean;
+  /** pg_get_partkeydef of a partitioned table, e.g. `RANGE (at)`. */
+  readonly partitionKey: string | null;
+  /** A partition's bound, e.g. `FOR VALUES IN (1)`; null for a table that is not a partition. */
+  readonly partitionBound: string | null;
+  /** The partitioned table of a partition, or the tables it inherits from, in order. */
+  readonly parents: readonly string[];
+  readonly rowSecurity: boolean;
+  readonly forceRowSecurity: boolean;
+  /** Storage parameters as `name=value`, or null when none are set. */
+  readonly options: readonly string[] | null;
+}
+
+export interface ColumnEntry extends TableMember {
+  readonly objectType: 'column';
+  /** format_type, e.g. `character varying(20)`. */
+  readonly type: string;
+  /** A collation other than the type's default, e.g. `"C"`. */
+  readonly collation: string | null;
+  readonly notNull: boolean;
+  readonly identity: 'always' | 'by default' | null;
+  readonly generated: { readonly kind: 'STORED' | 'VIRTUAL'; readonly expression: string } | null;
+  /** The default expression (never set together with `generated`). */
+  readonly default: string | null;
+}
+
+export interface ConstraintEntry extends TableMember {
+  readonly objectType: 'constraint';
+  /** pg_constraint.contype: p, u, f, c, x or t. */
+  readonly constraintType: string;
+  /** The constrained columns of the table, in key order (empty for a table-wide CHECK). */
+  readonly columns: readonly string[];
+  /** pg_get_constraintdef, with DEFERRABLE / INITIALLY DEFERRED / NOT VALID. */
+  readonly definition: string;
+}
+
+export interface IndexEntry {
+  readonly objectType: 'index';
+  readonly name: string;
+  readonly table: string;
+  /** pg_get_indexdef: `CREATE INDEX ... ON [ONLY] table USING ...`. */
+  readonly definition: string;
+  readonly valid: boolean;
+  /** The constraint this index backs (primary key, unique, exclusion), if any. */
+  readonly constraint: string | null;
+}
+
+export interface SequenceEntry {
+  readonly objectType: 'sequence';
+  readonly name: string;
+  readonly dataType: string;
+  // int8 values, as PostgreSQL prints them.
+  readonly increment: string;
+  readonly min: string;
+  readonly max: string;
+  readonly start: string;
+  readonly cache: string;
+  readonly cycle: boolean;
+  /** The column the sequence is OWNED BY, qualified. */
+  readonly ownedBy: string | null;
+}
+
+export interface ViewEntry {
+  readonly objectType: 'view' | 'materialized view';
+  readonly name: string;
+  /** pg_get_viewdef. */
+  readonly definition: string;
+  readonly options: readonly string[] | null;
+  readonly populated: boolean;
+}
+
+export interface RoutineEntry {
+  readonly objectType: 'function' | 'procedure' | 'aggregate';
+  /** Qualified name with the identity arguments, e.g. `public.f(a integer)`. */
+  readonly name: string;
+  /** pg_get_functiondef; an aggregate (which it rejects) is described by its result type. */
+  readonly definition: string;
+}
+
+export interface TriggerEntry extends TableMember {
+  readonly objectType: 'trigger';
+  /** pg_get_triggerdef. */
+  readonly definition: string;
+  /** pg_trigger.tgenabled: O (origin), D (disabled), R (replica), A (always). */
+  readonly enabled: 'O' | 'D' | 'R' | 'A';
+}
+
+export interface TypeEntry {
+  readonly objectType: 'type';
+  readonly name: string;
+  readonly variety: 'enum' | 'composite' | 'range';
+  /** An enum's labels in sort order, each as an SQL literal. */
+  readonly labels: readonly string[] | null;
+  readonly fields: readonly { readonly name: string; readonly type: string }[] | null;
+  /** A range's subtype. */
+  readonly subtype: string | null;
+}
+
+export interface DomainEntry {
+  readonly objectType: 'domain';
+  readonly name: string;
+  readonly baseType: string;
+  readonly notNull: boolean;
+  readonly default: string | null;
+  readonly checks: readonly { readonly name: string; readonly definition: string }[];
+}
+
+export interface PolicyEntry extends TableMember {
+  readonly objectType: 'policy';
+  readonly permissive: boolean;
+  readonly command: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'ALL';
+  /** Role names (quoted as needed) or PUBLIC, sorted. */
+  readonly roles: readonly string[];
+  readonly using: string | null;
+  readonly withCheck: string | null;
+}
+
+/** One object of the user-visible schema, as read from the catalogs. */
+export type SchemaObject =
+  | SchemaEntry
+  | ExtensionEntry
+  | TableEntry
+  | ColumnEntry
+  | ConstraintEntry
+  | IndexEntry
+  | SequenceEntry
+  | ViewEntry
+  | RoutineEntry
+  | TriggerEntry
+  | TypeEntry
+  | DomainEntry
+  | PolicyEntry;
+
+/** The user-visible schema of a database, keyed `"<object type> <qualified name>"`, in key order. */
+export type SchemaSnapshot = ReadonlyMap<string, SchemaObject>;
+
+/** One way in which two snapshots differ; `before`/`after` are the object on each side. */
 export interface SchemaDifference {
   change: 'added' | 'removed' | 'changed';
-  objectType: string;
+  objectType: SchemaObjectType;
   name: string;
-  before?: string;
-  after?: string;
+  before?: SchemaObject;
+  after?: SchemaObject;
 }
 
 export interface SnapshotOptions {
@@ -43,186 +203,164 @@ export interface SnapshotOptions {
   excludeSchemas?: string[];
 }
 
-// $1 is the caller's excludeSchemas. Temporary and TOAST schemas are per-backend noise.
-const USER_SCHEMA = `n.nspname <> ALL($1::text[])
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
+// $1 is the caller's excludeSchemas.
+const INCLUDED_SCHEMA = `n.nspname <> ALL($1::text[]) AND ${userSchema()}`;
+const INCLUDED_RELATION = `n.nspname <> ALL($1::text[]) AND ${userRelation()}`;
 
 const QUALIFIED_REL = `quote_ident(n.nspname) || '.' || quote_ident(c.relname)`;
 
-/** Objects created by CREATE EXTENSION belong to the extension; its version stands for them. */
-const notExtensionMember = (catalog: string, oid: string): string =>
-  `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
-     WHERE dep.classid = '${catalog}'::regclass AND dep.objid = ${oid} AND dep.deptype = 'e')`;
-
-// A relation the snapshot covers: in a user schema and not part of an extension.
-const USER_RELATION = `${USER_SCHEMA} AND ${notExtensionMember('pg_class', 'c.oid')}`;
+/** The columns every member of a table reads: its key name, table and own name. */
+const memberOf = (member: string): string =>
+  `${QUALIFIED_REL} || '.' || quote_ident(${member}) AS name, ${QUALIFIED_REL} AS "table", quote_ident(${member}) AS member`;
 
 const SCHEMAS_SQL = `
-SELECT 'schema' AS kind, quote_ident(n.nspname) AS name, 'schema' AS def
+SELECT 'schema' AS "objectType", quote_ident(n.nspname) AS name
 FROM pg_namespace n
-WHERE ${USER_SCHEMA} AND ${notExtensionMember('pg_namespace', 'n.oid')}`;
+WHERE ${INCLUDED_SCHEMA} AND ${notExtensionMember('pg_namespace', 'n.oid')}`;
 
 const EXTENSIONS_SQL = `
-SELECT 'extension', quote_ident(e.extname), format('version %s in schema %s', e.extversion, quote_ident(n.nspname))
+SELECT 'extension' AS "objectType", quote_ident(e.extname) AS name, e.extversion AS version, quote_ident(n.nspname) AS schema
 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-WHERE ${USER_SCHEMA}`;
+WHERE ${INCLUDED_SCHEMA}`;
 
 const TABLES_SQL = `
-SELECT 'table', ${QUALIFIED_REL},
-  concat_ws('; ',
-    CASE c.relkind WHEN 'p' THEN 'partitioned table' WHEN 'f' THEN 'foreign table' ELSE 'table' END,
-    CASE c.relpersistence WHEN 'u' THEN 'unlogged' WHEN 't' THEN 'temporary' END,
-    'partition by ' || pg_get_partkeydef(c.oid),
-    CASE WHEN c.relispartition THEN 'partition of ' || parents.names || ' ' || pg_get_expr(c.relpartbound, c.oid)
-         ELSE 'inherits ' || parents.names END,
-    CASE WHEN c.relrowsecurity THEN 'row level security' END,
-    CASE WHEN c.relforcerowsecurity THEN 'forced row level security' END,
-    'with (' || array_to_string(c.reloptions, ', ') || ')')
+SELECT 'table' AS "objectType", ${QUALIFIED_REL} AS name,
+  CASE c.relkind WHEN 'p' THEN 'partitioned table' WHEN 'f' THEN 'foreign table' ELSE 'table' END AS "tableKind",
+  c.relpersistence = 'u' AS unlogged,
+  pg_get_partkeydef(c.oid) AS "partitionKey",
+  CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS "partitionBound",
+  coalesce(parents.names, '{}') AS parents,
+  c.relrowsecurity AS "rowSecurity", c.relforcerowsecurity AS "forceRowSecurity", c.reloptions AS options
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
-  SELECT string_agg(quote_ident(pn.nspname) || '.' || quote_ident(pc.relname), ', ' ORDER BY i.inhseqno) AS names
+  SELECT array_agg(quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) ORDER BY i.inhseqno) AS names
   FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
   WHERE i.inhrelid = c.oid) parents ON true
-WHERE c.relkind IN ('r', 'p', 'f') AND ${USER_RELATION}`;
+WHERE c.relkind IN ('r', 'p', 'f') AND ${INCLUDED_RELATION}`;
 
 // Keyed by name, not attnum: a reverse migration that re-adds a column puts it last, and that
 // is not a difference anyone can act on. Inherited (non-local) columns are implied by the parent.
-// The value is itself a column definition, so reverseFixFor can re-add a missing column from it.
 const COLUMNS_SQL = `
-SELECT 'column', ${QUALIFIED_REL} || '.' || quote_ident(a.attname),
-  concat_ws(' ',
-    format_type(a.atttypid, a.atttypmod),
-    CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0
-         THEN 'COLLATE ' || a.attcollation::regcollation::text END,
-    CASE WHEN a.attnotnull THEN 'NOT NULL' END,
-    CASE a.attidentity WHEN 'a' THEN 'GENERATED ALWAYS AS IDENTITY'
-                       WHEN 'd' THEN 'GENERATED BY DEFAULT AS IDENTITY' END,
-    CASE WHEN a.attgenerated = 's' THEN 'GENERATED ALWAYS AS (' || pg_get_expr(ad.adbin, ad.adrelid) || ') STORED'
-         WHEN a.attgenerated = 'v' THEN 'GENERATED ALWAYS AS (' || pg_get_expr(ad.adbin, ad.adrelid) || ') VIRTUAL'
-         WHEN ad.adbin IS NOT NULL THEN 'DEFAULT ' || pg_get_expr(ad.adbin, ad.adrelid) END)
+SELECT 'column' AS "objectType", ${memberOf('a.attname')},
+  format_type(a.atttypid, a.atttypmod) AS type,
+  CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 THEN a.attcollation::regcollation::text END AS collation,
+  a.attnotnull AS "notNull",
+  CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
+  CASE WHEN a.attgenerated <> '' THEN json_build_object('kind', CASE a.attgenerated WHEN 's' THEN 'STORED' ELSE 'VIRTUAL' END,
+                                                        'expression', pg_get_expr(ad.adbin, ad.adrelid)) END AS generated,
+  CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS "default"
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal
-  AND ${USER_RELATION}`;
+  AND ${INCLUDED_RELATION}`;
 
-// pg_get_constraintdef already carries DEFERRABLE / INITIALLY DEFERRED / NOT VALID.
 // contype 'n' (PostgreSQL 18 catalogues NOT NULL as constraints) is covered by the column's
-// NOT NULL, and leaving it out keeps snapshots comparable across 15-18. Constraints cloned onto
+// notNull, and leaving it out keeps snapshots comparable across 15-18. Constraints cloned onto
 // partitions (conparentid) or inherited (not conislocal) are implied by the parent's.
 const CONSTRAINTS_SQL = `
-SELECT 'constraint', ${QUALIFIED_REL} || '.' || quote_ident(co.conname), pg_get_constraintdef(co.oid)
+SELECT 'constraint' AS "objectType", ${memberOf('co.conname')}, co.contype AS "constraintType",
+  coalesce((SELECT array_agg(quote_ident(a.attname) ORDER BY k.ord) FROM unnest(co.conkey) WITH ORDINALITY AS k(attnum, ord)
+            JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum), '{}') AS columns,
+  pg_get_constraintdef(co.oid) AS definition
 FROM pg_constraint co
 JOIN pg_class c ON c.oid = co.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE co.contype <> 'n' AND co.conislocal AND co.conparentid = 0 AND ${USER_RELATION}`;
+WHERE co.contype <> 'n' AND co.conislocal AND co.conparentid = 0 AND ${INCLUDED_RELATION}`;
 
 // Partition indexes are implied by the partitioned index they are attached to.
 const INDEXES_SQL = `
-SELECT 'index', quote_ident(n.nspname) || '.' || quote_ident(ic.relname),
-  pg_get_indexdef(i.indexrelid)
-    || CASE WHEN NOT i.indisvalid THEN ' (invalid)' ELSE '' END
-    || CASE WHEN co.conname IS NOT NULL THEN ' (backs constraint ' || quote_ident(co.conname) || ')' ELSE '' END
+SELECT 'index' AS "objectType", quote_ident(n.nspname) || '.' || quote_ident(ic.relname) AS name, ${QUALIFIED_REL} AS "table",
+  pg_get_indexdef(i.indexrelid) AS definition, i.indisvalid AS valid, quote_ident(co.conname) AS "constraint"
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_constraint co ON co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')
-WHERE NOT ic.relispartition AND ${USER_RELATION}`;
+WHERE NOT ic.relispartition AND ${INCLUDED_RELATION}`;
 
 // The current value is data, not schema. Identity sequences (deptype 'i') are described by
-// their column's GENERATED ... AS IDENTITY.
+// their column's identity.
 const SEQUENCES_SQL = `
-SELECT 'sequence', ${QUALIFIED_REL},
-  format('AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %s',
-    format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin, s.seqmax, s.seqstart, s.seqcache,
-    CASE WHEN s.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END)
-  || coalesce((
-    SELECT ' OWNED BY ' || quote_ident(tn.nspname) || '.' || quote_ident(tc.relname) || '.' || quote_ident(ta.attname)
-    FROM pg_depend d
-    JOIN pg_class tc ON tc.oid = d.refobjid
-    JOIN pg_namespace tn ON tn.oid = tc.relnamespace
-    JOIN pg_attribute ta ON ta.attrelid = d.refobjid AND ta.attnum = d.refobjsubid
-    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
-      AND d.deptype = 'a' LIMIT 1), '')
+SELECT 'sequence' AS "objectType", ${QUALIFIED_REL} AS name, format_type(s.seqtypid, NULL) AS "dataType",
+  s.seqincrement::text AS increment, s.seqmin::text AS min, s.seqmax::text AS max, s.seqstart::text AS start,
+  s.seqcache::text AS cache, s.seqcycle AS cycle,
+  (SELECT quote_ident(tn.nspname) || '.' || quote_ident(tc.relname) || '.' || quote_ident(ta.attname)
+   FROM pg_depend d
+   JOIN pg_class tc ON tc.oid = d.refobjid
+   JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+   JOIN pg_attribute ta ON ta.attrelid = d.refobjid AND ta.attnum = d.refobjsubid
+   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
+     AND d.deptype = 'a' LIMIT 1) AS "ownedBy"
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE ${USER_RELATION}
+WHERE ${INCLUDED_RELATION}
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i')`;
 
 const VIEWS_SQL = `
-SELECT CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END, ${QUALIFIED_REL},
-  pg_get_viewdef(c.oid)
-    || CASE WHEN c.reloptions IS NOT NULL THEN ' WITH (' || array_to_string(c.reloptions, ', ') || ')' ELSE '' END
-    || CASE WHEN c.relkind = 'm' AND NOT c.relispopulated THEN ' (not populated)' ELSE '' END
+SELECT CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END AS "objectType", ${QUALIFIED_REL} AS name,
+  pg_get_viewdef(c.oid) AS definition, c.reloptions AS options, c.relispopulated AS populated
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('v', 'm') AND ${USER_RELATION}`;
+WHERE c.relkind IN ('v', 'm') AND ${INCLUDED_RELATION}`;
 
-// pg_get_functiondef rejects aggregates, so they are described by their result type only.
 const FUNCTIONS_SQL = `
-SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
-  quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END AS "objectType",
+  quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
   CASE WHEN p.prokind = 'a' THEN 'aggregate returning ' || format_type(p.prorettype, NULL)
-       ELSE pg_get_functiondef(p.oid) END
+       ELSE pg_get_functiondef(p.oid) END AS definition
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE ${USER_SCHEMA} AND ${notExtensionMember('pg_proc', 'p.oid')}`;
+WHERE ${INCLUDED_SCHEMA} AND ${notExtensionMember('pg_proc', 'p.oid')}`;
 
 // Triggers cloned onto partitions (tgparentid) are implied by the parent's trigger.
 const TRIGGERS_SQL = `
-SELECT 'trigger', ${QUALIFIED_REL} || '.' || quote_ident(tg.tgname),
-  pg_get_triggerdef(tg.oid)
-    || CASE tg.tgenabled WHEN 'D' THEN ' (disabled)' WHEN 'R' THEN ' (enabled replica)'
-                         WHEN 'A' THEN ' (enabled always)' ELSE '' END
+SELECT 'trigger' AS "objectType", ${memberOf('tg.tgname')}, pg_get_triggerdef(tg.oid) AS definition, tg.tgenabled AS enabled
 FROM pg_trigger tg
 JOIN pg_class c ON c.oid = tg.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ${USER_RELATION}`;
+WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ${INCLUDED_RELATION}`;
 
-// Table row types and array types are implied by their table / element type. PostgreSQL 17+
-// also catalogues a domain's NOT NULL as a constraint; typnotnull covers it.
+// Table row types and array types are implied by their table / element type.
 const TYPES_SQL = `
-SELECT CASE t.typtype WHEN 'd' THEN 'domain' ELSE 'type' END,
-  quote_ident(n.nspname) || '.' || quote_ident(t.typname),
-  CASE t.typtype
-    WHEN 'e' THEN 'enum (' || coalesce((SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)
-                                        FROM pg_enum e WHERE e.enumtypid = t.oid), '') || ')'
-    WHEN 'c' THEN 'composite (' || coalesce((SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
-                                             FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '') || ')'
-    WHEN 'r' THEN 'range of ' || (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r WHERE r.rngtypid = t.oid)
-    WHEN 'd' THEN concat_ws(' ', format_type(t.typbasetype, t.typtypmod),
-                            CASE WHEN t.typnotnull THEN 'NOT NULL' END,
-                            'DEFAULT ' || t.typdefault,
-                            (SELECT string_agg('CONSTRAINT ' || quote_ident(co.conname) || ' ' || pg_get_constraintdef(co.oid), ' ' ORDER BY co.conname)
-                             FROM pg_constraint co WHERE co.contypid = t.oid AND co.contype = 'c'))
-    ELSE t.typtype::text END
+SELECT 'type' AS "objectType", quote_ident(n.nspname) || '.' || quote_ident(t.typname) AS name,
+  CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'c' THEN 'composite' ELSE 'range' END AS variety,
+  CASE WHEN t.typtype = 'e' THEN coalesce((SELECT array_agg(quote_literal(e.enumlabel) ORDER BY e.enumsortorder)
+                                           FROM pg_enum e WHERE e.enumtypid = t.oid), '{}') END AS labels,
+  CASE WHEN t.typtype = 'c' THEN coalesce((SELECT json_agg(json_build_object('name', quote_ident(a.attname), 'type', format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)
+                                           FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '[]') END AS fields,
+  (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r WHERE r.rngtypid = t.oid) AS subtype
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_class tc ON tc.oid = t.typrelid
-WHERE t.typtype IN ('e', 'c', 'r', 'd') AND (t.typtype <> 'c' OR tc.relkind = 'c')
-  AND ${USER_SCHEMA} AND ${notExtensionMember('pg_type', 't.oid')}`;
+WHERE t.typtype IN ('e', 'c', 'r') AND (t.typtype <> 'c' OR tc.relkind = 'c')
+  AND ${INCLUDED_SCHEMA} AND ${notExtensionMember('pg_type', 't.oid')}`;
+
+// PostgreSQL 17+ also catalogues a domain's NOT NULL as a constraint; typnotnull covers it.
+const DOMAINS_SQL = `
+SELECT 'domain' AS "objectType", quote_ident(n.nspname) || '.' || quote_ident(t.typname) AS name,
+  format_type(t.typbasetype, t.typtypmod) AS "baseType", t.typnotnull AS "notNull", t.typdefault AS "default",
+  coalesce((SELECT json_agg(json_build_object('name', quote_ident(co.conname), 'definition', pg_get_constraintdef(co.oid)) ORDER BY co.conname)
+            FROM pg_constraint co WHERE co.contypid = t.oid AND co.contype = 'c'), '[]') AS checks
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'd' AND ${INCLUDED_SCHEMA} AND ${notExtensionMember('pg_type', 't.oid')}`;
 
 const POLICIES_SQL = `
-SELECT 'policy', ${QUALIFIED_REL} || '.' || quote_ident(pol.polname),
-  concat_ws(' ',
-    CASE WHEN pol.polpermissive THEN 'AS PERMISSIVE' ELSE 'AS RESTRICTIVE' END,
-    'FOR ' || CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
-                              WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
-    'TO ' || (SELECT string_agg(r.name, ', ' ORDER BY r.name)
-              FROM (SELECT CASE WHEN role = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(role)) END AS name
-                    FROM unnest(pol.polroles) AS role) r),
-    'USING (' || pg_get_expr(pol.polqual, pol.polrelid) || ')',
-    'WITH CHECK (' || pg_get_expr(pol.polwithcheck, pol.polrelid) || ')')
+SELECT 'policy' AS "objectType", ${memberOf('pol.polname')}, pol.polpermissive AS permissive,
+  CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END AS command,
+  (SELECT array_agg(r.name ORDER BY r.name)
+   FROM (SELECT CASE WHEN role = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(role)) END AS name
+         FROM unnest(pol.polroles) AS role) r) AS roles,
+  pg_get_expr(pol.polqual, pol.polrelid) AS "using", pg_get_expr(pol.polwithcheck, pol.polrelid) AS "withCheck"
 FROM pg_policy pol
 JOIN pg_class c ON c.oid = pol.polrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE ${USER_RELATION}`;
+WHERE ${INCLUDED_RELATION}`;
 
 const SNAPSHOT_QUERIES = [
   SCHEMAS_SQL,
@@ -236,6 +374,7 @@ const SNAPSHOT_QUERIES = [
   FUNCTIONS_SQL,
   TRIGGERS_SQL,
   TYPES_SQL,
+  DOMAINS_SQL,
   POLICIES_SQL,
 ];
 
@@ -251,10 +390,11 @@ export async function snapshotSchema(client: ClientBase, opts: SnapshotOptions =
   const saved = await client.query<{ path: string }>(`SELECT current_setting('search_path') AS path`);
   await client.query(`SELECT set_config('search_path', 'pg_catalog', false)`);
   try {
-    const entries: [string, string][] = [];
+    const entries: [string, SchemaObject][] = [];
     for (const sql of SNAPSHOT_QUERIES) {
-      const res = await client.query<[string, string, string | null]>({ text: sql, values: [excluded], rowMode: 'array' });
-      for (const [kind, name, def] of res.rows) entries.push([`${kind} ${name}`, def ?? '']);
+      // Each query's column names are the fields of its object type.
+      const res = await client.query<SchemaObject>(sql, [excluded]);
+      for (const object of res.rows) entries.push([`${object.objectType} ${object.name}`, object]);
     }
     entries.sort(([a], [b]) => compareText(a, b));
     return new Map(entries);
@@ -265,16 +405,9 @@ export async function snapshotSchema(client: ClientBase, opts: SnapshotOptions =
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Splits a snapshot key into its object type and qualified name. */
-export function parseSnapshotKey(key: string): { objectType: string; name: string } {
-  // Longest first, so "materialized view x" is not read as a view called "materialized view x".
-  const types = [...SCHEMA_OBJECT_TYPES].sort((a, b) => b.length - a.length);
-  const type = types.find((t) => key.startsWith(`${t} `));
-  if (!type) {
-    const space = key.indexOf(' ');
-    return { objectType: key.slice(0, space), name: key.slice(space + 1) };
-  }
-  return { objectType: type, name: key.slice(type.length + 1) };
+/** Whether two snapshot objects (either possibly absent) are the same object with the same definition. */
+export function sameObject(a: SchemaObject | undefined, b: SchemaObject | undefined): boolean {
+  return isDeepStrictEqual(a, b);
 }
 
 const TYPE_RANK = new Map<string, number>(SCHEMA_OBJECT_TYPES.map((t, i) => [t, i]));
@@ -286,22 +419,19 @@ const TYPE_RANK = new Map<string, number>(SCHEMA_OBJECT_TYPES.map((t, i) => [t, 
  */
 export function diffSchemas(before: SchemaSnapshot, after: SchemaSnapshot): SchemaDifference[] {
   const diffs: SchemaDifference[] = [];
-  for (const [key, def] of before) {
-    const { objectType, name } = parseSnapshotKey(key);
+  for (const [key, was] of before) {
     const now = after.get(key);
-    if (now === undefined) diffs.push({ change: 'removed', objectType, name, before: def });
-    else if (now !== def) diffs.push({ change: 'changed', objectType, name, before: def, after: now });
+    if (now === undefined) diffs.push({ change: 'removed', objectType: was.objectType, name: was.name, before: was });
+    else if (!sameObject(was, now)) diffs.push({ change: 'changed', objectType: was.objectType, name: was.name, before: was, after: now });
   }
-  for (const [key, def] of after) {
-    if (before.has(key)) continue;
-    const { objectType, name } = parseSnapshotKey(key);
-    diffs.push({ change: 'added', objectType, name, after: def });
+  for (const [key, now] of after) {
+    if (!before.has(key)) diffs.push({ change: 'added', objectType: now.objectType, name: now.name, after: now });
   }
   const wholeTables = new Set(diffs.filter((d) => d.objectType === 'table' && d.change !== 'changed').map((d) => d.name));
   return diffs
     .filter((d) => {
       if (d.change === 'changed') return true;
-      const table = owningTable(d);
+      const table = owningTable(objectOf(d));
       return table === null || !wholeTables.has(table);
     })
     .sort(
@@ -309,255 +439,23 @@ export function diffSchemas(before: SchemaSnapshot, after: SchemaSnapshot): Sche
     );
 }
 
+/** The object a difference is about: as it is now, or as it was if it is gone. */
+export function objectOf(d: SchemaDifference): SchemaObject {
+  const object = d.after ?? d.before;
+  if (!object) throw new Error(`difference without an object: ${d.objectType} ${d.name}`);
+  return object;
+}
+
 /** The qualified table a table-level object belongs to, or null for other objects. */
-function owningTable(d: SchemaDifference): string | null {
-  switch (d.objectType) {
+function owningTable(o: SchemaObject): string | null {
+  switch (o.objectType) {
     case 'column':
     case 'constraint':
+    case 'index':
     case 'trigger':
     case 'policy':
-      return splitMember(d.name).table;
-    case 'index':
-      return indexTable(d.before ?? d.after ?? '');
+      return o.table;
     default:
       return null;
   }
-}
-
-/** Splits `schema.table.member` (each part possibly double-quoted) into table and member. */
-export function splitMember(name: string): { table: string; member: string } {
-  const parts = splitIdentifiers(name);
-  return { table: parts.slice(0, -1).join('.'), member: parts[parts.length - 1] ?? '' };
-}
-
-/** Splits a dotted name at the dots outside double quotes; the parts keep their quoting. */
-function splitIdentifiers(name: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (const ch of name) {
-    if (ch === '"') quoted = !quoted;
-    if (ch === '.' && !quoted) {
-      parts.push(current);
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  parts.push(current);
-  return parts;
-}
-
-const INDEX_TABLE = / ON (?:ONLY )?(.+?) USING /;
-
-function indexTable(def: string): string | null {
-  return INDEX_TABLE.exec(def)?.[1] ?? null;
-}
-
-/** The parts of a column definition as written by snapshotSchema. */
-interface ColumnParts {
-  type: string;
-  collation: string | null;
-  notNull: boolean;
-  identity: string | null;
-  generated: string | null;
-  default: string | null;
-}
-
-// type [COLLATE c] [NOT NULL] [GENERATED ... AS IDENTITY] [GENERATED ALWAYS AS (...) STORED | DEFAULT expr]
-const COLUMN_DEF =
-  /^(.*?)(?: COLLATE ("(?:[^"]|"")*"|\S+))?( NOT NULL)?(?: (GENERATED (?:ALWAYS|BY DEFAULT) AS IDENTITY))?(?: (GENERATED ALWAYS AS \(.*\) (?:STORED|VIRTUAL))| DEFAULT (.*))?$/s;
-
-function parseColumn(def: string): ColumnParts {
-  const m = COLUMN_DEF.exec(def);
-  if (!m) return { type: def, collation: null, notNull: false, identity: null, generated: null, default: null };
-  return {
-    type: m[1],
-    collation: m[2] ?? null,
-    notNull: m[3] !== undefined,
-    identity: m[4] ?? null,
-    generated: m[5] ?? null,
-    default: m[6] ?? null,
-  };
-}
-
-const STRIP_INDEX_NOTES = / \((?:invalid|backs constraint [^)]*)\)/g;
-const TRIGGER_STATE = / \((disabled|enabled replica|enabled always)\)$/;
-
-/** One plain sentence for people about a difference (before = the snapshot taken first). */
-export function describeDifference(d: SchemaDifference): string {
-  const what = `${d.objectType} ${d.name}`;
-  switch (d.change) {
-    case 'added':
-      return `${what} is left behind (it did not exist before)`;
-    case 'removed':
-      return d.objectType === 'column'
-        ? `${what} is missing (type ${parseColumn(d.before ?? '').type})`
-        : `${what} is missing (it was: ${oneLine(d.before ?? '')})`;
-    case 'changed':
-      return d.objectType === 'column'
-        ? describeColumnChange(d.name, parseColumn(d.before ?? ''), parseColumn(d.after ?? ''))
-        : `${what} changed from ${oneLine(d.before ?? '')} to ${oneLine(d.after ?? '')}`;
-  }
-}
-
-function describeColumnChange(name: string, before: ColumnParts, after: ColumnParts): string {
-  const col = `column ${name}`;
-  const clauses: string[] = [];
-  const show = (v: string | null): string => v ?? 'none';
-  if (before.type !== after.type) clauses.push(`type of ${col} changed from ${before.type} to ${after.type}`);
-  if (before.collation !== after.collation) {
-    clauses.push(`collation of ${col} changed from ${show(before.collation)} to ${show(after.collation)}`);
-  }
-  if (before.notNull !== after.notNull) {
-    clauses.push(before.notNull ? `${col} lost its NOT NULL constraint` : `${col} became NOT NULL`);
-  }
-  if (before.identity !== after.identity) {
-    clauses.push(`identity of ${col} changed from ${show(before.identity)} to ${show(after.identity)}`);
-  }
-  if (before.generated !== after.generated) {
-    clauses.push(`generation of ${col} changed from ${show(before.generated)} to ${show(after.generated)}`);
-  }
-  if (before.default !== after.default) {
-    clauses.push(`default of ${col} changed from ${show(before.default)} to ${show(after.default)}`);
-  }
-  return clauses.length > 0 ? clauses.join('; ') : `${col} changed`;
-}
-
-const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
-
-const DROP_STATEMENT: Partial<Record<string, string>> = {
-  table: 'DROP TABLE IF EXISTS',
-  view: 'DROP VIEW IF EXISTS',
-  'materialized view': 'DROP MATERIALIZED VIEW IF EXISTS',
-  sequence: 'DROP SEQUENCE IF EXISTS',
-  function: 'DROP FUNCTION IF EXISTS',
-  procedure: 'DROP PROCEDURE IF EXISTS',
-  aggregate: 'DROP AGGREGATE IF EXISTS',
-  type: 'DROP TYPE IF EXISTS',
-  domain: 'DROP DOMAIN IF EXISTS',
-  schema: 'DROP SCHEMA IF EXISTS',
-  extension: 'DROP EXTENSION IF EXISTS',
-};
-
-/**
- * SQL that a reverse migration could add to undo the difference, or null when it cannot be
- * derived safely. Drops never CASCADE: removing something other objects depend on is a decision
- * for a person.
- */
-export function reverseFixFor(d: SchemaDifference): string | null {
-  switch (d.change) {
-    case 'added':
-      return fixAdded(d);
-    case 'removed':
-      return fixRemoved(d);
-    case 'changed':
-      return fixChanged(d);
-  }
-}
-
-function fixAdded(d: SchemaDifference): string | null {
-  const def = d.after ?? '';
-  switch (d.objectType) {
-    case 'index':
-      // An index that backs a constraint goes with the constraint's DROP CONSTRAINT.
-      return def.includes(' (backs constraint ') ? null : `DROP INDEX IF EXISTS ${d.name};`;
-    case 'column': {
-      const { table, member } = splitMember(d.name);
-      return `ALTER TABLE ${table} DROP COLUMN IF EXISTS ${member};`;
-    }
-    case 'constraint': {
-      const { table, member } = splitMember(d.name);
-      return `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${member};`;
-    }
-    case 'trigger': {
-      const { table, member } = splitMember(d.name);
-      return `DROP TRIGGER IF EXISTS ${member} ON ${table};`;
-    }
-    case 'policy': {
-      const { table, member } = splitMember(d.name);
-      return `DROP POLICY IF EXISTS ${member} ON ${table};`;
-    }
-    default: {
-      const drop = DROP_STATEMENT[d.objectType];
-      return drop ? `${drop} ${d.name};` : null;
-    }
-  }
-}
-
-function fixRemoved(d: SchemaDifference): string | null {
-  const def = d.before ?? '';
-  switch (d.objectType) {
-    case 'index':
-      // Constraint indexes come back with ADD CONSTRAINT; an invalid index was never usable.
-      if (def.includes(' (backs constraint ') || def.includes(' (invalid)')) return null;
-      // ON ONLY would create a partitioned index without its partitions' indexes.
-      return `${def.replace(STRIP_INDEX_NOTES, '').replace(' ON ONLY ', ' ON ')};`;
-    case 'column': {
-      const { table, member } = splitMember(d.name);
-      return `ALTER TABLE ${table} ADD COLUMN ${member} ${def};`;
-    }
-    case 'constraint': {
-      const { table, member } = splitMember(d.name);
-      return `ALTER TABLE ${table} ADD CONSTRAINT ${member} ${def};`;
-    }
-    case 'trigger':
-      return triggerFix(d.name, def, true);
-    case 'function':
-    case 'procedure':
-      return `${def.trimEnd()};`;
-    default:
-      return null;
-  }
-}
-
-function fixChanged(d: SchemaDifference): string | null {
-  const before = d.before ?? '';
-  const after = d.after ?? '';
-  switch (d.objectType) {
-    case 'column':
-      return columnFix(d.name, parseColumn(before), parseColumn(after));
-    case 'trigger':
-      // Only the enabled state can be restored in place; a different definition needs a person.
-      return before.replace(TRIGGER_STATE, '') === after.replace(TRIGGER_STATE, '') ? triggerFix(d.name, before, false) : null;
-    case 'function':
-    case 'procedure':
-      return `${before.trimEnd()};`;
-    default:
-      return null;
-  }
-}
-
-function columnFix(name: string, before: ColumnParts, after: ColumnParts): string | null {
-  // Identity and generation changes need more than one ALTER and a decision about data.
-  if (before.identity !== after.identity || before.generated !== after.generated) return null;
-  const { table, member } = splitMember(name);
-  const actions: string[] = [];
-  if (before.type !== after.type || before.collation !== after.collation) {
-    const collate = before.collation ? ` COLLATE ${before.collation}` : '';
-    actions.push(`ALTER COLUMN ${member} TYPE ${before.type}${collate}`);
-  }
-  if (before.default !== after.default) {
-    actions.push(before.default === null ? `ALTER COLUMN ${member} DROP DEFAULT` : `ALTER COLUMN ${member} SET DEFAULT ${before.default}`);
-  }
-  if (before.notNull !== after.notNull) {
-    actions.push(`ALTER COLUMN ${member} ${before.notNull ? 'SET' : 'DROP'} NOT NULL`);
-  }
-  return actions.length > 0 ? `ALTER TABLE ${table} ${actions.join(', ')};` : null;
-}
-
-function triggerFix(name: string, def: string, create: boolean): string {
-  const { table, member } = splitMember(name);
-  const state = TRIGGER_STATE.exec(def)?.[1];
-  const statements = create ? [`${def.replace(TRIGGER_STATE, '')};`] : [];
-  const enable =
-    state === 'disabled'
-      ? 'DISABLE TRIGGER'
-      : state === 'enabled replica'
-        ? 'ENABLE REPLICA TRIGGER'
-        : state === 'enabled always'
-          ? 'ENABLE ALWAYS TRIGGER'
-          : 'ENABLE TRIGGER';
-  if (!create || state !== undefined) statements.push(`ALTER TABLE ${table} ${enable} ${member};`);
-  return statements.join('\n');
 }

@@ -19,6 +19,8 @@ export interface SeedResult {
 
 export interface SeedOptions {
   rowsPerTable: number;
+  /** Rows for the tables it names (by catalog name, `schema.table` quoted), instead of rowsPerTable. */
+  rowsFor?: (table: string) => number | undefined;
   /** The tables to seed (oids as decimal strings); every user table when absent. */
   only?: ReadonlySet<string>;
   /** Checked between tables; an aborted signal rejects with its reason. */
@@ -43,7 +45,7 @@ export async function seedDatabase(client: ClientBase, opts: SeedOptions): Promi
   const held = new Map<string, number>();
   for (const table of orderByDependencies(catalog).filter((t) => !opts.only || opts.only.has(t.oid))) {
     opts.signal?.throwIfAborted();
-    const seeded = await seedTable(client, { catalog, table, rows, held });
+    const seeded = await seedTable(client, { catalog, table, rows: opts.rowsFor?.(table.name) ?? rows, held });
     held.set(table.oid, seeded.rows);
     tables.push(seeded);
   }

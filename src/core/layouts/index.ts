@@ -7,14 +7,25 @@ import { compareFlywayVersions } from './flyway.js';
 import { compareGolangMigrateVersions } from './golang-migrate.js';
 import { compareGooseVersions } from './goose.js';
 import { compareLiquibaseVersions } from './liquibase.js';
-import type { FileTree, LayoutId, LayoutProblem, Migration } from './layout.js';
+import type { FileTree, LayoutId, LayoutProblem, Migration, ReadOptions } from './layout.js';
 import { compareNodePgMigrateVersions } from './node-pg-migrate.js';
 import { comparePlainVersions } from './plain.js';
 import { comparePrismaVersions } from './prisma.js';
 import { compareSqitchVersions } from './sqitch.js';
 import { compareSupabaseVersions } from './supabase.js';
 
-export type { FileTree, Layout, LayoutId, LayoutProblem, LayoutResult, Migration, MigrationScript, SourceFile, TransactionMode } from './layout.js';
+export type {
+  FileTree,
+  Layout,
+  LayoutId,
+  LayoutProblem,
+  LayoutResult,
+  Migration,
+  MigrationScript,
+  ReadOptions,
+  SourceFile,
+  TransactionMode,
+} from './layout.js';
 export { LAYOUTS, detectLayout };
 
 const COMPARATORS: Readonly<Record<LayoutId, (a: string, b: string) => number>> = {
@@ -48,7 +59,11 @@ export function compareVersions(layout: LayoutId, a: string, b: string): number 
  * Throws when the layout id is unknown or no layout fits the tree: both are usage mistakes that
  * a review cannot work around.
  */
-export function readMigrations(tree: FileTree, layoutId?: LayoutId): { layout: LayoutId; migrations: Migration[]; problems: LayoutProblem[] } {
+export function readMigrations(
+  tree: FileTree,
+  layoutId?: LayoutId,
+  options: ReadOptions = {},
+): { layout: LayoutId; migrations: Migration[]; problems: LayoutProblem[] } {
   const layout = layoutId === undefined ? detectLayout(tree) : LAYOUTS.find((l) => l.id === layoutId);
   if (!layout) {
     const where = tree.root === '' ? 'the repository root' : `"${tree.root}"`;
@@ -58,6 +73,6 @@ export function readMigrations(tree: FileTree, layoutId?: LayoutId): { layout: L
         : `Unknown migration layout "${String(layoutId)}"; known: ${LAYOUTS.map((l) => l.id).join(', ')}`,
     );
   }
-  const { migrations, problems } = layout.read(tree);
+  const { migrations, problems } = layout.read(tree, options);
   return { layout: layout.id, migrations, problems };
 }

@@ -66,6 +66,8 @@ export interface Migration {
   readonly forward: MigrationScript;
   /** null when the layout supports a reverse and none exists, or the reverse holds no statement. */
   readonly reverse: MigrationScript | null;
+  /** The tool runs it again whenever its text changes (Liquibase `runOnChange`): an edit is a new run, not a history edit. */
+  readonly rerunsOnChange?: boolean;
   /** A script the tool runs right after the forward to check it (sqitch verify): its failure fails the deploy. */
   readonly verify?: MigrationScript;
 }
@@ -75,7 +77,15 @@ export type LayoutProblem =
   | { kind: 'missing-reverse'; version: string; path: string; line: number; detail: string; emptyReverse?: string }
   | { kind: 'orphan-reverse'; version: string; path: string }
   | { kind: 'duplicate-version'; version: string; paths: string[] }
-  | { kind: 'unparsable'; path: string; line: number; detail: string };
+  | { kind: 'unparsable'; path: string; line: number; detail: string }
+  /** A migration the tool runs that Drillbot cannot (a Liquibase changeset of native change types such as createTable). */
+  | { kind: 'not-drilled'; version: string; path: string; line: number; detail: string };
+
+/** What the configuration tells a layout beyond the files (`migrations.changelog`). */
+export interface ReadOptions {
+  /** The Liquibase master changelog, relative to the repository root. */
+  readonly changelog?: string;
+}
 
 export interface LayoutResult {
   readonly migrations: Migration[];
@@ -121,7 +131,7 @@ export interface Layout {
   readonly outOfOrder: OutOfOrderBehaviour;
   /** Whether the tree looks like this layout's files (used by auto-detection). */
   detect(tree: FileTree): boolean;
-  read(tree: FileTree): LayoutResult;
+  read(tree: FileTree, options?: ReadOptions): LayoutResult;
   /**
    * Whether this tool can run a reverse; false for forward-only tools (Prisma Migrate, Drizzle
    * Kit, Supabase CLI, Atlas), whose migrations are read with `reverse: null` and no problem: a missing

@@ -1,4 +1,6 @@
-import type { FileTree, Layout, LayoutProblem, LayoutResult, Migration, MigrationScript, TransactionMode } from './layout.js';
+import { posix } from 'node:path';
+import type { FileTree, Layout, LayoutProblem, LayoutResult, Migration, MigrationScript, ReadOptions, TransactionMode } from './layout.js';
+import { isChangeLog, parseChangeLog, type ChangeLogChange, type ChangeLogChangeSet, type ParsedChangeLog } from './liquibase-changelog.js';
 import { compareBytes, listEntries, sliceLines, splitLines, usableReverse, type Line, type TreeEntry } from './util.js';
 
 // AbstractFormattedChangeLogParser (liquibase-standard), case-insensitive as there.
@@ -12,22 +14,37 @@ const ROLLBACK_BLOCK_END = /^(.*)\*\/\s*$/;
 const attribute = (line: string, name: string): string | undefined => new RegExp(`\\b${name}:(\\S+)`, 'i').exec(line)?.[1];
 
 /**
- * Liquibase formatted SQL (https://github.com/liquibase/liquibase, liquibase-standard
- * AbstractFormattedChangeLogParser):
- * - a file whose first line is `--liquibase formatted sql`; each `--changeset author:id
- *   [attributes]` line opens a changeset that runs to the next one; DATABASECHANGELOG records
- *   id, author and file, so that triple is the version here;
- * - changesets run in changelog order, and every one not yet recorded runs: a changeset added
- *   above others that already ran still runs, after them (versions name changesets, their place
- *   orders them; files are read in path order, as `includeAll` does — a master changelog's
- *   explicit order is not read);
+ * Liquibase (https://github.com/liquibase/liquibase, liquibase-standard; the master changelog as
+ * DatabaseChangeLog reads it, formatted SQL as AbstractFormattedChangeLogParser does):
+ * - the master changelog is an XML, YAML or JSON file whose top level is `databaseChangeLog`
+ *   (liquibase-changelog.ts): `migrations.changelog` names it, else it is the changelog no other
+ *   one includes (of several, the one that reaches the most changesets). Its entries run in
+ *   order: `include file=` reads a changelog (relative to the including file with
+ *   `relativeToChangelogFile`, else to the classpath root: the one file whose path ends so),
+ *   `includeAll path=` every changelog under the directory, recursively, sorted by
+ *   `getStandardChangeLogComparator()`: Java's String.compareTo on the resource path, i.e. UTF-16
+ *   code units; a file of no changelog format is skipped there and refused by `include`;
+ * - an included `.sql` file whose first line is `--liquibase formatted sql` holds changesets:
+ *   each `--changeset author:id [attributes]` line opens one that runs to the next one; any
+ *   other `.sql` file is one changeset `raw` by `includeAll` (SqlChangeLogParser: the whole
+ *   file as one statement, in a transaction, with no rollback);
+ * - an XML/YAML changeSet of one `sql` or `sqlFile` change runs that SQL (`splitStatements`,
+ *   default true; `sqlFile path=` with `relativeToChangelogFile`), its `<rollback>` SQL or
+ *   sqlFile is the reverse (`<rollback/>`: nothing to undo); a changeSet of native change types
+ *   (createTable, addColumn…) is SQL Liquibase generates and Drillbot cannot run: a `not-drilled`
+ *   problem names it (the shadow then lacks what it creates);
+ * - with no XML/YAML changelog, the formatted-SQL files are read in path order, as `includeAll`;
+ * - DATABASECHANGELOG records id, author and file, so that triple is the version here; every
+ *   changeset not yet recorded runs: one added above others that already ran still runs, after
+ *   them (versions name changesets, their place orders them); `runOnChange` runs a recorded one
+ *   again when its checksum changed (ShouldRunChangeSetFilter), so its edit is a new run;
  * - `runInTransaction` (default true) wraps the changeset in a transaction; `false` runs each
  *   statement on its own (autocommit), and with `splitStatements:false` the changeset goes as one
  *   statement string (one implicit transaction when it holds several);
  * - `--rollback <sql>` lines and `/* liquibase rollback … *\/` blocks are the reverse, run in
  *   the same transaction mode; `--rollback not required` declares there is none to run;
- * - `dbms:` limits a changeset to the databases it names: one that leaves out postgresql (and
- *   `all`) never runs here.
+ * - `dbms:` limits a changeset (or a change) to the databases it names: one that leaves out
+ *   postgresql (and `all`) never runs here.
  */
 export const compareLiquibaseVersions = compareBytes;
 
@@ -39,15 +56,23 @@ interface ChangeSet {
   readonly end: number;
 }
 
-function transactionOf(header: string): TransactionMode {
-  if (attribute(header, 'runInTransaction')?.toLowerCase() !== 'false') return 'transaction';
-  return attribute(header, 'splitStatements')?.toLowerCase() === 'false' ? 'single-query' : 'none';
-}
+const transactionMode = (runInTransaction: boolean, splitStatements: boolean): TransactionMode =>
+  runInTransaction ? 'transaction' : splitStatements ? 'none' : 'single-query';
 
-const runsOnPostgres = (header: string): boolean => {
-  const dbms = attribute(header, 'dbms');
-  return dbms === undefined || dbms.split(',').some((d) => ['postgresql', 'all'].includes(d.replace(/^!/, '').toLowerCase()) && !d.startsWith('!'));
-};
+const transactionOf = (header: string): TransactionMode =>
+  transactionMode(attribute(header, 'runInTransaction')?.toLowerCase() !== 'false', attribute(header, 'splitStatements')?.toLowerCase() !== 'false');
+
+/** DatabaseList.definitionMatches: `all`, `none`, `!postgresql` excludes, a list of names must hold postgresql. */
+function runsOnPostgres(dbms: string | undefined): boolean {
+  const names = (dbms ?? '')
+    .split(',')
+    .map((d) => d.trim().toLowerCase())
+    .filter((d) => d !== '');
+  if (names.length === 0 || names.includes('all')) return true;
+  if (names.includes('none') || names.includes('!postgresql')) return false;
+  const named = names.filter((d) => !d.startsWith('!'));
+  return named.length === 0 || named.includes('postgresql');
+}
 
 const unquote = (s: string): string => s.replace(/^"(.*)"$/, '$1');
 
@@ -104,36 +129,49 @@ function toMigration(entry: TreeEntry, lines: readonly Line[], cs: ChangeSet, pr
   };
   const rollback = rollbackOf(lines, cs.header.number, cs.end);
   const name = `${cs.author}:${cs.id}`;
-  if (rollback?.notRequired) return { version, name, forward, reverse: null };
+  const reruns = attribute(cs.header.text, 'runOnChange')?.toLowerCase() === 'true' ? { rerunsOnChange: true } : {};
+  if (rollback?.notRequired) return { version, name, forward, reverse: null, ...reruns };
   const found = rollback ? { script: { path: entry.file.path, sql: rollback.sql, startLine: rollback.startLine, transaction }, label: 'its --rollback' } : null;
   const reverse = usableReverse(found, { version, path: entry.file.path, line: cs.header.number }, 'no --rollback', problems);
-  return { version, name, forward, reverse };
+  return { version, name, forward, reverse, ...reruns };
 }
 
-function readFile(entry: TreeEntry, problems: LayoutProblem[]): Migration[] {
+/** The changesets of a formatted-SQL file, in order (those for other databases left out). */
+function readFormatted(entry: TreeEntry, problems: LayoutProblem[]): Migration[] {
   const lines = splitLines(entry.file.content);
-  const migrations: Migration[] = [];
-  const seen = new Set<string>();
-  for (const cs of changeSets(entry, lines, problems)) {
-    if (!runsOnPostgres(cs.header.text)) continue;
-    const migration = toMigration(entry, lines, cs, problems);
-    // Liquibase refuses a changelog that repeats an id:author ("duplicate identifiers").
-    if (seen.has(migration.version)) problems.push({ kind: 'duplicate-version', version: migration.version, paths: [entry.file.path, entry.file.path] });
-    seen.add(migration.version);
-    migrations.push(migration);
-  }
-  return migrations;
+  return changeSets(entry, lines, problems)
+    .filter((cs) => runsOnPostgres(attribute(cs.header.text, 'dbms')))
+    .map((cs) => toMigration(entry, lines, cs, problems));
 }
 
 const isFormatted = (e: TreeEntry): boolean => e.name.toLowerCase().endsWith('.sql') && FIRST_LINE.test(splitLines(e.file.content)[0]?.text ?? '');
+const isChangeLogEntry = (e: TreeEntry): boolean => isChangeLog(e.name, e.file.content);
 
-function readLiquibase(tree: FileTree): LayoutResult {
-  const problems: LayoutProblem[] = [];
-  const files = listEntries(tree)
-    .filter(isFormatted)
-    .sort((a, b) => compareBytes(a.rel, b.rel));
-  const migrations = files.flatMap((entry) => readFile(entry, problems));
+/** Liquibase's ValidatingVisitor refuses changesets that repeat an id, author and file ("duplicate identifiers"), also a file included twice. */
+function withDuplicates(migrations: Migration[], problems: LayoutProblem[]): LayoutResult {
+  const seen = new Map<string, Migration>();
+  for (const m of migrations) {
+    const first = seen.get(m.version);
+    if (first) problems.push({ kind: 'duplicate-version', version: m.version, paths: [first.forward.path, m.forward.path] });
+    else seen.set(m.version, m);
+  }
   return { migrations, problems };
+}
+
+function readLiquibase(tree: FileTree, options: ReadOptions = {}): LayoutResult {
+  const problems: LayoutProblem[] = [];
+  const entries = listEntries(tree);
+  const changeLogs = entries.filter(isChangeLogEntry);
+  if (changeLogs.length === 0 && options.changelog === undefined) {
+    const files = entries.filter(isFormatted).sort((a, b) => compareBytes(a.rel, b.rel));
+    return withDuplicates(
+      files.flatMap((entry) => readFormatted(entry, problems)),
+      problems,
+    );
+  }
+  const master = masterChangeLog(tree, entries, changeLogs, options, problems);
+  if (!master) return { migrations: [], problems };
+  return withDuplicates(includeFile(new Walk(tree, entries, problems), master, { path: master.file.path, line: 1 }, true), problems);
 }
 
 export const liquibase: Layout = {
@@ -141,6 +179,233 @@ export const liquibase: Layout = {
   supportsReverse: true,
   versionsOrderedBy: 'position',
   outOfOrder: { kind: 'applies', tool: 'Liquibase' },
-  detect: (tree) => listEntries(tree).some(isFormatted),
+  detect: (tree) => listEntries(tree).some((e) => isFormatted(e) || isChangeLogEntry(e)),
   read: readLiquibase,
 };
+
+// ---- the master changelog and what it includes ------------------------------------------------
+
+/** Reading state: the tree, its files by path, and the changelogs being included (to stop a cycle). */
+class Walk {
+  readonly byPath: ReadonlyMap<string, TreeEntry>;
+  readonly including: string[] = [];
+  private readonly parsed = new Map<string, ParsedChangeLog>();
+  constructor(
+    readonly tree: FileTree,
+    readonly entries: readonly TreeEntry[],
+    readonly problems: LayoutProblem[],
+  ) {
+    this.byPath = new Map(entries.map((e) => [e.file.path, e]));
+  }
+  parse(entry: TreeEntry): ParsedChangeLog {
+    const known = this.parsed.get(entry.file.path);
+    if (known) return known;
+    const parsed = parseChangeLog(entry.name, entry.file.content);
+    this.parsed.set(entry.file.path, parsed);
+    return parsed;
+  }
+  problem(path: string, line: number, detail: string): void {
+    this.problems.push({ kind: 'unparsable', path, line, detail });
+  }
+}
+
+/**
+ * The configured master changelog (any format, formatted SQL too), else the XML/YAML/JSON one no
+ * other changelog includes (of several, the one reaching the most changesets).
+ */
+function masterChangeLog(
+  tree: FileTree,
+  entries: readonly TreeEntry[],
+  changeLogs: readonly TreeEntry[],
+  options: ReadOptions,
+  problems: LayoutProblem[],
+): TreeEntry | null {
+  if (options.changelog !== undefined) {
+    const path = posix.normalize(options.changelog);
+    const named = entries.find((e) => e.file.path === path);
+    if (!named)
+      problems.push({
+        kind: 'unparsable',
+        path,
+        line: 1,
+        detail: `migrations.changelog names ${path}, which is not under the migrations directory "${tree.root || '.'}"`,
+      });
+    return named ?? null;
+  }
+  const scratch = new Walk(tree, entries, []);
+  const included = new Set(changeLogs.flatMap((c) => includedPaths(scratch, c)));
+  const roots = changeLogs.filter((c) => !included.has(c.file.path));
+  const reach = new Map(roots.map((r) => [r, walkChangeLog(new Walk(tree, entries, []), r).length]));
+  const [first, second] = [...roots].sort((a, b) => reach.get(b)! - reach.get(a)! || compareBytes(a.file.path, b.file.path));
+  if (!first)
+    problems.push({
+      kind: 'unparsable',
+      path: changeLogs[0]!.file.path,
+      line: 1,
+      detail: 'every Liquibase changelog here is included by another one: there is no master changelog to start from',
+    });
+  else if (second && reach.get(second) === reach.get(first)) {
+    problems.push({
+      kind: 'unparsable',
+      path: second.file.path,
+      line: 1,
+      detail: `${first.file.path} and ${second.file.path} are both master changelogs (no other changelog includes them); name the one Liquibase runs in migrations.changelog`,
+    });
+  }
+  return first ?? null;
+}
+
+/** The files a changelog's include and includeAll entries name. */
+function includedPaths(w: Walk, changeLog: TreeEntry): string[] {
+  return w.parse(changeLog).entries.flatMap((entry) => {
+    if (entry.kind === 'include') {
+      const found = resolveFile(w, changeLog, entry.file, entry.relative);
+      return typeof found === 'string' ? [] : [found.file.path];
+    }
+    if (entry.kind === 'includeAll') {
+      const found = resolveDirectory(w, changeLog, entry.path, entry.relative);
+      return typeof found === 'string' ? [] : found.map((e) => e.file.path);
+    }
+    return [];
+  });
+}
+
+/** The changesets of a changelog and of what it includes, in Liquibase's order. */
+function walkChangeLog(w: Walk, changeLog: TreeEntry): Migration[] {
+  const parsed = w.parse(changeLog);
+  if (parsed.error) {
+    w.problem(changeLog.file.path, parsed.error.line, `Liquibase cannot read this changelog: ${parsed.error.message}`);
+    return [];
+  }
+  w.including.push(changeLog.file.path);
+  const migrations = parsed.entries.flatMap((entry): Migration[] => {
+    if (entry.kind === 'changeSet') return changeSetMigration(w, changeLog, entry);
+    if (entry.kind === 'include') {
+      const found = resolveFile(w, changeLog, entry.file, entry.relative);
+      if (typeof found === 'string') {
+        w.problem(changeLog.file.path, entry.line, `Liquibase cannot include ${entry.file}: ${found}`);
+        return [];
+      }
+      return includeFile(w, found, { path: changeLog.file.path, line: entry.line }, true);
+    }
+    const found = resolveDirectory(w, changeLog, entry.path, entry.relative);
+    if (typeof found === 'string') {
+      w.problem(changeLog.file.path, entry.line, `Liquibase cannot includeAll ${entry.path}: ${found}`);
+      return [];
+    }
+    return found.flatMap((file) => includeFile(w, file, { path: changeLog.file.path, line: entry.line }, false));
+  });
+  w.including.pop();
+  return migrations;
+}
+
+/** One included file: a changelog (XML, YAML, JSON), formatted SQL, or raw SQL; `include` refuses any other file, `includeAll` skips it. */
+function includeFile(w: Walk, file: TreeEntry, at: { path: string; line: number }, refuseUnknown: boolean): Migration[] {
+  if (w.including.includes(file.file.path)) {
+    w.problem(at.path, at.line, `Liquibase cannot include ${file.rel}: it includes this changelog itself (a circular include)`);
+    return [];
+  }
+  const lower = file.name.toLowerCase();
+  if (lower.endsWith('.sql')) return isFormatted(file) ? readFormatted(file, w.problems) : [rawSql(file, w.problems)];
+  if (/\.(xml|ya?ml|json)$/.test(lower)) {
+    if (isChangeLogEntry(file)) return walkChangeLog(w, file);
+    w.problem(file.file.path, 1, 'Liquibase cannot read this file as a changelog: its top level is not databaseChangeLog');
+    return [];
+  }
+  if (refuseUnknown)
+    w.problem(at.path, at.line, `Liquibase cannot include ${file.rel}: it is not a changelog format it reads (.xml, .yaml, .yml, .json, .sql)`);
+  return [];
+}
+
+/** A plain .sql file included as a changelog: one changeset, the whole file as one statement, in a transaction, with no rollback. */
+function rawSql(entry: TreeEntry, problems: LayoutProblem[]): Migration {
+  const version = `${entry.rel}::raw::includeAll`;
+  const forward: MigrationScript = { path: entry.file.path, sql: entry.file.content, startLine: 1, transaction: 'transaction' };
+  const reverse = usableReverse(null, { version, path: entry.file.path, line: 1 }, 'a plain SQL file included as a changelog has no rollback', problems);
+  return { version, name: entry.rel, forward, reverse };
+}
+
+/** A changeSet of an XML/YAML changelog: one sql or sqlFile change is drilled; native change types are not. */
+function changeSetMigration(w: Walk, changeLog: TreeEntry, cs: ChangeLogChangeSet): Migration[] {
+  if (!runsOnPostgres(cs.dbms)) return [];
+  const changes = cs.changes.filter((c) => c.kind === 'native' || runsOnPostgres(c.dbms));
+  if (changes.length === 0) return [];
+  const version = `${changeLog.rel}::${cs.id}::${cs.author}`;
+  const at = { version, path: changeLog.file.path, line: cs.line };
+  const name = `${cs.author}:${cs.id}`;
+  const change = changes[0]!;
+  if (changes.length > 1 || change.kind === 'native') {
+    w.problems.push({ kind: 'not-drilled', ...at, detail: notDrilled(name, changes) });
+    return [];
+  }
+  const forward = sqlScript(w, changeLog, change, cs.runInTransaction);
+  if (!forward) return [];
+  return [{ version, name, forward, reverse: reverseOf(w, changeLog, cs, at), ...(cs.runOnChange ? { rerunsOnChange: true } : {}) }];
+}
+
+function notDrilled(name: string, changes: readonly ChangeLogChange[]): string {
+  const native = changes.filter((c) => c.kind === 'native').map((c) => `${c.type} (line ${c.line})`);
+  if (native.length === 0)
+    return `changeset ${name} holds ${changes.length} SQL changes; Drillbot drills a changeset of one sql or sqlFile change, so it did not run this one`;
+  return `changeset ${name} uses Liquibase change types that Liquibase turns into SQL itself: ${native.join(', ')}; Drillbot runs only sql and sqlFile changes, so it did not run this changeset`;
+}
+
+/** The SQL of an sql or sqlFile change, as the changeset runs it; null (with a problem) when its file is missing. */
+function sqlScript(w: Walk, changeLog: TreeEntry, change: ChangeLogChange, runInTransaction: boolean): MigrationScript | null {
+  if (change.kind === 'native') return null;
+  const transaction = transactionMode(runInTransaction, change.splitStatements);
+  if (change.kind === 'sql') return { path: changeLog.file.path, sql: change.sql, startLine: change.line, transaction };
+  const found = resolveFile(w, changeLog, change.path, change.relative);
+  if (typeof found !== 'string') return { path: found.file.path, sql: found.file.content, startLine: 1, transaction };
+  w.problem(changeLog.file.path, change.line, `Liquibase cannot run sqlFile ${change.path}: ${found}`);
+  return null;
+}
+
+function reverseOf(w: Walk, changeLog: TreeEntry, cs: ChangeLogChangeSet, at: { version: string; path: string; line: number }): MigrationScript | null {
+  if (cs.rollback === null) return usableReverse(null, at, 'no <rollback>', w.problems);
+  const [change, ...more] = cs.rollback.filter((c) => c.kind === 'native' || runsOnPostgres(c.dbms));
+  if (!change) return null;
+  if (change.kind === 'native' || more.length > 0) {
+    const types = [change, ...more].map((c) => (c.kind === 'native' ? c.type : c.kind)).join(', ');
+    return usableReverse(null, at, `its rollback (${types}) is not one sql or sqlFile change, which Drillbot cannot run`, w.problems);
+  }
+  const script = sqlScript(w, changeLog, change, cs.runInTransaction);
+  return usableReverse(script && { script, label: 'its <rollback>' }, at, 'its rollback file is missing', w.problems);
+}
+
+/** A path as Liquibase resolves it: against the including changelog, or the classpath root (the one file whose path ends so). */
+function resolveFile(w: Walk, from: TreeEntry, file: string, relative: boolean): TreeEntry | string {
+  const path = file.replace(/\\/g, '/').replace(/^classpath\*?:/, '');
+  if (relative) {
+    const full = posix.normalize(posix.join(posix.dirname(from.file.path), path));
+    return w.byPath.get(full) ?? `there is no ${full} under the migrations directory "${w.tree.root || '.'}"`;
+  }
+  const tail = posix.normalize(path.replace(/^\/+/, ''));
+  const found = w.entries.filter((e) => e.file.path === tail || e.file.path.endsWith(`/${tail}`));
+  if (found.length === 1) return found[0]!;
+  return found.length === 0
+    ? `no file under the migrations directory "${w.tree.root || '.'}" ends with ${tail}`
+    : `several files end with ${tail} (${found.map((e) => e.file.path).join(', ')})`;
+}
+
+/** The files under an includeAll directory, recursively, in Liquibase's order (String.compareTo: UTF-16 code units). */
+function resolveDirectory(w: Walk, from: TreeEntry, path: string, relative: boolean): TreeEntry[] | string {
+  const dir = path
+    .replace(/\\/g, '/')
+    .replace(/^classpath\*?:/, '')
+    .replace(/\/+$/, '');
+  const prefixes = relative
+    ? [`${posix.normalize(posix.join(posix.dirname(from.file.path), dir))}/`]
+    : [...new Set(w.entries.flatMap((e) => prefixEnding(e.file.path, `${posix.normalize(dir.replace(/^\/+/, ''))}/`)))];
+  if (prefixes.length > 1) return `several directories end with ${dir} (${prefixes.join(', ')})`;
+  const files = w.entries.filter((e) => prefixes[0] !== undefined && e.file.path.startsWith(prefixes[0]));
+  if (files.length === 0) return `there is no directory ${dir} with files under the migrations directory "${w.tree.root || '.'}"`;
+  return files.sort((a, b) => (a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0));
+}
+
+/** The leading part of `path` up to and including `dir`, where `dir` starts a path segment. */
+function prefixEnding(path: string, dir: string): string[] {
+  if (path.startsWith(dir)) return [dir];
+  const at = path.indexOf(`/${dir}`);
+  return at < 0 ? [] : [path.slice(0, at + 1 + dir.length)];
+}

@@ -130,7 +130,33 @@ export interface DrillSummary {
   readonly seeding: readonly TableSeeding[];
   /** Did forward → reverse restore the schema and the seeded rows? null when not run. */
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
+  /** The multi-tenant drill (shadow.tenants): absent when no tenants are configured. */
+  readonly tenants?: TenantSummary;
   readonly durationMs: number;
+}
+
+/** The change run once per tenant schema, as a schema-per-tenant tool runs it (see drill/tenants.ts). */
+export interface TenantSummary {
+  /** The schema the migrations are written against, after the tenant in search_path. */
+  readonly template: string;
+  readonly tenants: readonly TenantOutcome[];
+  /**
+   * Per forward migration: its lock time on existing tables summed over the tenants that ran it
+   * (the tool migrates one tenant after the other), measured on the seeded shadow.
+   */
+  readonly lockMs: ReadonlyArray<{ readonly path: string; readonly ms: number; readonly tenants: number }>;
+}
+
+export interface TenantOutcome {
+  readonly schema: string;
+  /** `not-run`: the tenant could not be created or seeded (see its infra finding). */
+  readonly forward: 'applied' | 'failed' | 'not-run';
+  /** Where its forward failed, when it did. */
+  readonly failedAt?: { readonly path: string; readonly line: number };
+  /** The reverses of its applied migrations, newest first; `not-run` when there was none to run. */
+  readonly reverse: 'applied' | 'failed' | 'not-run';
+  /** Per forward migration it ran: how long it held locks on existing tables. */
+  readonly lockMs: ReadonlyArray<{ readonly path: string; readonly ms: number }>;
 }
 
 export type ChecklistDirection = 'forward' | 'reverse';

@@ -2,7 +2,7 @@ import type { ParsedMigration } from '../sql/parse-migrations.js';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 import { addedColumns, baseName, columnConstraints, relationName, sameRelation } from '../sql/nodes.js';
 import { removedLabel, removedNames, type RemovedName } from '../sql/removed-names.js';
-import type { Finding, LockMode, MigrationResult, ReverseDraft, ReverseNotDrafted, RolloutStep } from './report.js';
+import type { Finding, LockMode, MigrationResult, ReverseDraft, ReverseNotDrafted, RolloutStep, TenantSummary } from './report.js';
 
 /** What the runbook is built from: the change's parsed migrations and what the review found and observed. */
 export interface RolloutFacts {
@@ -14,6 +14,8 @@ export interface RolloutFacts {
   readonly reverseNotDrafted: readonly ReverseNotDrafted[];
   /** Rows the drill seeded per table at most (shadow.seedRows), so that observed times say what they were measured on. */
   readonly seededRows: number;
+  /** The multi-tenant drill, when shadow.tenants is configured: each migration also runs once per tenant schema. */
+  readonly tenants?: TenantSummary;
 }
 
 /** Locks that queue every other session behind them on an existing table: a lock_timeout keeps the queue short. */
@@ -68,11 +70,15 @@ function migrateStep(p: ParsedMigration, facts: RolloutFacts): RolloutStep {
   const script = p.migration.forward;
   const result = facts.migrations.find((m) => m.direction === 'forward' && m.path === script.path);
   const outside = script.transaction === 'none' || (result?.statements.some((s) => s.lockView !== undefined) ?? false);
-  const lock = lockOf(result, facts.seededRows, script.transaction === 'transaction' || script.transaction === 'single-query');
+  const lock = withTenants(
+    lockOf(result, facts.seededRows, script.transaction === 'transaction' || script.transaction === 'single-query'),
+    script.path,
+    facts.tenants,
+  );
   const setsTimeout = (p.forward ?? []).some((s) => s.kind === 'VariableSetStmt' && s.node.name === 'lock_timeout');
   return {
     kind: 'migrate',
-    title: migrateTitle(p, result),
+    title: migrateTitle(p, result, facts.tenants),
     path: script.path,
     line: script.startLine,
     transaction: outside ? 'outside' : 'inside',
@@ -90,10 +96,17 @@ function migrateStep(p: ParsedMigration, facts: RolloutFacts): RolloutStep {
 }
 
 /** What the drill saw of the migration decides whether it can be run at all. */
-function migrateTitle(p: ParsedMigration, result: MigrationResult | undefined): string {
+function migrateTitle(p: ParsedMigration, result: MigrationResult | undefined, tenants: TenantSummary | undefined): string {
   if (!result) return `Run ${p.migration.name} (not drilled).`;
-  if (result.status === 'applied') return `Run ${p.migration.name} (applied on the drill).`;
-  return `Do not run ${p.migration.name} as it stands: it ${result.status === 'timed-out' ? 'timed out' : result.status} on the drill (see its findings); fix it first.`;
+  const failed = tenants?.tenants.filter((t) => t.failedAt?.path === p.migration.forward.path).map((t) => t.schema) ?? [];
+  const inTenants = failed.length > 0 ? `in tenant schema${failed.length > 1 ? 's' : ''} ${failed.join(', ')}` : '';
+  if (result.status === 'applied' && !inTenants)
+    return `Run ${p.migration.name} (applied on the drill${tenants ? ` and in ${tenants.tenants.length} tenant schemas` : ''}).`;
+  const where =
+    result.status === 'applied'
+      ? `applied on the template but failed ${inTenants}`
+      : `${result.status === 'timed-out' ? 'timed out' : result.status} on the drill${inTenants ? ` and ${inTenants}` : ''}`;
+  return `Do not run ${p.migration.name} as it stands: it ${where} (see its findings); fix it first${inTenants ? ", for every tenant's data" : ''}.`;
 }
 
 /** The locks on existing tables, held until the end of the transaction (or of the statement outside one). */
@@ -107,6 +120,17 @@ function lockOf(result: MigrationResult | undefined, seededRows: number, wholeSc
   const list = existing.map((l) => `${l.relation} ${l.mode}`).join(', ');
   const text = `${list}, held ${Math.round(held)} ms on the shadow (up to ${seededRows} seeded rows per table; production time grows with the table)${unseenNote}`;
   return { text, queues: existing.some((l) => QUEUEING.includes(l.mode)) };
+}
+
+/**
+ * A schema-per-tenant tool runs the migration once per tenant, one after the other: the lock time
+ * that matters is the sum over the tenants.
+ */
+function withTenants(lock: { text?: string; queues: boolean }, path: string, tenants: TenantSummary | undefined): { text?: string; queues: boolean } {
+  const total = tenants?.lockMs.find((l) => l.path === path);
+  if (!total) return lock;
+  const sum = `across ${total.tenants} tenant schemas, ${Math.round(total.ms)} ms of locks on existing tables in total (the sum of each tenant's lock time)`;
+  return { text: lock.text ? `${lock.text}; ${sum}` : sum, queues: lock.queues };
 }
 
 /** The proven reverse, a drafted plan, or why there is none, from the drill's round trip and the reviewer's drafts. */

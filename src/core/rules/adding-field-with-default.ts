@@ -1,15 +1,5 @@
 import { addedColumnDefaultText, addedColumnTypeText } from '../sql/clause-text.js';
-import {
-  addedColumns,
-  callsVolatileFunction,
-  columnConstraints,
-  columnDefault,
-  findFunctionCalls,
-  isNullConstant,
-  quoteIdent,
-  relationName,
-  typeName,
-} from '../sql/nodes.js';
+import { asNode, callsVolatileFunction, columnConstraints, columnDefault, findFunctionCalls, isNullConstant, quoteIdent, typeName } from '../sql/nodes.js';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 import { defineRule } from './define-rule.js';
 
@@ -90,20 +80,22 @@ export default defineRule({
   hazard: 'rewrite',
   summary:
     'Add columns to existing tables without a default that forces a rewrite (volatile, serial, identity, stored generated, or any default before PostgreSQL 11).',
+  messages: {
+    rewritingDefault: 'Adding column {{column}} to {{table}} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: {{why}}.',
+  },
   create: (ctx) => ({
-    AlterTableStmt(node, statement) {
-      const table = relationName(node.relation);
+    AlterTableCmd(cmd, { statement, relation: table, isNewTable }) {
+      const column = asNode(cmd.def, 'ColumnDef');
       // A table created earlier in this change is empty and unused: rewriting it costs nothing.
-      if (ctx.isNewTable(table)) return;
-      for (const column of addedColumns(statement)) {
-        const rewrite = rewriteOf(column, ctx.pgMajor);
-        if (!rewrite) continue;
-        ctx.report({
-          statement,
-          message: `Adding column ${column.colname} to ${table} rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: ${rewrite.why}.`,
-          fix: recipe(statement, table, column, rewrite),
-        });
-      }
+      if (isNewTable || cmd.subtype !== 'AT_AddColumn' || !column) return;
+      const rewrite = rewriteOf(column, ctx.pgMajor);
+      if (!rewrite) return;
+      ctx.report({
+        node: statement,
+        messageId: 'rewritingDefault',
+        data: { column: column.colname, table, why: rewrite.why },
+        fix: recipe(statement, table, column, rewrite),
+      });
     },
   }),
 });

@@ -19,29 +19,29 @@ testRule(rule, {
   invalid: [
     {
       sql: 'ALTER TABLE users ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;',
-      errors: [{ line: 1, message: /^ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY on users/ }],
+      errors: [{ line: 1, messageId: 'rowSecurity', message: /^ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY on users/ }],
     },
     {
       sql: "CREATE POLICY tenant ON app.users USING (tenant_id = current_setting('app.tenant')::bigint);\nALTER POLICY tenant ON app.users TO app;\nDROP POLICY IF EXISTS tenant ON app.users;",
       errors: [
-        { line: 1, message: /Creating policy tenant on users/ },
-        { line: 2, message: /Altering policy tenant/ },
-        { line: 3, message: /Dropping policy tenant on users/ },
+        { line: 1, messageId: 'policy', message: /Creating policy tenant on users/ },
+        { line: 2, messageId: 'policy', message: /Altering policy tenant/ },
+        { line: 3, messageId: 'dropPolicy', message: /Dropping policy tenant on users/ },
       ],
     },
     {
       name: 'grants and revokes, also on schemas and roles',
       sql: 'GRANT SELECT ON users TO analyst;\nREVOKE ALL ON SCHEMA app FROM public;\nGRANT admin TO alice;',
       errors: [
-        { line: 1, message: /^GRANT on users .* exposed/ },
-        { line: 2, message: /^REVOKE changes .* permission denied/ },
-        { line: 3, message: /role membership/ },
+        { line: 1, messageId: 'grant', message: /^GRANT on users .* exposed/ },
+        { line: 2, messageId: 'grant', message: /^REVOKE changes .* permission denied/ },
+        { line: 3, messageId: 'grantRole', message: /role membership/ },
       ],
     },
     {
       name: 'a grant naming an existing table next to a new one',
       sql: 'CREATE TABLE notes (a int);\nGRANT SELECT ON notes, users TO app;',
-      errors: [{ line: 2, message: /on notes, users/ }],
+      errors: [{ line: 2, messageId: 'grant', message: /on notes, users/ }],
     },
   ],
 });

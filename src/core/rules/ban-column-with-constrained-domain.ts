@@ -1,4 +1,4 @@
-import { addedColumns, quoteIdent, relationName, sameRelation, typeModifiers, typeName } from '../sql/nodes.js';
+import { asNode, quoteIdent, sameRelation, typeModifiers, typeName } from '../sql/nodes.js';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 import { defineRule } from './define-rule.js';
 
@@ -40,32 +40,32 @@ export default defineRule({
   hazard: 'rewrite',
   severity: 'warning',
   summary: 'Do not add columns of a domain with constraints to existing tables: PostgreSQL rewrites the table.',
+  messages: {
+    constrainedDomain:
+      "Adding column {{column}} of the constrained domain {{domain}} to {{table}} rewrites the table under an ACCESS EXCLUSIVE lock, to check the domain's constraints for every existing row.",
+  },
   create: (ctx) => ({
-    AlterTableStmt(node, statement) {
-      const table = relationName(node.relation);
+    AlterTableCmd(cmd, { statement, relation: table, isNewTable }) {
+      const column = asNode(cmd.def, 'ColumnDef');
       // A table created earlier in this change is empty and unused: rewriting it costs nothing.
-      if (ctx.isNewTable(table)) return;
-      const columns = addedColumns(statement);
-      if (columns.length === 0) return;
-      const domains = constrainedDomainsBefore(ctx.changeStatements, statement);
-      for (const column of columns) {
-        // An array of the domain is a different type, whose NULL needs no domain check.
-        if ((column.typeName?.arrayBounds ?? []).length > 0) continue;
-        const domain = domains.find((d) => sameRelation(d.name, typeName(column.typeName)));
-        if (!domain) continue;
-        const t = table.split('.').map(quoteIdent).join('.');
-        const c = quoteIdent(String(column.colname));
-        const check = `${String(table.split('.').at(-1))}_${String(column.colname)}_check`;
-        ctx.report({
-          statement,
-          message: `Adding column ${column.colname} of the constrained domain ${domain.name} to ${table} rewrites the table under an ACCESS EXCLUSIVE lock, to check the domain's constraints for every existing row.`,
-          fix: [
-            `ALTER TABLE ${t} ADD COLUMN ${c} ${domain.baseType};`,
-            `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(check)} CHECK (<the domain's CHECK, with VALUE replaced by ${c}>) NOT VALID;`,
-            `-- in a later migration: ALTER TABLE ${t} VALIDATE CONSTRAINT ${quoteIdent(check)};`,
-          ].join('\n'),
-        });
-      }
+      if (isNewTable || cmd.subtype !== 'AT_AddColumn' || !column) return;
+      // An array of the domain is a different type, whose NULL needs no domain check.
+      if ((column.typeName?.arrayBounds ?? []).length > 0) return;
+      const domain = constrainedDomainsBefore(ctx.changeStatements, statement).find((d) => sameRelation(d.name, typeName(column.typeName)));
+      if (!domain) return;
+      const t = table.split('.').map(quoteIdent).join('.');
+      const c = quoteIdent(String(column.colname));
+      const check = `${String(table.split('.').at(-1))}_${String(column.colname)}_check`;
+      ctx.report({
+        node: statement,
+        messageId: 'constrainedDomain',
+        data: { column: column.colname, domain: domain.name, table },
+        fix: [
+          `ALTER TABLE ${t} ADD COLUMN ${c} ${domain.baseType};`,
+          `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(check)} CHECK (<the domain's CHECK, with VALUE replaced by ${c}>) NOT VALID;`,
+          `-- in a later migration: ALTER TABLE ${t} VALIDATE CONSTRAINT ${quoteIdent(check)};`,
+        ].join('\n'),
+      });
     },
   }),
 });

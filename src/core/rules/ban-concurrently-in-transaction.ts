@@ -7,6 +7,9 @@ export default defineRule({
   id: 'ban-concurrently-in-transaction',
   hazard: 'concurrently-in-transaction',
   summary: 'Run CONCURRENTLY, VACUUM, ALTER SYSTEM and CREATE DATABASE outside a transaction block.',
+  messages: {
+    concurrentlyInTransaction: '{{what}} cannot run inside a transaction block, but {{why}}: the migration fails{{leftover}}.',
+  },
   create: (ctx) => {
     const check = (_node: unknown, statement: ParsedStatement): void => report(ctx, statement);
     return {
@@ -34,8 +37,9 @@ function report(ctx: RuleContext, statement: ParsedStatement): void {
   // IF NOT EXISTS then keeps (concurrent-index-if-not-exists).
   const leftover = /^(CREATE INDEX|REINDEX) CONCURRENTLY/.test(what) ? ', and a failed attempt can leave an INVALID index behind' : '';
   ctx.report({
-    statement,
-    message: `${what} cannot run inside a transaction block, but ${why}: the migration fails${leftover}.`,
+    node: statement,
+    messageId: 'concurrentlyInTransaction',
+    data: { what, why, leftover },
     fix: [
       ...(begin ? [`Remove the BEGIN (line ${begin.line}) … COMMIT around the statement.`] : []),
       runOutsideTransaction(ctx.layout),

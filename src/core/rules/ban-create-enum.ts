@@ -6,12 +6,16 @@ export default defineRule({
   hazard: 'type-choice',
   enabledByDefault: false,
   summary: 'Prefer a lookup table (or text with a CHECK) to an enum type.',
+  messages: {
+    createEnum: 'Enum type {{type}} cannot lose values later (there is no DROP VALUE) and cannot carry extra data per value.',
+  },
   create: (ctx) => ({
     CreateEnumStmt(node, statement) {
       const type = qualifiedName(node.typeName);
       ctx.report({
-        statement,
-        message: `Enum type ${type} cannot lose values later (there is no DROP VALUE) and cannot carry extra data per value.`,
+        node: statement,
+        messageId: 'createEnum',
+        data: { type },
         fix: `-- Use a lookup table with a foreign key, or a text column with a CHECK (col IN (...)) constraint, instead of ${type}.`,
       });
     },

@@ -22,7 +22,7 @@ testRule(rule, {
   invalid: [
     {
       sql: 'ALTER TABLE users DROP COLUMN email;',
-      errors: [{ line: 1, message: /users\.email destroys its data/ }],
+      errors: [{ line: 1, messageId: 'dropColumn', data: { table: 'users', column: 'email' }, message: /users\.email destroys its data/ }],
     },
     {
       name: 'IF EXISTS and CASCADE do not make it safe',

@@ -11,17 +11,17 @@ testRule(rule, {
   invalid: [
     {
       sql: 'DROP SCHEMA reporting CASCADE;',
-      errors: [{ line: 1, message: /DROP SCHEMA reporting destroys every table/ }],
+      errors: [{ line: 1, messageId: 'dropSchema', message: /DROP SCHEMA reporting destroys every table/ }],
     },
     {
       sql: 'DROP SCHEMA IF EXISTS a, b;',
-      errors: [{ line: 1, message: /DROP SCHEMA a, b destroys the schema/ }],
+      errors: [{ line: 1, messageId: 'dropSchema', message: /DROP SCHEMA a, b destroys the schema/ }],
     },
     {
       name: 'DROP DATABASE outside a transaction',
       sql: 'DROP DATABASE app;',
       transaction: 'none',
-      errors: [{ line: 1, message: /DROP DATABASE app/ }],
+      errors: [{ line: 1, messageId: 'dropDatabase', message: /DROP DATABASE app/ }],
     },
   ],
 });

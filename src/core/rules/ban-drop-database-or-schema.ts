@@ -6,6 +6,10 @@ export default defineRule({
   id: 'ban-drop-database-or-schema',
   hazard: 'data-loss',
   summary: 'Never drop a database or a schema from a migration.',
+  messages: {
+    dropSchema: 'DROP SCHEMA {{list}} destroys {{what}} and breaks every client whose search_path or queries name it.',
+    dropDatabase: 'DROP DATABASE {{database}} destroys the whole database.',
+  },
   create: (ctx) => ({
     DropStmt(node, statement) {
       if (node.removeType !== 'OBJECT_SCHEMA') return;
@@ -14,8 +18,9 @@ export default defineRule({
       if (existing.length === 0) return;
       const list = existing.join(', ');
       ctx.report({
-        statement,
-        message: `DROP SCHEMA ${list} destroys ${node.behavior === 'DROP_CASCADE' ? 'every table, view and function in it' : 'the schema'} and breaks every client whose search_path or queries name it.`,
+        node: statement,
+        messageId: 'dropSchema',
+        data: { list, what: node.behavior === 'DROP_CASCADE' ? 'every table, view and function in it' : 'the schema' },
         fix: [
           `-- Do not drop schemas from a migration. Stop using ${list}, back it up, then:`,
           ...existing.map((name) => `ALTER SCHEMA ${name} RENAME TO ${name}_deprecated;`),
@@ -25,8 +30,9 @@ export default defineRule({
     },
     DropdbStmt(node, statement) {
       ctx.report({
-        statement,
-        message: `DROP DATABASE ${node.dbname} destroys the whole database.`,
+        node: statement,
+        messageId: 'dropDatabase',
+        data: { database: node.dbname },
         fix: `-- Never drop a database from a migration: remove this statement and retire the database by hand, after a backup.`,
       });
     },

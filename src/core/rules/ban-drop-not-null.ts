@@ -1,5 +1,5 @@
 import { columnAddedEarlier } from '../sql/created-in-file.js';
-import { alterCommands, baseName, relationName } from '../sql/nodes.js';
+import { baseName } from '../sql/nodes.js';
 import { defineRule } from './define-rule.js';
 
 export default defineRule({
@@ -7,21 +7,23 @@ export default defineRule({
   hazard: 'breaking-change',
   severity: 'warning',
   summary: 'Check that no code relies on a column being non-null before dropping NOT NULL.',
+  messages: {
+    dropNotNull:
+      "Dropping NOT NULL on {{table}}.{{name}} lets NULLs in, which breaks code (including PL/pgSQL, views and clients' non-nullable types) that assumes a value.",
+  },
   create: (ctx) => ({
-    AlterTableStmt(node, statement) {
-      const table = relationName(node.relation);
+    AlterTableCmd(cmd, { statement, alter, relation: table, isNewTable }) {
       // Nothing relies on the columns of a table created earlier in this change.
-      if (node.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
-      for (const cmd of alterCommands(statement)) {
-        if (cmd.subtype !== 'AT_DropNotNull' || !cmd.name) continue;
-        // Nor on a column that the change added, in this file or an earlier one.
-        if (columnAddedEarlier(ctx.changeStatements, statement, table, cmd.name)) continue;
-        ctx.report({
-          statement,
-          message: `Dropping NOT NULL on ${baseName(table)}.${cmd.name} lets NULLs in, which breaks code (including PL/pgSQL, views and clients' non-nullable types) that assumes a value.`,
-          fix: `-- Make sure every reader handles NULL in ${cmd.name} before this runs, or keep NOT NULL and store a sentinel value instead.`,
-        });
-      }
+      if (alter.objtype !== 'OBJECT_TABLE' || isNewTable) return;
+      if (cmd.subtype !== 'AT_DropNotNull' || !cmd.name) return;
+      // Nor on a column that the change added, in this file or an earlier one.
+      if (columnAddedEarlier(ctx.changeStatements, statement, table, cmd.name)) return;
+      ctx.report({
+        node: statement,
+        messageId: 'dropNotNull',
+        data: { table: baseName(table), name: cmd.name },
+        fix: `-- Make sure every reader handles NULL in ${cmd.name} before this runs, or keep NOT NULL and store a sentinel value instead.`,
+      });
     },
   }),
 });

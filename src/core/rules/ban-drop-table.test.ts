@@ -11,17 +11,17 @@ testRule(rule, {
   invalid: [
     {
       sql: 'DROP TABLE users;',
-      errors: [{ line: 1, message: /^DROP TABLE users destroys every row/ }],
+      errors: [{ line: 1, messageId: 'drop', message: /^DROP TABLE users destroys every row/ }],
     },
     {
       name: 'CASCADE drops dependents too',
       sql: 'SELECT 1;\nDROP TABLE IF EXISTS accounts CASCADE;',
-      errors: [{ line: 2, message: /CASCADE also silently drops/ }],
+      errors: [{ line: 2, messageId: 'dropCascade', message: /CASCADE also silently drops/ }],
     },
     {
       name: 'only the existing tables of a list are named',
       sql: 'CREATE TABLE tmp (a int);\nDROP TABLE tmp, public.orders;',
-      errors: [{ line: 2, message: /^DROP TABLE orders destroys/ }],
+      errors: [{ line: 2, messageId: 'drop', message: /^DROP TABLE orders destroys/ }],
     },
   ],
 });

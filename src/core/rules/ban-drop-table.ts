@@ -5,6 +5,11 @@ export default defineRule({
   id: 'ban-drop-table',
   hazard: 'data-loss',
   summary: 'Drop a table only after the application has stopped using it and its data is backed up.',
+  messages: {
+    drop: 'DROP TABLE {{list}} destroys every row, and application instances still using {{them}} fail.',
+    dropCascade:
+      'DROP TABLE {{list}} destroys every row, and application instances still using {{them}} fail; CASCADE also silently drops the views and foreign keys that depend on it.',
+  },
   create: (ctx) => ({
     DropStmt(node, statement) {
       if (node.removeType !== 'OBJECT_TABLE') return;
@@ -14,10 +19,9 @@ export default defineRule({
       const list = existing.map(baseName).join(', ');
       const cascade = node.behavior === 'DROP_CASCADE';
       ctx.report({
-        statement,
-        message:
-          `DROP TABLE ${list} destroys every row, and application instances still using ${existing.length > 1 ? 'them' : 'it'} fail` +
-          (cascade ? '; CASCADE also silently drops the views and foreign keys that depend on it.' : '.'),
+        node: statement,
+        messageId: cascade ? 'dropCascade' : 'drop',
+        data: { list, them: existing.length > 1 ? 'them' : 'it' },
         fix: [
           `-- 1. Stop using ${list} in the application and deploy that.`,
           `-- 2. Keep a copy (pg_dump -t, or a renamed table you drop weeks later):`,

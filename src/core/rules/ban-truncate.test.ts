@@ -8,15 +8,15 @@ testRule(rule, {
     'DELETE FROM sessions WHERE id = 1;',
   ],
   invalid: [
-    { sql: 'TRUNCATE sessions;', errors: [{ line: 1, message: /TRUNCATE removes every row of sessions/ }] },
+    { sql: 'TRUNCATE sessions;', errors: [{ line: 1, messageId: 'truncate', message: /TRUNCATE removes every row of sessions/ }] },
     {
       sql: 'TRUNCATE TABLE users CASCADE;',
-      errors: [{ line: 1, message: /TRUNCATE … CASCADE empties users and also, silently, every table that references it/ }],
+      errors: [{ line: 1, messageId: 'truncateCascade', message: /TRUNCATE … CASCADE empties users and also, silently, every table that references it/ }],
     },
     {
       name: 'only the existing tables of the list are named',
       sql: 'CREATE TABLE t (a int);\nTRUNCATE t, audit_log, events RESTART IDENTITY;',
-      errors: [{ line: 2, message: /every row of audit_log, events, destroying/ }],
+      errors: [{ line: 2, messageId: 'truncate', message: /every row of audit_log, events, destroying/ }],
     },
   ],
 });

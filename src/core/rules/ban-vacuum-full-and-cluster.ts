@@ -6,8 +6,9 @@ import { defineRule, type RuleContext } from './define-rule.js';
 function report(ctx: RuleContext, statement: ParsedStatement, what: string, tables: string[]): void {
   const target = tables.length ? tables.map(baseName).join(', ') : what === 'CLUSTER' ? 'every previously clustered table' : 'every table of the database';
   ctx.report({
-    statement,
-    message: `${what} rewrites ${target} under ACCESS EXCLUSIVE: every read and write waits until the whole copy and its indexes are rebuilt.`,
+    node: statement,
+    messageId: 'rewritesUnderLock',
+    data: { what, target },
     fix: [
       `-- Do not rewrite a live table in a migration. To reclaim space or re-order rows online:`,
       ...(ctx.pgMajor >= 19 ? [`REPACK (CONCURRENTLY) ${tables[0] ?? '<table>'}; -- PostgreSQL 19+`] : []),
@@ -21,6 +22,9 @@ export default defineRule({
   id: 'ban-vacuum-full-and-cluster',
   hazard: 'rewrite',
   summary: 'Do not run VACUUM FULL or CLUSTER on existing tables in a migration.',
+  messages: {
+    rewritesUnderLock: '{{what}} rewrites {{target}} under ACCESS EXCLUSIVE: every read and write waits until the whole copy and its indexes are rebuilt.',
+  },
   create: (ctx) => ({
     VacuumStmt(node, statement) {
       if (!node.is_vacuumcmd || !isVacuumFull(node)) return;

@@ -1,4 +1,4 @@
-import { alterCommands, quoteIdent, relationName } from '../sql/nodes.js';
+import { asNode, quoteIdent } from '../sql/nodes.js';
 import { alterTypeChange, columnType, typeText } from '../sql/type-changes.js';
 import { defineRule } from './define-rule.js';
 
@@ -6,33 +6,34 @@ export default defineRule({
   id: 'changing-column-type',
   hazard: 'rewrite',
   summary: 'Change column types of existing tables only when the change is binary-coercible; otherwise expand and contract.',
+  messages: {
+    rewritingTypeChange: 'Changing {{table}}.{{column}} to {{type}} rewrites {{table}} and all its indexes under an ACCESS EXCLUSIVE lock: {{why}}.',
+  },
   create: (ctx) => ({
-    AlterTableStmt(node, statement) {
-      const table = relationName(node.relation);
+    AlterTableCmd(cmd, { statement, relation: table, isNewTable }) {
       // A table created earlier in this change is empty and unused: rewriting it costs nothing.
-      if (ctx.isNewTable(table)) return;
-      for (const cmd of alterCommands(statement)) {
-        if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.def?.ColumnDef || !cmd.name) continue;
-        const column = cmd.name;
-        const to = columnType(cmd.def.ColumnDef.typeName);
-        const change = alterTypeChange(ctx.changeStatements, statement, table, cmd, ctx.pgMajor);
-        if (change.kind !== 'rewrite') continue;
-        const t = table.split('.').map(quoteIdent).join('.');
-        const c = quoteIdent(column);
-        const n = quoteIdent(`${column}_new`);
-        ctx.report({
-          statement,
-          message: `Changing ${table}.${column} to ${typeText(to)} rewrites ${table} and all its indexes under an ACCESS EXCLUSIVE lock: ${change.why}.`,
-          fix: [
-            '-- Expand and contract instead of converting in place, one step per migration:',
-            `ALTER TABLE ${t} ADD COLUMN ${n} ${typeText(to)};`,
-            `-- a trigger writes ${n} on every INSERT and UPDATE of ${c}; backfill existing rows in batches outside the DDL transaction;`,
-            `-- switch the application to ${n}; then drop ${c} and rename ${n} to ${c}:`,
-            `ALTER TABLE ${t} DROP COLUMN ${c};`,
-            `ALTER TABLE ${t} RENAME COLUMN ${n} TO ${c};`,
-          ].join('\n'),
-        });
-      }
+      const def = asNode(cmd.def, 'ColumnDef');
+      if (isNewTable || cmd.subtype !== 'AT_AlterColumnType' || !def || !cmd.name) return;
+      const column = cmd.name;
+      const to = columnType(def.typeName);
+      const change = alterTypeChange(ctx.changeStatements, statement, table, cmd, ctx.pgMajor);
+      if (change.kind !== 'rewrite') return;
+      const t = table.split('.').map(quoteIdent).join('.');
+      const c = quoteIdent(column);
+      const n = quoteIdent(`${column}_new`);
+      ctx.report({
+        node: statement,
+        messageId: 'rewritingTypeChange',
+        data: { table, column, type: typeText(to), why: change.why },
+        fix: [
+          '-- Expand and contract instead of converting in place, one step per migration:',
+          `ALTER TABLE ${t} ADD COLUMN ${n} ${typeText(to)};`,
+          `-- a trigger writes ${n} on every INSERT and UPDATE of ${c}; backfill existing rows in batches outside the DDL transaction;`,
+          `-- switch the application to ${n}; then drop ${c} and rename ${n} to ${c}:`,
+          `ALTER TABLE ${t} DROP COLUMN ${c};`,
+          `ALTER TABLE ${t} RENAME COLUMN ${n} TO ${c};`,
+        ].join('\n'),
+      });
     },
   }),
 });

@@ -43,6 +43,10 @@ export default defineRule({
   summary: 'Combine several ALTER TABLE statements on one existing table into one statement.',
   // Policy: separate statements are not wrong, just more lock acquisitions and passes (eugene W12).
   enabledByDefault: false,
+  messages: {
+    separateAlters:
+      '{{count}} ALTER TABLE statements on {{table}} (lines {{lines}}) each wait for ACCESS EXCLUSIVE and may scan or rewrite the table again: one ALTER TABLE with all the subcommands takes the lock once and makes one pass.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -57,8 +61,9 @@ export default defineRule({
       const heads = group.map((s) => HEAD.exec(s.text));
       const combined = heads.every((h) => h) ? `${heads[0]![0]}${group.map((s, i) => s.text.slice(heads[i]![0].length)).join(',\n  ')};` : undefined;
       ctx.report({
-        statement,
-        message: `${group.length} ALTER TABLE statements on ${baseName(table)} (lines ${group.map((s) => s.line).join(', ')}) each wait for ACCESS EXCLUSIVE and may scan or rewrite the table again: one ALTER TABLE with all the subcommands takes the lock once and makes one pass.`,
+        node: statement,
+        messageId: 'separateAlters',
+        data: { count: group.length, table: baseName(table), lines: group.map((s) => s.line).join(', ') },
         fix: [`-- Replace the ${group.length} statements with one:`, combined ?? `ALTER TABLE ${table} <subcommand 1>, <subcommand 2>, …;`].join('\n'),
       });
     },

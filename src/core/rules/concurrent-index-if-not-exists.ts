@@ -6,6 +6,10 @@ export default defineRule({
   hazard: 'blocking-index',
   severity: 'warning',
   summary: 'Drop a possibly INVALID index before retrying CREATE INDEX CONCURRENTLY IF NOT EXISTS.',
+  messages: {
+    ifNotExistsKeepsInvalid:
+      'If an earlier CREATE INDEX CONCURRENTLY of {{index}} on {{table}} failed, it left an INVALID index that IF NOT EXISTS silently keeps: {{table}} then has no usable index {{index}}.',
+  },
   create: (ctx) => ({
     IndexStmt(node, statement) {
       if (!node.concurrent || !node.if_not_exists) return;
@@ -16,8 +20,9 @@ export default defineRule({
       const index = createdIndexName(node);
       const quoted = index.split('.').map(quoteIdent).join('.');
       ctx.report({
-        statement,
-        message: `If an earlier CREATE INDEX CONCURRENTLY of ${index} on ${table} failed, it left an INVALID index that IF NOT EXISTS silently keeps: ${table} then has no usable index ${index}.`,
+        node: statement,
+        messageId: 'ifNotExistsKeepsInvalid',
+        data: { index, table },
         fix: [
           '-- Drop a leftover INVALID index first, so that a retry builds it again (both outside a transaction block):',
           `DROP INDEX CONCURRENTLY IF EXISTS ${quoted};`,

@@ -7,6 +7,10 @@ export default defineRule({
   id: 'constraint-missing-not-valid',
   hazard: 'blocking-scan',
   summary: 'Add CHECK constraints to existing tables NOT VALID, and VALIDATE them in a later migration.',
+  messages: {
+    checkWithoutNotValid:
+      'Adding {{name}} to {{table}} scans the whole table while holding an ACCESS EXCLUSIVE lock: reads and writes of {{table}} wait until every row is checked.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -20,8 +24,9 @@ export default defineRule({
       for (const { constraint, column } of checks) {
         const name = constraint.conname ? `CHECK constraint ${constraint.conname}` : column ? `column ${column} with a CHECK constraint` : 'a CHECK constraint';
         ctx.report({
-          statement,
-          message: `Adding ${name} to ${table} scans the whole table while holding an ACCESS EXCLUSIVE lock: reads and writes of ${table} wait until every row is checked.`,
+          node: statement,
+          messageId: 'checkWithoutNotValid',
+          data: { name, table },
           ...notValidFix(ctx.statements, statement, table, constraint, column),
         });
       }

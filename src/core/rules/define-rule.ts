@@ -1,6 +1,6 @@
 import { defaultSeverity, type Hazard, type Severity } from '../hazards.js';
 import type { LayoutId, TransactionMode } from '../layouts/layout.js';
-import type { ParsedStatement, StatementNode } from '../sql/parse.js';
+import type { NodeOf, NodeTag, ParsedStatement, TypedStatement } from '../sql/parse.js';
 
 /** Size of a production table, from `drillbot stats` (catalog statistics, never data). */
 export interface TableSize {
@@ -9,7 +9,7 @@ export interface TableSize {
 }
 
 /** What a rule knows about the statement's surroundings; it never sees the database. */
-export interface RuleContext {
+export interface RuleContext<MessageId extends string = string> {
   readonly path: string;
   readonly layout: LayoutId;
   /** How the tool runs the whole file (before any BEGIN/COMMIT written in it). */
@@ -41,22 +41,47 @@ export interface RuleContext {
   settingBefore(statement: ParsedStatement, name: string): string | undefined;
   /** Production size of an existing table, when a stats file is configured. */
   tableSize(name: string): TableSize | undefined;
-  report(problem: RuleReport): void;
+  /** Reports a finding: one of the rule's messages, its `{{placeholders}}` filled from `data`. */
+  report(problem: RuleReport<MessageId>): void;
 }
 
-export interface RuleReport {
-  readonly statement: ParsedStatement;
-  readonly message: string;
+/** A value for a message placeholder (written as a template literal would write it). */
+export type MessageValue = string | number | boolean | undefined;
+
+export interface RuleReport<MessageId extends string = string> {
+  /** The statement the finding points at (its lines and table). */
+  readonly node: ParsedStatement;
+  readonly messageId: MessageId;
+  /** Values for the message's `{{name}}` placeholders. */
+  readonly data?: Readonly<Record<string, MessageValue>>;
   /** The safe alternative: SQL replacing the statement (with `replaces: true`) or a recipe. */
   readonly fix?: string;
   /** Whether `fix` is SQL that replaces the statement's lines as they stand (a suggestion block). */
   readonly replaces?: boolean;
 }
 
-/** Visitor functions keyed by libpg-query statement node type (`IndexStmt`, `AlterTableStmt`, …). */
-export type RuleVisitors = Partial<Record<string, (node: StatementNode, statement: ParsedStatement) => void>>;
+/** One subcommand of an ALTER TABLE (or ALTER INDEX, VIEW, …), with what every such rule asks first. */
+export interface AlterTarget {
+  readonly statement: TypedStatement<'AlterTableStmt'>;
+  /** The ALTER statement's node (its objtype says TABLE, INDEX, …). */
+  readonly alter: NodeOf<'AlterTableStmt'>;
+  /** The relation altered, `schema.name` or `name` as written. */
+  readonly relation: string;
+  /** Whether the change created the relation earlier (empty and unused: its locks and rewrites hurt nobody). */
+  readonly isNewTable: boolean;
+}
 
-export interface Rule {
+/** Visitors of statements, by their node tag; a misspelled tag does not compile. */
+export type StatementVisitors = {
+  readonly [Tag in Exclude<NodeTag, 'AlterTableCmd'>]?: (node: NodeOf<Tag>, statement: TypedStatement<Tag>) => void;
+};
+
+export type RuleVisitors = StatementVisitors & {
+  /** Every subcommand of every ALTER TABLE statement, after the statement's own AlterTableStmt visitor. */
+  readonly AlterTableCmd?: (cmd: NodeOf<'AlterTableCmd'>, target: AlterTarget) => void;
+};
+
+export interface Rule<MessageId extends string = string> {
   readonly id: string;
   readonly hazard: Hazard;
   /** Defaults to the hazard's severity. */
@@ -65,15 +90,48 @@ export interface Rule {
   readonly enabledByDefault: boolean;
   /** One line: what the rule asks for. */
   readonly summary: string;
-  create(context: RuleContext): RuleVisitors;
+  /** The finding messages by id, with `{{name}}` placeholders (as in ESLint). */
+  readonly messages: Readonly<Record<MessageId, string>>;
+  create(context: RuleContext<MessageId>): RuleVisitors;
 }
 
-export interface RuleDefinition extends Omit<Rule, 'severity' | 'enabledByDefault'> {
+export interface RuleDefinition<MessageId extends string, Visitors extends RuleVisitors = RuleVisitors> extends Omit<
+  Rule<MessageId>,
+  'severity' | 'enabledByDefault' | 'create'
+> {
   readonly severity?: Severity;
   readonly enabledByDefault?: boolean;
+  // NoInfer: the message ids come from `messages` alone, so a misspelled messageId does not compile.
+  create(context: RuleContext<NoInfer<MessageId>>): Visitors;
+}
+
+/**
+ * The visitor keys that are no node tag. An object literal returned by `create` escapes
+ * TypeScript's excess-property check, so defineRule names them itself: a misspelled tag
+ * (`IndexStm`) fails to compile instead of never being called.
+ */
+type UnknownVisitors<Visitors> = Exclude<keyof Visitors, keyof RuleVisitors>;
+type KnownVisitorsOnly<Visitors> = [UnknownVisitors<Visitors>] extends [never] ? unknown : { readonly unknownVisitors: UnknownVisitors<Visitors> };
+
+/** Visitors that call `visit` for every statement of the given tags (rules that judge any such statement alike). */
+export function visitorsFor(tags: Iterable<NodeTag>, visit: (node: unknown, statement: ParsedStatement) => void): RuleVisitors {
+  // `visit` takes each tag's node as unknown, so this one function is a valid visitor for every tag.
+  return Object.fromEntries([...tags].map((tag) => [tag, visit])) as RuleVisitors;
 }
 
 /** Declares a rule; the severity defaults to the hazard's and the rule is on unless it says otherwise. */
-export function defineRule(definition: RuleDefinition): Rule {
+export function defineRule<MessageId extends string, Visitors extends RuleVisitors>(
+  definition: RuleDefinition<MessageId, Visitors> & KnownVisitorsOnly<Visitors>,
+): Rule<MessageId> {
   return { severity: defaultSeverity(definition.hazard), enabledByDefault: true, ...definition };
+}
+
+/** A message with its `{{name}}` placeholders filled; a placeholder without a value is the rule's bug. */
+export function formatMessage(rule: Pick<Rule, 'id' | 'messages'>, messageId: string, data: Readonly<Record<string, MessageValue>> = {}): string {
+  const template = rule.messages[messageId];
+  if (template === undefined) throw new Error(`rule ${rule.id} has no message ${messageId}`);
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => {
+    if (!(name in data)) throw new Error(`rule ${rule.id}, message ${messageId}: no value for {{${name}}}`);
+    return String(data[name]);
+  });
 }

@@ -6,6 +6,9 @@ export default defineRule({
   id: 'duplicate-column-assignment',
   hazard: 'forward-error',
   summary: 'Name each column once per column list, SET list or CREATE TABLE.',
+  messages: {
+    duplicateColumn: 'Column {{name}} appears twice in the {{where}} of {{table}}, so PostgreSQL rejects the statement.',
+  },
   create: (ctx) => ({
     CreateStmt: (node, statement) =>
       check(
@@ -59,8 +62,9 @@ function check(ctx: RuleContext, statement: ParsedStatement, where: string, tabl
     if (seen.has(name) && !reported.has(name)) {
       reported.add(name);
       ctx.report({
-        statement,
-        message: `Column ${name} appears twice in the ${where} of ${baseName(table)}, so PostgreSQL rejects the statement.`,
+        node: statement,
+        messageId: 'duplicateColumn',
+        data: { name, where, table: baseName(table) },
         fix: `-- Keep one occurrence of ${name} in the ${where} (check which value was meant).`,
       });
     }

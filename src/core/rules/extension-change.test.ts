@@ -16,11 +16,11 @@ testRule(rule, {
   invalid: [
     {
       sql: "ALTER EXTENSION postgis UPDATE TO '3.4.2';",
-      errors: [{ line: 1, message: /ALTER EXTENSION postgis UPDATE TO '3\.4\.2'/ }],
+      errors: [{ line: 1, messageId: 'update', message: /ALTER EXTENSION postgis UPDATE TO '3\.4\.2'/ }],
     },
     {
       sql: 'SELECT 1;\nDROP EXTENSION IF EXISTS pg_trgm CASCADE;',
-      errors: [{ line: 2, message: /DROP EXTENSION pg_trgm .* CASCADE also drops/ }],
+      errors: [{ line: 2, messageId: 'dropCascade', message: /DROP EXTENSION pg_trgm .* CASCADE also drops/ }],
     },
   ],
 });

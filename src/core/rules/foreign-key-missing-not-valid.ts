@@ -7,6 +7,10 @@ export default defineRule({
   id: 'foreign-key-missing-not-valid',
   hazard: 'blocking-scan',
   summary: 'Add foreign keys on existing tables NOT VALID, and VALIDATE them in a later migration.',
+  messages: {
+    foreignKeyWithoutNotValid:
+      'Adding {{name}} from {{table}} to {{referenced}} takes SHARE ROW EXCLUSIVE locks on both tables and scans {{table}}: writes to {{table}} and {{referenced}} wait until every row is checked.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -21,8 +25,9 @@ export default defineRule({
         const referenced = relationName(constraint.pktable);
         const name = constraint.conname ? `foreign key ${constraint.conname}` : column ? `column ${column} with a foreign key` : 'a foreign key';
         ctx.report({
-          statement,
-          message: `Adding ${name} from ${table} to ${referenced} takes SHARE ROW EXCLUSIVE locks on both tables and scans ${table}: writes to ${table} and ${referenced} wait until every row is checked.`,
+          node: statement,
+          messageId: 'foreignKeyWithoutNotValid',
+          data: { name, table, referenced },
           ...notValidFix(ctx.statements, statement, table, constraint, column),
         });
       }

@@ -1,4 +1,4 @@
-import { indexKeysDeclared, foreignKeysDeclared, leadsWith } from '../sql/key-columns.js';
+import { indexKeysDeclared, foreignKeysDeclared, leadsWith } from './foreign-key-without-index/key-columns.js';
 import { baseName, quoteIdent } from '../sql/nodes.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { defineRule } from './define-rule.js';
@@ -9,6 +9,10 @@ export default defineRule({
   // A warning: the rule only knows the indexes the change itself creates.
   severity: 'warning',
   summary: 'Index the referencing columns of every foreign key.',
+  messages: {
+    unindexedForeignKey:
+      'The foreign key {{table}}({{columns}}) → {{referenced}} has no index on {{table}}({{columns}}) in this change: every DELETE from {{referenced}}, and every update of its key, scans {{table}} to check for referencing rows.',
+  },
   create: (ctx) => {
     const check = (_node: unknown, statement: ParsedStatement): void => {
       for (const fk of foreignKeysDeclared(statement)) {
@@ -19,8 +23,9 @@ export default defineRule({
         const table = fk.table.split('.').map(quoteIdent).join('.');
         const concurrently = ctx.isNewTable(fk.table) || statement.kind === 'CreateStmt' ? '' : ' CONCURRENTLY';
         ctx.report({
-          statement,
-          message: `The foreign key ${baseName(fk.table)}(${columns}) → ${baseName(fk.referenced)} has no index on ${baseName(fk.table)}(${columns}) in this change: every DELETE from ${baseName(fk.referenced)}, and every update of its key, scans ${baseName(fk.table)} to check for referencing rows.`,
+          node: statement,
+          messageId: 'unindexedForeignKey',
+          data: { table: baseName(fk.table), columns, referenced: baseName(fk.referenced) },
           fix: [
             `-- Unless such an index already exists in production:`,
             `CREATE INDEX${concurrently} ${quoteIdent(`${baseName(fk.table)}_${fk.columns.join('_')}_idx`)} ON ${table} (${fk.columns.map(quoteIdent).join(', ')});`,

@@ -1,4 +1,4 @@
-import { alterCommands, collectNodes, findFunctionCalls, quoteIdent, relationName } from '../sql/nodes.js';
+import { asNode, collectNodes, findFunctionCalls, quoteIdent } from '../sql/nodes.js';
 import { columnType, columnTypeBefore, typeText, type ColumnType } from '../sql/type-changes.js';
 import { defineRule } from './define-rule.js';
 
@@ -45,28 +45,29 @@ export default defineRule({
   hazard: 'data-loss',
   severity: 'warning',
   summary: 'Column type changes that silently round, truncate or drop parts of existing values.',
+  messages: {
+    lossyConversion: 'Converting {{table}}.{{column}} to {{type}} loses data without an error: {{why}}, and no reverse can bring the old values back.',
+  },
   create: (ctx) => ({
-    AlterTableStmt(node, statement) {
-      const table = relationName(node.relation);
-      if (ctx.isNewTable(table)) return;
-      for (const cmd of alterCommands(statement)) {
-        if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.def?.ColumnDef || !cmd.name) continue;
-        const to = columnType(cmd.def.ColumnDef.typeName);
-        const from = columnTypeBefore(ctx.changeStatements, statement, table, cmd.name);
-        const why = cuttingUsing(cmd.def.ColumnDef.raw_default) ?? (from ? silentLoss(from, to) : null);
-        if (!why) continue;
-        const t = table.split('.').map(quoteIdent).join('.');
-        const c = quoteIdent(cmd.name);
-        ctx.report({
-          statement,
-          message: `Converting ${table}.${cmd.name} to ${typeText(to)} loses data without an error: ${why}, and no reverse can bring the old values back.`,
-          fix: [
-            `-- Find the values the conversion would change, on production, before converting:`,
-            `SELECT count(*) FROM ${t} WHERE ${c} IS DISTINCT FROM ${c}::${typeText(to)}${from ? `::${typeText(from)}` : ''};`,
-            `-- If any, keep them: add a ${typeText(to)} column beside ${c}, backfill it, switch, and drop ${c} only once nothing needs the old values.`,
-          ].join('\n'),
-        });
-      }
+    AlterTableCmd(cmd, { statement, relation: table, isNewTable }) {
+      const def = asNode(cmd.def, 'ColumnDef');
+      if (isNewTable || cmd.subtype !== 'AT_AlterColumnType' || !def || !cmd.name) return;
+      const to = columnType(def.typeName);
+      const from = columnTypeBefore(ctx.changeStatements, statement, table, cmd.name);
+      const why = cuttingUsing(def.raw_default) ?? (from ? silentLoss(from, to) : null);
+      if (!why) return;
+      const t = table.split('.').map(quoteIdent).join('.');
+      const c = quoteIdent(cmd.name);
+      ctx.report({
+        node: statement,
+        messageId: 'lossyConversion',
+        data: { table, column: cmd.name, type: typeText(to), why },
+        fix: [
+          `-- Find the values the conversion would change, on production, before converting:`,
+          `SELECT count(*) FROM ${t} WHERE ${c} IS DISTINCT FROM ${c}::${typeText(to)}${from ? `::${typeText(from)}` : ''};`,
+          `-- If any, keep them: add a ${typeText(to)} column beside ${c}, backfill it, switch, and drop ${c} only once nothing needs the old values.`,
+        ].join('\n'),
+      });
     },
   }),
 });

@@ -9,14 +9,19 @@ export default defineRule({
   hazard: 'rewrite',
   severity: 'warning',
   summary: 'Refresh materialized views that are in use with REFRESH MATERIALIZED VIEW CONCURRENTLY.',
+  messages: {
+    refreshBlocksReads:
+      'REFRESH MATERIALIZED VIEW {{view}} recomputes and rewrites it under ACCESS EXCLUSIVE: every query reading {{view}} waits until the whole view query has run.',
+  },
   create: (ctx) => ({
     RefreshMatViewStmt(node, statement) {
       const view = relationName(node.relation);
       // WITH NO DATA only empties the view (fast); a view created earlier in this change has no readers yet.
       if (node.concurrent || node.skipData || ctx.isNewTable(view)) return;
       ctx.report({
-        statement,
-        message: `REFRESH MATERIALIZED VIEW ${baseName(view)} recomputes and rewrites it under ACCESS EXCLUSIVE: every query reading ${baseName(view)} waits until the whole view query has run.`,
+        node: statement,
+        messageId: 'refreshBlocksReads',
+        data: { view: baseName(view) },
         fix: [
           `-- CONCURRENTLY (EXCLUSIVE lock: reads go on) needs a unique index on plain columns covering all rows, e.g.:`,
           `-- CREATE UNIQUE INDEX CONCURRENTLY ${baseName(view)}_key ON ${view} (<key columns>);`,

@@ -17,11 +17,11 @@ testRule(rule, {
   invalid: [
     {
       sql: 'ALTER SCHEMA reporting RENAME TO analytics;',
-      errors: [{ line: 1, message: /schema reporting to analytics breaks/ }],
+      errors: [{ line: 1, messageId: 'renameSchema', message: /schema reporting to analytics breaks/ }],
     },
     {
       sql: "SELECT 1;\nALTER TYPE app.status RENAME VALUE 'active' TO 'enabled';",
-      errors: [{ line: 2, message: /value 'active' of enum app\.status/ }],
+      errors: [{ line: 2, messageId: 'renameEnumValue', message: /value 'active' of enum app\.status/ }],
     },
   ],
 });

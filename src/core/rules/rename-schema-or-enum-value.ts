@@ -5,14 +5,20 @@ export default defineRule({
   id: 'rename-schema-or-enum-value',
   hazard: 'breaking-change',
   summary: 'Do not rename schemas or enum values that deployed code uses.',
+  messages: {
+    renameSchema: 'Renaming schema {{from}} to {{to}} breaks every query and search_path of the running application that names {{from}}.',
+    renameEnumValue:
+      "Renaming value '{{oldVal}}' of enum {{type}} to '{{newVal}}' makes running code that writes or compares '{{oldVal}}' fail or silently match nothing.",
+  },
   create: (ctx) => ({
     RenameStmt(node, statement) {
       if (node.renameType !== 'OBJECT_SCHEMA') return;
       // A schema created earlier in the change (this file or an earlier one) is used by nobody yet.
-      if (createdEarlier(ctx.changeStatements, statement, 'schema', node.subname)) return;
+      if (createdEarlier(ctx.changeStatements, statement, 'schema', String(node.subname))) return;
       ctx.report({
-        statement,
-        message: `Renaming schema ${node.subname} to ${node.newname} breaks every query and search_path of the running application that names ${node.subname}.`,
+        node: statement,
+        messageId: 'renameSchema',
+        data: { from: node.subname, to: node.newname },
         fix: [
           `-- Create the new schema next to the old one and move clients over before retiring the old name:`,
           `CREATE SCHEMA ${node.newname};`,
@@ -27,8 +33,9 @@ export default defineRule({
       // A type created earlier in the change (this file or an earlier one) holds no stored values yet.
       if (createdEarlier(ctx.changeStatements, statement, 'type', type)) return;
       ctx.report({
-        statement,
-        message: `Renaming value '${node.oldVal}' of enum ${type} to '${node.newVal}' makes running code that writes or compares '${node.oldVal}' fail or silently match nothing.`,
+        node: statement,
+        messageId: 'renameEnumValue',
+        data: { oldVal: node.oldVal, type, newVal: node.newVal },
         fix: [
           `-- Add the new value, migrate the data, stop using the old one:`,
           `ALTER TYPE ${type} ADD VALUE '${node.newVal}';`,

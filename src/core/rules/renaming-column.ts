@@ -6,17 +6,21 @@ export default defineRule({
   id: 'renaming-column',
   hazard: 'breaking-change',
   summary: 'Rename a column by expand/contract (new column, dual writes, switch, drop), not in place.',
+  messages: {
+    renameColumn: 'Renaming {{table}}.{{from}} to {{to}} breaks every application instance that still uses the old name until all of them are redeployed.',
+  },
   create: (ctx) => ({
     RenameStmt(node, statement) {
       if (node.renameType !== 'OBJECT_COLUMN' || node.relationType !== 'OBJECT_TABLE') return;
       const table = relationName(node.relation);
-      const { subname: from, newname: to } = node;
+      const [from, to] = [String(node.subname), String(node.newname)];
       // Nothing reads a table or column that the same change created, so renaming it breaks nobody.
       if (ctx.isNewTable(table) || columnAddedEarlier(ctx.changeStatements, statement, table, from)) return;
       const t = baseName(table);
       ctx.report({
-        statement,
-        message: `Renaming ${t}.${from} to ${to} breaks every application instance that still uses the old name until all of them are redeployed.`,
+        node: statement,
+        messageId: 'renameColumn',
+        data: { table: t, from, to },
         fix: [
           `-- Expand/contract instead of renaming in place:`,
           `-- 1. Expand: add the new column and keep it in step with the old one.`,

@@ -1,4 +1,4 @@
-import { alterCommands, baseName, relationName } from '../sql/nodes.js';
+import { asNode, baseName } from '../sql/nodes.js';
 import { defineRule } from './define-rule.js';
 
 /** ReplicaIdentityStmt.identity_type, as in PostgreSQL's pg_class.relreplident. */
@@ -9,20 +9,21 @@ export default defineRule({
   hazard: 'breaking-change',
   severity: 'warning',
   summary: 'Coordinate REPLICA IDENTITY changes with logical replication consumers.',
+  messages: {
+    replicaIdentity:
+      'REPLICA IDENTITY {{identity}} on {{table}} changes what logical replication sends for UPDATE and DELETE (and whether they are allowed in a publication), which subscribers and CDC consumers see at once.',
+  },
   create: (ctx) => ({
-    AlterTableStmt(node, statement) {
-      const table = relationName(node.relation);
+    AlterTableCmd(cmd, { statement, relation: table, isNewTable }) {
       // A table created earlier in this change is not yet replicated to anyone.
-      if (ctx.isNewTable(table)) return;
-      for (const cmd of alterCommands(statement)) {
-        if (cmd.subtype !== 'AT_ReplicaIdentity') continue;
-        const identity = IDENTITY[String(cmd.def?.ReplicaIdentityStmt?.identity_type)] ?? 'a new value';
-        ctx.report({
-          statement,
-          message: `REPLICA IDENTITY ${identity} on ${baseName(table)} changes what logical replication sends for UPDATE and DELETE (and whether they are allowed in a publication), which subscribers and CDC consumers see at once.`,
-          fix: `-- Coordinate with the owners of publications, subscriptions and CDC pipelines (Debezium, …) reading ${baseName(table)} before running this.`,
-        });
-      }
+      if (isNewTable || cmd.subtype !== 'AT_ReplicaIdentity') return;
+      const identity = IDENTITY[String(asNode(cmd.def, 'ReplicaIdentityStmt')?.identity_type)] ?? 'a new value';
+      ctx.report({
+        node: statement,
+        messageId: 'replicaIdentity',
+        data: { identity, table: baseName(table) },
+        fix: `-- Coordinate with the owners of publications, subscriptions and CDC pipelines (Debezium, …) reading ${baseName(table)} before running this.`,
+      });
     },
   }),
 });

@@ -6,6 +6,10 @@ export default defineRule({
   id: 'require-concurrent-index-drop',
   hazard: 'blocking-index',
   summary: 'Drop indexes of existing tables with DROP INDEX CONCURRENTLY.',
+  messages: {
+    dropIndex:
+      "DROP INDEX {{indexes}} takes an ACCESS EXCLUSIVE lock on the index's table: every read and write of that table waits (also behind any long-running query) until the drop commits.",
+  },
   create: (ctx) => ({
     DropStmt(node, statement) {
       if (node.removeType !== 'OBJECT_INDEX' || node.concurrent) return;
@@ -32,8 +36,9 @@ export default defineRule({
             ...(inTransaction ? [outside] : []),
           ].join('\n');
       ctx.report({
-        statement,
-        message: `DROP INDEX ${names.join(', ')} takes an ACCESS EXCLUSIVE lock on the index's table: every read and write of that table waits (also behind any long-running query) until the drop commits.`,
+        node: statement,
+        messageId: 'dropIndex',
+        data: { indexes: names.join(', ') },
         fix,
         replaces: simple && !inTransaction && ownsLines(ctx.statements, statement),
       });

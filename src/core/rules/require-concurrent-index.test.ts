@@ -11,7 +11,7 @@ testRule(rule, {
       name: 'plain CREATE INDEX in a non-transactional file',
       sql: 'CREATE INDEX users_email_idx ON users (email);',
       transaction: 'none',
-      errors: [{ line: 1, message: /SHARE lock/ }],
+      errors: [{ line: 1, messageId: 'notConcurrent', data: { table: 'users' }, message: /SHARE lock/ }],
       fix: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
     },
     {

@@ -6,6 +6,9 @@ export default defineRule({
   id: 'require-concurrent-index',
   hazard: 'blocking-index',
   summary: 'Build indexes on existing tables with CREATE INDEX CONCURRENTLY.',
+  messages: {
+    notConcurrent: 'CREATE INDEX on {{table}} takes a SHARE lock: every write to the table waits until the whole index is built.',
+  },
   create: (ctx) => ({
     IndexStmt(node, statement) {
       const table = relationName(node.relation);
@@ -13,8 +16,9 @@ export default defineRule({
       if (node.concurrent || ctx.isNewTable(table)) return;
       const concurrent = withConcurrently(statement);
       ctx.report({
-        statement,
-        message: `CREATE INDEX on ${baseName(table)} takes a SHARE lock: every write to the table waits until the whole index is built.`,
+        node: statement,
+        messageId: 'notConcurrent',
+        data: { table: baseName(table) },
         fix: ctx.inTransaction(statement)
           ? `${concurrent}; -- CONCURRENTLY cannot run in a transaction block: move this statement into a migration that runs outside one`
           : `${concurrent};`,

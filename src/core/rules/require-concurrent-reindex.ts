@@ -15,6 +15,10 @@ export default defineRule({
   id: 'require-concurrent-reindex',
   hazard: 'blocking-index',
   summary: 'Rebuild indexes of existing tables with REINDEX … CONCURRENTLY (PostgreSQL 12+).',
+  messages: {
+    reindexIndex: 'REINDEX INDEX {{name}} blocks writes to its table, and every query that would use the index, until the rebuild finishes.',
+    reindexMany: 'REINDEX {{target}} {{name}} rebuilds each index while blocking writes to its table and the queries that use it.',
+  },
   create: (ctx) => ({
     ReindexStmt(node, statement) {
       // REINDEX SYSTEM cannot run concurrently at all: there is no alternative to offer.
@@ -41,11 +45,9 @@ export default defineRule({
             ? `${concurrent} -- CONCURRENTLY cannot run in a transaction block: move this into a migration that runs outside one`
             : concurrent;
       ctx.report({
-        statement,
-        message:
-          target === 'index'
-            ? `REINDEX INDEX ${name} blocks writes to its table, and every query that would use the index, until the rebuild finishes.`
-            : `REINDEX ${target.toUpperCase()} ${name} rebuilds each index while blocking writes to its table and the queries that use it.`,
+        node: statement,
+        messageId: target === 'index' ? 'reindexIndex' : 'reindexMany',
+        data: { target: target.toUpperCase(), name },
         fix,
         replaces: ctx.pgMajor >= 12 && !inTransaction && ownsLines(ctx.statements, statement),
       });

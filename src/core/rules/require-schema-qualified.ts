@@ -1,4 +1,5 @@
-import type { StatementNode } from '../sql/parse.js';
+import type { RangeVar } from '@pgsql/types';
+import type { NodeOf, NodeTag, ParsedStatement } from '../sql/parse.js';
 import { dropObjectNames } from '../sql/nodes.js';
 import { defineRule } from './define-rule.js';
 
@@ -10,30 +11,35 @@ export default defineRule({
   hazard: 'type-choice',
   enabledByDefault: false,
   summary: 'Schema-qualify the tables, views, indexes and sequences a migration creates, alters or drops.',
+  messages: {
+    unqualified: '{{names}} {{isAre}} not schema-qualified, so the object {{usedOrDropped}} depends on the search_path of whoever runs the migration.',
+  },
   create: (ctx) => {
     const target =
-      (pick: (node: StatementNode) => StatementNode | undefined) => (node: StatementNode, statement: Parameters<typeof ctx.report>[0]['statement']) => {
+      <Tag extends NodeTag>(pick: (node: NodeOf<Tag>) => RangeVar | undefined) =>
+      (node: NodeOf<Tag>, statement: ParsedStatement) => {
         const rangeVar = pick(node);
         // Temporary tables live in pg_temp and cannot be qualified with a normal schema.
         if (!rangeVar || rangeVar.schemaname || rangeVar.relpersistence === 't') return;
         report(statement, [String(rangeVar.relname)]);
       };
-    const report = (statement: Parameters<typeof ctx.report>[0]['statement'], names: string[]) =>
+    const report = (statement: ParsedStatement, names: string[]) =>
       ctx.report({
-        statement,
-        message: `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} not schema-qualified, so the object ${statement.kind === 'DropStmt' ? 'dropped' : 'used'} depends on the search_path of whoever runs the migration.`,
+        node: statement,
+        messageId: 'unqualified',
+        data: { names: names.join(', '), isAre: names.length > 1 ? 'are' : 'is', usedOrDropped: statement.kind === 'DropStmt' ? 'dropped' : 'used' },
         fix: `-- Write ${names.map((n) => `<schema>.${n}`).join(', ')}, e.g. public.${names[0]}.`,
       });
     return {
-      CreateStmt: target((n) => n.relation),
-      AlterTableStmt: target((n) => n.relation),
-      IndexStmt: target((n) => n.relation),
-      ViewStmt: target((n) => n.view),
-      CreateSeqStmt: target((n) => n.sequence),
-      CreateTableAsStmt: target((n) => n.into?.rel),
-      RenameStmt: target((n) => n.relation),
+      CreateStmt: target<'CreateStmt'>((n) => n.relation),
+      AlterTableStmt: target<'AlterTableStmt'>((n) => n.relation),
+      IndexStmt: target<'IndexStmt'>((n) => n.relation),
+      ViewStmt: target<'ViewStmt'>((n) => n.view),
+      CreateSeqStmt: target<'CreateSeqStmt'>((n) => n.sequence),
+      CreateTableAsStmt: target<'CreateTableAsStmt'>((n) => n.into?.rel),
+      RenameStmt: target<'RenameStmt'>((n) => n.relation),
       DropStmt(node, statement) {
-        if (!SCHEMA_OBJECTS.has(node.removeType)) return;
+        if (!SCHEMA_OBJECTS.has(String(node.removeType))) return;
         const unqualified = dropObjectNames(node).filter((name) => !name.includes('.'));
         if (unqualified.length > 0) report(statement, unqualified);
       },

@@ -22,11 +22,17 @@ export default defineRule({
   hazard: 'forward-error',
   severity: 'warning',
   summary: 'Guard CREATE/DROP with IF [NOT] EXISTS in migrations that do not run in a transaction.',
+  messages: {
+    unguardedCreate:
+      '{{what}}{{name}} has no IF NOT EXISTS guard in a migration that does not run in a transaction, so if a later statement fails the file cannot simply be re-run.',
+    unguardedDrop:
+      '{{what}}{{name}} has no IF EXISTS guard in a migration that does not run in a transaction, so if a later statement fails the file cannot simply be re-run.',
+  },
   create: (ctx) => ({
     CreateStmt: (node, statement) => node.if_not_exists || check(ctx, statement, 'CREATE TABLE', relationName(node.relation)),
     IndexStmt: (node, statement) => node.if_not_exists || check(ctx, statement, 'CREATE INDEX', node.idxname ?? ''),
     CreateSchemaStmt: (node, statement) => node.if_not_exists || check(ctx, statement, 'CREATE SCHEMA', node.schemaname ?? ''),
-    CreateExtensionStmt: (node, statement) => node.if_not_exists || check(ctx, statement, 'CREATE EXTENSION', node.extname),
+    CreateExtensionStmt: (node, statement) => node.if_not_exists || check(ctx, statement, 'CREATE EXTENSION', String(node.extname)),
     CreateSeqStmt: (node, statement) => node.if_not_exists || check(ctx, statement, 'CREATE SEQUENCE', relationName(node.sequence)),
     CreateTableAsStmt: (node, statement) =>
       node.if_not_exists ||
@@ -39,7 +45,7 @@ export default defineRule({
   }),
 });
 
-function check(ctx: RuleContext, statement: ParsedStatement, what: string, name: string): void {
+function check(ctx: RuleContext<'unguardedCreate' | 'unguardedDrop'>, statement: ParsedStatement, what: string, name: string): void {
   // Inside a transaction a failure rolls everything back, so re-running the file is safe.
   if (ctx.inTransaction(statement)) return;
   // A lone statement either happens or not; only a file of several can fail half way.
@@ -57,8 +63,10 @@ function check(ctx: RuleContext, statement: ParsedStatement, what: string, name:
         : undefined;
   const replaces = guarded !== undefined && ownsLines(ctx.statements, statement);
   ctx.report({
-    statement,
-    message: `${what}${name ? ` ${name}` : ''} has no IF ${what.startsWith('DROP') ? '' : 'NOT '}EXISTS guard in a migration that does not run in a transaction, so if a later statement fails the file cannot simply be re-run.`,
+    node: statement,
+    messageId: what.startsWith('DROP') ? 'unguardedDrop' : 'unguardedCreate',
+    // The object's name after a space, or nothing when the statement names none.
+    data: { what, name: name ? ` ${name}` : '' },
     fix: replaces
       ? `${guarded};`
       : `-- Add IF [NOT] EXISTS to ${what} (ALTER TABLE: ADD COLUMN IF NOT EXISTS, DROP COLUMN IF EXISTS, DROP CONSTRAINT IF EXISTS), or run the file in a transaction.`,
@@ -66,7 +74,7 @@ function check(ctx: RuleContext, statement: ParsedStatement, what: string, name:
   });
 }
 
-function droppedBefore(ctx: RuleContext, statement: ParsedStatement, name: string): boolean {
+function droppedBefore(ctx: RuleContext<string>, statement: ParsedStatement, name: string): boolean {
   return statementsBefore(ctx.statements, statement).some(
     (s) => s.kind === 'DropStmt' && s.node.missing_ok && dropObjectNames(s.node).some((n) => sameRelation(n, name)),
   );

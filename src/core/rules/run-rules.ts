@@ -2,10 +2,10 @@ import type { Severity } from '../hazards.js';
 import type { LayoutId, MigrationScript } from '../layouts/layout.js';
 import type { Finding } from '../report/report.js';
 import { finding } from '../report/findings.js';
-import type { ParsedStatement, StatementNode } from '../sql/parse.js';
+import type { ParsedStatement, StatementNode, TypedStatement } from '../sql/parse.js';
 import { baseName, relationName, targetTable } from '../sql/nodes.js';
 import { transactionEffect } from '../sql/transaction-block.js';
-import type { Rule, RuleContext, TableSize } from './define-rule.js';
+import { formatMessage, type MessageValue, type Rule, type RuleContext, type RuleVisitors, type TableSize } from './define-rule.js';
 
 export interface ParsedScript {
   readonly script: MigrationScript;
@@ -21,6 +21,8 @@ export interface RuleRun {
   readonly tableSizes?: ReadonlyMap<string, TableSize>;
   /** Severity per rule and file from the configuration; 'off' silences the rule there. */
   readonly severityOf?: (rule: Rule, path: string) => Severity | 'off';
+  /** Called with each finding a rule reports, the id of its message and the message's values (the rule tester's check). */
+  readonly onReport?: (finding: Finding, messageId: string, data: Readonly<Record<string, MessageValue>>) => void;
 }
 
 /** Runs every rule over every statement of the change, in order, and returns their findings. */
@@ -38,12 +40,28 @@ export function runRules(run: RuleRun): Finding[] {
       return [rule.create(context)];
     });
     for (const statement of statements) {
-      for (const visitors of active) visitors[statement.kind]?.(statement.node, statement);
+      for (const visitors of active) visit(visitors, statement, created);
       for (const table of tablesCreatedBy(statement)) created.add(table);
     }
     earlier.push(...statements);
   }
   return findings;
+}
+
+/** Calls the visitor of the statement's tag, then, for an ALTER TABLE, the subcommand visitor on each subcommand. */
+function visit(visitors: RuleVisitors, statement: ParsedStatement, created: ReadonlySet<string>): void {
+  // The statement's tag is only known at run time: the visitor's typed node is its node under that tag.
+  const byTag = visitors as Partial<Record<string, (node: StatementNode, statement: ParsedStatement) => void>>;
+  byTag[statement.kind]?.(statement.node, statement);
+  if (!visitors.AlterTableCmd || statement.kind !== 'AlterTableStmt') return;
+  const alter = statement as TypedStatement<'AlterTableStmt'>;
+  const relation = relationName(alter.node.relation);
+  const target = { statement: alter, alter: alter.node, relation, isNewTable: isCreated(created, relation) };
+  for (const cmd of alter.node.cmds ?? []) if ('AlterTableCmd' in cmd) visitors.AlterTableCmd(cmd.AlterTableCmd, target);
+}
+
+function isCreated(created: ReadonlySet<string>, name: string): boolean {
+  return created.has(name) || created.has(baseName(name));
 }
 
 function contextFor(
@@ -64,11 +82,11 @@ function contextFor(
     statements,
     changeStatements,
     inTransaction: (statement) => blocks.get(statement) ?? false,
-    isNewTable: (name) => created.has(name) || created.has(baseName(name)),
+    isNewTable: (name) => isCreated(created, name),
     settingBefore: (statement, name) => settingBefore(statements, statement, name),
     tableSize: (name) => run.tableSizes?.get(name) ?? run.tableSizes?.get(baseName(name)) ?? run.tableSizes?.get(`public.${baseName(name)}`),
-    report: ({ statement, message, fix, replaces }) =>
-      findings.push({
+    report: ({ node: statement, messageId, data, fix, replaces }) => {
+      const reported: Finding = {
         ...finding({
           hazard: rule.hazard,
           source: 'rule',
@@ -77,12 +95,15 @@ function contextFor(
           path: script.path,
           line: statement.line,
           endLine: statement.endLine,
-          message,
+          message: formatMessage(rule, messageId, data),
           fix,
           table: targetTable(statement) || undefined,
         }),
         ...(fix && replaces ? { fixReplacesLines: true } : {}),
-      }),
+      };
+      findings.push(reported);
+      run.onReport?.(reported, messageId, data ?? {});
+    },
   };
 }
 

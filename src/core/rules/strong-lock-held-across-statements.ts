@@ -2,12 +2,16 @@ import { LOCKING_KINDS, statementLabel, strongLocksOnExistingTables } from '../s
 import { baseName } from '../sql/nodes.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { isBookkeeping, transactionBlockOf } from '../sql/transaction-block.js';
-import { defineRule } from './define-rule.js';
+import { defineRule, visitorsFor } from './define-rule.js';
 
 export default defineRule({
   id: 'strong-lock-held-across-statements',
   hazard: 'lock-timeout',
   summary: 'Do not run more statements in a transaction after taking ACCESS EXCLUSIVE on an existing table.',
+  messages: {
+    heldAcrossStatements:
+      '{{statement}} takes ACCESS EXCLUSIVE on {{tables}} and {{count}} more {{statements}} ({{lines}}) {{run}} before the transaction commits, so every read and write of {{thoseTables}} waits for all of them.',
+  },
   create: (ctx) => {
     const aeTables = (s: ParsedStatement): string[] =>
       strongLocksOnExistingTables(s, ctx.changeStatements, ctx.isNewTable, 'ACCESS EXCLUSIVE').map((l) =>
@@ -25,8 +29,17 @@ export default defineRule({
       if (after.length === 0) return;
       const lines = after.map((s) => s.line);
       ctx.report({
-        statement,
-        message: `${statementLabel(statement)} takes ACCESS EXCLUSIVE on ${tables.join(', ')} and ${after.length} more statement${after.length === 1 ? '' : 's'} (line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}) run${after.length === 1 ? 's' : ''} before the transaction commits, so every read and write of ${tables.length === 1 ? 'that table' : 'those tables'} waits for all of them.`,
+        node: statement,
+        messageId: 'heldAcrossStatements',
+        data: {
+          statement: statementLabel(statement),
+          tables: tables.join(', '),
+          count: after.length,
+          statements: after.length === 1 ? 'statement' : 'statements',
+          lines: `line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}`,
+          run: after.length === 1 ? 'runs' : 'run',
+          thoseTables: tables.length === 1 ? 'that table' : 'those tables',
+        },
         fix: [
           `-- Hold ACCESS EXCLUSIVE for as short a time as possible:`,
           `-- 1. move this statement into its own migration (or commit right after it), or`,
@@ -38,6 +51,6 @@ export default defineRule({
         ].join('\n'),
       });
     };
-    return Object.fromEntries(LOCKING_KINDS.map((kind) => [kind, check]));
+    return visitorsFor(LOCKING_KINDS, check);
   },
 });

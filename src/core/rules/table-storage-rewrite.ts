@@ -20,6 +20,12 @@ export default defineRule({
   id: 'table-storage-rewrite',
   hazard: 'rewrite',
   summary: 'Do not change the storage (logged, tablespace, access method) of existing tables in a migration.',
+  messages: {
+    rewriteTable:
+      'ALTER TABLE {{table}} {{forms}} copies the whole table (and its indexes) under ACCESS EXCLUSIVE: every read and write of {{table}} waits until the copy is done.',
+    moveTablespace:
+      'ALTER TABLE ALL IN TABLESPACE {{tablespace}} SET TABLESPACE moves every table of that tablespace, each under ACCESS EXCLUSIVE until its data files are copied.',
+  },
   create: (ctx) => ({
     AlterTableStmt(node, statement) {
       const table = relationName(node.relation);
@@ -27,15 +33,17 @@ export default defineRule({
       // A table created earlier in this change has no traffic to block.
       if (forms.length === 0 || ctx.isNewTable(table)) return;
       ctx.report({
-        statement,
-        message: `ALTER TABLE ${baseName(table)} ${forms.join(', ')} copies the whole table (and its indexes) under ACCESS EXCLUSIVE: every read and write of ${baseName(table)} waits until the copy is done.`,
+        node: statement,
+        messageId: 'rewriteTable',
+        data: { table: baseName(table), forms: forms.join(', ') },
         fix: RECIPE,
       });
     },
     AlterTableMoveAllStmt(node, statement) {
       ctx.report({
-        statement,
-        message: `ALTER TABLE ALL IN TABLESPACE ${node.orig_tablespacename} SET TABLESPACE moves every table of that tablespace, each under ACCESS EXCLUSIVE until its data files are copied.`,
+        node: statement,
+        messageId: 'moveTablespace',
+        data: { tablespace: node.orig_tablespacename },
         fix: RECIPE,
       });
     },

@@ -17,24 +17,24 @@ testRule(rule, {
     {
       name: 'BEGIN as the first statement of a file the tool wraps',
       sql: 'BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;',
-      errors: [{ line: 1, message: /^BEGIN in a file/ }],
+      errors: [{ line: 1, messageId: 'blockInToolTransaction', message: /^BEGIN in a file/ }],
     },
     {
       name: 'nested BEGIN',
       sql: 'BEGIN;\nSELECT 1;\nBEGIN;\nSELECT 2;\nCOMMIT;\nCOMMIT;',
       transaction: 'none',
-      errors: [{ line: 3, message: /opened on line 1/ }],
+      errors: [{ line: 3, messageId: 'nestedBegin', message: /opened on line 1/ }],
     },
     {
       name: 'BEGIN/COMMIT after a statement the tool runs in its transaction',
       sql: "SET lock_timeout = '1s';\nBEGIN;\nALTER TABLE users ADD COLUMN a int;\nCOMMIT;",
-      errors: [{ line: 2, message: /^BEGIN in a file/ }],
+      errors: [{ line: 2, messageId: 'blockInToolTransaction', message: /^BEGIN in a file/ }],
     },
     {
       name: 'COMMIT without BEGIN in a wrapped file',
       sql: 'ALTER TABLE users ADD COLUMN a int;\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON users (a);',
       layout: 'dbmate',
-      errors: [{ line: 2, message: /^COMMIT in a file .* ends the tool's transaction early/ }],
+      errors: [{ line: 2, messageId: 'blockInToolTransaction', message: /^COMMIT in a file .* ends the tool's transaction early/ }],
     },
   ],
 });

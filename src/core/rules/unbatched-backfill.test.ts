@@ -22,39 +22,45 @@ testRule(rule, {
   invalid: [
     {
       sql: "UPDATE users SET status = 'active';",
-      errors: [{ line: 1, message: /UPDATE on users touches every row of users in one statement/ }],
+      errors: [{ line: 1, messageId: 'backfill', message: /UPDATE on users touches every row of users in one statement/ }],
     },
     {
       name: 'a non-selective WHERE (IS NULL), with the production size',
       sql: "UPDATE users SET status = 'active' WHERE status IS NULL;",
       sizes: { users: { rows: 12000000, bytes: 3 * 1024 ** 3 } },
-      errors: [{ line: 1, message: /touches most rows of users in one statement \(about 12,000,000 rows, 3.0 GB in production\)/ }],
+      errors: [{ line: 1, messageId: 'backfill', message: /touches most rows of users in one statement \(about 12,000,000 rows, 3.0 GB in production\)/ }],
     },
     {
       name: 'UPDATE … FROM joined on columns',
       sql: 'UPDATE users u SET org_name = o.name FROM orgs o WHERE u.org_id = o.id;',
-      errors: [{ line: 1, message: /touches most/ }],
+      errors: [{ line: 1, messageId: 'backfill', message: /touches most/ }],
     },
     {
       name: 'DELETE with a non-selective WHERE',
       sql: 'DELETE FROM sessions WHERE NOT active;',
-      errors: [{ line: 1, message: /DELETE on sessions deletes most rows/ }],
+      errors: [{ line: 1, messageId: 'backfill', message: /DELETE on sessions deletes most rows/ }],
     },
     {
       name: 'a selective UPDATE after DDL on the same table in the same transaction',
       sql: 'ALTER TABLE users ADD COLUMN a int;\nUPDATE users SET a = 1 WHERE id = 5;',
-      errors: [{ line: 2, message: /same transaction as the ALTER TABLE on line 1, so users stays locked/ }],
+      errors: [{ line: 2, messageId: 'backfill', message: /same transaction as the ALTER TABLE on line 1, so users stays locked/ }],
     },
     {
       name: 'both reasons in one finding',
       sql: "CREATE INDEX users_s_idx ON users (s);\nUPDATE users SET s = '' WHERE s IS NULL;",
-      errors: [{ line: 2, message: /touches most rows of users in one statement.*, and runs in the same transaction as the CREATE INDEX on line 1/ }],
+      errors: [
+        {
+          line: 2,
+          messageId: 'backfill',
+          message: /touches most rows of users in one statement.*, and runs in the same transaction as the CREATE INDEX on line 1/,
+        },
+      ],
     },
     {
       name: 'INSERT … SELECT from an existing table',
       sql: 'CREATE TABLE users_new (id bigint, email text);\nINSERT INTO users_new (id, email) SELECT id, email FROM users WHERE email IS NOT NULL;',
       sizes: { users: { rows: 5000, bytes: 1024 * 1024 } },
-      errors: [{ line: 2, message: /copies every row of users \(about 5,000 rows, 1.0 MB in production\) into users_new/ }],
+      errors: [{ line: 2, messageId: 'insertSelect', message: /copies every row of users \(about 5,000 rows, 1.0 MB in production\) into users_new/ }],
     },
   ],
 });

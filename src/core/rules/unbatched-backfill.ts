@@ -1,7 +1,7 @@
-import { isBroadWhere, tablesReadBy, topLevelKeywordAt } from '../sql/backfill.js';
+import { isBroadWhere, tablesReadBy, topLevelKeywordAt } from './unbatched-backfill/backfill.js';
 import { blocksWrites, locksTaken, statementLabel } from '../sql/lock-levels.js';
-import { baseName, relationName, sameRelation } from '../sql/nodes.js';
-import type { ParsedStatement, StatementNode } from '../sql/parse.js';
+import { asNode, baseName, relationName, sameRelation } from '../sql/nodes.js';
+import type { ParsedStatement } from '../sql/parse.js';
 import { transactionBlockOf } from '../sql/transaction-block.js';
 import { defineRule, type RuleContext, type TableSize } from './define-rule.js';
 
@@ -62,6 +62,13 @@ export default defineRule({
   id: 'unbatched-backfill',
   hazard: 'unbatched-backfill',
   summary: 'Backfill existing tables in batches, outside the transaction that changes their schema.',
+  messages: {
+    backfill: '{{verb}} on {{table}} {{reasons}}.',
+    insertSelect:
+      'INSERT … SELECT copies every row of {{source}}{{size}} into {{target}} in one statement, one long transaction that writes a burst of WAL replicas must replay.',
+    insertSelectWithDdl:
+      'INSERT … SELECT copies every row of {{source}}{{size}} into {{target}} in one statement, one long transaction that writes a burst of WAL replicas must replay, and runs in the same transaction as the {{ddl}} on line {{line}}.',
+  },
   create: (ctx) => {
     const check = (statement: ParsedStatement, table: string, whole: string | undefined): void => {
       if (!table || ctx.isNewTable(table)) return;
@@ -79,8 +86,9 @@ export default defineRule({
           : []),
       ];
       ctx.report({
-        statement,
-        message: `${verb} on ${baseName(table)} ${reasons.join(', and ')}.`,
+        node: statement,
+        messageId: 'backfill',
+        data: { verb, table: baseName(table), reasons: reasons.join(', and ') },
         fix: batchedRecipe(statement, table, ddl),
       });
     };
@@ -96,7 +104,7 @@ export default defineRule({
         check(statement, table, isBroadWhere(node.whereClause) ? `deletes most rows of ${baseName(table)}` : undefined);
       },
       InsertStmt(node, statement) {
-        const select: StatementNode | undefined = node.selectStmt?.SelectStmt;
+        const select = asNode(node.selectStmt, 'SelectStmt');
         if (!select || select.valuesLists || select.limitCount || !isBroadWhere(select.whereClause)) return;
         const source = tablesReadBy(select).find((t) => !ctx.isNewTable(t));
         if (!source) return;
@@ -105,8 +113,9 @@ export default defineRule({
         const size = formatSize(ctx.tableSize(source));
         const ddl = ctx.isNewTable(target) ? undefined : ddlEarlierInTransaction(ctx, statement, target);
         ctx.report({
-          statement,
-          message: `INSERT … SELECT copies every row of ${baseName(source)}${size} into ${baseName(target)} in one statement, one long transaction that writes a burst of WAL replicas must replay${ddl ? `, and runs in the same transaction as the ${statementLabel(ddl)} on line ${ddl.line}` : ''}.`,
+          node: statement,
+          messageId: ddl ? 'insertSelectWithDdl' : 'insertSelect',
+          data: { source: baseName(source), size, target: baseName(target), ddl: ddl && statementLabel(ddl), line: ddl?.line },
           fix: batchedRecipe(statement, target, ddl),
         });
       },

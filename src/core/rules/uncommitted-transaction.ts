@@ -6,6 +6,10 @@ export default defineRule({
   id: 'uncommitted-transaction',
   hazard: 'forward-error',
   summary: 'Close every BEGIN written in a migration with a COMMIT.',
+  messages: {
+    beginWithoutCommit:
+      'BEGIN has no COMMIT in this file, so the migration tool can report success while the session ends and PostgreSQL rolls every statement back.',
+  },
   create: (ctx) => ({
     TransactionStmt(_node, statement) {
       if (transactionEffect(statement) !== 'begin') return;
@@ -16,8 +20,8 @@ export default defineRule({
       const after = ctx.statements.slice(before.length + 1);
       if (after.some((s) => transactionEffect(s) === 'end')) return;
       ctx.report({
-        statement,
-        message: 'BEGIN has no COMMIT in this file, so the migration tool can report success while the session ends and PostgreSQL rolls every statement back.',
+        node: statement,
+        messageId: 'beginWithoutCommit',
         fix: '-- Add COMMIT; after the last statement of the transaction (or remove BEGIN if the tool already runs the file in a transaction).',
       });
     },

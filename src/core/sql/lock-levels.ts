@@ -1,4 +1,4 @@
-import type { ParsedStatement, StatementNode } from './parse.js';
+import type { NodeTag, ParsedStatement, StatementNode } from './parse.js';
 import { baseName, createdIndexName, dropObjectNames, optionEnabled, relationName, sameRelation } from './nodes.js';
 
 /**
@@ -299,7 +299,7 @@ export const LOCKING_KINDS = [
   'ClusterStmt',
   'RefreshMatViewStmt',
   'LockStmt',
-];
+] as const satisfies readonly NodeTag[];
 
 /** `ACCESS EXCLUSIVE / SHARE ROW EXCLUSIVE on users, orders`, for messages. */
 export function describeLocks(locks: readonly RelationLock[]): string {

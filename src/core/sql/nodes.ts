@@ -1,6 +1,12 @@
-import type { ParsedStatement, StatementNode } from './parse.js';
+import type { Node } from '@pgsql/types';
+import type { NodeOf, NodeTag, ParsedStatement, StatementNode } from './parse.js';
 
 /** Helpers over libpg-query nodes shared by the rules and the drill's advice. */
+
+/** The node under `tag` when `node` is one of that type (`asNode(item, 'String')?.sval`), else undefined. */
+export function asNode<T extends NodeTag>(node: Node | undefined, tag: T): NodeOf<T> | undefined {
+  return node && tag in node ? (node as Record<T, NodeOf<T>>)[tag] : undefined;
+}
 
 /** `schema.name` or `name` of a RangeVar, as written (identifiers are already case-folded by the parser). */
 export function relationName(rangeVar: StatementNode | undefined): string {

@@ -1,17 +1,32 @@
+import type { Node } from '@pgsql/types';
 import { hasSqlDetails, parse } from 'libpg-query';
 import type { MigrationScript } from '../layouts/layout.js';
 
-/** A libpg-query statement node, e.g. `{ IndexStmt: { concurrent: true, … } }`. */
-// The rules walk the AST generically by field name; @pgsql/types' per-node interfaces would not let them.
+/** libpg-query's AST as @pgsql/types describes it: each node type's interface, by its tag (`IndexStmt` → IndexStmt). */
+export type NodeMap = { [N in Node as keyof N & string]: N[keyof N] };
+
+/** A node tag of PostgreSQL's AST: `IndexStmt`, `AlterTableStmt`, `ColumnDef`, … (a misspelled one does not compile). */
+export type NodeTag = keyof NodeMap;
+
+/** The node under a tag: `NodeOf<'IndexStmt'>` is @pgsql/types' IndexStmt. */
+export type NodeOf<T extends NodeTag> = NodeMap[T];
+
+/**
+ * A node walked generically by field name (the drill's and the helpers' tree walks). Rules get
+ * typed nodes (TypedStatement, NodeOf); this door stays for code that walks any node.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one untyped door into the AST
 export type StatementNode = Record<string, any>;
+
+/** A statement whose tag is known, with its node typed by @pgsql/types. */
+export type TypedStatement<T extends NodeTag = NodeTag> = Omit<ParsedStatement, 'kind' | 'node'> & { readonly kind: T; readonly node: NodeOf<T> };
 
 /** One statement of a migration script, with where it sits in its file. */
 export interface ParsedStatement {
   /** The statement's SQL without the terminating semicolon. */
   readonly text: string;
   /** libpg-query node type, e.g. `IndexStmt`, `AlterTableStmt`. */
-  readonly kind: string;
+  readonly kind: NodeTag;
   /** The node under `kind`. */
   readonly node: StatementNode;
   /** 1-based file lines. */
@@ -38,7 +53,7 @@ export async function parseScript(script: Pick<MigrationScript, 'sql' | 'startLi
       const text = bytes.subarray(start, end).toString('utf8').trim();
       // Every parsed statement is a Node: one key, its node type.
       const stmt = raw.stmt as Record<string, StatementNode>;
-      const kind = Object.keys(stmt)[0];
+      const kind = Object.keys(stmt)[0] as NodeTag;
       return {
         text,
         kind,

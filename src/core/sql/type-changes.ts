@@ -158,7 +158,7 @@ export function alterTypeChange(
   statements: readonly ParsedStatement[],
   statement: ParsedStatement,
   table: string,
-  cmd: AlterCommand,
+  cmd: Pick<AlterCommand, 'name' | 'def'>,
   pgMajor: number,
 ): TypeChange {
   const column = String(cmd.name);

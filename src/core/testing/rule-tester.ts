@@ -1,7 +1,7 @@
 import type { LayoutId, TransactionMode } from '../layouts/layout.js';
 import type { Finding } from '../report/report.js';
 import { parseScript } from '../sql/parse.js';
-import type { Rule, TableSize } from '../rules/define-rule.js';
+import type { MessageValue, Rule, TableSize } from '../rules/define-rule.js';
 import { runRules, type ParsedScript } from '../rules/run-rules.js';
 
 /** A row of a rule's table test: SQL plus the facts around it. */
@@ -22,9 +22,20 @@ export interface RuleCase {
   readonly sizes?: Record<string, TableSize>;
 }
 
-export interface InvalidCase extends RuleCase {
-  /** Expected findings, by 1-based line, with an optional message pattern. */
-  readonly errors: ReadonlyArray<{ readonly line: number; readonly message?: RegExp }>;
+/** One expected finding of an invalid row. */
+export interface ExpectedError<MessageId extends string = string> {
+  /** 1-based line of the statement reported. */
+  readonly line: number;
+  /** The rule's message id; required when the rule has several (a misspelled one does not compile). */
+  readonly messageId?: MessageId;
+  /** Values the message's placeholders must get (those named; others are not checked). */
+  readonly data?: Readonly<Record<string, MessageValue>>;
+  /** A pattern of the message as filled in. */
+  readonly message?: RegExp;
+}
+
+export interface InvalidCase<MessageId extends string = string> extends RuleCase {
+  readonly errors: ReadonlyArray<ExpectedError<MessageId>>;
   /** For fixes that replace the statement: the exact SQL expected; the rule must be silent on it. */
   readonly fix?: string;
 }
@@ -36,6 +47,17 @@ const MIGRATION = 'migration.sql';
  * of the same change; returns the findings of that last file only.
  */
 export async function lintWith(rule: Rule, row: RuleCase): Promise<Finding[]> {
+  return (await lintWithIds(rule, row)).map(({ finding }) => finding);
+}
+
+interface Reported {
+  readonly finding: Finding;
+  readonly messageId: string;
+  readonly data: Readonly<Record<string, MessageValue>>;
+}
+
+/** lintWith, with the message id and values each finding was reported with. */
+async function lintWithIds(rule: Rule, row: RuleCase): Promise<Reported[]> {
   const earlier = typeof row.before === 'string' ? [row.before] : (row.before ?? []);
   const files = [...earlier.map((sql, i) => ({ path: `earlier-${i + 1}.sql`, sql })), { path: MIGRATION, sql: row.sql }];
   const scripts: ParsedScript[] = [];
@@ -45,22 +67,27 @@ export async function lintWith(rule: Rule, row: RuleCase): Promise<Finding[]> {
     if (!parsed.ok) throw new Error(`test SQL of ${path} does not parse: ${parsed.error.message} (line ${parsed.error.line})`);
     scripts.push({ script, statements: parsed.statements });
   }
-  const findings = runRules({
+  const reported: Reported[] = [];
+  runRules({
     rules: [rule],
     scripts,
     layout: row.layout ?? 'goose',
     pgMajor: row.pgMajor ?? 16,
     tableSizes: row.sizes ? new Map(Object.entries(row.sizes)) : undefined,
     severityOf: () => rule.severity,
+    onReport: (finding, messageId, data) => reported.push({ finding, messageId, data }),
   });
-  return findings.filter((f) => f.path === MIGRATION);
+  return reported.filter(({ finding }) => finding.path === MIGRATION);
 }
 
 /**
  * Turns a rule's valid and invalid rows into jest tests, like ESLint's RuleTester. Rows with a
  * replacing fix are re-linted with the fix applied, and the rule must then be silent.
  */
-export function testRule(rule: Rule, cases: { valid: ReadonlyArray<string | RuleCase>; invalid: readonly InvalidCase[] }): void {
+export function testRule<MessageId extends string>(
+  rule: Rule<MessageId>,
+  cases: { valid: ReadonlyArray<string | RuleCase>; invalid: ReadonlyArray<InvalidCase<NoInfer<MessageId>>> },
+): void {
   const titles = [...cases.valid.map((v) => (typeof v === 'string' ? v : (v.name ?? v.sql))), ...cases.invalid.map((c) => c.name ?? c.sql)];
   const duplicate = titles.find((t, i) => titles.indexOf(t) !== i);
   // The SQL of a row with earlier files never says alone why it is (in)valid.
@@ -69,6 +96,8 @@ export function testRule(rule: Rule, cases: { valid: ReadonlyArray<string | Rule
     it('has no duplicate rows', () => expect(duplicate).toBeUndefined());
     it('names every row that has earlier files', () => expect(unnamed).toEqual([]));
     it('has invalid rows that expect findings', () => expect(cases.invalid.every((c) => c.errors.length > 0)).toBe(true));
+    // With one message the id goes without saying; with several, each expected finding names its own.
+    const onlyMessage = Object.keys(rule.messages).length === 1 ? Object.keys(rule.messages)[0] : undefined;
     for (const valid of cases.valid) {
       const row = typeof valid === 'string' ? { sql: valid } : valid;
       it(`valid: ${row.name ?? row.sql}`, async () => {
@@ -77,9 +106,12 @@ export function testRule(rule: Rule, cases: { valid: ReadonlyArray<string | Rule
     }
     for (const row of cases.invalid) {
       it(`invalid: ${row.name ?? row.sql}`, async () => {
-        const findings = await lintWith(rule, row);
+        const withIds = await lintWithIds(rule, row);
+        const findings = withIds.map(({ finding }) => finding);
         expect(findings.map((f) => f.line)).toEqual(row.errors.map((e) => e.line));
+        expect(withIds.map(({ messageId }) => messageId)).toEqual(row.errors.map((e) => e.messageId ?? onlyMessage ?? 'the row names no messageId'));
         row.errors.forEach((expected, i) => {
+          if (expected.data) expect(withIds[i].data).toMatchObject(expected.data);
           expect(findings[i]).toMatchObject({ rule: rule.id, hazard: rule.hazard });
           if (expected.message) expect(findings[i].message).toMatch(expected.message);
           if (rule.severity === 'error') expect(findings[i].fix).toBeTruthy();

@@ -1,19 +1,14 @@
 import type { ClientBase } from 'pg';
 import { groupBy } from '../../collections.js';
+import { userRelation, userSchema } from '../../user-relations.js';
 
 /** What the seeder needs to know of the schema, read once before the first table is seeded. */
-
-const USER_SCHEMA = `n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
-
-const NOT_EXTENSION_MEMBER = `NOT EXISTS (SELECT 1 FROM pg_depend dep
-  WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid AND dep.deptype = 'e')`;
 
 const TABLES_SQL = `
 SELECT c.oid::int8 AS oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name,
   c.relkind = 'p' AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid) AS no_partitions
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${USER_SCHEMA} AND ${NOT_EXTENSION_MEMBER}
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${userRelation()}
 ORDER BY 2`;
 
 const COLUMNS_SQL = `
@@ -70,7 +65,7 @@ SELECT coalesce(pg_partition_root(c.oid), c.oid)::int8 AS root,
   quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS table, quote_ident(tg.tgname) AS name,
   tg.tgenabled AS enabled, (SELECT count(*) FROM pg_partition_ancestors(c.oid)) AS depth
 FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT tg.tgisinternal AND tg.tgenabled IN ('O', 'A') AND ${USER_SCHEMA}
+WHERE NOT tg.tgisinternal AND tg.tgenabled IN ('O', 'A') AND ${userSchema()}
 ORDER BY 1, 5, 2, 3`;
 
 const PARTITION_LEVELS_SQL = `

@@ -1,6 +1,7 @@
 import type { ChecklistAnswer, Finding, MigrationResult, Report, ReverseDraft, ReviewerSummary } from '../report.js';
 import { rolloutMarkdown } from './rollout.js';
 import { lockNotes } from './text.js';
+import { tenantLine } from './tenants.js';
 import { timelineMarkdown } from './timeline.js';
 
 /** GitHub's limit on a check run's summary and on a comment body (a job summary takes 1 MiB). */
@@ -44,6 +45,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     ...(options.title ? [options.title, ''] : []),
     ...(report.complete ? [] : [options.incompleteNote ?? DEFAULTS.incompleteNote, '']),
     drillLine(report, root),
+    ...(report.drill?.tenants ? ['', tenantLine(report.drill.tenants)] : []),
     ...(options.context ?? []),
     '',
   ];

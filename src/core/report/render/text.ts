@@ -1,5 +1,6 @@
 import { groupBy } from '../../collections.js';
 import { rolloutText } from './rollout.js';
+import { tenantLine } from './tenants.js';
 import type { ChecklistAnswer, DrillSummary, Finding, MigrationResult, Report, ReverseDraft, ReviewerSummary, TableSeeding } from '../report.js';
 
 /** The report for people in a terminal: findings grouped by file, then the drill per migration. */
@@ -11,7 +12,13 @@ export function renderText(report: Report): string {
     out.push('');
   }
   if (report.migrations.length > 0) out.push('Drill', ...report.migrations.map(renderMigration), '');
-  if (report.drill) out.push(...renderSeeding(report.drill.seeding), `Round trip: ${report.drill.roundTrip}`, '');
+  if (report.drill)
+    out.push(
+      ...renderSeeding(report.drill.seeding),
+      `Round trip: ${report.drill.roundTrip}`,
+      ...(report.drill.tenants ? [tenantLine(report.drill.tenants)] : []),
+      '',
+    );
   out.push(
     ...renderChecklist(report.checklist ?? []),
     ...renderDrafts(report),

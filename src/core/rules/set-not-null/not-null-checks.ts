@@ -1,5 +1,5 @@
-import type { ParsedStatement, StatementNode } from './parse.js';
-import { addedConstraints, alterCommands, isColumnRef, relationName, sameRelation } from './nodes.js';
+import type { ParsedStatement, StatementNode } from '../../sql/parse.js';
+import { addedConstraints, alterCommands, isColumnRef, relationName, sameRelation } from '../../sql/nodes.js';
 
 /**
  * CHECK constraints that prove a column has no NULLs. From PostgreSQL 12, SET NOT NULL skips its

@@ -1,5 +1,5 @@
-import type { ParsedStatement, StatementNode } from './parse.js';
-import { alterCommands, relationName, sameRelation } from './nodes.js';
+import type { ParsedStatement, StatementNode } from '../../sql/parse.js';
+import { alterCommands, relationName, sameRelation } from '../../sql/nodes.js';
 
 /**
  * Foreign keys and index key columns as migration SQL declares them. The rules see only the

@@ -1,5 +1,5 @@
-import type { ParsedStatement, StatementNode } from './parse.js';
-import { quoteIdent, relationName, sameRelation, typeName } from './nodes.js';
+import type { ParsedStatement, StatementNode } from '../../sql/parse.js';
+import { quoteIdent, relationName, sameRelation, typeName } from '../../sql/nodes.js';
 
 /**
  * A CHECK expression equivalent to a partition bound (`FOR VALUES FROM … TO …`, `IN (…)`), so

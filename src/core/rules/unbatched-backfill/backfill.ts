@@ -1,5 +1,5 @@
-import type { StatementNode } from './parse.js';
-import { relationName } from './nodes.js';
+import type { StatementNode } from '../../sql/parse.js';
+import { relationName } from '../../sql/nodes.js';
 
 /**
  * Heuristics for data changes that touch a whole table: a WHERE clause that is absent or
