@@ -15,7 +15,7 @@ function forward(ms: number, status: StatementResult['status'] = 'applied'): Mig
 }
 
 function sized(rows: number, ms?: number): SizedPass {
-  return { rows: new Map([['public.orders', rows]]), durations: new Map(ms === undefined ? [] : [[statementKey(PATH, 3), ms]]) };
+  return { rows: new Map([['public.orders', rows]]), durations: new Map(ms === undefined ? [] : [[statementKey(PATH, 3), ms]]), timedOut: new Map() };
 }
 
 function messageWith(migrations: MigrationResult[], pass?: SizedPass): string {
@@ -103,6 +103,13 @@ describe('judgeBySize lock-time estimates', () => {
     );
     expect(messageWith(forward(4), sized(100_000))).toMatch(
       /not extrapolated to production's size \(the timing with more rows did not reach this statement\)\.$/,
+    );
+  });
+
+  it('gives the statement timeout as a lower bound when the statement ran past it on the larger count', () => {
+    const pass: SizedPass = { rows: new Map([['public.orders', 100_000]]), durations: new Map(), timedOut: new Map([[statementKey(PATH, 3), 5003]]) };
+    expect(messageWith(forward(4), pass)).toMatch(
+      /; the drill measured 4\.0 ms on 100 seeded rows, and on 100 thousand rows it ran past the statement timeout \(5\.0 s\), so on production's rows it holds its lock longer than that\.$/,
     );
   });
 

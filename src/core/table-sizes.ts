@@ -135,7 +135,13 @@ function lockTime(f: Finding, rows: number, first: { t1: number; n1: number | un
   if (!sized || first.n1 === undefined) return measuredOnly('');
   if ('failed' in sized) return measuredOnly(`the timing with more rows failed: ${sized.failed}`);
   const n2 = lookup(sized.rows, f.table!);
-  const t2 = sized.durations.get(statementKey(f.path, f.line));
+  const key = statementKey(f.path, f.line);
+  const t2 = sized.durations.get(key);
+  const timedOut = sized.timedOut.get(key);
+  if (n2 !== undefined && timedOut !== undefined) {
+    // Production has at least n2 rows (n2 is the smaller of the two): a lower bound is all there is, and a telling one.
+    return `; the drill measured ${onSeeded}, and on ${formatCount(n2)} rows it ran past the statement timeout (${formatDuration(timedOut)}), so on production's rows it holds its lock longer than that`;
+  }
   if (n2 === undefined || t2 === undefined) return measuredOnly('the timing with more rows did not reach this statement');
   const estimate = extrapolateTime({ n1: first.n1, t1: first.t1, n2, t2 }, rows);
   if (estimate === null) {

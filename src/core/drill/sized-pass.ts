@@ -11,6 +11,8 @@ export interface SizedRun {
   readonly rows: ReadonlyMap<string, number>;
   /** Milliseconds of each forward statement that applied, by statementKey. */
   readonly durations: ReadonlyMap<string, number>;
+  /** Statements that ran past the statement timeout (in every run), with the time they ran, by statementKey. */
+  readonly timedOut: ReadonlyMap<string, number>;
 }
 
 /** The sized run, or why there is none (the estimate then falls back to what the drill measured). */
@@ -52,9 +54,12 @@ export async function runSizedPass(
   const runs: SizedRun[] = [];
   try {
     for (let i = 0; i < SIZED_RUNS; i++) {
-      runs.push(
-        await own.race(guarded(server, plan, own, (guard, changePath) => timeForward(server, plan, { guard, changePath, rowsFor, onProgress, deadline: own }))),
-      );
+      const run = (guard: Guard, changePath: string) =>
+        // A run the guard stopped at a cap fails with the guard's reason, not the closed session's error.
+        timeForward(server, plan, { guard, changePath, rowsFor, onProgress, deadline: own }).catch((error: unknown) => {
+          throw guard.stopped ? new Error(guard.finding()!.message) : error;
+        });
+      runs.push(await own.race(guarded(server, plan, own, run)));
     }
   } catch (error) {
     const why =
@@ -67,11 +72,12 @@ export async function runSizedPass(
   return fastest(runs);
 }
 
-/** Each statement's fastest time over the runs (all seeded alike), and the first run's rows. */
+/** Each statement's fastest time over the runs (all seeded alike), and the first run's rows; timed out only when it never applied. */
 function fastest(runs: SizedRun[]): SizedRun {
   const durations = new Map<string, number>();
   for (const [key, ms] of runs.flatMap((r) => [...r.durations])) durations.set(key, Math.min(ms, durations.get(key) ?? Infinity));
-  return { rows: runs[0].rows, durations };
+  const timedOut = new Map(runs.flatMap((r) => [...r.timedOut]).filter(([key]) => !durations.has(key)));
+  return { rows: runs[0].rows, durations, timedOut };
 }
 
 interface Pass {
@@ -95,13 +101,18 @@ async function timeForward(server: ShadowServer, plan: DrillPlan, pass: Pass): P
     for (const t of sized) await client.query(`VACUUM (ANALYZE) ${t.table}`);
     const bound = statementGuard(server, client, plan.statementTimeoutMs);
     const durations = new Map<string, number>();
+    const timedOut = new Map<string, number>();
     for (const p of plan.added) {
       if (!p.forward) break;
       const run = await runGuarded(pass.guard, client, p.migration.forward, p.forward, bound, { observe: false });
-      for (const st of run.statements) if (st.status === 'applied') durations.set(statementKey(p.migration.forward.path, st.statement.line), st.durationMs);
+      for (const st of run.statements) {
+        const key = statementKey(p.migration.forward.path, st.statement.line);
+        if (st.status === 'applied') durations.set(key, st.durationMs);
+        else if (st.status === 'timed-out') timedOut.set(key, st.durationMs);
+      }
       if (run.status !== 'applied') break;
     }
-    return { rows: new Map(sized.map((t) => [t.table, t.rows])), durations };
+    return { rows: new Map(sized.map((t) => [t.table, t.rows])), durations, timedOut };
   } finally {
     await endOwnDatabase(client, database, pass.guard, pass.deadline);
   }
