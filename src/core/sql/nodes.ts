@@ -1,4 +1,4 @@
-import type { Node } from '@pgsql/types';
+import type { ColumnDef, Node, RangeVar, TypeName } from '@pgsql/types';
 import type { NodeOf, NodeTag, ParsedStatement, StatementNode } from './parse.js';
 
 /** Helpers over libpg-query nodes shared by the rules and the drill's advice. */
@@ -9,7 +9,7 @@ export function asNode<T extends NodeTag>(node: Node | undefined, tag: T): NodeO
 }
 
 /** `schema.name` or `name` of a RangeVar, as written (identifiers are already case-folded by the parser). */
-export function relationName(rangeVar: StatementNode | undefined): string {
+export function relationName(rangeVar: RangeVar | undefined): string {
   if (!rangeVar) return '';
   return rangeVar.schemaname ? `${rangeVar.schemaname}.${rangeVar.relname}` : String(rangeVar.relname);
 }
@@ -39,19 +39,19 @@ export function targetTable(statement: ParsedStatement): string {
 }
 
 /** Type name as PostgreSQL's catalog spells it, without pg_catalog: `int4`, `varchar`, `timestamptz`. */
-export function typeName(typeNameNode: StatementNode | undefined): string {
+export function typeName(typeNameNode: TypeName | undefined): string {
   const names: string[] = (typeNameNode?.names ?? []).map((n: StatementNode) => String(n.String?.sval ?? ''));
   const parts = names[0] === 'pg_catalog' ? names.slice(1) : names;
   return parts.join('.');
 }
 
 /** Type modifiers written after the name, e.g. [100] for varchar(100). */
-export function typeModifiers(typeNameNode: StatementNode | undefined): number[] {
+export function typeModifiers(typeNameNode: TypeName | undefined): number[] {
   return (typeNameNode?.typmods ?? []).map((m: StatementNode) => Number(m.A_Const?.ival?.ival ?? NaN)).filter((n: number) => !Number.isNaN(n));
 }
 
 /** The constraints declared inline on a column definition. */
-export function columnConstraints(columnDef: StatementNode | undefined): StatementNode[] {
+export function columnConstraints(columnDef: ColumnDef | undefined): StatementNode[] {
   return (columnDef?.constraints ?? []).map((c: StatementNode) => c.Constraint ?? {});
 }
 
