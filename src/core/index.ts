@@ -29,7 +29,7 @@ export type { LayoutId } from './layouts/layout.js';
 export { DrillbotError, UsageError, ConfigError, GitError, NoMigrationsError, isDrillbotError, redact } from './errors.js';
 export { undrilledReport } from './change-set/undrilled.js';
 export { loadChangeSet, readChangeSet, type ChangeSetRequest, type ChangeSetResult, type RepositoryReader, type TreeEntry } from './change-set/load.js';
-export { loadBaseline, loadConfig, loadTableSizes, type ConfigSource } from './review-inputs.js';
+export { loadBaseline, loadConfig, loadQueries, loadTableSizes, type ConfigSource } from './review-inputs.js';
 export { collectTableSizes, parseTableSizes, type TableSizesFile } from './table-sizes.js';
 // For the GitHub App: re-evaluating a report after acknowledgements.
 export { buildReport } from './report/build.js';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { HistoryPrivileges } from '../config.js';
-import type { Finding, LockObservation, MigrationResult, StatementResult } from '../report/report.js';
+import type { Finding, LockObservation, MigrationResult, QueryPlanSummary, StatementResult } from '../report/report.js';
 import type { LayoutId, Migration, MigrationScript } from '../layouts/layout.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
@@ -21,6 +21,9 @@ import { checkRoundTrip, takeCheckpoint, type Checkpoint, type NewerRoundTrip } 
 import { seedReach } from './reach.js';
 import { seedDatabase, type SeededTable } from './seed.js';
 import { failureFinding, isDataDependentCandidate } from './failures.js';
+import { planQueries } from '../queries/plans.js';
+import type { RepresentativeQuery } from '../queries/representative.js';
+import { QueryWatch } from './query-checks.js';
 
 export interface DrillPlan {
   readonly layout: LayoutId;
@@ -35,7 +38,14 @@ export interface DrillPlan {
   readonly useTemplateCache: boolean;
   /** Caps that end the drill with an `infra` finding when passed (see guard.ts). */
   readonly limits: DrillCaps;
+  /** The base's representative queries, planned before and after the change (none: nothing is planned). */
+  readonly queries?: readonly RepresentativeQuery[];
+  /** A plan whose estimated cost grows more than this many times is a query-regression. */
+  readonly queryCostRatio?: number;
 }
+
+/** shadow.queryCostRatio's default. */
+export const DEFAULT_QUERY_COST_RATIO = 10;
 
 export interface DrillOutcome {
   readonly migrations: MigrationResult[];
@@ -45,6 +55,7 @@ export interface DrillOutcome {
   readonly seededTables: number;
   readonly seeding: SeededTable[];
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
+  readonly queryPlans?: QueryPlanSummary;
 }
 
 type Progress = (message: string) => void;
@@ -58,7 +69,7 @@ type Progress = (message: string) => void;
 export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: Deadline): Promise<DrillOutcome> {
   const changePath = plan.added[0]?.migration.forward.path ?? '';
   const guard = new Guard(server, { ...plan.limits, statementTimeoutMs: plan.statementTimeoutMs }, deadline, changePath);
-  const seen: Seen = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0, seeding: [] };
+  const seen: Seen = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0, seeding: [], queryPlans: undefined };
   try {
     return await confinedDrill(server, plan, onProgress, guard, seen, changePath, deadline);
   } catch (error) {
@@ -105,6 +116,7 @@ async function confinedDrill(
     const baseline = await captureBaseline(client, seed.tables);
     const bound = statementGuard(server, client, plan.statementTimeoutMs);
     const openSession = () => connect(database, plan.statementTimeoutMs, deadline);
+    const queries = await watchQueries(server, client, plan, changePath, seen, onProgress);
     const session: Session = {
       guard,
       deadline,
@@ -119,12 +131,33 @@ async function confinedDrill(
       findings: seen.findings,
       results: seen.migrations,
       onProgress,
+      queries,
     };
     const roundTrip = await forwardReverseRedo(session, plan.added);
+    if (queries) seen.queryPlans = queries.summary();
     return { ...seen, roundTrip };
   } finally {
     await endOwnDatabase(client, database, guard, deadline);
   }
+}
+
+/** The baseline plans of the representative queries, when there are any; on a shadow older than PostgreSQL 16 the notice that says so. */
+async function watchQueries(
+  server: ShadowServer,
+  client: pg.Client,
+  plan: DrillPlan,
+  changePath: string,
+  seen: Seen,
+  onProgress: Progress,
+): Promise<QueryWatch | null> {
+  const queries = plan.queries ?? [];
+  if (queries.length === 0) return null;
+  onProgress(`planning ${queries.length} representative queries on the base schema`);
+  const started = await QueryWatch.start(client, queries, plan.queryCostRatio ?? DEFAULT_QUERY_COST_RATIO, server, changePath);
+  if ('watch' in started) return started.watch;
+  seen.findings.push(started.notice);
+  seen.queryPlans = started.summary;
+  return null;
 }
 
 /** Past the deadline the guard ended the database from outside (bounded); its connection may never answer again. */
@@ -184,6 +217,8 @@ interface Session {
   readonly findings: Finding[];
   readonly results: MigrationResult[];
   readonly onProgress: Progress;
+  /** The representative queries' plans, when there are queries to plan. */
+  readonly queries: QueryWatch | null;
 }
 
 /**
@@ -208,6 +243,7 @@ async function forwardReverseRedo(s: Session, parsed: readonly ParsedMigration[]
       )),
     );
     checkpoints.push(checkpoint);
+    if (s.queries) s.findings.push(...(await s.queries.forwardApplied(parsed.slice(0, i + 1), (upTo, broken) => breakingLines(s, upTo, broken))));
     if (!(await verified(s, p))) break;
   }
   const applied = parsed.slice(0, checkpoints.length);
@@ -247,6 +283,7 @@ async function reverseNewestFirst(s: Session, applied: ParsedMigration[], checkp
       s.findings.push(failureFinding(run, migration.reverse, 'reverse-error', s.plan.layout));
       return null;
     }
+    if (s.queries) s.findings.push(...(await s.queries.reverseApplied(i, migration, reverse)));
     const { findings: problems, after } = await checkRoundTrip(s.client, checkpoints[i], migration, forward ?? [], s.findings, newer);
     newer = { before: checkpoints[i], after };
     s.findings.push(...problems);
@@ -331,13 +368,7 @@ async function reportForwardFailure(s: Session, upTo: ParsedMigration[], run: Sc
  * not apply there either (then the failure is not the data's doing).
  */
 async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: PgFailure): Promise<{ explained: DataDependence; findings: Finding[] } | null> {
-  const { database } = await s.cloneBase('empty');
-  const client = await connect(database, s.plan.statementTimeoutMs, s.deadline);
-  const bound = statementGuard(s.server, client, s.plan.statementTimeoutMs);
-  try {
-    for (const p of upTo.slice(0, -1)) {
-      if ((await runGuarded(s.guard, client, p.migration.forward, p.forward ?? [], bound, { observe: false })).status !== 'applied') return null;
-    }
+  return onUnseededClone(s, upTo.slice(0, -1), async (client, bound, database) => {
     const last = upTo[upTo.length - 1];
     const baseline = await captureBaseline(client, []);
     const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? [], bound, {
@@ -346,6 +377,45 @@ async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: Pg
     if (run.status !== 'applied') return null;
     const findings = judgeRun(run, last.migration.forward, baseline).findings;
     return { explained: await explainDataFailure(client, error, s.baseline), findings };
+  });
+}
+
+/**
+ * The line of the statement of the last migration after which each query stops planning: on a
+ * clone of the unseeded base with the earlier migrations applied, its statements run one at a time,
+ * the queries planned after each. Only run when a forward broke a query.
+ */
+async function breakingLines(s: Session, upTo: readonly ParsedMigration[], queries: readonly RepresentativeQuery[]): Promise<(number | undefined)[]> {
+  const lines: (number | undefined)[] = queries.map(() => undefined);
+  const last = upTo[upTo.length - 1];
+  await onUnseededClone(s, upTo.slice(0, -1), async (client, bound) => {
+    for (const statement of last.forward ?? []) {
+      if ((await runGuarded(s.guard, client, last.migration.forward, [statement], bound, { observe: false })).status !== 'applied') return;
+      const plans = await planQueries(client, queries);
+      plans.forEach((r, i) => (lines[i] ??= r.ok ? undefined : statement.line));
+      if (lines.every((l) => l !== undefined)) return;
+    }
+  });
+  return lines;
+}
+
+/**
+ * Runs `work` on a clone of the unseeded base where the forwards of `prior` applied; null when
+ * they do not apply there. The clone is dropped afterwards.
+ */
+async function onUnseededClone<T>(
+  s: Session,
+  prior: readonly ParsedMigration[],
+  work: (client: pg.Client, bound: StatementBound, database: ShadowDatabase) => Promise<T | null>,
+): Promise<T | null> {
+  const { database } = await s.cloneBase('empty');
+  const client = await connect(database, s.plan.statementTimeoutMs, s.deadline);
+  const bound = statementGuard(s.server, client, s.plan.statementTimeoutMs);
+  try {
+    for (const p of prior) {
+      if ((await runGuarded(s.guard, client, p.migration.forward, p.forward ?? [], bound, { observe: false })).status !== 'applied') return null;
+    }
+    return await work(client, bound, database);
   } finally {
     await endOwnDatabase(client, database, s.guard, s.deadline);
   }

@@ -130,7 +130,20 @@ export interface DrillSummary {
   readonly seeding: readonly TableSeeding[];
   /** Did forward → reverse restore the schema and the seeded rows? null when not run. */
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
+  /** The representative queries planned before and after the change (absent when none were given). */
+  readonly queryPlans?: QueryPlanSummary;
   readonly durationMs: number;
+}
+
+/** What the drill established about the base's representative queries against the new schema. */
+export interface QueryPlanSummary {
+  readonly queries: number;
+  /** How many planned on the base schema (only those are compared). */
+  readonly plannedAtBase: number;
+  /** Planned again after a forward migration applied. */
+  readonly checked: boolean;
+  /** Why they were not planned (a shadow older than PostgreSQL 16). */
+  readonly unsupported?: string;
 }
 
 export type ChecklistDirection = 'forward' | 'reverse';
