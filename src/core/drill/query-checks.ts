@@ -189,7 +189,8 @@ function breakingFinding(broken: ReadonlyArray<Broken & { line: number }>, path:
       direction === 'forward'
         ? 'Split it (expand/contract): deploy code that no longer runs these queries first; drop or rename in a later migration, once no running code uses the old shape.'
         : 'Make the reverse keep what the code deployed with the forward still queries, or roll back the code first.',
-    evidence: 'planned with EXPLAIN (GENERIC_PLAN) on the base schema, the same query fails to plan after it',
+    // Kept when a rule's finding at the same statement leads (the code-reference scan): it names the queries too.
+    evidence: broken.map((b) => `EXPLAIN (GENERIC_PLAN) of ${describe(b.query)} planned on the base schema and fails after it: ${b.error}`).join('; '),
   });
 }
 
