@@ -91,8 +91,7 @@ describe('queries: files planned against the change', () => {
   });
 
   it('plans nothing, and reports no plan facts, when no queries are configured', async () => {
-    const { '.github/drillbot.yml': _config, 'app/queries/users.sql': _queries, ...base } = BASE;
-    const dir = repo(DROP_NICK, { ...base, '.github/drillbot.yml': 'reviewer:\n  enabled: false\n' });
+    const dir = repo(DROP_NICK, { ...BASE, '.github/drillbot.yml': 'reviewer:\n  enabled: false\n' });
     const { stdout } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json', '--quiet');
     const report = JSON.parse(stdout) as Report;
     expect(planFindings(report)).toEqual([]);
