@@ -22,6 +22,7 @@ export interface Engine {
     config: DrillbotConfig;
     tableSizes?: ReviewOptions['tableSizes'];
     baseline?: ReviewOptions['baseline'];
+    queries?: ReviewOptions['queries'];
     onProgress: (message: string) => void;
     signal?: AbortSignal;
   }): Promise<Report>;
@@ -129,8 +130,8 @@ export function defaultEngine(env: NodeJS.ProcessEnv = process.env): Engine {
     return provider;
   };
   return {
-    async review({ changeSet, config, tableSizes, baseline, onProgress, signal }) {
-      return review({ changeSet, config, tableSizes, baseline, provider: providerFor(config), onProgress, signal });
+    async review({ changeSet, config, tableSizes, baseline, queries, onProgress, signal }) {
+      return review({ changeSet, config, tableSizes, baseline, queries, provider: providerFor(config), onProgress, signal });
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'probot';
-import { isDrillbotError, loadBaseline, loadConfig, loadTableSizes, redact, undrilledReport, type Report } from '../core/index.js';
+import { isDrillbotError, loadBaseline, loadConfig, loadQueries, loadTableSizes, redact, undrilledReport, type Report } from '../core/index.js';
+import { apiReader } from './github/change-set.js';
 import { applyAcks, statementHash } from './acks.js';
 import type { AppDeps } from './deps.js';
 import type { ReviewTask } from './queue.js';
@@ -147,13 +148,18 @@ async function publishReview(
           filesTruncated: result.filesTruncated,
         };
       } else {
-        const [tableSizes, baseline] = await Promise.all([loadTableSizes(source, config), loadBaseline(source, config)]);
+        const [tableSizes, baseline, queries] = await Promise.all([
+          loadTableSizes(source, config),
+          loadBaseline(source, config),
+          loadQueries(source, config, { reader: apiReader(octokit, repo), commit: result.baseSha }),
+        ]);
         progress.report(`Drilling the change in \`${result.root || '.'}\`…`);
         const report = await deps.engine.review({
           changeSet: await withHeadCode(result.reader, headSha, result.changeSet),
           config,
           tableSizes,
           baseline,
+          queries,
           onProgress: (m) => progress.report(redact(m)),
           signal,
         });

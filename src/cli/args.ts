@@ -52,7 +52,8 @@ export const USAGE = `Usage: drillbot <command> [options]
 Commands:
   check     drill the migrations this branch adds (HEAD against the merge-base of --base)
   demo      drill a bundled example change on the embedded PostgreSQL
-  stats     export production table sizes (catalog statistics only) for tableSizes:
+  stats     export production table sizes (catalog statistics only) and the top
+              normalised pg_stat_statements queries (never data) for tableSizes:
               drillbot stats --database-url URL [--output FILE]
   help      show this help
 

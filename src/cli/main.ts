@@ -18,6 +18,7 @@ import {
   loadBaseline,
   loadChangeSet,
   loadConfig,
+  loadQueries,
   loadTableSizes,
   readChangeSet,
   type ChangeSet,
@@ -77,8 +78,9 @@ export async function check(args: CheckArgs, progress: (message: string) => void
   const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
   const tableSizes = await loadTableSizes(source, config);
   const baseline = await loadBaseline(source, config);
+  const queries = await loadQueries(source, config, { reader, commit: base });
   const code = await readHeadCode(reader, headCommit);
-  return review({ changeSet: { ...changeSet, code }, config, provider, tableSizes, baseline, useTemplateCache: args.cache, onProgress: progress });
+  return review({ changeSet: { ...changeSet, code }, config, provider, tableSizes, baseline, queries, useTemplateCache: args.cache, onProgress: progress });
 }
 
 /**
@@ -109,7 +111,7 @@ async function changeSetOrUndrilled(
   return readChangeSet(reader, request, result.root);
 }
 
-/** Writes production table sizes from catalog statistics (no data is read). */
+/** Writes production table sizes from catalog statistics and the top normalised queries of pg_stat_statements (no data is read). */
 async function runStats(args: StatsArgs, stdout: NodeJS.WritableStream): Promise<number> {
   const client = new pg.Client({ connectionString: args.databaseUrl });
   await client.connect();
@@ -118,7 +120,10 @@ async function runStats(args: StatsArgs, stdout: NodeJS.WritableStream): Promise
     const json = `${JSON.stringify(sizes, null, 2)}\n`;
     if (args.output) {
       await writeFile(args.output, json);
-      stdout.write(`wrote ${Object.keys(sizes.tables).length} tables to ${args.output}; set tableSizes: ${args.output} in .github/drillbot.yml\n`);
+      const queries = sizes.queries ? `${sizes.queries.length} queries` : `no queries: ${sizes.queriesUnavailable}`;
+      stdout.write(
+        `wrote ${Object.keys(sizes.tables).length} tables and ${queries} to ${args.output}; set tableSizes: ${args.output} in .github/drillbot.yml\n`,
+      );
     } else stdout.write(json);
     return 0;
   } finally {

@@ -159,3 +159,19 @@ describe('parseSize', () => {
     expect(parseSize(0)).toBeNull();
   });
 });
+
+describe('parseConfig: queries', () => {
+  it('reads queries: as one glob or a list, and shadow.queryCostRatio (10 by default)', () => {
+    expect(parseConfig('').queries).toEqual([]);
+    expect(parseConfig('').shadow.queryCostRatio).toBe(10);
+    expect(parseConfig('queries: sql/*.sql\n').queries).toEqual(['sql/*.sql']);
+    const config = parseConfig('queries:\n  - sql/*.sql\n  - db/queries/**/*.sql\nshadow:\n  queryCostRatio: 4.5\n');
+    expect(config.queries).toEqual(['sql/*.sql', 'db/queries/**/*.sql']);
+    expect(config.shadow.queryCostRatio).toBe(4.5);
+  });
+
+  it('rejects an empty pattern and a ratio of 1 or less with their line', () => {
+    expect(() => parseConfig('queries:\n  - sql/*.sql\n  - ""\n')).toThrow(/drillbot\.yml:3: queries must be a non-empty string/);
+    expect(() => parseConfig('shadow:\n  queryCostRatio: 1\n')).toThrow(/drillbot\.yml:2: shadow\.queryCostRatio must be a number above 1/);
+  });
+});

@@ -53,6 +53,8 @@ export interface DrillbotConfig {
     readonly maxBackendMemory: number;
     /** Schema-per-tenant: the change is also run once per tenant schema (see drill/tenants.ts). */
     readonly tenants?: TenantsConfig;
+    /** A representative query whose estimated plan cost grows more than this many times is a query-regression. */
+    readonly queryCostRatio: number;
   };
   /** Severity per rule id or hazard ('off' silences it). */
   readonly rules: SeverityMap;
@@ -60,6 +62,8 @@ export interface DrillbotConfig {
   readonly overrides: ReadonlyArray<{ readonly files: readonly string[]; readonly rules: SeverityMap }>;
   /** JSON written by `drillbot stats`: production row counts and sizes (path relative to the repository). */
   readonly tableSizes?: string;
+  /** Files or globs of `.sql` files holding the application's queries, planned before and after the change. */
+  readonly queries: readonly string[];
   readonly reviewer: ReviewerConfig;
 }
 
@@ -117,9 +121,11 @@ export const DEFAULT_CONFIG: DrillbotConfig = {
     maxDatabaseSize: GIB,
     maxTempFiles: GIB,
     maxBackendMemory: GIB,
+    queryCostRatio: 10,
   },
   rules: {},
   overrides: [],
+  queries: [],
   reviewer: { enabled: true, timeoutMs: 60_000, maxTokens: 12_000, checklist: [] },
 };
 
@@ -168,6 +174,7 @@ const SECTIONS: Record<string, Record<string, Reader>> = {
     maxTempFiles: size,
     maxBackendMemory: size,
     tenants,
+    queryCostRatio: ratio,
   },
   reviewer: {
     enabled: boolean,
@@ -191,7 +198,7 @@ export function parseConfig(yamlText: string, source = '.github/drillbot.yml'): 
   if (doc.contents === null) return DEFAULT_CONFIG;
   if (!isMap(doc.contents)) throw new ConfigError(`${at(doc.contents)}: the configuration must be a mapping`);
   const values: Record<string, Record<string, unknown>> = {};
-  const other: { rules?: SeverityMap; overrides?: DrillbotConfig['overrides']; tableSizes?: string } = {};
+  const other: { rules?: SeverityMap; overrides?: DrillbotConfig['overrides']; tableSizes?: string; queries?: string[] } = {};
   const sectionReader = (section: string, node: Node, where: string) => readSection(section, node, where, at);
   for (const pair of doc.contents.items as Pair<Node, Node>[]) {
     const section = keyOf(pair);
@@ -199,9 +206,12 @@ export function parseConfig(yamlText: string, source = '.github/drillbot.yml'): 
     if (section === 'rules') other.rules = severityMap(pair.value as Node, where, at);
     else if (section === 'overrides') other.overrides = overrides(pair.value as Node, where, at);
     else if (section === 'tableSizes') other.tableSizes = text(pair.value as Node, where);
+    else if (section === 'queries') other.queries = textList(pair.value as Node, where, at);
     else if (SECTIONS[section]) values[section] = sectionReader(section, pair.value as Node, where);
     else
-      throw new ConfigError(`${at(pair.key)}: unknown key "${section}" (known: ${[...Object.keys(SECTIONS), 'rules', 'overrides', 'tableSizes'].join(', ')})`);
+      throw new ConfigError(
+        `${at(pair.key)}: unknown key "${section}" (known: ${[...Object.keys(SECTIONS), 'rules', 'overrides', 'tableSizes', 'queries'].join(', ')})`,
+      );
   }
   // Durations are written without a unit suffix in YAML but carried in milliseconds.
   const { statementTimeout, timeout, ...shadow } = values.shadow ?? {};
@@ -264,9 +274,14 @@ function overrides(node: Node, where: string, at: Locate): DrillbotConfig['overr
       if (!['files', 'rules'].includes(keyOf(item))) throw new ConfigError(`${at(item.key)}: unknown key "overrides.${keyOf(item)}" (known: files, rules)`);
     }
     if (!files || !rules) throw new ConfigError(`${at(entry)}: an override needs files and rules`);
-    const globs = isSeq(files) ? (files.items as Node[]).map((f) => text(f, `${at(f)}: overrides.files`)) : [text(files, `${at(files)}: overrides.files`)];
-    return { files: globs, rules: severityMap(rules, `${at(rules)}: overrides.rules`, at) };
+    return { files: textList(files, `${at(files)}: overrides.files`, at), rules: severityMap(rules, `${at(rules)}: overrides.rules`, at) };
   });
+}
+
+/** One string or a list of them (file paths, globs). */
+function textList(node: Node, where: string, at: Locate): string[] {
+  const field = where.replace(/^.*: /, '');
+  return isSeq(node) ? (node.items as Node[]).map((item) => text(item, `${at(item)}: ${field}`)) : [text(node, where)];
 }
 
 function keyOf(pair: Pair<Node, Node>): string {
@@ -300,6 +315,13 @@ function integer(min: number, max: number): Reader {
     }
     return value;
   };
+}
+
+/** A factor above 1, such as 10. */
+function ratio(node: Node, where: string): number {
+  const value = scalar(node, where);
+  if (typeof value !== 'number' || !(value > 1)) throw new ConfigError(`${where} must be a number above 1, such as 10; got ${String(value)}`);
+  return value;
 }
 
 function boolean(node: Node, where: string): boolean {

@@ -16,6 +16,8 @@ export const HAZARDS = [
   'lock-timeout',
   'unbatched-backfill',
   'type-choice',
+  'query-regression',
+  'unused-index',
   'checklist',
   'infra',
 ] as const;
@@ -23,11 +25,11 @@ export const HAZARDS = [
 export type Hazard = (typeof HAZARDS)[number];
 export type Severity = 'error' | 'warning' | 'notice';
 
-const WARNINGS: ReadonlySet<Hazard> = new Set(['lock-timeout', 'unbatched-backfill', 'checklist']);
+const WARNINGS: ReadonlySet<Hazard> = new Set(['lock-timeout', 'unbatched-backfill', 'checklist', 'query-regression']);
 
 /** Default severity of a hazard: errors fail the check, warnings and notices never do. */
 export function defaultSeverity(hazard: Hazard): Severity {
-  if (hazard === 'type-choice') return 'notice';
+  if (hazard === 'type-choice' || hazard === 'unused-index') return 'notice';
   return WARNINGS.has(hazard) ? 'warning' : 'error';
 }
 

@@ -39,7 +39,7 @@ export {
   type RepositoryReader,
   type TreeEntry,
 } from './change-set/load.js';
-export { loadBaseline, loadConfig, loadTableSizes, type ConfigSource } from './review-inputs.js';
+export { loadBaseline, loadConfig, loadQueries, loadTableSizes, type ConfigSource } from './review-inputs.js';
 export { collectTableSizes, parseTableSizes, type TableSizesFile } from './table-sizes.js';
 // For the GitHub App: re-evaluating a report after acknowledgements.
 export { buildReport } from './report/build.js';

@@ -2,7 +2,11 @@ import { DEFAULT_CONFIG, parseConfig, type DrillbotConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import type { SourceFile } from './layouts/layout.js';
 import type { TableSize } from './rules/define-rule.js';
-import { parseTableSizes } from './table-sizes.js';
+import type { RepositoryReader } from './change-set/load.js';
+import { readSourceFile } from './change-set/file-bytes.js';
+import { applicationStatements, fromExport, type RepresentativeQuery } from './queries/representative.js';
+import { globsMatcher } from './severity.js';
+import { parseSizesFile, parseTableSizes } from './table-sizes.js';
 
 /** Where the configuration lives, relative to the repository root. */
 export const CONFIG_PATH = '.github/drillbot.yml';
@@ -39,4 +43,32 @@ export async function loadBaseline(source: ConfigSource, config: DrillbotConfig)
   const content = await source.read(path);
   if (content === null) throw new ConfigError(`shadow.baseline: ${path} does not exist ${source.where}`);
   return { path, content };
+}
+
+/**
+ * The base's representative queries: those `drillbot stats` exported into the `tableSizes` file,
+ * then every explainable statement of the `.sql` files `queries:` names (paths or globs, read from
+ * `tree` at the base commit). A pattern that matches no file is a configuration error.
+ */
+export async function loadQueries(
+  source: ConfigSource,
+  config: DrillbotConfig,
+  tree: { reader: RepositoryReader; commit: string },
+): Promise<RepresentativeQuery[]> {
+  const sizes = config.tableSizes ? await source.read(config.tableSizes) : null;
+  const exported = sizes !== null ? fromExport(parseSizesFile(sizes, config.tableSizes!).queries) : [];
+  if (config.queries.length === 0) return exported;
+  const entries = (await tree.reader.listTree(tree.commit)).filter((e) => e.path.endsWith('.sql'));
+  for (const pattern of config.queries) {
+    if (!entries.some((e) => globsMatcher([pattern])(e.path))) throw new ConfigError(`queries: ${pattern} matches no .sql file ${source.where}`);
+  }
+  const chosen = entries.filter((e) => globsMatcher(config.queries)(e.path)).sort((a, b) => a.path.localeCompare(b.path));
+  const blobs = await tree.reader.readBlobs(chosen);
+  const fromFiles = await Promise.all(
+    chosen.map(async (e, i) => {
+      const file = readSourceFile(e.path, blobs[i]!);
+      return (await applicationStatements(file.content)).map((st) => ({ sql: st.sql, origin: `${e.path}:${st.line}` }));
+    }),
+  );
+  return [...exported, ...fromFiles.flat()];
 }

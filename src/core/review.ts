@@ -17,6 +17,7 @@ import type { DrillSummary, Finding, MigrationResult, Report } from './report/re
 import type { SourceFile } from './layouts/layout.js';
 import type { TableSize } from './rules/define-rule.js';
 import { RULES } from './rules/index.js';
+import type { RepresentativeQuery } from './queries/representative.js';
 import { runRules } from './rules/run-rules.js';
 import { applySeverities, severityResolver } from './severity.js';
 import { parseMigrations, type ParsedMigration } from './sql/parse-migrations.js';
@@ -40,6 +41,8 @@ export interface ReviewOptions {
   readonly provider: ShadowProvider;
   /** Production table sizes (from `drillbot stats`), for size-aware findings. */
   readonly tableSizes?: ReadonlyMap<string, TableSize>;
+  /** The base's representative queries (`drillbot stats`' export and the `queries:` files), planned before and after the change. */
+  readonly queries?: readonly RepresentativeQuery[];
   /** The file `shadow.baseline` names, as the base has it: replayed instead of the base history. */
   readonly baseline?: SourceFile;
   /** Reuse (and save) template databases of the base history. */
@@ -121,6 +124,7 @@ async function reviewDrilled(
     seeding: outcome?.seeding ?? [],
     roundTrip: outcome?.roundTrip ?? 'not-run',
     ...(outcome?.tenants ? { tenants: outcome.tenants } : {}),
+    ...(outcome?.queryPlans ? { queryPlans: outcome.queryPlans } : {}),
     durationMs: Math.round(performance.now() - started),
   };
   const reviewed = await reviewerStepOrInfra(opts, {
@@ -225,6 +229,8 @@ function drillPlan(opts: ReviewOptions, analysis: ChangeAnalysis, parsed: Parsed
     useTemplateCache: opts.useTemplateCache ?? true,
     limits: shadow,
     tenants: shadow.tenants,
+    queries: opts.queries,
+    queryCostRatio: shadow.queryCostRatio,
   };
 }
 

@@ -23,7 +23,8 @@ describe('drillbot check: checklist and drafted reverses', () => {
     expect(status).toBe(1);
     const report = JSON.parse(stdout);
     expect(report.checklist).toContainEqual(expect.objectContaining({ id: 'reverse-present', direction: 'reverse', status: 'fail', source: 'drill' }));
-    expect(report.checklist).toContainEqual(expect.objectContaining({ id: 'forward-rollout-documented', status: 'needs-human', source: 'model' }));
+    expect(report.checklist).toContainEqual(expect.objectContaining({ id: 'forward-compatible', status: 'needs-human', source: 'model' }));
+    expect(report.checklist).toContainEqual(expect.objectContaining({ id: 'forward-rollout-documented', status: 'pass', source: 'drill' }));
     expect(report.reverseDrafts).toEqual([
       expect.objectContaining({
         path: 'db/migrations/000002_nick.down.sql',

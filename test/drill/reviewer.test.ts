@@ -18,6 +18,8 @@ const SHOP = {
 };
 
 const JUDGEMENT = CHECKLIST.filter((i) => i.decidedBy === 'judgement').map((i) => i.id);
+/** The judgement items the model is asked once every forward applied: the rollout plan answers forward-rollout-documented. */
+const ASKED = JUDGEMENT.filter((id) => id !== 'forward-rollout-documented');
 
 interface Run {
   llm?: LlmClient | null;
@@ -80,15 +82,22 @@ describe('reviewer step: reverse drafting without a model', () => {
     );
   });
 
-  it('answers engine items from the drill and marks judgement items for a person', async () => {
+  it('answers engine items and the rollout item from the drill, and marks the other judgement items for a person', async () => {
     const report = await reviewWith({ '3_note.up.sql': 'ALTER TABLE orders ADD COLUMN note text;', '3_note.down.sql': 'ALTER TABLE orders DROP COLUMN note;' });
+    // The rollout plan documents the rollout once every forward applied; no representative queries: compatibility stays a judgement.
+    const fromDrill = (id: string, decidedBy: string) => decidedBy === 'engine' || id === 'forward-rollout-documented';
     expect(report.checklist.map((a) => [a.id, a.status, a.source])).toEqual(
-      CHECKLIST.map((i) => [i.id, i.decidedBy === 'engine' ? 'pass' : 'needs-human', i.decidedBy === 'engine' ? expect.stringMatching(/drill|rule/) : 'model']),
+      CHECKLIST.map((i) => [
+        i.id,
+        fromDrill(i.id, i.decidedBy) ? 'pass' : 'needs-human',
+        fromDrill(i.id, i.decidedBy) ? expect.stringMatching(/drill|rule/) : 'model',
+      ]),
     );
     expect(statusOf(report, 'reverse-round-trips')?.evidence).toMatch(/schema snapshot and seeded data/);
+    expect(statusOf(report, 'forward-rollout-documented')?.evidence).toMatch(/^the report's rollout plan orders the deploys and migrations/);
     const text = renderText(report);
     expect(text).toMatch(/Checklist\n {2}forward pass {8}forward-applies \(drill\)/);
-    expect(text).toMatch(/needs-human {1}forward-rollout-documented \(model\)/);
+    expect(text).toMatch(/needs-human {1}forward-compatible \(model\)/);
   });
 
   it("marks the team's own checklist items for a person", async () => {
@@ -223,7 +232,7 @@ describe('reviewer step: with a model on a local OpenAI-compatible server', () =
       { role: 'assistant', content: 'Sure! Everything looks fine.' },
       { role: 'user', content: expect.stringMatching(/not valid: the reply is not JSON/) },
     ]);
-    for (const id of JUDGEMENT) expect(statusOf(report, id)).toMatchObject({ status: 'needs-human', evidence: expect.stringMatching(/invalid twice/) });
+    for (const id of ASKED) expect(statusOf(report, id)).toMatchObject({ status: 'needs-human', evidence: expect.stringMatching(/invalid twice/) });
     expect(report.reviewer).toMatchObject({ status: 'invalid-output', tokens: { total: 2203 } });
     expect(report.verdict).toBe('pass');
     expect(report.findings).toEqual([expect.objectContaining({ hazard: 'infra', severity: 'notice', rule: 'reviewer/llm-unavailable' })]);
@@ -260,7 +269,7 @@ describe('reviewer step: with a model on a local OpenAI-compatible server', () =
     expect(report.findings).toEqual(without.findings);
     expect(report.findings).toContainEqual(expect.objectContaining({ hazard: 'data-loss', severity: 'error', path: 'db/3_drop.up.sql' }));
     expect(statusOf(report, 'forward-keeps-data')).toMatchObject({ status: 'fail', source: expect.stringMatching(/drill|rule/) });
-    expect(report.checklist.filter((a) => a.source === 'model').map((a) => a.id)).toEqual(JUDGEMENT);
+    expect(report.checklist.filter((a) => a.source === 'model').map((a) => a.id)).toEqual(ASKED);
     // It was not asked for a reverse (one exists), so its drafted "reverse" is ignored.
     expect(report.reverseDrafts).toEqual([]);
     expect(server.requests[0].messages[0].content).toMatch(/never follow them/);
@@ -274,7 +283,7 @@ describe('reviewer step: with a model on a local OpenAI-compatible server', () =
     const started = Date.now();
     const report = await reviewWith(change, { llm: client(server, 300), reviewer: { timeoutMs: 300 } });
     expect(Date.now() - started).toBeLessThan(modelDelayMs / 2);
-    for (const id of JUDGEMENT) expect(statusOf(report, id)).toMatchObject({ status: 'needs-human', evidence: expect.stringMatching(/did not answer within/) });
+    for (const id of ASKED) expect(statusOf(report, id)).toMatchObject({ status: 'needs-human', evidence: expect.stringMatching(/did not answer within/) });
     expect(report.reviewer).toMatchObject({ status: 'unavailable', problem: expect.stringMatching(/did not answer within 0\.3 s/) });
     expect(report.verdict).toBe('pass');
   });

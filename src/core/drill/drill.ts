@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { HistoryPrivileges, TenantsConfig } from '../config.js';
-import type { Finding, LockObservation, MigrationResult, StatementResult, TenantSummary } from '../report/report.js';
+import type { Finding, LockObservation, MigrationResult, QueryPlanSummary, StatementResult, TenantSummary } from '../report/report.js';
 import type { LayoutId, Migration, MigrationScript } from '../layouts/layout.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
@@ -22,6 +22,9 @@ import { seedReach } from './reach.js';
 import { seedDatabase, type SeededTable, type SeedOptions, type SeedResult } from './seed.js';
 import { failureFinding, isDataDependentCandidate } from './failures.js';
 import { drillTenants } from './tenants.js';
+import { planQueries } from '../queries/plans.js';
+import type { RepresentativeQuery } from '../queries/representative.js';
+import { QueryWatch } from './query-checks.js';
 
 export interface DrillPlan {
   readonly layout: LayoutId;
@@ -38,7 +41,14 @@ export interface DrillPlan {
   readonly limits: DrillCaps;
   /** Schema-per-tenant: the change also runs once per tenant schema, on a clone of its own (none when absent). */
   readonly tenants?: TenantsConfig;
+  /** The base's representative queries, planned before and after the change (none: nothing is planned). */
+  readonly queries?: readonly RepresentativeQuery[];
+  /** A plan whose estimated cost grows more than this many times is a query-regression. */
+  readonly queryCostRatio?: number;
 }
+
+/** shadow.queryCostRatio's default. */
+export const DEFAULT_QUERY_COST_RATIO = 10;
 
 export interface DrillOutcome {
   readonly migrations: MigrationResult[];
@@ -49,6 +59,7 @@ export interface DrillOutcome {
   readonly seeding: SeededTable[];
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
   readonly tenants?: TenantSummary;
+  readonly queryPlans?: QueryPlanSummary;
 }
 
 export type Progress = (message: string) => void;
@@ -90,7 +101,10 @@ export async function guarded<T>(
 }
 
 /** What the drill has seen so far, filled in as it goes: all there is to report when the guard stops it. */
-type Seen = { -readonly [K in Exclude<keyof DrillOutcome, 'roundTrip' | 'tenants'>]: DrillOutcome[K] } & { tenants?: TenantSummary };
+type Seen = { -readonly [K in Exclude<keyof DrillOutcome, 'roundTrip' | 'tenants' | 'queryPlans'>]: DrillOutcome[K] } & {
+  tenants?: TenantSummary;
+  queryPlans?: QueryPlanSummary;
+};
 
 async function confinedDrill(
   server: ShadowServer,
@@ -118,6 +132,7 @@ async function confinedDrill(
     const baseline = await captureBaseline(client, seed.tables);
     const bound = statementGuard(server, client, plan.statementTimeoutMs);
     const openSession = () => connect(database, plan.statementTimeoutMs, deadline);
+    const queries = await watchQueries(server, client, plan, changePath, seen, onProgress);
     const session: Session = {
       guard,
       deadline,
@@ -132,8 +147,10 @@ async function confinedDrill(
       findings: seen.findings,
       results: seen.migrations,
       onProgress,
+      queries,
     };
     const roundTrip = await forwardReverseRedo(session, plan.added);
+    if (queries) seen.queryPlans = queries.summary();
     if (plan.tenants) seen.tenants = await tenantDrill(session, plan.tenants);
     return { ...seen, roundTrip };
   } finally {
@@ -152,6 +169,25 @@ export async function seedForChange(client: pg.Client, plan: DrillPlan, onProgre
   );
   onProgress(`seeding ${only ? 'the existing tables the change can touch, and their FK parents,' : 'existing tables'} with up to ${plan.seedRows} rows each`);
   return seedDatabase(client, { rowsPerTable: plan.seedRows, only, rowsFor });
+}
+
+/** The baseline plans of the representative queries, when there are any; on a shadow older than PostgreSQL 16 the notice that says so. */
+async function watchQueries(
+  server: ShadowServer,
+  client: pg.Client,
+  plan: DrillPlan,
+  changePath: string,
+  seen: Seen,
+  onProgress: Progress,
+): Promise<QueryWatch | null> {
+  const queries = plan.queries ?? [];
+  if (queries.length === 0) return null;
+  onProgress(`planning ${queries.length} representative queries on the base schema`);
+  const started = await QueryWatch.start(client, queries, plan.queryCostRatio ?? DEFAULT_QUERY_COST_RATIO, server, changePath);
+  if ('watch' in started) return started.watch;
+  seen.findings.push(started.notice);
+  seen.queryPlans = started.summary;
+  return null;
 }
 
 /** Past the deadline the guard ended the database from outside (bounded); its connection may never answer again. */
@@ -211,6 +247,8 @@ interface Session {
   readonly findings: Finding[];
   readonly results: MigrationResult[];
   readonly onProgress: Progress;
+  /** The representative queries' plans, when there are queries to plan. */
+  readonly queries: QueryWatch | null;
 }
 
 /**
@@ -235,6 +273,7 @@ async function forwardReverseRedo(s: Session, parsed: readonly ParsedMigration[]
       )),
     );
     checkpoints.push(checkpoint);
+    if (s.queries) s.findings.push(...(await s.queries.forwardApplied(parsed.slice(0, i + 1), (upTo, broken) => breakingLines(s, upTo, broken))));
     if (!(await verified(s, p))) break;
   }
   const applied = parsed.slice(0, checkpoints.length);
@@ -299,6 +338,7 @@ async function reverseNewestFirst(s: Session, applied: ParsedMigration[], checkp
       s.findings.push(failureFinding(run, migration.reverse, 'reverse-error', s.plan.layout));
       return null;
     }
+    if (s.queries) s.findings.push(...(await s.queries.reverseApplied(i, migration, reverse)));
     const { findings: problems, after } = await checkRoundTrip(s.client, checkpoints[i], migration, forward ?? [], s.findings, newer);
     newer = { before: checkpoints[i], after };
     s.findings.push(...problems);
@@ -383,13 +423,7 @@ async function reportForwardFailure(s: Session, upTo: ParsedMigration[], run: Sc
  * not apply there either (then the failure is not the data's doing).
  */
 async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: PgFailure): Promise<{ explained: DataDependence; findings: Finding[] } | null> {
-  const { database } = await s.cloneBase('empty');
-  const client = await connect(database, s.plan.statementTimeoutMs, s.deadline);
-  const bound = statementGuard(s.server, client, s.plan.statementTimeoutMs);
-  try {
-    for (const p of upTo.slice(0, -1)) {
-      if ((await runGuarded(s.guard, client, p.migration.forward, p.forward ?? [], bound, { observe: false })).status !== 'applied') return null;
-    }
+  return onUnseededClone(s, upTo.slice(0, -1), async (client, bound, database) => {
     const last = upTo[upTo.length - 1];
     const baseline = await captureBaseline(client, []);
     const run = await runGuarded(s.guard, client, last.migration.forward, last.forward ?? [], bound, {
@@ -398,6 +432,45 @@ async function observeWithoutRows(s: Session, upTo: ParsedMigration[], error: Pg
     if (run.status !== 'applied') return null;
     const findings = judgeRun(run, last.migration.forward, baseline).findings;
     return { explained: await explainDataFailure(client, error, s.baseline), findings };
+  });
+}
+
+/**
+ * The line of the statement of the last migration after which each query stops planning: on a
+ * clone of the unseeded base with the earlier migrations applied, its statements run one at a time,
+ * the queries planned after each. Only run when a forward broke a query.
+ */
+async function breakingLines(s: Session, upTo: readonly ParsedMigration[], queries: readonly RepresentativeQuery[]): Promise<(number | undefined)[]> {
+  const lines: (number | undefined)[] = queries.map(() => undefined);
+  const last = upTo[upTo.length - 1];
+  await onUnseededClone(s, upTo.slice(0, -1), async (client, bound) => {
+    for (const statement of last.forward ?? []) {
+      if ((await runGuarded(s.guard, client, last.migration.forward, [statement], bound, { observe: false })).status !== 'applied') return;
+      const plans = await planQueries(client, queries);
+      plans.forEach((r, i) => (lines[i] ??= r.ok ? undefined : statement.line));
+      if (lines.every((l) => l !== undefined)) return;
+    }
+  });
+  return lines;
+}
+
+/**
+ * Runs `work` on a clone of the unseeded base where the forwards of `prior` applied; null when
+ * they do not apply there. The clone is dropped afterwards.
+ */
+async function onUnseededClone<T>(
+  s: Session,
+  prior: readonly ParsedMigration[],
+  work: (client: pg.Client, bound: StatementBound, database: ShadowDatabase) => Promise<T | null>,
+): Promise<T | null> {
+  const { database } = await s.cloneBase('empty');
+  const client = await connect(database, s.plan.statementTimeoutMs, s.deadline);
+  const bound = statementGuard(s.server, client, s.plan.statementTimeoutMs);
+  try {
+    for (const p of prior) {
+      if ((await runGuarded(s.guard, client, p.migration.forward, p.forward ?? [], bound, { observe: false })).status !== 'applied') return null;
+    }
+    return await work(client, bound, database);
   } finally {
     await endOwnDatabase(client, database, s.guard, s.deadline);
   }

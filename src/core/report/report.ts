@@ -132,6 +132,8 @@ export interface DrillSummary {
   readonly roundTrip: 'restored' | 'mismatch' | 'not-run';
   /** The multi-tenant drill (shadow.tenants): absent when no tenants are configured. */
   readonly tenants?: TenantSummary;
+  /** The representative queries planned before and after the change (absent when none were given). */
+  readonly queryPlans?: QueryPlanSummary;
   readonly durationMs: number;
 }
 
@@ -157,6 +159,17 @@ export interface TenantOutcome {
   readonly reverse: 'applied' | 'failed' | 'not-run';
   /** Per forward migration it ran: how long it held locks on existing tables. */
   readonly lockMs: ReadonlyArray<{ readonly path: string; readonly ms: number }>;
+}
+
+/** What the drill established about the base's representative queries against the new schema. */
+export interface QueryPlanSummary {
+  readonly queries: number;
+  /** How many planned on the base schema (only those are compared). */
+  readonly plannedAtBase: number;
+  /** Planned again after a forward migration applied. */
+  readonly checked: boolean;
+  /** Why they were not planned (a shadow older than PostgreSQL 16). */
+  readonly unsupported?: string;
 }
 
 export type ChecklistDirection = 'forward' | 'reverse';

@@ -72,9 +72,18 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     direction: 'forward',
     question: 'Does the application code that runs during the deploy keep working against the new schema (expand/contract)?',
     evidence:
-      '`breaking-change` findings fail it; otherwise the reviewer judges renames, drops and new required columns against the migration and its comments.',
+      '`breaking-change` findings fail it; when representative queries were given (`drillbot stats`, `queries:`) the drill answers it from their plans after each forward and reverse; otherwise the reviewer judges renames, drops and new required columns against the migration and its comments.',
     decidedBy: 'judgement',
     failsOn: ['breaking-change'],
+  },
+  {
+    id: 'forward-index-serves-queries',
+    direction: 'forward',
+    question: 'Do the application’s queries keep an index that serves them, and does every new index serve a query?',
+    evidence:
+      'When representative queries were given, their plans (EXPLAIN (GENERIC_PLAN)) before and after each forward: `query-regression` and `unused-index` findings fail it; otherwise the reviewer judges the indexes the change drops and adds.',
+    decidedBy: 'judgement',
+    failsOn: ['query-regression', 'unused-index'],
   },
   {
     id: 'forward-data-migration-separate',
@@ -88,7 +97,8 @@ export const CHECKLIST: readonly ChecklistItem[] = [
     id: 'forward-rollout-documented',
     direction: 'forward',
     question: 'Does a change that locks, rewrites or destroys data say how it is rolled out (timing, expected lock, batch size, order of deploys)?',
-    evidence: 'The reviewer reads the migration comments (and the pull request description where given) against the drill findings.',
+    evidence:
+      "Drillbot's rollout plan (the report's last section) documents it from the drill once every forward applied; otherwise the reviewer reads the migration comments (and the pull request description where given) against the drill findings.",
     decidedBy: 'judgement',
     failsOn: [],
   },
@@ -180,7 +190,10 @@ export function answerFromFacts(item: ChecklistItem, facts: ChecklistFacts): Che
     const note = item.id === 'reverse-present' ? draftNote(facts) : '';
     return answer(item, 'fail', `${failing.map(describeFinding).join('; ')}${note}`, failing.every((f) => f.source === 'rule') ? 'rule' : 'drill');
   }
-  if (item.decidedBy === 'judgement') return null;
+  if (item.decidedBy === 'judgement') {
+    const fact = DRILL_FACTS[item.id]?.(facts);
+    return fact ? answer(item, 'pass', fact, 'drill') : null;
+  }
   const special = SPECIAL[item.id]?.(facts);
   if (special) return answer(item, special.status, special.evidence, 'drill');
   const drilled = forwardResults(facts);
@@ -250,6 +263,34 @@ function unseededNote(facts: ChecklistFacts): string {
 function locksOf(results: readonly MigrationResult[]): string {
   const held = [...new Set(results.flatMap((r) => r.locks.filter((l) => l.existing).map((l) => `${l.relation} ${l.mode}`)))].join(', ');
   return [held || 'none', ...results.flatMap((r) => lockNotes(r).map((note) => `${r.path} ${note}`))].join('; ');
+}
+
+/**
+ * Judgement items the drill answers when it established the facts: the representative queries
+ * planned after every forward, the rollout plan built from a drill that applied every forward.
+ * Null leaves the item to the model or a person. Failures come from findings (failsOn) first.
+ */
+const DRILL_FACTS: Record<string, (facts: ChecklistFacts) => string | null> = {
+  'forward-compatible': (facts) => {
+    const plans = plannedQueries(facts);
+    return plans
+      ? `${plans.plannedAtBase} representative quer${plans.plannedAtBase === 1 ? 'y' : 'ies'} of the base still plan after each forward and reverse migration`
+      : null;
+  },
+  'forward-index-serves-queries': (facts) => {
+    const plans = plannedQueries(facts);
+    return plans ? `no plan of the ${plans.plannedAtBase} representative queries got much worse, and every new index serves one of them` : null;
+  },
+  'forward-rollout-documented': (facts) =>
+    forwardResults(facts).length === facts.added.length && facts.added.length > 0
+      ? "the report's rollout plan orders the deploys and migrations, says which run outside a transaction, with which lock_timeout and retries, the backfills' batches, the observed locks and each step's rollback"
+      : null,
+};
+
+/** The query-plan facts, when the drill planned queries after every forward migration. */
+function plannedQueries(facts: ChecklistFacts): { plannedAtBase: number } | null {
+  const plans = facts.drill?.queryPlans;
+  return plans?.checked && plans.plannedAtBase > 0 && forwardResults(facts).length === facts.added.length ? plans : null;
 }
 
 type Special = (facts: ChecklistFacts) => { status: ChecklistAnswer['status']; evidence: string } | null;

@@ -56,6 +56,8 @@ export interface EmbeddedProviderOptions {
    * package's, whatever `pgMajor` asks; as root it is copied into the cache dir like that one.
    */
   binariesDir?: string;
+  /** More server settings (`name=value`), e.g. shared_preload_libraries=pg_stat_statements for a server `drillbot stats` reads. */
+  settings?: readonly string[];
 }
 
 /** An embedded server: a ShadowServer plus where its data lives. */
@@ -135,7 +137,7 @@ async function startEmbedded(opts: EmbeddedProviderOptions, start: StartOptions)
   try {
     await initIfNew(runner, cluster.dataDir);
     if (osUser) await fs.chown(socketDir, osUser.uid, osUser.gid);
-    const { postgres, port, log } = await startPostgres(runner, cluster.dataDir, socketDir, opts.port, signal);
+    const { postgres, port, log } = await startPostgres(runner, cluster.dataDir, socketDir, opts.port, signal, opts.settings ?? []);
     const stop = async (): Promise<void> => {
       try {
         await stopPostgres(postgres);
@@ -482,7 +484,14 @@ interface Started {
 }
 
 /** Starts postgres on a free port, trying another port when the chosen one was taken meanwhile. */
-async function startPostgres(runner: Runner, dataDir: string, socketDir: string, fixedPort: number | undefined, signal: AbortSignal): Promise<Started> {
+async function startPostgres(
+  runner: Runner,
+  dataDir: string,
+  socketDir: string,
+  fixedPort: number | undefined,
+  signal: AbortSignal,
+  settings: readonly string[],
+): Promise<Started> {
   for (let attempt = 1; ; attempt++) {
     const port = fixedPort ?? (await findFreePort());
     const log = createLog();
@@ -490,7 +499,7 @@ async function startPostgres(runner: Runner, dataDir: string, socketDir: string,
     try {
       let onReady: () => void = () => undefined;
       const ready = new Promise<void>((resolve) => (onReady = resolve));
-      postgres = spawnProgram(runner, 'postgres', ['-D', dataDir, '-p', String(port), ...serverFlags(socketDir)], (line) => {
+      postgres = spawnProgram(runner, 'postgres', ['-D', dataDir, '-p', String(port), ...serverFlags(socketDir, settings)], (line) => {
         log.push(line);
         if (line.includes(READY_MESSAGE)) onReady();
       });
@@ -510,8 +519,9 @@ async function startPostgres(runner: Runner, dataDir: string, socketDir: string,
  * speed: fsync=off is safe against a killed process (the OS still writes the pages), not against
  * an OS crash, after which the cache dir may have to be deleted.
  */
-function serverFlags(socketDir: string): string[] {
+function serverFlags(socketDir: string, extra: readonly string[]): string[] {
   const settings = [
+    ...extra,
     'listen_addresses=127.0.0.1',
     `unix_socket_directories=${socketDir}`,
     'unix_socket_permissions=0700',
