@@ -1,13 +1,12 @@
 import type { DrillbotConfig } from './config.js';
-import { bounded, CLEANUP_STEP_MS, Deadline } from './deadline.js';
+import { Deadline } from './deadline.js';
 import { runCommandDrill } from './drill/command-drill.js';
 import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js';
-import { isDrillbotError, redact } from './errors.js';
 import type { ResolvedCommand } from './layouts/command-presets.js';
 import type { SourceFile } from './layouts/layout.js';
 import { buildReport } from './report/build.js';
-import { finding } from './report/findings.js';
 import type { Report } from './report/report.js';
+import { closeServer, engineFailure } from './review.js';
 import { applySeverities, severityResolver } from './severity.js';
 
 export interface CodeReviewOptions {
@@ -65,23 +64,10 @@ export async function reviewCode(opts: CodeReviewOptions): Promise<Report> {
       durationMs: Math.round(performance.now() - started),
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return buildReport(
-      [
-        finding({
-          hazard: 'infra',
-          source: 'engine',
-          path: opts.added[0].path,
-          line: 1,
-          message: `Drillbot could not complete the review: ${redact(message)}${isDrillbotError(error) ? '' : ' (unexpected error)'}.`,
-          fix: 'Re-run the review; if it fails again, check the shadow PostgreSQL settings (--provider, --database-url) and the migration tool’s command.',
-        }),
-      ],
-      [],
-      null,
-    );
+    const fix = 'Re-run the review; if it fails again, check the shadow PostgreSQL settings (--provider, --database-url) and the migration tool’s command.';
+    return buildReport([engineFailure(error, opts.added[0].path, fix)], [], null);
   } finally {
-    if (server) await bounded(server.close(), 5 * CLEANUP_STEP_MS, 'closing the shadow PostgreSQL').catch(() => undefined);
+    await closeServer(server);
     deadline.done();
   }
 }

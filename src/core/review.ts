@@ -80,7 +80,7 @@ export async function review(opts: ReviewOptions): Promise<Report> {
 }
 
 /** Closes (or stops) the shadow server, without waiting on one that does not answer. */
-async function closeServer(server: ShadowServer | null): Promise<void> {
+export async function closeServer(server: ShadowServer | null): Promise<void> {
   if (server) await bounded(server.close(), SERVER_CLOSE_MS, 'closing the shadow PostgreSQL').catch(() => undefined);
 }
 
@@ -289,12 +289,22 @@ function infraFinding(error: unknown, fallbackPath: string): Finding {
       fix: 'Give the shadow PostgreSQL a superuser admin, or replay the history as the owner (shadow.historyPrivileges: owner), or set shadow.baseline to a schema-only dump; what the superuser history left must not hand the change a superuser’s rights.',
     });
   }
+  return engineFailure(error, fallbackPath);
+}
+
+/** Any other failure of Drillbot's own: an `infra` error at `path`, so the review fails closed. */
+export function engineFailure(
+  error: unknown,
+  path: string,
+  fix = 'Re-run the review; if it fails again, check the shadow PostgreSQL settings (--provider, --database-url).',
+): Finding {
+  const message = error instanceof Error ? error.message : String(error);
   return finding({
     hazard: 'infra',
     source: 'engine',
-    path: fallbackPath,
+    path,
     line: 1,
     message: `Drillbot could not complete the review: ${redact(message)}${isDrillbotError(error) ? '' : ' (unexpected error)'}.`,
-    fix: 'Re-run the review; if it fails again, check the shadow PostgreSQL settings (--provider, --database-url).',
+    fix,
   });
 }

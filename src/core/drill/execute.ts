@@ -3,7 +3,7 @@ import { isDrillbotError } from '../errors.js';
 import type { MigrationScript } from '../layouts/layout.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { lineLocator } from '../sql/parse.js';
-import { nonTransactionalStatement, transactionEffect } from '../sql/transaction-block.js';
+import { nonTransactionalStatement, transactionEffect, wrappedWhole } from '../sql/transaction-block.js';
 import type { LockView } from '../report/report.js';
 import { BareLockWatch, type OpenSession } from './bare-locks.js';
 import { statementScope } from './reach.js';
@@ -84,7 +84,7 @@ export interface RunOptions {
 export async function runScript(client: ClientBase, script: MigrationScript, statements: ParsedStatement[], options: RunOptions = {}): Promise<ScriptRun> {
   const bare = options.openSession ? new BareLockWatch(options.openSession, client) : null;
   // Connecting takes longer than most bare statements: start while the first statements run.
-  if (!wrapsFile(script, statements) && statements.some((st) => nonTransactionalStatement(st, Infinity))) bare?.prepare();
+  if (!wrappedWhole(script, statements.length) && statements.some((st) => nonTransactionalStatement(st, Infinity))) bare?.prepare();
   try {
     return await runStatements(client, script, statements, options, bare);
   } finally {
@@ -102,7 +102,7 @@ async function runStatements(
   const started = performance.now();
   const runs: StatementRun[] = [];
   let inBlock = false;
-  if (wrapsFile(script, statements)) {
+  if (wrappedWhole(script, statements.length)) {
     await client.query('BEGIN');
     inBlock = true;
   }
@@ -135,11 +135,6 @@ async function runStatements(
     }
   }
   return finish('applied', started, runs);
-}
-
-/** Whether the tool runs the file in one transaction block (then no statement of it runs bare). */
-function wrapsFile(script: MigrationScript, statements: ParsedStatement[]): boolean {
-  return script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
 }
 
 async function runObserved(

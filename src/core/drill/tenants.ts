@@ -5,6 +5,7 @@ import { finding } from '../report/findings.js';
 import type { Finding, TenantOutcome, TenantSummary } from '../report/report.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import type { ParsedMigration } from '../sql/parse-migrations.js';
+import { wrappedWhole } from '../sql/transaction-block.js';
 import { applyScript, BaseReplayError } from './base-history.js';
 import type { ScriptRun } from './execute.js';
 import { failureFinding } from './failures.js';
@@ -166,8 +167,7 @@ async function reverseTenant(
 function heldMs(run: ScriptRun, script: MigrationScript, existing: ReadonlySet<number>): number {
   const locking = run.statements.filter((s) => s.locks.some((l) => existing.has(l.oid)));
   if (locking.length === 0) return 0;
-  const whole = script.transaction === 'transaction' || (script.transaction === 'single-query' && run.statements.length > 1);
-  return whole ? run.durationMs : locking.reduce((sum, s) => sum + s.durationMs, 0);
+  return wrappedWhole(script, run.statements.length) ? run.durationMs : locking.reduce((sum, s) => sum + s.durationMs, 0);
 }
 
 /** Per forward migration, the lock time summed over the tenants that ran it. */

@@ -189,9 +189,18 @@ export function isBookkeeping(statement: ParsedStatement): boolean {
   return ['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt', 'CommentStmt'].includes(statement.kind);
 }
 
+/**
+ * Whether the tool runs the whole script as one transaction: its own BEGIN/COMMIT, or one query
+ * string of several statements (PostgreSQL's implicit transaction); a lone statement sent as one
+ * query string runs on its own.
+ */
+export function wrappedWhole(script: Pick<MigrationScript, 'transaction'>, statements: number): boolean {
+  return script.transaction === 'transaction' || (script.transaction === 'single-query' && statements > 1);
+}
+
 /** Whether each statement of the script runs inside a transaction block: the tool's own, or one the script opens. */
 export function transactionBlocks(script: MigrationScript, statements: readonly ParsedStatement[]): Map<ParsedStatement, boolean> {
-  let inBlock = script.transaction === 'transaction' || (script.transaction === 'single-query' && statements.length > 1);
+  let inBlock = wrappedWhole(script, statements.length);
   const blocks = new Map<ParsedStatement, boolean>();
   for (const statement of statements) {
     const effect = transactionEffect(statement);
