@@ -177,6 +177,9 @@ describe('durable queue across replicas', () => {
       );
       await until('a quarter of the pull requests to conclude', () => concludedAt.size >= 5);
       const killed = replicas[0];
+      // Killed only once its log has shown a review it has not concluded: a replica between two jobs,
+      // or one whose last log line is still in its pipe, would leave nothing to take over.
+      await until('replica A to hold an unfinished review', () => numbers.some((n) => !concluded(n) && reviewersOf(n).includes(killed)));
       await killed.kill();
       const concludedBeforeKill = concludedAt.size;
       await until('all 20 pull requests to conclude', () => concludedAt.size === numbers.length, 120_000);
