@@ -3,7 +3,7 @@ import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 import { addedColumns, baseName, columnConstraints, relationName, sameRelation } from '../sql/nodes.js';
 import { removedLabel, removedNames, type RemovedName } from '../sql/removed-names.js';
 import { hasTimeout } from '../sql/settings.js';
-import { transactionBlocks } from '../sql/transaction-block.js';
+import { transactionBlocks, wrappedWhole } from '../sql/transaction-block.js';
 import type { Finding, LockMode, MigrationResult, ReverseDraft, ReverseNotDrafted, RolloutStep, TenantSummary } from './report.js';
 
 /** What the runbook is built from: the change's parsed migrations and what the review found and observed. */
@@ -84,11 +84,7 @@ function migrateStep(p: ParsedMigration, facts: RolloutFacts): RolloutStep {
   const script = p.migration.forward;
   const result = facts.migrations.find((m) => m.direction === 'forward' && m.path === script.path);
   const outside = script.transaction === 'none' || (result?.statements.some((s) => s.lockView !== undefined) ?? false);
-  const lock = withTenants(
-    lockOf(result, facts.seededRows, script.transaction === 'transaction' || script.transaction === 'single-query'),
-    script.path,
-    facts.tenants,
-  );
+  const lock = withTenants(lockOf(result, facts.seededRows, wrappedWhole(script, p.forward?.length ?? 0)), script.path, facts.tenants);
   const setsTimeout = timeoutCoversQueueing(p, result);
   return {
     kind: 'migrate',
