@@ -17,6 +17,12 @@ describe('parseConfig', () => {
     expect(() => parseConfig('migrations:\n  changelog: [a]\n')).toThrow(/:2: migrations\.changelog/);
   });
 
+  it('reads migrations.parameters, the Liquibase changelog parameters of the deployment, as text', () => {
+    expect(parseConfig('migrations:\n  parameters:\n    tenant_id: diku\n    version: 7\n').migrations.parameters).toEqual({ tenant_id: 'diku', version: '7' });
+    expect(() => parseConfig('migrations:\n  parameters: diku\n')).toThrow(/:2: migrations\.parameters must be a mapping/);
+    expect(() => parseConfig('migrations:\n  parameters:\n    tenant_id: [a]\n')).toThrow(/:3: migrations\.parameters\.tenant_id must be a single value/);
+  });
+
   it('reads the drill caps as sizes, 1 GiB each by default', () => {
     expect(DEFAULT_CONFIG.shadow).toMatchObject({ maxDatabaseSize: 1024 ** 3, maxTempFiles: 1024 ** 3, maxBackendMemory: 1024 ** 3 });
     const config = parseConfig('shadow:\n  maxDatabaseSize: 2GiB\n  maxTempFiles: 512MB\n  maxBackendMemory: 1.5 GB\n');

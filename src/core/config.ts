@@ -23,6 +23,8 @@ export interface DrillbotConfig {
     readonly requireReverse?: boolean;
     /** The Liquibase master changelog (relative to the repository root); by default the changelog no other one includes. */
     readonly changelog?: string;
+    /** Liquibase changelog parameters (`${name}`) as the deployment passes them: `-D`, liquibase.properties `parameter.*`. */
+    readonly parameters?: Readonly<Record<string, string>>;
     /** Largest migration file Drillbot reads, in bytes; a larger one fails the review (it is never skipped). */
     readonly maxFileSize: number;
     /** Code migrations: the repository's own tool, run by the CLI (see layouts/command-presets.ts). */
@@ -155,6 +157,7 @@ const SECTIONS: Record<string, Record<string, Reader>> = {
     layout: oneOf(LAYOUT_IDS),
     path: text,
     changelog: text,
+    parameters: textMap,
     outOfOrder: boolean,
     requireReverse: boolean,
     maxFileSize: byteSize,
@@ -276,6 +279,16 @@ function overrides(node: Node, where: string, at: Locate): DrillbotConfig['overr
     if (!files || !rules) throw new ConfigError(`${at(entry)}: an override needs files and rules`);
     return { files: textList(files, `${at(files)}: overrides.files`, at), rules: severityMap(rules, `${at(rules)}: overrides.rules`, at) };
   });
+}
+
+/** A mapping of names to single values, each read as text (`tenant_id: diku`, `schema: 7`). */
+function textMap(node: Node, where: string, locate?: Locate): Record<string, string> {
+  const at: Locate = locate ?? (() => where);
+  if (!isMap(node)) throw new ConfigError(`${where} must be a mapping of names to values`);
+  const field = where.replace(/^.*: /, '');
+  return Object.fromEntries(
+    (node.items as Pair<Node, Node>[]).map((item) => [keyOf(item), String(scalar(item.value, `${at(item.value ?? item.key)}: ${field}.${keyOf(item)}`))]),
+  );
 }
 
 /** One string or a list of them (file paths, globs). */

@@ -49,6 +49,8 @@ const CHANGELOG = 'src/main/resources/db/changelog/db.changelog-master.sql';
 const LIQUIBASE_MASTER: Tool = { tool: 'liquibase-master', dir: 'src/main/resources/db/changelog' };
 const MOD_LISTS = (path: string) => `${LIQUIBASE_MASTER.dir}/${path}`;
 const SQITCH: Tool = { tool: 'sqitch', dir: '' };
+// The module creates its tenant's schema before Liquibase runs, and passes the tenant as ${tenant_id}.
+const FQM: Tool = { tool: 'liquibase-parameters', dir: 'src/main/resources/db/changelog', setup: 'CREATE SCHEMA IF NOT EXISTS diku_mod_fqm_manager;' };
 
 /** The OpenFn sqitch project without its last `drop` changes (plan lines and scripts), plus `added` ones. */
 function sqitchProject(drop: number, added: Array<{ name: string; deploy: string; revert: string; verify?: string }> = []): FileTree {
@@ -252,6 +254,58 @@ describe('Liquibase formatted SQL (MixewayBackend)', () => {
       );
       // The 214 changesets the base already had are not this change's missing reverses.
       expect(report.findings.filter((f) => f.hazard === 'missing-reverse')).toHaveLength(4);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('Liquibase changelog parameters (FOLIO mod-fqm-manager)', () => {
+  const releaseT = `${FQM.dir}/migrations/t-migrations/changelog-t-migrations.xml`;
+  /** mod-fqm-manager with one changeset of ours added to its last release. */
+  function withIndex(): ChangeSet {
+    const base = load(FQM);
+    const changeSet = [
+      '  <changeSet id="drill-1" author="drillbot">',
+      '    <sql>CREATE INDEX query_details_status_idx ON query_details (status);</sql>',
+      '    <rollback>DROP INDEX query_details_status_idx;</rollback>',
+      '  </changeSet>',
+      '',
+    ].join('\n');
+    const files = base.files.map((f) =>
+      f.path === releaseT ? { ...f, content: f.content.replace('</databaseChangeLog>', `${changeSet}</databaseChangeLog>`) } : f,
+    );
+    return { base, head: { ...base, files } };
+  }
+  const mentionsTenant = (report: Report) => report.findings.filter((f) => `${f.message} ${f.fix}`.includes('tenant_id'));
+
+  it(
+    'with the tenant the deployment passes, the history replays its ${tenant_id} SQL and the change is drilled',
+    async () => {
+      const report = await drill(FQM, withIndex(), { parameters: { tenant_id: 'diku' } });
+      const line =
+        withIndex()
+          .head.files.find((f) => f.path === releaseT)!
+          .content.split('\n')
+          .findIndex((l) => l.includes('CREATE INDEX')) + 1;
+      expect(report.complete).toBe(true);
+      expect(at(report)).toContain(`blocking-index/error@${releaseT}:${line}`);
+      expect(report.findings.filter((f) => f.hazard === 'forward-error')).toEqual([]);
+      expect(mentionsTenant(report)).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'without it, the history notice names the changeset that needs it and how to give it',
+    async () => {
+      const report = await drill(FQM, withIndex());
+      expect(mentionsTenant(report)).toEqual([
+        expect.objectContaining({
+          rule: 'unreplayed-history',
+          severity: 'notice',
+          fix: expect.stringContaining('migrations.parameters of .github/drillbot.yml (tenant_id: …)'),
+        }),
+      ]);
     },
     TIMEOUT,
   );

@@ -26,13 +26,16 @@ export interface ChangeAnalysis {
 /** Reads both sides with the layout and judges the change's history: edits, ordering, missing reverses. */
 export function analyzeChange(
   changeSet: ChangeSet,
-  migrations: Pick<DrillbotConfig['migrations'], 'layout' | 'outOfOrder' | 'requireReverse' | 'changelog'> = {},
+  migrations: Pick<DrillbotConfig['migrations'], 'layout' | 'outOfOrder' | 'requireReverse' | 'changelog' | 'parameters'> = {},
 ): ChangeAnalysis {
   // The base is the history the tool has accepted: what the change adds (a repeated version, say)
   // must not sway which tool this is.
   const layout = migrations.layout ? LAYOUTS.find((l) => l.id === migrations.layout) : (detectLayout(changeSet.base) ?? detectLayout(changeSet.head));
   if (!layout) throw new Error(`no migration layout recognised under "${changeSet.head.root || '.'}"`);
-  const options = migrations.changelog === undefined ? {} : { changelog: migrations.changelog };
+  const options = {
+    ...(migrations.changelog === undefined ? {} : { changelog: migrations.changelog }),
+    ...(migrations.parameters === undefined ? {} : { parameters: migrations.parameters }),
+  };
   const base = readMigrations(changeSet.base, layout.id, options);
   const head = readMigrations(changeSet.head, layout.id, options);
   const baseVersions = new Set(base.migrations.map((m) => m.version));
@@ -101,10 +104,12 @@ function unreplayedHistory(problems: readonly LayoutProblem[]): Finding[] {
       path: first.path,
       line: first.line,
       message: `The base history holds ${missing.length} migration${missing.length === 1 ? '' : 's'} that Drillbot cannot run (${named.join(', ')}${more}): ${first.detail}. The shadow replayed the history without them, so what they create or change is missing there, and a statement of this change that needs it fails on the shadow for that reason alone.`,
-      fix: 'Set shadow.baseline to a schema-only dump of production (pg_dump --schema-only), which the shadow replays instead of the history.',
+      fix: [...new Set(missing.map((p) => p.fix ?? BASELINE_FIX))].join(' '),
     }),
   ];
 }
+
+const BASELINE_FIX = 'Set shadow.baseline to a schema-only dump of production (pg_dump --schema-only), which the shadow replays instead of the history.';
 
 /** Base migrations the tool runs again because the change edited them (Liquibase runOnChange): drilled as new runs after the history. */
 function rerunsOfEdits(base: readonly Migration[], head: readonly Migration[]): Set<Migration> {
@@ -304,7 +309,7 @@ function problemFinding(problem: LayoutProblem, ctx: ProblemContext): Finding {
         path: problem.path,
         line: problem.line,
         message: `This migration was not drilled: ${problem.detail}.`,
-        fix: 'Write the change as SQL (an sql or sqlFile change, or a formatted-SQL changelog) so that it can be drilled and reviewed.',
+        fix: problem.fix ?? 'Write the change as SQL (an sql or sqlFile change, or a formatted-SQL changelog) so that it can be drilled and reviewed.',
       });
     case 'unparsable':
       return finding({

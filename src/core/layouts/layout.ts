@@ -79,12 +79,14 @@ export type LayoutProblem =
   | { kind: 'duplicate-version'; version: string; paths: string[] }
   | { kind: 'unparsable'; path: string; line: number; detail: string }
   /** A migration the tool runs that Drillbot cannot (a Liquibase changeset of native change types such as createTable). */
-  | { kind: 'not-drilled'; version: string; path: string; line: number; detail: string };
+  | { kind: 'not-drilled'; version: string; path: string; line: number; detail: string; fix?: string };
 
 /** What the configuration tells a layout beyond the files (`migrations.changelog`). */
 export interface ReadOptions {
   /** The Liquibase master changelog, relative to the repository root. */
   readonly changelog?: string;
+  /** Liquibase changelog parameters the deployment passes (`-D`, liquibase.properties `parameter.*`). */
+  readonly parameters?: Readonly<Record<string, string>>;
 }
 
 export interface LayoutResult {

@@ -33,10 +33,23 @@ export interface ChangeLogChangeSet {
   readonly rollback: readonly ChangeLogChange[] | null;
 }
 
+/** `<property>`: a name and value, or a properties `file` of them (see liquibase-parameters.ts). */
+export interface ChangeLogProperty {
+  readonly kind: 'property';
+  readonly name?: string;
+  readonly value?: string;
+  readonly file?: string;
+  readonly relative: boolean;
+  readonly global: boolean;
+  readonly dbms?: string;
+  readonly line: number;
+}
+
 export type ChangeLogEntry =
   | { readonly kind: 'include'; readonly file: string; readonly relative: boolean; readonly line: number }
   | { readonly kind: 'includeAll'; readonly path: string; readonly relative: boolean; readonly line: number }
-  | ChangeLogChangeSet;
+  | ChangeLogChangeSet
+  | ChangeLogProperty;
 
 export interface ParsedChangeLog {
   readonly entries: readonly ChangeLogEntry[];
@@ -59,6 +72,21 @@ export function isChangeLog(name: string, content: string): boolean {
 
 export function parseChangeLog(name: string, content: string): ParsedChangeLog {
   return name.toLowerCase().endsWith('.xml') ? parseXml(content) : parseYaml(content);
+}
+
+/** DatabaseChangeLog.handleProperty: `global` is true unless it says false. */
+function property(attributes: Record<string, string | undefined>, relative: boolean, line: number): ChangeLogProperty {
+  const { name, value, file, dbms } = attributes;
+  return {
+    kind: 'property',
+    ...(name !== undefined ? { name } : {}),
+    ...(value !== undefined ? { value } : {}),
+    ...(file !== undefined ? { file } : {}),
+    ...(dbms !== undefined ? { dbms } : {}),
+    relative,
+    global: !isFalse(attributes.global),
+    line,
+  };
 }
 
 const isFalse = (value: unknown): boolean => String(value).trim().toLowerCase() === 'false';
@@ -120,6 +148,7 @@ function parseXml(content: string): ParsedChangeLog {
 
 function xmlEntry(e: XmlElement): ChangeLogEntry[] {
   const relative = isTrue(e.attributes.relativeToChangelogFile);
+  if (e.name === 'property') return [property(e.attributes, relative, e.line)];
   if (e.name === 'include') return [{ kind: 'include', file: e.attributes.file ?? '', relative, line: e.line }];
   if (e.name === 'includeAll') return [{ kind: 'includeAll', path: e.attributes.path ?? '', relative, line: e.line }];
   if (e.name !== 'changeSet') return [];
@@ -185,6 +214,7 @@ function yamlEntry(pair: Pair<Node, Node>, r: YamlReader): ChangeLogEntry[] {
   const props = properties(pair.value);
   const relative = isTrue(props.relativeToChangelogFile);
   const line = r.lineOf(pair.key);
+  if (key === 'property') return [property(props, relative, line)];
   if (key === 'include') return [{ kind: 'include', file: props.file ?? '', relative, line }];
   if (key === 'includeAll') return [{ kind: 'includeAll', path: props.path ?? '', relative, line }];
   if (key !== 'changeSet' || !isMap(pair.value)) return [];

@@ -281,3 +281,70 @@ describe('Liquibase formatted SQL', () => {
     expect(migrations.map((m) => [m.version, m.forward.sql, m.forward.startLine])).toEqual([['more.yaml::1::ann', 'SELECT 1;\n', 8]]);
   });
 });
+
+describe('Liquibase changelog parameters', () => {
+  const FQM = fileURLToPath(new URL('../../../test/fixtures/real-layouts/liquibase-parameters/', import.meta.url));
+  const FQM_DIR = 'src/main/resources/db/changelog';
+  const consortia = 'bsharp@ebsco.com:create-consortia-function-get-tenant-data';
+
+  it("reports FOLIO mod-fqm-manager's ${tenant_id} changeset, which no property defines, instead of drilling SQL PostgreSQL would reject", () => {
+    const { migrations, problems } = readMigrations(loadFileTree(FQM, FQM_DIR));
+    expect(migrations.map((m) => m.name)).not.toContain(consortia);
+    const reported = problems.find((p) => p.kind === 'not-drilled' && p.version.endsWith('::create-consortia-function-get-tenant-data::bsharp@ebsco.com'));
+    expect(reported).toMatchObject({
+      path: `${FQM_DIR}/bootstrap/harvested-views-trillium.xml`,
+      line: 6,
+      detail: expect.stringContaining('uses ${tenant_id}, which no property here defines'),
+      fix: expect.stringContaining('migrations.parameters of .github/drillbot.yml (tenant_id: …)'),
+    });
+    expect(migrations.flatMap((m) => [m.forward.sql, m.reverse?.sql ?? '']).filter((sql) => sql.includes('${'))).toEqual([]);
+  });
+
+  it('drills it with the value the deployment passes in migrations.parameters', () => {
+    const { migrations, problems } = readMigrations(loadFileTree(FQM, FQM_DIR), undefined, { parameters: { tenant_id: 'diku' } });
+    const m = migrations.find((x) => x.name === consortia)!;
+    expect(m.forward).toMatchObject({ path: `${FQM_DIR}/bootstrap/sql/create-consortia-function-get-tenant-data.sql`, transaction: 'transaction' });
+    expect(m.forward.sql).toMatch(/^CREATE OR REPLACE FUNCTION diku_mod_fqm_manager\.get_tenant_data\(\)/);
+    expect(m.forward.sql).toContain("WHERE table_schema = 'diku_mod_consortia_keycloak'");
+    expect(problems.filter((p) => p.kind === 'not-drilled' && p.detail.includes('${'))).toEqual([]);
+  });
+
+  it('takes formatted SQL `--property` lines, in order, and XML properties and property files, as Liquibase does', () => {
+    const sql = [
+      '--liquibase formatted sql',
+      '--property name:tbl value:accounts',
+      '--changeset ann:1',
+      'CREATE TABLE ${tbl} (id int);',
+      '--rollback DROP TABLE ${tbl};',
+      '--property name:tbl value:ignored',
+      '--property name:col value:email dbms:postgresql',
+      '--property name:col value:mail dbms:oracle',
+      '--changeset ann:2',
+      'ALTER TABLE ${tbl} ADD COLUMN ${col} text;',
+      '--rollback ALTER TABLE ${tbl} DROP COLUMN ${col};',
+      '',
+    ].join('\n');
+    const formattedOnly = readMigrations(changelog(sql));
+    // A changeset's text runs to the next one: its --rollback and --property lines stay in it as comments.
+    expect(formattedOnly.migrations.map((m) => [m.forward.sql.split('\n')[0], m.reverse?.sql.trim()])).toEqual([
+      ['CREATE TABLE accounts (id int);', 'DROP TABLE accounts;'],
+      ['ALTER TABLE accounts ADD COLUMN email text;', 'ALTER TABLE accounts DROP COLUMN email;'],
+    ]);
+    const master = XML(
+      [
+        '<property file="app.properties" relativeToChangelogFile="true"/>',
+        '<property name="owner" value="${schema}_owner" global="false"/>',
+        '<changeSet id="1" author="ann"><sql>CREATE SCHEMA ${schema} AUTHORIZATION ${owner};</sql><rollback>DROP SCHEMA ${schema};</rollback></changeSet>',
+        '<include file="${schema}.xml" relativeToChangelogFile="true"/>',
+      ].join('\n'),
+    );
+    const child = XML('<changeSet id="2" author="ann"><sql>SELECT \'${owner}\';</sql><rollback/></changeSet>');
+    const xml = readMigrations(tree({ 'master.xml': master, 'app.properties': 'schema=billing\n', 'billing.xml': child }));
+    expect(xml.problems).toEqual([]);
+    expect(xml.migrations.map((m) => [m.forward.sql, m.reverse?.sql])).toEqual([
+      ['CREATE SCHEMA billing AUTHORIZATION billing_owner;', 'DROP SCHEMA billing;'],
+      // A local property is seen by the changelogs its changelog includes.
+      ["SELECT 'billing_owner';", undefined],
+    ]);
+  });
+});

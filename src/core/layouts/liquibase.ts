@@ -1,6 +1,14 @@
 import { posix } from 'node:path';
 import type { FileTree, Layout, LayoutProblem, LayoutResult, Migration, MigrationScript, ReadOptions, TransactionMode } from './layout.js';
-import { isChangeLog, parseChangeLog, type ChangeLogChange, type ChangeLogChangeSet, type ParsedChangeLog } from './liquibase-changelog.js';
+import {
+  isChangeLog,
+  parseChangeLog,
+  type ChangeLogChange,
+  type ChangeLogChangeSet,
+  type ChangeLogProperty,
+  type ParsedChangeLog,
+} from './liquibase-changelog.js';
+import { ChangeLogParameters, readProperties } from './liquibase-parameters.js';
 import { compareBytes, listEntries, sliceLines, splitLines, usableReverse, type Line, type TreeEntry } from './util.js';
 
 // AbstractFormattedChangeLogParser (liquibase-standard), case-insensitive as there.
@@ -11,6 +19,7 @@ const ALT_CHANGE_SET = /^(\s*--[\s]*changeset[\s]*.*|-[\s]*changeset\s.*)$/i;
 const ROLLBACK = /^\s*--[\s]*rollback (.*)/i;
 const ROLLBACK_BLOCK_START = /^\s*\/\*\s*liquibase\s*rollback\s*$/i;
 const ROLLBACK_BLOCK_END = /^(.*)\*\/\s*$/;
+const PROPERTY = /^\s*--[\s]*property\s+(.*:.*)\s+(.*:.*).*/i;
 const attribute = (line: string, name: string): string | undefined => new RegExp(`\\b${name}:(\\S+)`, 'i').exec(line)?.[1];
 
 /**
@@ -44,7 +53,10 @@ const attribute = (line: string, name: string): string | undefined => new RegExp
  * - `--rollback <sql>` lines and `/* liquibase rollback … *\/` blocks are the reverse, run in
  *   the same transaction mode; `--rollback not required` declares there is none to run;
  * - `dbms:` limits a changeset (or a change) to the databases it names: one that leaves out
- *   postgresql (and `all`) never runs here.
+ *   postgresql (and `all`) never runs here;
+ * - `${name}` expressions take the values of `<property>` / `--property` definitions and of
+ *   `migrations.parameters` (liquibase-parameters.ts); a changeset whose SQL keeps one without a
+ *   value is reported, not drilled.
  */
 export const compareLiquibaseVersions = compareBytes;
 
@@ -118,30 +130,58 @@ function rollbackOf(lines: readonly Line[], from: number, to: number): { sql: st
   return { sql, startLine, notRequired: /^\s*not required\s*$/i.test(sql) || /^\s*empty\s*$/i.test(sql) };
 }
 
-function toMigration(entry: TreeEntry, lines: readonly Line[], cs: ChangeSet, problems: LayoutProblem[]): Migration {
+function toMigration(w: Walk, entry: TreeEntry, lines: readonly Line[], cs: ChangeSet): Migration[] {
   const transaction = transactionOf(cs.header.text);
   const version = `${entry.rel}::${cs.id}::${cs.author}`;
+  const name = `${cs.author}:${cs.id}`;
+  const at = { version, path: entry.file.path, line: cs.header.number };
+  w.unresolved.clear();
   const forward: MigrationScript = {
     path: entry.file.path,
-    sql: sliceLines(entry.file.content, lines, cs.header.number + 1, cs.end),
+    sql: w.expand(sliceLines(entry.file.content, lines, cs.header.number + 1, cs.end)),
     startLine: cs.header.number + 1,
     transaction,
   };
   const rollback = rollbackOf(lines, cs.header.number, cs.end);
-  const name = `${cs.author}:${cs.id}`;
+  const rollbackSql = rollback && w.expand(rollback.sql);
+  if (w.reportUnresolved(name, at)) return [];
   const reruns = attribute(cs.header.text, 'runOnChange')?.toLowerCase() === 'true' ? { rerunsOnChange: true } : {};
-  if (rollback?.notRequired) return { version, name, forward, reverse: null, ...reruns };
-  const found = rollback ? { script: { path: entry.file.path, sql: rollback.sql, startLine: rollback.startLine, transaction }, label: 'its --rollback' } : null;
-  const reverse = usableReverse(found, { version, path: entry.file.path, line: cs.header.number }, 'no --rollback', problems);
-  return { version, name, forward, reverse, ...reruns };
+  if (rollback?.notRequired) return [{ version, name, forward, reverse: null, ...reruns }];
+  const found = rollback ? { script: { path: entry.file.path, sql: rollbackSql!, startLine: rollback.startLine, transaction }, label: 'its --rollback' } : null;
+  const reverse = usableReverse(found, at, 'no --rollback', w.problems);
+  return [{ version, name, forward, reverse, ...reruns }];
 }
 
-/** The changesets of a formatted-SQL file, in order (those for other databases left out). */
-function readFormatted(entry: TreeEntry, problems: LayoutProblem[]): Migration[] {
+/** The changesets of a formatted-SQL file, in order (those for other databases left out); its `--property` lines define parameters as they come. */
+function readFormatted(w: Walk, entry: TreeEntry): Migration[] {
   const lines = splitLines(entry.file.content);
-  return changeSets(entry, lines, problems)
-    .filter((cs) => runsOnPostgres(attribute(cs.header.text, 'dbms')))
-    .map((cs) => toMigration(entry, lines, cs, problems));
+  const properties = lines.filter((l) => PROPERTY.test(l.text));
+  w.including.push(entry.file.path);
+  const migrations = changeSets(entry, lines, w.problems).flatMap((cs) => {
+    while (properties[0] && properties[0].number < cs.end) w.define(formattedProperty(properties.shift()!));
+    return runsOnPostgres(attribute(cs.header.text, 'dbms')) ? toMigration(w, entry, lines, cs) : [];
+  });
+  w.including.pop();
+  return migrations;
+}
+
+/** AbstractFormattedChangeLogParser.handleProperty: `name:` and `value:` words, `dbms:`, `global:` (true unless it reads true… or is absent). */
+function formattedProperty(line: Line): PropertyLine {
+  const global = /global:(\S+)/i.exec(line.text)?.[1];
+  const dbms = /dbms:([^,][\w!,]+)/i.exec(line.text)?.[1];
+  return {
+    name: /name:\s*(\S+)/i.exec(line.text)?.[1] ?? '',
+    value: /value:\s*(\S+)/i.exec(line.text)?.[1] ?? '',
+    global: global === undefined || global.toLowerCase() === 'true',
+    ...(dbms !== undefined ? { dbms } : {}),
+  };
+}
+
+interface PropertyLine {
+  readonly name: string;
+  readonly value: string;
+  readonly global: boolean;
+  readonly dbms?: string;
 }
 
 const isFormatted = (e: TreeEntry): boolean => e.name.toLowerCase().endsWith('.sql') && FIRST_LINE.test(splitLines(e.file.content)[0]?.text ?? '');
@@ -162,16 +202,17 @@ function readLiquibase(tree: FileTree, options: ReadOptions = {}): LayoutResult 
   const problems: LayoutProblem[] = [];
   const entries = listEntries(tree);
   const changeLogs = entries.filter(isChangeLogEntry);
+  const walk = new Walk(tree, entries, problems, options.parameters ?? {});
   if (changeLogs.length === 0 && options.changelog === undefined) {
     const files = entries.filter(isFormatted).sort((a, b) => compareBytes(a.rel, b.rel));
     return withDuplicates(
-      files.flatMap((entry) => readFormatted(entry, problems)),
+      files.flatMap((entry) => readFormatted(walk, entry)),
       problems,
     );
   }
   const master = masterChangeLog(tree, entries, changeLogs, options, problems);
   if (!master) return { migrations: [], problems };
-  return withDuplicates(includeFile(new Walk(tree, entries, problems), master, { path: master.file.path, line: 1 }, true), problems);
+  return withDuplicates(includeFile(walk, master, { path: master.file.path, line: 1 }, true), problems);
 }
 
 export const liquibase: Layout = {
@@ -188,14 +229,40 @@ export const liquibase: Layout = {
 /** Reading state: the tree, its files by path, and the changelogs being included (to stop a cycle). */
 class Walk {
   readonly byPath: ReadonlyMap<string, TreeEntry>;
+  /** The changelogs being read, the master first. */
   readonly including: string[] = [];
+  /** Expressions without a value met since the last clear (one changeset's). */
+  readonly unresolved = new Set<string>();
   private readonly parsed = new Map<string, ParsedChangeLog>();
+  private readonly parameters: ChangeLogParameters;
   constructor(
     readonly tree: FileTree,
     readonly entries: readonly TreeEntry[],
     readonly problems: LayoutProblem[],
+    parameters: Readonly<Record<string, string>>,
   ) {
     this.byPath = new Map(entries.map((e) => [e.file.path, e]));
+    this.parameters = new ChangeLogParameters(parameters, runsOnPostgres);
+  }
+  expand(text: string): string {
+    const expanded = this.parameters.expand(text, this.including);
+    for (const name of expanded.missing) this.unresolved.add(name);
+    return expanded.text;
+  }
+  define(p: PropertyLine): void {
+    this.parameters.define(p, this.including);
+  }
+  /** Whether the changeset's SQL keeps expressions without a value: then a problem says which, and it is not drilled. */
+  reportUnresolved(name: string, at: { version: string; path: string; line: number }): boolean {
+    if (this.unresolved.size === 0) return false;
+    const names = [...this.unresolved].map((n) => '${' + n + '}');
+    this.problems.push({
+      kind: 'not-drilled',
+      ...at,
+      detail: `changeset ${name} uses ${names.join(', ')}, which no property here defines; Liquibase takes ${names.length === 1 ? 'its value' : 'their values'} from the deployment (-D, liquibase.properties parameter.*, Spring's spring.liquibase.parameters), so Drillbot cannot tell what SQL it runs`,
+      fix: `Give ${names.length === 1 ? 'the value' : 'the values'} your deployment uses in migrations.parameters of .github/drillbot.yml (${[...this.unresolved].map((n) => `${n}: …`).join(', ')}).`,
+    });
+    return true;
   }
   parse(entry: TreeEntry): ParsedChangeLog {
     const known = this.parsed.get(entry.file.path);
@@ -232,10 +299,10 @@ function masterChangeLog(
       });
     return named ?? null;
   }
-  const scratch = new Walk(tree, entries, []);
+  const scratch = new Walk(tree, entries, [], options.parameters ?? {});
   const included = new Set(changeLogs.flatMap((c) => includedPaths(scratch, c)));
   const roots = changeLogs.filter((c) => !included.has(c.file.path));
-  const reach = new Map(roots.map((r) => [r, walkChangeLog(new Walk(tree, entries, []), r).length]));
+  const reach = new Map(roots.map((r) => [r, walkChangeLog(new Walk(tree, entries, [], options.parameters ?? {}), r).length]));
   const [first, second] = [...roots].sort((a, b) => reach.get(b)! - reach.get(a)! || compareBytes(a.file.path, b.file.path));
   if (!first)
     problems.push({
@@ -259,11 +326,11 @@ function masterChangeLog(
 function includedPaths(w: Walk, changeLog: TreeEntry): string[] {
   return w.parse(changeLog).entries.flatMap((entry) => {
     if (entry.kind === 'include') {
-      const found = resolveFile(w, changeLog, entry.file, entry.relative);
+      const found = resolveFile(w, changeLog, w.expand(entry.file), entry.relative);
       return typeof found === 'string' ? [] : [found.file.path];
     }
     if (entry.kind === 'includeAll') {
-      const found = resolveDirectory(w, changeLog, entry.path, entry.relative);
+      const found = resolveDirectory(w, changeLog, w.expand(entry.path), entry.relative);
       return typeof found === 'string' ? [] : found.map((e) => e.file.path);
     }
     return [];
@@ -280,15 +347,19 @@ function walkChangeLog(w: Walk, changeLog: TreeEntry): Migration[] {
   w.including.push(changeLog.file.path);
   const migrations = parsed.entries.flatMap((entry): Migration[] => {
     if (entry.kind === 'changeSet') return changeSetMigration(w, changeLog, entry);
+    if (entry.kind === 'property') {
+      defineProperty(w, changeLog, entry);
+      return [];
+    }
     if (entry.kind === 'include') {
-      const found = resolveFile(w, changeLog, entry.file, entry.relative);
+      const found = resolveFile(w, changeLog, w.expand(entry.file), entry.relative);
       if (typeof found === 'string') {
         w.problem(changeLog.file.path, entry.line, `Liquibase cannot include ${entry.file}: ${found}`);
         return [];
       }
       return includeFile(w, found, { path: changeLog.file.path, line: entry.line }, true);
     }
-    const found = resolveDirectory(w, changeLog, entry.path, entry.relative);
+    const found = resolveDirectory(w, changeLog, w.expand(entry.path), entry.relative);
     if (typeof found === 'string') {
       w.problem(changeLog.file.path, entry.line, `Liquibase cannot includeAll ${entry.path}: ${found}`);
       return [];
@@ -306,7 +377,7 @@ function includeFile(w: Walk, file: TreeEntry, at: { path: string; line: number 
     return [];
   }
   const lower = file.name.toLowerCase();
-  if (lower.endsWith('.sql')) return isFormatted(file) ? readFormatted(file, w.problems) : [rawSql(file, w.problems)];
+  if (lower.endsWith('.sql')) return isFormatted(file) ? readFormatted(w, file) : [rawSql(file, w.problems)];
   if (/\.(xml|ya?ml|json)$/.test(lower)) {
     if (isChangeLogEntry(file)) return walkChangeLog(w, file);
     w.problem(file.file.path, 1, 'Liquibase cannot read this file as a changelog: its top level is not databaseChangeLog');
@@ -338,9 +409,12 @@ function changeSetMigration(w: Walk, changeLog: TreeEntry, cs: ChangeLogChangeSe
     w.problems.push({ kind: 'not-drilled', ...at, detail: notDrilled(name, changes) });
     return [];
   }
+  w.unresolved.clear();
   const forward = sqlScript(w, changeLog, change, cs.runInTransaction);
   if (!forward) return [];
-  return [{ version, name, forward, reverse: reverseOf(w, changeLog, cs, at), ...(cs.runOnChange ? { rerunsOnChange: true } : {}) }];
+  const reverse = reverseOf(w, changeLog, cs, at);
+  if (w.reportUnresolved(name, at)) return [];
+  return [{ version, name, forward, reverse, ...(cs.runOnChange ? { rerunsOnChange: true } : {}) }];
 }
 
 function notDrilled(name: string, changes: readonly ChangeLogChange[]): string {
@@ -354,9 +428,9 @@ function notDrilled(name: string, changes: readonly ChangeLogChange[]): string {
 function sqlScript(w: Walk, changeLog: TreeEntry, change: ChangeLogChange, runInTransaction: boolean): MigrationScript | null {
   if (change.kind === 'native') return null;
   const transaction = transactionMode(runInTransaction, change.splitStatements);
-  if (change.kind === 'sql') return { path: changeLog.file.path, sql: change.sql, startLine: change.line, transaction };
-  const found = resolveFile(w, changeLog, change.path, change.relative);
-  if (typeof found !== 'string') return { path: found.file.path, sql: found.file.content, startLine: 1, transaction };
+  if (change.kind === 'sql') return { path: changeLog.file.path, sql: w.expand(change.sql), startLine: change.line, transaction };
+  const found = resolveFile(w, changeLog, w.expand(change.path), change.relative);
+  if (typeof found !== 'string') return { path: found.file.path, sql: w.expand(found.file.content), startLine: 1, transaction };
   w.problem(changeLog.file.path, change.line, `Liquibase cannot run sqlFile ${change.path}: ${found}`);
   return null;
 }
@@ -371,6 +445,21 @@ function reverseOf(w: Walk, changeLog: TreeEntry, cs: ChangeLogChangeSet, at: { 
   }
   const script = sqlScript(w, changeLog, change, cs.runInTransaction);
   return usableReverse(script && { script, label: 'its <rollback>' }, at, 'its rollback file is missing', w.problems);
+}
+
+/** A `<property>`: one name and value, or every entry of a properties file (a missing file stops Liquibase: errorIfMissing defaults to true). */
+function defineProperty(w: Walk, changeLog: TreeEntry, p: ChangeLogProperty): void {
+  const common = { global: p.global, ...(p.dbms !== undefined ? { dbms: p.dbms } : {}) };
+  if (p.file === undefined) {
+    if (p.name !== undefined) w.define({ name: p.name, value: p.value ?? '', ...common });
+    return;
+  }
+  const found = resolveFile(w, changeLog, w.expand(p.file), p.relative);
+  if (typeof found === 'string') {
+    w.problem(changeLog.file.path, p.line, `Liquibase cannot read property file ${p.file}: ${found}`);
+    return;
+  }
+  for (const entry of readProperties(found.file.content)) w.define({ ...entry, ...common });
 }
 
 /** A path as Liquibase resolves it: against the including changelog, or the classpath root (the one file whose path ends so). */
