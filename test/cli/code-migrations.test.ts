@@ -56,6 +56,9 @@ function project(tool: string, change: Record<string, string>, config = ''): str
 const hasAlembic = spawnSync('alembic', ['--version']).status === 0;
 /** Django from Debian's python3-django, run by Debian's own python (the preset's `python3` may be another). */
 const hasDjango = spawnSync('/usr/bin/python3', ['-c', 'import django, psycopg2']).status === 0;
+/** Rails 6.1 and the pg gem from Debian's ruby-rails and ruby-pg (CI does not install them). */
+const hasRails = spawnSync('ruby', ['-e', 'require "rails"; require "pg"']).status === 0;
+if (!hasRails) console.warn('Skipping the Rails drill: `ruby -e \'require "rails"; require "pg"\'` fails (install ruby-rails and ruby-pg).');
 
 async function check(dir: string): Promise<{ status: number; report: Report; stderr: string }> {
   const { status, stdout, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json');
@@ -189,5 +192,34 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
       expect(status).toBe(1);
       expect(report.drill).toMatchObject({ layout: 'command (django)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
     },
+  );
+
+  (hasRails ? it : it.skip)(
+    'Rails: add_index on an existing table blocks writes, reported at its migration file and line; pg_dump writing db/structure.sql is no step of it',
+    async () => {
+      const dir = project('rails', filesOf(join(FIXTURES, 'rails', 'change')));
+      const { status, report, stderr } = await check(dir);
+      expect(stderr).toMatch(/history: bin\/rails db:migrate at the base commit/);
+      expect(report.findings).toEqual([
+        expect.objectContaining({ hazard: 'blocking-index', path: 'db/migrate/20240201000000_index_users_email.rb', line: 3, severity: 'error' }),
+      ]);
+      expect(report.findings[0].message).toMatch(/index_users_on_email on existing table public\.users under ShareLock/);
+      expect(status).toBe(1);
+      // Only the migration's statement: not Rails' bookkeeping, its DEALLOCATE, nor pg_dump's BEGIN, SET TRANSACTION and LOCK TABLE … IN ACCESS SHARE MODE.
+      const forward = report.migrations.find((m) => m.direction === 'forward')!;
+      expect(forward.statements).toEqual([
+        expect.objectContaining({
+          status: 'applied',
+          line: 3,
+          locks: expect.arrayContaining([expect.objectContaining({ relation: 'public.users', mode: 'ShareLock' })]),
+        }),
+      ]);
+      expect(report.migrations.map((m) => [m.direction, m.status])).toEqual([
+        ['forward', 'applied'],
+        ['reverse', 'applied'],
+      ]);
+      expect(report.drill).toMatchObject({ layout: 'command (rails)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+    },
+    120_000,
   );
 });
