@@ -195,31 +195,34 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
   );
 
   (hasRails ? it : it.skip)(
-    'Rails: add_index on an existing table blocks writes, reported at its migration file and line; pg_dump writing db/structure.sql is no step of it',
+    'Rails: add_index blocks writes and change_column to bigint rewrites, each at its migration file and line; pg_dump writing db/structure.sql is no step of them',
     async () => {
       const dir = project('rails', filesOf(join(FIXTURES, 'rails', 'change')));
       const { status, report, stderr } = await check(dir);
       expect(stderr).toMatch(/history: bin\/rails db:migrate at the base commit/);
       expect(report.findings).toEqual([
         expect.objectContaining({ hazard: 'blocking-index', path: 'db/migrate/20240201000000_index_users_email.rb', line: 3, severity: 'error' }),
+        expect.objectContaining({ hazard: 'rewrite', path: 'db/migrate/20240202000000_widen_users_visits.rb', line: 3 }),
       ]);
       expect(report.findings[0].message).toMatch(/index_users_on_email on existing table public\.users under ShareLock/);
+      expect(report.findings[1].message).toMatch(/Rewrites existing table public\.users/);
       expect(status).toBe(1);
-      // Only the migration's statement: not Rails' bookkeeping, its DEALLOCATE, nor pg_dump's BEGIN, SET TRANSACTION and LOCK TABLE … IN ACCESS SHARE MODE.
-      const forward = report.migrations.find((m) => m.direction === 'forward')!;
-      expect(forward.statements).toEqual([
-        expect.objectContaining({
-          status: 'applied',
-          line: 3,
-          locks: expect.arrayContaining([expect.objectContaining({ relation: 'public.users', mode: 'ShareLock' })]),
-        }),
+      // Only each migration's statement: not Rails' bookkeeping, its DEALLOCATE, nor pg_dump's BEGIN, SET TRANSACTION and LOCK TABLE … IN ACCESS SHARE MODE.
+      const forward = report.migrations.filter((m) => m.direction === 'forward');
+      expect(forward.map((m) => [m.path, m.statements.map((s) => s.line)])).toEqual([
+        ['db/migrate/20240201000000_index_users_email.rb', [3]],
+        ['db/migrate/20240202000000_widen_users_visits.rb', [3]],
       ]);
-      expect(report.migrations.map((m) => [m.direction, m.status])).toEqual([
-        ['forward', 'applied'],
-        ['reverse', 'applied'],
+      expect(forward[0].statements[0].locks).toContainEqual(expect.objectContaining({ relation: 'public.users', mode: 'ShareLock' }));
+      // db:rollback once per new migration, newest first; `down`'s change_column at its own line.
+      const reverse = report.migrations.filter((m) => m.direction === 'reverse');
+      expect(reverse.map((m) => [m.path, m.status])).toEqual([
+        ['db/migrate/20240202000000_widen_users_visits.rb', 'applied'],
+        ['db/migrate/20240201000000_index_users_email.rb', 'applied'],
       ]);
-      expect(report.drill).toMatchObject({ layout: 'command (rails)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
+      expect(reverse[0].statements.map((s) => s.line)).toEqual([7]);
+      expect(report.drill).toMatchObject({ layout: 'command (rails)', baseMigrations: 1, newMigrations: 2, roundTrip: 'restored' });
     },
-    120_000,
+    180_000,
   );
 });
