@@ -56,6 +56,9 @@ function project(tool: string, change: Record<string, string>, config = ''): str
 const hasAlembic = spawnSync('alembic', ['--version']).status === 0;
 /** Django from Debian's python3-django, run by Debian's own python (the preset's `python3` may be another). */
 const hasDjango = spawnSync('/usr/bin/python3', ['-c', 'import django, psycopg2']).status === 0;
+/** Rails 6.1 and the pg gem from Debian's ruby-rails and ruby-pg (CI does not install them). */
+const hasRails = spawnSync('ruby', ['-e', 'require "rails"; require "pg"']).status === 0;
+if (!hasRails) console.warn('Skipping the Rails drill: `ruby -e \'require "rails"; require "pg"\'` fails (install ruby-rails and ruby-pg).');
 
 async function check(dir: string): Promise<{ status: number; report: Report; stderr: string }> {
   const { status, stdout, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json');
@@ -189,5 +192,37 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
       expect(status).toBe(1);
       expect(report.drill).toMatchObject({ layout: 'command (django)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
     },
+  );
+
+  (hasRails ? it : it.skip)(
+    'Rails: add_index blocks writes and change_column to bigint rewrites, each at its migration file and line; pg_dump writing db/structure.sql is no step of them',
+    async () => {
+      const dir = project('rails', filesOf(join(FIXTURES, 'rails', 'change')));
+      const { status, report, stderr } = await check(dir);
+      expect(stderr).toMatch(/history: bin\/rails db:migrate at the base commit/);
+      expect(report.findings).toEqual([
+        expect.objectContaining({ hazard: 'blocking-index', path: 'db/migrate/20240201000000_index_users_email.rb', line: 3, severity: 'error' }),
+        expect.objectContaining({ hazard: 'rewrite', path: 'db/migrate/20240202000000_widen_users_visits.rb', line: 3 }),
+      ]);
+      expect(report.findings[0].message).toMatch(/index_users_on_email on existing table public\.users under ShareLock/);
+      expect(report.findings[1].message).toMatch(/Rewrites existing table public\.users/);
+      expect(status).toBe(1);
+      // Only each migration's statement: not Rails' bookkeeping, its DEALLOCATE, nor pg_dump's BEGIN, SET TRANSACTION and LOCK TABLE … IN ACCESS SHARE MODE.
+      const forward = report.migrations.filter((m) => m.direction === 'forward');
+      expect(forward.map((m) => [m.path, m.statements.map((s) => s.line)])).toEqual([
+        ['db/migrate/20240201000000_index_users_email.rb', [3]],
+        ['db/migrate/20240202000000_widen_users_visits.rb', [3]],
+      ]);
+      expect(forward[0].statements[0].locks).toContainEqual(expect.objectContaining({ relation: 'public.users', mode: 'ShareLock' }));
+      // db:rollback once per new migration, newest first; `down`'s change_column at its own line.
+      const reverse = report.migrations.filter((m) => m.direction === 'reverse');
+      expect(reverse.map((m) => [m.path, m.status])).toEqual([
+        ['db/migrate/20240202000000_widen_users_visits.rb', 'applied'],
+        ['db/migrate/20240201000000_index_users_email.rb', 'applied'],
+      ]);
+      expect(reverse[0].statements.map((s) => s.line)).toEqual([7]);
+      expect(report.drill).toMatchObject({ layout: 'command (rails)', baseMigrations: 1, newMigrations: 2, roundTrip: 'restored' });
+    },
+    180_000,
   );
 });

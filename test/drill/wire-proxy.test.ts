@@ -56,3 +56,16 @@ test('a statement outside a transaction block: its locks are sampled from a seco
   expect(last().lockView).toBe('sampled');
   expect(last().locks).toContainEqual(expect.objectContaining({ relation: 'public.users', mode: 'AccessShareLock' }));
 });
+
+test('BEGIN, then SET TRANSACTION: the proxy reads nothing between them, so PostgreSQL still takes the isolation level (pg_dump and Rails send them so)', async () => {
+  await tool.query('BEGIN');
+  await tool.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  const isolation = (await tool.query('SHOW transaction_isolation')).rows[0].transaction_isolation;
+  await tool.query('LOCK TABLE users IN SHARE MODE');
+  const locked = last();
+  await tool.query('COMMIT');
+  expect(isolation).toBe('repeatable read');
+  expect(proxy.statements.find((s) => s.text.startsWith('SET TRANSACTION'))).toMatchObject({ status: 'applied', locks: [] });
+  // Statements after them are read as before.
+  expect(locked.locks).toContainEqual(expect.objectContaining({ relation: 'public.users', mode: 'ShareLock' }));
+});

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -12,6 +12,8 @@ export function gitRepo(base: Record<string, string | Uint8Array>, change: Recor
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), content);
+      // A script (bin/rails) is committed executable, as its project has it: the tool's command runs it directly.
+      if (typeof content === 'string' && content.startsWith('#!')) chmodSync(join(dir, path), 0o755);
     }
   };
   git('init', '-q', '-b', 'main');

@@ -34,8 +34,12 @@ export interface CommandDrillPlan {
 
 type Progress = (message: string) => void;
 
-/** Kinds of statements that carry no hazard of the change: the tool's transaction control and session settings. */
-const CONTROL = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt', 'DiscardStmt']);
+/**
+ * Kinds of statements that carry no hazard of the change: the tool's transaction control and
+ * session settings, and the driver's cleanup of its prepared statements (Rails' pg adapter sends
+ * `DEALLOCATE a1` as it disconnects).
+ */
+const CONTROL = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt', 'DiscardStmt', 'DeallocateStmt']);
 
 /**
  * The drill of code migrations: the repository's own tool migrates a fresh shadow database at the
@@ -335,8 +339,8 @@ async function attribute(
       continue;
     }
     const locks = observed.locks.filter((l) => !carried.some((c) => c.oid === l.oid && rank(c.mode) >= rank(l.mode)));
-    // A read of the tool's (catalog lookups, version checks) is no step of the migration.
-    if (parsed.kind === 'SelectStmt' && observed.status === 'applied' && locks.every((l) => l.mode === 'AccessShareLock')) continue;
+    // A read of the tool's (catalog lookups, version checks, pg_dump's locks as Rails writes db/structure.sql) is no step of the migration.
+    if (readsOnly(parsed) && observed.status === 'applied' && locks.every((l) => l.mode === 'AccessShareLock')) continue;
     pending.push({ observed: { ...observed, locks }, parsed, newTransaction });
     newTransaction = false;
   }
@@ -346,6 +350,11 @@ async function attribute(
   );
   assign(reached);
   return { parts, reached };
+}
+
+/** A SELECT, or a LOCK TABLE in ACCESS SHARE mode (pg_dump takes one on each table it dumps), a plain read's lock. */
+function readsOnly(parsed: ParsedStatement): boolean {
+  return parsed.kind === 'SelectStmt' || (parsed.kind === 'LockStmt' && locksTaken(parsed).every((l) => l.mode === 'ACCESS SHARE'));
 }
 
 /**
@@ -367,8 +376,8 @@ function atLine(statement: ParsedStatement, file: SourceFile): ParsedStatement {
 
 /**
  * Where the migration file most likely wrote a statement: the line holding its text verbatim (a raw
- * SQL call), else the first line naming the most of its identifiers (a schema builder call such as
- * `table.index('email')`), else line 1.
+ * SQL call), else the first line naming the most of its identifiers, quoted or as Ruby symbols (a
+ * schema builder call such as `table.index('email')` or Rails' `add_index :users, :email`), else line 1.
  */
 export function likelyLine(text: string, content: string): number {
   const lines = content.split('\n');
@@ -380,12 +389,16 @@ export function likelyLine(text: string, content: string): number {
   );
   let best = { line: 1, score: 0 };
   for (const [i, l] of lines.entries()) {
-    const quoted = [...l.matchAll(/['"`]([^'"`]+)['"`]/g)].map((m) => m[1].toLowerCase());
+    const quoted = [...l.matchAll(QUOTED), ...l.matchAll(RUBY_SYMBOL)].map((m) => m[1].toLowerCase());
     const score = identifiers.filter((id) => quoted.includes(id)).length;
     if (score > best.score) best = { line: i + 1, score };
   }
   return best.line;
 }
+
+const QUOTED = /['"`]([^'"`]+)['"`]/g;
+/** `:users`, not `ActiveRecord::Migration` nor a keyword argument's `null:`. */
+const RUBY_SYMBOL = /(?<![:\w]):([a-z_]\w*)/gi;
 
 const SQL_WORDS = new Set([
   'create',

@@ -273,9 +273,10 @@ class ProxiedSession {
     await cycle.stopSampling?.();
     const before = this.state;
     const inBlock = this.transaction === 'T';
-    // In a failed transaction block nothing can be read (and nothing changed).
-    const after = this.transaction === 'E' ? before : await this.captureState();
-    const locks = inBlock ? await heldLocks(this.asClient()) : cycle.sampled;
+    const opening = opensTransaction(cycle.text);
+    // In a failed transaction block nothing can be read (and nothing changed); after an opening statement nothing may be read (opensTransaction).
+    const after = this.transaction === 'E' || opening ? before : await this.captureState();
+    const locks = opening ? [] : inBlock ? await heldLocks(this.asClient()) : cycle.sampled;
     this.state = after;
     if (!cycle.text.trim()) return;
     this.record({
@@ -352,6 +353,21 @@ class ProxiedSession {
       );
     });
   }
+}
+
+const OPENING = /^\s*(?:begin|start\s+transaction|set\s+transaction)\b/i;
+
+/**
+ * Whether a round trip only opens a transaction block or sets its characteristics (BEGIN, START
+ * TRANSACTION, SET TRANSACTION, or several of them in one query string). It changes no relation
+ * and takes no lock, and the proxy must not read the session after it: a query would take the
+ * transaction's snapshot, after which PostgreSQL refuses SET TRANSACTION ISOLATION LEVEL (Rails'
+ * isolated transactions and pg_dump, which Rails runs to write db/structure.sql, send BEGIN, then
+ * SET TRANSACTION).
+ */
+export function opensTransaction(text: string): boolean {
+  const statements = text.split(';').filter((part) => part.trim() !== '');
+  return statements.length > 0 && statements.every((part) => OPENING.test(part));
 }
 
 function rowOf(fields: RowDescriptionMessage['fields'], values: (string | null)[]): Record<string, unknown> {
