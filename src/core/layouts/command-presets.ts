@@ -156,7 +156,7 @@ export const TRANSACTION_ADVICE: Readonly<Record<PresetId, TransactionAdvice>> =
   },
   'node-pg-migrate': {
     outside: 'With node-pg-migrate: call `pgm.noTransaction()` in that migration.',
-    inside: 'With node-pg-migrate: do not call `pgm.noTransaction()` in it, so that it runs in the transaction of `up`.',
+    inside: 'With node-pg-migrate: do not call `pgm.noTransaction()` in it, so that node-pg-migrate runs it in a transaction.',
   },
   typeorm: {
     outside:
