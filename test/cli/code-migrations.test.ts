@@ -60,6 +60,46 @@ const hasDjango = spawnSync('/usr/bin/python3', ['-c', 'import django, psycopg2'
 const hasRails = spawnSync('ruby', ['-e', 'require "rails"; require "pg"']).status === 0;
 if (!hasRails) console.warn('Skipping the Rails drill: `ruby -e \'require "rails"; require "pg"\'` fails (install ruby-rails and ruby-pg).');
 
+/** Django's commands, run by Debian's python, with the reverse of the shop app's new migration (Django's preset has none). */
+const DJANGO_COMMANDS =
+  '  command:\n    up: /usr/bin/python3 manage.py migrate --no-input\n    down: /usr/bin/python3 manage.py migrate --no-input shop 0001\n';
+
+/**
+ * Each tool's transaction semantics, drilled on the four migrations of its fixture's
+ * transactions/, one at a time, in file-name order: a CREATE INDEX CONCURRENTLY left in the
+ * transaction the tool runs it in; one taken out of it by the tool's opt-out; a column added and
+ * backfilled outside a transaction (the opt-out again); the same in a transaction. `optOut` is what
+ * the fix of the first must name, `keepIn` what the fix of the third must name; `outside` is the
+ * configuration of the opt-out where the tool has it in its command, not in the migration (Kysely).
+ */
+const TRANSACTIONS: ReadonlyArray<{ tool: string; optOut: RegExp; keepIn: RegExp; config?: string; outside?: string; installed?: boolean }> = [
+  { tool: 'knex', optOut: /exports\.config = \{ transaction: false \}/, keepIn: /leave out `exports\.config = \{ transaction: false \}`/ },
+  { tool: 'node-pg-migrate', optOut: /call `pgm\.noTransaction\(\)`/, keepIn: /do not call `pgm\.noTransaction\(\)`/ },
+  {
+    tool: 'typeorm',
+    optOut: /`transaction = false` on that migration class, with `migrationsTransactionMode: 'each'`/,
+    keepIn: /do not set `transaction = false`/,
+  },
+  {
+    tool: 'kysely',
+    optOut: /`migrations\.disableTransactions: true` in kysely\.config .* `kysely migrate:latest --no-transaction`/,
+    keepIn: /without `disableTransactions` \/ `--no-transaction`/,
+    outside: '  command:\n    up: npx kysely migrate:latest --no-transaction\n',
+  },
+  { tool: 'sequelize', optOut: /outside `queryInterface\.sequelize\.transaction`/, keepIn: /wrap the calls in `queryInterface\.sequelize\.transaction/ },
+  { tool: 'alembic', optOut: /`with op\.get_context\(\)\.autocommit_block\(\):`/, keepIn: /out of `autocommit_block\(\)`/, installed: hasAlembic },
+  { tool: 'django', optOut: /`atomic = False` on that Migration class/, keepIn: /leave out `atomic = False`/, config: DJANGO_COMMANDS, installed: hasDjango },
+];
+
+/** The n-th migration of the tool's transactions/ (in file-name order) as a change, with the files there that are no migration (TypeORM's data source). */
+function transactionChange(tool: string, n: number): { change: Record<string, string>; path: string; content: string } {
+  const files = filesOf(join(FIXTURES, tool, 'transactions'));
+  const isMigration = (path: string) => /(^|\/)(migrations|versions)\//.test(path);
+  const path = Object.keys(files).filter(isMigration).sort()[n];
+  const others = Object.entries(files).filter(([p]) => !isMigration(p));
+  return { change: { ...Object.fromEntries(others), [path]: files[path] }, path, content: files[path] };
+}
+
 async function check(dir: string): Promise<{ status: number; report: Report; stderr: string }> {
   const { status, stdout, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json');
   return { status, report: JSON.parse(stdout) as Report, stderr };
@@ -104,35 +144,6 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
     ]);
     expect(report.drill).toMatchObject({ layout: 'command (knex)', baseMigrations: 1, newMigrations: 1, roundTrip: 'restored' });
     expect(report.drill!.seededRows).toBeGreaterThan(0);
-  });
-
-  it('Knex: CONCURRENTLY fails in the migration Knex wraps in a transaction and applies in one with transaction: false', async () => {
-    const dir = project('knex', filesOf(join(FIXTURES, 'knex', 'concurrently')));
-    const { status, report } = await check(dir);
-    expect(status).toBe(1);
-    expect(report.findings).toEqual([
-      expect.objectContaining({ hazard: 'concurrently-in-transaction', path: 'migrations/20240301000000_index_users_name.js', line: 2 }),
-    ]);
-    expect(report.findings[0].fix).toMatch(/exports\.config = \{ transaction: false \}/);
-    expect(report.drill!.roundTrip).toBe('not-run');
-
-    // Alone, the migration Knex runs outside a transaction applies, its locks sampled while it ran.
-    const alone = project('knex', {
-      'migrations/20240302000000_index_users_name_lower.js': filesOf(join(FIXTURES, 'knex', 'concurrently'))[
-        'migrations/20240302000000_index_users_name_lower.js'
-      ],
-    });
-    const second = await check(alone);
-    expect(second.report.findings).toEqual([]);
-    expect(second.status).toBe(0);
-    const forward = second.report.migrations.find((m) => m.direction === 'forward')!;
-    expect(forward.statements).toEqual([
-      expect.objectContaining({
-        status: 'applied',
-        lockView: 'sampled',
-        locks: expect.arrayContaining([expect.objectContaining({ relation: 'public.users', mode: 'ShareUpdateExclusiveLock' })]),
-      }),
-    ]);
   });
 
   it('node-pg-migrate, the CLI spawned: alterColumn to bigint rewrites the table, reported at its migration file', async () => {
@@ -185,8 +196,7 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
   (hasDjango ? it : it.skip)(
     'Django: AddIndex on an existing table blocks writes, reported at its migration file and line; the reverse set in the configuration',
     async () => {
-      const commands = '  command:\n    up: /usr/bin/python3 manage.py migrate --no-input\n    down: /usr/bin/python3 manage.py migrate --no-input shop 0001\n';
-      const dir = project('django', filesOf(join(FIXTURES, 'django', 'change')), commands);
+      const dir = project('django', filesOf(join(FIXTURES, 'django', 'change')), DJANGO_COMMANDS);
       const { status, report } = await check(dir);
       expect(report.findings).toEqual([expect.objectContaining({ hazard: 'blocking-index', path: 'shop/migrations/0002_user_email_index.py', line: 10 })]);
       expect(status).toBe(1);
@@ -225,4 +235,49 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
     },
     180_000,
   );
+});
+
+describe('each tool’s transaction semantics: one statement that must run outside a transaction, one that must not', () => {
+  beforeAll(buildIfStale, 180_000);
+
+  for (const { tool, optOut, keepIn, config = '', outside = '', installed = true } of TRANSACTIONS) {
+    // Alembic and Django come from Debian packages, which CI does not install.
+    const test = installed ? it : it.skip;
+
+    test(`${tool}: CREATE INDEX CONCURRENTLY fails in the tool’s transaction, the fix naming its opt-out, and is drilled cleanly with it`, async () => {
+      const inside = transactionChange(tool, 0);
+      const failed = await check(project(tool, inside.change, config));
+      expect(failed.report.findings).toEqual([
+        expect.objectContaining({ hazard: 'concurrently-in-transaction', path: inside.path, evidence: 'SQLSTATE 25001' }),
+      ]);
+      expect(failed.report.findings[0].fix).toMatch(optOut);
+      expect(failed.status).toBe(1);
+
+      const alone = transactionChange(tool, 1);
+      const applied = await check(project(tool, alone.change, config + outside));
+      expect(applied.report.findings).toEqual([]);
+      expect(applied.status).toBe(0);
+      // It ran outside a transaction block: its locks were sampled while it built the index.
+      const forward = applied.report.migrations.find((m) => m.direction === 'forward')!;
+      expect(forward).toMatchObject({ path: alone.path, status: 'applied' });
+      expect(forward.statements).toContainEqual(
+        expect.objectContaining({ lockView: 'sampled', locks: expect.arrayContaining([expect.objectContaining({ mode: 'ShareUpdateExclusiveLock' })]) }),
+      );
+    }, 180_000);
+
+    test(`${tool}: a column added and backfilled outside a transaction is reported as committed piecemeal; in the tool’s transaction it is not`, async () => {
+      const split = transactionChange(tool, 2);
+      const warned = await check(project(tool, split.change, config + outside));
+      const line = split.content.split('\n').findIndex((l) => l.includes('email_domain')) + 1;
+      expect(warned.report.findings).toEqual([expect.objectContaining({ hazard: 'forward-error', severity: 'warning', path: split.path, line })]);
+      expect(warned.report.findings[0].message).toMatch(/^2 statements of this migration ran outside a transaction, each committed on its own/);
+      expect(warned.report.findings[0].fix).toMatch(keepIn);
+      expect(warned.status).toBe(0);
+
+      const whole = await check(project(tool, transactionChange(tool, 3).change, config));
+      expect(whole.report.findings).toEqual([]);
+      expect(whole.status).toBe(0);
+      expect(whole.report.drill!.roundTrip).toBe('restored');
+    }, 180_000);
+  }
 });

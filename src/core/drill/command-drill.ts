@@ -1,12 +1,13 @@
 import pg from 'pg';
 import type { Deadline } from '../deadline.js';
-import type { ResolvedCommand } from '../layouts/command-presets.js';
+import { transactionAdvice, type ResolvedCommand } from '../layouts/command-presets.js';
 import type { Migration, MigrationScript, SourceFile } from '../layouts/layout.js';
 import { finding } from '../report/findings.js';
 import type { Finding, LockObservation, MigrationResult, StatementResult } from '../report/report.js';
 import { locksTaken, type LockMode } from '../sql/lock-levels.js';
 import { sameRelation } from '../sql/nodes.js';
 import { parseScript, type ParsedStatement } from '../sql/parse.js';
+import { nonTransactionalStatement } from '../sql/transaction-block.js';
 import { captureBaseline, summarize, type DrillOutcome } from './drill.js';
 import type { ScriptRun, StatementRun } from './execute.js';
 import { failureFinding } from './failures.js';
@@ -54,7 +55,7 @@ export async function runCommandDrill(server: ShadowServer, plan: CommandDrillPl
   try {
     const database = await guard.create('review');
     try {
-      return await drillDatabase(database, plan, onProgress, deadline);
+      return await drillDatabase(database, plan, server.major, onProgress, deadline);
     } finally {
       if (!deadline.passed) await guard.drop(database);
     }
@@ -63,7 +64,13 @@ export async function runCommandDrill(server: ShadowServer, plan: CommandDrillPl
   }
 }
 
-async function drillDatabase(database: ShadowDatabase, plan: CommandDrillPlan, onProgress: Progress, deadline: Deadline): Promise<DrillOutcome> {
+async function drillDatabase(
+  database: ShadowDatabase,
+  plan: CommandDrillPlan,
+  pgMajor: number,
+  onProgress: Progress,
+  deadline: Deadline,
+): Promise<DrillOutcome> {
   const empty: DrillOutcome = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0, seeding: [], roundTrip: 'not-run' };
   onProgress(`history: ${plan.command.up} at the base commit`);
   const history = await runTool(plan.command.up, plan.baseDir, database.login, deadline.signal);
@@ -76,7 +83,7 @@ async function drillDatabase(database: ShadowDatabase, plan: CommandDrillPlan, o
     onProgress(`seeding existing tables with up to ${plan.seedRows} rows each (not the tool's own: ${toolTables.names.join(', ') || 'none'})`);
     const seed = await seedDatabase(client, { rowsPerTable: plan.seedRows, only: toolTables.others, signal: deadline.signal });
     const baseline = await captureBaseline(client, seed.tables);
-    const drill = new ObservedTool(client, database, plan, toolTables.names, baseline, deadline);
+    const drill = new ObservedTool(client, database, plan, toolTables.names, baseline, pgMajor, deadline);
     const outcome = await drill.forwardReverseRedo(onProgress);
     return {
       ...outcome,
@@ -124,6 +131,7 @@ class ObservedTool {
     private readonly plan: CommandDrillPlan,
     private readonly toolTables: readonly string[],
     private readonly baseline: Baseline,
+    private readonly pgMajor: number,
     private readonly deadline: Deadline,
   ) {}
 
@@ -231,12 +239,43 @@ class ObservedTool {
         this.forwardStatements.push(located.statement);
       }
     }
+    if (direction === 'forward' && !failed) this.findings.push(...piecemeal(own, file, this.plan.command.tool, this.pgMajor));
     const durationMs = own.reduce((sum, s) => sum + s.observed.durationMs, 0);
     const scriptRun: ScriptRun = { status: failed ? 'failed' : 'applied', durationMs, statements: runs };
     const migration: Migration = { version: file.path.split('/').pop()!, name: file.path.split('/').pop()!, forward: script(file), reverse: null };
     this.results.push(summarize(migration, script(file), direction, scriptRun, judged));
     return scriptRun;
   }
+}
+
+/**
+ * A migration that sent several statements outside a transaction block, each committed on its own:
+ * if one fails, those before it stay applied while the tool does not record the migration as run,
+ * so running it again meets what they did. Reported when one of them could have run in a
+ * transaction; those PostgreSQL refuses in one (CREATE INDEX CONCURRENTLY …) have no choice.
+ */
+function piecemeal(own: readonly LocatedStatement[], file: SourceFile, tool: string, pgMajor: number): Finding[] {
+  const outside = own.filter((s) => s.observed.lockView === 'sampled');
+  const refused = outside.map((s) => nonTransactionalStatement(s.statement, pgMajor));
+  const could = outside.filter((_, i) => refused[i] === undefined);
+  if (outside.length < 2 || could.length === 0) return [];
+  const lines = outside.map((s) => s.statement.line).join(', ');
+  const alone = refused.filter((r) => r !== undefined);
+  const split = alone.length > 0 ? ` Leave outside only ${alone.join(', ')}, alone in its own migration.` : '';
+  return [
+    finding({
+      hazard: 'forward-error',
+      severity: 'warning',
+      source: 'drill',
+      path: file.path,
+      line: could[0].statement.line,
+      message:
+        `${outside.length} statements of this migration ran outside a transaction, each committed on its own (lines ${lines}): ` +
+        'if one fails, those before it stay applied while the tool does not record the migration as run, and running it again meets what they did.',
+      fix: `Run the ${could.length === 1 ? 'statement' : 'statements'} that can run in a transaction in a migration that runs in one.${split} ${transactionAdvice(tool)?.inside ?? ''}`.trim(),
+      evidence: `the session was outside a transaction block after each of the ${outside.length} statements`,
+    }),
+  ];
 }
 
 /** A code migration as the report's script: its file, run by the tool. */
@@ -437,7 +476,7 @@ function toolFailure(run: ScriptRun, file: SourceFile, hazard: 'forward-error' |
   if (failed?.error) {
     const seen = failureFinding(run, script(file), hazard, 'plain');
     // The SQL layouts' advice names a file convention; a code migration leaves its transaction through its tool.
-    return failed.error.code === '25001' ? { ...seen, fix: `${seen.fix} ${outsideTransaction(command.tool)}` } : seen;
+    return failed.error.code === '25001' ? { ...seen, fix: `${seen.fix} ${transactionAdvice(command.tool)?.outside ?? ''}`.trim() } : seen;
   }
   const direction = hazard === 'forward-error' ? 'forward' : 'reverse';
   return finding({
@@ -449,19 +488,6 @@ function toolFailure(run: ScriptRun, file: SourceFile, hazard: 'forward-error' |
     fix: `Fix the ${direction} migration so that the tool runs it.`,
     evidence: lastLine(tool.output),
   });
-}
-
-/** How each tool lets one migration run outside its transaction (from its docs, see command-presets.ts). */
-function outsideTransaction(tool: string): string {
-  const ways: Record<string, string> = {
-    knex: 'With Knex: `exports.config = { transaction: false }` in that migration.',
-    'node-pg-migrate': 'With node-pg-migrate: call `pgm.noTransaction()` in that migration.',
-    typeorm: 'With TypeORM: `transaction = false` on that migration class (and run with --transaction each).',
-    django: 'With Django: `atomic = False` on that Migration class.',
-    rails: 'With Rails: `disable_ddl_transaction!` in that migration.',
-    alembic: 'With Alembic: run it inside `with op.get_context().autocommit_block():`.',
-  };
-  return ways[tool] ?? '';
 }
 
 function lastLine(output: string): string | undefined {

@@ -109,6 +109,89 @@ export const PRESETS: Readonly<Record<PresetId, CommandPreset>> = {
   },
 };
 
+/**
+ * How each tool runs one migration outside the transaction it wraps migrations in (`outside`: for
+ * a statement PostgreSQL refuses in a transaction block, such as CREATE INDEX CONCURRENTLY), and how
+ * it keeps a migration's statements in one transaction (`inside`: so that a failure half way leaves
+ * nothing behind). Sources:
+ * - Knex: https://knexjs.org/guide/migrations.html#transactions-in-migrations and
+ *   lib/migrations/migrate/Migrator.js (`latest`, `_useTransaction`): the batch runs in one
+ *   transaction when every pending migration uses one, else each in its own; a migration whose
+ *   `config.transaction` is false (or all, with the knexfile's `disableTransactions`) runs outside.
+ * - node-pg-migrate: https://salsita.github.io/node-pg-migrate/ ("pgm.noTransaction") and
+ *   dist/migration.js `_apply`: `up` runs all pending migrations in one transaction
+ *   (--single-transaction, the default); a migration that calls `pgm.noTransaction()` commits it
+ *   first and sends its statements one by one.
+ * - TypeORM: https://typeorm.io/docs/migrations/faking ("Transaction modes") and
+ *   migration/MigrationInterface.d.ts: all migrations in one transaction by default (`all`); the
+ *   migration's `transaction` property counts only with `migrationsTransactionMode` (or
+ *   `migration:run --transaction`) `each` or `none`.
+ * - Kysely: src/migration/migrator.ts (`MigrateOptions.disableTransactions`, Kysely 0.28.3+) runs all
+ *   pending migrations in one transaction on PostgreSQL, with no per-migration switch; kysely-ctl
+ *   0.14+ passes `migrations.disableTransactions` from kysely.config, or `--no-transaction`
+ *   (src/arguments/migrate.mts, src/config/get-config.mts), to the whole run.
+ * - Sequelize: sequelize-cli opens no transaction ("Sequelize does not use transactions by
+ *   default", https://sequelize.org/docs/v6/other-topics/transactions/); a migration keeps its
+ *   calls in one with `queryInterface.sequelize.transaction`, passing `{ transaction }` to each
+ *   (https://sequelize.org/docs/v6/other-topics/migrations/).
+ * - Django: https://docs.djangoproject.com/en/stable/howto/writing-migrations/#non-atomic-migrations
+ *   (`atomic = False` on the Migration class) and
+ *   https://docs.djangoproject.com/en/stable/ref/contrib/postgres/operations/#concurrent-index-operations
+ *   (AddIndexConcurrently, which refuses to run in an atomic migration).
+ * - Rails: https://api.rubyonrails.org/classes/ActiveRecord/Migration.html ("Transactional
+ *   Migrations"): `disable_ddl_transaction!` in the migration class.
+ * - Alembic: https://alembic.sqlalchemy.org/en/latest/api/runtime.html
+ *   (`MigrationContext.autocommit_block`, Alembic 1.2+): commits the transaction env.py began, runs
+ *   the block in autocommit and begins a new one.
+ */
+export interface TransactionAdvice {
+  readonly outside: string;
+  readonly inside: string;
+}
+
+export const TRANSACTION_ADVICE: Readonly<Record<PresetId, TransactionAdvice>> = {
+  knex: {
+    outside: 'With Knex: `exports.config = { transaction: false }` in that migration.',
+    inside: 'With Knex: leave out `exports.config = { transaction: false }` (and the knexfile’s `disableTransactions`), so that Knex runs it in a transaction.',
+  },
+  'node-pg-migrate': {
+    outside: 'With node-pg-migrate: call `pgm.noTransaction()` in that migration.',
+    inside: 'With node-pg-migrate: do not call `pgm.noTransaction()` in it, so that node-pg-migrate runs it in a transaction.',
+  },
+  typeorm: {
+    outside:
+      "With TypeORM: `transaction = false` on that migration class, with `migrationsTransactionMode: 'each'` in the data source (or `migration:run --transaction each`).",
+    inside: 'With TypeORM: do not set `transaction = false` on that migration class.',
+  },
+  kysely: {
+    outside:
+      'With Kysely: its migrator has no per-migration switch; `migrations.disableTransactions: true` in kysely.config (Kysely 0.28.3+) or `kysely migrate:latest --no-transaction` runs every migration of the run outside a transaction, so run that migration on its own.',
+    inside: 'With Kysely: run it without `disableTransactions` / `--no-transaction`, so that the migrator runs it in a transaction.',
+  },
+  sequelize: {
+    outside: 'With Sequelize: call it outside `queryInterface.sequelize.transaction` (sequelize-cli opens no transaction).',
+    inside:
+      'With Sequelize: sequelize-cli opens no transaction; wrap the calls in `queryInterface.sequelize.transaction(async (transaction) => …)` and pass `{ transaction }` to each.',
+  },
+  django: {
+    outside: 'With Django: `atomic = False` on that Migration class (AddIndexConcurrently from django.contrib.postgres.operations builds an index so).',
+    inside: 'With Django: leave out `atomic = False`, so that Django runs the migration in a transaction.',
+  },
+  rails: {
+    outside: 'With Rails: `disable_ddl_transaction!` in that migration.',
+    inside: 'With Rails: leave out `disable_ddl_transaction!`, so that Rails runs the migration in a transaction.',
+  },
+  alembic: {
+    outside: 'With Alembic: run it inside `with op.get_context().autocommit_block():`.',
+    inside: 'With Alembic: keep the statements out of `autocommit_block()`, in the transaction env.py begins.',
+  },
+};
+
+/** The tool's advice, or none for commands of the configuration's own. */
+export function transactionAdvice(tool: string): TransactionAdvice | undefined {
+  return (PRESET_IDS as readonly string[]).includes(tool) ? TRANSACTION_ADVICE[tool as PresetId] : undefined;
+}
+
 /** The commands to run: the preset's, with any command the configuration sets in their place. */
 export function resolveCommand(preset: PresetId | undefined, command: Partial<ToolCommand> | undefined, path: string | undefined): ResolvedCommand | null {
   if (!preset && !command) return null;
