@@ -212,6 +212,17 @@ describe('captureScope: the tables one statement can change, in one round trip',
     }
   });
 
+  it("leaves the session's plan_cache_mode as it was: only the drill's own queries reuse a generic plan", async () => {
+    await client.query('SET plan_cache_mode = force_custom_plan');
+    try {
+      await captureScope(client, { names: ['"team"'], functions: [], writesRows: false });
+      await captureLocksAndState(client, [], { scope: undefined });
+      expect((await client.query('SHOW plan_cache_mode')).rows[0].plan_cache_mode).toBe('force_custom_plan');
+    } finally {
+      await client.query('RESET plan_cache_mode');
+    }
+  });
+
   it('observes the statements after one that drops the prepared statements of the session (DEALLOCATE ALL)', async () => {
     const script = {
       path: 'db/1.sql',

@@ -1,6 +1,6 @@
 import type { ClientBase } from 'pg';
 import { userRelation, userSchema } from '../user-relations.js';
-import { preparedQuery } from './prepared.js';
+import { genericPlanQuery, preparedQuery } from './prepared.js';
 
 /** An index of a table, as seen by the probe. */
 export interface IndexState {
@@ -170,7 +170,7 @@ export interface RelationScope {
 
 /** The state of the tables a statement can change (every table without a scope), in one round trip. */
 export async function captureScope(client: ClientBase, scope: RelationScope | undefined): Promise<RelationState> {
-  return stateOf((await preparedQuery<RelationRow>(client, 'scoped_state', SCOPED_STATE_SQL, scopeParameters(scope))).rows);
+  return stateOf((await genericPlanQuery<RelationRow>(client, 'scoped_state', SCOPED_STATE_SQL, scopeParameters(scope))).rows);
 }
 
 const scopeParameters = (scope: RelationScope | undefined): unknown[] => (scope ? [scope.names, scope.functions, scope.writesRows] : [null, [], false]);
@@ -209,7 +209,7 @@ export async function captureLocksAndState(
   next?: { readonly scope: RelationScope | undefined },
 ): Promise<AfterStatement> {
   const res = next
-    ? await preparedQuery<AfterRow>(client, 'locks_state_and_next', LOCKS_STATE_AND_NEXT_SQL, [tableOids, ...scopeParameters(next.scope)])
+    ? await genericPlanQuery<AfterRow>(client, 'locks_state_and_next', LOCKS_STATE_AND_NEXT_SQL, [tableOids, ...scopeParameters(next.scope)])
     : await preparedQuery<AfterRow>(client, 'locks_and_state', LOCKS_AND_STATE_SQL, [tableOids]);
   const { locks, tables, next: nextTables } = res.rows[0];
   return {
