@@ -8,7 +8,8 @@
 //   20         warm, the last 20 migrations new         vs  clone + the 20 migrations' SQL + drop
 //   seed-rows  warm, one new, --seed-rows 10000         vs  clone + the change's SQL + drop
 // Each drillbot run's progress lines are timestamped as they arrive, so the phases' times are printed too.
-// Usage: npm run bench -- [--runs R] [--end N]   (N: the last Lemmy migration used; default 233)
+// Usage: npm run bench -- [--runs R] [--end N] [--scenario NAME]   (N: the last Lemmy migration used; default 233;
+// NAME: run only the scenario whose name starts with it, e.g. 20)
 // Progress goes to stderr, the result tables to stdout. Exit status 1 on any failure.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -29,7 +30,7 @@ const SETUP_SQL = 'CREATE TABLE __diesel_schema_migrations (version varchar(50) 
 // #248 needs PostgreSQL 16 (FROM (subquery) without an alias) and #234 is a guard that refuses seeded
 // rows (see test/corpus/lemmy.test.ts): #233 is the newest migration every scenario drills through.
 const DEFAULT_END = 233;
-const USAGE = 'Usage: npm run bench -- [--runs R] [--end N]';
+const USAGE = 'Usage: npm run bench -- [--runs R] [--end N] [--scenario NAME]';
 
 class BenchError extends Error {}
 
@@ -71,6 +72,7 @@ function parseOptions(argv) {
       options: {
         runs: { type: 'string', default: '3' },
         end: { type: 'string', default: String(DEFAULT_END) },
+        scenario: { type: 'string', default: '' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -81,7 +83,7 @@ function parseOptions(argv) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  return { runs: positiveInt(values.runs, '--runs'), end: positiveInt(values.end, '--end') };
+  return { runs: positiveInt(values.runs, '--runs'), end: positiveInt(values.end, '--end'), only: values.scenario };
 }
 
 function positiveInt(text, flag) {
@@ -352,7 +354,7 @@ async function measure(scenario, runs) {
 }
 
 async function main() {
-  const { runs, end } = parseOptions(process.argv.slice(2));
+  const { runs, end, only } = parseOptions(process.argv.slice(2));
   if (!existsSync(LEMMY_DIR)) throw new BenchError(`Lemmy's migrations are missing: expected ${LEMMY_DIR} (set DRILLBOT_CORPUS_DIR)`);
   if (!existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js'))) throw new BenchError('dist/ is missing: run "npm run bench" (it builds first)');
   const all = readLemmy();
@@ -368,25 +370,25 @@ async function main() {
 
   const one = await buildRepository(tmp, 'one', migrations, end - 1);
   const twenty = await buildRepository(tmp, 'twenty', migrations, end - 20);
-  progress("replaying the baselines' bases (untimed)");
-  const base1 = await replayedBase(sqlDir, migrations, end - 1);
-  const base20 = await replayedBase(sqlDir, migrations, end - 20);
-  progress("filling drillbot's template cache (untimed)");
-  await drillbot(one, { cache: true }, 'cache fill (one)');
-  await drillbot(twenty, { cache: true }, 'cache fill (twenty)');
+  // The warm baselines' bases, replayed (untimed) once a chosen scenario needs them.
+  const bases = new Map();
+  const replayed = (count) => {
+    if (!bases.has(count)) bases.set(count, replayedBase(sqlDir, migrations, count));
+    return bases.get(count);
+  };
+  const warm = async (count) => warmBaseline(sqlDir, await replayed(count), migrations.slice(count));
 
   const scenarios = [
     { name: 'cold', repo: one, options: { cache: false }, baseline: () => coldBaseline(sqlDir, migrations, end - 1), what: `1 new, base ${end - 1} replayed` },
-    { name: 'warm', repo: one, options: { cache: true }, baseline: () => warmBaseline(sqlDir, base1, migrations.slice(end - 1)), what: '1 new' },
-    { name: '20-migration', repo: twenty, options: { cache: true }, baseline: () => warmBaseline(sqlDir, base20, migrations.slice(end - 20)), what: '20 new' },
-    {
-      name: 'seed-rows 10000',
-      repo: one,
-      options: { cache: true, seedRows: 10000 },
-      baseline: () => warmBaseline(sqlDir, base1, migrations.slice(end - 1)),
-      what: '1 new, --seed-rows 10000',
-    },
-  ];
+    { name: 'warm', repo: one, options: { cache: true }, baseline: () => warm(end - 1), what: '1 new' },
+    { name: '20-migration', repo: twenty, options: { cache: true }, baseline: () => warm(end - 20), what: '20 new' },
+    { name: 'seed-rows 10000', repo: one, options: { cache: true, seedRows: 10000 }, baseline: () => warm(end - 1), what: '1 new, --seed-rows 10000' },
+  ].filter((s) => s.name.startsWith(only));
+  if (scenarios.length === 0) throw new BenchError(`no scenario starts with "${only}"\n${USAGE}`);
+  progress("filling drillbot's template cache (untimed)");
+  for (const repo of new Set(scenarios.filter((s) => s.options.cache).map((s) => s.repo)))
+    await drillbot(repo, { cache: true }, `cache fill (${path.basename(repo)})`);
+
   const results = [];
   for (const s of scenarios) {
     progress(`scenario ${s.name} (${s.what})`);

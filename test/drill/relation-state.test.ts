@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { runScript } from '../../src/core/drill/execute.js';
 import { statementScope } from '../../src/core/drill/reach.js';
 import { captureLocksAndState, captureRelationState, captureScope, heldLocks, type TableState } from '../../src/core/drill/relation-state.js';
 import { parseScript } from '../../src/core/sql/parse.js';
@@ -189,6 +190,56 @@ describe('captureScope: the tables one statement can change, in one round trip',
       expect(locks).toContainEqual(expect.objectContaining({ relation: 'public.person', mode: 'AccessExclusiveLock' }));
     } finally {
       await client.query('ROLLBACK');
+    }
+  });
+
+  it("takes the next statement's state in the same round trip as the after-state: what captureScope sees at that moment", async () => {
+    await client.query('BEGIN');
+    try {
+      const parsed = await parseScript({ sql: 'ALTER TABLE org ADD COLUMN x int; DELETE FROM team; INSERT INTO audit_log VALUES (now());', startLine: 1 });
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      const [alter, del, insert] = parsed.statements;
+      await client.query(alter.text);
+      for (const next of [del, insert]) {
+        const seen = await captureLocksAndState(client, [], { scope: statementScope(next) });
+        expect(seen.next).toEqual(await captureScope(client, statementScope(next)));
+      }
+      // The INSERT's table has a trigger: every table, as captureScope says.
+      expect(names((await captureLocksAndState(client, [], { scope: statementScope(insert) })).next!)).toEqual(everyTable);
+      expect((await captureLocksAndState(client, [])).next).toBeUndefined();
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  });
+
+  it("leaves the session's plan_cache_mode as it was: only the drill's own queries reuse a generic plan", async () => {
+    await client.query('SET plan_cache_mode = force_custom_plan');
+    try {
+      await captureScope(client, { names: ['"team"'], functions: [], writesRows: false });
+      await captureLocksAndState(client, [], { scope: undefined });
+      expect((await client.query('SHOW plan_cache_mode')).rows[0].plan_cache_mode).toBe('force_custom_plan');
+    } finally {
+      await client.query('RESET plan_cache_mode');
+    }
+  });
+
+  it('observes the statements after one that drops the prepared statements of the session (DEALLOCATE ALL)', async () => {
+    const script = {
+      path: 'db/1.sql',
+      sql: 'ALTER TABLE org ADD COLUMN y int;\nDEALLOCATE ALL;\nALTER TABLE team ADD COLUMN y int;',
+      startLine: 1,
+      transaction: 'transaction' as const,
+    };
+    const parsed = await parseScript(script);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    try {
+      const run = await runScript(client, script, parsed.statements);
+      expect(run.status).toBe('applied');
+      const team = run.statements[2];
+      expect(team.locks).toContainEqual(expect.objectContaining({ relation: 'public.team', mode: 'AccessExclusiveLock' }));
+      expect(names(team.before)).toEqual(['public.member', 'public.org', 'public.team']);
+    } finally {
+      await client.query('ALTER TABLE org DROP COLUMN IF EXISTS y; ALTER TABLE team DROP COLUMN IF EXISTS y');
     }
   });
 });

@@ -1,5 +1,6 @@
 import type { ClientBase, QueryResult } from 'pg';
 import { userRelation } from '../user-relations.js';
+import { preparedQuery } from './prepared.js';
 
 /** Row count and, per column (quote_ident name), a hash of the multiset of its values. */
 export interface TableFingerprint {
@@ -44,7 +45,11 @@ ORDER BY 1`;
  * extra_float_digits), so compare fingerprints taken on the same connection.
  */
 export async function fingerprintData(client: ClientBase, tables?: string[]): Promise<DataFingerprint> {
-  const list = (tables ? await client.query<Listed>(NAMED_TABLES_SQL, [tables]) : await client.query<Listed>(ALL_TABLES_SQL)).rows;
+  const list = (
+    tables
+      ? await preparedQuery<Listed>(client, 'named_tables', NAMED_TABLES_SQL, [tables])
+      : await preparedQuery<Listed>(client, 'all_tables', ALL_TABLES_SQL, [])
+  ).rows;
   if (list.length === 0) return new Map();
   // One simple-protocol query of one SELECT per table: statement_timeout still applies to each on its own.
   const sql = list.map((t) => `${fingerprintSql(t)};`).join('\n');
@@ -60,7 +65,8 @@ interface Listed {
 
 function fingerprintSql({ name, columns }: Listed): string {
   // Table and column names come from quote_ident, so they are safe to place in the SQL text.
-  const hashes = columns.map((c, i) => `coalesce(sum(hashtextextended(coalesce('v' || ${c}::text, 'n'), 0)::numeric), 0)::text AS h${i}`);
+  // sum(int8) is exact (numeric), and adds in 128-bit integers where summing numerics is slower.
+  const hashes = columns.map((c, i) => `coalesce(sum(hashtextextended(coalesce('v' || ${c}::text, 'n'), 0)), 0)::text AS h${i}`);
   return `SELECT count(*) AS rows${hashes.map((h) => `, ${h}`).join('')} FROM ${name}`;
 }
 

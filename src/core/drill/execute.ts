@@ -6,6 +6,7 @@ import { lineLocator } from '../sql/parse.js';
 import { nonTransactionalStatement, transactionEffect, wrappedWhole } from '../sql/transaction-block.js';
 import type { LockView } from '../report/report.js';
 import { BareLockWatch, type OpenSession } from './bare-locks.js';
+import { afterStatement } from './prepared.js';
 import { statementScope } from './reach.js';
 import { captureLocksAndState, captureScope, type HeldLock, type RelationState } from './relation-state.js';
 
@@ -106,12 +107,17 @@ async function runStatements(
     await client.query('BEGIN');
     inBlock = true;
   }
-  for (const statement of statements) {
+  // The state before a statement, when the observation after the previous one took it (see runObserved).
+  let before: RelationState | undefined;
+  for (const [i, statement] of statements.entries()) {
     onStatement?.(statement);
     const control = transactionEffect(statement);
     const ownBlock = !inBlock && control === undefined;
     if (ownBlock) await client.query('BEGIN');
-    let run = await runObserved(client, statement, ownBlock || inBlock, bound, observe);
+    const following = ownBlock ? undefined : sentRightAfter(statements[i + 1], control === undefined ? inBlock : control === 'begin');
+    const observed = await runObserved(client, statement, { inTransaction: ownBlock || inBlock, bound, observe, before, next: following });
+    let run = observed.run;
+    before = observed.nextBefore;
     if (run.error?.code === ACTIVE_SQL_TRANSACTION && ownBlock) {
       await client.query('ROLLBACK');
       run = await runBare(client, statement, observe ? bare : null, bound, observe);
@@ -137,23 +143,49 @@ async function runStatements(
   return finish('applied', started, runs);
 }
 
+/**
+ * The next statement when nothing is sent between it and this one (neither gets a BEGIN … COMMIT
+ * of its own): then the state after this one is the state before it, taken in the same round trip.
+ * `inBlockAfter`: whether a transaction block is open after this statement applied.
+ */
+function sentRightAfter(next: ParsedStatement | undefined, inBlockAfter: boolean): ParsedStatement | undefined {
+  return next && (inBlockAfter || transactionEffect(next) !== undefined) ? next : undefined;
+}
+
+interface Observation {
+  readonly inTransaction: boolean;
+  readonly bound: StatementBound | undefined;
+  readonly observe: boolean;
+  /** The state before the statement, already taken after the previous one. */
+  readonly before?: RelationState;
+  /** The statement sent right after this one (see sentRightAfter), whose state before it to take with this one's after. */
+  readonly next?: ParsedStatement;
+}
+
 async function runObserved(
   client: ClientBase,
   statement: ParsedStatement,
-  inTransaction: boolean,
-  bound: StatementBound | undefined,
-  observe: boolean,
-): Promise<StatementRun> {
-  const before = await stateBefore(client, statement, observe);
+  { inTransaction, bound, observe, before: taken, next }: Observation,
+): Promise<{ run: StatementRun; nextBefore?: RelationState }> {
+  const before = taken ?? (await stateBefore(client, statement, observe));
   const t0 = performance.now();
-  const failure = await query(client, statement.text, bound);
+  const failure = await send(client, statement, bound);
   const durationMs = performance.now() - t0;
   const lockView = inTransaction && observe ? 'in-transaction' : 'not-observed';
-  if (failure) return failed(statement, failure, durationMs, before, { lockView, locks: [] });
-  if (!observe) return { statement, status: 'applied', durationMs, lockView, locks: [], before, after: NOTHING };
+  if (failure) return { run: failed(statement, failure, durationMs, before, { lockView, locks: [] }) };
+  if (!observe) return { run: { statement, status: 'applied', durationMs, lockView, locks: [], before, after: NOTHING } };
   // The same tables after it, by oid: a table it renames or drops is still the one it was.
-  const { locks, state: after } = await captureLocksAndState(client, [...before.keys()]);
-  return { statement, status: 'applied', durationMs, lockView, locks: lockView === 'in-transaction' ? locks : [], before, after };
+  const seen = await captureLocksAndState(client, [...before.keys()], next && { scope: statementScope(next) });
+  const run: StatementRun = {
+    statement,
+    status: 'applied',
+    durationMs,
+    lockView,
+    locks: lockView === 'in-transaction' ? seen.locks : [],
+    before,
+    after: seen.state,
+  };
+  return { run, nextBefore: seen.next };
 }
 
 /** The relation state of an unobserved run. */
@@ -172,11 +204,11 @@ async function runBare(
   bound: StatementBound | undefined,
   observe: boolean,
 ): Promise<StatementRun> {
-  if (!bare) return runObserved(client, statement, false, bound, observe);
+  if (!bare) return (await runObserved(client, statement, { inTransaction: false, bound, observe })).run;
   bare.prepare();
   const before = await stateBefore(client, statement, observe);
   // The duration is the statement's own, from when it was sent; it includes its wait for the helper.
-  const { outcome: failure, seen, durationMs } = await bare.run(statement, () => query(client, statement.text, bound));
+  const { outcome: failure, seen, durationMs } = await bare.run(statement, () => send(client, statement, bound));
   const observation = { lockView: seen.view, locks: seen.locks, ...(seen.waited ? { waited: seen.waited } : {}) };
   if (failure) return failed(statement, failure, durationMs, before, observation);
   const after = observe ? (await captureLocksAndState(client, [...before.keys()])).state : NOTHING;
@@ -198,6 +230,15 @@ interface RawFailure extends FailureFields {
   code: string;
   message: string;
   position?: number;
+}
+
+/** Sends one statement of the change (see afterStatement: it may drop the session's prepared statements). */
+async function send(client: ClientBase, statement: ParsedStatement, bound: StatementBound | undefined): Promise<RawFailure | null> {
+  try {
+    return await query(client, statement.text, bound);
+  } finally {
+    afterStatement(client, statement.kind);
+  }
 }
 
 async function query(client: ClientBase, sql: string, bound?: StatementBound): Promise<RawFailure | null> {

@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import { userRelation, userSchema } from '../user-relations.js';
+import { genericPlanQuery, preparedQuery } from './prepared.js';
 
 /** An index of a table, as seen by the probe. */
 export interface IndexState {
@@ -91,19 +92,20 @@ WHERE c.relkind IN ('r', 'p', 'm')
 const RELATION_STATE_SQL = `${TABLE_STATE_SQL} AND ($1::oid[] IS NULL OR c.oid = ANY($1::oid[]))`;
 
 /**
- * What a statement can change, from the relation names it holds ($1, quoted; see statementScope in
- * reach.ts): the relations named (an index stands for its table), their partitions and partition
- * parents, their FK children transitively (a cascade or a TRUNCATE … CASCADE reaches them) and
- * their FK parents (a validation scans them). Every table when $1 is NULL, when the statement
- * calls a function of the database's own ($2, whose body may write anywhere), or when it writes
- * rows ($3) where triggers, rules or a view carry the write further. Runs before and after every
- * statement, inside the migration's transaction: it must never fail, and its plan stays far below
- * jit_above_cost.
+ * What a statement can change, from the relation names it holds (`names`, quoted; see
+ * statementScope in reach.ts): the relations named (an index stands for its table), their
+ * partitions and partition parents, their FK children transitively (a cascade or a TRUNCATE …
+ * CASCADE reaches them) and their FK parents (a validation scans them). Every table when `names`
+ * is NULL, when the statement calls a function of the database's own (`functions`, whose body may
+ * write anywhere), or when it writes rows (`writesRows`) where triggers, rules or a view carry the
+ * write further. CTEs to follow WITH RECURSIVE; the arguments are the parameters' placeholders.
+ * Runs before every statement, inside the migration's transaction: it must never fail, and its
+ * plan stays far below jit_above_cost.
  */
-const SCOPED_STATE_SQL = `
-WITH RECURSIVE named(oid) AS (
+const scopeCtes = (names: string, functions: string, writesRows: string): string => `
+named(oid) AS (
   SELECT coalesce(i.indrelid, c.oid)
-  FROM unnest($1::text[]) AS t(name)
+  FROM unnest(${names}::text[]) AS t(name)
   JOIN pg_class c ON c.oid = to_regclass(t.name)
   LEFT JOIN pg_index i ON i.indexrelid = c.oid
 ),
@@ -125,14 +127,19 @@ scope(oid) AS (
   UNION SELECT co.confrelid FROM pg_constraint co WHERE co.contype = 'f' AND co.conrelid IN (SELECT oid FROM family)
 ),
 everything(yes) AS (
-  SELECT $1::text[] IS NULL
+  SELECT ${names}::text[] IS NULL
     OR EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-               WHERE p.proname = ANY ($2::text[]) AND l.lanname NOT IN ('c', 'internal') AND ${userSchema()})
-    OR ($3::bool AND (EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid IN (SELECT oid FROM scope) AND NOT t.tgisinternal)
+               WHERE p.proname = ANY (${functions}::text[]) AND l.lanname NOT IN ('c', 'internal') AND ${userSchema()})
+    OR (${writesRows}::bool AND (EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid IN (SELECT oid FROM scope) AND NOT t.tgisinternal)
                    OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM family) AND r.rulename <> '_RETURN')
                    OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid IN (SELECT oid FROM named) AND c.relkind IN ('v', 'f'))))
-)
-${TABLE_STATE_SQL} AND ((SELECT yes FROM everything) OR c.oid IN (SELECT oid FROM scope))`;
+)`;
+
+/** The state of the tables in scopeCtes' scope. */
+const SCOPED_TABLES_SQL = `${TABLE_STATE_SQL} AND ((SELECT yes FROM everything) OR c.oid IN (SELECT oid FROM scope))`;
+
+const SCOPED_STATE_SQL = `WITH RECURSIVE ${scopeCtes('$1', '$2', '$3')}
+${SCOPED_TABLES_SQL}`;
 
 interface RelationRow {
   oid: string | number;
@@ -163,20 +170,59 @@ export interface RelationScope {
 
 /** The state of the tables a statement can change (every table without a scope), in one round trip. */
 export async function captureScope(client: ClientBase, scope: RelationScope | undefined): Promise<RelationState> {
-  const params = scope ? [scope.names, scope.functions, scope.writesRows] : [null, [], false];
-  return stateOf((await client.query<RelationRow>(SCOPED_STATE_SQL, params)).rows);
+  return stateOf((await genericPlanQuery<RelationRow>(client, 'scoped_state', SCOPED_STATE_SQL, scopeParameters(scope))).rows);
 }
+
+const scopeParameters = (scope: RelationScope | undefined): unknown[] => (scope ? [scope.names, scope.functions, scope.writesRows] : [null, [], false]);
 
 // Locks first: the state's catalog reads add nothing stronger than AccessShareLock, and on catalogs.
 const LOCKS_AND_STATE_SQL = `
 WITH held AS (${heldLocksSql('NULL::int')}), state AS (${TABLE_STATE_SQL} AND c.oid = ANY($1::oid[]))
 SELECT coalesce((SELECT json_agg(held) FROM held), '[]') AS locks, coalesce((SELECT json_agg(state) FROM state), '[]') AS tables`;
 
-/** After a statement, in one round trip: the relation locks this backend holds, and the state of the tables with these oids. */
-export async function captureLocksAndState(client: ClientBase, tableOids: readonly number[]): Promise<{ locks: HeldLock[]; state: RelationState }> {
-  const res = await client.query<{ locks: HeldLock[]; tables: RelationRow[] }>(LOCKS_AND_STATE_SQL, [tableOids]);
-  const { locks, tables } = res.rows[0];
-  return { locks: locks.map((l) => ({ relation: l.relation, oid: Number(l.oid), mode: l.mode })), state: stateOf(tables) };
+/** LOCKS_AND_STATE_SQL, and the state of the tables in the next statement's scope ($2-$4, as in SCOPED_STATE_SQL). */
+const LOCKS_STATE_AND_NEXT_SQL = `
+WITH RECURSIVE ${scopeCtes('$2', '$3', '$4')},
+held AS (${heldLocksSql('NULL::int')}), state AS (${TABLE_STATE_SQL} AND c.oid = ANY($1::oid[])), next AS (${SCOPED_TABLES_SQL})
+SELECT coalesce((SELECT json_agg(held) FROM held), '[]') AS locks, coalesce((SELECT json_agg(state) FROM state), '[]') AS tables,
+  coalesce((SELECT json_agg(next) FROM next), '[]') AS next`;
+
+/** What captureLocksAndState sees after a statement. */
+export interface AfterStatement {
+  /** The relation locks this backend holds. */
+  readonly locks: HeldLock[];
+  /** The state of the tables asked for, by oid. */
+  readonly state: RelationState;
+  /** With a next scope: the state of the tables the next statement can change (what captureScope would return). */
+  readonly next?: RelationState;
+}
+
+/**
+ * After a statement, in one round trip: the relation locks this backend holds, and the state of
+ * the tables with these oids. When the next statement runs right after in the same transaction
+ * (nothing in between), the state before it is this moment's: given `next`, its scope is captured
+ * in the same round trip (one observation between two statements, not two).
+ */
+export async function captureLocksAndState(
+  client: ClientBase,
+  tableOids: readonly number[],
+  next?: { readonly scope: RelationScope | undefined },
+): Promise<AfterStatement> {
+  const res = next
+    ? await genericPlanQuery<AfterRow>(client, 'locks_state_and_next', LOCKS_STATE_AND_NEXT_SQL, [tableOids, ...scopeParameters(next.scope)])
+    : await preparedQuery<AfterRow>(client, 'locks_and_state', LOCKS_AND_STATE_SQL, [tableOids]);
+  const { locks, tables, next: nextTables } = res.rows[0];
+  return {
+    locks: locks.map((l) => ({ relation: l.relation, oid: Number(l.oid), mode: l.mode })),
+    state: stateOf(tables),
+    ...(nextTables ? { next: stateOf(nextTables) } : {}),
+  };
+}
+
+interface AfterRow {
+  locks: HeldLock[];
+  tables: RelationRow[];
+  next?: RelationRow[];
 }
 
 function stateOf(rows: RelationRow[]): RelationState {

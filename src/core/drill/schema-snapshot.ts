@@ -1,6 +1,7 @@
 import type { ClientBase } from 'pg';
 import { isDeepStrictEqual } from 'node:util';
 import { notExtensionMember, userRelation, userSchema } from '../user-relations.js';
+import { preparedQuery } from './prepared.js';
 
 /** Object types in the order differences are listed. */
 export const SCHEMA_OBJECT_TYPES = [
@@ -379,7 +380,24 @@ const SNAPSHOT_QUERIES = [
 ];
 
 /**
- * Reads the schema from the catalogs (a dozen set-based queries, whatever the number of tables).
+ * The snapshot in one query ($1: the excluded schemas): a column per object type, each holding its
+ * rows as one json array. Its last column restores the caller's search_path ($2), once the lists
+ * are read (the CTE is computed before the row that reads it).
+ */
+const SNAPSHOT_SQL = `
+WITH lists AS MATERIALIZED (
+  SELECT ${SNAPSHOT_QUERIES.map((sql, i) => `(SELECT coalesce(json_agg(q), '[]') FROM (${sql}) AS q) AS t${i}`).join(',\n  ')}
+)
+SELECT lists.*, set_config('search_path', $2, false) AS restored FROM lists`;
+
+/** Switches the search_path to pg_catalog and returns the caller's (read first: the CTE is computed before the row that reads it). */
+const SWITCH_SEARCH_PATH_SQL = `
+WITH saved AS MATERIALIZED (SELECT current_setting('search_path') AS path)
+SELECT path, set_config('search_path', 'pg_catalog', false) AS switched FROM saved`;
+
+/**
+ * Reads the schema from the catalogs (a dozen set-based queries, whatever the number of tables),
+ * in two round trips of prepared statements: it runs before and after every migration of the drill.
  * The connection's search_path is set to pg_catalog for the duration and restored afterwards.
  */
 export async function snapshotSchema(client: ClientBase, opts: SnapshotOptions = {}): Promise<SchemaSnapshot> {
@@ -387,20 +405,18 @@ export async function snapshotSchema(client: ClientBase, opts: SnapshotOptions =
   // The deparsers (pg_get_indexdef, pg_get_viewdef, format_type, ...) leave out the schema of
   // objects visible on the search_path. With only pg_catalog on it, every user object is
   // qualified, so the text does not depend on the caller's settings.
-  const saved = await client.query<{ path: string }>(`SELECT current_setting('search_path') AS path`);
-  await client.query(`SELECT set_config('search_path', 'pg_catalog', false)`);
+  const saved = (await preparedQuery<{ path: string }>(client, 'search_path_switch', SWITCH_SEARCH_PATH_SQL, [])).rows[0].path;
+  let lists: Record<string, SchemaObject[]>;
   try {
-    const entries: [string, SchemaObject][] = [];
-    for (const sql of SNAPSHOT_QUERIES) {
-      // Each query's column names are the fields of its object type.
-      const res = await client.query<SchemaObject>(sql, [excluded]);
-      for (const object of res.rows) entries.push([`${object.objectType} ${object.name}`, object]);
-    }
-    entries.sort(([a], [b]) => compareText(a, b));
-    return new Map(entries);
-  } finally {
-    await client.query(`SELECT set_config('search_path', $1, false)`, [saved.rows[0].path]);
+    lists = (await preparedQuery<Record<string, SchemaObject[]>>(client, 'schema_snapshot', SNAPSHOT_SQL, [excluded, saved])).rows[0];
+  } catch (error) {
+    await client.query(`SELECT set_config('search_path', $1, false)`, [saved]);
+    throw error;
   }
+  // Each query's column names are the fields of its object type.
+  const entries = SNAPSHOT_QUERIES.flatMap((_, i) => lists[`t${i}`].map((object): [string, SchemaObject] => [`${object.objectType} ${object.name}`, object]));
+  entries.sort(([a], [b]) => compareText(a, b));
+  return new Map(entries);
 }
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
