@@ -1,16 +1,17 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { GitError, readSourceFile, type RepositoryReader, type TreeEntry } from '../core/index.js';
+import type { GitObjects } from './git-objects.js';
 
 const exec = promisify(execFile);
 
-/** Reads trees and blobs with git, from committed files only. */
-export function gitReader(repo: string): RepositoryReader {
+/** Reads trees and blobs with git, from committed files only: the blobs through the review's cat-file process. */
+export function gitReader(repo: string, objects: GitObjects): RepositoryReader {
   return {
     listTree: (commit) => listTree(repo, commit),
     readBlobs: (entries) =>
       readBlobs(
-        repo,
+        objects,
         entries.map((e) => e.id),
       ),
   };
@@ -35,31 +36,14 @@ async function listTree(repo: string, commit: string): Promise<TreeEntry[]> {
     });
 }
 
-/** Reads many blobs in one `git cat-file --batch` process. */
-async function readBlobs(repo: string, ids: readonly string[]): Promise<Buffer[]> {
-  const out = await catFile(repo, ids);
-  const blobs: Buffer[] = [];
-  let at = 0;
-  for (const id of ids) {
-    const eol = out.indexOf(0x0a, at);
-    const header = out.subarray(at, eol).toString();
-    const size = Number(header.split(' ')[2]);
-    if (!Number.isFinite(size)) throw new GitError(`git cat-file could not read ${id}: ${header}`);
-    blobs.push(out.subarray(eol + 1, eol + 1 + size));
-    at = eol + 1 + size + 1;
-  }
-  return blobs;
-}
-
-function catFile(repo: string, objects: readonly string[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', repo, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.on('error', (e) => reject(new GitError(`git cat-file failed: ${e.message}`, { cause: e })));
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new GitError(`git cat-file exited with ${code}`))));
-    child.stdin.end(objects.map((o) => `${o}\n`).join(''));
-  });
+async function readBlobs(objects: GitObjects, ids: readonly string[]): Promise<Buffer[]> {
+  return Promise.all(
+    ids.map(async (id) => {
+      const blob = await objects.read(id);
+      if (!blob) throw new GitError(`git cat-file could not read ${id}`);
+      return blob.content;
+    }),
+  );
 }
 
 async function git(repo: string, args: string[], explain: string, trim = true): Promise<string> {
@@ -77,27 +61,33 @@ async function git(repo: string, args: string[], explain: string, trim = true): 
 }
 
 /** The merge-base of HEAD and `baseRef`: the commit whose history production has run. */
-export async function mergeBase(repo: string, baseRef: string): Promise<string> {
-  await git(repo, ['rev-parse', '--verify', 'HEAD^{commit}'], 'the repository has no commit at HEAD');
-  await git(repo, ['rev-parse', '--verify', `${baseRef}^{commit}`], `unknown base ref "${baseRef}"`);
-  return git(repo, ['merge-base', 'HEAD', baseRef], `HEAD and ${baseRef} have no common ancestor`);
+export async function mergeBase(repo: string, objects: GitObjects, baseRef: string): Promise<string> {
+  const head = await commitOf(objects, 'HEAD', 'the repository has no commit at HEAD');
+  const base = await commitOf(objects, baseRef, `unknown base ref "${baseRef}"`);
+  return git(repo, ['merge-base', head, base], `HEAD and ${baseRef} have no common ancestor`);
 }
 
 /** A file's content at a commit, or null when the commit has no such file. */
-export async function readFileAt(repo: string, commit: string, path: string): Promise<string | null> {
-  const [bytes] = await readBlobs(repo, [`${commit}:${path}`]).catch(() => [undefined]);
-  return bytes === undefined ? null : readSourceFile(path, bytes).content;
+export async function readFileAt(objects: GitObjects, commit: string, path: string): Promise<string | null> {
+  const file = await objects.read(`${commit}:${path}`).catch(() => null);
+  return file === null ? null : readSourceFile(path, file.content).content;
 }
 
 /** The commit HEAD names. */
-export function headOf(repo: string): Promise<string> {
-  return git(repo, ['rev-parse', 'HEAD'], 'cannot resolve HEAD');
+export function headOf(objects: GitObjects): Promise<string> {
+  return commitOf(objects, 'HEAD', 'cannot resolve HEAD');
 }
 
 /** Whether `ref` names a commit in the repository. */
-export async function refExists(repo: string, ref: string): Promise<boolean> {
-  return git(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], '').then(
-    () => true,
-    () => false,
-  );
+export async function refExists(objects: GitObjects, ref: string): Promise<boolean> {
+  return (await objects.commitId(ref).catch(() => null)) !== null;
+}
+
+/** The commit `ref` names; a GitError saying `explain`, and why, when it names none. */
+async function commitOf(objects: GitObjects, ref: string, explain: string): Promise<string> {
+  const id = await objects.commitId(ref).catch((error: Error) => {
+    throw new GitError(`${explain} (${error.message})`, { cause: error });
+  });
+  if (id === null) throw new GitError(`${explain} (no commit named ${ref})`);
+  return id;
 }

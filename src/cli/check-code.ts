@@ -15,6 +15,7 @@ import {
   type SourceFile,
 } from '../core/index.js';
 import { gitReader } from './change-set-from-git.js';
+import type { GitObjects } from './git-objects.js';
 
 const exec = promisify(execFile);
 
@@ -24,13 +25,14 @@ const exec = promisify(execFile);
  */
 export async function checkCode(opts: {
   repo: string;
+  objects: GitObjects;
   base: string;
   command: ResolvedCommand;
   config: DrillbotConfig;
   provider: ShadowProvider;
   onProgress: (message: string) => void;
 }): Promise<Report> {
-  const reader = gitReader(opts.repo);
+  const reader = gitReader(opts.repo, opts.objects);
   const migrationsAt = async (commit: string) => (await reader.listTree(commit)).filter((e) => isCodeMigration(e.path, opts.command));
   const before = await migrationsAt(opts.base);
   const after = await migrationsAt('HEAD');

@@ -35,6 +35,7 @@ import { checkCode } from './check-code.js';
 import { parseCommandLine, USAGE, type CheckArgs, type StatsArgs } from './args.js';
 import { changedFiles, gitReader, headOf, mergeBase, readFileAt, refExists } from './change-set-from-git.js';
 import { prepareDemoRepository } from './demo.js';
+import { GitObjects } from './git-objects.js';
 
 /** Runs the CLI and returns the exit status: 0 pass, 1 fail, 2 could not run. Any writable streams do for io (the tests capture it). */
 export async function main(
@@ -61,18 +62,27 @@ export async function main(
 
 /** Reviews HEAD of the repository against the merge-base of the base ref. */
 export async function check(args: CheckArgs, progress: (message: string) => void): Promise<Report> {
-  const baseRef = args.base ?? (await defaultBaseRef(args.repo));
-  const base = await mergeBase(args.repo, baseRef);
-  const source: ConfigSource = { read: (path) => readFileAt(args.repo, base, path), where: 'at the base commit' };
+  const objects = new GitObjects(args.repo);
+  try {
+    return await checkWith(objects, args, progress);
+  } finally {
+    objects.close();
+  }
+}
+
+async function checkWith(objects: GitObjects, args: CheckArgs, progress: (message: string) => void): Promise<Report> {
+  const baseRef = args.base ?? (await defaultBaseRef(objects));
+  const base = await mergeBase(args.repo, objects, baseRef);
+  const source: ConfigSource = { read: (path) => readFileAt(objects, base, path), where: 'at the base commit' };
   const config = withFlags(await configOf(args, source), args);
   progress(`comparing HEAD with ${baseRef} (merge-base ${base.slice(0, 12)})`);
   const command = resolveCommand(config.migrations.preset, config.migrations.command, config.migrations.path);
   if (command) {
     const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
-    return checkCode({ repo: args.repo, base, command, config, provider, onProgress: progress });
+    return checkCode({ repo: args.repo, objects, base, command, config, provider, onProgress: progress });
   }
-  const reader = listingTreesOnce(gitReader(args.repo));
-  const headCommit = await headOf(args.repo);
+  const reader = listingTreesOnce(gitReader(args.repo, objects));
+  const headCommit = await headOf(objects);
   const changeSet = await changeSetOrUndrilled(reader, args.repo, base, headCommit, config);
   if ('undrilled' in changeSet) return undrilledReport(changeSet.undrilled, null);
   const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
@@ -170,10 +180,10 @@ function withFlags(config: DrillbotConfig, args: CheckArgs): DrillbotConfig {
   };
 }
 
-async function defaultBaseRef(repo: string): Promise<string> {
+async function defaultBaseRef(objects: GitObjects): Promise<string> {
   const fromCi = process.env.GITHUB_BASE_REF ? [`origin/${process.env.GITHUB_BASE_REF}`, process.env.GITHUB_BASE_REF] : [];
   for (const ref of [...fromCi, 'main', 'master', 'origin/main', 'origin/master']) {
-    if (await refExists(repo, ref)) return ref;
+    if (await refExists(objects, ref)) return ref;
   }
   throw new UsageError('no base branch found (tried main, master and their origin/ refs); pass --base REF');
 }

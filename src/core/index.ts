@@ -40,7 +40,7 @@ export {
   type TreeEntry,
 } from './change-set/load.js';
 export { loadBaseline, loadConfig, loadQueries, loadTableSizes, type ConfigSource } from './review-inputs.js';
-export { collectTableSizes, parseTableSizes, type TableSizesFile } from './table-sizes.js';
+export { collectTableSizes, type TableSizesFile } from './table-sizes.js';
 // For the GitHub App: re-evaluating a report after acknowledgements.
 export { buildReport } from './report/build.js';
 export type { Acknowledgement } from './report/report.js';

@@ -6,7 +6,6 @@ import type { RepositoryReader } from './change-set/load.js';
 import { readSourceFile } from './change-set/file-bytes.js';
 import { applicationStatements, fromExport, type RepresentativeQuery } from './queries/representative.js';
 import { globsMatcher } from './severity.js';
-import { parseSizesFile, parseTableSizes } from './table-sizes.js';
 
 /** Where the configuration lives, relative to the repository root. */
 export const CONFIG_PATH = '.github/drillbot.yml';
@@ -28,12 +27,15 @@ export async function loadConfig(source: ConfigSource): Promise<DrillbotConfig> 
   return text === null ? DEFAULT_CONFIG : parseConfig(text, CONFIG_PATH);
 }
 
+/** The reader of `drillbot stats` files, imported only by a review that names one: it loads zod. */
+const sizesFile = () => import('./sizes-file.js');
+
 /** The production table sizes named by `tableSizes`. */
 export async function loadTableSizes(source: ConfigSource, config: DrillbotConfig): Promise<ReadonlyMap<string, TableSize> | undefined> {
   if (!config.tableSizes) return undefined;
   const text = await source.read(config.tableSizes);
   if (text === null) throw new ConfigError(`tableSizes: ${config.tableSizes} does not exist ${source.where}`);
-  return parseTableSizes(text, config.tableSizes);
+  return (await sizesFile()).parseTableSizes(text, config.tableSizes);
 }
 
 /** The schema file `shadow.baseline` names: what production's schema was. */
@@ -56,7 +58,7 @@ export async function loadQueries(
   tree: { reader: RepositoryReader; commit: string },
 ): Promise<RepresentativeQuery[]> {
   const sizes = config.tableSizes ? await source.read(config.tableSizes) : null;
-  const exported = sizes !== null ? fromExport(parseSizesFile(sizes, config.tableSizes!).queries) : [];
+  const exported = sizes !== null ? fromExport((await sizesFile()).parseSizesFile(sizes, config.tableSizes!).queries) : [];
   if (config.queries.length === 0) return exported;
   const entries = (await tree.reader.listTree(tree.commit)).filter((e) => e.path.endsWith('.sql'));
   for (const pattern of config.queries) {

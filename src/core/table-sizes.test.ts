@@ -1,7 +1,7 @@
 import { statementKey, type SizedPass } from './drill/sized-pass.js';
 import { finding } from './report/findings.js';
 import type { MigrationResult, StatementResult } from './report/report.js';
-import { extrapolateTime, judgeBySize, parseSizesFile, parseTableSizes, rowsToSeed, SIZED_SEED_ROWS, tablesToSize } from './table-sizes.js';
+import { extrapolateTime, judgeBySize, rowsToSeed, SIZED_SEED_ROWS, tablesToSize } from './table-sizes.js';
 
 const PATH = 'db/2_change.up.sql';
 const INDEX = finding({ hazard: 'blocking-index', source: 'drill', path: PATH, line: 3, message: 'Builds an index under ShareLock.', table: 'public.orders' });
@@ -126,28 +126,5 @@ describe('judgeBySize lock-time estimates', () => {
       message:
         "Builds an index under ShareLock. On production public.orders has about 200 rows (16 KiB); the drill measured 0.4 ms on 100 seeded rows, not extrapolated to production's size. The table is small, so this is a warning.",
     });
-  });
-});
-
-describe('parseSizesFile', () => {
-  const tables = { 'public.users': { rows: 12, bytes: 8192 } };
-
-  it('reads files written before queries were exported', () => {
-    const text = JSON.stringify({ generatedAt: '2026-01-01T00:00:00Z', serverVersion: '15.4', tables });
-    expect(parseSizesFile(text, 'sizes.json')).toEqual({ tables: new Map([['public.users', tables['public.users']]]), queries: [] });
-    expect(parseTableSizes(text, 'sizes.json').get('public.users')).toEqual({ rows: 12, bytes: 8192 });
-  });
-
-  it('reads the exported queries', () => {
-    const queries = [{ query: 'SELECT id FROM users WHERE email = $1', calls: 40, meanMs: 0.05 }];
-    expect(parseSizesFile(JSON.stringify({ tables, queries }), 'sizes.json').queries).toEqual(queries);
-  });
-
-  it('names the file and the field that is wrong', () => {
-    expect(() => parseSizesFile('{', 'sizes.json')).toThrow(/^sizes\.json: not JSON/);
-    expect(() => parseSizesFile(JSON.stringify({ tables: { t: { rows: 'many', bytes: 1 } } }), 'sizes.json')).toThrow(/^sizes\.json: tables\.t\.rows: /);
-    expect(() => parseSizesFile(JSON.stringify({ tables, queries: [{ query: 'SELECT 1', calls: -1, meanMs: 0 }] }), 'sizes.json')).toThrow(
-      /^sizes\.json: queries\.0\.calls: /,
-    );
   });
 });

@@ -1,8 +1,7 @@
 import type { ClientBase } from 'pg';
-import { z } from 'zod';
-import { ConfigError } from './errors.js';
 import { formatBytes, formatCount, formatDuration } from './format.js';
-import { collectTopQueries, ExportedQuerySchema, type ExportedQuery } from './queries/representative.js';
+import { collectTopQueries } from './queries/representative.js';
+import type { ExportedQuery } from './sizes-file.js';
 import type { TableSize } from './rules/define-rule.js';
 import { statementKey, type SizedPass } from './drill/sized-pass.js';
 import type { Finding, MigrationResult, TableSeeding } from './report/report.js';
@@ -20,17 +19,6 @@ export interface TableSizesFile {
   readonly queries?: ExportedQuery[];
   /** Why there are no queries (pg_stat_statements not installed or not loaded). */
   readonly queriesUnavailable?: string;
-}
-
-const SizesFileSchema = z.object({
-  tables: z.record(z.string(), z.object({ rows: z.number(), bytes: z.number() })),
-  queries: z.array(ExportedQuerySchema).optional(),
-});
-
-/** A sizes file's contents: the table sizes and the exported queries (none in older files). */
-export interface SizesFileContents {
-  readonly tables: ReadonlyMap<string, TableSize>;
-  readonly queries: readonly ExportedQuery[];
 }
 
 /** Below this many rows a lock or rewrite is brief: its errors become warnings. */
@@ -56,29 +44,6 @@ export async function collectTableSizes(client: ClientBase): Promise<TableSizesF
     tables,
     ...('queries' in queries ? { queries: queries.queries } : { queriesUnavailable: queries.unavailable }),
   };
-}
-
-/** Parses a stats file; malformed content is a configuration error naming the file and the field. */
-export function parseSizesFile(text: string, source: string): SizesFileContents {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${source}: not JSON (${(error as Error).message})`);
-  }
-  const parsed = SizesFileSchema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(
-      `${source}: ${issue.path.join('.') || '(root)'}: ${issue.message} (expected { "tables": { "<schema.table>": { "rows": N, "bytes": N } }, "queries": [{ "query", "calls", "meanMs" }] } as written by drillbot stats)`,
-    );
-  }
-  return { tables: new Map(Object.entries(parsed.data.tables)), queries: parsed.data.queries ?? [] };
-}
-
-/** The table sizes of a stats file. */
-export function parseTableSizes(text: string, source: string): ReadonlyMap<string, TableSize> {
-  return parseSizesFile(text, source).tables;
 }
 
 /** Rows the sized pass gives a large table (fewer when production has fewer): enough for the fixed part of a statement's time to fade. */

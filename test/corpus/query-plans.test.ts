@@ -8,7 +8,7 @@ import { fromExport } from '../../src/core/queries/representative.js';
 import type { Report } from '../../src/core/report/report.js';
 import { review } from '../../src/core/review.js';
 import { parseScript } from '../../src/core/sql/parse.js';
-import { parseSizesFile } from '../../src/core/table-sizes.js';
+import { parseSizesFile } from '../../src/core/sizes-file.js';
 import { runCli } from '../support/cli.js';
 import { corpusChangeSet, corpusSuite, loadCorpus, OPENFGA } from '../support/corpus.js';
 

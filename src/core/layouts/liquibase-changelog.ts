@@ -1,4 +1,5 @@
-import { SaxesParser } from 'saxes';
+import { createRequire } from 'node:module';
+import type * as Saxes from 'saxes';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node, type Pair } from 'yaml';
 
 /**
@@ -105,9 +106,13 @@ interface XmlElement {
   text: string;
 }
 
+// Required on first use, synchronously as the layouts read: only XML changelogs need saxes, and
+// loading it costs every other review ~30 ms.
+const loadSaxes = (): typeof Saxes => createRequire(import.meta.url)('saxes') as typeof Saxes;
+
 /** The document's root element, or where the XML is malformed. */
 function xmlTree(content: string): { root: XmlElement | null; error?: { line: number; message: string } } {
-  const parser = new SaxesParser({ position: true });
+  const parser = new (loadSaxes().SaxesParser)({ position: true });
   const stack: XmlElement[] = [];
   let root: XmlElement | null = null;
   let error: { line: number; message: string } | undefined;

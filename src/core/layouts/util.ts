@@ -138,7 +138,8 @@ export function sliceLines(content: string, lines: readonly Line[], from: number
  * a script without error and change nothing, so as a reverse it is as good as none.
  */
 export function isEmptySql(sql: string): boolean {
-  return statementHeads(sql).length === 0;
+  // Only whether there is a first statement: a long script is not scanned to its end.
+  return statementHeadsOf(sql, 0).next().done === true;
 }
 
 /** A reverse script a layout found, with how a problem names it (`down.sql`, `the '-- +goose Down' section`). */
@@ -175,25 +176,39 @@ export function usableReverse(
  * Statements with no word (a stray `;`) are left out.
  */
 export function statementHeads(sql: string, maxWords = 8): string[] {
-  const heads: string[] = [];
+  return [...statementHeadsOf(sql, maxWords)];
+}
+
+// Sticky: matched where the scan stands, without copying the rest of the script for each word
+// (a slice per word made a script's scan quadratic in its length).
+const WORD = /[A-Za-z_][A-Za-z0-9_$]*/y;
+// A tag is an identifier of at most 64 characters, as the scan has always read it.
+const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]{0,63})?\$/y;
+
+/** Matches a sticky regex at `at`: the matched text, or null. */
+function matchAt(re: RegExp, sql: string, at: number): string | null {
+  re.lastIndex = at;
+  return re.exec(sql)?.[0] ?? null;
+}
+
+/** The heads statementHeads returns, one at a time, so a caller can stop after the first. */
+function* statementHeadsOf(sql: string, maxWords: number): Generator<string> {
   let words: string[] = [];
   let hasContent = false;
-  const flush = (): void => {
-    if (hasContent) heads.push(words.join(' '));
-    words = [];
-    hasContent = false;
-  };
   let i = 0;
   while (i < sql.length) {
     const c = sql[i]!;
     const next = sql[i + 1];
+    const tag = c === '$' ? matchAt(DOLLAR_TAG, sql, i) : null;
     if (c === '-' && next === '-') {
       const nl = sql.indexOf('\n', i);
       i = nl < 0 ? sql.length : nl + 1;
     } else if (c === '/' && next === '*') {
       i = skipBlockComment(sql, i);
     } else if (c === ';') {
-      flush();
+      if (hasContent) yield words.join(' ');
+      words = [];
+      hasContent = false;
       i++;
     } else if (/\s/.test(c)) {
       i++;
@@ -203,13 +218,12 @@ export function statementHeads(sql: string, maxWords = 8): string[] {
     } else if (c === '"') {
       hasContent = true;
       i = skipQuoted(sql, i, '"', false);
-    } else if (c === '$' && /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.test(sql.slice(i, i + 66))) {
+    } else if (tag !== null) {
       hasContent = true;
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 66))![0];
       const close = sql.indexOf(tag, i + tag.length);
       i = close < 0 ? sql.length : close + tag.length;
     } else if (/[A-Za-z_]/.test(c)) {
-      const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(i))![0];
+      const word = matchAt(WORD, sql, i)!;
       hasContent = true;
       if (words.length < maxWords) words.push(word.toUpperCase());
       i += word.length;
@@ -218,8 +232,7 @@ export function statementHeads(sql: string, maxWords = 8): string[] {
       i++;
     }
   }
-  flush();
-  return heads;
+  if (hasContent) yield words.join(' ');
 }
 
 function skipBlockComment(sql: string, from: number): number {

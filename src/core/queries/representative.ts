@@ -1,7 +1,7 @@
 import type { ClientBase } from 'pg';
-import { z } from 'zod';
 import { collectNodes } from '../sql/nodes.js';
 import { parseScript, type StatementNode } from '../sql/parse.js';
+import type { ExportedQuery } from '../sizes-file.js';
 
 /**
  * A query the application runs, planned on the shadow before and after the change: from
@@ -15,14 +15,6 @@ export interface RepresentativeQuery {
   readonly calls?: number;
   readonly meanMs?: number;
 }
-
-/** One exported query of the sizes file, as `drillbot stats` writes it. */
-export const ExportedQuerySchema = z.object({
-  query: z.string().min(1),
-  calls: z.number().int().nonnegative(),
-  meanMs: z.number().nonnegative(),
-});
-export type ExportedQuery = z.infer<typeof ExportedQuerySchema>;
 
 /** How many of the most called queries the export keeps. */
 export const EXPORTED_QUERIES = 50;

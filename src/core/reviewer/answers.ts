@@ -1,23 +1,29 @@
-import { z } from 'zod';
+import type { z as Zod } from 'zod';
 import { redact } from '../errors.js';
 import { cacheKey, type ReviewerCache } from './cache.js';
 import type { LlmClient, LlmMessage } from './llm-client.js';
 
 /** What the model must return; anything else is invalid output. */
-export const ModelAnswerSchema = z.object({
-  answers: z.array(
-    z.object({
-      id: z.string().min(1),
-      status: z.enum(['pass', 'fail', 'needs-human']),
-      evidence: z.string().min(1).max(4000),
-      path: z.string().nullable(),
-      line: z.number().int().nullable(),
-    }),
-  ),
-  reverses: z.array(z.object({ version: z.string().min(1), sql: z.string().min(1).max(100_000) })),
-});
+const modelAnswerSchema = (z: typeof Zod) =>
+  z.object({
+    answers: z.array(
+      z.object({
+        id: z.string().min(1),
+        status: z.enum(['pass', 'fail', 'needs-human']),
+        evidence: z.string().min(1).max(4000),
+        path: z.string().nullable(),
+        line: z.number().int().nullable(),
+      }),
+    ),
+    reverses: z.array(z.object({ version: z.string().min(1), sql: z.string().min(1).max(100_000) })),
+  });
 
-export type ModelAnswer = z.infer<typeof ModelAnswerSchema>;
+export type ModelAnswer = Zod.infer<ModelAnswerSchema>;
+type ModelAnswerSchema = ReturnType<typeof modelAnswerSchema>;
+
+// Built on first use: zod takes 0.1 s or more to load, and only a review with the reviewer on asks the model.
+let schema: Promise<ModelAnswerSchema> | undefined;
+const loadSchema = (): Promise<ModelAnswerSchema> => (schema ??= import('zod').then((m) => modelAnswerSchema(m.z)));
 
 /** The same shape as a JSON schema in the strict subset structured output accepts. */
 export const MODEL_ANSWER_JSON_SCHEMA: Record<string, unknown> = {
@@ -78,6 +84,8 @@ const CACHE_VERSION = 1;
  */
 export async function askModel(client: LlmClient, messages: readonly LlmMessage[], opts: AskOptions): Promise<Asked> {
   const key = cacheKey({ v: CACHE_VERSION, model: client.model, messages, schema: MODEL_ANSWER_JSON_SCHEMA });
+  const answerSchema = await loadSchema();
+  const validate = (content: string | undefined) => validated(answerSchema, content);
   const hit = validate(await opts.cache.get(key));
   if (hit.ok) return { ok: true, answer: hit.answer, tokens: { prompt: 0, completion: 0 }, cached: true };
   const tokens = { prompt: 0, completion: 0 };
@@ -115,7 +123,7 @@ export async function askModel(client: LlmClient, messages: readonly LlmMessage[
   }
 }
 
-function validate(content: string | undefined): { ok: true; answer: ModelAnswer } | { ok: false; problem: string } {
+function validated(schema: ModelAnswerSchema, content: string | undefined): { ok: true; answer: ModelAnswer } | { ok: false; problem: string } {
   if (content === undefined) return { ok: false, problem: 'no content' };
   let json: unknown;
   try {
@@ -123,7 +131,7 @@ function validate(content: string | undefined): { ok: true; answer: ModelAnswer 
   } catch {
     return { ok: false, problem: 'the reply is not JSON' };
   }
-  const parsed = ModelAnswerSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (parsed.success) return { ok: true, answer: parsed.data };
   const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   return { ok: false, problem: problems.join('; ') };
