@@ -418,6 +418,7 @@ async function main() {
       }),
     ]),
   );
+  out.push(...incrementalLine(results));
   out.push('');
   const names = PHASES.map(([name]) => name);
   out.push(
@@ -430,6 +431,21 @@ async function main() {
   out.push(' base = leak sweep, role, template lookup or replay, clone; redo includes the rules, drafts and report)');
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
+}
+
+/**
+ * The 20-migration change judged as "its SQL + the warm fixed cost": what drillbot adds over its
+ * warm one-migration review, against what PostgreSQL adds over the warm baseline (the 19 more
+ * migrations' SQL). Shown only when both scenarios ran.
+ */
+function incrementalLine(results) {
+  const byName = (name) => results.find((r) => r.scenario.name === name);
+  const [warmRun, twenty] = [byName('warm'), byName('20-migration')];
+  if (!warmRun || !twenty) return [];
+  const extra = median(twenty.drill.map((r) => r.seconds)) - median(warmRun.drill.map((r) => r.seconds));
+  const sql = median(twenty.baseline) - median(warmRun.baseline);
+  const ratio = sql > 0 ? `${(extra / sql).toFixed(2)}x` : 'n/a (no SQL time above the warm baseline)';
+  return [`20-migration over warm: drillbot +${fmt(extra)} s, PostgreSQL's SQL +${fmt(sql)} s: ${ratio}`];
 }
 
 main()
