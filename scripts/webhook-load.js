@@ -6,7 +6,7 @@
 // signed with the webhook secret) while the reviews queued by earlier rounds run, and prints the
 // p50 and p99 of the time from sending a delivery to its complete answer.
 //
-// Options: --concurrency N (20), --rounds R (10), --gap MS between rounds (250),
+// Options: --concurrency N (20), --rounds R (10), --gap MS between rounds (2000: bursts of 20, not a sustained 80 a second),
 // --drill-ms MS of each fake drill (1000), --profile DIR (the app runs with --cpu-prof there),
 // --nice N (the app and this process run at that niceness, e.g. -10 as root on a machine shared
 // with other jobs, so that the run queue's wait does not hide the app's own time), --server-times
@@ -26,7 +26,7 @@ const { values: opts } = parseArgs({
   options: {
     concurrency: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '10' },
-    gap: { type: 'string', default: '250' },
+    gap: { type: 'string', default: '2000' },
     'drill-ms': { type: 'string', default: '1000' },
     profile: { type: 'string' },
     nice: { type: 'string' },
