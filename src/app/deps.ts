@@ -1,9 +1,12 @@
 import {
+  ClonePool,
   createProvider,
+  keepRunning,
   parseDuration,
   review,
   type ChangeSet,
   type DrillbotConfig,
+  type KeptProvider,
   type ProviderKind,
   type Report,
   type ReviewOptions,
@@ -26,6 +29,8 @@ export interface Engine {
     onProgress: (message: string) => void;
     signal?: AbortSignal;
   }): Promise<Report>;
+  /** Stops what the engine keeps between reviews (shadow servers, ready clones): the app's shutdown. */
+  close?(): Promise<void>;
 }
 
 /** Everything the handlers need besides the event; tests inject fakes. */
@@ -112,10 +117,13 @@ const PROVIDER_KINDS: readonly ProviderKind[] = ['embedded', 'url', 'testcontain
 /**
  * The production engine: the shadow provider comes from the server's environment
  * (DRILLBOT_PROVIDER, DRILLBOT_DATABASE_URL), which outranks the repository's shadow.provider:
- * the operator, not a repository, decides where untrusted SQL runs.
+ * the operator, not a repository, decides where untrusted SQL runs. Its server keeps running
+ * between reviews, with DRILLBOT_POOL_SIZE ready clones of each base template reviews used, so
+ * that a review starts with its database waiting.
  */
 export function defaultEngine(env: NodeJS.ProcessEnv = process.env): Engine {
-  const providers = new Map<ProviderKind, ShadowProvider>();
+  const providers = new Map<ProviderKind, KeptProvider>();
+  const pool = new ClonePool({ size: poolSizeFrom(env) });
   const fromEnv = env.DRILLBOT_PROVIDER;
   if (fromEnv !== undefined && !PROVIDER_KINDS.includes(fromEnv as ProviderKind)) {
     throw new Error(`DRILLBOT_PROVIDER must be one of ${PROVIDER_KINDS.join(', ')}, not "${fromEnv}"`);
@@ -124,16 +132,29 @@ export function defaultEngine(env: NodeJS.ProcessEnv = process.env): Engine {
     const kind = (fromEnv as ProviderKind | undefined) ?? (env.DRILLBOT_DATABASE_URL ? 'url' : (config.shadow.provider ?? 'embedded'));
     let provider = providers.get(kind);
     if (!provider) {
-      provider = createProvider({ kind, env });
+      provider = keepRunning(createProvider({ kind, env }));
       providers.set(kind, provider);
     }
     return provider;
   };
   return {
     async review({ changeSet, config, tableSizes, baseline, queries, onProgress, signal }) {
-      return review({ changeSet, config, tableSizes, baseline, queries, provider: providerFor(config), onProgress, signal });
+      return review({ changeSet, config, tableSizes, baseline, queries, provider: providerFor(config), pool, onProgress, signal });
+    },
+    async close() {
+      await pool.close();
+      await Promise.all([...providers.values()].map((p) => p.stop()));
     },
   };
+}
+
+/** DRILLBOT_POOL_SIZE (default 1): ready clones kept per base template; 0 keeps none. */
+export function poolSizeFrom(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.DRILLBOT_POOL_SIZE;
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`DRILLBOT_POOL_SIZE must be a non-negative integer, not "${raw}"`);
+  return n;
 }
 
 /** DRILLBOT_CONCURRENCY (default 2): reviews that may drill at the same time. */

@@ -18,11 +18,11 @@ export function assertWebhookSecret(env: NodeJS.ProcessEnv = process.env): void 
   );
 }
 
-/** The Probot app: handlers translate events into queued reviews; dependencies are injectable. */
-export function createApp(deps: Partial<AppDeps> = {}): ApplicationFunction {
+/** The Probot app: handlers translate events into queued reviews; dependencies are injectable (and `deps` shows them, for the shutdown). */
+export function createApp(deps: Partial<AppDeps> = {}): ApplicationFunction & { readonly deps: AppDeps } {
   assertWebhookSecret();
   const full: AppDeps = { ...defaultDeps(), ...deps };
-  return (app) => {
+  const appFn: ApplicationFunction = (app) => {
     full.queue.start(taskRunner(app, full), app.log);
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], onPullRequest(full));
     app.on(['check_run.rerequested', 'check_run.requested_action'], onCheckRun(full));
@@ -30,6 +30,7 @@ export function createApp(deps: Partial<AppDeps> = {}): ApplicationFunction {
     app.on('issue_comment.created', onIssueComment(full));
     if (full.sweep) startSweep(app, full, full.sweep);
   };
+  return Object.assign(appFn, { deps: full });
 }
 
 export default createApp();

@@ -35,9 +35,17 @@ export class ReviewQueue {
     this.pump();
   }
 
-  /** Runs short work (command replies) outside the review slots, but counted by idle(). */
+  /**
+   * Runs short work (command replies, the head check before a review) outside the review slots,
+   * but counted by idle(). Tasks start one per turn of the event loop, on setImmediate: started
+   * in a microtask, a task's synchronous start (an Octokit client, a request to GitHub) ran before
+   * the webhook's answer was written, and twenty tasks started in one turn kept the loop from
+   * reading the next deliveries for hundreds of milliseconds (measured with
+   * `npm run bench:webhook`); between two starts the loop now reads and answers what arrived.
+   */
   run(task: () => Promise<void>): void {
-    const promise: Promise<void> = Promise.resolve()
+    let begin!: () => void;
+    const promise: Promise<void> = new Promise<void>((resolve) => (begin = resolve))
       .then(task)
       .catch((error) => this.onError(error, 'background'))
       .finally(() => {
@@ -45,6 +53,16 @@ export class ReviewQueue {
         this.settle();
       });
     this.background.add(promise);
+    this.starting.push(begin);
+    if (this.starting.length === 1) setImmediate(() => this.startNext());
+  }
+
+  /** Background tasks waiting for their turn of the event loop. */
+  private readonly starting: Array<() => void> = [];
+
+  private startNext(): void {
+    this.starting.shift()?.();
+    if (this.starting.length > 0) setImmediate(() => this.startNext());
   }
 
   /** Jobs waiting plus jobs running plus background tasks. */

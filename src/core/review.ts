@@ -7,6 +7,7 @@ import { sweepLeakedDatabases } from './drill/databases.js';
 import { runDrill, type DrillOutcome, type DrillPlan } from './drill/drill.js';
 import { runSizedPass } from './drill/sized-pass.js';
 import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js';
+import type { ClonePool } from './drill/clone-pool.js';
 import { bounded, CLEANUP_STEP_MS, Deadline } from './deadline.js';
 import { HistoryPrivilegeError, isDrillbotError, redact } from './errors.js';
 import { codeReferenceFindings } from './code-refs/scan.js';
@@ -47,6 +48,8 @@ export interface ReviewOptions {
   readonly baseline?: SourceFile;
   /** Reuse (and save) template databases of the base history. */
   readonly useTemplateCache?: boolean;
+  /** Ready clones of base templates; only for a provider whose server outlives the review (keepRunning, as the App has it). */
+  readonly pool?: ClonePool;
   readonly onProgress?: (message: string) => void;
   /** The LLM reviewer's model; undefined: from config and environment (OPENAI_*), null: none. */
   readonly llm?: LlmClient | null;
@@ -231,6 +234,7 @@ function drillPlan(opts: ReviewOptions, analysis: ChangeAnalysis, parsed: Parsed
     tenants: shadow.tenants,
     queries: opts.queries,
     queryCostRatio: shadow.queryCostRatio,
+    pool: opts.pool,
   };
 }
 

@@ -458,6 +458,23 @@ describe('ReviewQueue', () => {
     await queue.idle();
     expect(events).toEqual(['a1 start', 'a1 end aborted=true', 'b2', 'a2']);
   });
+
+  it('starts background tasks after the current turn, one per turn of the event loop', async () => {
+    const queue = new ReviewQueue(1);
+    const started: number[] = [];
+    for (const n of [1, 2, 3]) queue.run(async () => void started.push(n));
+    // The webhook's answer is written in the microtasks after the handler: nothing has started there.
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(started).toEqual([]);
+    // Each start is its own setImmediate, so the loop polls for I/O (the next deliveries) in between.
+    const turn = () => new Promise((r) => setImmediate(r));
+    await turn();
+    expect(started).toEqual([1]);
+    await turn();
+    expect(started).toEqual([1, 2]);
+    await queue.idle();
+    expect(started).toEqual([1, 2, 3]);
+  });
 });
 
 describe('assertWebhookSecret', () => {

@@ -24,6 +24,8 @@ export class BaseReplayError extends Error {
 
 export interface PreparedBase {
   readonly template: string;
+  /** The template's cache key (baseKey), which its comment on the server holds. */
+  readonly key: string;
   readonly cache: 'hit' | 'miss';
 }
 
@@ -58,14 +60,14 @@ export async function prepareBase(server: ShadowServer, base: readonly Migration
     const template = await findTemplate(server, key);
     if (template) {
       opts.onProgress(`base history: ${base.length} migrations from the template cache`);
-      return { template, cache: 'hit' };
+      return { template, key, cache: 'hit' };
     }
   }
   const build = await opts.guard.create('base');
   try {
     const vet = await vetFor(server, build, opts.historyPrivileges);
     await withHistoryPrivileges(server, build, opts.historyPrivileges, () => replay(build, base, opts));
-    return { template: await saveAsTemplate(server, build.name, key, { vet, consume: true }), cache: 'miss' };
+    return { template: await saveAsTemplate(server, build.name, key, { vet, consume: true }), key, cache: 'miss' };
   } finally {
     await opts.guard.drop(build);
   }

@@ -262,6 +262,18 @@ export async function setSuperuser(server: ShadowServer, role: string, superuser
   });
 }
 
+/** What a template is on the server now: its oid (a template rebuilt under the same name has another) and the cache key it holds; null when it is gone. */
+export async function templateIdentity(server: ShadowServer, name: string): Promise<{ oid: number; key: string } | null> {
+  return withAdminClient(server, async (client) => {
+    const { rows } = await client.query<{ oid: number; comment: string | null }>(
+      `SELECT oid::int8::float8 AS oid, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1 AND datistemplate`,
+      [assertDatabaseName(name)],
+    );
+    const key = parseTemplateComment(rows[0]?.comment)?.key;
+    return rows[0] && key ? { oid: rows[0].oid, key } : null;
+  });
+}
+
 /** Names of the saved templates, most recently used first. */
 export async function listTemplates(server: ShadowServer): Promise<string[]> {
   return withAdminClient(server, async (client) => (await readTemplates(client)).map((t) => t.name));

@@ -5,7 +5,7 @@ import type { LayoutId, Migration, MigrationScript } from '../layouts/layout.js'
 import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import type { ParsedMigration } from '../sql/parse-migrations.js';
-import { prepareBase } from './base-history.js';
+import { prepareBase, type PreparedBase } from './base-history.js';
 import { convertedColumns, lostBoundaryValues, plantBoundaryValues, type PlantedValue } from './boundary-values.js';
 import { dataDependentFinding, explainDataFailure, type DataDependence } from './data-dependence.js';
 import type { Deadline } from '../deadline.js';
@@ -25,6 +25,7 @@ import { drillTenants } from './tenants.js';
 import { planQueries } from '../queries/plans.js';
 import type { RepresentativeQuery } from '../queries/representative.js';
 import { QueryWatch } from './query-checks.js';
+import type { ClonePool } from './clone-pool.js';
 
 export interface DrillPlan {
   readonly layout: LayoutId;
@@ -45,6 +46,8 @@ export interface DrillPlan {
   readonly queries?: readonly RepresentativeQuery[];
   /** A plan whose estimated cost grows more than this many times is a query-regression. */
   readonly queryCostRatio?: number;
+  /** Ready clones of the base template, where the server outlives the review (the App): the review's database is taken from it, and it is refilled after the drill. */
+  readonly pool?: ClonePool;
 }
 
 /** shadow.queryCostRatio's default. */
@@ -72,16 +75,21 @@ export type Progress = (message: string) => void;
  */
 export async function runDrill(server: ShadowServer, plan: DrillPlan, onProgress: Progress, deadline: Deadline): Promise<DrillOutcome> {
   const seen: Seen = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0, seeding: [] };
-  return guarded(server, plan, deadline, async (guard, changePath) => {
-    try {
-      return await confinedDrill(server, plan, onProgress, guard, seen, changePath, deadline);
-    } catch (error) {
-      const stop = guard.finding();
-      if (!stop) throw error;
-      onProgress(`stopped: ${stop.message}`);
-      return { ...seen, findings: [...seen.findings, stop], roundTrip: 'not-run' };
-    }
-  });
+  try {
+    return await guarded(server, plan, deadline, async (guard, changePath) => {
+      try {
+        return await confinedDrill(server, plan, onProgress, guard, seen, changePath, deadline);
+      } catch (error) {
+        const stop = guard.finding();
+        if (!stop) throw error;
+        onProgress(`stopped: ${stop.message}`);
+        return { ...seen, findings: [...seen.findings, stop], roundTrip: 'not-run' };
+      }
+    });
+  } finally {
+    // After the drill, not before: the copy would compete with it for the disk.
+    plan.pool?.refill(server);
+  }
 }
 
 /** Runs `work` under a new Guard with the plan's caps, which ends every database still there when it returns or throws. */
@@ -221,13 +229,21 @@ export function baseCloner(server: ShadowServer, plan: DrillPlan, guard: Guard, 
     for (let attempt = 0; ; attempt++) {
       const base = await prepareBase(server, plan.base, options);
       try {
-        return { database: await guard.create(prefix, base.template), cache: base.cache };
+        const ready = prefix === 'review' ? await takeReady(server, plan, base) : null;
+        if (ready) onProgress('base history: a ready clone of the template from the pool');
+        return { database: ready ? guard.adopt(ready) : await guard.create(prefix, base.template), cache: base.cache };
       } catch (error) {
         if (attempt > 0 || (error as { code?: string }).code !== MISSING_DATABASE) throw error;
         onProgress('the base template was evicted by another review meanwhile; preparing it again');
       }
     }
   };
+}
+
+/** A ready clone of the template from the plan's pool, when it has one (never for a review that asked for a replay). */
+async function takeReady(server: ShadowServer, plan: DrillPlan, base: PreparedBase): Promise<ShadowDatabase | null> {
+  if (!plan.pool || !plan.useTemplateCache) return null;
+  return plan.pool.take(server, base.template, base.key, { maxTempFiles: plan.limits.maxTempFiles, statementTimeoutMs: plan.statementTimeoutMs });
 }
 
 interface Session {

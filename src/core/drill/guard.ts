@@ -84,6 +84,16 @@ export class Guard {
     return database;
   }
 
+  /**
+   * Takes over a database made before this drill (a ready clone of the pool): from now on it is
+   * watched and dropped like the ones this guard creates.
+   */
+  adopt(database: ShadowDatabase): ShadowDatabase {
+    this.databases.add(database.name);
+    this.assertRunning();
+    return database;
+  }
+
   /** Drops a database and its role. */
   async drop(database: ShadowDatabase): Promise<void> {
     await dropDatabase(this.server, database.name);

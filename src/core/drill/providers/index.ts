@@ -9,6 +9,7 @@ export { createEmbeddedProvider, defaultCacheDir } from './embedded.js';
 export type { EmbeddedProvider, EmbeddedProviderOptions, EmbeddedShadowServer } from './embedded.js';
 export { createTestcontainersProvider } from './testcontainers.js';
 export { createUrlProvider } from './url.js';
+export { keepRunning, type KeptProvider } from './kept.js';
 
 /** Options of createProvider; `databaseUrl` (or $DRILLBOT_DATABASE_URL) implies `kind: 'url'`. */
 export interface CreateProviderOptions {
