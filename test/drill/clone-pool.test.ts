@@ -17,6 +17,7 @@ import type { ShadowServer } from '../../src/core/drill/providers/provider.js';
 import { review } from '../../src/core/review.js';
 import { changeSetOf } from '../support/change-set.js';
 import { LOCAL_URL, RULES_OFF } from '../support/drill.js';
+import { withAdmin } from '../support/scratch-database.js';
 
 // Ready clones of base templates on the local PostgreSQL: a clone is taken only while its template
 // is the one it was made from, an old one is discarded, a killed process's is swept, and a review
@@ -31,18 +32,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(server.adminConfig('postgres'));
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 const poolNames = () =>
-  admin(async (c) =>
+  withAdmin(async (c) =>
     (await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'drillbot\\_pool\\_%'`)).rows.map((r) => r.datname),
   );
 /** The pool databases made by `work`. */
@@ -52,7 +43,7 @@ async function madeBy(work: () => Promise<void>): Promise<string[]> {
   return (await poolNames()).filter((n) => !before.includes(n));
 }
 
-const exists = (name: string) => admin(async (c) => ((await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount ?? 0) > 0);
+const exists = (name: string) => withAdmin(async (c) => ((await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount ?? 0) > 0);
 
 /** A template for a fresh key holding one table named `table`, as a replayed base would be saved. */
 async function template(table: string, key = randomBytes(32).toString('hex')): Promise<{ name: string; key: string }> {
@@ -67,7 +58,7 @@ async function template(table: string, key = randomBytes(32).toString('hex')): P
 }
 
 async function dropTemplate(name: string): Promise<void> {
-  await admin((c) => c.query(`ALTER DATABASE ${name} WITH IS_TEMPLATE false`).then(() => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
+  await withAdmin((c) => c.query(`ALTER DATABASE ${name} WITH IS_TEMPLATE false`).then(() => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
 }
 
 describe('the clone pool', () => {

@@ -6,6 +6,7 @@ import { Guard, type DrillLimits } from '../../src/core/drill/guard.js';
 import { createUrlProvider } from '../../src/core/drill/providers/url.js';
 import type { ShadowServer } from '../../src/core/drill/providers/provider.js';
 import { LOCAL_URL } from '../support/drill.js';
+import { withAdmin } from '../support/scratch-database.js';
 
 /** The guard on the local PostgreSQL (superuser admin: pg_ls_tmpdir() allowed), without a review around it. */
 
@@ -20,19 +21,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function admin<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(server.adminConfig('postgres'));
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** How many of these databases and their roles still exist. */
 async function remaining(databases: ShadowDatabase[]): Promise<number> {
-  return admin(async (c) => {
+  return withAdmin(async (c) => {
     const { rows } = await c.query<{ n: number }>(
       `SELECT ((SELECT count(*) FROM pg_database WHERE datname = ANY($1)) + (SELECT count(*) FROM pg_roles WHERE rolname = ANY($2)))::int AS n`,
       [databases.map((d) => d.name), databases.map((d) => d.role)],
@@ -53,7 +44,7 @@ describe('Guard', () => {
     const guard = new Guard(server, { ...LIMITS, maxTempFiles: 4 * MIB }, new Deadline(60_000), 'db/3_change.up.sql');
     const database = await guard.create('guard');
     // Lift the role's own temp_file_limit, so only the watchdog stands in the way (as for parallel workers together).
-    await admin((c) => c.query(`ALTER ROLE "${database.role}" SET temp_file_limit = -1`));
+    await withAdmin((c) => c.query(`ALTER ROLE "${database.role}" SET temp_file_limit = -1`));
     const client = await session(database);
     try {
       guard.running('db/3_change.up.sql', 7);
