@@ -105,11 +105,11 @@ async function check(dir: string): Promise<{ status: number; report: Report; std
   return { status, report: JSON.parse(stdout) as Report, stderr };
 }
 
-/** bin/drillbot.js in its own process, as CI runs it. */
-function spawned(dir: string): Promise<{ status: number | null; report: Report }> {
-  const argv = [join(ROOT, 'bin', 'drillbot.js'), 'check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json', '--quiet'];
+/** bin/drillbot.js in its own process, as CI runs it; `repo` relative to `cwd` when given, as a user types it. */
+function spawned(repo: string, cwd?: string): Promise<{ status: number | null; report: Report }> {
+  const argv = [join(ROOT, 'bin', 'drillbot.js'), 'check', '--repo', repo, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json', '--quiet'];
   return new Promise((resolve) => {
-    execFile(process.execPath, argv, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+    execFile(process.execPath, argv, { cwd, maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
       resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, report: JSON.parse(stdout) as Report });
     });
   });
@@ -153,6 +153,14 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
     expect(report.findings[0].message).toMatch(/Rewrites existing table public\.users/);
     expect(status).toBe(1);
     expect(report.drill).toMatchObject({ layout: 'command (node-pg-migrate)', newMigrations: 1, roundTrip: 'restored' });
+  });
+
+  it('Knex, the CLI spawned in the repository with `--repo .`: the tool is found through the repository’s node_modules and runs', async () => {
+    const dir = project('knex', filesOf(join(FIXTURES, 'knex', 'change')));
+    const { status, report } = await spawned('.', dir);
+    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'blocking-index', path: 'migrations/20240201000000_index_users_email.js', line: 4 })]);
+    expect(status).toBe(1);
+    expect(report.drill).toMatchObject({ layout: 'command (knex)', newMigrations: 1, roundTrip: 'restored' });
   });
 
   it('Sequelize: addIndex outside a transaction blocks writes, reported at its migration file and line', async () => {
