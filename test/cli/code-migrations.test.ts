@@ -100,6 +100,9 @@ function transactionChange(tool: string, n: number): { change: Record<string, st
   return { change: { ...Object.fromEntries(others), [path]: files[path] }, path, content: files[path] };
 }
 
+/** Whether the rollout plan runs the migration inside a transaction block or outside one. */
+const runsIn = (report: Report, path: string) => report.rollout?.find((s) => s.kind === 'migrate' && s.path === path)?.transaction;
+
 async function check(dir: string): Promise<{ status: number; report: Report; stderr: string }> {
   const { status, stdout, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json');
   return { status, report: JSON.parse(stdout) as Report, stderr };
@@ -260,6 +263,7 @@ describe('each tool’s transaction semantics: one statement that must run outsi
       ]);
       expect(failed.report.findings[0].fix).toMatch(optOut);
       expect(failed.status).toBe(1);
+      expect(runsIn(failed.report, inside.path)).toBe('inside');
 
       const alone = transactionChange(tool, 1);
       const applied = await check(project(tool, alone.change, config + outside));
@@ -268,6 +272,8 @@ describe('each tool’s transaction semantics: one statement that must run outsi
       // It ran outside a transaction block: its locks were sampled while it built the index.
       const forward = applied.report.migrations.find((m) => m.direction === 'forward')!;
       expect(forward).toMatchObject({ path: alone.path, status: 'applied' });
+      // The rollout plan says so, as the tool ran it, not as tools run migrations by default.
+      expect(runsIn(applied.report, alone.path)).toBe('outside');
       expect(forward.statements).toContainEqual(
         expect.objectContaining({ lockView: 'sampled', locks: expect.arrayContaining([expect.objectContaining({ mode: 'ShareUpdateExclusiveLock' })]) }),
       );
@@ -281,9 +287,12 @@ describe('each tool’s transaction semantics: one statement that must run outsi
       expect(warned.report.findings[0].message).toMatch(/^2 statements of this migration ran outside a transaction, each committed on its own/);
       expect(warned.report.findings[0].fix).toMatch(keepIn);
       expect(warned.status).toBe(0);
+      expect(runsIn(warned.report, split.path)).toBe('outside');
 
-      const whole = await check(project(tool, transactionChange(tool, 3).change, config));
+      const kept = transactionChange(tool, 3);
+      const whole = await check(project(tool, kept.change, config));
       expect(whole.report.findings).toEqual([]);
+      expect(runsIn(whole.report, kept.path)).toBe('inside');
       expect(whole.status).toBe(0);
       expect(whole.report.drill!.roundTrip).toBe('restored');
     }, 180_000);
