@@ -58,7 +58,8 @@ const hasAlembic = spawnSync('alembic', ['--version']).status === 0;
 const hasDjango = spawnSync('/usr/bin/python3', ['-c', 'import django, psycopg2']).status === 0;
 /** Rails 6.1 and the pg gem from Debian's ruby-rails and ruby-pg (CI does not install them). */
 const hasRails = spawnSync('ruby', ['-e', 'require "rails"; require "pg"']).status === 0;
-if (!hasRails) console.warn('Skipping the Rails drill: `ruby -e \'require "rails"; require "pg"\'` fails (install ruby-rails and ruby-pg).');
+if (!hasRails)
+  console.warn('Skipping the Rails drills (change, transactions): `ruby -e \'require "rails"; require "pg"\'` fails (install ruby-rails and ruby-pg).');
 
 /** Django's commands, run by Debian's python, with the reverse of the shop app's new migration (Django's preset has none). */
 const DJANGO_COMMANDS =
@@ -89,12 +90,13 @@ const TRANSACTIONS: ReadonlyArray<{ tool: string; optOut: RegExp; keepIn: RegExp
   { tool: 'sequelize', optOut: /outside `queryInterface\.sequelize\.transaction`/, keepIn: /wrap the calls in `queryInterface\.sequelize\.transaction/ },
   { tool: 'alembic', optOut: /`with op\.get_context\(\)\.autocommit_block\(\):`/, keepIn: /out of `autocommit_block\(\)`/, installed: hasAlembic },
   { tool: 'django', optOut: /`atomic = False` on that Migration class/, keepIn: /leave out `atomic = False`/, config: DJANGO_COMMANDS, installed: hasDjango },
+  { tool: 'rails', optOut: /`disable_ddl_transaction!` in that migration/, keepIn: /leave out `disable_ddl_transaction!`/, installed: hasRails },
 ];
 
 /** The n-th migration of the tool's transactions/ (in file-name order) as a change, with the files there that are no migration (TypeORM's data source). */
 function transactionChange(tool: string, n: number): { change: Record<string, string>; path: string; content: string } {
   const files = filesOf(join(FIXTURES, tool, 'transactions'));
-  const isMigration = (path: string) => /(^|\/)(migrations|versions)\//.test(path);
+  const isMigration = (path: string) => /(^|\/)(migrations|versions|migrate)\//.test(path);
   const path = Object.keys(files).filter(isMigration).sort()[n];
   const others = Object.entries(files).filter(([p]) => !isMigration(p));
   return { change: { ...Object.fromEntries(others), [path]: files[path] }, path, content: files[path] };
@@ -252,7 +254,7 @@ describe('each tool’s transaction semantics: one statement that must run outsi
   beforeAll(buildIfStale, 180_000);
 
   for (const { tool, optOut, keepIn, config = '', outside = '', installed = true } of TRANSACTIONS) {
-    // Alembic and Django come from Debian packages, which CI does not install.
+    // Alembic, Django and Rails come from Debian packages, which CI does not install.
     const test = installed ? it : it.skip;
 
     test(`${tool}: CREATE INDEX CONCURRENTLY fails in the tool’s transaction, the fix naming its opt-out, and is drilled cleanly with it`, async () => {
