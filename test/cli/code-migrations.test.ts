@@ -244,6 +244,8 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
         ['db/migrate/20240201000000_index_users_email.rb', 'applied'],
       ]);
       expect(reverse[0].statements.map((s) => s.line)).toEqual([7]);
+      // The reverse of `change`: DROP INDEX of the name Rails made from add_index's arguments, at that add_index.
+      expect(reverse[1].statements.map((s) => s.line)).toEqual([3]);
       expect(report.drill).toMatchObject({ layout: 'command (rails)', baseMigrations: 1, newMigrations: 2, roundTrip: 'restored' });
     },
     180_000,

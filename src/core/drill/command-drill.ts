@@ -467,23 +467,34 @@ function atLine(statement: ParsedStatement, file: SourceFile): ParsedStatement {
 /**
  * Where the migration file most likely wrote a statement: the line holding its text verbatim (a raw
  * SQL call), else the first line naming the most of its identifiers, quoted or as Ruby symbols (a
- * schema builder call such as `table.index('email')` or Rails' `add_index :users, :email`), else line 1.
+ * schema builder call such as `table.index('email')` or Rails' `add_index :users, :email`), else
+ * the first naming the most words of them (a generated name), else line 1.
  */
 export function likelyLine(text: string, content: string): number {
   const lines = content.split('\n');
   const head = text.trim().split('\n')[0].slice(0, 60).toLowerCase();
   const verbatim = lines.findIndex((l) => l.toLowerCase().includes(head));
   if (verbatim >= 0) return verbatim + 1;
-  const identifiers = [...new Set([...text.matchAll(/"([^"]+)"|\b([a-z_][a-z0-9_]*)\b/gi)].map((m) => (m[1] ?? m[2]).toLowerCase()))].filter(
-    (word) => word.length > 2 && !SQL_WORDS.has(word),
-  );
-  let best = { line: 1, score: 0 };
+  const identifiers = significant([...text.matchAll(/"([^"]+)"|\b([a-z_][a-z0-9_]*)\b/gi)].map((m) => (m[1] ?? m[2]).toLowerCase()));
+  // A name the tool made up from the call's arguments (Rails' index_users_on_email, which
+  // `remove_index` drops in the reverse of `add_index :users, :email`) is found by its words.
+  return namingLine(lines, identifiers) ?? namingLine(lines, significant(identifiers.flatMap((id) => id.split('_')))) ?? 1;
+}
+
+/** The distinct words worth looking for: not SQL's own, nor too short to tell anything. */
+function significant(words: readonly string[]): string[] {
+  return [...new Set(words)].filter((word) => word.length > 2 && !SQL_WORDS.has(word));
+}
+
+/** The first line naming the most of the words, quoted or as Ruby symbols; undefined when none names any. */
+function namingLine(lines: readonly string[], words: readonly string[]): number | undefined {
+  let best = { line: 0, score: 0 };
   for (const [i, l] of lines.entries()) {
     const quoted = [...l.matchAll(QUOTED), ...l.matchAll(RUBY_SYMBOL)].map((m) => m[1].toLowerCase());
-    const score = identifiers.filter((id) => quoted.includes(id)).length;
+    const score = words.filter((word) => quoted.includes(word)).length;
     if (score > best.score) best = { line: i + 1, score };
   }
-  return best.line;
+  return best.score > 0 ? best.line : undefined;
 }
 
 const QUOTED = /['"`]([^'"`]+)['"`]/g;
