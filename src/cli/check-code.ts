@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import {
   isCodeMigration,
@@ -32,7 +32,9 @@ export async function checkCode(opts: {
   provider: ShadowProvider;
   onProgress: (message: string) => void;
 }): Promise<Report> {
-  const reader = gitReader(opts.repo, opts.objects);
+  // Absolute, so that the node_modules link made in each worktree points at the repository's and not at itself (`--repo .`).
+  const repo = resolve(opts.repo);
+  const reader = gitReader(repo, opts.objects);
   const migrationsAt = async (commit: string) => (await reader.listTree(commit)).filter((e) => isCodeMigration(e.path, opts.command));
   const before = await migrationsAt(opts.base);
   const after = await migrationsAt('HEAD');
@@ -43,12 +45,12 @@ export async function checkCode(opts: {
   opts.onProgress(`${opts.command.tool}: ${before.length} base migrations, ${added.length} new`);
   const scratch = await mkdtemp(join(tmpdir(), 'drillbot-code-'));
   try {
-    const baseDir = await worktree(opts.repo, join(scratch, 'base'), opts.base);
-    const headDir = await worktree(opts.repo, join(scratch, 'head'), 'HEAD');
+    const baseDir = await worktree(repo, join(scratch, 'base'), opts.base);
+    const headDir = await worktree(repo, join(scratch, 'head'), 'HEAD');
     return await reviewCode({ ...opts, baseDir, headDir, baseMigrations: before.length, added });
   } finally {
-    await exec('git', ['-C', opts.repo, 'worktree', 'remove', '--force', join(scratch, 'base')]).catch(() => undefined);
-    await exec('git', ['-C', opts.repo, 'worktree', 'remove', '--force', join(scratch, 'head')]).catch(() => undefined);
+    await exec('git', ['-C', repo, 'worktree', 'remove', '--force', join(scratch, 'base')]).catch(() => undefined);
+    await exec('git', ['-C', repo, 'worktree', 'remove', '--force', join(scratch, 'head')]).catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
   }
 }

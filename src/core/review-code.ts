@@ -5,7 +5,8 @@ import type { ShadowProvider, ShadowServer } from './drill/providers/provider.js
 import type { ResolvedCommand } from './layouts/command-presets.js';
 import type { SourceFile } from './layouts/layout.js';
 import { buildReport } from './report/build.js';
-import type { Report } from './report/report.js';
+import { planRollout } from './report/rollout.js';
+import type { Report, ReverseNotDrafted } from './report/report.js';
 import { closeServer, engineFailure } from './review.js';
 import { applySeverities, severityResolver } from './severity.js';
 
@@ -49,20 +50,35 @@ export async function reviewCode(opts: CodeReviewOptions): Promise<Report> {
     };
     const outcome = await deadline.race(runCommandDrill(server, plan, onProgress, deadline));
     const findings = applySeverities(outcome.findings, severityResolver(opts.config));
-    return buildReport(findings, outcome.migrations, {
-      provider: opts.provider.kind,
-      serverVersion: server.version,
-      layout: `command (${opts.command.tool})`,
-      baseMigrations: opts.baseMigrations,
-      historyPrivileges: 'owner',
-      newMigrations: opts.added.length,
-      templateCache: 'none',
-      seededRows: outcome.seededRows,
-      seededTables: outcome.seededTables,
-      seeding: outcome.seeding,
+    // The runbook from what the tool was seen to send: each migration inside a transaction block or outside one, as it ran.
+    const rollout = planRollout({
+      parsed: outcome.parsed,
+      migrations: outcome.migrations,
+      findings,
       roundTrip: outcome.roundTrip,
-      durationMs: Math.round(performance.now() - started),
+      reverseDrafts: [],
+      reverseNotDrafted: opts.command.down ? [] : opts.added.map(undrilledReverse),
+      seededRows: shadow.seedRows,
     });
+    return buildReport(
+      findings,
+      outcome.migrations,
+      {
+        provider: opts.provider.kind,
+        serverVersion: server.version,
+        layout: `command (${opts.command.tool})`,
+        baseMigrations: opts.baseMigrations,
+        historyPrivileges: 'owner',
+        newMigrations: opts.added.length,
+        templateCache: 'none',
+        seededRows: outcome.seededRows,
+        seededTables: outcome.seededTables,
+        seeding: outcome.seeding,
+        roundTrip: outcome.roundTrip,
+        durationMs: Math.round(performance.now() - started),
+      },
+      { rollout },
+    );
   } catch (error) {
     const fix = 'Re-run the review; if it fails again, check the shadow PostgreSQL settings (--provider, --database-url) and the migration tool’s command.';
     return buildReport([engineFailure(error, opts.added[0].path, fix)], [], null);
@@ -70,4 +86,10 @@ export async function reviewCode(opts: CodeReviewOptions): Promise<Report> {
     await closeServer(server);
     deadline.done();
   }
+}
+
+/** Without a `down` command (Django's preset) the drill runs no reverse: the rollback the runbook names is the user's to prove. */
+function undrilledReverse(file: SourceFile): ReverseNotDrafted {
+  const name = file.path.split('/').pop()!;
+  return { version: name, forwardPath: file.path, reason: 'the command has no `down` (migrations.command.down), so the drill ran no reverse of it' };
 }

@@ -58,7 +58,8 @@ const hasAlembic = spawnSync('alembic', ['--version']).status === 0;
 const hasDjango = spawnSync('/usr/bin/python3', ['-c', 'import django, psycopg2']).status === 0;
 /** Rails 6.1 and the pg gem from Debian's ruby-rails and ruby-pg (CI does not install them). */
 const hasRails = spawnSync('ruby', ['-e', 'require "rails"; require "pg"']).status === 0;
-if (!hasRails) console.warn('Skipping the Rails drill: `ruby -e \'require "rails"; require "pg"\'` fails (install ruby-rails and ruby-pg).');
+if (!hasRails)
+  console.warn('Skipping the Rails drills (change, transactions): `ruby -e \'require "rails"; require "pg"\'` fails (install ruby-rails and ruby-pg).');
 
 /** Django's commands, run by Debian's python, with the reverse of the shop app's new migration (Django's preset has none). */
 const DJANGO_COMMANDS =
@@ -89,27 +90,31 @@ const TRANSACTIONS: ReadonlyArray<{ tool: string; optOut: RegExp; keepIn: RegExp
   { tool: 'sequelize', optOut: /outside `queryInterface\.sequelize\.transaction`/, keepIn: /wrap the calls in `queryInterface\.sequelize\.transaction/ },
   { tool: 'alembic', optOut: /`with op\.get_context\(\)\.autocommit_block\(\):`/, keepIn: /out of `autocommit_block\(\)`/, installed: hasAlembic },
   { tool: 'django', optOut: /`atomic = False` on that Migration class/, keepIn: /leave out `atomic = False`/, config: DJANGO_COMMANDS, installed: hasDjango },
+  { tool: 'rails', optOut: /`disable_ddl_transaction!` in that migration/, keepIn: /leave out `disable_ddl_transaction!`/, installed: hasRails },
 ];
 
 /** The n-th migration of the tool's transactions/ (in file-name order) as a change, with the files there that are no migration (TypeORM's data source). */
 function transactionChange(tool: string, n: number): { change: Record<string, string>; path: string; content: string } {
   const files = filesOf(join(FIXTURES, tool, 'transactions'));
-  const isMigration = (path: string) => /(^|\/)(migrations|versions)\//.test(path);
+  const isMigration = (path: string) => /(^|\/)(migrations|versions|migrate)\//.test(path);
   const path = Object.keys(files).filter(isMigration).sort()[n];
   const others = Object.entries(files).filter(([p]) => !isMigration(p));
   return { change: { ...Object.fromEntries(others), [path]: files[path] }, path, content: files[path] };
 }
+
+/** Whether the rollout plan runs the migration inside a transaction block or outside one. */
+const runsIn = (report: Report, path: string) => report.rollout?.find((s) => s.kind === 'migrate' && s.path === path)?.transaction;
 
 async function check(dir: string): Promise<{ status: number; report: Report; stderr: string }> {
   const { status, stdout, stderr } = await cli('check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json');
   return { status, report: JSON.parse(stdout) as Report, stderr };
 }
 
-/** bin/drillbot.js in its own process, as CI runs it. */
-function spawned(dir: string): Promise<{ status: number | null; report: Report }> {
-  const argv = [join(ROOT, 'bin', 'drillbot.js'), 'check', '--repo', dir, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json', '--quiet'];
+/** bin/drillbot.js in its own process, as CI runs it; `repo` relative to `cwd` when given, as a user types it. */
+function spawned(repo: string, cwd?: string): Promise<{ status: number | null; report: Report }> {
+  const argv = [join(ROOT, 'bin', 'drillbot.js'), 'check', '--repo', repo, '--base', 'main', '--database-url', LOCAL_URL, '--format', 'json', '--quiet'];
   return new Promise((resolve) => {
-    execFile(process.execPath, argv, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+    execFile(process.execPath, argv, { cwd, maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
       resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, report: JSON.parse(stdout) as Report });
     });
   });
@@ -153,6 +158,14 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
     expect(report.findings[0].message).toMatch(/Rewrites existing table public\.users/);
     expect(status).toBe(1);
     expect(report.drill).toMatchObject({ layout: 'command (node-pg-migrate)', newMigrations: 1, roundTrip: 'restored' });
+  });
+
+  it('Knex, the CLI spawned in the repository with `--repo .`: the tool is found through the repository’s node_modules and runs', async () => {
+    const dir = project('knex', filesOf(join(FIXTURES, 'knex', 'change')));
+    const { status, report } = await spawned('.', dir);
+    expect(report.findings).toEqual([expect.objectContaining({ hazard: 'blocking-index', path: 'migrations/20240201000000_index_users_email.js', line: 4 })]);
+    expect(status).toBe(1);
+    expect(report.drill).toMatchObject({ layout: 'command (knex)', newMigrations: 1, roundTrip: 'restored' });
   });
 
   it('Sequelize: addIndex outside a transaction blocks writes, reported at its migration file and line', async () => {
@@ -231,6 +244,8 @@ describe('code migrations run by their own tool (migrations.preset)', () => {
         ['db/migrate/20240201000000_index_users_email.rb', 'applied'],
       ]);
       expect(reverse[0].statements.map((s) => s.line)).toEqual([7]);
+      // The reverse of `change`: DROP INDEX of the name Rails made from add_index's arguments, at that add_index.
+      expect(reverse[1].statements.map((s) => s.line)).toEqual([3]);
       expect(report.drill).toMatchObject({ layout: 'command (rails)', baseMigrations: 1, newMigrations: 2, roundTrip: 'restored' });
     },
     180_000,
@@ -241,7 +256,7 @@ describe('each tool’s transaction semantics: one statement that must run outsi
   beforeAll(buildIfStale, 180_000);
 
   for (const { tool, optOut, keepIn, config = '', outside = '', installed = true } of TRANSACTIONS) {
-    // Alembic and Django come from Debian packages, which CI does not install.
+    // Alembic, Django and Rails come from Debian packages, which CI does not install.
     const test = installed ? it : it.skip;
 
     test(`${tool}: CREATE INDEX CONCURRENTLY fails in the tool’s transaction, the fix naming its opt-out, and is drilled cleanly with it`, async () => {
@@ -252,6 +267,7 @@ describe('each tool’s transaction semantics: one statement that must run outsi
       ]);
       expect(failed.report.findings[0].fix).toMatch(optOut);
       expect(failed.status).toBe(1);
+      expect(runsIn(failed.report, inside.path)).toBe('inside');
 
       const alone = transactionChange(tool, 1);
       const applied = await check(project(tool, alone.change, config + outside));
@@ -260,6 +276,8 @@ describe('each tool’s transaction semantics: one statement that must run outsi
       // It ran outside a transaction block: its locks were sampled while it built the index.
       const forward = applied.report.migrations.find((m) => m.direction === 'forward')!;
       expect(forward).toMatchObject({ path: alone.path, status: 'applied' });
+      // The rollout plan says so, as the tool ran it, not as tools run migrations by default.
+      expect(runsIn(applied.report, alone.path)).toBe('outside');
       expect(forward.statements).toContainEqual(
         expect.objectContaining({ lockView: 'sampled', locks: expect.arrayContaining([expect.objectContaining({ mode: 'ShareUpdateExclusiveLock' })]) }),
       );
@@ -273,9 +291,12 @@ describe('each tool’s transaction semantics: one statement that must run outsi
       expect(warned.report.findings[0].message).toMatch(/^2 statements of this migration ran outside a transaction, each committed on its own/);
       expect(warned.report.findings[0].fix).toMatch(keepIn);
       expect(warned.status).toBe(0);
+      expect(runsIn(warned.report, split.path)).toBe('outside');
 
-      const whole = await check(project(tool, transactionChange(tool, 3).change, config));
+      const kept = transactionChange(tool, 3);
+      const whole = await check(project(tool, kept.change, config));
       expect(whole.report.findings).toEqual([]);
+      expect(runsIn(whole.report, kept.path)).toBe('inside');
       expect(whole.status).toBe(0);
       expect(whole.report.drill!.roundTrip).toBe('restored');
     }, 180_000);

@@ -1,12 +1,13 @@
 import pg from 'pg';
 import type { Deadline } from '../deadline.js';
 import { transactionAdvice, type ResolvedCommand } from '../layouts/command-presets.js';
-import type { Migration, MigrationScript, SourceFile } from '../layouts/layout.js';
+import type { Migration, MigrationScript, SourceFile, TransactionMode } from '../layouts/layout.js';
 import { finding } from '../report/findings.js';
 import type { Finding, LockObservation, MigrationResult, StatementResult } from '../report/report.js';
 import { locksTaken, type LockMode } from '../sql/lock-levels.js';
 import { sameRelation } from '../sql/nodes.js';
 import { parseScript, type ParsedStatement } from '../sql/parse.js';
+import type { ParsedMigration } from '../sql/parse-migrations.js';
 import { nonTransactionalStatement } from '../sql/transaction-block.js';
 import { captureBaseline, summarize, type DrillOutcome } from './drill.js';
 import type { ScriptRun, StatementRun } from './execute.js';
@@ -36,6 +37,14 @@ export interface CommandDrillPlan {
 type Progress = (message: string) => void;
 
 /**
+ * The drill's outcome, with each new migration as the rollout plan reads it: the statements the
+ * tool sent for it, at their lines, and whether they ran in a transaction block, as observed.
+ */
+export interface CommandDrillOutcome extends DrillOutcome {
+  readonly parsed: ParsedMigration[];
+}
+
+/**
  * Kinds of statements that carry no hazard of the change: the tool's transaction control and
  * session settings, and the driver's cleanup of its prepared statements (Rails' pg adapter sends
  * `DEALLOCATE a1` as it disconnects).
@@ -49,7 +58,7 @@ const CONTROL = new Set(['TransactionStmt', 'VariableSetStmt', 'VariableShowStmt
  * layout's (locks, rewrites, index builds, scans, errors) and reported at its migration file. The
  * reverse is the tool's `down`, once per new migration, newest first, and the redo its `up` again.
  */
-export async function runCommandDrill(server: ShadowServer, plan: CommandDrillPlan, onProgress: Progress, deadline: Deadline): Promise<DrillOutcome> {
+export async function runCommandDrill(server: ShadowServer, plan: CommandDrillPlan, onProgress: Progress, deadline: Deadline): Promise<CommandDrillOutcome> {
   const first = plan.added[0]?.path ?? plan.command.path;
   const guard = new Guard(server, { ...plan.limits, statementTimeoutMs: plan.statementTimeoutMs }, deadline, first);
   try {
@@ -70,8 +79,17 @@ async function drillDatabase(
   pgMajor: number,
   onProgress: Progress,
   deadline: Deadline,
-): Promise<DrillOutcome> {
-  const empty: DrillOutcome = { migrations: [], findings: [], templateCache: 'miss', seededRows: 0, seededTables: 0, seeding: [], roundTrip: 'not-run' };
+): Promise<CommandDrillOutcome> {
+  const empty: CommandDrillOutcome = {
+    migrations: [],
+    findings: [],
+    templateCache: 'miss',
+    seededRows: 0,
+    seededTables: 0,
+    seeding: [],
+    roundTrip: 'not-run',
+    parsed: [],
+  };
   onProgress(`history: ${plan.command.up} at the base commit`);
   const history = await runTool(plan.command.up, plan.baseDir, database.login, deadline.signal);
   if (history.exitCode !== 0) return { ...empty, findings: [historyFailure(plan, history)] };
@@ -124,6 +142,8 @@ class ObservedTool {
   private readonly results: MigrationResult[] = [];
   /** The forward statements observed, for pointing a round-trip difference at the statement that made it. */
   private readonly forwardStatements: ParsedStatement[] = [];
+  /** Each new migration's run, by path and direction, as observed: its statements and whether they ran in a transaction block. */
+  private readonly scripts = new Map<string, { statements: ParsedStatement[]; script: MigrationScript }>();
 
   constructor(
     private readonly client: pg.Client,
@@ -135,7 +155,7 @@ class ObservedTool {
     private readonly deadline: Deadline,
   ) {}
 
-  async forwardReverseRedo(onProgress: Progress): Promise<Pick<DrillOutcome, 'migrations' | 'findings' | 'roundTrip'>> {
+  async forwardReverseRedo(onProgress: Progress): Promise<Pick<CommandDrillOutcome, 'migrations' | 'findings' | 'roundTrip' | 'parsed'>> {
     onProgress(`forward: ${this.plan.command.up} at the head commit, observed`);
     const checkpoint = await takeCheckpoint(this.client);
     const forward = await this.observe(this.plan.command.up);
@@ -143,7 +163,22 @@ class ObservedTool {
     if (applied && this.plan.command.down) onProgress(`reverse: ${this.plan.command.down} once per new migration, observed`);
     const reversed = applied ? await this.reverse(checkpoint) : null;
     const roundTrip = reversed === null ? 'not-run' : reversed && (await this.redo(onProgress)) ? 'restored' : 'mismatch';
-    return { migrations: this.results, findings: this.findings, roundTrip };
+    return { migrations: this.results, findings: this.findings, roundTrip, parsed: this.plan.added.map((file) => this.parsedMigration(file)) };
+  }
+
+  /** The migration as the drill saw it run; its reverse is the tool's `down` in the same file, where the tool has one. */
+  private parsedMigration(file: SourceFile): ParsedMigration {
+    const name = file.path.split('/').pop()!;
+    const forward = this.scripts.get(`forward\0${file.path}`);
+    const reverse = this.scripts.get(`reverse\0${file.path}`);
+    // A forward the tool never reached ran nothing: no transaction of it was observed.
+    const forwardScript = forward?.script ?? script(file, []);
+    const reverseScript = this.plan.command.down ? (reverse?.script ?? { ...forwardScript }) : null;
+    return {
+      migration: { version: name, name, forward: forwardScript, reverse: reverseScript },
+      forward: forward?.statements ?? [],
+      reverse: reverse?.statements ?? null,
+    };
   }
 
   /** Runs a command of the tool through a fresh proxy; the statements it sent, in order. */
@@ -171,9 +206,9 @@ class ObservedTool {
     const withError = parts.findIndex((own) => own.some((s) => s.observed.status === 'failed'));
     const failed = run.exitCode === 0 ? -1 : withError >= 0 ? withError : reached;
     for (const [i, file] of this.plan.added.entries()) {
-      const scriptRun = this.judge(file, parts[i], 'forward', i === failed);
+      const judged = this.judge(file, parts[i], 'forward', i === failed);
       if (i === failed) {
-        this.findings.push(toolFailure(scriptRun, file, 'forward-error', run, this.plan.command));
+        this.findings.push(toolFailure(judged, 'forward-error', run, this.plan.command));
         return false;
       }
     }
@@ -190,14 +225,14 @@ class ObservedTool {
     for (const file of [...this.plan.added].reverse()) {
       const { run, statements } = await this.observe(down);
       const own = (await attribute(statements, [file], this.toolTables)).parts[0];
-      const scriptRun = this.judge(file, own, 'reverse', run.exitCode !== 0);
+      const judged = this.judge(file, own, 'reverse', run.exitCode !== 0);
       if (run.exitCode !== 0) {
-        this.findings.push(toolFailure(scriptRun, file, 'reverse-error', run, this.plan.command));
+        this.findings.push(toolFailure(judged, 'reverse-error', run, this.plan.command));
         return null;
       }
     }
     const first = this.plan.added[0];
-    const migration: Migration = { version: first.path, name: first.path, forward: script(first), reverse: null };
+    const migration: Migration = { version: first.path, name: first.path, forward: this.scripts.get(`forward\0${first.path}`)!.script, reverse: null };
     const { findings } = await checkRoundTrip(this.client, checkpoint, migration, this.forwardStatements, this.findings);
     this.findings.push(...findings);
     return findings.length === 0;
@@ -223,7 +258,7 @@ class ObservedTool {
   }
 
   /** Each observed statement judged as a SQL layout's; the migration's result recorded. */
-  private judge(file: SourceFile, own: readonly LocatedStatement[], direction: 'forward' | 'reverse', failed: boolean): ScriptRun {
+  private judge(file: SourceFile, own: readonly LocatedStatement[], direction: 'forward' | 'reverse', failed: boolean): Judged {
     const runs: StatementRun[] = [];
     const judged: StatementResult[] = [];
     let held: LockObservation[] = [];
@@ -242,9 +277,11 @@ class ObservedTool {
     if (direction === 'forward' && !failed) this.findings.push(...piecemeal(own, file, this.plan.command.tool, this.pgMajor));
     const durationMs = own.reduce((sum, s) => sum + s.observed.durationMs, 0);
     const scriptRun: ScriptRun = { status: failed ? 'failed' : 'applied', durationMs, statements: runs };
-    const migration: Migration = { version: file.path.split('/').pop()!, name: file.path.split('/').pop()!, forward: script(file), reverse: null };
-    this.results.push(summarize(migration, script(file), direction, scriptRun, judged));
-    return scriptRun;
+    const ran = script(file, own);
+    this.scripts.set(`${direction}\0${file.path}`, { statements: own.map((s) => s.statement), script: ran });
+    const migration: Migration = { version: file.path.split('/').pop()!, name: file.path.split('/').pop()!, forward: ran, reverse: null };
+    this.results.push(summarize(migration, ran, direction, scriptRun, judged));
+    return { run: scriptRun, script: ran };
   }
 }
 
@@ -278,9 +315,23 @@ function piecemeal(own: readonly LocatedStatement[], file: SourceFile, tool: str
   ];
 }
 
-/** A code migration as the report's script: its file, run by the tool. */
-function script(file: SourceFile): MigrationScript {
-  return { path: file.path, sql: '', startLine: 1, transaction: 'transaction' };
+/**
+ * A code migration as the report's script: its file, run by the tool, in a transaction block when
+ * each of its statements was seen in one (the tool's opt-outs, Knex `transaction: false`,
+ * node-pg-migrate `noTransaction()`, Rails `disable_ddl_transaction!`, … take it out of one).
+ */
+function script(file: SourceFile, ran: readonly LocatedStatement[]): MigrationScript {
+  return { path: file.path, sql: '', startLine: 1, transaction: transactionSeen(ran) };
+}
+
+function transactionSeen(ran: readonly LocatedStatement[]): TransactionMode {
+  return ran.length > 0 && ran.every((s) => s.observed.lockView === 'in-transaction') ? 'transaction' : 'none';
+}
+
+/** A migration's run as judged, and its script as observed. */
+interface Judged {
+  readonly run: ScriptRun;
+  readonly script: MigrationScript;
 }
 
 /** An observed statement, parsed, at the line of its migration file that most likely wrote it. */
@@ -416,23 +467,34 @@ function atLine(statement: ParsedStatement, file: SourceFile): ParsedStatement {
 /**
  * Where the migration file most likely wrote a statement: the line holding its text verbatim (a raw
  * SQL call), else the first line naming the most of its identifiers, quoted or as Ruby symbols (a
- * schema builder call such as `table.index('email')` or Rails' `add_index :users, :email`), else line 1.
+ * schema builder call such as `table.index('email')` or Rails' `add_index :users, :email`), else
+ * the first naming the most words of them (a generated name), else line 1.
  */
 export function likelyLine(text: string, content: string): number {
   const lines = content.split('\n');
   const head = text.trim().split('\n')[0].slice(0, 60).toLowerCase();
   const verbatim = lines.findIndex((l) => l.toLowerCase().includes(head));
   if (verbatim >= 0) return verbatim + 1;
-  const identifiers = [...new Set([...text.matchAll(/"([^"]+)"|\b([a-z_][a-z0-9_]*)\b/gi)].map((m) => (m[1] ?? m[2]).toLowerCase()))].filter(
-    (word) => word.length > 2 && !SQL_WORDS.has(word),
-  );
-  let best = { line: 1, score: 0 };
+  const identifiers = significant([...text.matchAll(/"([^"]+)"|\b([a-z_][a-z0-9_]*)\b/gi)].map((m) => (m[1] ?? m[2]).toLowerCase()));
+  // A name the tool made up from the call's arguments (Rails' index_users_on_email, which
+  // `remove_index` drops in the reverse of `add_index :users, :email`) is found by its words.
+  return namingLine(lines, identifiers) ?? namingLine(lines, significant(identifiers.flatMap((id) => id.split('_')))) ?? 1;
+}
+
+/** The distinct words worth looking for: not SQL's own, nor too short to tell anything. */
+function significant(words: readonly string[]): string[] {
+  return [...new Set(words)].filter((word) => word.length > 2 && !SQL_WORDS.has(word));
+}
+
+/** The first line naming the most of the words, quoted or as Ruby symbols; undefined when none names any. */
+function namingLine(lines: readonly string[], words: readonly string[]): number | undefined {
+  let best = { line: 0, score: 0 };
   for (const [i, l] of lines.entries()) {
     const quoted = [...l.matchAll(QUOTED), ...l.matchAll(RUBY_SYMBOL)].map((m) => m[1].toLowerCase());
-    const score = identifiers.filter((id) => quoted.includes(id)).length;
+    const score = words.filter((word) => quoted.includes(word)).length;
     if (score > best.score) best = { line: i + 1, score };
   }
-  return best.line;
+  return best.score > 0 ? best.line : undefined;
 }
 
 const QUOTED = /['"`]([^'"`]+)['"`]/g;
@@ -471,10 +533,10 @@ function historyFailure(plan: CommandDrillPlan, run: ToolRun): Finding {
 }
 
 /** The failure of the tool's run at a migration: PostgreSQL's error when the tool sent a failing statement, else the tool's own output. */
-function toolFailure(run: ScriptRun, file: SourceFile, hazard: 'forward-error' | 'reverse-error', tool: ToolRun, command: ResolvedCommand): Finding {
+function toolFailure({ run, script }: Judged, hazard: 'forward-error' | 'reverse-error', tool: ToolRun, command: ResolvedCommand): Finding {
   const failed = run.statements.at(-1);
   if (failed?.error) {
-    const seen = failureFinding(run, script(file), hazard, 'plain');
+    const seen = failureFinding(run, script, hazard, 'plain');
     // The SQL layouts' advice names a file convention; a code migration leaves its transaction through its tool.
     return failed.error.code === '25001' ? { ...seen, fix: `${seen.fix} ${transactionAdvice(command.tool)?.outside ?? ''}`.trim() } : seen;
   }
@@ -482,7 +544,7 @@ function toolFailure(run: ScriptRun, file: SourceFile, hazard: 'forward-error' |
   return finding({
     hazard,
     source: 'drill',
-    path: file.path,
+    path: script.path,
     line: 1,
     message: `The ${direction} migration fails: \`${tool.command}\` exits with ${tool.exitCode ?? 'a signal'} before PostgreSQL reports an error.`,
     fix: `Fix the ${direction} migration so that the tool runs it.`,

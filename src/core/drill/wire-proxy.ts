@@ -30,7 +30,9 @@ export interface ObservedStatement {
   readonly after: RelationState;
   /**
    * Relation locks: those held right after it when it ran in a transaction block
-   * (`in-transaction`), else those a second connection saw while it ran (`sampled`).
+   * (`in-transaction`, also when it failed there: none can be read then), else those a second
+   * connection saw while it ran (`sampled`). The view says where it ran: the report labels a
+   * code migration inside or outside a transaction by it.
    */
   readonly locks: HeldLock[];
   readonly lockView: 'in-transaction' | 'sampled';
@@ -272,11 +274,12 @@ class ProxiedSession {
     this.cycle = null;
     await cycle.stopSampling?.();
     const before = this.state;
-    const inBlock = this.transaction === 'T';
+    const failedBlock = this.transaction === 'E';
+    const inBlock = this.transaction === 'T' || failedBlock;
     const opening = opensTransaction(cycle.text);
     // In a failed transaction block nothing can be read (and nothing changed); after an opening statement nothing may be read (opensTransaction).
-    const after = this.transaction === 'E' || opening ? before : await this.captureState();
-    const locks = opening ? [] : inBlock ? await heldLocks(this.asClient()) : cycle.sampled;
+    const after = failedBlock || opening ? before : await this.captureState();
+    const locks = opening || failedBlock ? [] : inBlock ? await heldLocks(this.asClient()) : cycle.sampled;
     this.state = after;
     if (!cycle.text.trim()) return;
     this.record({
