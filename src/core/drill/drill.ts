@@ -14,7 +14,7 @@ import type { ShadowDatabase } from './databases.js';
 import type { OpenSession } from './bare-locks.js';
 import { runScript, type PgFailure, type RunOptions, type ScriptRun, type StatementBound } from './execute.js';
 import { DrillStopped, Guard, type DrillCaps } from './guard.js';
-import { judgeStatement, type Baseline } from './observe.js';
+import { judgeStatement, rank, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
 import { captureRelationState } from './relation-state.js';
 import { checkRoundTrip, takeCheckpoint, type Checkpoint, type NewerRoundTrip } from './round-trip.js';
@@ -543,8 +543,11 @@ export function summarize(
   run: ScriptRun,
   statements: StatementResult[],
 ): MigrationResult {
+  // Outside a transaction block each statement's locks are its own: a later, weaker one must not hide a stronger one.
   const locks = new Map<string, StatementResult['locks'][number]>();
-  for (const lock of statements.flatMap((st) => st.locks)) locks.set(lock.relation, lock);
+  for (const lock of statements.flatMap((st) => st.locks)) {
+    if (rank(locks.get(lock.relation)?.mode) < rank(lock.mode)) locks.set(lock.relation, lock);
+  }
   return {
     path: script.path,
     version: migration.version,
