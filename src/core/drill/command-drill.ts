@@ -140,10 +140,8 @@ async function filledTables(client: pg.Client, named: readonly string[]): Promis
 class ObservedTool {
   private readonly findings: Finding[] = [];
   private readonly results: MigrationResult[] = [];
-  /** The forward statements observed, for pointing a round-trip difference at the statement that made it. */
-  private readonly forwardStatements: ParsedStatement[] = [];
-  /** Each new migration's run, by path and direction, as observed: its statements and whether they ran in a transaction block. */
-  private readonly scripts = new Map<string, { statements: ParsedStatement[]; script: MigrationScript }>();
+  /** Each new migration's run, by direction and path, as observed: its statements and whether they ran in a transaction block. */
+  private readonly runs = new Map<string, { statements: ParsedStatement[]; script: MigrationScript }>();
 
   constructor(
     private readonly client: pg.Client,
@@ -168,9 +166,9 @@ class ObservedTool {
 
   /** The migration as the drill saw it run; its reverse is the tool's `down` in the same file, where the tool has one. */
   private parsedMigration(file: SourceFile): ParsedMigration {
-    const name = file.path.split('/').pop()!;
-    const forward = this.scripts.get(`forward\0${file.path}`);
-    const reverse = this.scripts.get(`reverse\0${file.path}`);
+    const name = migrationName(file);
+    const forward = this.ran('forward', file);
+    const reverse = this.ran('reverse', file);
     // A forward the tool never reached ran nothing: no transaction of it was observed.
     const forwardScript = forward?.script ?? script(file, []);
     const reverseScript = this.plan.command.down ? (reverse?.script ?? { ...forwardScript }) : null;
@@ -179,6 +177,11 @@ class ObservedTool {
       forward: forward?.statements ?? [],
       reverse: reverse?.statements ?? null,
     };
+  }
+
+  /** A migration's run in one direction, once judged. */
+  private ran(direction: 'forward' | 'reverse', file: SourceFile): { statements: ParsedStatement[]; script: MigrationScript } | undefined {
+    return this.runs.get(runKey(direction, file));
   }
 
   /** Runs a command of the tool through a fresh proxy; the statements it sent, in order. */
@@ -232,8 +235,10 @@ class ObservedTool {
       }
     }
     const first = this.plan.added[0];
-    const migration: Migration = { version: first.path, name: first.path, forward: this.scripts.get(`forward\0${first.path}`)!.script, reverse: null };
-    const { findings } = await checkRoundTrip(this.client, checkpoint, migration, this.forwardStatements, this.findings);
+    const migration: Migration = { version: first.path, name: first.path, forward: this.ran('forward', first)!.script, reverse: null };
+    // Every forward ran (the reverse runs only then): their statements point a difference at the one that made it.
+    const forwardStatements = this.plan.added.flatMap((file) => this.ran('forward', file)!.statements);
+    const { findings } = await checkRoundTrip(this.client, checkpoint, migration, forwardStatements, this.findings);
     this.findings.push(...findings);
     return findings.length === 0;
   }
@@ -269,21 +274,23 @@ class ObservedTool {
       runs.push(run);
       judged.push(verdict.result);
       // Lock hazards matter on the way forward; a reverse runs during an incident, by choice.
-      if (direction === 'forward') {
-        this.findings.push(...verdict.findings);
-        this.forwardStatements.push(located.statement);
-      }
+      if (direction === 'forward') this.findings.push(...verdict.findings);
     }
     if (direction === 'forward' && !failed) this.findings.push(...piecemeal(own, file, this.plan.command.tool, this.pgMajor));
     const durationMs = own.reduce((sum, s) => sum + s.observed.durationMs, 0);
     const scriptRun: ScriptRun = { status: failed ? 'failed' : 'applied', durationMs, statements: runs };
     const ran = script(file, own);
-    this.scripts.set(`${direction}\0${file.path}`, { statements: own.map((s) => s.statement), script: ran });
-    const migration: Migration = { version: file.path.split('/').pop()!, name: file.path.split('/').pop()!, forward: ran, reverse: null };
+    this.runs.set(runKey(direction, file), { statements: own.map((s) => s.statement), script: ran });
+    const migration: Migration = { version: migrationName(file), name: migrationName(file), forward: ran, reverse: null };
     this.results.push(summarize(migration, ran, direction, scriptRun, judged));
     return { run: scriptRun, script: ran };
   }
 }
+
+const runKey = (direction: 'forward' | 'reverse', file: SourceFile): string => `${direction}\0${file.path}`;
+
+/** A code migration's version and name in the report: its file's name. */
+const migrationName = (file: SourceFile): string => file.path.split('/').pop()!;
 
 /**
  * A migration that sent several statements outside a transaction block, each committed on its own:
@@ -399,7 +406,7 @@ async function attribute(
   toolTables: readonly string[],
 ): Promise<{ parts: LocatedStatement[][]; reached: number }> {
   const parts: LocatedStatement[][] = files.map(() => []);
-  const names = files.map((f) => f.path.split('/').pop()!);
+  const names = files.map(migrationName);
   const recorded = new Set<number>();
   const mentionsTool = (text: string) => toolTables.some((t) => new RegExp(`(^|[^\\w])${t}([^\\w]|$)`, 'i').test(text));
   let pending: Array<Omit<LocatedStatement, 'statement'> & { parsed: ParsedStatement }> = [];
