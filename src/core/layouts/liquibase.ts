@@ -8,7 +8,7 @@ import {
   type ChangeLogProperty,
   type ParsedChangeLog,
 } from './liquibase-changelog.js';
-import { ChangeLogParameters, readProperties } from './liquibase-parameters.js';
+import { ChangeLogParameters, readProperties, type PropertyDefinition } from './liquibase-parameters.js';
 import { compareBytes, listEntries, sliceLines, splitLines, usableReverse, type Line, type TreeEntry } from './util.js';
 
 // AbstractFormattedChangeLogParser (liquibase-standard), case-insensitive as there.
@@ -165,8 +165,8 @@ function readFormatted(w: Walk, entry: TreeEntry): Migration[] {
   return migrations;
 }
 
-/** AbstractFormattedChangeLogParser.handleProperty: `name:` and `value:` words, `dbms:`, `global:` (true unless it reads true… or is absent). */
-function formattedProperty(line: Line): PropertyLine {
+/** AbstractFormattedChangeLogParser.handleProperty: `name:` and `value:` words, `dbms:`, `global:` (Boolean.parseBoolean: absent or `true` is global, any other word local). */
+function formattedProperty(line: Line): PropertyDefinition {
   const global = /global:(\S+)/i.exec(line.text)?.[1];
   const dbms = /dbms:([^,][\w!,]+)/i.exec(line.text)?.[1];
   return {
@@ -175,13 +175,6 @@ function formattedProperty(line: Line): PropertyLine {
     global: global === undefined || global.toLowerCase() === 'true',
     ...(dbms !== undefined ? { dbms } : {}),
   };
-}
-
-interface PropertyLine {
-  readonly name: string;
-  readonly value: string;
-  readonly global: boolean;
-  readonly dbms?: string;
 }
 
 const isFormatted = (e: TreeEntry): boolean => e.name.toLowerCase().endsWith('.sql') && FIRST_LINE.test(splitLines(e.file.content)[0]?.text ?? '');
@@ -249,7 +242,7 @@ class Walk {
     for (const name of expanded.missing) this.unresolved.add(name);
     return expanded.text;
   }
-  define(p: PropertyLine): void {
+  define(p: PropertyDefinition): void {
     this.parameters.define(p, this.including);
   }
   /** Whether the changeset's SQL keeps expressions without a value: then a problem says which, and it is not drilled. */
