@@ -19,11 +19,14 @@ const FOUND = /^([0-9a-f]+) (\S+) (\d+)$/;
 /**
  * One `git cat-file --batch` process for a whole review: commits, files and blobs are read by name
  * (`HEAD^{commit}`, `<commit>:<path>`, a blob id) in the order asked, without a process each
- * (each git process costs a review 5-20 ms). close() ends it.
+ * (each git process costs a review 5-20 ms). Each name is asked once: the base and the head share
+ * most migrations' blobs, and the code scan reads the head's files again (a Lemmy review asked for
+ * 1,400 objects, 467 of them distinct, at ~0.2 ms each). close() ends it.
  */
 export class GitObjects {
   private readonly child;
   private readonly pending: Pending[] = [];
+  private readonly asked = new Map<string, Promise<GitObject | null>>();
   private output: Buffer = Buffer.alloc(0);
   private stderr = '';
   private failure: GitError | null = null;
@@ -41,13 +44,18 @@ export class GitObjects {
     this.child.on('close', (code) => this.fail(`git cat-file exited with ${code}: ${this.stderr.trim().split('\n')[0]}`));
   }
 
-  /** The object `name` names, or null when there is none. */
+  /** The object `name` names, or null when there is none (as it was when first asked: a review reads one state of the repository). */
   read(name: string): Promise<GitObject | null> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject });
-      this.child.stdin.write(`${name}\n`);
-    });
+    let answer = this.asked.get(name);
+    if (!answer) {
+      answer = new Promise((resolve, reject) => {
+        this.pending.push({ resolve, reject });
+        this.child.stdin.write(`${name}\n`);
+      });
+      this.asked.set(name, answer);
+    }
+    return answer;
   }
 
   /** The id of the commit `ref` names, or null when it names none. */

@@ -30,6 +30,8 @@ import {
   listingTreesOnce,
   type RepositoryReader,
   resolveCommand,
+  startingNow,
+  type ShadowProvider,
 } from '../core/index.js';
 import { checkCode } from './check-code.js';
 import { parseCommandLine, USAGE, type CheckArgs, type StatsArgs } from './args.js';
@@ -81,11 +83,29 @@ async function checkWith(objects: GitObjects, args: CheckArgs, progress: (messag
     const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
     return checkCode({ repo: args.repo, objects, base, command, config, provider, onProgress: progress });
   }
+  const provider = startingNow(createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl }), {
+    pgMajor: config.shadow.pgMajor,
+    onProgress: progress,
+  });
+  try {
+    return await reviewChange(objects, args, { base, source, config }, provider, progress);
+  } finally {
+    await provider.release();
+  }
+}
+
+/** Reads the change and reviews it on the provider's shadow (which starts meanwhile). */
+async function reviewChange(
+  objects: GitObjects,
+  args: CheckArgs,
+  { base, source, config }: { base: string; source: ConfigSource; config: DrillbotConfig },
+  provider: ShadowProvider,
+  progress: (message: string) => void,
+): Promise<Report> {
   const reader = listingTreesOnce(gitReader(args.repo, objects));
   const headCommit = await headOf(objects);
   const changeSet = await changeSetOrUndrilled(reader, args.repo, base, headCommit, config);
   if ('undrilled' in changeSet) return undrilledReport(changeSet.undrilled, null);
-  const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
   const tableSizes = await loadTableSizes(source, config);
   const baseline = await loadBaseline(source, config);
   const queries = await loadQueries(source, config, { reader, commit: base });

@@ -2,7 +2,15 @@
 export { review, type ReviewOptions } from './review.js';
 export { parseConfig, DEFAULT_CONFIG, HISTORY_PRIVILEGES, parseDuration, type DrillbotConfig, type HistoryPrivileges } from './config.js';
 export type { ChangeSet } from './change-set/change-set.js';
-export { createProvider, keepRunning, type CreateProviderOptions, type KeptProvider, type ProviderKind, type ShadowProvider } from './drill/providers/index.js';
+export {
+  createProvider,
+  keepRunning,
+  startingNow,
+  type CreateProviderOptions,
+  type KeptProvider,
+  type ProviderKind,
+  type ShadowProvider,
+} from './drill/providers/index.js';
 export { ClonePool } from './drill/clone-pool.js';
 export { lockNotes, renderText } from './report/render/text.js';
 export { isReportFormat, renderReport, REPORT_FORMATS, type RenderContext, type ReportFormat } from './report/render/index.js';

@@ -31,6 +31,23 @@ describe('GitObjects (one git cat-file --batch per review)', () => {
     }
   });
 
+  it('asks git once per name: a blob both sides share comes back as the same object', async () => {
+    const repo = gitRepo({ 'a.sql': 'SELECT 1;\n' }, { 'b.sql': 'SELECT 2;\n' });
+    const objects = new GitObjects(repo.dir);
+    try {
+      const [base, head] = await Promise.all([objects.read('main:a.sql'), objects.read('main:a.sql')]);
+      expect(head).toBe(base);
+      expect(await objects.read('main:a.sql')).toBe(base);
+      // The same blob under another name is asked again; only its bytes are equal.
+      const byId = await objects.read(base!.id);
+      expect(byId).not.toBe(base);
+      expect(byId?.content).toEqual(base?.content);
+    } finally {
+      objects.close();
+      repo.remove();
+    }
+  });
+
   it('rejects with git’s reason when the directory is no repository', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'drillbot-no-repo-'));
     const objects = new GitObjects(dir);

@@ -36,7 +36,7 @@ const POLL_MS = 50;
  * Cancels the statements of the backends `which` selects (a condition on pg_stat_activity), waits
  * (bounded) for them to end, then terminates those backends. Each step is bounded.
  */
-export async function endBackends(client: pg.Client, which: string, params: unknown[]): Promise<void> {
+export async function endBackends(client: pg.ClientBase, which: string, params: unknown[]): Promise<void> {
   const backends = `FROM pg_stat_activity WHERE (${which}) AND pid <> pg_backend_pid()`;
   await bounded(client.query(`SELECT pg_cancel_backend(pid) ${backends}`, params), CLEANUP_STEP_MS, 'cancelling statements');
   const until = performance.now() + CLEANUP_STEP_MS;

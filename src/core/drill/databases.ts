@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { ClientConfig } from 'pg';
 import { DEFAULT_CONFIG, type DrillbotConfig } from '../config.js';
 import { bounded, CLEANUP_STEP_MS } from '../deadline.js';
+import { withPooledAdmin } from './admin-connections.js';
 import { endBackends, withBoundedAdmin } from './admin-side.js';
 import type { ShadowServer } from './providers/provider.js';
 import { quoteIdent, quoteLiteral } from '../sql/quote.js';
@@ -92,7 +93,7 @@ export async function createDatabase(server: ShadowServer, name: string, opts: {
  * a session may change, under the drill's own deadline. The password is sent as a SCRAM verifier,
  * so the plain text never reaches the server (nor its statement log).
  */
-async function createRole(client: pg.Client, server: ShadowServer, role: string, password: string, caps: RoleCaps): Promise<void> {
+async function createRole(client: pg.ClientBase, server: ShadowServer, role: string, password: string, caps: RoleCaps): Promise<void> {
   const name = quoteIdent(role);
   await client.query(`CREATE ROLE ${name} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`);
   try {
@@ -123,7 +124,7 @@ export async function dropDatabase(server: ShadowServer, name: string): Promise<
 }
 
 /** Older servers let a session administer its own role's memberships (PG16 ended it): take the admin's back first. */
-async function administer(client: pg.Client, server: ShadowServer, role: string): Promise<void> {
+async function administer(client: pg.ClientBase, server: ShadowServer, role: string): Promise<void> {
   if (!server.admin.superuser) await client.query(`GRANT ${quoteIdent(role)} TO CURRENT_USER`).catch(ignoreCode(UNDEFINED_OBJECT));
 }
 
@@ -131,7 +132,7 @@ async function administer(client: pg.Client, server: ShadowServer, role: string)
  * Drops a role whose database is gone: DROP OWNED first revokes what it was granted here and on
  * shared objects. Two drops may race (the deadline's and the drill's own), hence the IF EXISTS.
  */
-async function dropRole(client: pg.Client, role: string): Promise<void> {
+async function dropRole(client: pg.ClientBase, role: string): Promise<void> {
   await client.query(`DROP OWNED BY ${quoteIdent(role)}`).catch(ignoreCode(UNDEFINED_OBJECT));
   await client.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
 }
@@ -246,7 +247,7 @@ async function handOver(server: ShadowServer, database: string, vet?: Vet): Prom
  * Looks at a database about to become a template, as the admin connected to it, before its role's
  * objects are handed over; throws to refuse it (the source is dropped by its guard either way).
  */
-export type Vet = (client: pg.Client, role: string) => Promise<void>;
+export type Vet = (client: pg.ClientBase, role: string) => Promise<void>;
 
 /**
  * Makes a shadow database's role a superuser, or a plain role again. Only the base history's replay
@@ -295,11 +296,13 @@ function assertDatabaseName(name: string): string {
   return name;
 }
 
+/** Runs `work` as the administrator, on `database` (a connection of its own) or the maintenance database (a pooled one). */
 export async function withAdminClient<T>(
   server: ShadowServer,
-  work: (client: pg.Client) => Promise<T>,
+  work: (client: pg.ClientBase) => Promise<T>,
   database = server.maintenanceDatabase ?? 'postgres',
 ): Promise<T> {
+  if (database === (server.maintenanceDatabase ?? 'postgres')) return withPooledAdmin(server.adminConfig(database), work);
   const client = new pg.Client(server.adminConfig(database));
   client.on('error', () => undefined);
   try {
@@ -315,7 +318,7 @@ export async function withAdminClient<T>(
  * waits up to 5 s for closing sessions; a session that stays (a pool, a forgotten client) is
  * terminated, since the source is always one of our own databases.
  */
-async function cloneWhenFree(client: pg.Client, source: string | undefined, sql: string): Promise<void> {
+async function cloneWhenFree(client: pg.ClientBase, source: string | undefined, sql: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await client.query(sql);
@@ -328,11 +331,11 @@ async function cloneWhenFree(client: pg.Client, source: string | undefined, sql:
   }
 }
 
-async function terminateSessions(client: pg.Client, database: string): Promise<void> {
+async function terminateSessions(client: pg.ClientBase, database: string): Promise<void> {
   await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
 }
 
-async function dropWith(client: pg.Client, major: number, name: string): Promise<void> {
+async function dropWith(client: pg.ClientBase, major: number, name: string): Promise<void> {
   const { rows } = await client.query<{ datistemplate: boolean }>(`SELECT datistemplate FROM pg_database WHERE datname = $1`, [name]);
   if (rows.length === 0) return;
   // PostgreSQL refuses to drop a template database.
@@ -352,7 +355,7 @@ interface TemplateComment {
   lastUsed: number;
 }
 
-async function commentTemplate(client: pg.Client, name: string, key: string): Promise<void> {
+async function commentTemplate(client: pg.ClientBase, name: string, key: string): Promise<void> {
   const comment: TemplateComment = { drillbot: 'template', key: normalizeKey(key), lastUsed: Date.now() };
   await client.query(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(JSON.stringify(comment))}`);
 }
@@ -368,7 +371,7 @@ function parseTemplateComment(text: string | null | undefined): TemplateComment 
   }
 }
 
-async function readTemplates(client: pg.Client): Promise<{ name: string; lastUsed: number }[]> {
+async function readTemplates(client: pg.ClientBase): Promise<{ name: string; lastUsed: number }[]> {
   const { rows } = await client.query<{ name: string; comment: string | null }>(
     `SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment
        FROM pg_database WHERE starts_with(datname, $1) AND datistemplate`,
@@ -377,7 +380,7 @@ async function readTemplates(client: pg.Client): Promise<{ name: string; lastUse
   return rows.map((r) => ({ name: r.name, lastUsed: parseTemplateComment(r.comment)?.lastUsed ?? 0 })).sort((a, b) => b.lastUsed - a.lastUsed);
 }
 
-async function evictTemplates(client: pg.Client, major: number, limit: number, keep: string): Promise<void> {
+async function evictTemplates(client: pg.ClientBase, major: number, limit: number, keep: string): Promise<void> {
   const others = (await readTemplates(client)).filter((t) => t.name !== keep);
   for (const stale of others.slice(Math.max(0, limit - 1))) {
     // A non-superuser admin cannot drop the templates of another admin on a shared server: left to it.

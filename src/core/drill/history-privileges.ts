@@ -119,7 +119,7 @@ const OTHER_OWNERS = `
  * TO app`) to pg_database_owner too, so the change meets them owned by its role as production's
  * migrator would; refuses the template (HistoryPrivilegeError) when something would let the change escalate.
  */
-async function vetSuperuserHistory(client: pg.Client, role: string, grantedBefore: ReadonlySet<string>): Promise<void> {
+async function vetSuperuserHistory(client: pg.ClientBase, role: string, grantedBefore: ReadonlySet<string>): Promise<void> {
   const problems: string[] = [];
   for (const { why, sql } of ESCALATIONS) {
     const names = await column(client, sql);
@@ -140,7 +140,7 @@ async function vetSuperuserHistory(client: pg.Client, role: string, grantedBefor
   }
 }
 
-async function column(client: pg.Client, sql: string, params: unknown[] = []): Promise<string[]> {
+async function column(client: pg.ClientBase, sql: string, params: unknown[] = []): Promise<string[]> {
   const { rows } = await client.query<Record<string, string>>(sql, params);
   return rows.map((row) => Object.values(row)[0]!);
 }

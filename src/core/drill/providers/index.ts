@@ -10,6 +10,7 @@ export type { EmbeddedProvider, EmbeddedProviderOptions, EmbeddedShadowServer } 
 export { createTestcontainersProvider } from './testcontainers.js';
 export { createUrlProvider } from './url.js';
 export { keepRunning, type KeptProvider } from './kept.js';
+export { startingNow, type HeadStartProvider } from './head-start.js';
 
 /** Options of createProvider; `databaseUrl` (or $DRILLBOT_DATABASE_URL) implies `kind: 'url'`. */
 export interface CreateProviderOptions {

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { ClientConfig } from 'pg';
 import { ShadowStartError, redact } from '../../errors.js';
 import { quoteIdent, quoteLiteral } from '../../sql/quote.js';
+import { closeAdminConnections } from '../admin-connections.js';
 import { defaultCacheDir } from './embedded.js';
 import type { AdminPowers, ShadowServer } from './provider.js';
 
@@ -69,7 +70,7 @@ export async function openServer(endpoint: ServerEndpoint, opts: OpenServerOptio
     maintenanceDatabase: endpoint.maintenanceDatabase,
     adminConfig: (database) => endpoint.admin(database),
     loginConfig: (role, password, database) => endpoint.loginAs(role, password, database),
-    close: () => (closing ??= opts.onClose?.() ?? Promise.resolve()),
+    close: () => (closing ??= closeAdminConnections(endpoint.admin(endpoint.maintenanceDatabase)).then(() => opts.onClose?.())),
   };
 }
 
