@@ -31,6 +31,7 @@ import {
   type RepositoryReader,
   resolveCommand,
   startingNow,
+  type ClonePool,
   type ShadowProvider,
 } from '../core/index.js';
 import { checkCode } from './check-code.js';
@@ -38,6 +39,7 @@ import { parseCommandLine, USAGE, type CheckArgs, type StatsArgs } from './args.
 import { changedFiles, gitReader, headOf, mergeBase, readFileAt, refExists } from './change-set-from-git.js';
 import { prepareDemoRepository } from './demo.js';
 import { GitObjects } from './git-objects.js';
+import { primeFromHint } from './template-hint.js';
 
 /** Runs the CLI and returns the exit status: 0 pass, 1 fail, 2 could not run. Any writable streams do for io (the tests capture it). */
 export async function main(
@@ -87,9 +89,12 @@ async function checkWith(objects: GitObjects, args: CheckArgs, progress: (messag
     pgMajor: config.shadow.pgMajor,
     onProgress: progress,
   });
+  // --no-cache asks for a replay: no template, so no clone of one.
+  const primed = args.cache ? primeFromHint(provider.starting, base, config, packageVersion()) : null;
   try {
-    return await reviewChange(objects, args, { base, source, config }, provider, progress);
+    return await reviewChange(objects, args, { base, source, config }, { provider, pool: primed?.pool }, progress);
   } finally {
+    await primed?.finish();
     await provider.release();
   }
 }
@@ -99,7 +104,7 @@ async function reviewChange(
   objects: GitObjects,
   args: CheckArgs,
   { base, source, config }: { base: string; source: ConfigSource; config: DrillbotConfig },
-  provider: ShadowProvider,
+  { provider, pool }: { provider: ShadowProvider; pool?: ClonePool },
   progress: (message: string) => void,
 ): Promise<Report> {
   const reader = listingTreesOnce(gitReader(args.repo, objects));
@@ -110,7 +115,17 @@ async function reviewChange(
   const baseline = await loadBaseline(source, config);
   const queries = await loadQueries(source, config, { reader, commit: base });
   const code = await readHeadCode(reader, headCommit);
-  return review({ changeSet: { ...changeSet, code }, config, provider, tableSizes, baseline, queries, useTemplateCache: args.cache, onProgress: progress });
+  return review({
+    changeSet: { ...changeSet, code },
+    config,
+    provider,
+    pool,
+    tableSizes,
+    baseline,
+    queries,
+    useTemplateCache: args.cache,
+    onProgress: progress,
+  });
 }
 
 /**

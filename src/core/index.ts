@@ -4,14 +4,17 @@ export { parseConfig, DEFAULT_CONFIG, HISTORY_PRIVILEGES, parseDuration, type Dr
 export type { ChangeSet } from './change-set/change-set.js';
 export {
   createProvider,
+  defaultCacheDir,
   keepRunning,
   startingNow,
   type CreateProviderOptions,
+  type HeadStartProvider,
   type KeptProvider,
   type ProviderKind,
   type ShadowProvider,
+  type ShadowServer,
 } from './drill/providers/index.js';
-export { ClonePool } from './drill/clone-pool.js';
+export { ClonePool, type PoolWant } from './drill/clone-pool.js';
 export { lockNotes, renderText } from './report/render/text.js';
 export { isReportFormat, renderReport, REPORT_FORMATS, type RenderContext, type ReportFormat } from './report/render/index.js';
 export { renderTimelineSvg } from './report/render/timeline.js';

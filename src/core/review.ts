@@ -48,7 +48,7 @@ export interface ReviewOptions {
   readonly baseline?: SourceFile;
   /** Reuse (and save) template databases of the base history. */
   readonly useTemplateCache?: boolean;
-  /** Ready clones of base templates; only for a provider whose server outlives the review (keepRunning, as the App has it). */
+  /** Ready clones of base templates: the App's, kept between reviews on a server that outlives them (keepRunning); the CLI's, primed while it reads the change. */
   readonly pool?: ClonePool;
   readonly onProgress?: (message: string) => void;
   /** The LLM reviewer's model; undefined: from config and environment (OPENAI_*), null: none. */

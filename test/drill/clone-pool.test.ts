@@ -93,6 +93,27 @@ describe('the clone pool', () => {
     }
   });
 
+  it('primes a clone before anyone asks, and take() waits for it; a pool that does not refill makes none after', async () => {
+    const tpl = await template('primed_users');
+    const pool = new ClonePool({ size: 1, refill: false });
+    try {
+      pool.prime(server, { template: tpl.name, key: tpl.key, caps: CAPS });
+      // Asked at once, while the copy is still being made: the take waits for it rather than answering null.
+      const clone = (await pool.take(server, tpl.name, tpl.key, CAPS))!;
+      expect(clone.name).toMatch(/^drillbot_pool_/);
+      await dropDatabase(server, clone.name);
+      expect(pool.wantedOn(server)).toEqual([{ template: tpl.name, key: tpl.key, caps: CAPS }]);
+      const made = await madeBy(async () => {
+        pool.refill(server);
+        await pool.settled();
+      });
+      expect(made).toEqual([]);
+    } finally {
+      await pool.close();
+      await dropTemplate(tpl.name);
+    }
+  });
+
   it('discards a clone of a template rebuilt since, and one nobody took in time', async () => {
     const first = await template('rebuilt_users');
     const pool = new ClonePool({ size: 1, maxAgeMs: 1_500 });

@@ -4,8 +4,9 @@ import type { ShadowServer } from './providers/provider.js';
 /**
  * Ready clones of base templates, made after a drill so that the next review of the same base
  * starts with its database waiting instead of paying the CREATE DATABASE … TEMPLATE copy (about
- * 0.7 s on Lemmy's base). Only worth it where the server outlives a review (the App keeps it
- * running); the CLI has none.
+ * 0.3-0.7 s on Lemmy's base), where the server outlives a review (the App keeps it running). The
+ * CLI primes one clone of the template its last review of the same base used, while it reads the
+ * change (see src/cli/template-hint.ts), and refills none.
  *
  * A pooled clone is an ordinary shadow database (databases.ts) named `drillbot_pool_<time>_<random>`,
  * with its own role that no SQL has used yet, whose password only this process knows. A review's
@@ -18,7 +19,7 @@ import type { ShadowServer } from './providers/provider.js';
 export const POOL_MAX_AGE_MS = 25 * 60_000;
 
 /** Which clones a review may take: of that template (by cache key) with the same role caps. */
-interface Want {
+export interface PoolWant {
   readonly template: string;
   readonly key: string;
   readonly caps: RoleCaps;
@@ -36,21 +37,25 @@ export interface ClonePoolOptions {
   /** Clones kept ready per base template (DRILLBOT_POOL_SIZE, default 1); 0 keeps none. */
   readonly size: number;
   readonly maxAgeMs?: number;
+  /** False: no clones are made after a drill, only those prime() asks for (the CLI: its process ends with the review). */
+  readonly refill?: boolean;
 }
 
-/** The clones of one template on one server, and how many are being made. */
+/** The clones of one template on one server, those being made, and the primes under way (from their template's lookup on). */
 interface Slot {
   readonly ready: Clone[];
-  filling: number;
+  readonly filling: Set<Promise<unknown>>;
+  readonly priming: Set<Promise<unknown>>;
 }
 
 export class ClonePool {
   readonly size: number;
   private readonly maxAgeMs: number;
+  private readonly refills: boolean;
   /** By server (the App keeps one running per provider), then by what the clones are (wantKey). */
   private readonly slots = new Map<ShadowServer, Map<string, Slot>>();
   /** What reviews on each server wanted, for the refills. */
-  private readonly wanted = new Map<ShadowServer, Map<string, Want>>();
+  private readonly wanted = new Map<ShadowServer, Map<string, PoolWant>>();
   /** Fills and discards under way, so close() can wait for them. */
   private readonly work = new Set<Promise<void>>();
   private closed = false;
@@ -59,19 +64,22 @@ export class ClonePool {
     if (!Number.isInteger(opts.size) || opts.size < 0) throw new Error(`the clone pool's size must be a non-negative integer, not ${opts.size}`);
     this.size = opts.size;
     this.maxAgeMs = opts.maxAgeMs ?? POOL_MAX_AGE_MS;
+    this.refills = opts.refill ?? true;
   }
 
   /**
-   * A ready clone of `template`, or null. Taken only while the template on the server is still the
-   * one it was cloned from (same oid, same cache key); clones of an older template, or too old,
-   * are discarded. The caller's guard adopts the clone at once. The template is remembered, so the
-   * next refill makes another.
+   * A ready clone of `template` (one being made is waited for: a second copy would compete with it
+   * for the disk), or null. Taken only while the template on the server is still the one it was
+   * cloned from (same oid, same cache key); clones of an older template, or too old, are discarded.
+   * The caller's guard adopts the clone at once. The template is remembered, so the next refill
+   * makes another.
    */
   async take(server: ShadowServer, template: string, key: string, caps: RoleCaps): Promise<ShadowDatabase | null> {
     if (this.size === 0 || this.closed) return null;
-    const want: Want = { template, key, caps };
+    const want: PoolWant = { template, key, caps };
     mapOf(this.wanted, server).set(wantKey(want), want);
     const slot = this.slotOf(server, want);
+    if (slot.ready.length === 0) await Promise.allSettled([...slot.filling, ...slot.priming]);
     if (slot.ready.length === 0) return null;
     const identity = await templateIdentity(server, template);
     // From here on synchronous: two reviews never take the same clone.
@@ -90,8 +98,22 @@ export class ClonePool {
    * server wanted. A failure only means that a later review clones the template itself.
    */
   refill(server: ShadowServer): void {
-    if (this.size === 0 || this.closed) return;
+    if (this.size === 0 || this.closed || !this.refills) return;
     for (const want of mapOf(this.wanted, server).values()) this.track(this.fill(server, want));
+  }
+
+  /** Starts making the clones of a template a review is expected to want, before it asks. */
+  prime(server: ShadowServer, want: PoolWant): void {
+    if (this.size === 0 || this.closed) return;
+    const { priming } = this.slotOf(server, want);
+    const filled = this.fill(server, want);
+    priming.add(filled);
+    this.track(filled.finally(() => priming.delete(filled)));
+  }
+
+  /** What the reviews on this server asked for (take). */
+  wantedOn(server: ShadowServer): PoolWant[] {
+    return [...mapOf(this.wanted, server).values()];
   }
 
   /** Resolves when no fill or discard is under way (tests, shutdown). */
@@ -113,18 +135,21 @@ export class ClonePool {
     }
   }
 
-  private async fill(server: ShadowServer, want: Want): Promise<void> {
+  private async fill(server: ShadowServer, want: PoolWant): Promise<void> {
     const identity = await templateIdentity(server, want.template);
     if (identity?.key !== want.key) return; // evicted meanwhile: the next review builds it again
     const slot = this.slotOf(server, want);
     // Counted before the copy, so two refills at once do not both top up.
-    while (slot.ready.length + slot.filling < this.size && !this.closed) {
-      slot.filling++;
-      try {
-        const database = await createDatabase(server, uniqueDatabaseName('pool'), { template: want.template, caps: want.caps });
+    while (slot.ready.length + slot.filling.size < this.size && !this.closed) {
+      // Ready once pushed: a take() waiting on it then finds the clone.
+      const making = createDatabase(server, uniqueDatabaseName('pool'), { template: want.template, caps: want.caps }).then((database) => {
         slot.ready.push({ database, templateOid: identity.oid, bornAt: Date.now(), expiry: this.expire(server, slot, database) });
+      });
+      slot.filling.add(making);
+      try {
+        await making;
       } finally {
-        slot.filling--;
+        slot.filling.delete(making);
       }
     }
   }
@@ -146,10 +171,10 @@ export class ClonePool {
     this.work.add(tracked);
   }
 
-  private slotOf(server: ShadowServer, want: Want): Slot {
+  private slotOf(server: ShadowServer, want: PoolWant): Slot {
     const slots = mapOf(this.slots, server);
     let slot = slots.get(wantKey(want));
-    if (!slot) slots.set(wantKey(want), (slot = { ready: [], filling: 0 }));
+    if (!slot) slots.set(wantKey(want), (slot = { ready: [], filling: new Set(), priming: new Set() }));
     return slot;
   }
 }
@@ -160,4 +185,4 @@ function mapOf<V>(maps: Map<ShadowServer, Map<string, V>>, server: ShadowServer)
   return map;
 }
 
-const wantKey = (want: Want) => `${want.key}\0${want.caps.maxTempFiles}\0${want.caps.statementTimeoutMs}`;
+const wantKey = (want: PoolWant) => `${want.key}\0${want.caps.maxTempFiles}\0${want.caps.statementTimeoutMs}`;

@@ -2,6 +2,8 @@ import type { ShadowProvider, ShadowServer, StartOptions } from './provider.js';
 
 /** A provider whose first server is already starting; release() closes it when no review took it. */
 export interface HeadStartProvider extends ShadowProvider {
+  /** The server on its way (the one the review's start() takes). */
+  readonly starting: Promise<ShadowServer>;
   release(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export function startingNow(provider: ShadowProvider, opts: Omit<StartOptions, '
   let taken = false;
   return {
     kind: provider.kind,
+    starting: early,
     start(startOpts): Promise<ShadowServer> {
       if (taken || startOpts.pgMajor !== opts.pgMajor) return provider.start(startOpts);
       taken = true;
