@@ -5,6 +5,7 @@
 // one whole psql process:
 //   cold       drillbot --no-cache, one new migration   vs  the history replayed in one session + one clone
 //   warm       drillbot (template cached), one new      vs  clone of the base + the change's SQL + drop
+//              (twice: a base reviewed before, whose template's clone starts early from its hint, and a new one)
 //   20         warm, the last 20 migrations new         vs  clone + the 20 migrations' SQL + drop
 //   seed-rows  warm, one new, --seed-rows 10000         vs  clone + the change's SQL + drop
 // Each drillbot run's progress lines are timestamped as they arrive, so the phases' times are printed too.
@@ -33,6 +34,9 @@ const DEFAULT_END = 233;
 const USAGE = 'Usage: npm run bench -- [--runs R] [--end N] [--scenario NAME]';
 
 class BenchError extends Error {}
+
+/** The drillbot runs' cache directory (set in main): template hints, reviewer answers. */
+let CACHE_DIR;
 
 /** A run expected warm that finds no template (evicted by another review) is repeated up to this often. */
 const WARM_ATTEMPTS = 3;
@@ -238,7 +242,7 @@ async function buildRepository(tmp, name, migrations, baseCount) {
  * Runs `drillbot check` once and returns { seconds, report, phases }. Exit 0 (pass) and 1 (fail)
  * are reviews that ran; anything else is a failure of the bench.
  */
-async function drillbot(repo, { cache, seedRows }, label) {
+async function drillbot(repo, { cache, seedRows, hint = true }, label) {
   const args = [
     CLI,
     'check',
@@ -257,7 +261,11 @@ async function drillbot(repo, { cache, seedRows }, label) {
   if (seedRows !== undefined) args.push('--seed-rows', String(seedRows));
   const env = { ...process.env };
   delete env.DRILLBOT_DATABASE_URL;
+  // The bench's own cache directory, where the last review of a base leaves its template hint
+  // (src/cli/template-hint.ts); without one the review clones the template once it has keyed it.
+  env.DRILLBOT_CACHE_DIR = hint ? CACHE_DIR : await mkdtemp(path.join(os.tmpdir(), 'drillbot-bench-nohint-'));
   const result = await run(process.execPath, args, { env, cwd: REPO_ROOT });
+  if (!hint) await rm(env.DRILLBOT_CACHE_DIR, { recursive: true, force: true });
   let report = null;
   try {
     report = JSON.parse(result.stdout);
@@ -364,6 +372,7 @@ async function main() {
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'drillbot-bench-'));
   cleanups.push(() => rm(tmp, { recursive: true, force: true }));
+  CACHE_DIR = path.join(tmp, 'cache');
   await mkdir(path.join(tmp, 'sql'));
   const sqlDir = path.join(tmp, 'sql');
   progress(`Lemmy: migrations 1..${end} (${migrations[end - 1].name}); PostgreSQL ${serverVersion} at ${PG.host}:${PG.port}; ${runs} run(s)`);
@@ -380,7 +389,8 @@ async function main() {
 
   const scenarios = [
     { name: 'cold', repo: one, options: { cache: false }, baseline: () => coldBaseline(sqlDir, migrations, end - 1), what: `1 new, base ${end - 1} replayed` },
-    { name: 'warm', repo: one, options: { cache: true }, baseline: () => warm(end - 1), what: '1 new' },
+    { name: 'warm', repo: one, options: { cache: true }, baseline: () => warm(end - 1), what: '1 new, base reviewed before' },
+    { name: 'warm, new base', repo: one, options: { cache: true, hint: false }, baseline: () => warm(end - 1), what: '1 new, no hint' },
     { name: '20-migration', repo: twenty, options: { cache: true }, baseline: () => warm(end - 20), what: '20 new' },
     { name: 'seed-rows 10000', repo: one, options: { cache: true, seedRows: 10000 }, baseline: () => warm(end - 1), what: '1 new, --seed-rows 10000' },
   ].filter((s) => s.name.startsWith(only));
@@ -428,7 +438,8 @@ async function main() {
     ]),
   );
   out.push("(phases from the progress lines' arrival: start = Node, imports, config, merge-base; changes = git trees, layout, parse;");
-  out.push(' base = leak sweep, role, template lookup or replay, clone; redo includes the rules, drafts and report)');
+  out.push(" server = what is left of the shadow's start, begun before the change is read; base = leak sweep, template lookup or replay,");
+  out.push(' clone (or the wait for the clone begun from the hint); redo includes the rules, drafts and report)');
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }
