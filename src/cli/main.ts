@@ -1,6 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import pg from 'pg';
-import { createRequire } from 'node:module';
 import {
   collectTableSizes,
   createProvider,
@@ -30,6 +29,7 @@ import {
   listingTreesOnce,
   type RepositoryReader,
   resolveCommand,
+  packageVersion,
   startingNow,
   type ClonePool,
   type ShadowProvider,
@@ -255,8 +255,4 @@ function progressPrinter(stderr: NodeJS.WritableStream): (message: string) => vo
 function write(stream: NodeJS.WritableStream, text: string, status: number): number {
   stream.write(text);
   return status;
-}
-
-function packageVersion(): string {
-  return createRequire(import.meta.url)('../../package.json').version as string;
 }

@@ -69,3 +69,4 @@ export { diskCache, memoryCache, type ReviewerCache } from './reviewer/cache.js'
 export { draftReverse } from './reverse/draft.js';
 export { codeReferenceFindings, type HeadCode } from './code-refs/scan.js';
 export { CODE_SCAN_LIMITS, readHeadCode, selectCodeFiles } from './code-refs/select.js';
+export { packageDir, packageVersion } from './package-dir.js';

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { defaultSeverity, isHazard, type Hazard, type Severity } from '../hazards.js';
+import { packageDir } from '../package-dir.js';
 
 /** What a reader needs to understand a rule (or a drill observation): a line, the page, and its default severity. */
 export interface RuleHelp {
@@ -18,7 +19,7 @@ export interface HelpCatalog {
 }
 
 /** The docs shipped with the package: `docs/` beside `src/` (or `dist/`). */
-export const DOCS_DIR = new URL('../../../docs/', import.meta.url);
+export const DOCS_DIR = new URL('docs/', packageDir());
 
 /** Reads `docs/rules/*.md` and the hazard table of `docs/hazards.md` once. */
 export async function loadHelp(docsDir: URL = DOCS_DIR): Promise<HelpCatalog> {
