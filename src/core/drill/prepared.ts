@@ -53,32 +53,37 @@ export async function batchedQuery<R extends QueryResultRow>(client: ClientBase,
   const prepared = preparedNames.get(client) ?? new Set<string>();
   preparedNames.set(client, prepared);
   const before = [...(around.before ?? []), ...(prepared.has(name) ? [] : [`PREPARE ${name} AS ${query.text}`])];
-  const execute = `EXECUTE ${name}${query.values.length > 0 ? `(${query.values.map(literal).join(', ')})` : ''}`;
-  let answer: QueryResult<R> | QueryResult<R>[];
+  const execute = `EXECUTE ${name}${query.values.length > 0 ? `(${query.values.map(sqlLiteral).join(', ')})` : ''}`;
+  let results: QueryResult<R>[];
   try {
-    answer = (await client.query<R>([...before, execute, ...(around.after ?? [])].join(';\n'))) as QueryResult<R> | QueryResult<R>[];
+    results = await simpleQuery<R>(client, [...before, execute, ...(around.after ?? [])]);
   } catch (error) {
     // Whether its PREPARE ran is unknown: later calls prepare theirs anew, under new names.
     abandonPrepared(client);
     throw error;
   }
   prepared.add(name);
-  return Array.isArray(answer) ? answer[before.length] : answer;
+  return results[before.length];
 }
 
-/** A value as a SQL literal: arrays in PostgreSQL's array syntax, as pg sends an array parameter. */
-function literal(value: Argument): string {
+/**
+ * A parameter's value as a SQL literal: its text form quoted, as pg sends a parameter (an array in
+ * PostgreSQL's array syntax), so the server reads it as the parameter's type, exactly as a bound value.
+ */
+export function sqlLiteral(value: Argument): string {
   if (value === null) return 'NULL';
   if (typeof value === 'object' && 'expression' in value) return value.expression;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
-    return String(value);
-  }
-  if (typeof value === 'boolean') return String(value);
-  return escapeLiteral(typeof value === 'string' ? value : `{${value.map(arrayElement).join(',')}}`);
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+  return escapeLiteral(typeof value === 'object' ? `{${value.map(arrayElement).join(',')}}` : String(value));
 }
 
 const arrayElement = (item: string | number | null): string => (item === null ? 'NULL' : `"${String(item).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+
+/** Sends statements as one simple-protocol string (one round trip) and returns a result per statement. */
+export async function simpleQuery<R extends QueryResultRow = QueryResultRow>(client: ClientBase, statements: readonly string[]): Promise<QueryResult<R>[]> {
+  const answer = (await client.query<R>(statements.join(';\n'))) as QueryResult<R> | QueryResult<R>[];
+  return Array.isArray(answer) ? answer : [answer];
+}
 
 // Saves the caller's plan_cache_mode in a setting of the drill's own and forces generic plans; the
 // second restores it: both run in the batch's round trip (see genericPlanQuery).

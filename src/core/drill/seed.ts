@@ -2,6 +2,7 @@ import type { ClientBase } from 'pg';
 import { readCatalog, type Catalog, type TableRow, type TriggerRow } from './seed/catalog.js';
 import { planInsert, type InsertPlan } from './seed/plan.js';
 import type { Variant } from './seed/values.js';
+import { simpleQuery, sqlLiteral } from './prepared.js';
 
 /** How seeding went for one table (a partitioned table is seeded, and reported, through its root). */
 export interface SeededTable {
@@ -67,9 +68,10 @@ interface Attempt {
 
 async function seedTable(client: ClientBase, job: TableJob): Promise<SeededTable> {
   if (job.table.no_partitions) return { table: job.table.name, rows: 0, reason: 'partitioned table has no partition, so no row has a place' };
-  await client.query('BEGIN');
+  // The transaction opens with the count of the rows already there, in one round trip.
+  const existing = countRows(client, job.table.name, job.rows, 'BEGIN');
   try {
-    const result = await fillTable(client, job);
+    const result = await fillTable(client, job, await existing);
     await client.query('COMMIT');
     return result;
   } catch (e) {
@@ -82,8 +84,7 @@ async function seedTable(client: ClientBase, job: TableJob): Promise<SeededTable
  * Tops the table up to the asked rows (a trigger of a parent may have filled it already), trying
  * attempts until one inserts them all; otherwise the attempt that inserted most is kept.
  */
-async function fillTable(client: ClientBase, job: TableJob): Promise<SeededTable> {
-  const existing = await countRows(client, job.table.name, job.rows);
+async function fillTable(client: ClientBase, job: TableJob, existing: number): Promise<SeededTable> {
   const wanted = job.rows - existing;
   if (wanted <= 0) return { table: job.table.name, rows: existing };
   let reason: string | undefined;
@@ -145,17 +146,19 @@ function shortfall(plan: InsertPlan, rows: number): string {
   return checks ? `only ${rows} generated rows satisfy CHECK ${checks}` : `only ${rows} rows were inserted`;
 }
 
-/** Rows already in the table, counted up to `limit`. */
-async function countRows(client: ClientBase, table: string, limit: number): Promise<number> {
-  const res = await client.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT FROM ${table} LIMIT $1) AS t`, [limit]);
-  return Number(res.rows[0].n);
+/** Rows already in the table, counted up to `limit`, after `first` (sent in the same round trip). */
+async function countRows(client: ClientBase, table: string, limit: number, first: string): Promise<number> {
+  const results = await simpleQuery<{ n: string }>(client, [first, `SELECT count(*) AS n FROM (SELECT FROM ${table} LIMIT ${sqlLiteral(limit)}) AS t`]);
+  return Number(results[1].rows[0].n);
 }
 
 /**
  * Runs one insert under a savepoint, kept when `keep(rows)` says so. Triggers are disabled and
  * re-enabled inside it, so the exact previous state comes back on success (the ALTERs below) and
  * on failure (the rollback). ONLY keeps each ALTER to the named table; the list runs from the
- * root down, so a partition's own setting is applied last.
+ * root down, so a partition's own setting is applied last. Two round trips: the savepoint, the
+ * ALTERs and the insert (its values are literals) in one simple-protocol string; the ALTERs
+ * back and the end of the savepoint in another. A failure in the first skips the rest of it.
  */
 async function tryInsert(
   client: ClientBase,
@@ -163,19 +166,15 @@ async function tryInsert(
   triggers: TriggerRow[],
   keep: (rows: number) => boolean,
 ): Promise<{ rows: number } | { error: string; code?: string }> {
-  await client.query('SAVEPOINT drillbot_seed');
   try {
-    for (const t of triggers) await client.query(`ALTER TABLE ONLY ${t.table} DISABLE TRIGGER ${t.name}`);
-    const res = await client.query(plan.sql, plan.params);
+    const disable = triggers.map((t) => `ALTER TABLE ONLY ${t.table} DISABLE TRIGGER ${t.name}`);
+    const res = (await simpleQuery(client, ['SAVEPOINT drillbot_seed', ...disable, plan.sql])).at(-1)!;
     const rows = plan.rows ?? res.rowCount ?? 0;
-    for (const t of triggers) {
-      await client.query(`ALTER TABLE ONLY ${t.table} ${t.enabled === 'A' ? 'ENABLE ALWAYS' : 'ENABLE'} TRIGGER ${t.name}`);
-    }
-    await client.query(keep(rows) ? 'RELEASE SAVEPOINT drillbot_seed' : 'ROLLBACK TO SAVEPOINT drillbot_seed');
+    const enable = triggers.map((t) => `ALTER TABLE ONLY ${t.table} ${t.enabled === 'A' ? 'ENABLE ALWAYS' : 'ENABLE'} TRIGGER ${t.name}`);
+    await simpleQuery(client, [...enable, keep(rows) ? 'RELEASE SAVEPOINT drillbot_seed' : 'ROLLBACK TO SAVEPOINT drillbot_seed']);
     return { rows };
   } catch (e) {
-    await client.query('ROLLBACK TO SAVEPOINT drillbot_seed');
-    await client.query('RELEASE SAVEPOINT drillbot_seed');
+    await client.query('ROLLBACK TO SAVEPOINT drillbot_seed; RELEASE SAVEPOINT drillbot_seed');
     return { error: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code };
   }
 }
