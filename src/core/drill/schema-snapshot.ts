@@ -1,7 +1,7 @@
 import type { ClientBase } from 'pg';
 import { isDeepStrictEqual } from 'node:util';
 import { notExtensionMember, userRelation, userSchema } from '../user-relations.js';
-import { batchedQuery, serverValue } from './prepared.js';
+import { preparedQuery } from './prepared.js';
 
 /** Object types in the order differences are listed. */
 export const SCHEMA_OBJECT_TYPES = [
@@ -390,22 +390,29 @@ WITH lists AS MATERIALIZED (
 )
 SELECT lists.*, set_config('search_path', $2, false) AS restored FROM lists`;
 
-/** Saves the caller's search_path in a setting of the drill's own (SNAPSHOT_SQL's $2 restores it) and switches to pg_catalog. */
-const SWITCH_SEARCH_PATH_SQL = `SELECT set_config('drillbot.search_path', current_setting('search_path'), false), set_config('search_path', 'pg_catalog', false)`;
+/** Switches the search_path to pg_catalog and returns the caller's (read first: the CTE is computed before the row that reads it). */
+const SWITCH_SEARCH_PATH_SQL = `
+WITH saved AS MATERIALIZED (SELECT current_setting('search_path') AS path)
+SELECT path, set_config('search_path', 'pg_catalog', false) AS switched FROM saved`;
 
 /**
  * Reads the schema from the catalogs (a dozen set-based queries, whatever the number of tables),
- * in one round trip of a prepared statement: it runs before and after every migration of the drill.
- * The connection's search_path is set to pg_catalog for the duration and restored afterwards (on
- * a failure, by the rollback of the batch's implicit transaction or of the caller's block).
+ * in two round trips of prepared statements: it runs before and after every migration of the drill.
+ * The connection's search_path is set to pg_catalog for the duration and restored afterwards.
  */
 export async function snapshotSchema(client: ClientBase, opts: SnapshotOptions = {}): Promise<SchemaSnapshot> {
   const excluded = opts.excludeSchemas ?? [];
   // The deparsers (pg_get_indexdef, pg_get_viewdef, format_type, ...) leave out the schema of
   // objects visible on the search_path. With only pg_catalog on it, every user object is
   // qualified, so the text does not depend on the caller's settings.
-  const query = { name: 'schema_snapshot', text: SNAPSHOT_SQL, values: [excluded, serverValue(`current_setting('drillbot.search_path')`)] };
-  const lists = (await batchedQuery<Record<string, SchemaObject[]>>(client, query, { before: [SWITCH_SEARCH_PATH_SQL] })).rows[0];
+  const saved = (await preparedQuery<{ path: string }>(client, 'search_path_switch', SWITCH_SEARCH_PATH_SQL, [])).rows[0].path;
+  let lists: Record<string, SchemaObject[]>;
+  try {
+    lists = (await preparedQuery<Record<string, SchemaObject[]>>(client, 'schema_snapshot', SNAPSHOT_SQL, [excluded, saved])).rows[0];
+  } catch (error) {
+    await client.query(`SELECT set_config('search_path', $1, false)`, [saved]);
+    throw error;
+  }
   // Each query's column names are the fields of its object type.
   const entries = SNAPSHOT_QUERIES.flatMap((_, i) => lists[`t${i}`].map((object): [string, SchemaObject] => [`${object.objectType} ${object.name}`, object]));
   entries.sort(([a], [b]) => compareText(a, b));
