@@ -24,15 +24,8 @@ export interface OwnQuery {
   readonly values: readonly Argument[];
 }
 
-/** A parameter's value, or a SQL expression computed by the server when the query runs (see serverValue). */
-export type Argument = string | number | boolean | null | readonly (string | number | null)[] | ServerValue;
-
-interface ServerValue {
-  readonly expression: string;
-}
-
-/** An argument the server computes within the batch, e.g. a setting saved by an earlier statement of it. */
-export const serverValue = (expression: string): ServerValue => ({ expression });
+/** A parameter's value: what pg would bind (see sqlLiteral). */
+export type Argument = string | number | boolean | null | readonly (string | number | null)[];
 
 /** Statements without results sent in the same round trip as a batched query, before and after it. */
 export interface Around {
@@ -47,6 +40,8 @@ export interface Around {
  * with `before` and `after`. The arguments are literals typed by the parameters, as pg would send them.
  * Outside a transaction block the string runs as one implicit transaction: a failure undoes the
  * settings its statements changed; inside one, the failure aborts the block, whose rollback does.
+ * For results of modest size: EXECUTE stores its rows in the portal before sending them, which
+ * cost the schema snapshot (a large row) more than the round trip it saved.
  */
 export async function batchedQuery<R extends QueryResultRow>(client: ClientBase, query: OwnQuery, around: Around = {}): Promise<QueryResult<R>> {
   const name = statementName(client, query.name);
@@ -72,7 +67,6 @@ export async function batchedQuery<R extends QueryResultRow>(client: ClientBase,
  */
 export function sqlLiteral(value: Argument): string {
   if (value === null) return 'NULL';
-  if (typeof value === 'object' && 'expression' in value) return value.expression;
   if (typeof value === 'number' && !Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
   return escapeLiteral(typeof value === 'object' ? `{${value.map(arrayElement).join(',')}}` : String(value));
 }
