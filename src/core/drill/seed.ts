@@ -68,10 +68,10 @@ interface Attempt {
 
 async function seedTable(client: ClientBase, job: TableJob): Promise<SeededTable> {
   if (job.table.no_partitions) return { table: job.table.name, rows: 0, reason: 'partitioned table has no partition, so no row has a place' };
-  // The transaction opens with the count of the rows already there, in one round trip.
-  const existing = countRows(client, job.table.name, job.rows, 'BEGIN');
+  const existing = beginCounting(client, job.table.name, job.rows);
   try {
     const result = await fillTable(client, job, await existing);
+    // Also releases the savepoint of the insert it kept (see tryInsert).
     await client.query('COMMIT');
     return result;
   } catch (e) {
@@ -82,7 +82,8 @@ async function seedTable(client: ClientBase, job: TableJob): Promise<SeededTable
 
 /**
  * Tops the table up to the asked rows (a trigger of a parent may have filled it already), trying
- * attempts until one inserts them all; otherwise the attempt that inserted most is kept.
+ * attempts until one inserts them all; otherwise the attempt that inserted most is kept. An insert
+ * kept ends the table's turn: tryInsert leaves its savepoint open for the COMMIT to release.
  */
 async function fillTable(client: ClientBase, job: TableJob, existing: number): Promise<SeededTable> {
   const wanted = job.rows - existing;
@@ -146,9 +147,9 @@ function shortfall(plan: InsertPlan, rows: number): string {
   return checks ? `only ${rows} generated rows satisfy CHECK ${checks}` : `only ${rows} rows were inserted`;
 }
 
-/** Rows already in the table, counted up to `limit`, after `first` (sent in the same round trip). */
-async function countRows(client: ClientBase, table: string, limit: number, first: string): Promise<number> {
-  const results = await simpleQuery<{ n: string }>(client, [first, `SELECT count(*) AS n FROM (SELECT FROM ${table} LIMIT ${sqlLiteral(limit)}) AS t`]);
+/** Opens the table's transaction and counts the rows already in the table up to `limit`, in one round trip. */
+async function beginCounting(client: ClientBase, table: string, limit: number): Promise<number> {
+  const results = await simpleQuery<{ n: string }>(client, ['BEGIN', `SELECT count(*) AS n FROM (SELECT FROM ${table} LIMIT ${sqlLiteral(limit)}) AS t`]);
   return Number(results[1].rows[0].n);
 }
 
@@ -156,9 +157,10 @@ async function countRows(client: ClientBase, table: string, limit: number, first
  * Runs one insert under a savepoint, kept when `keep(rows)` says so. Triggers are disabled and
  * re-enabled inside it, so the exact previous state comes back on success (the ALTERs below) and
  * on failure (the rollback). ONLY keeps each ALTER to the named table; the list runs from the
- * root down, so a partition's own setting is applied last. Two round trips: the savepoint, the
- * ALTERs and the insert (its values are literals) in one simple-protocol string; the ALTERs
- * back and the end of the savepoint in another. A failure in the first skips the rest of it.
+ * root down, so a partition's own setting is applied last. The savepoint, the ALTERs and the
+ * insert (its values are literals) go in one simple-protocol string, whose failure skips the rest
+ * of it. An insert kept ends its table's turn (see fillTable), so its savepoint is left to the
+ * table's COMMIT: without triggers to enable again, that is one round trip less.
  */
 async function tryInsert(
   client: ClientBase,
@@ -171,7 +173,8 @@ async function tryInsert(
     const res = (await simpleQuery(client, ['SAVEPOINT drillbot_seed', ...disable, plan.sql])).at(-1)!;
     const rows = plan.rows ?? res.rowCount ?? 0;
     const enable = triggers.map((t) => `ALTER TABLE ONLY ${t.table} ${t.enabled === 'A' ? 'ENABLE ALWAYS' : 'ENABLE'} TRIGGER ${t.name}`);
-    await simpleQuery(client, [...enable, keep(rows) ? 'RELEASE SAVEPOINT drillbot_seed' : 'ROLLBACK TO SAVEPOINT drillbot_seed']);
+    const end = keep(rows) ? [] : ['ROLLBACK TO SAVEPOINT drillbot_seed'];
+    if (enable.length + end.length > 0) await simpleQuery(client, [...enable, ...end]);
     return { rows };
   } catch (e) {
     await client.query('ROLLBACK TO SAVEPOINT drillbot_seed; RELEASE SAVEPOINT drillbot_seed');
