@@ -68,9 +68,8 @@ interface Attempt {
 
 async function seedTable(client: ClientBase, job: TableJob): Promise<SeededTable> {
   if (job.table.no_partitions) return { table: job.table.name, rows: 0, reason: 'partitioned table has no partition, so no row has a place' };
-  const existing = beginCounting(client, job.table.name, job.rows);
   try {
-    const result = await fillTable(client, job, await existing);
+    const result = await fillTable(client, job, await beginCounting(client, job.table.name, job.rows));
     // Also releases the savepoint of the insert it kept (see tryInsert).
     await client.query('COMMIT');
     return result;
