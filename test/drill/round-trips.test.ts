@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import type pg from 'pg';
 import { runScript, type ScriptRun } from '../../src/core/drill/execute.js';
+import { seedDatabase } from '../../src/core/drill/seed.js';
 import type { TransactionMode } from '../../src/core/layouts/layout.js';
 import { parseScript } from '../../src/core/sql/parse.js';
 import { createScratchDatabase, dropScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
@@ -85,6 +86,33 @@ END $$;`;
       expect((await client.query('SHOW plan_cache_mode')).rows[0].plan_cache_mode).toBe('auto');
     } finally {
       await client.query('RESET plan_cache_mode; ALTER TABLE team DROP COLUMN IF EXISTS x');
+    }
+  });
+});
+
+describe('round trips of seeding', () => {
+  let scratch: ScratchDatabase | undefined;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('seed_trips');
+    await scratch.client.query(`
+      CREATE TABLE team (id int PRIMARY KEY, name text NOT NULL);
+      CREATE TABLE member (id int PRIMARY KEY, team_id int NOT NULL REFERENCES team, email text UNIQUE);`);
+  });
+
+  afterAll(() => dropScratchDatabase(scratch));
+
+  it('reads the catalog in one round trip and fills a table in three: BEGIN with the count, the savepoint with the insert, COMMIT', async () => {
+    const query = jest.spyOn(scratch!.client, 'query');
+    try {
+      const seeded = await seedDatabase(scratch!.client, { rowsPerTable: 20 });
+      expect(seeded.tables).toEqual([
+        { table: 'public.team', rows: 20 },
+        { table: 'public.member', rows: 20 },
+      ]);
+      expect(query).toHaveBeenCalledTimes(1 + 3 * seeded.tables.length);
+    } finally {
+      query.mockRestore();
     }
   });
 });
