@@ -1,4 +1,5 @@
-import { escapeLiteral, type ClientBase, type QueryResult, type QueryResultRow } from 'pg';
+import pg from 'pg';
+import type { ClientBase, QueryResult, QueryResultRow } from 'pg';
 
 /** Per connection: how many times a statement of the change may have dropped its prepared statements. */
 const generations = new WeakMap<ClientBase, number>();
@@ -68,7 +69,7 @@ export async function batchedQuery<R extends QueryResultRow>(client: ClientBase,
 export function sqlLiteral(value: Argument): string {
   if (value === null) return 'NULL';
   if (typeof value === 'number' && !Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
-  return escapeLiteral(typeof value === 'object' ? `{${value.map(arrayElement).join(',')}}` : String(value));
+  return pg.escapeLiteral(typeof value === 'object' ? `{${value.map(arrayElement).join(',')}}` : String(value));
 }
 
 const arrayElement = (item: string | number | null): string => (item === null ? 'NULL' : `"${String(item).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
