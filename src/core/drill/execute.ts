@@ -6,7 +6,7 @@ import { lineLocator } from '../sql/parse.js';
 import { nonTransactionalStatement, transactionEffect, wrappedWhole } from '../sql/transaction-block.js';
 import type { LockView } from '../report/report.js';
 import { BareLockWatch, type OpenSession } from './bare-locks.js';
-import { afterStatement } from './prepared.js';
+import { afterStatement, type Around } from './prepared.js';
 import { statementScope } from './reach.js';
 import { captureLocksAndState, captureScope, type HeldLock, type RelationState } from './relation-state.js';
 
@@ -102,27 +102,32 @@ async function runStatements(
 ): Promise<ScriptRun> {
   const started = performance.now();
   const runs: StatementRun[] = [];
-  let inBlock = false;
-  if (wrappedWhole(script, statements.length)) {
-    await client.query('BEGIN');
-    inBlock = true;
-  }
+  // The script's BEGIN goes with the first statement's (see runObserved).
+  let inBlock = wrappedWhole(script, statements.length);
+  let opening = inBlock;
   // The state before a statement, when the observation after the previous one took it (see runObserved).
   let before: RelationState | undefined;
   for (const [i, statement] of statements.entries()) {
     onStatement?.(statement);
     const control = transactionEffect(statement);
     const ownBlock = !inBlock && control === undefined;
-    if (ownBlock) await client.query('BEGIN');
     const following = ownBlock ? undefined : sentRightAfter(statements[i + 1], control === undefined ? inBlock : control === 'begin');
-    const observed = await runObserved(client, statement, { inTransaction: ownBlock || inBlock, bound, observe, before, next: following });
+    const observed = await runObserved(client, statement, {
+      inTransaction: ownBlock || inBlock,
+      begin: opening || ownBlock,
+      ownBlock,
+      bound,
+      observe,
+      before,
+      next: following,
+    });
+    opening = false;
     let run = observed.run;
     before = observed.nextBefore;
-    if (run.error?.code === ACTIVE_SQL_TRANSACTION && ownBlock) {
+    // A statement that applied in its own block was committed with its observation (see runObserved).
+    if (ownBlock && run.error) {
       await client.query('ROLLBACK');
-      run = await runBare(client, statement, observe ? bare : null, bound, observe);
-    } else if (ownBlock) {
-      await client.query(run.error ? 'ROLLBACK' : 'COMMIT');
+      if (run.error.code === ACTIVE_SQL_TRANSACTION) run = await runBare(client, statement, observe ? bare : null, bound, observe);
     }
     if (control && !run.error) inBlock = control === 'begin';
     runs.push(run);
@@ -131,7 +136,8 @@ async function runStatements(
       return finish(run.status, started, runs);
     }
   }
-  if (inBlock) {
+  // An empty script's block was never opened: there is nothing to commit.
+  if (inBlock && !opening) {
     // Deferred constraints are checked at COMMIT: a failure there belongs to the last statement.
     const failure = await query(client, 'COMMIT');
     if (failure && runs.length > 0) {
@@ -154,6 +160,10 @@ function sentRightAfter(next: ParsedStatement | undefined, inBlockAfter: boolean
 
 interface Observation {
   readonly inTransaction: boolean;
+  /** A BEGIN is due before the statement: it is sent with the observation before it, when there is one. */
+  readonly begin?: boolean;
+  /** The statement runs in a block of its own: once it applied, its COMMIT is sent with the observation after it. */
+  readonly ownBlock?: boolean;
   readonly bound: StatementBound | undefined;
   readonly observe: boolean;
   /** The state before the statement, already taken after the previous one. */
@@ -165,17 +175,24 @@ interface Observation {
 async function runObserved(
   client: ClientBase,
   statement: ParsedStatement,
-  { inTransaction, bound, observe, before: taken, next }: Observation,
+  { inTransaction, begin = false, ownBlock = false, bound, observe, before: taken, next }: Observation,
 ): Promise<{ run: StatementRun; nextBefore?: RelationState }> {
-  const before = taken ?? (await stateBefore(client, statement, observe));
+  // BEGIN, and the COMMIT below, share the observations' round trips: only their own when there is none.
+  const opening = begin ? ['BEGIN'] : [];
+  if (begin && (taken || !observe)) await client.query('BEGIN');
+  const before = taken ?? (await stateBefore(client, statement, observe, { before: opening }));
   const t0 = performance.now();
   const failure = await send(client, statement, bound);
   const durationMs = performance.now() - t0;
   const lockView = inTransaction && observe ? 'in-transaction' : 'not-observed';
   if (failure) return { run: failed(statement, failure, durationMs, before, { lockView, locks: [] }) };
-  if (!observe) return { run: { statement, status: 'applied', durationMs, lockView, locks: [], before, after: NOTHING } };
+  const closing = ownBlock ? ['COMMIT'] : [];
+  if (!observe) {
+    if (ownBlock) await client.query('COMMIT');
+    return { run: { statement, status: 'applied', durationMs, lockView, locks: [], before, after: NOTHING } };
+  }
   // The same tables after it, by oid: a table it renames or drops is still the one it was.
-  const seen = await captureLocksAndState(client, [...before.keys()], next && { scope: statementScope(next) });
+  const seen = await captureLocksAndState(client, [...before.keys()], next && { scope: statementScope(next) }, { after: closing });
   const run: StatementRun = {
     statement,
     status: 'applied',
@@ -192,8 +209,8 @@ async function runObserved(
 const NOTHING: RelationState = new Map();
 
 /** The state of the tables the statement can change (see statementScope), before it runs. */
-async function stateBefore(client: ClientBase, statement: ParsedStatement, observe: boolean): Promise<RelationState> {
-  return observe ? captureScope(client, statementScope(statement)) : NOTHING;
+async function stateBefore(client: ClientBase, statement: ParsedStatement, observe: boolean, around?: Around): Promise<RelationState> {
+  return observe ? captureScope(client, statementScope(statement), around) : NOTHING;
 }
 
 /** A statement PostgreSQL runs only outside a transaction block: its locks are watched from a second session, when there is one. */

@@ -1,7 +1,12 @@
+import pg from 'pg';
 import type { ClientBase, QueryResult, QueryResultRow } from 'pg';
 
 /** Per connection: how many times a statement of the change may have dropped its prepared statements. */
 const generations = new WeakMap<ClientBase, number>();
+/** Per connection: the names it has PREPAREd (SQL-level prepared statements, see batchedQuery). */
+const preparedNames = new WeakMap<ClientBase, Set<string>>();
+
+const statementName = (client: ClientBase, name: string): string => `drillbot_${name}_${generations.get(client) ?? 0}`;
 
 /**
  * Runs one of the drill's own catalog queries as a named prepared statement of the connection
@@ -10,35 +15,90 @@ const generations = new WeakMap<ClientBase, number>();
  * and every migration, and planning them cost a quarter to half of their time.
  */
 export function preparedQuery<R extends QueryResultRow>(client: ClientBase, name: string, text: string, values: unknown[]): Promise<QueryResult<R>> {
-  return client.query<R>({ name: `drillbot_${name}_${generations.get(client) ?? 0}`, text, values });
+  return client.query<R>({ name: statementName(client, name), text, values });
 }
 
-/** Forces generic plans and returns the mode it replaced (read first: the CTE is computed before the row that reads it). */
-const FORCE_GENERIC_SQL = `
-WITH saved AS MATERIALIZED (SELECT current_setting('plan_cache_mode') AS mode)
-SELECT mode, set_config('plan_cache_mode', 'force_generic_plan', false) AS forced FROM saved`;
+/** A query of the drill's own for batchedQuery: its name, its text with $n parameters, and their values. */
+export interface OwnQuery {
+  readonly name: string;
+  readonly text: string;
+  readonly values: readonly Argument[];
+}
+
+/** A parameter's value: what pg would bind (see sqlLiteral). */
+export type Argument = string | number | boolean | null | readonly (string | number | null)[];
+
+/** Statements without results sent in the same round trip as a batched query, before and after it. */
+export interface Around {
+  readonly before?: readonly string[];
+  readonly after?: readonly string[];
+}
 
 /**
- * preparedQuery, reusing one generic plan (plan_cache_mode) for this call only. The statement
+ * preparedQuery's reuse of one plan per session, in one round trip with other statements: node-postgres
+ * sends a query only once the previous one has answered, so the query is a SQL-level prepared
+ * statement (PREPARE, the first time on this connection) run by EXECUTE in one simple-protocol string
+ * with `before` and `after`. The arguments are literals typed by the parameters, as pg would send them.
+ * Outside a transaction block the string runs as one implicit transaction: a failure undoes the
+ * settings its statements changed; inside one, the failure aborts the block, whose rollback does.
+ * For results of modest size: EXECUTE stores its rows in the portal before sending them, which
+ * cost the schema snapshot (a large row) more than the round trip it saved.
+ */
+export async function batchedQuery<R extends QueryResultRow>(client: ClientBase, query: OwnQuery, around: Around = {}): Promise<QueryResult<R>> {
+  const name = statementName(client, query.name);
+  const prepared = preparedNames.get(client) ?? new Set<string>();
+  preparedNames.set(client, prepared);
+  const before = [...(around.before ?? []), ...(prepared.has(name) ? [] : [`PREPARE ${name} AS ${query.text}`])];
+  const execute = `EXECUTE ${name}${query.values.length > 0 ? `(${query.values.map(sqlLiteral).join(', ')})` : ''}`;
+  let results: QueryResult<R>[];
+  try {
+    results = await simpleQuery<R>(client, [...before, execute, ...(around.after ?? [])]);
+  } catch (error) {
+    // Whether its PREPARE ran is unknown: later calls prepare theirs anew, under new names.
+    abandonPrepared(client);
+    throw error;
+  }
+  prepared.add(name);
+  return results[before.length];
+}
+
+/**
+ * A parameter's value as a SQL literal: its text form quoted, as pg sends a parameter (an array in
+ * PostgreSQL's array syntax), so the server reads it as the parameter's type, exactly as a bound value.
+ */
+export function sqlLiteral(value: Argument): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+  return pg.escapeLiteral(typeof value === 'object' ? `{${value.map(arrayElement).join(',')}}` : String(value));
+}
+
+const arrayElement = (item: string | number | null): string => (item === null ? 'NULL' : `"${String(item).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+
+/** Sends statements as one simple-protocol string (one round trip) and returns a result per statement. */
+export async function simpleQuery<R extends QueryResultRow = QueryResultRow>(client: ClientBase, statements: readonly string[]): Promise<QueryResult<R>[]> {
+  const answer = (await client.query<R>(statements.join(';\n'))) as QueryResult<R> | QueryResult<R>[];
+  return Array.isArray(answer) ? answer : [answer];
+}
+
+// Saves the caller's plan_cache_mode in a setting of the drill's own and forces generic plans; the
+// second restores it: both run in the batch's round trip (see genericPlanQuery).
+const FORCE_GENERIC_SQL = `SELECT set_config('drillbot.plan_cache_mode', current_setting('plan_cache_mode'), false), set_config('plan_cache_mode', 'force_generic_plan', false)`;
+const RESTORE_PLAN_CACHE_MODE_SQL = `SELECT set_config('plan_cache_mode', current_setting('drillbot.plan_cache_mode'), false)`;
+
+/**
+ * batchedQuery, reusing one generic plan (plan_cache_mode) for this call only. The statement
  * scope queries (relation-state.ts) never get one by themselves: with the relation names known,
  * to_regclass and unnest fold at plan time, the custom plan's estimate is a third of the generic
  * one's, so PostgreSQL plans them anew at every call, though the generic plan runs faster. Only
  * for this call: session-wide, the mode would change the plans of the migration's own PL/pgSQL
- * (its triggers), and with them the scans the drill reports.
+ * (its triggers), and with them the scans the drill reports. Saving, forcing and restoring the mode
+ * share the query's round trip.
  */
-export async function genericPlanQuery<R extends QueryResultRow>(client: ClientBase, name: string, text: string, values: unknown[]): Promise<QueryResult<R>> {
-  const { mode } = (await preparedQuery<{ mode: string }>(client, 'force_generic', FORCE_GENERIC_SQL, [])).rows[0];
-  const restore = () => preparedQuery(client, 'plan_cache_mode', `SELECT set_config('plan_cache_mode', $1, false)`, [mode]);
-  let result: QueryResult<R>;
-  try {
-    result = await preparedQuery<R>(client, name, text, values);
-  } catch (error) {
-    // In a transaction block the failure aborted it, and its rollback restores the mode; outside one, this does.
-    await restore().catch(() => undefined);
-    throw error;
-  }
-  await restore();
-  return result;
+export function genericPlanQuery<R extends QueryResultRow>(client: ClientBase, query: OwnQuery, around: Around = {}): Promise<QueryResult<R>> {
+  return batchedQuery<R>(client, query, {
+    before: [...(around.before ?? []), FORCE_GENERIC_SQL],
+    after: [RESTORE_PLAN_CACHE_MODE_SQL, ...(around.after ?? [])],
+  });
 }
 
 /** Statement kinds that drop the session's prepared statements: DEALLOCATE [ALL] and DISCARD ALL. */
@@ -50,5 +110,9 @@ const DROPS_PREPARED = new Set(['DeallocateStmt', 'DiscardStmt']);
  * names it prepared, and executing one the server no longer has would fail the migration's transaction).
  */
 export function afterStatement(client: ClientBase, kind: string): void {
-  if (DROPS_PREPARED.has(kind)) generations.set(client, (generations.get(client) ?? 0) + 1);
+  if (DROPS_PREPARED.has(kind)) abandonPrepared(client);
+}
+
+function abandonPrepared(client: ClientBase): void {
+  generations.set(client, (generations.get(client) ?? 0) + 1);
 }

@@ -2,6 +2,7 @@ import type { ClientBase } from 'pg';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 import { collectNodes, dropObjectNames, relationName } from '../sql/nodes.js';
 import { userRelation, userSchema } from '../user-relations.js';
+import { simpleQuery, sqlLiteral } from './prepared.js';
 import type { RelationScope } from './relation-state.js';
 
 /**
@@ -48,17 +49,17 @@ const RELATION_DROPS = new Set([
 ]);
 
 /**
- * A CTE `reach(oid)` over the relation names in $1 (text[], quoted; those that do not exist are
- * left out): the relations named, an index's table; partitions and inheritance parents and
- * children; views' base relations and the views built on a relation; the tables named in the
- * source of a touched table's trigger functions (what its triggers write, found by name: a
- * trigger function is not parsed here); and FK children, whose rows a cascade or a validation
- * reaches. FK parents are not followed: they do not spread the reach (seeding adds them).
+ * A CTE `reach(oid)` over the relation names in `names` (a text[] literal of quoted names; those
+ * that do not exist are left out): the relations named, an index's table; partitions and
+ * inheritance parents and children; views' base relations and the views built on a relation; the
+ * tables named in the source of a touched table's trigger functions (what its triggers write,
+ * found by name: a trigger function is not parsed here); and FK children, whose rows a cascade or
+ * a validation reaches. FK parents are not followed: they do not spread the reach (seeding adds them).
  */
-const REACH_CTE = `
+const reachCte = (names: string): string => `
 WITH RECURSIVE reach(oid) AS (
   SELECT coalesce(i.indrelid, c.oid)
-  FROM unnest($1::text[]) AS name
+  FROM unnest(${names}::text[]) AS name
   JOIN pg_class c ON c.oid = to_regclass(name)
   LEFT JOIN pg_index i ON i.indexrelid = c.oid
   UNION
@@ -82,7 +83,7 @@ WITH RECURSIVE reach(oid) AS (
 )`;
 
 /** The reach and its FK parents, transitively: a seeded child needs rows in them. */
-const SEED_SQL = `${REACH_CTE},
+const seedSql = (names: string): string => `${reachCte(names)},
 parents(oid) AS (
   SELECT oid FROM reach
   UNION
@@ -107,17 +108,18 @@ export async function seedReach(client: ClientBase, statements: readonly ParsedS
   const names = await namesWritten(client, statements);
   if (!names) return undefined;
   // The recursive query's cost estimate passes jit_above_cost: compiling it takes longer than running it.
-  await client.query('BEGIN');
+  // BEGIN, the setting, the query and COMMIT in one round trip; a failure leaves the block to roll back.
+  const opening = ['BEGIN', 'SET LOCAL jit = off'];
   try {
-    await client.query('SET LOCAL jit = off');
-    return new Set((await client.query<{ oid: string }>(SEED_SQL, [names])).rows.map((r) => r.oid));
-  } finally {
-    await client.query('COMMIT');
+    return new Set((await simpleQuery<{ oid: string }>(client, [...opening, seedSql(sqlLiteral(names)), 'COMMIT']))[opening.length].rows.map((r) => r.oid));
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
   }
 }
 
 /**
- * The relation names (quoted, for REACH_CTE) the statements write, or undefined when one of them
+ * The relation names (quoted, for reachCte) the statements write, or undefined when one of them
  * can reach relations its text does not name (see SEEN_THROUGH, and calls of user functions).
  */
 async function namesWritten(client: ClientBase, statements: readonly ParsedStatement[]): Promise<string[] | undefined> {

@@ -1,6 +1,6 @@
 import type { ClientBase } from 'pg';
 import { userRelation, userSchema } from '../user-relations.js';
-import { genericPlanQuery, preparedQuery } from './prepared.js';
+import { batchedQuery, genericPlanQuery, type Argument, type Around } from './prepared.js';
 
 /** An index of a table, as seen by the probe. */
 export interface IndexState {
@@ -168,12 +168,16 @@ export interface RelationScope {
   readonly writesRows: boolean;
 }
 
-/** The state of the tables a statement can change (every table without a scope), in one round trip. */
-export async function captureScope(client: ClientBase, scope: RelationScope | undefined): Promise<RelationState> {
-  return stateOf((await genericPlanQuery<RelationRow>(client, 'scoped_state', SCOPED_STATE_SQL, scopeParameters(scope))).rows);
+/**
+ * The state of the tables a statement can change (every table without a scope), in one round trip
+ * shared with `around` (the BEGIN of the statement's transaction).
+ */
+export async function captureScope(client: ClientBase, scope: RelationScope | undefined, around?: Around): Promise<RelationState> {
+  const query = { name: 'scoped_state', text: SCOPED_STATE_SQL, values: scopeParameters(scope) };
+  return stateOf((await genericPlanQuery<RelationRow>(client, query, around)).rows);
 }
 
-const scopeParameters = (scope: RelationScope | undefined): unknown[] => (scope ? [scope.names, scope.functions, scope.writesRows] : [null, [], false]);
+const scopeParameters = (scope: RelationScope | undefined): Argument[] => (scope ? [scope.names, scope.functions, scope.writesRows] : [null, [], false]);
 
 // Locks first: the state's catalog reads add nothing stronger than AccessShareLock, and on catalogs.
 const LOCKS_AND_STATE_SQL = `
@@ -198,19 +202,25 @@ export interface AfterStatement {
 }
 
 /**
- * After a statement, in one round trip: the relation locks this backend holds, and the state of
- * the tables with these oids. When the next statement runs right after in the same transaction
- * (nothing in between), the state before it is this moment's: given `next`, its scope is captured
- * in the same round trip (one observation between two statements, not two).
+ * After a statement, in one round trip (shared with `around`: the COMMIT of the statement's
+ * transaction): the relation locks this backend holds, and the state of the tables with these oids.
+ * When the next statement runs right after in the same transaction (nothing in between), the state
+ * before it is this moment's: given `next`, its scope is captured in the same round trip (one
+ * observation between two statements, not two).
  */
 export async function captureLocksAndState(
   client: ClientBase,
   tableOids: readonly number[],
   next?: { readonly scope: RelationScope | undefined },
+  around?: Around,
 ): Promise<AfterStatement> {
   const res = next
-    ? await genericPlanQuery<AfterRow>(client, 'locks_state_and_next', LOCKS_STATE_AND_NEXT_SQL, [tableOids, ...scopeParameters(next.scope)])
-    : await preparedQuery<AfterRow>(client, 'locks_and_state', LOCKS_AND_STATE_SQL, [tableOids]);
+    ? await genericPlanQuery<AfterRow>(
+        client,
+        { name: 'locks_state_and_next', text: LOCKS_STATE_AND_NEXT_SQL, values: [tableOids, ...scopeParameters(next.scope)] },
+        around,
+      )
+    : await batchedQuery<AfterRow>(client, { name: 'locks_and_state', text: LOCKS_AND_STATE_SQL, values: [tableOids] }, around);
   const { locks, tables, next: nextTables } = res.rows[0];
   return {
     locks: locks.map((l) => ({ relation: l.relation, oid: Number(l.oid), mode: l.mode })),

@@ -2,6 +2,7 @@ import type { ClientBase } from 'pg';
 import { readCatalog, type Catalog, type TableRow, type TriggerRow } from './seed/catalog.js';
 import { planInsert, type InsertPlan } from './seed/plan.js';
 import type { Variant } from './seed/values.js';
+import { simpleQuery, sqlLiteral } from './prepared.js';
 
 /** How seeding went for one table (a partitioned table is seeded, and reported, through its root). */
 export interface SeededTable {
@@ -67,9 +68,9 @@ interface Attempt {
 
 async function seedTable(client: ClientBase, job: TableJob): Promise<SeededTable> {
   if (job.table.no_partitions) return { table: job.table.name, rows: 0, reason: 'partitioned table has no partition, so no row has a place' };
-  await client.query('BEGIN');
   try {
-    const result = await fillTable(client, job);
+    const result = await fillTable(client, job, await beginCounting(client, job.table.name, job.rows));
+    // Also releases the savepoint of the insert it kept (see tryInsert).
     await client.query('COMMIT');
     return result;
   } catch (e) {
@@ -80,10 +81,10 @@ async function seedTable(client: ClientBase, job: TableJob): Promise<SeededTable
 
 /**
  * Tops the table up to the asked rows (a trigger of a parent may have filled it already), trying
- * attempts until one inserts them all; otherwise the attempt that inserted most is kept.
+ * attempts until one inserts them all; otherwise the attempt that inserted most is kept. An insert
+ * kept ends the table's turn: tryInsert leaves its savepoint open for the COMMIT to release.
  */
-async function fillTable(client: ClientBase, job: TableJob): Promise<SeededTable> {
-  const existing = await countRows(client, job.table.name, job.rows);
+async function fillTable(client: ClientBase, job: TableJob, existing: number): Promise<SeededTable> {
   const wanted = job.rows - existing;
   if (wanted <= 0) return { table: job.table.name, rows: existing };
   let reason: string | undefined;
@@ -145,17 +146,20 @@ function shortfall(plan: InsertPlan, rows: number): string {
   return checks ? `only ${rows} generated rows satisfy CHECK ${checks}` : `only ${rows} rows were inserted`;
 }
 
-/** Rows already in the table, counted up to `limit`. */
-async function countRows(client: ClientBase, table: string, limit: number): Promise<number> {
-  const res = await client.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT FROM ${table} LIMIT $1) AS t`, [limit]);
-  return Number(res.rows[0].n);
+/** Opens the table's transaction and counts the rows already in the table up to `limit`, in one round trip. */
+async function beginCounting(client: ClientBase, table: string, limit: number): Promise<number> {
+  const results = await simpleQuery<{ n: string }>(client, ['BEGIN', `SELECT count(*) AS n FROM (SELECT FROM ${table} LIMIT ${sqlLiteral(limit)}) AS t`]);
+  return Number(results[1].rows[0].n);
 }
 
 /**
  * Runs one insert under a savepoint, kept when `keep(rows)` says so. Triggers are disabled and
  * re-enabled inside it, so the exact previous state comes back on success (the ALTERs below) and
  * on failure (the rollback). ONLY keeps each ALTER to the named table; the list runs from the
- * root down, so a partition's own setting is applied last.
+ * root down, so a partition's own setting is applied last. The savepoint, the ALTERs and the
+ * insert (its values are literals) go in one simple-protocol string, whose failure skips the rest
+ * of it. An insert kept ends its table's turn (see fillTable), so its savepoint is left to the
+ * table's COMMIT: without triggers to enable again, that is one round trip less.
  */
 async function tryInsert(
   client: ClientBase,
@@ -163,19 +167,16 @@ async function tryInsert(
   triggers: TriggerRow[],
   keep: (rows: number) => boolean,
 ): Promise<{ rows: number } | { error: string; code?: string }> {
-  await client.query('SAVEPOINT drillbot_seed');
   try {
-    for (const t of triggers) await client.query(`ALTER TABLE ONLY ${t.table} DISABLE TRIGGER ${t.name}`);
-    const res = await client.query(plan.sql, plan.params);
+    const disable = triggers.map((t) => `ALTER TABLE ONLY ${t.table} DISABLE TRIGGER ${t.name}`);
+    const res = (await simpleQuery(client, ['SAVEPOINT drillbot_seed', ...disable, plan.sql])).at(-1)!;
     const rows = plan.rows ?? res.rowCount ?? 0;
-    for (const t of triggers) {
-      await client.query(`ALTER TABLE ONLY ${t.table} ${t.enabled === 'A' ? 'ENABLE ALWAYS' : 'ENABLE'} TRIGGER ${t.name}`);
-    }
-    await client.query(keep(rows) ? 'RELEASE SAVEPOINT drillbot_seed' : 'ROLLBACK TO SAVEPOINT drillbot_seed');
+    const enable = triggers.map((t) => `ALTER TABLE ONLY ${t.table} ${t.enabled === 'A' ? 'ENABLE ALWAYS' : 'ENABLE'} TRIGGER ${t.name}`);
+    const end = keep(rows) ? [] : ['ROLLBACK TO SAVEPOINT drillbot_seed'];
+    if (enable.length + end.length > 0) await simpleQuery(client, [...enable, ...end]);
     return { rows };
   } catch (e) {
-    await client.query('ROLLBACK TO SAVEPOINT drillbot_seed');
-    await client.query('RELEASE SAVEPOINT drillbot_seed');
+    await client.query('ROLLBACK TO SAVEPOINT drillbot_seed; RELEASE SAVEPOINT drillbot_seed');
     return { error: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code };
   }
 }

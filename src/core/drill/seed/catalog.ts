@@ -1,6 +1,7 @@
 import type { ClientBase } from 'pg';
 import { groupBy } from '../../collections.js';
 import { userRelation, userSchema } from '../../user-relations.js';
+import { simpleQuery } from '../prepared.js';
 
 /** What the seeder needs to know of the schema, read once before the first table is seeded. */
 
@@ -11,13 +12,13 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${userRelation()}
 ORDER BY 2`;
 
-const COLUMNS_SQL = `
+const columnsSql = (oids: string): string => `
 SELECT a.attrelid::int8 AS rel, quote_ident(a.attname) AS name, a.atttypid::int8 AS type, a.atttypmod AS typmod,
   format_type(a.atttypid, a.atttypmod) AS format, a.attnotnull AS not_null, a.atthasdef AS has_default,
   (a.attidentity <> '' OR a.attgenerated <> '') AS filled_by_server,
   coalesce(pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%', false) AS serial
 FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+WHERE a.attrelid = ANY(${oids}) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum`;
 
 // Table row types are left out; standalone composite types (CREATE TYPE ... AS (...)) come with their field types.
@@ -37,15 +38,15 @@ FROM pg_type t WHERE t.typrelid = 0 OR (SELECT r.relkind FROM pg_class r WHERE r
  * columns, and the columns of expressions and predicates (PostgreSQL records those as dependencies
  * of the index), so that partial and expression unique indexes keep the seeder from repeating values.
  */
-const UNIQUE_INDEXES_SQL = `
+const uniqueIndexesSql = (oids: string): string => `
 SELECT i.indrelid::int8 AS rel,
   ARRAY(SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum > 0
     AND (a.attnum = ANY (i.indkey::int2[]) OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
       AND d.objid = i.indexrelid AND d.refobjid = i.indrelid AND d.refobjsubid = a.attnum)) ORDER BY a.attnum) AS columns
-FROM pg_index i WHERE i.indrelid = ANY($1::oid[])
+FROM pg_index i WHERE i.indrelid = ANY(${oids})
   AND (i.indisunique OR EXISTS (SELECT 1 FROM pg_constraint x WHERE x.conindid = i.indexrelid AND x.contype = 'x'))`;
 
-const CONSTRAINTS_SQL = `
+const constraintsSql = (oids: string): string => `
 SELECT co.conrelid::int8 AS rel, co.contype AS kind, quote_ident(co.conname) AS name,
   (SELECT array_agg(quote_ident(a.attname) ORDER BY k.ord) FROM unnest(co.conkey) WITH ORDINALITY AS k(attnum, ord)
    JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum) AS columns,
@@ -56,7 +57,7 @@ SELECT co.conrelid::int8 AS rel, co.contype AS kind, quote_ident(co.conname) AS 
    JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.attnum) AS ref_columns,
   pg_get_constraintdef(co.oid) AS def
 FROM pg_constraint co
-WHERE co.conrelid = ANY($1::oid[]) AND co.contype IN ('p', 'u', 'f', 'c')
+WHERE co.conrelid = ANY(${oids}) AND co.contype IN ('p', 'u', 'f', 'c')
 ORDER BY co.conrelid, co.conname`;
 
 // Only triggers that fire in a normal session (origin 'O', always 'A') need disabling.
@@ -149,17 +150,32 @@ export interface Catalog {
   partitionValues: Map<string, Map<string, (string | null)[]>>;
 }
 
+/** The oids of TABLES_SQL's tables, for the queries that read what belongs to them. */
+const TABLE_OIDS = `ARRAY(SELECT oid FROM (${TABLES_SQL}) AS t)::oid[]`;
+
+/** Reads the catalog in one round trip: the queries go as one simple-protocol string. */
 export async function readCatalog(client: ClientBase): Promise<Catalog> {
-  const tables = (await client.query<TableRow>(TABLES_SQL)).rows;
-  const oids = tables.map((t) => t.oid);
-  const columns = groupBy((await client.query<ColumnRow>(COLUMNS_SQL, [oids])).rows, (c) => c.rel);
-  const types = new Map((await client.query<TypeRow>(TYPES_SQL)).rows.map((t) => [t.oid, t]));
-  const constraints = groupBy((await client.query<ConstraintRow>(CONSTRAINTS_SQL, [oids])).rows, (c) => c.rel);
-  const unique = groupBy((await client.query<UniqueIndexRow>(UNIQUE_INDEXES_SQL, [oids])).rows, (u) => u.rel);
-  const uniqueColumns = new Map([...unique].map(([rel, indexes]) => [rel, new Set(indexes.flatMap((i) => i.columns))]));
-  const triggers = groupBy((await client.query<TriggerRow>(TRIGGERS_SQL)).rows, (t) => t.root);
-  const levels = (await client.query<PartitionLevelRow>(PARTITION_LEVELS_SQL)).rows;
-  return { tables, columns, types, constraints, uniqueColumns, triggers, partitionValues: partitionValuesByRoot(levels) };
+  const [tables, columns, types, constraints, unique, triggers, levels] = await simpleQuery(client, [
+    TABLES_SQL,
+    columnsSql(TABLE_OIDS),
+    TYPES_SQL,
+    constraintsSql(TABLE_OIDS),
+    uniqueIndexesSql(TABLE_OIDS),
+    TRIGGERS_SQL,
+    PARTITION_LEVELS_SQL,
+  ]);
+  const uniqueColumns = new Map(
+    [...groupBy(unique.rows as UniqueIndexRow[], (u) => u.rel)].map(([rel, indexes]) => [rel, new Set(indexes.flatMap((i) => i.columns))]),
+  );
+  return {
+    tables: tables.rows as TableRow[],
+    columns: groupBy(columns.rows as ColumnRow[], (c) => c.rel),
+    types: new Map((types.rows as TypeRow[]).map((t) => [t.oid, t])),
+    constraints: groupBy(constraints.rows as ConstraintRow[], (c) => c.rel),
+    uniqueColumns,
+    triggers: groupBy(triggers.rows as TriggerRow[], (t) => t.root),
+    partitionValues: partitionValuesByRoot(levels.rows as PartitionLevelRow[]),
+  };
 }
 
 // --- partition bounds --------------------------------------------------------------------------

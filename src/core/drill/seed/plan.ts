@@ -1,11 +1,11 @@
 import type { Catalog, ColumnRow, ConstraintRow, TableRow, TypeRow } from './catalog.js';
 import { checkListValues } from './catalog.js';
-import { DUPLICATED_ROW, Params, ROW, valueExpr, type Variant } from './values.js';
+import { sqlLiteral } from '../prepared.js';
+import { DUPLICATED_ROW, ROW, valueExpr, type Variant } from './values.js';
 
-/** One set-based INSERT for a table. */
+/** One set-based INSERT for a table; its values are literals, so it shares a simple-protocol round trip (see tryInsert). */
 export interface InsertPlan {
   sql: string;
-  params: unknown[];
   /** Set for a DO block, whose command tag carries no row count. */
   rows?: number;
   /** CHECK constraints (table and domain) whose expressions filter the generated rows. */
@@ -44,12 +44,11 @@ export function planInsert(req: PlanRequest): InsertPlan | { error: string } {
   const constraints = catalog.constraints.get(table.oid) ?? [];
   const emptyParent = emptyRequiredParent(req, constraints);
   if (emptyParent) return { error: `parent table ${emptyParent} is empty` };
-  const params = new Params();
   const joins: string[] = [];
   const foreign = foreignSources(table, constraints, req.variant, joins);
   const columns: Column[] = [];
   for (const [position, column] of (catalog.columns.get(table.oid) ?? []).entries()) {
-    const planned = planColumn(req, params, foreign, joins, position, column);
+    const planned = planColumn(req, foreign, joins, position, column);
     if (planned === 'skip') continue;
     if (planned === null) return { error: `cannot generate values of type ${column.format} for NOT NULL column ${column.name}` };
     columns.push(planned);
@@ -65,9 +64,9 @@ export function planInsert(req: PlanRequest): InsertPlan | { error: string } {
     // Nothing to choose: every column has a default. The loop is the only way to insert n rows
     // of defaults, since INSERT ... SELECT needs at least one column.
     const sql = `DO $seed$ BEGIN FOR i IN 1..${req.rows} LOOP INSERT INTO ${table.name} DEFAULT VALUES; END LOOP; END $seed$`;
-    return { sql, params: [], rows: req.rows, filteredBy: [] };
+    return { sql, rows: req.rows, filteredBy: [] };
   }
-  return candidateInsert(req, params, columns, joins, constraints);
+  return candidateInsert(req, columns, joins, constraints);
 }
 
 /**
@@ -75,10 +74,10 @@ export function planInsert(req: PlanRequest): InsertPlan | { error: string } {
  * the candidates first (a CHECK passes unless it is false), so rows a CHECK would reject are
  * dropped instead of failing the whole insert.
  */
-function candidateInsert(req: PlanRequest, params: Params, columns: Column[], joins: string[], constraints: ConstraintRow[]): InsertPlan {
+function candidateInsert(req: PlanRequest, columns: Column[], joins: string[], constraints: ConstraintRow[]): InsertPlan {
   const filters = checkFilters(req.catalog.types, columns, constraints);
-  const candidates = params.add(filters.length > 0 ? req.rows * CANDIDATES_PER_ROW : req.rows);
-  const limit = params.add(req.rows);
+  const candidates = sqlLiteral(filters.length > 0 ? req.rows * CANDIDATES_PER_ROW : req.rows);
+  const limit = sqlLiteral(req.rows);
   const sql = `INSERT INTO ${req.table.name} (${columns.map((c) => c.column.name).join(', ')})
 SELECT ${columns.map((c) => c.outer).join(',\n  ')}
 FROM (
@@ -88,18 +87,11 @@ FROM (
 ) AS s
 ${filters.length > 0 ? `WHERE ${filters.map((f) => `(${f.expr}) IS NOT FALSE`).join(' AND ')}\n` : ''}ORDER BY s.${ROW_ALIAS}
 LIMIT ${limit}${req.onConflictDoNothing ? '\nON CONFLICT DO NOTHING' : ''}`;
-  return { sql, params: params.values, filteredBy: filters.map((f) => f.name) };
+  return { sql, filteredBy: filters.map((f) => f.name) };
 }
 
 /** The value of one column, 'skip' when PostgreSQL fills it, null when a NOT NULL column cannot be filled. */
-function planColumn(
-  req: PlanRequest,
-  params: Params,
-  foreign: Map<string, string>,
-  joins: string[],
-  position: number,
-  column: ColumnRow,
-): Column | 'skip' | null {
+function planColumn(req: PlanRequest, foreign: Map<string, string>, joins: string[], position: number, column: ColumnRow): Column | 'skip' | null {
   const { catalog, variant } = req;
   // Identity, generated and serial columns are PostgreSQL's to fill.
   if (column.filled_by_server || column.serial) return 'skip';
@@ -112,15 +104,15 @@ function planColumn(
   if (variant === 2 && column.has_default && !keyValues && !fk) return 'skip';
   let expr: string | null;
   if (keyValues) {
-    expr = `(${params.add(keyValues)}::text[])[1 + (${ROW} - 1) % ${keyValues.length}]`;
+    expr = `(${sqlLiteral(keyValues)}::text[])[1 + (${ROW} - 1) % ${keyValues.length}]`;
   } else if (fk !== undefined) {
     expr = fk;
   } else if (allowed) {
-    expr = `(${params.add(allowed)}::text[])[1 + (${ROW} - 1) % ${allowed.length}]`;
+    expr = `(${sqlLiteral(allowed)}::text[])[1 + (${ROW} - 1) % ${allowed.length}]`;
   } else if (variant === 2 && nullable) {
     expr = 'NULL';
   } else {
-    expr = generatedValue(req, params, joins, column, position);
+    expr = generatedValue(req, joins, column, position);
   }
   if (expr === null) {
     if (column.has_default) return 'skip';
@@ -135,7 +127,7 @@ function planColumn(
 }
 
 /** A value made from the row number, for a column that is no key, reference or listed choice. */
-function generatedValue(req: PlanRequest, params: Params, joins: string[], column: ColumnRow, position: number): string | null {
+function generatedValue(req: PlanRequest, joins: string[], column: ColumnRow, position: number): string | null {
   const { catalog, variant } = req;
   const unique = catalog.uniqueColumns.get(req.table.oid)?.has(column.name) ?? false;
   const expr = valueExpr(catalog.types, column.type, column.typmod, { variant, position, isUnique: unique });
@@ -144,7 +136,7 @@ function generatedValue(req: PlanRequest, params: Params, joins: string[], colum
   // (each value twice), so that a new UNIQUE constraint fails here as it would there. A uuid is
   // an identifier made by gen_random_uuid() or the application: production does not repeat it.
   const repeated = variant === 0 && !unique && innermostFormat(catalog.types, column) !== 'uuid';
-  return pooled(req, params, joins, column, repeated ? expr.replaceAll(ROW, DUPLICATED_ROW) : expr);
+  return pooled(req, joins, column, repeated ? expr.replaceAll(ROW, DUPLICATED_ROW) : expr);
 }
 
 /**
@@ -153,14 +145,14 @@ function generatedValue(req: PlanRequest, params: Params, joins: string[], colum
  * need every column's CHECK to pass on the same row number, which independent ranges, lengths and
  * patterns rarely do.
  */
-function pooled(req: PlanRequest, params: Params, joins: string[], column: ColumnRow, expr: string): string {
+function pooled(req: PlanRequest, joins: string[], column: ColumnRow, expr: string): string {
   const checks = ownChecks(req.catalog.types, column, req.catalog.constraints.get(req.table.oid) ?? []);
   if (checks.length === 0) return expr;
   const pool = `pool${joins.length}`;
   const where = checks.map((f) => `(${f.expr}) IS NOT FALSE`).join(' AND ');
   joins.push(
     `CROSS JOIN (SELECT array_agg(${column.name} ORDER BY ${ROW_ALIAS}) AS v FROM (SELECT ${ROW} AS ${ROW_ALIAS}, (${expr})::${innermostFormat(req.catalog.types, column)} AS ${column.name}` +
-      ` FROM generate_series(1, ${params.add(req.rows * CANDIDATES_PER_ROW)}::int) AS g(i)) AS c WHERE ${where}) AS ${pool}`,
+      ` FROM generate_series(1, ${sqlLiteral(req.rows * CANDIDATES_PER_ROW)}::int) AS g(i)) AS c WHERE ${where}) AS ${pool}`,
   );
   return `${pool}.v[1 + (${ROW} - 1) % cardinality(${pool}.v)]`;
 }

@@ -20,14 +20,6 @@ export interface ColumnContext {
   isUnique: boolean;
 }
 
-export class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
-
 /**
  * A SQL expression of row number g.i with a value of `type`, or null when the type is not supported.
  * A domain gets its base type's value, uncast: the caller filters by the domain's CHECKs before the cast.
