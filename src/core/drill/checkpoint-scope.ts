@@ -1,0 +1,267 @@
+import type { ClientBase } from 'pg';
+import type { ParsedMigration } from '../sql/parse-migrations.js';
+import type { ParsedStatement } from '../sql/parse.js';
+import { userSchema } from '../user-relations.js';
+import { fingerprintTables, tablesToFingerprintSql, type DataFingerprint, type FingerprintedTable } from './data-fingerprint.js';
+import { preparedQuery } from './prepared.js';
+import { statementScope } from './reach.js';
+import { snapshotColumns, snapshotOf, withCatalogPath, type SchemaSnapshot, type SnapshotLists, type SnapshotScope } from './schema-snapshot.js';
+
+/**
+ * What a migration's checkpoints (round-trip.ts) read: the relations named in its statements (and
+ * in those of the migrations its round trip is compared with, see scopeNames), each checkpoint
+ * expanding them in its own state to what depends on them (REACH_CTE). Both checkpoints of one
+ * migration use the same names, so an object a faulty reverse adds or leaves out still shows.
+ */
+export interface CheckpointScope {
+  /** Relation names, quoted, resolved with the session's search_path when the checkpoint is taken. */
+  readonly names: readonly string[];
+  /** Fingerprint every table, not only those in scope: a trigger, rule or fallback migration may write anywhere. */
+  readonly wholeData: boolean;
+}
+
+/**
+ * Statement kinds whose effect is limited to the relations their parse tree names and what
+ * depends on them. It is reach.ts's list without the kinds that make other objects (functions,
+ * types, schemas: the scoped snapshot leaves those out unless they depend on a relation in scope)
+ * or triggers (whose functions may write any table). Anything else (DO, CALL, EXECUTE, ALTER TYPE,
+ * CREATE RULE, ...) takes full checkpoints.
+ */
+const SCOPED_KINDS = new Set([
+  'CreateStmt',
+  'AlterTableStmt',
+  'IndexStmt',
+  'RenameStmt',
+  'InsertStmt',
+  'UpdateStmt',
+  'DeleteStmt',
+  'SelectStmt',
+  'ViewStmt',
+  'CreateTableAsStmt',
+  'CreateSeqStmt',
+  'AlterSeqStmt',
+  'CommentStmt',
+  'VariableSetStmt',
+  'TransactionStmt',
+  'GrantStmt',
+  'TruncateStmt',
+  'DropStmt',
+]);
+
+/** Renames of relations and of their members: the relation keeps its oid, and the new name is added to the scope. */
+const RELATION_RENAMES = new Set([
+  'OBJECT_TABLE',
+  'OBJECT_INDEX',
+  'OBJECT_VIEW',
+  'OBJECT_MATVIEW',
+  'OBJECT_SEQUENCE',
+  'OBJECT_FOREIGN_TABLE',
+  'OBJECT_COLUMN',
+  'OBJECT_TABCONSTRAINT',
+  'OBJECT_TRIGGER',
+  'OBJECT_POLICY',
+  'OBJECT_RULE',
+]);
+
+/** Settings that change what a name resolves to: the checkpoint would resolve the names differently from the migration. */
+const NAME_SETTINGS = new Set(['search_path', undefined]);
+
+/** Builtins that change settings (set_config can set the search_path). */
+const SETTING_FUNCTIONS = new Set(['set_config']);
+
+/** What one migration's statements name and call, or undefined when its checkpoints must be full. */
+interface Named {
+  readonly names: readonly string[];
+  readonly functions: readonly string[];
+}
+
+/**
+ * The relation names (quoted) one statement can change, and the functions it calls; undefined
+ * when the statement can reach objects its text does not name.
+ */
+export function statementNames(statement: ParsedStatement): Named | undefined {
+  if (!SCOPED_KINDS.has(statement.kind) || cascades(statement) || changesNameResolution(statement)) return undefined;
+  if (statement.kind === 'RenameStmt' && !RELATION_RENAMES.has(String(statement.node.renameType))) return undefined;
+  const scope = statementScope(statement);
+  if (!scope || scope.functions.some((f) => SETTING_FUNCTIONS.has(f))) return undefined;
+  return { names: [...scope.names, ...renamedTo(statement)], functions: scope.functions };
+}
+
+/** CASCADE (DROP, TRUNCATE, ALTER TABLE ... DROP) reaches objects no name in the text points at. */
+function cascades(statement: ParsedStatement): boolean {
+  return JSON.stringify(statement.node).includes('"DROP_CASCADE"');
+}
+
+function changesNameResolution(statement: ParsedStatement): boolean {
+  return statement.kind === 'VariableSetStmt' && NAME_SETTINGS.has(statement.node.name as string | undefined);
+}
+
+/** ALTER TABLE/INDEX/... t RENAME TO u: u, in t's schema (a faulty reverse leaves the relation under its new name). */
+function renamedTo(statement: ParsedStatement): string[] {
+  const relation = statement.node.relation;
+  if (statement.kind !== 'RenameStmt' || !relation || !['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE'].includes(String(statement.node.renameType)))
+    return [];
+  const parts = [...(relation.schemaname ? [String(relation.schemaname)] : []), String(statement.node.newname)];
+  return [parts.map(quoteAlways).join('.')];
+}
+
+const quoteAlways = (part: string): string => `"${part.replace(/"/g, '""')}"`;
+
+/** The names and calls of a migration's forward, reverse and verify scripts; undefined when one statement needs full checkpoints. */
+function migrationNames(p: ParsedMigration): Named | undefined {
+  const statements = [...(p.forward ?? []), ...(p.reverse ?? []), ...(p.verify ?? [])];
+  const named = statements.map(statementNames);
+  if (!named.every((n): n is Named => n !== undefined)) return undefined;
+  return { names: unique(named.flatMap((n) => n.names)), functions: unique(named.flatMap((n) => n.functions)) };
+}
+
+const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
+
+/**
+ * A CTE `reached(classid, objid, named)` from the relations of `named` (an SQL query of oids):
+ * the relations, and transitively every object that depends on one (pg_depend: indexes,
+ * constraints, triggers, rules of views, defaults, owned sequences, partitions and inheritance
+ * children, row types and what uses them), with the relation each member belongs to (so a view
+ * built on a table brings the view, a default using a sequence brings its table). An FK
+ * constraint of another table brings that table only when it cascades (ON DELETE/UPDATE CASCADE,
+ * SET NULL, SET DEFAULT), since then the statement changes its rows; else the constraint alone is
+ * in scope. A named view brings its base relations: rows written through it land there.
+ */
+export const reachCte = (named: string): string => `
+reached(classid, objid, named) AS (
+  SELECT 'pg_class'::regclass::oid, oid, true FROM (${named}) AS n(oid)
+  UNION
+  SELECT x.classid, x.objid, false FROM reached r, LATERAL (
+    SELECT d.classid, d.objid FROM pg_depend d
+    WHERE d.refclassid = r.classid AND d.refobjid = r.objid AND d.deptype <> 'e'
+    UNION ALL
+    SELECT 'pg_class'::regclass::oid, o.relid FROM (
+      SELECT co.conrelid FROM pg_constraint co
+      WHERE r.classid = 'pg_constraint'::regclass AND co.oid = r.objid
+        AND (co.contype <> 'f' OR co.confdeltype IN ('c', 'n', 'd') OR co.confupdtype IN ('c', 'n', 'd'))
+      UNION ALL SELECT tg.tgrelid FROM pg_trigger tg WHERE r.classid = 'pg_trigger'::regclass AND tg.oid = r.objid
+      UNION ALL SELECT rw.ev_class FROM pg_rewrite rw WHERE r.classid = 'pg_rewrite'::regclass AND rw.oid = r.objid
+      UNION ALL SELECT ad.adrelid FROM pg_attrdef ad WHERE r.classid = 'pg_attrdef'::regclass AND ad.oid = r.objid
+      UNION ALL SELECT pol.polrelid FROM pg_policy pol WHERE r.classid = 'pg_policy'::regclass AND pol.oid = r.objid
+      UNION ALL SELECT i.indrelid FROM pg_index i WHERE r.classid = 'pg_class'::regclass AND i.indexrelid = r.objid
+      UNION ALL SELECT d.refobjid FROM pg_rewrite rw
+        JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid AND d.refclassid = 'pg_class'::regclass
+        WHERE r.named AND r.classid = 'pg_class'::regclass AND rw.ev_class = r.objid AND d.refobjid <> r.objid
+    ) AS o(relid) WHERE o.relid <> 0
+  ) AS x(classid, objid)
+),
+objects AS MATERIALIZED (SELECT DISTINCT classid, objid FROM reached),
+rels(oid) AS MATERIALIZED (
+  SELECT objid FROM objects WHERE classid = 'pg_class'::regclass
+  UNION SELECT co.confrelid FROM objects r JOIN pg_constraint co ON co.conrelid = r.objid AND co.contype = 'f' WHERE r.classid = 'pg_class'::regclass
+  UNION SELECT i.inhparent FROM objects r JOIN pg_inherits i ON i.inhrelid = r.objid WHERE r.classid = 'pg_class'::regclass
+)`;
+
+/** Relation names ($1, quoted) as oids, resolved with the session's search_path; names that do not exist are left out. */
+export const NAMED_OIDS_SQL = `SELECT c.oid FROM unnest($1::text[]) AS name JOIN pg_class c ON c.oid = to_regclass(name)`;
+
+/**
+ * The facts about the base that decide how far scoping goes, in one query: which of the called
+ * functions ($2) are builtins only (no function of that name in a user schema: a user function's
+ * body may write anywhere), whether an event trigger may run on DDL, and whether a relation in
+ * reach of the names ($1) has a trigger or rule, which may write tables outside the scope.
+ */
+const PLAN_SQL = `
+WITH RECURSIVE ${reachCte(NAMED_OIDS_SQL)}
+SELECT
+  ARRAY(SELECT f FROM unnest($2::text[]) AS f
+        WHERE EXISTS (SELECT 1 FROM pg_proc p WHERE p.proname = f AND p.pronamespace = 'pg_catalog'::regnamespace)
+          AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = f AND ${userSchema()})) AS builtins,
+  EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtenabled <> 'D') AS "eventTriggers",
+  EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM rels) AND NOT tgisinternal)
+    OR EXISTS (SELECT 1 FROM pg_rewrite WHERE ev_class IN (SELECT oid FROM rels) AND rulename <> '_RETURN') AS "writesElsewhere"`;
+
+interface PlanRow {
+  builtins: string[];
+  eventTriggers: boolean;
+  writesElsewhere: boolean;
+}
+
+/**
+ * Each migration's checkpoint scope, in the order given; undefined where the checkpoints must be
+ * full. One query on the base, before the first forward.
+ */
+export async function planCheckpointScopes(client: ClientBase, parsed: readonly ParsedMigration[]): Promise<(CheckpointScope | undefined)[]> {
+  // Migrations after one whose forward does not parse never run (the drill stops there).
+  const stop = parsed.findIndex((p) => p.forward === null);
+  const named = (stop === -1 ? parsed : parsed.slice(0, stop)).map(migrationNames);
+  const known = named.filter((n): n is Named => n !== undefined);
+  const row = await withoutJit(client, () =>
+    client.query<PlanRow>(PLAN_SQL, [unique(known.flatMap((n) => n.names)), unique(known.flatMap((n) => n.functions))]),
+  );
+  const { builtins, eventTriggers, writesElsewhere } = row.rows[0];
+  const own = named.map((n) => (n && !eventTriggers && n.functions.every((f) => builtins.includes(f)) ? n.names : undefined));
+  const wholeData = writesElsewhere || own.some((n) => n === undefined);
+  return scopeNames(own).map((names) => names && { names, wholeData });
+}
+
+/**
+ * The names each checkpoint covers, from each migration's own (undefined: full). Reverses run
+ * newest first, and a migration's round trip is compared with the next newer one's checkpoints
+ * (round-trip.ts, setAsideNewer): every object of its scope that a newer migration can change must
+ * be in that newer scope too, or a newer leftover would be reported again here. So after the last
+ * full migration each scope also holds the names of the newer migrations, and before the first one
+ * the scopes grow from the oldest (a full migration can change anything: every older scope must
+ * be in the next newer one); from the first full migration to the last, all are full.
+ */
+export function scopeNames(own: readonly (readonly string[] | undefined)[]): (string[] | undefined)[] {
+  const full = own.flatMap((n, i) => (n === undefined ? [i] : []));
+  const [first, last] = full.length > 0 ? [full[0], full[full.length - 1]] : [-1, -1];
+  return own.map((_, i) => {
+    if (first === -1 || i > last) return unique(own.slice(i).flatMap((n) => n ?? []));
+    return i < first ? unique(own.slice(0, i + 1).flatMap((n) => n ?? [])) : undefined;
+  });
+}
+
+/** Runs `query` with jit off: the recursive query's cost estimate passes jit_above_cost, and compiling it takes longer than running it. */
+async function withoutJit<T>(client: ClientBase, query: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SET LOCAL jit = off');
+    return await query();
+  } finally {
+    await client.query('COMMIT');
+  }
+}
+
+/** Switches the search_path to pg_catalog and returns the caller's, and the scope's names resolved with it (read first: the CTE is computed before the row that reads it). */
+const SWITCH_AND_RESOLVE_SQL = `
+WITH saved AS MATERIALIZED (SELECT current_setting('search_path') AS path, ARRAY(${NAMED_OIDS_SQL}) AS named)
+SELECT path, named, set_config('search_path', 'pg_catalog', false) AS switched FROM saved`;
+
+/** The snapshot's conditions for "in the scope" (over REACH_CTE's rels and objects). */
+const IN_SCOPE: SnapshotScope = {
+  relation: (oid) => `${oid} IN (SELECT oid FROM rels)`,
+  object: (catalog, oid) => `${oid} IN (SELECT objid FROM objects WHERE classid = '${catalog}'::regclass)`,
+};
+
+/**
+ * The scoped snapshot ($1: excluded schemas, none; $3: the named relations' oids) and the tables
+ * to fingerprint (those in scope, through their partition root, or all), in one query; its last
+ * column restores the caller's search_path ($2), as in schema-snapshot.ts.
+ */
+const scopedCheckpointSql = (wholeData: boolean): string => `
+WITH RECURSIVE ${reachCte('SELECT unnest($3::oid[])')},
+lists AS MATERIALIZED (
+  SELECT ${snapshotColumns(IN_SCOPE)},
+  (SELECT coalesce(json_agg(f), '[]') FROM (${tablesToFingerprintSql(wholeData ? 'true' : 'c.oid IN (SELECT coalesce(pg_partition_root(oid), oid) FROM rels)')}) AS f) AS fingerprint
+)
+SELECT lists.*, set_config('search_path', $2, false) AS restored FROM lists`;
+
+const SCOPED_SQL = scopedCheckpointSql(false);
+const SCOPED_WHOLE_DATA_SQL = scopedCheckpointSql(true);
+
+/** The schema objects and data in a checkpoint's scope, in the current state: three round trips (path and names, catalogs, table scans). */
+export async function readScope(client: ClientBase, scope: CheckpointScope): Promise<{ schema: SchemaSnapshot; data: DataFingerprint }> {
+  const { path, named } = (await preparedQuery<{ path: string; named: string[] }>(client, 'scope_switch', SWITCH_AND_RESOLVE_SQL, [scope.names])).rows[0];
+  const [name, sql] = scope.wholeData ? ['scoped_checkpoint_whole_data', SCOPED_WHOLE_DATA_SQL] : ['scoped_checkpoint', SCOPED_SQL];
+  const row = (await withCatalogPath(client, path, () => preparedQuery<ScopedRow>(client, name, sql, [[], path, named]))).rows[0];
+  return { schema: snapshotOf(row), data: await fingerprintTables(client, row.fingerprint) };
+}
+
+type ScopedRow = SnapshotLists & { fingerprint: FingerprintedTable[] };
