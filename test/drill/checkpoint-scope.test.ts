@@ -29,7 +29,7 @@ async function parsed(sql: string): Promise<ParsedStatement[]> {
   return result.statements;
 }
 
-const script = (path: string, sql: string) => ({ path, sql, startLine: 1, transaction: 'auto' as const });
+const script = (path: string, sql: string) => ({ path, sql, startLine: 1, transaction: 'transaction' as const });
 
 async function migration(name: string, up: string, down: string): Promise<ParsedMigration> {
   const m: Migration = { version: name, name, forward: script(`${name}.up.sql`, up), reverse: script(`${name}.down.sql`, down) };
@@ -89,15 +89,20 @@ describe('scoped checkpoints', () => {
     expect(await scopeOf('SELECT touch_audit();', 'SELECT 1;')).toBeUndefined();
     expect(await scopeOf('DROP TABLE report CASCADE;', 'SELECT 1;')).toBeUndefined();
     expect(await scopeOf('SET search_path = other;', 'SELECT 1;')).toBeUndefined();
-    expect(await scopeOf("CREATE TRIGGER t AFTER INSERT ON account FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();", 'DROP TRIGGER t ON account;')).toBeUndefined();
-    await client.query('BEGIN');
+    expect(
+      await scopeOf(
+        'CREATE TRIGGER t AFTER INSERT ON account FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger();',
+        'DROP TRIGGER t ON account;',
+      ),
+    ).toBeUndefined();
+    // Not in a transaction block: planning commits its own.
     try {
       await client.query(`CREATE FUNCTION log_it() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit_log (what) VALUES ('x'); RETURN NEW; END $$;
         CREATE TRIGGER log_it AFTER UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION log_it();`);
       // A trigger in reach (orders cascades from account) may write anywhere: every table is fingerprinted.
       expect(await scopeOf('UPDATE account SET score = 0;', 'SELECT 1;')).toEqual({ names: ['"account"'], wholeData: true });
     } finally {
-      await client.query('ROLLBACK');
+      await client.query('DROP FUNCTION log_it() CASCADE');
     }
   });
 
@@ -107,14 +112,14 @@ describe('scoped checkpoints', () => {
        ALTER TABLE account ADD COLUMN nick text;
        ALTER TABLE account ADD CONSTRAINT score_positive CHECK (score > 0);
        CREATE VIEW account_emails AS SELECT email FROM account;`,
-      'ALTER TABLE account DROP COLUMN nick;',
+      'SELECT 1;',
     );
     expect(scope).toBeDefined();
     expect(messages).toHaveLength(4);
     expect(messages.join('\n')).toMatch(/account_score/);
     expect(messages.join('\n')).toMatch(/score_positive/);
     expect(messages.join('\n')).toMatch(/account_emails/);
-    expect((await roundTrip('ALTER TABLE account ADD COLUMN nick text;', 'SELECT 1;')).messages.join('\n')).toMatch(/nick/);
+    expect(messages.join('\n')).toMatch(/account\.nick/);
   });
 
   it('detects data the reverse leaves changed in the named table and in a cascading FK child', async () => {
@@ -158,7 +163,12 @@ describe('scoped checkpoints in the drill', () => {
         '2_prune.down.sql': 'SELECT 1;',
       },
     );
-    expect(hazards(report).filter((h) => /reverse-mismatch|data-loss/.test(h))).toEqual(['reverse-mismatch@2_prune.up.sql:1', 'data-loss@2_prune.down.sql:1']);
-    expect(report.findings.find((f) => f.hazard === 'data-loss')?.message).toMatch(/public\.orders/);
+    // data-loss at the DELETE itself is the forward's; the round trip's is at the reverse.
+    expect(
+      hazards(report)
+        .filter((h) => /reverse-mismatch|data-loss/.test(h))
+        .sort(),
+    ).toEqual(['data-loss@2_prune.down.sql:1', 'data-loss@2_prune.up.sql:2', 'reverse-mismatch@2_prune.up.sql:1']);
+    expect(report.findings.find((f) => f.hazard === 'data-loss' && f.path.endsWith('down.sql'))?.message).toMatch(/public\.orders/);
   });
 });

@@ -99,7 +99,11 @@ function changesNameResolution(statement: ParsedStatement): boolean {
 /** ALTER TABLE/INDEX/... t RENAME TO u: u, in t's schema (a faulty reverse leaves the relation under its new name). */
 function renamedTo(statement: ParsedStatement): string[] {
   const relation = statement.node.relation;
-  if (statement.kind !== 'RenameStmt' || !relation || !['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE'].includes(String(statement.node.renameType)))
+  if (
+    statement.kind !== 'RenameStmt' ||
+    !relation ||
+    !['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE'].includes(String(statement.node.renameType))
+  )
     return [];
   const parts = [...(relation.schemaname ? [String(relation.schemaname)] : []), String(statement.node.newname)];
   return [parts.map(quoteAlways).join('.')];
@@ -125,7 +129,8 @@ const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
  * built on a table brings the view, a default using a sequence brings its table). An FK
  * constraint of another table brings that table only when it cascades (ON DELETE/UPDATE CASCADE,
  * SET NULL, SET DEFAULT), since then the statement changes its rows; else the constraint alone is
- * in scope. A named view brings its base relations: rows written through it land there.
+ * in scope (nor do the FK's internal triggers bring theirs). A named view brings its base
+ * relations: rows written through it land there.
  */
 export const reachCte = (named: string): string => `
 reached(classid, objid, named) AS (
@@ -139,7 +144,7 @@ reached(classid, objid, named) AS (
       SELECT co.conrelid FROM pg_constraint co
       WHERE r.classid = 'pg_constraint'::regclass AND co.oid = r.objid
         AND (co.contype <> 'f' OR co.confdeltype IN ('c', 'n', 'd') OR co.confupdtype IN ('c', 'n', 'd'))
-      UNION ALL SELECT tg.tgrelid FROM pg_trigger tg WHERE r.classid = 'pg_trigger'::regclass AND tg.oid = r.objid
+      UNION ALL SELECT tg.tgrelid FROM pg_trigger tg WHERE r.classid = 'pg_trigger'::regclass AND tg.oid = r.objid AND NOT tg.tgisinternal
       UNION ALL SELECT rw.ev_class FROM pg_rewrite rw WHERE r.classid = 'pg_rewrite'::regclass AND rw.oid = r.objid
       UNION ALL SELECT ad.adrelid FROM pg_attrdef ad WHERE r.classid = 'pg_attrdef'::regclass AND ad.oid = r.objid
       UNION ALL SELECT pol.polrelid FROM pg_policy pol WHERE r.classid = 'pg_policy'::regclass AND pol.oid = r.objid

@@ -420,7 +420,9 @@ SELECT path, set_config('search_path', 'pg_catalog', false) AS switched FROM sav
  */
 export async function snapshotSchema(client: ClientBase, opts: SnapshotOptions = {}): Promise<SchemaSnapshot> {
   const saved = (await preparedQuery<{ path: string }>(client, 'search_path_switch', SWITCH_SEARCH_PATH_SQL, [])).rows[0].path;
-  const lists = await withCatalogPath(client, saved, () => preparedQuery<SnapshotLists>(client, 'schema_snapshot', SNAPSHOT_SQL, [opts.excludeSchemas ?? [], saved]));
+  const lists = await withCatalogPath(client, saved, () =>
+    preparedQuery<SnapshotLists>(client, 'schema_snapshot', SNAPSHOT_SQL, [opts.excludeSchemas ?? [], saved]),
+  );
   return snapshotOf(lists.rows[0]);
 }
 
@@ -434,7 +436,11 @@ export type SnapshotLists = Record<string, SchemaObject[]>;
  * With only pg_catalog on it, every user object is qualified, so the text does not depend on the
  * caller's settings.
  */
-export async function withCatalogPath<R extends QueryResultRow>(client: ClientBase, saved: string, query: () => Promise<QueryResult<R>>): Promise<QueryResult<R>> {
+export async function withCatalogPath<R extends QueryResultRow>(
+  client: ClientBase,
+  saved: string,
+  query: () => Promise<QueryResult<R>>,
+): Promise<QueryResult<R>> {
   try {
     return await query();
   } catch (error) {
