@@ -122,15 +122,17 @@ function migrationNames(p: ParsedMigration): Named | undefined {
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
 /**
- * A CTE `reached(classid, objid, named)` from the relations of `named` (an SQL query of oids):
- * the relations, and transitively every object that depends on one (pg_depend: indexes,
- * constraints, triggers, rules of views, defaults, owned sequences, partitions and inheritance
- * children, row types and what uses them), with the relation each member belongs to (so a view
- * built on a table brings the view, a default using a sequence brings its table). An FK
- * constraint of another table brings that table only when it cascades (ON DELETE/UPDATE CASCADE,
- * SET NULL, SET DEFAULT), since then the statement changes its rows; else the constraint alone is
- * in scope (nor do the FK's internal triggers bring theirs). A named view brings its base
- * relations: rows written through it land there.
+ * The CTEs of a scope, from the relations of `named` (an SQL query of oids). `reached(classid,
+ * objid, named)`: the relations, and transitively every object that depends on one (pg_depend:
+ * indexes, constraints, triggers, rules of views, defaults, owned sequences, partitions and
+ * inheritance children, row types and what uses them, FK constraints of other tables), with the
+ * relation each member belongs to (so a view built on a table brings the view, a default using a
+ * sequence brings its table) except for FK constraints and their internal triggers: a statement on
+ * the referenced table changes the constraint, not the rest of the referencing table. A named
+ * view brings its base relations: rows written through it land there. `objects` is `reached`
+ * without duplicates; `rels`, its relations with their FK parents and inheritance parents (the
+ * other side of their links). `cascaded`: `rels` and, transitively, the tables whose FK cascades
+ * from one (ON DELETE/UPDATE CASCADE, SET NULL, SET DEFAULT), whose rows a statement on it changes.
  */
 export const reachCte = (named: string): string => `
 reached(classid, objid, named) AS (
@@ -141,9 +143,7 @@ reached(classid, objid, named) AS (
     WHERE d.refclassid = r.classid AND d.refobjid = r.objid AND d.deptype <> 'e'
     UNION ALL
     SELECT 'pg_class'::regclass::oid, o.relid FROM (
-      SELECT co.conrelid FROM pg_constraint co
-      WHERE r.classid = 'pg_constraint'::regclass AND co.oid = r.objid
-        AND (co.contype <> 'f' OR co.confdeltype IN ('c', 'n', 'd') OR co.confupdtype IN ('c', 'n', 'd'))
+      SELECT co.conrelid FROM pg_constraint co WHERE r.classid = 'pg_constraint'::regclass AND co.oid = r.objid AND co.contype <> 'f'
       UNION ALL SELECT tg.tgrelid FROM pg_trigger tg WHERE r.classid = 'pg_trigger'::regclass AND tg.oid = r.objid AND NOT tg.tgisinternal
       UNION ALL SELECT rw.ev_class FROM pg_rewrite rw WHERE r.classid = 'pg_rewrite'::regclass AND rw.oid = r.objid
       UNION ALL SELECT ad.adrelid FROM pg_attrdef ad WHERE r.classid = 'pg_attrdef'::regclass AND ad.oid = r.objid
@@ -160,6 +160,12 @@ rels(oid) AS MATERIALIZED (
   SELECT objid FROM objects WHERE classid = 'pg_class'::regclass
   UNION SELECT co.confrelid FROM objects r JOIN pg_constraint co ON co.conrelid = r.objid AND co.contype = 'f' WHERE r.classid = 'pg_class'::regclass
   UNION SELECT i.inhparent FROM objects r JOIN pg_inherits i ON i.inhrelid = r.objid WHERE r.classid = 'pg_class'::regclass
+),
+cascaded(oid) AS (
+  SELECT oid FROM rels
+  UNION
+  SELECT co.conrelid FROM cascaded c JOIN pg_constraint co ON co.confrelid = c.oid AND co.contype = 'f'
+  WHERE co.confdeltype IN ('c', 'n', 'd') OR co.confupdtype IN ('c', 'n', 'd')
 )`;
 
 /** Relation names ($1, quoted) as oids, resolved with the session's search_path; names that do not exist are left out. */
@@ -178,8 +184,8 @@ SELECT
         WHERE EXISTS (SELECT 1 FROM pg_proc p WHERE p.proname = f AND p.pronamespace = 'pg_catalog'::regnamespace)
           AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = f AND ${userSchema()})) AS builtins,
   EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtenabled <> 'D') AS "eventTriggers",
-  EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM rels) AND NOT tgisinternal)
-    OR EXISTS (SELECT 1 FROM pg_rewrite WHERE ev_class IN (SELECT oid FROM rels) AND rulename <> '_RETURN') AS "writesElsewhere"`;
+  EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM cascaded) AND NOT tgisinternal)
+    OR EXISTS (SELECT 1 FROM pg_rewrite WHERE ev_class IN (SELECT oid FROM cascaded) AND rulename <> '_RETURN') AS "writesElsewhere"`;
 
 interface PlanRow {
   builtins: string[];
@@ -241,8 +247,8 @@ SELECT path, named, set_config('search_path', 'pg_catalog', false) AS switched F
 
 /** The snapshot's conditions for "in the scope" (over REACH_CTE's rels and objects). */
 const IN_SCOPE: SnapshotScope = {
-  relation: (oid) => `${oid} IN (SELECT oid FROM rels)`,
-  object: (catalog, oid) => `${oid} IN (SELECT objid FROM objects WHERE classid = '${catalog}'::regclass)`,
+  relation: (oid) => `${oid} = ANY ((SELECT array_agg(oid) FROM rels)::oid[])`,
+  object: (catalog, oid) => `${oid} = ANY ((SELECT array_agg(objid) FROM objects WHERE classid = '${catalog}'::regclass)::oid[])`,
 };
 
 /**
@@ -254,7 +260,7 @@ const scopedCheckpointSql = (wholeData: boolean): string => `
 WITH RECURSIVE ${reachCte('SELECT unnest($3::oid[])')},
 lists AS MATERIALIZED (
   SELECT ${snapshotColumns(IN_SCOPE)},
-  (SELECT coalesce(json_agg(f), '[]') FROM (${tablesToFingerprintSql(wholeData ? 'true' : 'c.oid IN (SELECT coalesce(pg_partition_root(oid), oid) FROM rels)')}) AS f) AS fingerprint
+  (SELECT coalesce(json_agg(f), '[]') FROM (${tablesToFingerprintSql(wholeData ? 'true' : 'c.oid IN (SELECT coalesce(pg_partition_root(oid), oid) FROM cascaded)')}) AS f) AS fingerprint
 )
 SELECT lists.*, set_config('search_path', $2, false) AS restored FROM lists`;
 
