@@ -260,7 +260,7 @@ const scopedCheckpointSql = (wholeData: boolean): string => `
 WITH RECURSIVE ${reachCte('SELECT unnest($3::oid[])')},
 lists AS MATERIALIZED (
   SELECT ${snapshotColumns(IN_SCOPE)},
-  (SELECT coalesce(json_agg(f), '[]') FROM (${tablesToFingerprintSql(wholeData ? 'true' : 'c.oid IN (SELECT coalesce(pg_partition_root(oid), oid) FROM cascaded)')}) AS f) AS fingerprint
+  (SELECT coalesce(json_agg(f), '[]') FROM (${tablesToFingerprintSql(wholeData ? 'true' : 'c.oid = ANY ((SELECT array_agg(coalesce(pg_partition_root(oid), oid)) FROM cascaded)::oid[])')}) AS f) AS fingerprint
 )
 SELECT lists.*, set_config('search_path', $2, false) AS restored FROM lists`;
 
