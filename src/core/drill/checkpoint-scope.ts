@@ -10,7 +10,7 @@ import { snapshotColumns, snapshotOf, withCatalogPath, type SchemaSnapshot, type
 /**
  * What a migration's checkpoints (round-trip.ts) read: the relations named in its statements (and
  * in those of the migrations its round trip is compared with, see scopeNames), each checkpoint
- * expanding them in its own state to what depends on them (REACH_CTE). Both checkpoints of one
+ * expanding them in its own state to what depends on them (reachCte). Both checkpoints of one
  * migration use the same names, so an object a faulty reverse adds or leaves out still shows.
  */
 export interface CheckpointScope {
@@ -48,22 +48,16 @@ const SCOPED_KINDS = new Set([
   'DropStmt',
 ]);
 
-/** Renames of relations and of their members: the relation keeps its oid, and the new name is added to the scope. */
-const RELATION_RENAMES = new Set([
-  'OBJECT_TABLE',
-  'OBJECT_INDEX',
-  'OBJECT_VIEW',
-  'OBJECT_MATVIEW',
-  'OBJECT_SEQUENCE',
-  'OBJECT_FOREIGN_TABLE',
-  'OBJECT_COLUMN',
-  'OBJECT_TABCONSTRAINT',
-  'OBJECT_TRIGGER',
-  'OBJECT_POLICY',
-  'OBJECT_RULE',
-]);
+/** Object types of relations: a rename keeps the oid, and a faulty reverse leaves the relation under its new name. */
+const RELATIONS = ['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE'];
 
-/** Settings that change what a name resolves to: the checkpoint would resolve the names differently from the migration. */
+/** Renames of relations and of their members (whose relation the statement names). */
+const RELATION_RENAMES = new Set([...RELATIONS, 'OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT', 'OBJECT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_RULE']);
+
+/**
+ * Settings that change what a name resolves to, so that the checkpoint would resolve the names
+ * differently from the migration: the search_path, and every setting at once (RESET ALL has no name).
+ */
 const NAME_SETTINGS = new Set(['search_path', undefined]);
 
 /** Builtins that change settings (set_config can set the search_path). */
@@ -79,7 +73,7 @@ interface Named {
  * The relation names (quoted) one statement can change, and the functions it calls; undefined
  * when the statement can reach objects its text does not name.
  */
-export function statementNames(statement: ParsedStatement): Named | undefined {
+function statementNames(statement: ParsedStatement): Named | undefined {
   if (!SCOPED_KINDS.has(statement.kind) || cascades(statement) || changesNameResolution(statement)) return undefined;
   if (statement.kind === 'RenameStmt' && !RELATION_RENAMES.has(String(statement.node.renameType))) return undefined;
   const scope = statementScope(statement);
@@ -96,15 +90,10 @@ function changesNameResolution(statement: ParsedStatement): boolean {
   return statement.kind === 'VariableSetStmt' && NAME_SETTINGS.has(statement.node.name as string | undefined);
 }
 
-/** ALTER TABLE/INDEX/... t RENAME TO u: u, in t's schema (a faulty reverse leaves the relation under its new name). */
+/** ALTER TABLE/INDEX/... t RENAME TO u: u, in t's schema, so that a relation the reverse does not rename back still shows. */
 function renamedTo(statement: ParsedStatement): string[] {
   const relation = statement.node.relation;
-  if (
-    statement.kind !== 'RenameStmt' ||
-    !relation ||
-    !['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE'].includes(String(statement.node.renameType))
-  )
-    return [];
+  if (statement.kind !== 'RenameStmt' || !relation || !RELATIONS.includes(String(statement.node.renameType))) return [];
   const parts = [...(relation.schemaname ? [String(relation.schemaname)] : []), String(statement.node.newname)];
   return [parts.map(quoteAlways).join('.')];
 }
@@ -134,7 +123,7 @@ const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
  * other side of their links). `cascaded`: `rels` and, transitively, the tables whose FK cascades
  * from one (ON DELETE/UPDATE CASCADE, SET NULL, SET DEFAULT), whose rows a statement on it changes.
  */
-export const reachCte = (named: string): string => `
+const reachCte = (named: string): string => `
 reached(classid, objid, named) AS (
   SELECT 'pg_class'::regclass::oid, oid, true FROM (${named}) AS n(oid)
   UNION
@@ -169,7 +158,7 @@ cascaded(oid) AS (
 )`;
 
 /** Relation names ($1, quoted) as oids, resolved with the session's search_path; names that do not exist are left out. */
-export const NAMED_OIDS_SQL = `SELECT c.oid FROM unnest($1::text[]) AS name JOIN pg_class c ON c.oid = to_regclass(name)`;
+const NAMED_OIDS_SQL = `SELECT c.oid FROM unnest($1::text[]) AS name JOIN pg_class c ON c.oid = to_regclass(name)`;
 
 /**
  * The facts about the base that decide how far scoping goes, in one query: which of the called
