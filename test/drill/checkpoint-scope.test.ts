@@ -3,7 +3,7 @@ import type { Migration } from '../../src/core/layouts/layout.js';
 import { parseScript, type ParsedStatement } from '../../src/core/sql/parse.js';
 import type { ParsedMigration } from '../../src/core/sql/parse-migrations.js';
 import { planCheckpointScopes, scopeNames, type CheckpointScope } from '../../src/core/drill/checkpoint-scope.js';
-import { checkRoundTrip, takeCheckpoint } from '../../src/core/drill/round-trip.js';
+import { checkRoundTrip, takeCheckpoint, type Checkpoint } from '../../src/core/drill/round-trip.js';
 import { drill, hazards } from '../support/drill.js';
 import { createScratchDatabase, dropScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
@@ -52,17 +52,24 @@ describe('scoped checkpoints', () => {
     return (await planCheckpointScopes(client, [await migration('1_m', up, down)]))[0];
   }
 
-  /** Forward then reverse in a transaction that is rolled back, checked against the scoped checkpoint. */
+  /**
+   * Forward then reverse in a transaction that is rolled back, checked against the scoped
+   * checkpoint; the full checkpoint must report the same.
+   */
   async function roundTrip(up: string, down: string): Promise<{ messages: string[]; scope: CheckpointScope | undefined }> {
     const m = await migration('1_m', up, down);
     const [scope] = await planCheckpointScopes(client, [m]);
     await client.query('BEGIN');
     try {
-      const before = await takeCheckpoint(client, scope);
+      const scoped = await takeCheckpoint(client, scope);
+      const full = await takeCheckpoint(client);
       await client.query(up);
       await client.query(down);
-      const { findings } = await checkRoundTrip(client, before, m.migration, m.forward ?? [], []);
-      return { messages: findings.map((f) => `${f.hazard}: ${f.message}`), scope };
+      const messagesAgainst = async (before: Checkpoint) =>
+        (await checkRoundTrip(client, before, m.migration, m.forward ?? [], [])).findings.map((f) => `${f.hazard}: ${f.message}`);
+      const messages = await messagesAgainst(scoped);
+      expect(messages).toEqual(await messagesAgainst(full));
+      return { messages, scope };
     } finally {
       await client.query('ROLLBACK');
     }
@@ -128,6 +135,13 @@ describe('scoped checkpoints', () => {
     expect(messages).toEqual([expect.stringMatching(/^data-loss: .*public\.orders lost 4 of 40 rows/)]);
     const changed = await roundTrip('UPDATE account SET email = upper(email);', 'SELECT 1;');
     expect(changed.messages).toEqual([expect.stringMatching(/values of public\.account\.email changed/)]);
+  });
+
+  it('detects a relation the reverse does not rename back, and one it drops', async () => {
+    const renamed = await roundTrip('ALTER TABLE orders RENAME TO purchases;', 'SELECT 1;');
+    expect(renamed.scope?.names).toEqual(['"orders"', '"purchases"']);
+    expect(renamed.messages.join('\n')).toMatch(/public\.orders.*public\.purchases|public\.purchases.*public\.orders/s);
+    expect((await roundTrip('CREATE TABLE extra (id int);', 'DROP TABLE extra; DROP TABLE notes;')).messages.join('\n')).toMatch(/public\.notes/);
   });
 
   it('grows the scopes so that a newer migration’s leftovers stay in the next older scope', () => {

@@ -5,7 +5,7 @@ import { userSchema } from '../user-relations.js';
 import { fingerprintTables, tablesToFingerprintSql, type DataFingerprint, type FingerprintedTable } from './data-fingerprint.js';
 import { preparedQuery } from './prepared.js';
 import { statementScope } from './reach.js';
-import { snapshotColumns, snapshotOf, withCatalogPath, type SchemaSnapshot, type SnapshotLists, type SnapshotScope } from './schema-snapshot.js';
+import { snapshotColumns, snapshotOf, type SchemaSnapshot, type SnapshotLists, type SnapshotScope } from './schema-snapshot.js';
 
 /**
  * What a migration's checkpoints (round-trip.ts) read: the relations named in its statements (and
@@ -69,11 +69,15 @@ interface Named {
   readonly functions: readonly string[];
 }
 
+/** VACUUM and ANALYZE change statistics and storage, nothing a checkpoint reads. */
+const NOTHING: Named = { names: [], functions: [] };
+
 /**
  * The relation names (quoted) one statement can change, and the functions it calls; undefined
  * when the statement can reach objects its text does not name.
  */
 function statementNames(statement: ParsedStatement): Named | undefined {
+  if (statement.kind === 'VacuumStmt') return NOTHING;
   if (!SCOPED_KINDS.has(statement.kind) || cascades(statement) || changesNameResolution(statement)) return undefined;
   if (statement.kind === 'RenameStmt' && !RELATION_RENAMES.has(String(statement.node.renameType))) return undefined;
   const scope = statementScope(statement);
@@ -162,22 +166,25 @@ const NAMED_OIDS_SQL = `SELECT c.oid FROM unnest($1::text[]) AS name JOIN pg_cla
 
 /**
  * The facts about the base that decide how far scoping goes, in one query: which of the called
- * functions ($2) are builtins only (no function of that name in a user schema: a user function's
- * body may write anywhere), whether an event trigger may run on DDL, and whether a relation in
- * reach of the names ($1) has a trigger or rule, which may write tables outside the scope.
+ * functions ($2) cannot write (builtins, and functions of that name in user schemas that are all
+ * IMMUTABLE or STABLE, which PostgreSQL keeps from writing; a volatile user function's body may
+ * write anywhere, and a name no function has yet is made by the change), whether an event trigger
+ * may run on DDL, and whether a table in reach of the names ($1) has a trigger or rule, which may
+ * write tables outside the scope.
  */
 const PLAN_SQL = `
 WITH RECURSIVE ${reachCte(NAMED_OIDS_SQL)}
 SELECT
   ARRAY(SELECT f FROM unnest($2::text[]) AS f
-        WHERE EXISTS (SELECT 1 FROM pg_proc p WHERE p.proname = f AND p.pronamespace = 'pg_catalog'::regnamespace)
-          AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = f AND ${userSchema()})) AS builtins,
+        WHERE EXISTS (SELECT 1 FROM pg_proc p WHERE p.proname = f)
+          AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                          WHERE p.proname = f AND p.provolatile = 'v' AND ${userSchema()})) AS "readOnly",
   EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtenabled <> 'D') AS "eventTriggers",
   EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM cascaded) AND NOT tgisinternal)
     OR EXISTS (SELECT 1 FROM pg_rewrite WHERE ev_class IN (SELECT oid FROM cascaded) AND rulename <> '_RETURN') AS "writesElsewhere"`;
 
 interface PlanRow {
-  builtins: string[];
+  readOnly: string[];
   eventTriggers: boolean;
   writesElsewhere: boolean;
 }
@@ -194,8 +201,8 @@ export async function planCheckpointScopes(client: ClientBase, parsed: readonly 
   const row = await withoutJit(client, () =>
     client.query<PlanRow>(PLAN_SQL, [unique(known.flatMap((n) => n.names)), unique(known.flatMap((n) => n.functions))]),
   );
-  const { builtins, eventTriggers, writesElsewhere } = row.rows[0];
-  const own = named.map((n) => (n && !eventTriggers && n.functions.every((f) => builtins.includes(f)) ? n.names : undefined));
+  const { readOnly, eventTriggers, writesElsewhere } = row.rows[0];
+  const own = named.map((n) => (n && !eventTriggers && n.functions.every((f) => readOnly.includes(f)) ? n.names : undefined));
   const wholeData = writesElsewhere || own.some((n) => n === undefined);
   return scopeNames(own).map((names) => names && { names, wholeData });
 }
@@ -229,12 +236,20 @@ async function withoutJit<T>(client: ClientBase, query: () => Promise<T>): Promi
   }
 }
 
-/** Switches the search_path to pg_catalog and returns the caller's, and the scope's names resolved with it (read first: the CTE is computed before the row that reads it). */
+/**
+ * Switches the search_path to pg_catalog (see schema-snapshot.ts) and jit off, and returns the
+ * caller's settings and the scope's names resolved with the caller's search_path (read first: the
+ * CTE is computed before the row that reads it). Without jit: the recursive query's cost estimate
+ * passes jit_above_cost, and compiling it (a quarter of a second) takes longer than running it.
+ */
 const SWITCH_AND_RESOLVE_SQL = `
-WITH saved AS MATERIALIZED (SELECT current_setting('search_path') AS path, ARRAY(${NAMED_OIDS_SQL}) AS named)
-SELECT path, named, set_config('search_path', 'pg_catalog', false) AS switched FROM saved`;
+WITH saved AS MATERIALIZED (SELECT current_setting('search_path') AS path, current_setting('jit') AS jit, ARRAY(${NAMED_OIDS_SQL}) AS named)
+SELECT path, jit, named, set_config('search_path', 'pg_catalog', false) AS switched, set_config('jit', 'off', false) AS "jitOff" FROM saved`;
 
-/** The snapshot's conditions for "in the scope" (over REACH_CTE's rels and objects). */
+/** Restores the caller's search_path ($1) and jit ($2) when the scoped query fails (it restores them itself otherwise). */
+const RESTORE_SQL = `SELECT set_config('search_path', $1, false) AS path, set_config('jit', $2, false) AS jit`;
+
+/** The snapshot's conditions for "in the scope" (over reachCte's rels and objects): arrays, which the planner drives index scans with. */
 const IN_SCOPE: SnapshotScope = {
   relation: (oid) => `${oid} = ANY ((SELECT array_agg(oid) FROM rels)::oid[])`,
   object: (catalog, oid) => `${oid} = ANY ((SELECT array_agg(objid) FROM objects WHERE classid = '${catalog}'::regclass)::oid[])`,
@@ -243,7 +258,7 @@ const IN_SCOPE: SnapshotScope = {
 /**
  * The scoped snapshot ($1: excluded schemas, none; $3: the named relations' oids) and the tables
  * to fingerprint (those in scope, through their partition root, or all), in one query; its last
- * column restores the caller's search_path ($2), as in schema-snapshot.ts.
+ * columns restore the caller's search_path ($2) and jit ($4).
  */
 const scopedCheckpointSql = (wholeData: boolean): string => `
 WITH RECURSIVE ${reachCte('SELECT unnest($3::oid[])')},
@@ -251,16 +266,22 @@ lists AS MATERIALIZED (
   SELECT ${snapshotColumns(IN_SCOPE)},
   (SELECT coalesce(json_agg(f), '[]') FROM (${tablesToFingerprintSql(wholeData ? 'true' : 'c.oid = ANY ((SELECT array_agg(coalesce(pg_partition_root(oid), oid)) FROM cascaded)::oid[])')}) AS f) AS fingerprint
 )
-SELECT lists.*, set_config('search_path', $2, false) AS restored FROM lists`;
+SELECT lists.*, set_config('search_path', $2, false) AS restored, set_config('jit', $4, false) AS "jitRestored" FROM lists`;
 
 const SCOPED_SQL = scopedCheckpointSql(false);
 const SCOPED_WHOLE_DATA_SQL = scopedCheckpointSql(true);
 
 /** The schema objects and data in a checkpoint's scope, in the current state: three round trips (path and names, catalogs, table scans). */
 export async function readScope(client: ClientBase, scope: CheckpointScope): Promise<{ schema: SchemaSnapshot; data: DataFingerprint }> {
-  const { path, named } = (await preparedQuery<{ path: string; named: string[] }>(client, 'scope_switch', SWITCH_AND_RESOLVE_SQL, [scope.names])).rows[0];
+  const saved = (await preparedQuery<{ path: string; jit: string; named: string[] }>(client, 'scope_switch', SWITCH_AND_RESOLVE_SQL, [scope.names])).rows[0];
   const [name, sql] = scope.wholeData ? ['scoped_checkpoint_whole_data', SCOPED_WHOLE_DATA_SQL] : ['scoped_checkpoint', SCOPED_SQL];
-  const row = (await withCatalogPath(client, path, () => preparedQuery<ScopedRow>(client, name, sql, [[], path, named]))).rows[0];
+  let row: ScopedRow;
+  try {
+    row = (await preparedQuery<ScopedRow>(client, name, sql, [[], saved.path, saved.named, saved.jit])).rows[0];
+  } catch (error) {
+    await client.query(RESTORE_SQL, [saved.path, saved.jit]);
+    throw error;
+  }
   return { schema: snapshotOf(row), data: await fingerprintTables(client, row.fingerprint) };
 }
 

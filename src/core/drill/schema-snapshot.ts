@@ -1,4 +1,4 @@
-import type { ClientBase, QueryResult, QueryResultRow } from 'pg';
+import type { ClientBase } from 'pg';
 import { isDeepStrictEqual } from 'node:util';
 import { notExtensionMember, userRelation, userSchema } from '../user-relations.js';
 import { preparedQuery } from './prepared.js';
@@ -417,37 +417,26 @@ SELECT path, set_config('search_path', 'pg_catalog', false) AS switched FROM sav
 /**
  * Reads the schema from the catalogs (a dozen set-based queries, whatever the number of tables),
  * in two round trips of prepared statements: it runs before and after every migration of the drill.
+ * The connection's search_path is set to pg_catalog for the duration and restored afterwards.
  */
 export async function snapshotSchema(client: ClientBase, opts: SnapshotOptions = {}): Promise<SchemaSnapshot> {
+  const excluded = opts.excludeSchemas ?? [];
+  // The deparsers (pg_get_indexdef, pg_get_viewdef, format_type, ...) leave out the schema of
+  // objects visible on the search_path. With only pg_catalog on it, every user object is
+  // qualified, so the text does not depend on the caller's settings.
   const saved = (await preparedQuery<{ path: string }>(client, 'search_path_switch', SWITCH_SEARCH_PATH_SQL, [])).rows[0].path;
-  const lists = await withCatalogPath(client, saved, () =>
-    preparedQuery<SnapshotLists>(client, 'schema_snapshot', SNAPSHOT_SQL, [opts.excludeSchemas ?? [], saved]),
-  );
-  return snapshotOf(lists.rows[0]);
-}
-
-/** A snapshot query's row: the object lists in columns t0, t1, ... (see snapshotColumns). */
-export type SnapshotLists = Record<string, SchemaObject[]>;
-
-/**
- * Runs a snapshot query, which restores the caller's search_path (`saved`) itself, after a
- * switch to pg_catalog; restores it here when the query fails. The deparsers (pg_get_indexdef,
- * pg_get_viewdef, format_type, ...) leave out the schema of objects visible on the search_path.
- * With only pg_catalog on it, every user object is qualified, so the text does not depend on the
- * caller's settings.
- */
-export async function withCatalogPath<R extends QueryResultRow>(
-  client: ClientBase,
-  saved: string,
-  query: () => Promise<QueryResult<R>>,
-): Promise<QueryResult<R>> {
+  let lists: SnapshotLists;
   try {
-    return await query();
+    lists = (await preparedQuery<SnapshotLists>(client, 'schema_snapshot', SNAPSHOT_SQL, [excluded, saved])).rows[0];
   } catch (error) {
     await client.query(`SELECT set_config('search_path', $1, false)`, [saved]);
     throw error;
   }
+  return snapshotOf(lists);
 }
+
+/** A snapshot query's row: the object lists in columns t0, t1, ... (see snapshotColumns). */
+export type SnapshotLists = Record<string, SchemaObject[]>;
 
 /** The snapshot of a snapshot query's row. */
 export function snapshotOf(lists: SnapshotLists): SchemaSnapshot {
