@@ -137,11 +137,14 @@ describe('scoped checkpoints', () => {
     expect(changed.messages).toEqual([expect.stringMatching(/values of public\.account\.email changed/)]);
   });
 
-  it('detects a relation the reverse does not rename back, and one it drops', async () => {
+  it('detects a relation the reverse does not rename back, and what it drops', async () => {
     const renamed = await roundTrip('ALTER TABLE orders RENAME TO purchases;', 'SELECT 1;');
     expect(renamed.scope?.names).toEqual(['"orders"', '"purchases"']);
     expect(renamed.messages.join('\n')).toMatch(/public\.orders.*public\.purchases|public\.purchases.*public\.orders/s);
+    // Each drop also removes the link through which the checkpoint before reached another relation.
     expect((await roundTrip('CREATE TABLE extra (id int);', 'DROP TABLE extra; DROP TABLE notes;')).messages.join('\n')).toMatch(/public\.notes/);
+    expect((await roundTrip('SELECT 1;', 'DROP VIEW report_labels;')).messages.join('\n')).toMatch(/view public\.report_labels is missing/);
+    expect((await roundTrip('SELECT 1;', 'ALTER TABLE notes DROP CONSTRAINT notes_account_id_fkey;')).messages.join('\n')).toMatch(/notes_account_id_fkey/);
   });
 
   it('grows the scopes so that a newer migration’s leftovers stay in the next older scope', () => {

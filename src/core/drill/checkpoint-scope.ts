@@ -114,6 +114,15 @@ function migrationNames(p: ParsedMigration): Named | undefined {
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
+/** SQL arrays (oid[]) of what the checkpoint before the forward read, which the one after the reverse reads too (see Reached). */
+interface SeenParameters {
+  readonly rels: string;
+  readonly classids: string;
+  readonly objids: string;
+}
+
+const NOTHING_SEEN: SeenParameters = { rels: `'{}'::oid[]`, classids: `'{}'::oid[]`, objids: `'{}'::oid[]` };
+
 /**
  * The CTEs of a scope, from the relations of `named` (an SQL query of oids). `reached(classid,
  * objid, named)`: the relations, and transitively every object that depends on one (pg_depend:
@@ -123,11 +132,11 @@ const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
  * sequence brings its table) except for FK constraints and their internal triggers: a statement on
  * the referenced table changes the constraint, not the rest of the referencing table. A named
  * view brings its base relations: rows written through it land there. `objects` is `reached`
- * without duplicates; `rels`, its relations with their FK parents and inheritance parents (the
- * other side of their links). `cascaded`: `rels` and, transitively, the tables whose FK cascades
+ * without duplicates, with the objects `seen` lists; `rels`, its relations with their FK parents
+ * and inheritance parents (the other side of their links), and the relations `seen` lists. `cascaded`: `rels` and, transitively, the tables whose FK cascades
  * from one (ON DELETE/UPDATE CASCADE, SET NULL, SET DEFAULT), whose rows a statement on it changes.
  */
-const reachCte = (named: string): string => `
+const reachCte = (named: string, seen: SeenParameters = NOTHING_SEEN): string => `
 reached(classid, objid, named) AS (
   SELECT 'pg_class'::regclass::oid, oid, true FROM (${named}) AS n(oid)
   UNION
@@ -148,9 +157,13 @@ reached(classid, objid, named) AS (
     ) AS o(relid) WHERE o.relid <> 0
   ) AS x(classid, objid)
 ),
-objects AS MATERIALIZED (SELECT DISTINCT classid, objid FROM reached),
+objects AS MATERIALIZED (
+  SELECT classid, objid FROM reached
+  UNION SELECT unnest(${seen.classids}), unnest(${seen.objids})
+),
 rels(oid) AS MATERIALIZED (
   SELECT objid FROM objects WHERE classid = 'pg_class'::regclass
+  UNION SELECT unnest(${seen.rels})
   UNION SELECT co.confrelid FROM objects r JOIN pg_constraint co ON co.conrelid = r.objid AND co.contype = 'f' WHERE r.classid = 'pg_class'::regclass
   UNION SELECT i.inhparent FROM objects r JOIN pg_inherits i ON i.inhrelid = r.objid WHERE r.classid = 'pg_class'::regclass
 ),
@@ -256,14 +269,17 @@ const IN_SCOPE: SnapshotScope = {
 };
 
 /**
- * The scoped snapshot ($1: excluded schemas, none; $3: the named relations' oids) and the tables
- * to fingerprint (those in scope, through their partition root, or all), in one query; its last
- * columns restore the caller's search_path ($2) and jit ($4).
+ * The scoped snapshot ($1: excluded schemas, none; $3: the named relations' oids; $5-$7: what the
+ * checkpoint before read, see Reached), the tables to fingerprint (those in scope, through their
+ * partition root, or all) and what is in reach, in one query; its last columns restore the
+ * caller's search_path ($2) and jit ($4).
  */
 const scopedCheckpointSql = (wholeData: boolean): string => `
-WITH RECURSIVE ${reachCte('SELECT unnest($3::oid[])')},
+WITH RECURSIVE ${reachCte('SELECT unnest($3::oid[])', { rels: '$5::oid[]', classids: '$6::oid[]', objids: '$7::oid[]' })},
 lists AS MATERIALIZED (
   SELECT ${snapshotColumns(IN_SCOPE)},
+  ARRAY(SELECT oid FROM rels) AS rels,
+  (SELECT coalesce(json_agg(json_build_array(classid, objid)), '[]') FROM objects) AS objects,
   (SELECT coalesce(json_agg(f), '[]') FROM (${tablesToFingerprintSql(wholeData ? 'true' : 'c.oid = ANY ((SELECT array_agg(coalesce(pg_partition_root(oid), oid)) FROM cascaded)::oid[])')}) AS f) AS fingerprint
 )
 SELECT lists.*, set_config('search_path', $2, false) AS restored, set_config('jit', $4, false) AS "jitRestored" FROM lists`;
@@ -271,18 +287,38 @@ SELECT lists.*, set_config('search_path', $2, false) AS restored, set_config('ji
 const SCOPED_SQL = scopedCheckpointSql(false);
 const SCOPED_WHOLE_DATA_SQL = scopedCheckpointSql(true);
 
-/** The schema objects and data in a checkpoint's scope, in the current state: three round trips (path and names, catalogs, table scans). */
-export async function readScope(client: ClientBase, scope: CheckpointScope): Promise<{ schema: SchemaSnapshot; data: DataFingerprint }> {
+/**
+ * What a scoped checkpoint read, by oid (an object keeps its oid for the whole drill): the relations
+ * in scope, and every object in reach as (catalog, oid). The checkpoint after the reverse reads
+ * these too, as they are then: an object reached before only through a link the round trip removed
+ * (a dropped FK child's parent, a dropped view's base table) is still compared, not taken for gone.
+ */
+export interface Reached {
+  readonly rels: readonly number[];
+  readonly objects: readonly (readonly [number, number])[];
+}
+
+/**
+ * The schema objects and data in a checkpoint's scope (and those `seen` by the checkpoint before),
+ * in the current state: three round trips (settings and names, catalogs, table scans).
+ */
+export async function readScope(
+  client: ClientBase,
+  scope: CheckpointScope,
+  seen: Reached = { rels: [], objects: [] },
+): Promise<{ schema: SchemaSnapshot; data: DataFingerprint; reached: Reached }> {
   const saved = (await preparedQuery<{ path: string; jit: string; named: string[] }>(client, 'scope_switch', SWITCH_AND_RESOLVE_SQL, [scope.names])).rows[0];
   const [name, sql] = scope.wholeData ? ['scoped_checkpoint_whole_data', SCOPED_WHOLE_DATA_SQL] : ['scoped_checkpoint', SCOPED_SQL];
+  const values = [[], saved.path, saved.named, saved.jit, seen.rels, seen.objects.map(([c]) => c), seen.objects.map(([, o]) => o)];
   let row: ScopedRow;
   try {
-    row = (await preparedQuery<ScopedRow>(client, name, sql, [[], saved.path, saved.named, saved.jit])).rows[0];
+    row = (await preparedQuery<ScopedRow>(client, name, sql, values)).rows[0];
   } catch (error) {
     await client.query(RESTORE_SQL, [saved.path, saved.jit]);
     throw error;
   }
-  return { schema: snapshotOf(row), data: await fingerprintTables(client, row.fingerprint) };
+  const reached = { rels: row.rels.map(Number), objects: row.objects };
+  return { schema: snapshotOf(row), data: await fingerprintTables(client, row.fingerprint), reached };
 }
 
-type ScopedRow = SnapshotLists & { fingerprint: FingerprintedTable[] };
+type ScopedRow = SnapshotLists & { fingerprint: FingerprintedTable[]; rels: string[]; objects: [number, number][] };
