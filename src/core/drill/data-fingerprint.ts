@@ -23,11 +23,17 @@ export interface DataLoss {
 // Each table with its live columns in attnum order. Partitions are read through their root, so each row is hashed once.
 const COLUMNS = `ARRAY(SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns`;
 
-const ALL_TABLES_SQL = `
+/**
+ * The tables to fingerprint among those `condition` (over pg_class c) admits, each as `{ name, columns }`
+ * (a FingerprintedTable): user tables, partitions read through their root.
+ */
+export const tablesToFingerprintSql = (condition: string): string => `
 SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, ${COLUMNS}
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${userRelation()}
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${userRelation()} AND ${condition}
 ORDER BY 1`;
+
+const ALL_TABLES_SQL = tablesToFingerprintSql('true');
 
 // Names the caller gives are resolved like any table name; tables that do not exist are skipped.
 const NAMED_TABLES_SQL = `
@@ -47,9 +53,14 @@ ORDER BY 1`;
 export async function fingerprintData(client: ClientBase, tables?: string[]): Promise<DataFingerprint> {
   const list = (
     tables
-      ? await preparedQuery<Listed>(client, 'named_tables', NAMED_TABLES_SQL, [tables])
-      : await preparedQuery<Listed>(client, 'all_tables', ALL_TABLES_SQL, [])
+      ? await preparedQuery<FingerprintedTable>(client, 'named_tables', NAMED_TABLES_SQL, [tables])
+      : await preparedQuery<FingerprintedTable>(client, 'all_tables', ALL_TABLES_SQL, [])
   ).rows;
+  return fingerprintTables(client, list);
+}
+
+/** Fingerprints the listed tables (see fingerprintData), in one round trip. */
+export async function fingerprintTables(client: ClientBase, list: readonly FingerprintedTable[]): Promise<DataFingerprint> {
   if (list.length === 0) return new Map();
   // One simple-protocol query of one SELECT per table: statement_timeout still applies to each on its own.
   const sql = list.map((t) => `${fingerprintSql(t)};`).join('\n');
@@ -58,19 +69,20 @@ export async function fingerprintData(client: ClientBase, tables?: string[]): Pr
   return new Map(list.map((t, i) => [t.name, fingerprintOf(t, results[i].rows[0])]));
 }
 
-interface Listed {
+/** A table to fingerprint: its qualified name and live columns, quote_ident each. */
+export interface FingerprintedTable {
   name: string;
   columns: string[];
 }
 
-function fingerprintSql({ name, columns }: Listed): string {
+function fingerprintSql({ name, columns }: FingerprintedTable): string {
   // Table and column names come from quote_ident, so they are safe to place in the SQL text.
   // sum(int8) is exact (numeric), and adds in 128-bit integers where summing numerics is slower.
   const hashes = columns.map((c, i) => `coalesce(sum(hashtextextended(coalesce('v' || ${c}::text, 'n'), 0)), 0)::text AS h${i}`);
   return `SELECT count(*) AS rows${hashes.map((h) => `, ${h}`).join('')} FROM ${name}`;
 }
 
-function fingerprintOf({ columns }: Listed, row: Record<string, string>): TableFingerprint {
+function fingerprintOf({ columns }: FingerprintedTable, row: Record<string, string>): TableFingerprint {
   return { rows: Number(row.rows), columns: new Map(columns.map((c, i) => [c, row[`h${i}`]])) };
 }
 

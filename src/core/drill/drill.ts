@@ -17,6 +17,7 @@ import { DrillStopped, Guard, type DrillCaps } from './guard.js';
 import { judgeStatement, rank, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
 import { captureRelationState } from './relation-state.js';
+import { planCheckpointScopes } from './checkpoint-scope.js';
 import { checkRoundTrip, takeCheckpoint, type Checkpoint, type NewerRoundTrip } from './round-trip.js';
 import { seedReach } from './reach.js';
 import { seedDatabase, type SeededTable, type SeedOptions, type SeedResult } from './seed.js';
@@ -273,9 +274,10 @@ interface Session {
  */
 async function forwardReverseRedo(s: Session, parsed: readonly ParsedMigration[]): Promise<DrillOutcome['roundTrip']> {
   const checkpoints: Checkpoint[] = [];
+  const scopes = await planCheckpointScopes(s.client, parsed);
   for (const [i, p] of parsed.entries()) {
     if (!p.forward) break;
-    const checkpoint = await takeCheckpoint(s.client);
+    const checkpoint = await takeCheckpoint(s.client, scopes[i]);
     s.onProgress(`forward ${i + 1}/${parsed.length}: ${p.migration.name}`);
     const run = await runObserved(s, p.migration.forward, p.forward, 'forward', p.migration);
     if (run.status !== 'applied') {

@@ -4,6 +4,7 @@ import type { Finding } from '../report/report.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { compareFingerprints, fingerprintData, type DataFingerprint, type DataLoss, type TableFingerprint } from './data-fingerprint.js';
+import { readScope, type CheckpointScope, type Reached } from './checkpoint-scope.js';
 import { describeDifference, reverseFixFor } from './schema-fixes.js';
 import { diffSchemas, objectOf, sameObject, snapshotSchema, type SchemaDifference, type SchemaSnapshot } from './schema-snapshot.js';
 
@@ -11,9 +12,18 @@ import { diffSchemas, objectOf, sameObject, snapshotSchema, type SchemaDifferenc
 export interface Checkpoint {
   readonly schema: SchemaSnapshot;
   readonly data: DataFingerprint;
+  /** What it covers (checkpoint-scope.ts); undefined: the whole schema and every table. */
+  readonly scope?: CheckpointScope;
+  /** With a scope: what was in reach, which the checkpoint after the reverse reads too. */
+  readonly reached?: Reached;
 }
 
-export async function takeCheckpoint(client: ClientBase): Promise<Checkpoint> {
+/**
+ * A checkpoint of what `scope` covers (and of what the checkpoint before the forward had in reach,
+ * `seen`), or of everything. The state after the reverse is read with the same scope (see checkRoundTrip).
+ */
+export async function takeCheckpoint(client: ClientBase, scope?: CheckpointScope, seen?: Reached): Promise<Checkpoint> {
+  if (scope) return { ...(await readScope(client, scope, seen)), scope };
   return { schema: await snapshotSchema(client), data: await fingerprintData(client) };
 }
 
@@ -39,7 +49,7 @@ export async function checkRoundTrip(
   reported: Finding[],
   newer?: NewerRoundTrip,
 ): Promise<{ findings: Finding[]; after: Checkpoint }> {
-  const after = await takeCheckpoint(client);
+  const after = await takeCheckpoint(client, before.scope, before.reached);
   const expected = newer ? setAsideNewer(before, after, newer) : before;
   const mismatches = groupByStatement(diffSchemas(expected.schema, after.schema), forward).map(({ statement, differences }) =>
     mismatchFinding(migration, statement, differences),

@@ -204,6 +204,21 @@ export interface SnapshotOptions {
   excludeSchemas?: string[];
 }
 
+/**
+ * Narrows the snapshot to a checkpoint's scope (checkpoint-scope.ts): SQL conditions over a
+ * query's aliases. Schemas and extensions are never in a scope: a migration that touches them
+ * takes the full snapshot.
+ */
+export interface SnapshotScope {
+  /** The relation (table, view, sequence, index) with this oid is in scope, and so are its members. */
+  readonly relation: (oid: string) => string;
+  /** The object with this oid of this catalog (pg_constraint, pg_trigger, pg_proc, pg_type) is in scope. */
+  readonly object: (catalog: string, oid: string) => string;
+}
+
+/** ` AND <condition>` when the snapshot is scoped; nothing for the full snapshot. */
+const within = (scope: SnapshotScope | undefined, condition: (scope: SnapshotScope) => string): string => (scope ? ` AND ${condition(scope)}` : '');
+
 // $1 is the caller's excludeSchemas.
 const INCLUDED_SCHEMA = `n.nspname <> ALL($1::text[]) AND ${userSchema()}`;
 const INCLUDED_RELATION = `n.nspname <> ALL($1::text[]) AND ${userRelation()}`;
@@ -214,17 +229,17 @@ const QUALIFIED_REL = `quote_ident(n.nspname) || '.' || quote_ident(c.relname)`;
 const memberOf = (member: string): string =>
   `${QUALIFIED_REL} || '.' || quote_ident(${member}) AS name, ${QUALIFIED_REL} AS "table", quote_ident(${member}) AS member`;
 
-const SCHEMAS_SQL = `
+const schemasSql = (s?: SnapshotScope): string => `
 SELECT 'schema' AS "objectType", quote_ident(n.nspname) AS name
 FROM pg_namespace n
-WHERE ${INCLUDED_SCHEMA} AND ${notExtensionMember('pg_namespace', 'n.oid')}`;
+WHERE ${INCLUDED_SCHEMA} AND ${notExtensionMember('pg_namespace', 'n.oid')}${within(s, () => 'false')}`;
 
-const EXTENSIONS_SQL = `
+const extensionsSql = (s?: SnapshotScope): string => `
 SELECT 'extension' AS "objectType", quote_ident(e.extname) AS name, e.extversion AS version, quote_ident(n.nspname) AS schema
 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-WHERE ${INCLUDED_SCHEMA}`;
+WHERE ${INCLUDED_SCHEMA}${within(s, () => 'false')}`;
 
-const TABLES_SQL = `
+const tablesSql = (s?: SnapshotScope): string => `
 SELECT 'table' AS "objectType", ${QUALIFIED_REL} AS name,
   CASE c.relkind WHEN 'p' THEN 'partitioned table' WHEN 'f' THEN 'foreign table' ELSE 'table' END AS "tableKind",
   c.relpersistence = 'u' AS unlogged,
@@ -238,11 +253,11 @@ LEFT JOIN LATERAL (
   SELECT array_agg(quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) ORDER BY i.inhseqno) AS names
   FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
   WHERE i.inhrelid = c.oid) parents ON true
-WHERE c.relkind IN ('r', 'p', 'f') AND ${INCLUDED_RELATION}`;
+WHERE c.relkind IN ('r', 'p', 'f') AND ${INCLUDED_RELATION}${within(s, (x) => x.relation('c.oid'))}`;
 
 // Keyed by name, not attnum: a reverse migration that re-adds a column puts it last, and that
 // is not a difference anyone can act on. Inherited (non-local) columns are implied by the parent.
-const COLUMNS_SQL = `
+const columnsSql = (s?: SnapshotScope): string => `
 SELECT 'column' AS "objectType", ${memberOf('a.attname')},
   format_type(a.atttypid, a.atttypmod) AS type,
   CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 THEN a.attcollation::regcollation::text END AS collation,
@@ -257,12 +272,12 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal
-  AND ${INCLUDED_RELATION}`;
+  AND ${INCLUDED_RELATION}${within(s, (x) => x.relation('c.oid'))}`;
 
 // contype 'n' (PostgreSQL 18 catalogues NOT NULL as constraints) is covered by the column's
 // notNull, and leaving it out keeps snapshots comparable across 15-18. Constraints cloned onto
 // partitions (conparentid) or inherited (not conislocal) are implied by the parent's.
-const CONSTRAINTS_SQL = `
+const constraintsSql = (s?: SnapshotScope): string => `
 SELECT 'constraint' AS "objectType", ${memberOf('co.conname')}, co.contype AS "constraintType",
   coalesce((SELECT array_agg(quote_ident(a.attname) ORDER BY k.ord) FROM unnest(co.conkey) WITH ORDINALITY AS k(attnum, ord)
             JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum), '{}') AS columns,
@@ -270,10 +285,10 @@ SELECT 'constraint' AS "objectType", ${memberOf('co.conname')}, co.contype AS "c
 FROM pg_constraint co
 JOIN pg_class c ON c.oid = co.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE co.contype <> 'n' AND co.conislocal AND co.conparentid = 0 AND ${INCLUDED_RELATION}`;
+WHERE co.contype <> 'n' AND co.conislocal AND co.conparentid = 0 AND ${INCLUDED_RELATION}${within(s, (x) => `(${x.relation('c.oid')} OR ${x.object('pg_constraint', 'co.oid')})`)}`;
 
 // Partition indexes are implied by the partitioned index they are attached to.
-const INDEXES_SQL = `
+const indexesSql = (s?: SnapshotScope): string => `
 SELECT 'index' AS "objectType", quote_ident(n.nspname) || '.' || quote_ident(ic.relname) AS name, ${QUALIFIED_REL} AS "table",
   pg_get_indexdef(i.indexrelid) AS definition, i.indisvalid AS valid, quote_ident(co.conname) AS "constraint"
 FROM pg_index i
@@ -281,11 +296,11 @@ JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_constraint co ON co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')
-WHERE NOT ic.relispartition AND ${INCLUDED_RELATION}`;
+WHERE NOT ic.relispartition AND ${INCLUDED_RELATION}${within(s, (x) => `(${x.relation('c.oid')} OR ${x.relation('ic.oid')})`)}`;
 
 // The current value is data, not schema. Identity sequences (deptype 'i') are described by
 // their column's identity.
-const SEQUENCES_SQL = `
+const sequencesSql = (s?: SnapshotScope): string => `
 SELECT 'sequence' AS "objectType", ${QUALIFIED_REL} AS name, format_type(s.seqtypid, NULL) AS "dataType",
   s.seqincrement::text AS increment, s.seqmin::text AS min, s.seqmax::text AS max, s.seqstart::text AS start,
   s.seqcache::text AS cache, s.seqcycle AS cycle,
@@ -300,34 +315,34 @@ FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE ${INCLUDED_RELATION}
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i')`;
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i')${within(s, (x) => x.relation('c.oid'))}`;
 
-const VIEWS_SQL = `
+const viewsSql = (s?: SnapshotScope): string => `
 SELECT CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END AS "objectType", ${QUALIFIED_REL} AS name,
   pg_get_viewdef(c.oid) AS definition, c.reloptions AS options, c.relispopulated AS populated
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('v', 'm') AND ${INCLUDED_RELATION}`;
+WHERE c.relkind IN ('v', 'm') AND ${INCLUDED_RELATION}${within(s, (x) => x.relation('c.oid'))}`;
 
-const FUNCTIONS_SQL = `
+const functionsSql = (s?: SnapshotScope): string => `
 SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END AS "objectType",
   quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
   CASE WHEN p.prokind = 'a' THEN 'aggregate returning ' || format_type(p.prorettype, NULL)
        ELSE pg_get_functiondef(p.oid) END AS definition
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE ${INCLUDED_SCHEMA} AND ${notExtensionMember('pg_proc', 'p.oid')}`;
+WHERE ${INCLUDED_SCHEMA} AND ${notExtensionMember('pg_proc', 'p.oid')}${within(s, (x) => x.object('pg_proc', 'p.oid'))}`;
 
 // Triggers cloned onto partitions (tgparentid) are implied by the parent's trigger.
-const TRIGGERS_SQL = `
+const triggersSql = (s?: SnapshotScope): string => `
 SELECT 'trigger' AS "objectType", ${memberOf('tg.tgname')}, pg_get_triggerdef(tg.oid) AS definition, tg.tgenabled AS enabled
 FROM pg_trigger tg
 JOIN pg_class c ON c.oid = tg.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ${INCLUDED_RELATION}`;
+WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ${INCLUDED_RELATION}${within(s, (x) => `(${x.relation('c.oid')} OR ${x.object('pg_trigger', 'tg.oid')})`)}`;
 
 // Table row types and array types are implied by their table / element type.
-const TYPES_SQL = `
+const typesSql = (s?: SnapshotScope): string => `
 SELECT 'type' AS "objectType", quote_ident(n.nspname) || '.' || quote_ident(t.typname) AS name,
   CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'c' THEN 'composite' ELSE 'range' END AS variety,
   CASE WHEN t.typtype = 'e' THEN coalesce((SELECT array_agg(quote_literal(e.enumlabel) ORDER BY e.enumsortorder)
@@ -339,19 +354,19 @@ FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_class tc ON tc.oid = t.typrelid
 WHERE t.typtype IN ('e', 'c', 'r') AND (t.typtype <> 'c' OR tc.relkind = 'c')
-  AND ${INCLUDED_SCHEMA} AND ${notExtensionMember('pg_type', 't.oid')}`;
+  AND ${INCLUDED_SCHEMA} AND ${notExtensionMember('pg_type', 't.oid')}${within(s, (x) => x.object('pg_type', 't.oid'))}`;
 
 // PostgreSQL 17+ also catalogues a domain's NOT NULL as a constraint; typnotnull covers it.
-const DOMAINS_SQL = `
+const domainsSql = (s?: SnapshotScope): string => `
 SELECT 'domain' AS "objectType", quote_ident(n.nspname) || '.' || quote_ident(t.typname) AS name,
   format_type(t.typbasetype, t.typtypmod) AS "baseType", t.typnotnull AS "notNull", t.typdefault AS "default",
   coalesce((SELECT json_agg(json_build_object('name', quote_ident(co.conname), 'definition', pg_get_constraintdef(co.oid)) ORDER BY co.conname)
             FROM pg_constraint co WHERE co.contypid = t.oid AND co.contype = 'c'), '[]') AS checks
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE t.typtype = 'd' AND ${INCLUDED_SCHEMA} AND ${notExtensionMember('pg_type', 't.oid')}`;
+WHERE t.typtype = 'd' AND ${INCLUDED_SCHEMA} AND ${notExtensionMember('pg_type', 't.oid')}${within(s, (x) => x.object('pg_type', 't.oid'))}`;
 
-const POLICIES_SQL = `
+const policiesSql = (s?: SnapshotScope): string => `
 SELECT 'policy' AS "objectType", ${memberOf('pol.polname')}, pol.polpermissive AS permissive,
   CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END AS command,
   (SELECT array_agg(r.name ORDER BY r.name)
@@ -361,32 +376,36 @@ SELECT 'policy' AS "objectType", ${memberOf('pol.polname')}, pol.polpermissive A
 FROM pg_policy pol
 JOIN pg_class c ON c.oid = pol.polrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE ${INCLUDED_RELATION}`;
+WHERE ${INCLUDED_RELATION}${within(s, (x) => x.relation('c.oid'))}`;
 
 const SNAPSHOT_QUERIES = [
-  SCHEMAS_SQL,
-  EXTENSIONS_SQL,
-  TABLES_SQL,
-  COLUMNS_SQL,
-  CONSTRAINTS_SQL,
-  INDEXES_SQL,
-  SEQUENCES_SQL,
-  VIEWS_SQL,
-  FUNCTIONS_SQL,
-  TRIGGERS_SQL,
-  TYPES_SQL,
-  DOMAINS_SQL,
-  POLICIES_SQL,
+  schemasSql,
+  extensionsSql,
+  tablesSql,
+  columnsSql,
+  constraintsSql,
+  indexesSql,
+  sequencesSql,
+  viewsSql,
+  functionsSql,
+  triggersSql,
+  typesSql,
+  domainsSql,
+  policiesSql,
 ];
 
+/** The snapshot's select list: a column per object type (t0, t1, ...), each holding its rows as one json array. */
+export function snapshotColumns(scope?: SnapshotScope): string {
+  return SNAPSHOT_QUERIES.map((sql, i) => `(SELECT coalesce(json_agg(q), '[]') FROM (${sql(scope)}) AS q) AS t${i}`).join(',\n  ');
+}
+
 /**
- * The snapshot in one query ($1: the excluded schemas): a column per object type, each holding its
- * rows as one json array. Its last column restores the caller's search_path ($2), once the lists
- * are read (the CTE is computed before the row that reads it).
+ * The snapshot in one query ($1: the excluded schemas). Its last column restores the caller's
+ * search_path ($2), once the lists are read (the CTE is computed before the row that reads it).
  */
 const SNAPSHOT_SQL = `
 WITH lists AS MATERIALIZED (
-  SELECT ${SNAPSHOT_QUERIES.map((sql, i) => `(SELECT coalesce(json_agg(q), '[]') FROM (${sql}) AS q) AS t${i}`).join(',\n  ')}
+  SELECT ${snapshotColumns()}
 )
 SELECT lists.*, set_config('search_path', $2, false) AS restored FROM lists`;
 
@@ -406,13 +425,21 @@ export async function snapshotSchema(client: ClientBase, opts: SnapshotOptions =
   // objects visible on the search_path. With only pg_catalog on it, every user object is
   // qualified, so the text does not depend on the caller's settings.
   const saved = (await preparedQuery<{ path: string }>(client, 'search_path_switch', SWITCH_SEARCH_PATH_SQL, [])).rows[0].path;
-  let lists: Record<string, SchemaObject[]>;
+  let lists: SnapshotLists;
   try {
-    lists = (await preparedQuery<Record<string, SchemaObject[]>>(client, 'schema_snapshot', SNAPSHOT_SQL, [excluded, saved])).rows[0];
+    lists = (await preparedQuery<SnapshotLists>(client, 'schema_snapshot', SNAPSHOT_SQL, [excluded, saved])).rows[0];
   } catch (error) {
     await client.query(`SELECT set_config('search_path', $1, false)`, [saved]);
     throw error;
   }
+  return snapshotOf(lists);
+}
+
+/** A snapshot query's row: the object lists in columns t0, t1, ... (see snapshotColumns). */
+export type SnapshotLists = Record<string, SchemaObject[]>;
+
+/** The snapshot of a snapshot query's row. */
+export function snapshotOf(lists: SnapshotLists): SchemaSnapshot {
   // Each query's column names are the fields of its object type.
   const entries = SNAPSHOT_QUERIES.flatMap((_, i) => lists[`t${i}`].map((object): [string, SchemaObject] => [`${object.objectType} ${object.name}`, object]));
   entries.sort(([a], [b]) => compareText(a, b));

@@ -1,0 +1,324 @@
+import type { ClientBase } from 'pg';
+import type { ParsedMigration } from '../sql/parse-migrations.js';
+import type { ParsedStatement } from '../sql/parse.js';
+import { userSchema } from '../user-relations.js';
+import { fingerprintTables, tablesToFingerprintSql, type DataFingerprint, type FingerprintedTable } from './data-fingerprint.js';
+import { preparedQuery } from './prepared.js';
+import { statementScope } from './reach.js';
+import { snapshotColumns, snapshotOf, type SchemaSnapshot, type SnapshotLists, type SnapshotScope } from './schema-snapshot.js';
+
+/**
+ * What a migration's checkpoints (round-trip.ts) read: the relations named in its statements (and
+ * in those of the migrations its round trip is compared with, see scopeNames), each checkpoint
+ * expanding them in its own state to what depends on them (reachCte). Both checkpoints of one
+ * migration use the same names, so an object a faulty reverse adds or leaves out still shows.
+ */
+export interface CheckpointScope {
+  /** Relation names, quoted, resolved with the session's search_path when the checkpoint is taken. */
+  readonly names: readonly string[];
+  /** Fingerprint every table, not only those in scope: a trigger, rule or fallback migration may write anywhere. */
+  readonly wholeData: boolean;
+}
+
+/**
+ * Statement kinds whose effect is limited to the relations their parse tree names and what
+ * depends on them. It is reach.ts's list without the kinds that make other objects (functions,
+ * types, schemas: the scoped snapshot leaves those out unless they depend on a relation in scope)
+ * or triggers (whose functions may write any table). Anything else (DO, CALL, EXECUTE, ALTER TYPE,
+ * CREATE RULE, ...) takes full checkpoints.
+ */
+const SCOPED_KINDS = new Set([
+  'CreateStmt',
+  'AlterTableStmt',
+  'IndexStmt',
+  'RenameStmt',
+  'InsertStmt',
+  'UpdateStmt',
+  'DeleteStmt',
+  'SelectStmt',
+  'ViewStmt',
+  'CreateTableAsStmt',
+  'CreateSeqStmt',
+  'AlterSeqStmt',
+  'CommentStmt',
+  'VariableSetStmt',
+  'TransactionStmt',
+  'GrantStmt',
+  'TruncateStmt',
+  'DropStmt',
+]);
+
+/** Object types of relations: a rename keeps the oid, and a faulty reverse leaves the relation under its new name. */
+const RELATIONS = ['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE'];
+
+/** Renames of relations and of their members (whose relation the statement names). */
+const RELATION_RENAMES = new Set([...RELATIONS, 'OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT', 'OBJECT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_RULE']);
+
+/**
+ * Settings that change what a name resolves to, so that the checkpoint would resolve the names
+ * differently from the migration: the search_path, and every setting at once (RESET ALL has no name).
+ */
+const NAME_SETTINGS = new Set(['search_path', undefined]);
+
+/** Builtins that change settings (set_config can set the search_path). */
+const SETTING_FUNCTIONS = new Set(['set_config']);
+
+/** What one migration's statements name and call, or undefined when its checkpoints must be full. */
+interface Named {
+  readonly names: readonly string[];
+  readonly functions: readonly string[];
+}
+
+/** VACUUM and ANALYZE change statistics and storage, nothing a checkpoint reads. */
+const NOTHING: Named = { names: [], functions: [] };
+
+/**
+ * The relation names (quoted) one statement can change, and the functions it calls; undefined
+ * when the statement can reach objects its text does not name.
+ */
+function statementNames(statement: ParsedStatement): Named | undefined {
+  if (statement.kind === 'VacuumStmt') return NOTHING;
+  if (!SCOPED_KINDS.has(statement.kind) || cascades(statement) || changesNameResolution(statement)) return undefined;
+  if (statement.kind === 'RenameStmt' && !RELATION_RENAMES.has(String(statement.node.renameType))) return undefined;
+  const scope = statementScope(statement);
+  if (!scope || scope.functions.some((f) => SETTING_FUNCTIONS.has(f))) return undefined;
+  return { names: [...scope.names, ...renamedTo(statement)], functions: scope.functions };
+}
+
+/** CASCADE (DROP, TRUNCATE, ALTER TABLE ... DROP) reaches objects no name in the text points at. */
+function cascades(statement: ParsedStatement): boolean {
+  return JSON.stringify(statement.node).includes('"DROP_CASCADE"');
+}
+
+function changesNameResolution(statement: ParsedStatement): boolean {
+  return statement.kind === 'VariableSetStmt' && NAME_SETTINGS.has(statement.node.name as string | undefined);
+}
+
+/** ALTER TABLE/INDEX/... t RENAME TO u: u, in t's schema, so that a relation the reverse does not rename back still shows. */
+function renamedTo(statement: ParsedStatement): string[] {
+  const relation = statement.node.relation;
+  if (statement.kind !== 'RenameStmt' || !relation || !RELATIONS.includes(String(statement.node.renameType))) return [];
+  const parts = [...(relation.schemaname ? [String(relation.schemaname)] : []), String(statement.node.newname)];
+  return [parts.map(quoteAlways).join('.')];
+}
+
+const quoteAlways = (part: string): string => `"${part.replace(/"/g, '""')}"`;
+
+/** The names and calls of a migration's forward, reverse and verify scripts; undefined when one statement needs full checkpoints. */
+function migrationNames(p: ParsedMigration): Named | undefined {
+  const statements = [...(p.forward ?? []), ...(p.reverse ?? []), ...(p.verify ?? [])];
+  const named = statements.map(statementNames);
+  if (!named.every((n): n is Named => n !== undefined)) return undefined;
+  return { names: unique(named.flatMap((n) => n.names)), functions: unique(named.flatMap((n) => n.functions)) };
+}
+
+const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
+
+/** SQL arrays (oid[]) of what the checkpoint before the forward read, which the one after the reverse reads too (see Reached). */
+interface SeenParameters {
+  readonly rels: string;
+  readonly classids: string;
+  readonly objids: string;
+}
+
+const NOTHING_SEEN: SeenParameters = { rels: `'{}'::oid[]`, classids: `'{}'::oid[]`, objids: `'{}'::oid[]` };
+
+/**
+ * The CTEs of a scope, from the relations of `named` (an SQL query of oids). `reached(classid,
+ * objid, named)`: the relations, and transitively every object that depends on one (pg_depend:
+ * indexes, constraints, triggers, rules of views, defaults, owned sequences, partitions and
+ * inheritance children, row types and what uses them, FK constraints of other tables), with the
+ * relation each member belongs to (so a view built on a table brings the view, a default using a
+ * sequence brings its table) except for FK constraints and their internal triggers: a statement on
+ * the referenced table changes the constraint, not the rest of the referencing table. A named
+ * view brings its base relations: rows written through it land there. `objects` is `reached`
+ * without duplicates, with the objects `seen` lists; `rels`, its relations with their FK parents
+ * and inheritance parents (the other side of their links), and the relations `seen` lists. `cascaded`: `rels` and, transitively, the tables whose FK cascades
+ * from one (ON DELETE/UPDATE CASCADE, SET NULL, SET DEFAULT), whose rows a statement on it changes.
+ */
+const reachCte = (named: string, seen: SeenParameters = NOTHING_SEEN): string => `
+reached(classid, objid, named) AS (
+  SELECT 'pg_class'::regclass::oid, oid, true FROM (${named}) AS n(oid)
+  UNION
+  SELECT x.classid, x.objid, false FROM reached r, LATERAL (
+    SELECT d.classid, d.objid FROM pg_depend d
+    WHERE d.refclassid = r.classid AND d.refobjid = r.objid AND d.deptype <> 'e'
+    UNION ALL
+    SELECT 'pg_class'::regclass::oid, o.relid FROM (
+      SELECT co.conrelid FROM pg_constraint co WHERE r.classid = 'pg_constraint'::regclass AND co.oid = r.objid AND co.contype <> 'f'
+      UNION ALL SELECT tg.tgrelid FROM pg_trigger tg WHERE r.classid = 'pg_trigger'::regclass AND tg.oid = r.objid AND NOT tg.tgisinternal
+      UNION ALL SELECT rw.ev_class FROM pg_rewrite rw WHERE r.classid = 'pg_rewrite'::regclass AND rw.oid = r.objid
+      UNION ALL SELECT ad.adrelid FROM pg_attrdef ad WHERE r.classid = 'pg_attrdef'::regclass AND ad.oid = r.objid
+      UNION ALL SELECT pol.polrelid FROM pg_policy pol WHERE r.classid = 'pg_policy'::regclass AND pol.oid = r.objid
+      UNION ALL SELECT i.indrelid FROM pg_index i WHERE r.classid = 'pg_class'::regclass AND i.indexrelid = r.objid
+      UNION ALL SELECT d.refobjid FROM pg_rewrite rw
+        JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid AND d.refclassid = 'pg_class'::regclass
+        WHERE r.named AND r.classid = 'pg_class'::regclass AND rw.ev_class = r.objid AND d.refobjid <> r.objid
+    ) AS o(relid) WHERE o.relid <> 0
+  ) AS x(classid, objid)
+),
+objects AS MATERIALIZED (
+  SELECT classid, objid FROM reached
+  UNION SELECT unnest(${seen.classids}), unnest(${seen.objids})
+),
+rels(oid) AS MATERIALIZED (
+  SELECT objid FROM objects WHERE classid = 'pg_class'::regclass
+  UNION SELECT unnest(${seen.rels})
+  UNION SELECT co.confrelid FROM objects r JOIN pg_constraint co ON co.conrelid = r.objid AND co.contype = 'f' WHERE r.classid = 'pg_class'::regclass
+  UNION SELECT i.inhparent FROM objects r JOIN pg_inherits i ON i.inhrelid = r.objid WHERE r.classid = 'pg_class'::regclass
+),
+cascaded(oid) AS (
+  SELECT oid FROM rels
+  UNION
+  SELECT co.conrelid FROM cascaded c JOIN pg_constraint co ON co.confrelid = c.oid AND co.contype = 'f'
+  WHERE co.confdeltype IN ('c', 'n', 'd') OR co.confupdtype IN ('c', 'n', 'd')
+)`;
+
+/** Relation names ($1, quoted) as oids, resolved with the session's search_path; names that do not exist are left out. */
+const NAMED_OIDS_SQL = `SELECT c.oid FROM unnest($1::text[]) AS name JOIN pg_class c ON c.oid = to_regclass(name)`;
+
+/**
+ * The facts about the base that decide how far scoping goes, in one query: which of the called
+ * functions ($2) cannot write (builtins, and functions of that name in user schemas that are all
+ * IMMUTABLE or STABLE, which PostgreSQL keeps from writing; a volatile user function's body may
+ * write anywhere, and a name no function has yet is made by the change), whether an event trigger
+ * may run on DDL, and whether a table in reach of the names ($1) has a trigger or rule, which may
+ * write tables outside the scope.
+ */
+const PLAN_SQL = `
+WITH RECURSIVE ${reachCte(NAMED_OIDS_SQL)}
+SELECT
+  ARRAY(SELECT f FROM unnest($2::text[]) AS f
+        WHERE EXISTS (SELECT 1 FROM pg_proc p WHERE p.proname = f)
+          AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                          WHERE p.proname = f AND p.provolatile = 'v' AND ${userSchema()})) AS "readOnly",
+  EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtenabled <> 'D') AS "eventTriggers",
+  EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM cascaded) AND NOT tgisinternal)
+    OR EXISTS (SELECT 1 FROM pg_rewrite WHERE ev_class IN (SELECT oid FROM cascaded) AND rulename <> '_RETURN') AS "writesElsewhere"`;
+
+interface PlanRow {
+  readOnly: string[];
+  eventTriggers: boolean;
+  writesElsewhere: boolean;
+}
+
+/**
+ * Each migration's checkpoint scope, in the order given; undefined where the checkpoints must be
+ * full. One query on the base, before the first forward.
+ */
+export async function planCheckpointScopes(client: ClientBase, parsed: readonly ParsedMigration[]): Promise<(CheckpointScope | undefined)[]> {
+  // Migrations after one whose forward does not parse never run (the drill stops there).
+  const stop = parsed.findIndex((p) => p.forward === null);
+  const named = (stop === -1 ? parsed : parsed.slice(0, stop)).map(migrationNames);
+  const known = named.filter((n): n is Named => n !== undefined);
+  const row = await withoutJit(client, () =>
+    client.query<PlanRow>(PLAN_SQL, [unique(known.flatMap((n) => n.names)), unique(known.flatMap((n) => n.functions))]),
+  );
+  const { readOnly, eventTriggers, writesElsewhere } = row.rows[0];
+  const own = named.map((n) => (n && !eventTriggers && n.functions.every((f) => readOnly.includes(f)) ? n.names : undefined));
+  const wholeData = writesElsewhere || own.some((n) => n === undefined);
+  return scopeNames(own).map((names) => names && { names, wholeData });
+}
+
+/**
+ * The names each checkpoint covers, from each migration's own (undefined: full). Reverses run
+ * newest first, and a migration's round trip is compared with the next newer one's checkpoints
+ * (round-trip.ts, setAsideNewer): every object of its scope that a newer migration can change must
+ * be in that newer scope too, or a newer leftover would be reported again here. So after the last
+ * full migration each scope also holds the names of the newer migrations, and before the first one
+ * the scopes grow from the oldest (a full migration can change anything: every older scope must
+ * be in the next newer one); from the first full migration to the last, all are full.
+ */
+export function scopeNames(own: readonly (readonly string[] | undefined)[]): (string[] | undefined)[] {
+  const full = own.flatMap((n, i) => (n === undefined ? [i] : []));
+  const [first, last] = full.length > 0 ? [full[0], full[full.length - 1]] : [-1, -1];
+  return own.map((_, i) => {
+    if (first === -1 || i > last) return unique(own.slice(i).flatMap((n) => n ?? []));
+    return i < first ? unique(own.slice(0, i + 1).flatMap((n) => n ?? [])) : undefined;
+  });
+}
+
+/** Runs `query` with jit off: the recursive query's cost estimate passes jit_above_cost, and compiling it takes longer than running it. */
+async function withoutJit<T>(client: ClientBase, query: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SET LOCAL jit = off');
+    return await query();
+  } finally {
+    await client.query('COMMIT');
+  }
+}
+
+/**
+ * Switches the search_path to pg_catalog (see schema-snapshot.ts) and jit off, and returns the
+ * caller's settings and the scope's names resolved with the caller's search_path (read first: the
+ * CTE is computed before the row that reads it). Without jit: the recursive query's cost estimate
+ * passes jit_above_cost, and compiling it (a quarter of a second) takes longer than running it.
+ */
+const SWITCH_AND_RESOLVE_SQL = `
+WITH saved AS MATERIALIZED (SELECT current_setting('search_path') AS path, current_setting('jit') AS jit, ARRAY(${NAMED_OIDS_SQL}) AS named)
+SELECT path, jit, named, set_config('search_path', 'pg_catalog', false) AS switched, set_config('jit', 'off', false) AS "jitOff" FROM saved`;
+
+/** Restores the caller's search_path ($1) and jit ($2) when the scoped query fails (it restores them itself otherwise). */
+const RESTORE_SQL = `SELECT set_config('search_path', $1, false) AS path, set_config('jit', $2, false) AS jit`;
+
+/** The snapshot's conditions for "in the scope" (over reachCte's rels and objects): arrays, which the planner drives index scans with. */
+const IN_SCOPE: SnapshotScope = {
+  relation: (oid) => `${oid} = ANY ((SELECT array_agg(oid) FROM rels)::oid[])`,
+  object: (catalog, oid) => `${oid} = ANY ((SELECT array_agg(objid) FROM objects WHERE classid = '${catalog}'::regclass)::oid[])`,
+};
+
+/**
+ * The scoped snapshot ($1: excluded schemas, none; $3: the named relations' oids; $5-$7: what the
+ * checkpoint before read, see Reached), the tables to fingerprint (those in scope, through their
+ * partition root, or all) and what is in reach, in one query; its last columns restore the
+ * caller's search_path ($2) and jit ($4).
+ */
+const scopedCheckpointSql = (wholeData: boolean): string => `
+WITH RECURSIVE ${reachCte('SELECT unnest($3::oid[])', { rels: '$5::oid[]', classids: '$6::oid[]', objids: '$7::oid[]' })},
+lists AS MATERIALIZED (
+  SELECT ${snapshotColumns(IN_SCOPE)},
+  ARRAY(SELECT oid FROM rels) AS rels,
+  (SELECT coalesce(json_agg(json_build_array(classid, objid)), '[]') FROM objects) AS objects,
+  (SELECT coalesce(json_agg(f), '[]') FROM (${tablesToFingerprintSql(wholeData ? 'true' : 'c.oid = ANY ((SELECT array_agg(coalesce(pg_partition_root(oid), oid)) FROM cascaded)::oid[])')}) AS f) AS fingerprint
+)
+SELECT lists.*, set_config('search_path', $2, false) AS restored, set_config('jit', $4, false) AS "jitRestored" FROM lists`;
+
+const SCOPED_SQL = scopedCheckpointSql(false);
+const SCOPED_WHOLE_DATA_SQL = scopedCheckpointSql(true);
+
+/**
+ * What a scoped checkpoint read, by oid (an object keeps its oid for the whole drill): the relations
+ * in scope, and every object in reach as (catalog, oid). The checkpoint after the reverse reads
+ * these too, as they are then: an object reached before only through a link the round trip removed
+ * (a dropped FK child's parent, a dropped view's base table) is still compared, not taken for gone.
+ */
+export interface Reached {
+  readonly rels: readonly number[];
+  readonly objects: readonly (readonly [number, number])[];
+}
+
+/**
+ * The schema objects and data in a checkpoint's scope (and those `seen` by the checkpoint before),
+ * in the current state: three round trips (settings and names, catalogs, table scans).
+ */
+export async function readScope(
+  client: ClientBase,
+  scope: CheckpointScope,
+  seen: Reached = { rels: [], objects: [] },
+): Promise<{ schema: SchemaSnapshot; data: DataFingerprint; reached: Reached }> {
+  const saved = (await preparedQuery<{ path: string; jit: string; named: string[] }>(client, 'scope_switch', SWITCH_AND_RESOLVE_SQL, [scope.names])).rows[0];
+  const [name, sql] = scope.wholeData ? ['scoped_checkpoint_whole_data', SCOPED_WHOLE_DATA_SQL] : ['scoped_checkpoint', SCOPED_SQL];
+  const values = [[], saved.path, saved.named, saved.jit, seen.rels, seen.objects.map(([c]) => c), seen.objects.map(([, o]) => o)];
+  let row: ScopedRow;
+  try {
+    row = (await preparedQuery<ScopedRow>(client, name, sql, values)).rows[0];
+  } catch (error) {
+    await client.query(RESTORE_SQL, [saved.path, saved.jit]);
+    throw error;
+  }
+  const reached = { rels: row.rels.map(Number), objects: row.objects };
+  return { schema: snapshotOf(row), data: await fingerprintTables(client, row.fingerprint), reached };
+}
+
+type ScopedRow = SnapshotLists & { fingerprint: FingerprintedTable[]; rels: string[]; objects: [number, number][] };
