@@ -4,7 +4,7 @@ import type { ParsedStatement } from '../sql/parse.js';
 import { userSchema } from '../user-relations.js';
 import { fingerprintTables, tablesToFingerprintSql, type DataFingerprint, type FingerprintedTable } from './data-fingerprint.js';
 import { preparedQuery } from './prepared.js';
-import { statementScope } from './reach.js';
+import { SEEN_THROUGH, statementScope } from './reach.js';
 import { snapshotColumns, snapshotOf, type SchemaSnapshot, type SnapshotLists, type SnapshotScope } from './schema-snapshot.js';
 
 /**
@@ -20,33 +20,17 @@ export interface CheckpointScope {
   readonly wholeData: boolean;
 }
 
+/** Kinds reach.ts sees through that make objects other than relations (functions, types, schemas) or triggers. */
+const MAKES_OTHER_OBJECTS = new Set(['CreateTrigStmt', 'CreateFunctionStmt', 'CreateEnumStmt', 'CompositeTypeStmt', 'CreateSchemaStmt']);
+
 /**
  * Statement kinds whose effect is limited to the relations their parse tree names and what
- * depends on them. It is reach.ts's list without the kinds that make other objects (functions,
- * types, schemas: the scoped snapshot leaves those out unless they depend on a relation in scope)
- * or triggers (whose functions may write any table). Anything else (DO, CALL, EXECUTE, ALTER TYPE,
- * CREATE RULE, ...) takes full checkpoints.
+ * depends on them: reach.ts's list without the kinds that make other objects (the scoped snapshot
+ * leaves those out unless they depend on a relation in scope) or triggers (whose functions may
+ * write any table), and with DROP (statementNames reads what it drops). Anything else (DO, CALL,
+ * EXECUTE, ALTER TYPE, CREATE RULE, ...) takes full checkpoints.
  */
-const SCOPED_KINDS = new Set([
-  'CreateStmt',
-  'AlterTableStmt',
-  'IndexStmt',
-  'RenameStmt',
-  'InsertStmt',
-  'UpdateStmt',
-  'DeleteStmt',
-  'SelectStmt',
-  'ViewStmt',
-  'CreateTableAsStmt',
-  'CreateSeqStmt',
-  'AlterSeqStmt',
-  'CommentStmt',
-  'VariableSetStmt',
-  'TransactionStmt',
-  'GrantStmt',
-  'TruncateStmt',
-  'DropStmt',
-]);
+const SCOPED_KINDS = new Set([...[...SEEN_THROUGH].filter((kind) => !MAKES_OTHER_OBJECTS.has(kind)), 'DropStmt']);
 
 /** Object types of relations: a rename keeps the oid, and a faulty reverse leaves the relation under its new name. */
 const RELATIONS = ['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE'];

@@ -11,7 +11,7 @@ import type { RelationScope } from './relation-state.js';
  * EXECUTE, ALTER TYPE, a DROP of a type or function that may cascade into columns, …) can reach
  * relations no name in the text points at: then every relation counts as touched.
  */
-const SEEN_THROUGH = new Set([
+export const SEEN_THROUGH: ReadonlySet<string> = new Set([
   'CreateStmt',
   'AlterTableStmt',
   'IndexStmt',
