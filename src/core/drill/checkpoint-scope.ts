@@ -1,9 +1,10 @@
 import type { ClientBase } from 'pg';
 import type { ParsedMigration } from '../sql/parse-migrations.js';
 import type { ParsedStatement } from '../sql/parse.js';
+import { quoteAlways } from '../sql/quote.js';
 import { userSchema } from '../user-relations.js';
 import { fingerprintTables, tablesToFingerprintSql, type DataFingerprint, type FingerprintedTable } from './data-fingerprint.js';
-import { preparedQuery } from './prepared.js';
+import { preparedQuery, queryWithoutJit, sqlLiteral } from './prepared.js';
 import { SEEN_THROUGH, statementScope } from './reach.js';
 import { snapshotColumns, snapshotOf, type SchemaSnapshot, type SnapshotLists, type SnapshotScope } from './schema-snapshot.js';
 
@@ -86,8 +87,6 @@ function renamedTo(statement: ParsedStatement): string[] {
   return [parts.map(quoteAlways).join('.')];
 }
 
-const quoteAlways = (part: string): string => `"${part.replace(/"/g, '""')}"`;
-
 /** The names and calls of a migration's forward, reverse and verify scripts; undefined when one statement needs full checkpoints. */
 function migrationNames(p: ParsedMigration): Named | undefined {
   const statements = [...(p.forward ?? []), ...(p.reverse ?? []), ...(p.verify ?? [])];
@@ -158,21 +157,21 @@ cascaded(oid) AS (
   WHERE co.confdeltype IN ('c', 'n', 'd') OR co.confupdtype IN ('c', 'n', 'd')
 )`;
 
-/** Relation names ($1, quoted) as oids, resolved with the session's search_path; names that do not exist are left out. */
-const NAMED_OIDS_SQL = `SELECT c.oid FROM unnest($1::text[]) AS name JOIN pg_class c ON c.oid = to_regclass(name)`;
+/** Relation names (`names`: an SQL text[] of quoted names) as oids, resolved with the session's search_path; names that do not exist are left out. */
+const namedOids = (names: string): string => `SELECT c.oid FROM unnest(${names}::text[]) AS name JOIN pg_class c ON c.oid = to_regclass(name)`;
 
 /**
  * The facts about the base that decide how far scoping goes, in one query: which of the called
- * functions ($2) cannot write (builtins, and functions of that name in user schemas that are all
+ * functions (`functions`) cannot write (builtins, and functions of that name in user schemas that are all
  * IMMUTABLE or STABLE, which PostgreSQL keeps from writing; a volatile user function's body may
  * write anywhere, and a name no function has yet is made by the change), whether an event trigger
- * may run on DDL, and whether a table in reach of the names ($1) has a trigger or rule, which may
+ * may run on DDL, and whether a table in reach of the names (`names`) has a trigger or rule, which may
  * write tables outside the scope.
  */
-const PLAN_SQL = `
-WITH RECURSIVE ${reachCte(NAMED_OIDS_SQL)}
+const planSql = (names: readonly string[], functions: readonly string[]): string => `
+WITH RECURSIVE ${reachCte(namedOids(sqlLiteral(names)))}
 SELECT
-  ARRAY(SELECT f FROM unnest($2::text[]) AS f
+  ARRAY(SELECT f FROM unnest(${sqlLiteral(functions)}::text[]) AS f
         WHERE EXISTS (SELECT 1 FROM pg_proc p WHERE p.proname = f)
           AND NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                           WHERE p.proname = f AND p.provolatile = 'v' AND ${userSchema()})) AS "readOnly",
@@ -195,9 +194,7 @@ export async function planCheckpointScopes(client: ClientBase, parsed: readonly 
   const stop = parsed.findIndex((p) => p.forward === null);
   const named = (stop === -1 ? parsed : parsed.slice(0, stop)).map(migrationNames);
   const known = named.filter((n): n is Named => n !== undefined);
-  const row = await withoutJit(client, () =>
-    client.query<PlanRow>(PLAN_SQL, [unique(known.flatMap((n) => n.names)), unique(known.flatMap((n) => n.functions))]),
-  );
+  const row = await queryWithoutJit<PlanRow>(client, planSql(unique(known.flatMap((n) => n.names)), unique(known.flatMap((n) => n.functions))));
   const { readOnly, eventTriggers, writesElsewhere } = row.rows[0];
   const own = named.map((n) => (n && !eventTriggers && n.functions.every((f) => readOnly.includes(f)) ? n.names : undefined));
   const wholeData = writesElsewhere || own.some((n) => n === undefined);
@@ -222,17 +219,6 @@ export function scopeNames(own: readonly (readonly string[] | undefined)[]): (st
   });
 }
 
-/** Runs `query` with jit off: the recursive query's cost estimate passes jit_above_cost, and compiling it takes longer than running it. */
-async function withoutJit<T>(client: ClientBase, query: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
-    await client.query('SET LOCAL jit = off');
-    return await query();
-  } finally {
-    await client.query('COMMIT');
-  }
-}
-
 /**
  * Switches the search_path to pg_catalog (see schema-snapshot.ts) and jit off, and returns the
  * caller's settings and the scope's names resolved with the caller's search_path (read first: the
@@ -240,7 +226,7 @@ async function withoutJit<T>(client: ClientBase, query: () => Promise<T>): Promi
  * passes jit_above_cost, and compiling it (a quarter of a second) takes longer than running it.
  */
 const SWITCH_AND_RESOLVE_SQL = `
-WITH saved AS MATERIALIZED (SELECT current_setting('search_path') AS path, current_setting('jit') AS jit, ARRAY(${NAMED_OIDS_SQL}) AS named)
+WITH saved AS MATERIALIZED (SELECT current_setting('search_path') AS path, current_setting('jit') AS jit, ARRAY(${namedOids('$1')}) AS named)
 SELECT path, jit, named, set_config('search_path', 'pg_catalog', false) AS switched, set_config('jit', 'off', false) AS "jitOff" FROM saved`;
 
 /** Restores the caller's search_path ($1) and jit ($2) when the scoped query fails (it restores them itself otherwise). */

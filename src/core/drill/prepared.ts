@@ -80,6 +80,22 @@ export async function simpleQuery<R extends QueryResultRow = QueryResultRow>(cli
   return Array.isArray(answer) ? answer : [answer];
 }
 
+/**
+ * A one-off query of the drill's own (its arguments written in as literals, see sqlLiteral) run with
+ * jit off, with its BEGIN, SET LOCAL and COMMIT in one round trip: the recursive catalog queries'
+ * cost estimates pass jit_above_cost, and compiling them (up to a quarter of a second) takes longer
+ * than running them. A failure rolls the block back.
+ */
+export async function queryWithoutJit<R extends QueryResultRow>(client: ClientBase, statement: string): Promise<QueryResult<R>> {
+  const opening = ['BEGIN', 'SET LOCAL jit = off'];
+  try {
+    return (await simpleQuery<R>(client, [...opening, statement, 'COMMIT']))[opening.length];
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
 // Saves the caller's plan_cache_mode in a setting of the drill's own and forces generic plans; the
 // second restores it: both run in the batch's round trip (see genericPlanQuery).
 const FORCE_GENERIC_SQL = `SELECT set_config('drillbot.plan_cache_mode', current_setting('plan_cache_mode'), false), set_config('plan_cache_mode', 'force_generic_plan', false)`;

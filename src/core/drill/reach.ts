@@ -1,8 +1,9 @@
 import type { ClientBase } from 'pg';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 import { collectNodes, dropObjectNames, relationName } from '../sql/nodes.js';
+import { quoteAlways } from '../sql/quote.js';
 import { userRelation, userSchema } from '../user-relations.js';
-import { simpleQuery, sqlLiteral } from './prepared.js';
+import { queryWithoutJit, sqlLiteral } from './prepared.js';
 import type { RelationScope } from './relation-state.js';
 
 /**
@@ -107,15 +108,7 @@ SELECT EXISTS (
 export async function seedReach(client: ClientBase, statements: readonly ParsedStatement[]): Promise<ReadonlySet<string> | undefined> {
   const names = await namesWritten(client, statements);
   if (!names) return undefined;
-  // The recursive query's cost estimate passes jit_above_cost: compiling it takes longer than running it.
-  // BEGIN, the setting, the query and COMMIT in one round trip; a failure leaves the block to roll back.
-  const opening = ['BEGIN', 'SET LOCAL jit = off'];
-  try {
-    return new Set((await simpleQuery<{ oid: string }>(client, [...opening, seedSql(sqlLiteral(names)), 'COMMIT']))[opening.length].rows.map((r) => r.oid));
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  }
+  return new Set((await queryWithoutJit<{ oid: string }>(client, seedSql(sqlLiteral(names)))).rows.map((r) => r.oid));
 }
 
 /**
@@ -181,5 +174,3 @@ function rangeVars(node: unknown): StatementNode[] {
   const own = typeof (node as StatementNode).relname === 'string' ? [node as StatementNode] : [];
   return [...own, ...Object.values(node).flatMap(rangeVars)];
 }
-
-const quoteAlways = (part: string): string => `"${part.replace(/"/g, '""')}"`;

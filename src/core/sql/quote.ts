@@ -48,3 +48,6 @@ export function quoteIdent(name: string): string {
 export function quoteLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
+
+/** A name always in double quotes, whatever it is: how the drill spells names it resolves with to_regclass. */
+export const quoteAlways = (part: string): string => `"${part.replace(/"/g, '""')}"`;
