@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 
-let found: URL | undefined;
+interface PackageJson {
+  readonly name?: string;
+  readonly version: string;
+}
+
+let found: { readonly dir: URL; readonly json: PackageJson } | undefined;
 
 /**
  * Drillbot's own package directory (docs/, examples/, package.json), found upwards from this file:
@@ -8,21 +13,26 @@ let found: URL | undefined;
  * relative to import.meta.url would depend on which file the code was compiled into.
  */
 export function packageDir(): URL {
-  if (found) return found;
-  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
-    if (packageName(new URL('package.json', dir)) === 'drillbot') return (found = dir);
-    if (new URL('../', dir).href === dir.href) throw new Error(`Drillbot's package.json was not found above ${import.meta.url}`);
-  }
+  return ownPackage().dir;
 }
 
 /** The package's version, as package.json says. */
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('package.json', packageDir()), 'utf8')) as { version: string }).version;
+  return ownPackage().json.version;
 }
 
-function packageName(file: URL): string | null {
+function ownPackage(): { readonly dir: URL; readonly json: PackageJson } {
+  if (found) return found;
+  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
+    const json = packageJson(new URL('package.json', dir));
+    if (json?.name === 'drillbot') return (found = { dir, json });
+    if (new URL('../', dir).href === dir.href) throw new Error(`Drillbot's package.json was not found above ${import.meta.url}`);
+  }
+}
+
+function packageJson(file: URL): PackageJson | null {
   try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name ?? null;
+    return JSON.parse(readFileSync(file, 'utf8')) as PackageJson;
   } catch {
     return null; // no package.json here
   }
