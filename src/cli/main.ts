@@ -81,14 +81,9 @@ async function checkWith(objects: GitObjects, args: CheckArgs, progress: (messag
   const config = withFlags(await configOf(args, source), args);
   progress(`comparing HEAD with ${baseRef} (merge-base ${base.slice(0, 12)})`);
   const command = resolveCommand(config.migrations.preset, config.migrations.command, config.migrations.path);
-  if (command) {
-    const provider = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
-    return checkCode({ repo: args.repo, objects, base, command, config, provider, onProgress: progress });
-  }
-  const provider = startingNow(createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl }), {
-    pgMajor: config.shadow.pgMajor,
-    onProgress: progress,
-  });
+  const shadow = createProvider({ kind: config.shadow.provider, databaseUrl: args.databaseUrl });
+  if (command) return checkCode({ repo: args.repo, objects, base, command, config, provider: shadow, onProgress: progress });
+  const provider = startingNow(shadow, { pgMajor: config.shadow.pgMajor, onProgress: progress });
   // --no-cache asks for a replay: no template, so no clone of one.
   const primed = args.cache ? primeFromHint(provider.starting, base, config, packageVersion()) : null;
   try {
