@@ -61,12 +61,12 @@ describe('scoped checkpoints', () => {
     const [scope] = await planCheckpointScopes(client, [m]);
     await client.query('BEGIN');
     try {
-      const scoped = await takeCheckpoint(client, scope);
-      const full = await takeCheckpoint(client);
+      const scoped = await takeCheckpoint({ own: client }, scope);
+      const full = await takeCheckpoint({ own: client });
       await client.query(up);
       await client.query(down);
       const messagesAgainst = async (before: Checkpoint) =>
-        (await checkRoundTrip(client, before, m.migration, m.forward ?? [], [])).findings.map((f) => `${f.hazard}: ${f.message}`);
+        (await checkRoundTrip({ own: client }, before, m.migration, m.forward ?? [], [])).findings.map((f) => `${f.hazard}: ${f.message}`);
       const messages = await messagesAgainst(scoped);
       expect(messages).toEqual(await messagesAgainst(full));
       return { messages, scope };
@@ -78,8 +78,8 @@ describe('scoped checkpoints', () => {
   it('reads fewer objects than the full checkpoint, and the dependents of the named table', async () => {
     const scope = await scopeOf('ALTER TABLE account ADD COLUMN nick text;', 'ALTER TABLE account DROP COLUMN nick;');
     expect(scope).toEqual({ names: ['"account"'], wholeData: false });
-    const scoped = await takeCheckpoint(client, scope);
-    const full = await takeCheckpoint(client);
+    const scoped = await takeCheckpoint({ own: client }, scope);
+    const full = await takeCheckpoint({ own: client });
     expect(scoped.schema.size).toBeLessThan(full.schema.size);
     expect(scoped.data.size).toBeLessThan(full.data.size);
     // The FK child that cascades is in, with its rows; the other child only through its FK constraint.

@@ -3,7 +3,7 @@ import type { ParsedMigration } from '../sql/parse-migrations.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { quoteAlways } from '../sql/quote.js';
 import { userSchema } from '../user-relations.js';
-import { fingerprintTables, tablesToFingerprintSql, type DataFingerprint, type FingerprintedTable } from './data-fingerprint.js';
+import { tablesToFingerprintSql, type FingerprintedTable } from './data-fingerprint.js';
 import { preparedQuery, queryWithoutJit, sqlLiteral } from './prepared.js';
 import { SEEN_THROUGH, statementScope } from './reach.js';
 import { snapshotColumns, snapshotOf, type SchemaSnapshot, type SnapshotLists, type SnapshotScope } from './schema-snapshot.js';
@@ -269,14 +269,15 @@ export interface Reached {
 }
 
 /**
- * The schema objects and data in a checkpoint's scope (and those `seen` by the checkpoint before),
- * in the current state: three round trips (settings and names, catalogs, table scans).
+ * The schema objects in a checkpoint's scope (and those `seen` by the checkpoint before), in the
+ * current state, and the tables whose data it covers (to fingerprint): two round trips (settings
+ * and names, catalogs).
  */
 export async function readScope(
   client: ClientBase,
   scope: CheckpointScope,
   seen: Reached = { rels: [], objects: [] },
-): Promise<{ schema: SchemaSnapshot; data: DataFingerprint; reached: Reached }> {
+): Promise<{ schema: SchemaSnapshot; tables: FingerprintedTable[]; reached: Reached }> {
   const saved = (await preparedQuery<{ path: string; jit: string; named: string[] }>(client, 'scope_switch', SWITCH_AND_RESOLVE_SQL, [scope.names])).rows[0];
   const [name, sql] = scope.wholeData ? ['scoped_checkpoint_whole_data', SCOPED_WHOLE_DATA_SQL] : ['scoped_checkpoint', SCOPED_SQL];
   const values = [[], saved.path, saved.named, saved.jit, seen.rels, seen.objects.map(([c]) => c), seen.objects.map(([, o]) => o)];
@@ -288,7 +289,7 @@ export async function readScope(
     throw error;
   }
   const reached = { rels: row.rels.map(Number), objects: row.objects };
-  return { schema: snapshotOf(row), data: await fingerprintTables(client, row.fingerprint), reached };
+  return { schema: snapshotOf(row), tables: row.fingerprint, reached };
 }
 
 type ScopedRow = SnapshotLists & { fingerprint: FingerprintedTable[]; rels: string[]; objects: [number, number][] };

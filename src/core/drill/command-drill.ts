@@ -155,7 +155,7 @@ class ObservedTool {
 
   async forwardReverseRedo(onProgress: Progress): Promise<Pick<CommandDrillOutcome, 'migrations' | 'findings' | 'roundTrip' | 'parsed'>> {
     onProgress(`forward: ${this.plan.command.up} at the head commit, observed`);
-    const checkpoint = await takeCheckpoint(this.client);
+    const checkpoint = await takeCheckpoint({ own: this.client });
     const forward = await this.observe(this.plan.command.up);
     const applied = await this.judgeForward(forward);
     if (applied && this.plan.command.down) onProgress(`reverse: ${this.plan.command.down} once per new migration, observed`);
@@ -238,7 +238,7 @@ class ObservedTool {
     const migration: Migration = { version: first.path, name: first.path, forward: this.ran('forward', first)!.script, reverse: null };
     // Every forward ran (the reverse runs only then): their statements point a difference at the one that made it.
     const forwardStatements = this.plan.added.flatMap((file) => this.ran('forward', file)!.statements);
-    const { findings } = await checkRoundTrip(this.client, checkpoint, migration, forwardStatements, this.findings);
+    const { findings } = await checkRoundTrip({ own: this.client }, checkpoint, migration, forwardStatements, this.findings);
     this.findings.push(...findings);
     return findings.length === 0;
   }

@@ -48,7 +48,8 @@ ORDER BY 1`;
  * sent in one round trip. Each column's value is the sum of a 64-bit hash of every value's text
  * form: a sum does not depend on row order and needs no sort, and 'n' for NULL versus 'v' || text
  * keeps NULL apart from any string. Text forms follow the session's settings (DateStyle, TimeZone,
- * extra_float_digits), so compare fingerprints taken on the same connection.
+ * extra_float_digits, ...), so compare fingerprints taken with the same (the drill pins them, see
+ * scan-session.ts).
  */
 export async function fingerprintData(client: ClientBase, tables?: string[]): Promise<DataFingerprint> {
   const list = (

@@ -18,7 +18,8 @@ import { judgeStatement, rank, type Baseline } from './observe.js';
 import type { ShadowServer } from './providers/provider.js';
 import { captureRelationState } from './relation-state.js';
 import { planCheckpointScopes } from './checkpoint-scope.js';
-import { checkRoundTrip, takeCheckpoint, type Checkpoint, type NewerRoundTrip } from './round-trip.js';
+import { checkRoundTrip, takeCheckpoint, type Checkpoint, type CheckpointSessions, type NewerRoundTrip } from './round-trip.js';
+import { ScanSession } from './scan-session.js';
 import { seedReach } from './reach.js';
 import { seedDatabase, type SeededTable, type SeedOptions, type SeedResult } from './seed.js';
 import { failureFinding, isDataDependentCandidate } from './failures.js';
@@ -128,6 +129,9 @@ async function confinedDrill(
   const { database, cache } = await cloneBase('review');
   seen.templateCache = cache;
   const client = await connect(database, plan.statementTimeoutMs, deadline);
+  // The checkpoints' table scans run on a session of their own, opened while the rows are seeded.
+  const scans = new ScanSession(() => connect(database, plan.statementTimeoutMs, deadline));
+  scans.prepare();
   try {
     guard.running(changePath, 1); // the seeding is for the change's drill
     const seed = await seedForChange(client, plan, onProgress);
@@ -153,6 +157,7 @@ async function confinedDrill(
       cloneBase,
       baseline,
       planted,
+      checkpoints: { own: client, scans },
       findings: seen.findings,
       results: seen.migrations,
       onProgress,
@@ -163,6 +168,8 @@ async function confinedDrill(
     if (plan.tenants) seen.tenants = await tenantDrill(session, plan.tenants);
     return { ...seen, roundTrip };
   } finally {
+    // Past the deadline its stream is already destroyed (closeAtDeadline).
+    if (!deadline.passed) await scans.close();
     await endOwnDatabase(client, database, guard, deadline);
   }
 }
@@ -259,6 +266,7 @@ interface Session {
   readonly plan: DrillPlan;
   readonly cloneBase: BaseCloner;
   readonly baseline: Baseline;
+  readonly checkpoints: CheckpointSessions;
   /** Edge values written into the columns the change converts, checked after each forward. */
   readonly planted: readonly PlantedValue[];
   readonly findings: Finding[];
@@ -277,7 +285,7 @@ async function forwardReverseRedo(s: Session, parsed: readonly ParsedMigration[]
   const scopes = await planCheckpointScopes(s.client, parsed);
   for (const [i, p] of parsed.entries()) {
     if (!p.forward) break;
-    const checkpoint = await takeCheckpoint(s.client, scopes[i]);
+    const checkpoint = await takeCheckpoint(s.checkpoints, scopes[i]);
     s.onProgress(`forward ${i + 1}/${parsed.length}: ${p.migration.name}`);
     const run = await runObserved(s, p.migration.forward, p.forward, 'forward', p.migration);
     if (run.status !== 'applied') {
@@ -357,7 +365,7 @@ async function reverseNewestFirst(s: Session, applied: ParsedMigration[], checkp
       return null;
     }
     if (s.queries) s.findings.push(...(await s.queries.reverseApplied(i, migration, reverse)));
-    const { findings: problems, after } = await checkRoundTrip(s.client, checkpoints[i], migration, forward ?? [], s.findings, newer);
+    const { findings: problems, after } = await checkRoundTrip(s.checkpoints, checkpoints[i], migration, forward ?? [], s.findings, newer);
     newer = { before: checkpoints[i], after };
     s.findings.push(...problems);
     if (problems.length > 0) restored = false;

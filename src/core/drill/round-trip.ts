@@ -3,8 +3,9 @@ import type { Migration } from '../layouts/layout.js';
 import type { Finding } from '../report/report.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
-import { compareFingerprints, fingerprintData, type DataFingerprint, type DataLoss, type TableFingerprint } from './data-fingerprint.js';
+import { compareFingerprints, fingerprintData, fingerprintTables, type DataFingerprint, type DataLoss, type TableFingerprint } from './data-fingerprint.js';
 import { readScope, type CheckpointScope, type Reached } from './checkpoint-scope.js';
+import type { ScanSession } from './scan-session.js';
 import { describeDifference, reverseFixFor } from './schema-fixes.js';
 import { diffSchemas, objectOf, sameObject, snapshotSchema, type SchemaDifference, type SchemaSnapshot } from './schema-snapshot.js';
 
@@ -19,12 +20,31 @@ export interface Checkpoint {
 }
 
 /**
+ * The sessions a checkpoint reads on: the drill's own, and optionally a second session of the same
+ * database (scan-session.ts) for the table scans, which then run beside the catalog reads, on the
+ * other core. The drill commits or rolls back every script before a checkpoint, so both see the
+ * same state. Without it the scans run on the drill's own session, after the catalog reads.
+ */
+export interface CheckpointSessions {
+  readonly own: ClientBase;
+  readonly scans?: Pick<ScanSession, 'run'>;
+}
+
+/**
  * A checkpoint of what `scope` covers (and of what the checkpoint before the forward had in reach,
  * `seen`), or of everything. The state after the reverse is read with the same scope (see checkRoundTrip).
  */
-export async function takeCheckpoint(client: ClientBase, scope?: CheckpointScope, seen?: Reached): Promise<Checkpoint> {
-  if (scope) return { ...(await readScope(client, scope, seen)), scope };
-  return { schema: await snapshotSchema(client), data: await fingerprintData(client) };
+export async function takeCheckpoint(on: CheckpointSessions, scope?: CheckpointScope, seen?: Reached): Promise<Checkpoint> {
+  const scan = <T>(work: (client: ClientBase) => Promise<T>): Promise<T> => (on.scans ? on.scans.run(work) : work(on.own));
+  // Scanning every table needs nothing from the catalog read, so a second session starts at once.
+  // The own session must wait: a query sent while the snapshot has switched the search_path to
+  // pg_catalog would print reg* values under that path.
+  const everyTable = on.scans && (!scope || scope.wholeData) ? scan((client) => fingerprintData(client)) : null;
+  const catalogs = scope ? readScope(on.own, scope, seen) : snapshotSchema(on.own).then((schema) => ({ schema, tables: undefined, reached: undefined }));
+  const [read, scanned] = await Promise.all([catalogs, everyTable]);
+  const tables = read.tables;
+  const data = scanned ?? (await scan((client) => (tables ? fingerprintTables(client, tables) : fingerprintData(client))));
+  return { schema: read.schema, data, ...(scope ? { scope, reached: read.reached } : {}) };
 }
 
 /** A newer migration's round trip in the same drill: the checkpoint before its forward and the state its reverse left. */
@@ -42,14 +62,14 @@ export interface NewerRoundTrip {
  * Returns the findings and the state after this reverse (the `newer` of the next, older one).
  */
 export async function checkRoundTrip(
-  client: ClientBase,
+  on: CheckpointSessions,
   before: Checkpoint,
   migration: Migration,
   forward: ParsedStatement[],
   reported: Finding[],
   newer?: NewerRoundTrip,
 ): Promise<{ findings: Finding[]; after: Checkpoint }> {
-  const after = await takeCheckpoint(client, before.scope, before.reached);
+  const after = await takeCheckpoint(on, before.scope, before.reached);
   const expected = newer ? setAsideNewer(before, after, newer) : before;
   const mismatches = groupByStatement(diffSchemas(expected.schema, after.schema), forward).map(({ statement, differences }) =>
     mismatchFinding(migration, statement, differences),
