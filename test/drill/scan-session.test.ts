@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { ScanSession } from '../../src/core/drill/scan-session.js';
+import { drill, hazards } from '../support/drill.js';
 import { createScratchDatabase, dropScratchDatabase, LOCAL_SERVER, type ScratchDatabase } from '../support/scratch-database.js';
 
 /** The checkpoints' scan session on a real database: pinned text forms, and a new session when one is ended. */
@@ -72,4 +73,22 @@ it('does not run the work again for an error of its own', async () => {
   ).rejects.toThrow('division by zero');
   expect(attempts).toBe(1);
   expect(opened).toBe(1);
+});
+
+it('keeps a migration that sets its session’s TimeZone and DateStyle from looking like lost data or a changed default (both were reported before the drill pinned them)', async () => {
+  const base = {
+    '1_events.up.sql': "CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT '2020-01-02 03:04:05+00', d date DEFAULT '2020-01-02');",
+    '1_events.down.sql': 'DROP TABLE events;',
+  };
+  const report = await drill(
+    base,
+    {
+      '2_note.up.sql': "SET TimeZone = 'Asia/Tokyo';\nSET DateStyle = 'SQL, DMY';\nALTER TABLE events ADD COLUMN note text;",
+      '2_note.down.sql': 'ALTER TABLE events DROP COLUMN note;',
+    },
+    { seedRows: 10 },
+  );
+  expect(report.drill?.seededRows).toBe(10);
+  expect(hazards(report)).toEqual([]);
+  expect(report.drill?.roundTrip).toBe('restored');
 });

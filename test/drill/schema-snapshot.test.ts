@@ -157,6 +157,22 @@ describe('snapshotSchema', () => {
     await client.query('RESET search_path');
   });
 
+  it('prints a default’s timestamp and date alike whatever the session’s DateStyle and TimeZone, and restores them', async () => {
+    await client.query(`CREATE TABLE stamped (at timestamptz DEFAULT '2020-01-02 03:04:05+00', d date DEFAULT '2020-01-02')`);
+    try {
+      const first = await snapshotSchema(client);
+      expect(first.get('column public.stamped.d')).toMatchObject({ default: "'2020-01-02'::date" });
+      await client.query(`SET DateStyle = 'SQL, DMY'; SET TimeZone = 'Asia/Tokyo'`);
+      expect(await snapshotSchema(client)).toEqual(first);
+      const { rows } = await client.query(
+        `SELECT current_setting('DateStyle') AS style, current_setting('TimeZone') AS zone, current_setting('search_path') AS path`,
+      );
+      expect(rows[0]).toEqual({ style: 'SQL, DMY', zone: 'Asia/Tokyo', path: '"$user", public' });
+    } finally {
+      await client.query('RESET ALL; DROP TABLE stamped');
+    }
+  });
+
   it('does not report a column that was dropped and re-added at the end', async () => {
     const diffs = await diffAfter('ALTER TABLE public.users DROP COLUMN nickname; ALTER TABLE public.users ADD COLUMN nickname text');
     expect(diffs).toEqual([]);

@@ -6,7 +6,8 @@ import { userSchema } from '../user-relations.js';
 import { tablesToFingerprintSql, type FingerprintedTable } from './data-fingerprint.js';
 import { preparedQuery, queryWithoutJit, sqlLiteral } from './prepared.js';
 import { SEEN_THROUGH, statementScope } from './reach.js';
-import { snapshotColumns, snapshotOf, type SchemaSnapshot, type SnapshotLists, type SnapshotScope } from './schema-snapshot.js';
+import { pinAndSaveSql, restoreSql, RESTORE_SQL } from './pinned-settings.js';
+import { snapshotColumns, snapshotOf, SNAPSHOT_SETTINGS, type SchemaSnapshot, type SnapshotLists, type SnapshotScope } from './schema-snapshot.js';
 
 /**
  * What a migration's checkpoints (round-trip.ts) read: the relations named in its statements (and
@@ -220,17 +221,12 @@ export function scopeNames(own: readonly (readonly string[] | undefined)[]): (st
 }
 
 /**
- * Switches the search_path to pg_catalog (see schema-snapshot.ts) and jit off, and returns the
- * caller's settings and the scope's names resolved with the caller's search_path (read first: the
- * CTE is computed before the row that reads it). Without jit: the recursive query's cost estimate
- * passes jit_above_cost, and compiling it (a quarter of a second) takes longer than running it.
+ * Pins the snapshot's settings (see schema-snapshot.ts) and jit off, and returns the caller's
+ * settings and the scope's names resolved with the caller's search_path (read first: the CTE is
+ * computed before the row that reads it). Without jit: the recursive query's cost estimate passes
+ * jit_above_cost, and compiling it (a quarter of a second) takes longer than running it.
  */
-const SWITCH_AND_RESOLVE_SQL = `
-WITH saved AS MATERIALIZED (SELECT current_setting('search_path') AS path, current_setting('jit') AS jit, ARRAY(${namedOids('$1')}) AS named)
-SELECT path, jit, named, set_config('search_path', 'pg_catalog', false) AS switched, set_config('jit', 'off', false) AS "jitOff" FROM saved`;
-
-/** Restores the caller's search_path ($1) and jit ($2) when the scoped query fails (it restores them itself otherwise). */
-const RESTORE_SQL = `SELECT set_config('search_path', $1, false) AS path, set_config('jit', $2, false) AS jit`;
+const SWITCH_AND_RESOLVE_SQL = pinAndSaveSql({ ...SNAPSHOT_SETTINGS, jit: 'off' }, `ARRAY(${namedOids('$1')}) AS named`);
 
 /** The snapshot's conditions for "in the scope" (over reachCte's rels and objects): arrays, which the planner drives index scans with. */
 const IN_SCOPE: SnapshotScope = {
@@ -239,20 +235,20 @@ const IN_SCOPE: SnapshotScope = {
 };
 
 /**
- * The scoped snapshot ($1: excluded schemas, none; $3: the named relations' oids; $5-$7: what the
+ * The scoped snapshot ($1: excluded schemas, none; $3: the named relations' oids; $4-$6: what the
  * checkpoint before read, see Reached), the tables to fingerprint (those in scope, through their
- * partition root, or all) and what is in reach, in one query; its last columns restore the
- * caller's search_path ($2) and jit ($4).
+ * partition root, or all) and what is in reach, in one query; its last column restores the
+ * caller's settings ($2).
  */
 const scopedCheckpointSql = (wholeData: boolean): string => `
-WITH RECURSIVE ${reachCte('SELECT unnest($3::oid[])', { rels: '$5::oid[]', classids: '$6::oid[]', objids: '$7::oid[]' })},
+WITH RECURSIVE ${reachCte('SELECT unnest($3::oid[])', { rels: '$4::oid[]', classids: '$5::oid[]', objids: '$6::oid[]' })},
 lists AS MATERIALIZED (
   SELECT ${snapshotColumns(IN_SCOPE)},
   ARRAY(SELECT oid FROM rels) AS rels,
   (SELECT coalesce(json_agg(json_build_array(classid, objid)), '[]') FROM objects) AS objects,
   (SELECT coalesce(json_agg(f), '[]') FROM (${tablesToFingerprintSql(wholeData ? 'true' : 'c.oid = ANY ((SELECT array_agg(coalesce(pg_partition_root(oid), oid)) FROM cascaded)::oid[])')}) AS f) AS fingerprint
 )
-SELECT lists.*, set_config('search_path', $2, false) AS restored, set_config('jit', $4, false) AS "jitRestored" FROM lists`;
+SELECT lists.*, ${restoreSql('$2')} FROM lists`;
 
 const SCOPED_SQL = scopedCheckpointSql(false);
 const SCOPED_WHOLE_DATA_SQL = scopedCheckpointSql(true);
@@ -278,14 +274,14 @@ export async function readScope(
   scope: CheckpointScope,
   seen: Reached = { rels: [], objects: [] },
 ): Promise<{ schema: SchemaSnapshot; tables: FingerprintedTable[]; reached: Reached }> {
-  const saved = (await preparedQuery<{ path: string; jit: string; named: string[] }>(client, 'scope_switch', SWITCH_AND_RESOLVE_SQL, [scope.names])).rows[0];
+  const { saved, named } = (await preparedQuery<{ saved: object; named: string[] }>(client, 'scope_switch', SWITCH_AND_RESOLVE_SQL, [scope.names])).rows[0];
   const [name, sql] = scope.wholeData ? ['scoped_checkpoint_whole_data', SCOPED_WHOLE_DATA_SQL] : ['scoped_checkpoint', SCOPED_SQL];
-  const values = [[], saved.path, saved.named, saved.jit, seen.rels, seen.objects.map(([c]) => c), seen.objects.map(([, o]) => o)];
+  const values = [[], saved, named, seen.rels, seen.objects.map(([c]) => c), seen.objects.map(([, o]) => o)];
   let row: ScopedRow;
   try {
     row = (await preparedQuery<ScopedRow>(client, name, sql, values)).rows[0];
   } catch (error) {
-    await client.query(RESTORE_SQL, [saved.path, saved.jit]);
+    await client.query(RESTORE_SQL, [saved]);
     throw error;
   }
   const reached = { rels: row.rels.map(Number), objects: row.objects };

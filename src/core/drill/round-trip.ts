@@ -37,8 +37,8 @@ export interface CheckpointSessions {
 export async function takeCheckpoint(on: CheckpointSessions, scope?: CheckpointScope, seen?: Reached): Promise<Checkpoint> {
   const scan = <T>(work: (client: ClientBase) => Promise<T>): Promise<T> => (on.scans ? on.scans.run(work) : work(on.own));
   // Scanning every table needs nothing from the catalog read, so a second session starts at once.
-  // The own session must wait: a query sent while the snapshot has switched the search_path to
-  // pg_catalog would print reg* values under that path.
+  // The own session must wait: a query sent while the snapshot has its settings pinned (the
+  // search_path at pg_catalog) would print reg* values under them.
   const everyTable = on.scans && (!scope || scope.wholeData) ? scan((client) => fingerprintData(client)) : null;
   const catalogs = scope ? readScope(on.own, scope, seen) : snapshotSchema(on.own).then((schema) => ({ schema, tables: undefined, reached: undefined }));
   const [read, scanned] = await Promise.all([catalogs, everyTable]);

@@ -1,29 +1,18 @@
 import type pg from 'pg';
 import type { OpenSession } from './bare-locks.js';
-import { simpleQuery } from './prepared.js';
+import { pinSql, TEXT_FORMS } from './pinned-settings.js';
 
-/**
- * The settings that decide values' text forms (which the data fingerprint hashes), pinned to
- * PostgreSQL's defaults: a session opened again reads the same text as the first, whatever the
- * change did to its role's or database's defaults (ALTER ROLE/DATABASE ... SET) meanwhile. The
- * search_path decides how reg* values print.
- */
-const TEXT_FORMS = [
-  "SET DateStyle = 'ISO, MDY'",
-  'SET IntervalStyle = postgres',
-  "SET TimeZone = 'UTC'",
-  'SET extra_float_digits = 1',
-  'SET bytea_output = hex',
-  "SET lc_monetary = 'C'",
-  'SET search_path = "$user", public',
-];
+/** The scans' settings: the text forms, and the usual search_path, which decides how reg* values print. */
+const PIN_SQL = `SELECT ${pinSql({ ...TEXT_FORMS, search_path: '"$user", public' })}`;
 
 /** SQLSTATE 57P01: the backend was terminated (pg_terminate_backend), the error its last query gets. */
 const TERMINATED = '57P01';
 
 /**
  * The second session of the drill's database that the checkpoints' table scans run on, beside the
- * catalog reads of the drill's own session (see CheckpointSessions). A migration may end the
+ * catalog reads of the drill's own session (see CheckpointSessions), with the text forms pinned
+ * (pinned-settings.ts): a session opened again prints values as the first did, whatever the change
+ * did to its role's or database's defaults meanwhile. A migration may end the
  * other sessions of its role (some terminate every other session of their database before a
  * rename or a drop): the scans then run on a session opened anew, once.
  */
@@ -68,7 +57,7 @@ export class ScanSession {
         this.ended.add(client);
         if (this.session === session) this.session = null;
       });
-      await simpleQuery(client, TEXT_FORMS);
+      await client.query(PIN_SQL);
       return client;
     });
     return session;

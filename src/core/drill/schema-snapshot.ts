@@ -1,6 +1,7 @@
 import type { ClientBase } from 'pg';
 import { isDeepStrictEqual } from 'node:util';
 import { notExtensionMember, userRelation, userSchema } from '../user-relations.js';
+import { pinAndSaveSql, restoreSql, RESTORE_SQL, TEXT_FORMS } from './pinned-settings.js';
 import { preparedQuery } from './prepared.js';
 
 /** Object types in the order differences are listed. */
@@ -401,35 +402,37 @@ export function snapshotColumns(scope?: SnapshotScope): string {
 
 /**
  * The snapshot in one query ($1: the excluded schemas). Its last column restores the caller's
- * search_path ($2), once the lists are read (the CTE is computed before the row that reads it).
+ * settings ($2), once the lists are read (the CTE is computed before the row that reads it).
  */
 const SNAPSHOT_SQL = `
 WITH lists AS MATERIALIZED (
   SELECT ${snapshotColumns()}
 )
-SELECT lists.*, set_config('search_path', $2, false) AS restored FROM lists`;
+SELECT lists.*, ${restoreSql('$2')} FROM lists`;
 
-/** Switches the search_path to pg_catalog and returns the caller's (read first: the CTE is computed before the row that reads it). */
-const SWITCH_SEARCH_PATH_SQL = `
-WITH saved AS MATERIALIZED (SELECT current_setting('search_path') AS path)
-SELECT path, set_config('search_path', 'pg_catalog', false) AS switched FROM saved`;
+/**
+ * What the snapshot reads with. The deparsers (pg_get_indexdef, pg_get_viewdef, format_type, ...)
+ * leave out the schema of objects visible on the search_path: with only pg_catalog on it, every
+ * user object is qualified. The text forms print constants (a default's date) alike.
+ */
+export const SNAPSHOT_SETTINGS: Readonly<Record<string, string>> = { search_path: 'pg_catalog', ...TEXT_FORMS };
+
+const SWITCH_SQL = pinAndSaveSql(SNAPSHOT_SETTINGS);
 
 /**
  * Reads the schema from the catalogs (a dozen set-based queries, whatever the number of tables),
  * in two round trips of prepared statements: it runs before and after every migration of the drill.
- * The connection's search_path is set to pg_catalog for the duration and restored afterwards.
+ * The connection's settings are SNAPSHOT_SETTINGS for the duration, and restored afterwards, so
+ * the text does not depend on the caller's.
  */
 export async function snapshotSchema(client: ClientBase, opts: SnapshotOptions = {}): Promise<SchemaSnapshot> {
   const excluded = opts.excludeSchemas ?? [];
-  // The deparsers (pg_get_indexdef, pg_get_viewdef, format_type, ...) leave out the schema of
-  // objects visible on the search_path. With only pg_catalog on it, every user object is
-  // qualified, so the text does not depend on the caller's settings.
-  const saved = (await preparedQuery<{ path: string }>(client, 'search_path_switch', SWITCH_SEARCH_PATH_SQL, [])).rows[0].path;
+  const { saved } = (await preparedQuery<{ saved: object }>(client, 'snapshot_switch', SWITCH_SQL, [])).rows[0];
   let lists: SnapshotLists;
   try {
     lists = (await preparedQuery<SnapshotLists>(client, 'schema_snapshot', SNAPSHOT_SQL, [excluded, saved])).rows[0];
   } catch (error) {
-    await client.query(`SELECT set_config('search_path', $1, false)`, [saved]);
+    await client.query(RESTORE_SQL, [saved]);
     throw error;
   }
   return snapshotOf(lists);
