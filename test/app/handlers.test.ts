@@ -183,6 +183,8 @@ describe('Drillbot app handlers', () => {
     openGates = [];
     await deps?.queue.idle();
     await deps?.queue.close();
+    // A real engine keeps ready clones of the templates it drilled: they go with it.
+    await deps?.engine.close?.();
     await fake?.stop();
     if (redisPrefix) await dropPrefix(redisPrefix);
     redisPrefix = undefined;
