@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { DEFAULT_CONFIG, type DrillbotConfig } from '../../src/core/config.js';
+import { roleOf } from '../../src/core/drill/databases.js';
 import { createUrlProvider } from '../../src/core/drill/providers/index.js';
 import { review } from '../../src/core/review.js';
 import type { Report } from '../../src/core/report/report.js';
@@ -126,12 +127,15 @@ describe('a shadow PostgreSQL that stops answering', () => {
       expect.objectContaining({ hazard: 'infra', message: expect.stringContaining('did not finish within its time limit (10 s; shadow.timeout)') }),
     ]);
     expect(Math.abs(ms / limitMs - 1)).toBeLessThanOrEqual(TOLERANCE);
-    // Nothing could reach the server to drop its databases; once the path works again, they go.
+    // Nothing could reach the server to drop its databases and roles; once the path works again, they go.
     await proxy.stop();
     const admin = new pg.Client(LOCAL_URL);
     await admin.connect();
     try {
-      for (const name of await existing(proxy.created)) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      for (const name of await existing(proxy.created)) {
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await admin.query(`DROP ROLE IF EXISTS "${roleOf(name)}"`);
+      }
     } finally {
       await admin.end();
     }
