@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ClonePool, defaultCacheDir, type DrillbotConfig, type PoolWant, type ShadowServer } from '../core/index.js';
 
@@ -66,12 +66,28 @@ async function readHint(file: string): Promise<PoolWant | null> {
   }
 }
 
+/**
+ * Hints kept: one is written per base commit and configuration reviewed, and the server keeps only
+ * a few templates anyway, so the most recently written ones are all that can still be right.
+ */
+export const MAX_HINTS = 200;
+
 /** A cache directory that cannot be written only costs the next review its head start. */
 async function writeHint(file: string, want: PoolWant): Promise<void> {
   try {
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify(want));
+    await pruneHints(path.dirname(file));
   } catch {
     // nothing to do
   }
+}
+
+/** Removes all but the MAX_HINTS most recently written hints (a hint another process removes meanwhile is skipped). */
+async function pruneHints(dir: string): Promise<void> {
+  const names = (await readdir(dir)).filter((name) => name.endsWith('.json'));
+  if (names.length <= MAX_HINTS) return;
+  const written = await Promise.all(names.map(async (name) => ({ name, at: (await stat(path.join(dir, name)).catch(() => null))?.mtimeMs ?? 0 })));
+  written.sort((a, b) => b.at - a.at);
+  await Promise.all(written.slice(MAX_HINTS).map(({ name }) => rm(path.join(dir, name), { force: true })));
 }

@@ -1,6 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MAX_HINTS } from '../../src/cli/template-hint.js';
 import { LOCAL_URL } from '../support/drill.js';
 import { gitRepo } from '../support/git-repo.js';
 import { runCli } from '../support/cli.js';
@@ -53,6 +54,23 @@ describe('drillbot check primes the clone of the template its last review of the
     const findings = (run: { stdout: string }) => (JSON.parse(run.stdout) as { findings: unknown[] }).findings;
     expect([second.status, findings(second)]).toEqual([first.status, findings(first)]);
     expect((await poolDatabases()).filter((n) => !before.includes(n))).toEqual([]);
+  });
+
+  it(`keeps the ${MAX_HINTS} most recently written hints, its own among them`, async () => {
+    const dir = join(cacheDir, 'template-hints');
+    mkdirSync(dir);
+    const old = Array.from({ length: MAX_HINTS + 5 }, (_, i) => join(dir, `${String(i).padStart(64, '0')}.json`));
+    old.forEach((file, i) => {
+      writeFileSync(file, '{}');
+      // The first five are the oldest.
+      utimesSync(file, new Date(2020, 0, 1, 0, i), new Date(2020, 0, 1, 0, i));
+    });
+    await check();
+    const kept = hintFiles();
+    expect(kept).toHaveLength(MAX_HINTS);
+    expect(old.slice(0, 6).filter((file) => kept.includes(file))).toEqual([]);
+    expect(old.slice(6).every((file) => kept.includes(file))).toBe(true);
+    expect(kept.filter((file) => !old.includes(file))).toHaveLength(1);
   });
 
   it('drops a clone the hint predicted wrongly, and reviews on a clone of its own', async () => {
