@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { compareFingerprints, fingerprintData } from '../../src/core/drill/data-fingerprint.js';
+import { afterStatement } from '../../src/core/drill/prepared.js';
 import { createScratchDatabase, dropScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
 
 const DATA = `
@@ -93,5 +94,41 @@ describe('fingerprintData and compareFingerprints', () => {
     const fp = await fingerprintData(client, ['users', 'public."Order Lines"', 'public.nonexistent']);
     expect([...fp.keys()]).toEqual(['public."Order Lines"', 'public.users']);
     expect(await lossesAfter('DELETE FROM public.readings', ['public.users'])).toEqual([]);
+  });
+});
+
+describe('fingerprintData on one session', () => {
+  let scratch: ScratchDatabase | undefined;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('drill_fp_plans');
+    client = scratch.client;
+    await client.query(DATA);
+  });
+
+  afterAll(() => dropScratchDatabase(scratch));
+
+  const scans = async () =>
+    (await client.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE name LIKE 'drillbot\\_scan\\_%' ORDER BY name`)).rows.map(
+      (r) => r.name,
+    );
+
+  it('prepares each table’s scan once, again after the change drops the session’s prepared statements, and again for new columns', async () => {
+    const first = await fingerprintData(client);
+    expect(await scans()).toHaveLength(3);
+    expect(await fingerprintData(client)).toEqual(first);
+    expect(await scans()).toHaveLength(3);
+    await client.query('DEALLOCATE ALL');
+    afterStatement(client, 'DeallocateStmt');
+    expect(await fingerprintData(client)).toEqual(first);
+    expect(await scans()).toHaveLength(3);
+    await client.query('ALTER TABLE users ADD COLUMN note text');
+    try {
+      expect((await fingerprintData(client)).get('public.users')?.columns.has('note')).toBe(true);
+      expect(await scans()).toHaveLength(4);
+    } finally {
+      await client.query('ALTER TABLE users DROP COLUMN note');
+    }
   });
 });

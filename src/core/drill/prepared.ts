@@ -45,21 +45,40 @@ export interface Around {
  * cost the schema snapshot (a large row) more than the round trip it saved.
  */
 export async function batchedQuery<R extends QueryResultRow>(client: ClientBase, query: OwnQuery, around: Around = {}): Promise<QueryResult<R>> {
-  const name = statementName(client, query.name);
+  return (await batchedQueries<R>(client, [query], around))[0];
+}
+
+/**
+ * batchedQuery for several queries, each prepared the first time this connection runs it: one
+ * round trip, one result per query, in their order.
+ */
+export async function batchedQueries<R extends QueryResultRow>(
+  client: ClientBase,
+  queries: readonly OwnQuery[],
+  around: Around = {},
+): Promise<QueryResult<R>[]> {
   const prepared = preparedNames.get(client) ?? new Set<string>();
   preparedNames.set(client, prepared);
-  const before = [...(around.before ?? []), ...(prepared.has(name) ? [] : [`PREPARE ${name} AS ${query.text}`])];
-  const execute = `EXECUTE ${name}${query.values.length > 0 ? `(${query.values.map(sqlLiteral).join(', ')})` : ''}`;
+  const statements = [...(around.before ?? [])];
+  const fresh = new Set<string>();
+  const executes = queries.map((query) => {
+    const name = statementName(client, query.name);
+    if (!prepared.has(name) && !fresh.has(name)) {
+      fresh.add(name);
+      statements.push(`PREPARE ${name} AS ${query.text}`);
+    }
+    return statements.push(`EXECUTE ${name}${query.values.length > 0 ? `(${query.values.map(sqlLiteral).join(', ')})` : ''}`) - 1;
+  });
   let results: QueryResult<R>[];
   try {
-    results = await simpleQuery<R>(client, [...before, execute, ...(around.after ?? [])]);
+    results = await simpleQuery<R>(client, [...statements, ...(around.after ?? [])]);
   } catch (error) {
-    // Whether its PREPARE ran is unknown: later calls prepare theirs anew, under new names.
+    // Whether its PREPAREs ran is unknown: later calls prepare theirs anew, under new names.
     abandonPrepared(client);
     throw error;
   }
-  prepared.add(name);
-  return results[before.length];
+  for (const name of fresh) prepared.add(name);
+  return executes.map((i) => results[i]);
 }
 
 /**
