@@ -12,9 +12,9 @@ const TERMINATED = '57P01';
  * The second session of the drill's database that the checkpoints' table scans run on, beside the
  * catalog reads of the drill's own session (see CheckpointSessions), with the text forms pinned
  * (pinned-settings.ts): a session opened again prints values as the first did, whatever the change
- * did to its role's or database's defaults meanwhile. A migration may end the
- * other sessions of its role (some terminate every other session of their database before a
- * rename or a drop): the scans then run on a session opened anew, once.
+ * did to its role's or database's defaults meanwhile. A migration may end the other sessions of
+ * its role (some terminate every other session of their database before a rename or a drop): the
+ * scans then run on a session opened anew, once.
  */
 export class ScanSession {
   private session: Promise<pg.Client> | null = null;
