@@ -95,19 +95,6 @@ describe('fingerprintData and compareFingerprints', () => {
     expect([...fp.keys()]).toEqual(['public."Order Lines"', 'public.users']);
     expect(await lossesAfter('DELETE FROM public.readings', ['public.users'])).toEqual([]);
   });
-});
-
-describe('fingerprintData on one session', () => {
-  let scratch: ScratchDatabase | undefined;
-  let client: pg.Client;
-
-  beforeAll(async () => {
-    scratch = await createScratchDatabase('drill_fp_plans');
-    client = scratch.client;
-    await client.query(DATA);
-  });
-
-  afterAll(() => dropScratchDatabase(scratch));
 
   const scans = async () =>
     (await client.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE name LIKE 'drillbot\\_scan\\_%' ORDER BY name`)).rows.map(
@@ -115,6 +102,9 @@ describe('fingerprintData on one session', () => {
     );
 
   it('prepares each table’s scan once, again after the change drops the session’s prepared statements, and again for new columns', async () => {
+    // What the tests before prepared goes first, as a change's DEALLOCATE ALL would take it.
+    await client.query('DEALLOCATE ALL');
+    afterStatement(client, 'DeallocateStmt');
     const first = await fingerprintData(client);
     expect(await scans()).toHaveLength(3);
     expect(await fingerprintData(client)).toEqual(first);
