@@ -237,16 +237,23 @@ const IN_SCOPE: SnapshotScope = {
 /**
  * The scoped snapshot ($1: excluded schemas, none; $3: the named relations' oids; $4-$6: what the
  * checkpoint before read, see Reached), the tables to fingerprint (those in scope, through their
- * partition root, or all) and what is in reach, in one query; its last column restores the
- * caller's settings ($2).
+ * partition root; with wholeData none are listed: every table is, see fingerprintData) and what
+ * is in reach, in one query; its last column restores the caller's settings ($2).
  */
+/** The tables in scope to fingerprint, through their partition root (a column of the scoped checkpoint's row). */
+const TABLES_IN_SCOPE = `(SELECT coalesce(json_agg(f), '[]') FROM (${tablesToFingerprintSql('c.oid = ANY ((SELECT array_agg(coalesce(pg_partition_root(oid), oid)) FROM cascaded)::oid[])')}) AS f) AS fingerprint`;
+
 const scopedCheckpointSql = (wholeData: boolean): string => `
 WITH RECURSIVE ${reachCte('SELECT unnest($3::oid[])', { rels: '$4::oid[]', classids: '$5::oid[]', objids: '$6::oid[]' })},
 lists AS MATERIALIZED (
   SELECT ${snapshotColumns(IN_SCOPE)},
   ARRAY(SELECT oid FROM rels) AS rels,
-  (SELECT coalesce(json_agg(json_build_array(classid, objid)), '[]') FROM objects) AS objects,
-  (SELECT coalesce(json_agg(f), '[]') FROM (${tablesToFingerprintSql(wholeData ? 'true' : 'c.oid = ANY ((SELECT array_agg(coalesce(pg_partition_root(oid), oid)) FROM cascaded)::oid[])')}) AS f) AS fingerprint
+  (SELECT coalesce(json_agg(json_build_array(classid, objid)), '[]') FROM objects) AS objects${
+    wholeData
+      ? ''
+      : `,
+  ${TABLES_IN_SCOPE}`
+  }
 )
 SELECT lists.*, ${restoreSql('$2')} FROM lists`;
 
@@ -266,14 +273,14 @@ export interface Reached {
 
 /**
  * The schema objects in a checkpoint's scope (and those `seen` by the checkpoint before), in the
- * current state, and the tables whose data it covers (to fingerprint): two round trips (settings
- * and names, catalogs).
+ * current state, and the tables whose data it covers (to fingerprint; undefined with wholeData:
+ * every table): two round trips (settings and names, catalogs).
  */
 export async function readScope(
   client: ClientBase,
   scope: CheckpointScope,
   seen: Reached = { rels: [], objects: [] },
-): Promise<{ schema: SchemaSnapshot; tables: FingerprintedTable[]; reached: Reached }> {
+): Promise<{ schema: SchemaSnapshot; tables: FingerprintedTable[] | undefined; reached: Reached }> {
   const { saved, named } = (await preparedQuery<{ saved: object; named: string[] }>(client, 'scope_switch', SWITCH_AND_RESOLVE_SQL, [scope.names])).rows[0];
   const [name, sql] = scope.wholeData ? ['scoped_checkpoint_whole_data', SCOPED_WHOLE_DATA_SQL] : ['scoped_checkpoint', SCOPED_SQL];
   const values = [[], saved, named, seen.rels, seen.objects.map(([c]) => c), seen.objects.map(([, o]) => o)];
@@ -288,4 +295,4 @@ export async function readScope(
   return { schema: snapshotOf(row), tables: row.fingerprint, reached };
 }
 
-type ScopedRow = SnapshotLists & { fingerprint: FingerprintedTable[]; rels: string[]; objects: [number, number][] };
+type ScopedRow = SnapshotLists & { fingerprint?: FingerprintedTable[]; rels: string[]; objects: [number, number][] };

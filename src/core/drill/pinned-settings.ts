@@ -3,10 +3,10 @@ import { sqlLiteral } from './prepared.js';
 /**
  * The settings that decide how PostgreSQL prints values and deparses constants (a timestamptz
  * value, a default's date literal), at PostgreSQL's built-in defaults (UTC for the time zone, which
- * initdb takes from the machine). Every checkpoint reads with them
- * pinned: a migration's SET (or ALTER ROLE/DATABASE … SET) must not make the state before its
- * forward and the state after its reverse print differently. The search_path, which decides how
- * reg* values and deparsed names print, is pinned by each reader.
+ * initdb takes from the machine). Every checkpoint reads with them pinned: a migration's SET (or
+ * ALTER ROLE/DATABASE … SET) must not make the state before its forward and the state after its
+ * reverse print differently. The search_path, which decides how reg* values and deparsed names
+ * print, is pinned by each reader.
  */
 export const TEXT_FORMS: Readonly<Record<string, string>> = {
   DateStyle: 'ISO, MDY',

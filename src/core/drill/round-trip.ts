@@ -43,6 +43,7 @@ export async function takeCheckpoint(on: CheckpointSessions, scope?: CheckpointS
   const catalogs = scope ? readScope(on.own, scope, seen) : snapshotSchema(on.own).then((schema) => ({ schema, tables: undefined, reached: undefined }));
   const [read, scanned] = await Promise.all([catalogs, everyTable]);
   const tables = read.tables;
+  // No list: every table (no scope, or a scope with wholeData).
   const data = scanned ?? (await scan((client) => (tables ? fingerprintTables(client, tables) : fingerprintData(client))));
   return { schema: read.schema, data, ...(scope ? { scope, reached: read.reached } : {}) };
 }

@@ -18,7 +18,6 @@ const TERMINATED = '57P01';
  */
 export class ScanSession {
   private session: Promise<pg.Client> | null = null;
-  private readonly ended = new WeakSet<pg.Client>();
 
   constructor(private readonly open: OpenSession) {}
 
@@ -34,8 +33,10 @@ export class ScanSession {
     try {
       return await work(client);
     } catch (error) {
-      if (!this.ended.has(client) && (error as { code?: string }).code !== TERMINATED) throw error;
-      if (this.session === session) this.session = null;
+      // The 'end' handler drops a session that ended; a terminated one may not have ended yet.
+      const ended = this.session !== session;
+      if (!ended && (error as { code?: string }).code !== TERMINATED) throw error;
+      if (!ended) this.session = null;
       return work(await this.current());
     }
   }
@@ -54,7 +55,6 @@ export class ScanSession {
   private start(): Promise<pg.Client> {
     const session: Promise<pg.Client> = this.open().then(async (client) => {
       client.on('end', () => {
-        this.ended.add(client);
         if (this.session === session) this.session = null;
       });
       await client.query(PIN_SQL);
