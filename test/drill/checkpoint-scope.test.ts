@@ -91,8 +91,18 @@ describe('scoped checkpoints', () => {
     for (const [key, object] of scoped.schema) expect(full.schema.get(key)).toEqual(object);
   });
 
-  it('falls back to the full checkpoint for DO blocks, calls of user functions, CASCADE and triggers', async () => {
-    expect(await scopeOf('DO $$ BEGIN PERFORM 1; END $$;', 'SELECT 1;')).toBeUndefined();
+  it('reads a DO block through the statements its body runs', async () => {
+    const { scope, messages } = await roundTrip(
+      'DO $$ BEGIN IF (SELECT count(*) FROM account) >= 0 THEN ALTER TABLE account ADD COLUMN nick text; END IF; END $$;',
+      'SELECT 1;',
+    );
+    expect(scope).toEqual({ names: ['"account"'], wholeData: false });
+    expect(messages.join('\n')).toMatch(/public\.account\.nick/);
+  });
+
+  it('falls back to the full checkpoint for DO blocks with dynamic SQL, calls of user functions, CASCADE and triggers', async () => {
+    expect(await scopeOf("DO $$ BEGIN EXECUTE 'SELECT 1'; END $$;", 'SELECT 1;')).toBeUndefined();
+    expect(await scopeOf('DO $$ BEGIN PERFORM touch_audit(); END $$;', 'SELECT 1;')).toBeUndefined();
     expect(await scopeOf('SELECT touch_audit();', 'SELECT 1;')).toBeUndefined();
     expect(await scopeOf('DROP TABLE report CASCADE;', 'SELECT 1;')).toBeUndefined();
     expect(await scopeOf('SET search_path = other;', 'SELECT 1;')).toBeUndefined();

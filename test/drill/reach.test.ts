@@ -67,9 +67,22 @@ describe('seedReach: the tables a change can touch, from its parse trees and the
   });
 
   it('gives up (every table) for statements it cannot see into', async () => {
-    expect(await reachOf('DO $$ BEGIN UPDATE unrelated SET id = 1; END $$;')).toBeUndefined();
+    expect(await reachOf("DO $$ BEGIN EXECUTE 'UPDATE unrelated SET id = 1'; END $$;")).toBeUndefined();
+    expect(await reachOf('ANALYZE;')).toBeUndefined();
     expect(await reachOf('SELECT touch_unrelated();')).toBeUndefined();
     expect(await reachOf('DROP TYPE IF EXISTS some_type CASCADE;')).toBeUndefined();
+  });
+
+  it('reads a DO block through the statements its body runs, and ANALYZE through its tables', async () => {
+    expect(await reachOf('DO $$ BEGIN IF (SELECT count(*) FROM org) > 0 THEN UPDATE unrelated SET id = 1; END IF; END $$;')).toEqual([
+      'audit',
+      'badge',
+      'member',
+      'org',
+      'team',
+      'unrelated',
+    ]);
+    expect(await reachOf('ANALYZE badge (member_id);')).toEqual(['badge', 'member', 'org', 'team']);
   });
 
   it('follows the tables a function the change creates names', async () => {

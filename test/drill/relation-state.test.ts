@@ -163,6 +163,14 @@ describe('captureScope: the tables one statement can change, in one round trip',
     expect(await scopeOf('ALTER TABLE event_2024 ADD CHECK (at IS NOT NULL);')).toEqual(['public.event', 'public.event_2024']);
   });
 
+  it('takes the tables of the statements a DO block runs', async () => {
+    expect(await scopeOf('DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM org) THEN DELETE FROM team; END IF; END $$;')).toEqual([
+      'public.member',
+      'public.org',
+      'public.team',
+    ]);
+  });
+
   it('takes nothing for a statement that names no table', async () => {
     expect(await scopeOf('SET lock_timeout = 1000;')).toEqual([]);
     expect(await scopeOf('CREATE TABLE fresh (id int);')).toEqual([]);
@@ -170,11 +178,12 @@ describe('captureScope: the tables one statement can change, in one round trip',
   });
 
   it('takes every table where the text does not say what is changed', async () => {
-    // A trigger, a view or a function of the database's own carries the write further; DO is not parsed.
+    // A trigger, a view or a function of the database's own carries the write further; dynamic SQL is known only when it runs.
     expect(await scopeOf('INSERT INTO audit_log VALUES (now());')).toEqual(everyTable);
     expect(await scopeOf("INSERT INTO member_names VALUES ('x');")).toEqual(everyTable);
     expect(await scopeOf('SELECT touch();')).toEqual(everyTable);
-    expect(await scopeOf('DO $$ BEGIN UPDATE unrelated SET id = 1; END $$;')).toEqual(everyTable);
+    expect(await scopeOf("DO $$ BEGIN EXECUTE 'UPDATE unrelated SET id = 1'; END $$;")).toEqual(everyTable);
+    expect(await scopeOf('DO $$ BEGIN PERFORM touch(); END $$;')).toEqual(everyTable);
     expect(await scopeOf('DROP TABLE a.b.c;')).toEqual(everyTable);
   });
 

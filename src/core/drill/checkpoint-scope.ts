@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import type { ParsedMigration } from '../sql/parse-migrations.js';
+import { doBlockStatements } from '../sql/do-block.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { quoteAlways } from '../sql/quote.js';
 import { userSchema } from '../user-relations.js';
@@ -29,8 +30,9 @@ const MAKES_OTHER_OBJECTS = new Set(['CreateTrigStmt', 'CreateFunctionStmt', 'Cr
  * Statement kinds whose effect is limited to the relations their parse tree names and what
  * depends on them: reach.ts's list without the kinds that make other objects (the scoped snapshot
  * leaves those out unless they depend on a relation in scope) or triggers (whose functions may
- * write any table), and with DROP (statementNames reads what it drops). Anything else (DO, CALL,
- * EXECUTE, ALTER TYPE, CREATE RULE, ...) takes full checkpoints.
+ * write any table), and with DROP (statementNames reads what it drops); a DO block is read through
+ * the statements its body runs. Anything else (CALL, EXECUTE, ALTER TYPE, CREATE RULE, a DO block
+ * with dynamic SQL, ...) takes full checkpoints.
  */
 const SCOPED_KINDS = new Set([...[...SEEN_THROUGH].filter((kind) => !MAKES_OTHER_OBJECTS.has(kind)), 'DropStmt']);
 
@@ -64,6 +66,10 @@ const NOTHING: Named = { names: [], functions: [] };
  */
 function statementNames(statement: ParsedStatement): Named | undefined {
   if (statement.kind === 'VacuumStmt') return NOTHING;
+  if (statement.kind === 'DoStmt') {
+    const inner = doBlockStatements(statement);
+    return inner && namesOf(inner);
+  }
   if (!SCOPED_KINDS.has(statement.kind) || cascades(statement) || changesNameResolution(statement)) return undefined;
   if (statement.kind === 'RenameStmt' && !RELATION_RENAMES.has(String(statement.node.renameType))) return undefined;
   const scope = statementScope(statement);
@@ -90,7 +96,11 @@ function renamedTo(statement: ParsedStatement): string[] {
 
 /** The names and calls of a migration's forward, reverse and verify scripts; undefined when one statement needs full checkpoints. */
 function migrationNames(p: ParsedMigration): Named | undefined {
-  const statements = [...(p.forward ?? []), ...(p.reverse ?? []), ...(p.verify ?? [])];
+  return namesOf([...(p.forward ?? []), ...(p.reverse ?? []), ...(p.verify ?? [])]);
+}
+
+/** The names and calls of statements; undefined when one needs full checkpoints. */
+function namesOf(statements: readonly ParsedStatement[]): Named | undefined {
   const named = statements.map(statementNames);
   if (!named.every((n): n is Named => n !== undefined)) return undefined;
   return { names: unique(named.flatMap((n) => n.names)), functions: unique(named.flatMap((n) => n.functions)) };

@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import type { ParsedStatement, StatementNode } from '../sql/parse.js';
+import { doBlockStatements } from '../sql/do-block.js';
 import { collectNodes, dropObjectNames, relationName } from '../sql/nodes.js';
 import { quoteAlways } from '../sql/quote.js';
 import { userRelation, userSchema } from '../user-relations.js';
@@ -8,8 +9,9 @@ import type { RelationScope } from './relation-state.js';
 
 /**
  * Statement kinds whose effect on existing relations is limited to the relations their parse
- * tree names (and what the catalog ties to those: see REACH_SQL). Any other kind (DO, CALL,
- * EXECUTE, ALTER TYPE, a DROP of a type or function that may cascade into columns, …) can reach
+ * tree names (and what the catalog ties to those: see REACH_SQL); a DO block's are those of the
+ * statements its body runs (doBlockStatements). Any other kind (CALL, EXECUTE, ALTER TYPE, a DO
+ * block with dynamic SQL, a DROP of a type or function that may cascade into columns, …) can reach
  * relations no name in the text points at: then every relation counts as touched.
  */
 export const SEEN_THROUGH: ReadonlySet<string> = new Set([
@@ -131,6 +133,7 @@ const ROW_WRITES = ['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'TruncateStmt'];
  * quoted, and the functions it calls; undefined when it can reach relations its text does not name.
  */
 export function statementScope(statement: ParsedStatement): RelationScope | undefined {
+  if (statement.kind === 'DoStmt') return doBlockScope(statement);
   if (!seenThrough(statement)) return undefined;
   const names = [...new Set(namedRelations(statement))].map((n) => n.split('.'));
   // A three-part name is an error to to_regclass unless it names this database: it would fail the
@@ -143,8 +146,21 @@ export function statementScope(statement: ParsedStatement): RelationScope | unde
   };
 }
 
+/** A DO block's scope: that of the statements its body runs, when they are all known (see doBlockStatements). */
+function doBlockScope(statement: ParsedStatement): RelationScope | undefined {
+  const scopes = doBlockStatements(statement)?.map(statementScope);
+  if (!scopes?.every((scope) => scope !== undefined)) return undefined;
+  return {
+    names: [...new Set(scopes.flatMap((s) => s.names))],
+    functions: [...new Set(scopes.flatMap((s) => s.functions))],
+    writesRows: scopes.some((s) => s.writesRows),
+  };
+}
+
 function seenThrough(statement: ParsedStatement): boolean {
   if (statement.kind === 'DropStmt') return RELATION_DROPS.has(String(statement.node.removeType));
+  // VACUUM and ANALYZE without a table list process every table.
+  if (statement.kind === 'VacuumStmt') return (statement.node.rels ?? []).length > 0;
   return SEEN_THROUGH.has(statement.kind);
 }
 

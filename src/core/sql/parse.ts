@@ -1,4 +1,4 @@
-import type { Node } from '@pgsql/types';
+import type { Node, ParseResult as ParseTree } from '@pgsql/types';
 import { hasSqlDetails, parse } from 'libpg-query';
 import type { MigrationScript } from '../layouts/layout.js';
 
@@ -43,26 +43,7 @@ export type ParseResult = { ok: true; statements: ParsedStatement[] } | { ok: fa
 export async function parseScript(script: Pick<MigrationScript, 'sql' | 'startLine'>): Promise<ParseResult> {
   const lines = lineLocator(script.sql, script.startLine);
   try {
-    const tree = await parse(script.sql);
-    const bytes = Buffer.from(script.sql, 'utf8');
-    const statements = (tree.stmts ?? []).map((raw) => {
-      // libpg-query reports byte offsets; lengths of 0 mean "to the end of the input".
-      const start = raw.stmt_location ?? 0;
-      const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
-      const before = bytes.subarray(0, start).toString('utf8').length;
-      const text = bytes.subarray(start, end).toString('utf8').trim();
-      // Every parsed statement is a Node: one key, its node type.
-      const stmt = raw.stmt as Record<string, StatementNode>;
-      const kind = Object.keys(stmt)[0] as NodeTag;
-      return {
-        text,
-        kind,
-        node: stmt[kind],
-        line: lines(before),
-        endLine: lines(before + Math.max(text.length - 1, 0)),
-      };
-    });
-    return { ok: true, statements };
+    return { ok: true, statements: statementsOf(script.sql, await parse(script.sql), lines) };
   } catch (error) {
     // libpg-query's cursorPosition is a 0-based character offset into the input.
     const details = hasSqlDetails(error) ? error.sqlDetails : undefined;
@@ -72,6 +53,31 @@ export async function parseScript(script: Pick<MigrationScript, 'sql' | 'startLi
       error: { message: String(details?.message ?? (error instanceof Error ? error.message : error)), line: lines(typeof at === 'number' ? at : 0) },
     };
   }
+}
+
+/**
+ * The statements of a parsed `sql`, each with its text and its lines (`lines`: from a character
+ * offset in `sql`). Once parseScript has loaded libpg-query, `parseSync(sql)` gives the tree too.
+ */
+export function statementsOf(sql: string, tree: ParseTree, lines: (offset: number) => number): ParsedStatement[] {
+  const bytes = Buffer.from(sql, 'utf8');
+  return (tree.stmts ?? []).map((raw) => {
+    // libpg-query reports byte offsets; lengths of 0 mean "to the end of the input".
+    const start = raw.stmt_location ?? 0;
+    const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
+    const before = bytes.subarray(0, start).toString('utf8').length;
+    const text = bytes.subarray(start, end).toString('utf8').trim();
+    // Every parsed statement is a Node: one key, its node type.
+    const stmt = raw.stmt as Record<string, StatementNode>;
+    const kind = Object.keys(stmt)[0] as NodeTag;
+    return {
+      text,
+      kind,
+      node: stmt[kind],
+      line: lines(before),
+      endLine: lines(before + Math.max(text.length - 1, 0)),
+    };
+  });
 }
 
 /** Returns a function from a 0-based character offset in `sql` to a 1-based file line. */
