@@ -29,3 +29,14 @@ export function notExtensionMember(catalog: string, oid: string): string {
 export function userRelation(relation = 'c', namespace = 'n'): string {
   return `(${userSchema(namespace)} AND ${notExtensionMember('pg_class', `${relation}.oid`)})`;
 }
+
+/**
+ * One of the functions named in `names` (an SQL text[]) is the user's own (SQL, PL/pgSQL, ...)
+ * and not IMMUTABLE: its body may read and write any table. An IMMUTABLE one may do neither:
+ * PostgreSQL refuses writes in a non-volatile function, and an IMMUTABLE function must not look
+ * up the database (CREATE FUNCTION's documentation), so calling it reaches no table.
+ */
+export function opaqueUserFunction(names: string): string {
+  return `EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+    WHERE p.proname = ANY (${names}::text[]) AND l.lanname NOT IN ('c', 'internal') AND p.provolatile <> 'i' AND ${userSchema()})`;
+}

@@ -18,6 +18,8 @@ CREATE VIEW member_names AS SELECT name FROM member;
 CREATE FUNCTION log_member() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (now()); RETURN NEW; END $$;
 CREATE TRIGGER member_log AFTER INSERT ON member FOR EACH ROW EXECUTE FUNCTION log_member();
 CREATE FUNCTION touch_unrelated() RETURNS void LANGUAGE sql AS $$ UPDATE unrelated SET id = id $$;
+CREATE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT lower(t) $$;
+CREATE FUNCTION stamp() RETURNS text LANGUAGE sql AS $$ SELECT now()::text $$;
 `;
 
 describe('seedReach: the tables a change can touch, from its parse trees and the catalog', () => {
@@ -83,6 +85,16 @@ describe('seedReach: the tables a change can touch, from its parse trees and the
       'unrelated',
     ]);
     expect(await reachOf('ANALYZE badge (member_id);')).toEqual(['badge', 'member', 'org', 'team']);
+  });
+
+  it('sees through calls of IMMUTABLE functions, and calls stored for later rows', async () => {
+    const member = ['audit', 'badge', 'member', 'org', 'team'];
+    expect(await reachOf('CREATE INDEX member_norm ON member (norm(name));')).toEqual(member);
+    // A new DEFAULT and a new table's columns run nothing now; a new column's DEFAULT runs for every row.
+    expect(await reachOf('ALTER TABLE member ALTER COLUMN name SET DEFAULT stamp();')).toEqual(member);
+    expect(await reachOf('CREATE TABLE later (id int, at text DEFAULT stamp() CHECK (at <> stamp()));')).toEqual([]);
+    expect(await reachOf('ALTER TABLE member ADD COLUMN at text DEFAULT stamp();')).toBeUndefined();
+    expect(await reachOf('UPDATE badge SET id = length(stamp());')).toBeUndefined();
   });
 
   it('follows the tables a function the change creates names', async () => {

@@ -127,6 +127,7 @@ CREATE VIEW member_names AS SELECT name FROM member;
 CREATE TABLE audit_log (at timestamptz);
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE unrelated SET id = id; RETURN NEW; END $$;
 CREATE TRIGGER audit_touch AFTER INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT lower(t) $$;
 `;
 
 describe('captureScope: the tables one statement can change, in one round trip', () => {
@@ -169,6 +170,10 @@ describe('captureScope: the tables one statement can change, in one round trip',
       'public.org',
       'public.team',
     ]);
+  });
+
+  it('takes the named tables when the only functions called are IMMUTABLE ones of the database', async () => {
+    expect(await scopeOf('CREATE INDEX ON member (norm(name));')).toEqual(['public.member', 'public.team']);
   });
 
   it('takes nothing for a statement that names no table', async () => {

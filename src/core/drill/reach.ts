@@ -3,7 +3,7 @@ import type { ParsedStatement, StatementNode } from '../sql/parse.js';
 import { doBlockStatements } from '../sql/do-block.js';
 import { collectNodes, dropObjectNames, relationName } from '../sql/nodes.js';
 import { quoteAlways } from '../sql/quote.js';
-import { userRelation, userSchema } from '../user-relations.js';
+import { opaqueUserFunction, userRelation } from '../user-relations.js';
 import { queryWithoutJit, sqlLiteral } from './prepared.js';
 import type { RelationScope } from './relation-state.js';
 
@@ -94,13 +94,8 @@ parents(oid) AS (
 )
 SELECT oid::int8::text AS oid FROM parents`;
 
-/** Calls of functions the migration's authors wrote (SQL, PL/pgSQL): their bodies may write anywhere. */
-const USER_FUNCTIONS_SQL = `
-SELECT EXISTS (
-  SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-  WHERE p.proname = ANY ($1::text[]) AND l.lanname NOT IN ('c', 'internal')
-    AND ${userSchema()}
-) AS found`;
+/** Calls of functions the migration's authors wrote, which may reach any table (see opaqueUserFunction). */
+const USER_FUNCTIONS_SQL = `SELECT ${opaqueUserFunction('$1')} AS found`;
 
 /**
  * The tables a change's statements can touch, as oids (strings), with their FK parents: the
@@ -141,7 +136,7 @@ export function statementScope(statement: ParsedStatement): RelationScope | unde
   if (names.some((parts) => parts.length > 2)) return undefined;
   return {
     names: names.map((parts) => parts.map(quoteAlways).join('.')),
-    functions: [...new Set(collectNodes(statement.node, 'FuncCall').map(functionName))],
+    functions: calledFunctions(statement),
     writesRows: ROW_WRITES.some((kind) => statement.kind === kind || collectNodes(statement.node, kind).length > 0),
   };
 }
@@ -162,6 +157,22 @@ function seenThrough(statement: ParsedStatement): boolean {
   // VACUUM and ANALYZE without a table list process every table.
   if (statement.kind === 'VacuumStmt') return (statement.node.rels ?? []).length > 0;
   return SEEN_THROUGH.has(statement.kind);
+}
+
+/**
+ * The functions the statement runs: the calls in its tree, except in expressions it only stores
+ * for rows written later (a column's new DEFAULT; the columns and constraints of a table it
+ * creates, which has no rows yet).
+ */
+function calledFunctions(statement: ParsedStatement): string[] {
+  const { node } = statement;
+  const evaluated =
+    statement.kind === 'CreateStmt'
+      ? { ...node, tableElts: [] }
+      : statement.kind === 'AlterTableStmt'
+        ? { ...node, cmds: (node.cmds ?? []).filter((c: StatementNode) => c.AlterTableCmd?.subtype !== 'AT_ColumnDefault') }
+        : node;
+  return [...new Set(collectNodes(evaluated, 'FuncCall').map(functionName))];
 }
 
 function functionName(call: StatementNode): string {

@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import { userRelation, userSchema } from '../user-relations.js';
+import { opaqueUserFunction, userRelation } from '../user-relations.js';
 import { batchedQuery, genericPlanQuery, type Argument, type Around } from './prepared.js';
 
 /** An index of a table, as seen by the probe. */
@@ -96,9 +96,9 @@ const RELATION_STATE_SQL = `${TABLE_STATE_SQL} AND ($1::oid[] IS NULL OR c.oid =
  * statementScope in reach.ts): the relations named (an index stands for its table), their
  * partitions and partition parents, their FK children transitively (a cascade or a TRUNCATE …
  * CASCADE reaches them) and their FK parents (a validation scans them). Every table when `names`
- * is NULL, when the statement calls a function of the database's own (`functions`, whose body may
- * write anywhere), or when it writes rows (`writesRows`) where triggers, rules or a view carry the
- * write further. CTEs to follow WITH RECURSIVE; the arguments are the parameters' placeholders.
+ * is NULL, when the statement calls a function of the database's own that may reach any table
+ * (`functions`, see opaqueUserFunction), or when it writes rows (`writesRows`) where triggers,
+ * rules or a view carry the write further. CTEs to follow WITH RECURSIVE; the arguments are the parameters' placeholders.
  * Runs before every statement, inside the migration's transaction: it must never fail, and its
  * plan stays far below jit_above_cost.
  */
@@ -128,8 +128,7 @@ scope(oid) AS (
 ),
 everything(yes) AS (
   SELECT ${names}::text[] IS NULL
-    OR EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-               WHERE p.proname = ANY (${functions}::text[]) AND l.lanname NOT IN ('c', 'internal') AND ${userSchema()})
+    OR ${opaqueUserFunction(functions)}
     OR (${writesRows}::bool AND (EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid IN (SELECT oid FROM scope) AND NOT t.tgisinternal)
                    OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class IN (SELECT oid FROM family) AND r.rulename <> '_RETURN')
                    OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid IN (SELECT oid FROM named) AND c.relkind IN ('v', 'f'))))
