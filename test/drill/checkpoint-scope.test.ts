@@ -105,6 +105,8 @@ describe('scoped checkpoints', () => {
     expect(await scopeOf('DO $$ BEGIN PERFORM touch_audit(); END $$;', 'SELECT 1;')).toBeUndefined();
     expect(await scopeOf('SELECT touch_audit();', 'SELECT 1;')).toBeUndefined();
     expect(await scopeOf('DROP TABLE report CASCADE;', 'SELECT 1;')).toBeUndefined();
+    // The scoped snapshot holds no functions: a reverse that does not recreate one must still show.
+    expect(await scopeOf('DROP FUNCTION touch_audit();', 'SELECT 1;')).toBeUndefined();
     expect(await scopeOf('SET search_path = other;', 'SELECT 1;')).toBeUndefined();
     expect(
       await scopeOf(

@@ -73,6 +73,7 @@ describe('seedReach: the tables a change can touch, from its parse trees and the
     expect(await reachOf('ANALYZE;')).toBeUndefined();
     expect(await reachOf('SELECT touch_unrelated();')).toBeUndefined();
     expect(await reachOf('DROP TYPE IF EXISTS some_type CASCADE;')).toBeUndefined();
+    expect(await reachOf('DROP FUNCTION touch_unrelated() CASCADE;')).toBeUndefined();
   });
 
   it('reads a DO block through the statements its body runs, and ANALYZE through its tables', async () => {
@@ -95,6 +96,10 @@ describe('seedReach: the tables a change can touch, from its parse trees and the
     expect(await reachOf('CREATE TABLE later (id int, at text DEFAULT stamp() CHECK (at <> stamp()));')).toEqual([]);
     expect(await reachOf('ALTER TABLE member ADD COLUMN at text DEFAULT stamp();')).toBeUndefined();
     expect(await reachOf('UPDATE badge SET id = length(stamp());')).toBeUndefined();
+  });
+
+  it('takes nothing for a DROP FUNCTION without CASCADE: it fails while anything depends on the function', async () => {
+    expect(await reachOf('DROP FUNCTION touch_unrelated(), stamp();')).toEqual([]);
   });
 
   it('follows the tables a function the change creates names', async () => {

@@ -6,7 +6,7 @@ import { quoteAlways } from '../sql/quote.js';
 import { userSchema } from '../user-relations.js';
 import { tablesToFingerprintSql, type FingerprintedTable } from './data-fingerprint.js';
 import { preparedQuery, queryWithoutJit, sqlLiteral } from './prepared.js';
-import { SEEN_THROUGH, statementScope } from './reach.js';
+import { dropsRelations, SEEN_THROUGH, statementScope } from './reach.js';
 import { pinAndSaveSql, restoreSql, RESTORE_SQL } from './pinned-settings.js';
 import { snapshotColumns, snapshotOf, SNAPSHOT_SETTINGS, type SchemaSnapshot, type SnapshotLists, type SnapshotScope } from './schema-snapshot.js';
 
@@ -66,6 +66,8 @@ const NOTHING: Named = { names: [], functions: [] };
  */
 function statementNames(statement: ParsedStatement): Named | undefined {
   if (statement.kind === 'VacuumStmt') return NOTHING;
+  // A dropped routine, type or schema is out of the scoped snapshot: its reverse's recreation is checked in full.
+  if (statement.kind === 'DropStmt' && !dropsRelations(statement)) return undefined;
   if (statement.kind === 'DoStmt') {
     const inner = doBlockStatements(statement);
     return inner && namesOf(inner);

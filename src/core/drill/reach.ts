@@ -52,6 +52,21 @@ const RELATION_DROPS = new Set([
 ]);
 
 /**
+ * DROPs of routines: without CASCADE one fails while a trigger, default, index, view or
+ * constraint depends on it, so it reaches no relation.
+ */
+const ROUTINE_DROPS = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_AGGREGATE']);
+
+/** A DROP of relations (or of their indexes, triggers, rules), not of another kind of object. */
+export function dropsRelations(statement: ParsedStatement): boolean {
+  return statement.kind === 'DropStmt' && RELATION_DROPS.has(String(statement.node.removeType));
+}
+
+function dropsRoutinesOnly(statement: ParsedStatement): boolean {
+  return statement.kind === 'DropStmt' && ROUTINE_DROPS.has(String(statement.node.removeType)) && statement.node.behavior !== 'DROP_CASCADE';
+}
+
+/**
  * A CTE `reach(oid)` over the relation names in `names` (a text[] literal of quoted names; those
  * that do not exist are left out): the relations named, an index's table; partitions and
  * inheritance parents and children; views' base relations and the views built on a relation; the
@@ -153,7 +168,7 @@ function doBlockScope(statement: ParsedStatement): RelationScope | undefined {
 }
 
 function seenThrough(statement: ParsedStatement): boolean {
-  if (statement.kind === 'DropStmt') return RELATION_DROPS.has(String(statement.node.removeType));
+  if (statement.kind === 'DropStmt') return dropsRelations(statement) || dropsRoutinesOnly(statement);
   // VACUUM and ANALYZE without a table list process every table.
   if (statement.kind === 'VacuumStmt') return (statement.node.rels ?? []).length > 0;
   return SEEN_THROUGH.has(statement.kind);
@@ -182,11 +197,12 @@ function functionName(call: StatementNode): string {
 
 /**
  * Relations written in the statement: every RangeVar, the objects a DROP names (a trigger's or
- * rule's table comes first), and every word of a function's text (its body is not parsed here, and
+ * rule's table comes first; a routine is none), and every word of a function's text (its body is not parsed here, and
  * a trigger or a later statement may run it).
  */
 function namedRelations(statement: ParsedStatement): string[] {
   if (statement.kind === 'CreateFunctionStmt') return statement.text.toLowerCase().match(/[a-z_][a-z0-9_$]*(\.[a-z_][a-z0-9_$]*)?/g) ?? [];
+  if (dropsRoutinesOnly(statement)) return [];
   const names = rangeVars(statement.node).map(relationName);
   if (statement.kind !== 'DropStmt') return names;
   const dropped = dropObjectNames(statement.node);
