@@ -4,10 +4,12 @@
 // Four scenarios, each a whole `drillbot check` process (url provider) against a baseline that is
 // one whole psql process:
 //   cold       drillbot --no-cache, one new migration   vs  the history replayed in one session + one clone
-//   warm       drillbot (template cached), one new      vs  clone of the base + the change's SQL + drop
+//                                                            + the change's round trip
+//   warm       drillbot (template cached), one new      vs  clone of the base + the change's round trip + drop
 //              (twice: a base reviewed before, whose template's clone starts early from its hint, and a new one)
-//   20         warm, the last 20 migrations new         vs  clone + the 20 migrations' SQL + drop
-//   seed-rows  warm, one new, --seed-rows 10000         vs  clone + the change's SQL + drop
+//   20         warm, the last 20 migrations new         vs  clone + the 20 migrations' round trip + drop
+//   seed-rows  warm, one new, --seed-rows 10000         vs  clone + the change's round trip + drop
+// A change's round trip is the SQL the drill runs: its up.sql files, their down.sql newest first, the up.sql again.
 // Each drillbot run's progress lines are timestamped as they arrive, so the phases' times are printed too.
 // Usage: npm run bench -- [--runs R] [--end N] [--scenario NAME]   (N: the last Lemmy migration used; default 233;
 // NAME: run only the scenario whose name starts with it, e.g. 20)
@@ -102,7 +104,7 @@ function readLemmy() {
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return names.map((name) => ({ name, up: path.join(LEMMY_DIR, name, 'up.sql') }));
+  return names.map((name) => ({ name, up: path.join(LEMMY_DIR, name, 'up.sql'), down: path.join(LEMMY_DIR, name, 'down.sql') }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -163,7 +165,10 @@ const psqlAdmin = (sql, what) => mustRun('psql', psqlArgs('postgres', '-At', '-c
 
 const quote = (file) => `'${file.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 /** Diesel runs every migration in its own transaction. */
-const applyLines = (migrations) => migrations.map((m) => `BEGIN;\n\\i ${quote(m.up)}\nCOMMIT;`);
+const scriptLines = (files) => files.map((file) => `BEGIN;\n\\i ${quote(file)}\nCOMMIT;`);
+const applyLines = (migrations) => scriptLines(migrations.map((m) => m.up));
+/** The drill's SQL for a change: forward, reverse newest first, forward again (its seeding and observation aside). */
+const roundTripLines = (change) => [...applyLines(change), ...scriptLines(change.map((m) => m.down).reverse()), ...applyLines(change)];
 
 let scratchCount = 0;
 function scratchName(what) {
@@ -185,7 +190,7 @@ async function replayedBase(tmp, migrations, count) {
   return name;
 }
 
-/** Cold: replay the base in one session, clone it once, apply the change in the clone. */
+/** Cold: replay the base in one session, clone it once, run the change's round trip in the clone. */
 async function coldBaseline(tmp, migrations, baseCount) {
   const base = scratchName('cold');
   const clone = scratchName('coldclone');
@@ -197,7 +202,7 @@ async function coldBaseline(tmp, migrations, baseCount) {
     '\\c postgres',
     `CREATE DATABASE ${clone} TEMPLATE ${base};`,
     `\\c ${clone}`,
-    ...applyLines(migrations.slice(baseCount)),
+    ...roundTripLines(migrations.slice(baseCount)),
   ];
   const seconds = (await psqlScript(tmp, lines, 'cold')).seconds;
   await psqlAdmin(`DROP DATABASE ${clone}`, "dropping the cold baseline's clone");
@@ -205,10 +210,10 @@ async function coldBaseline(tmp, migrations, baseCount) {
   return seconds;
 }
 
-/** Warm: clone the base, apply the change, drop the clone. */
+/** Warm: clone the base, run the change's round trip, drop the clone. */
 async function warmBaseline(tmp, template, change) {
   const clone = scratchName('warm');
-  const lines = [`CREATE DATABASE ${clone} TEMPLATE ${template};`, `\\c ${clone}`, ...applyLines(change), '\\c postgres', `DROP DATABASE ${clone};`];
+  const lines = [`CREATE DATABASE ${clone} TEMPLATE ${template};`, `\\c ${clone}`, ...roundTripLines(change), '\\c postgres', `DROP DATABASE ${clone};`];
   return (await psqlScript(tmp, lines, 'warm')).seconds;
 }
 
@@ -408,7 +413,8 @@ async function main() {
   const out = [];
   out.push(`drillbot bench: Lemmy (Diesel) migrations 1..${end}, PostgreSQL ${serverVersion} at ${PG.host}:${PG.port} (url provider), medians of ${runs}`);
   out.push('baseline: one psql process running the same SQL in one session, each migration in its own transaction');
-  out.push('  cold: the base history replayed + one clone + the change; warm: clone of the replayed base + the change + drop');
+  out.push('  cold: the base history replayed + one clone + the change; warm: clone of the replayed base + the change + drop;');
+  out.push("  the change's SQL is what the drill runs of it: forward, reverse newest first, forward again");
   out.push('');
   out.push(
     table([

@@ -128,8 +128,10 @@ const NOTHING_SEEN: SeenParameters = { rels: `'{}'::oid[]`, classids: `'{}'::oid
  * sequence brings its table) except for FK constraints and their internal triggers: a statement on
  * the referenced table changes the constraint, not the rest of the referencing table. A named
  * view brings its base relations: rows written through it land there. `objects` is `reached`
- * without duplicates, with the objects `seen` lists; `rels`, its relations with their FK parents
- * and inheritance parents (the other side of their links), and the relations `seen` lists. `cascaded`: `rels` and, transitively, the tables whose FK cascades
+ * without duplicates, with the objects `seen` lists; `relations`, its relations as one array (an
+ * array drives index scans; joined with `objects`, the planner looped over every FK in the base);
+ * `rels`, those with their FK parents and inheritance parents (the other side of their links), and
+ * the relations `seen` lists. `cascaded`: `rels` and, transitively, the tables whose FK cascades
  * from one (ON DELETE/UPDATE CASCADE, SET NULL, SET DEFAULT), whose rows a statement on it changes.
  */
 const reachCte = (named: string, seen: SeenParameters = NOTHING_SEEN): string => `
@@ -157,11 +159,14 @@ objects AS MATERIALIZED (
   SELECT classid, objid FROM reached
   UNION SELECT unnest(${seen.classids}), unnest(${seen.objids})
 ),
+relations AS MATERIALIZED (
+  SELECT array_agg(objid) AS oids FROM objects WHERE classid = 'pg_class'::regclass
+),
 rels(oid) AS MATERIALIZED (
-  SELECT objid FROM objects WHERE classid = 'pg_class'::regclass
+  SELECT unnest(oids) FROM relations
   UNION SELECT unnest(${seen.rels})
-  UNION SELECT co.confrelid FROM objects r JOIN pg_constraint co ON co.conrelid = r.objid AND co.contype = 'f' WHERE r.classid = 'pg_class'::regclass
-  UNION SELECT i.inhparent FROM objects r JOIN pg_inherits i ON i.inhrelid = r.objid WHERE r.classid = 'pg_class'::regclass
+  UNION SELECT co.confrelid FROM pg_constraint co WHERE co.conrelid = ANY ((SELECT oids FROM relations)::oid[]) AND co.contype = 'f'
+  UNION SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = ANY ((SELECT oids FROM relations)::oid[])
 ),
 cascaded(oid) AS (
   SELECT oid FROM rels
