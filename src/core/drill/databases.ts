@@ -91,25 +91,23 @@ export async function createDatabase(server: ShadowServer, name: string, opts: {
  * A LOGIN role with no attribute and no membership. temp_file_limit can only be changed by a
  * superuser (or a role granted SET on it), so the role cannot lift it; the timeouts are defaults
  * a session may change, under the drill's own deadline. The password is sent as a SCRAM verifier,
- * so the plain text never reaches the server (nor its statement log).
+ * so the plain text never reaches the server (nor its statement log). One simple-protocol string:
+ * its statements commit together (one round trip, one commit) or, when one fails, not at all.
  */
 async function createRole(client: pg.ClientBase, server: ShadowServer, role: string, password: string, caps: RoleCaps): Promise<void> {
   const name = quoteIdent(role);
-  await client.query(`CREATE ROLE ${name} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`);
-  try {
-    const tempKb = Math.min(Math.ceil(caps.maxTempFiles / 1024), 2 ** 31 - 1);
-    const timeoutMs = Math.round(caps.statementTimeoutMs);
-    await client.query(
-      `ALTER ROLE ${name} SET temp_file_limit = '${tempKb}kB'; ALTER ROLE ${name} SET statement_timeout = ${timeoutMs}; ` +
-        `ALTER ROLE ${name} SET idle_in_transaction_session_timeout = ${timeoutMs}`,
-    );
+  const tempKb = Math.min(Math.ceil(caps.maxTempFiles / 1024), 2 ** 31 - 1);
+  const timeoutMs = Math.round(caps.statementTimeoutMs);
+  const statements = [
+    `CREATE ROLE ${name} LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`,
+    `ALTER ROLE ${name} SET temp_file_limit = '${tempKb}kB'`,
+    `ALTER ROLE ${name} SET statement_timeout = ${timeoutMs}`,
+    `ALTER ROLE ${name} SET idle_in_transaction_session_timeout = ${timeoutMs}`,
     // A non-superuser admin creates (and drops) databases OWNED BY the role as a member of it;
     // the membership gives the admin the role's privileges, never the other way round.
-    if (!server.admin.superuser) await client.query(`GRANT ${name} TO CURRENT_USER`);
-  } catch (error) {
-    await dropRole(client, role).catch(() => undefined);
-    throw error;
-  }
+    ...(server.admin.superuser ? [] : [`GRANT ${name} TO CURRENT_USER`]),
+  ];
+  await client.query(statements.join('; '));
 }
 
 /** Drops a database, closing its connections first, then its role; does nothing when neither exists. */
