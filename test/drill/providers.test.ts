@@ -87,7 +87,8 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
             await c.query(`SELECT current_user AS me, session_user AS session, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolreplication, r.rolbypassrls,
                                pg_get_userbyid(d.datdba) AS owner, (SELECT count(*)::int FROM pg_auth_members WHERE member = r.oid) AS memberships,
                                current_setting('temp_file_limit') AS temp, current_setting('statement_timeout') AS timeout,
-                               current_setting('idle_in_transaction_session_timeout') AS idle
+                               current_setting('idle_in_transaction_session_timeout') AS idle,
+                               current_setting('synchronous_commit') AS "synchronousCommit"
                           FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`)
           ).rows[0],
       );
@@ -104,6 +105,8 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
         temp: '5MB',
         timeout: '7s',
         idle: '7s',
+        // A disposable database: its commits do not wait for the WAL flush.
+        synchronousCommit: 'off',
       });
       await withClient(db.login, async (c) => {
         expect(await sqlStateOf(c.query(`SET temp_file_limit = -1`))).toBe('42501');

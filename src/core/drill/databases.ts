@@ -91,7 +91,11 @@ export async function createDatabase(server: ShadowServer, name: string, opts: {
  * A LOGIN role with no attribute and no membership. temp_file_limit can only be changed by a
  * superuser (or a role granted SET on it), so the role cannot lift it; the timeouts are defaults
  * a session may change, under the drill's own deadline. The password is sent as a SCRAM verifier,
- * so the plain text never reaches the server (nor its statement log). One simple-protocol string:
+ * so the plain text never reaches the server (nor its statement log). The database is disposable,
+ * so its sessions commit without waiting for the WAL flush (synchronous_commit off, as the
+ * embedded server runs): a crash can lose only its last commits, never its consistency, and the
+ * admin's own commits (the template's rename and marks) still flush every commit before them.
+ * One simple-protocol string:
  * its statements commit together (one round trip, one commit) or, when one fails, not at all.
  */
 async function createRole(client: pg.ClientBase, server: ShadowServer, role: string, password: string, caps: RoleCaps): Promise<void> {
@@ -103,6 +107,7 @@ async function createRole(client: pg.ClientBase, server: ShadowServer, role: str
     `ALTER ROLE ${name} SET temp_file_limit = '${tempKb}kB'`,
     `ALTER ROLE ${name} SET statement_timeout = ${timeoutMs}`,
     `ALTER ROLE ${name} SET idle_in_transaction_session_timeout = ${timeoutMs}`,
+    `ALTER ROLE ${name} SET synchronous_commit = off`,
     // A non-superuser admin creates (and drops) databases OWNED BY the role as a member of it;
     // the membership gives the admin the role's privileges, never the other way round.
     ...(server.admin.superuser ? [] : [`GRANT ${name} TO CURRENT_USER`]),
