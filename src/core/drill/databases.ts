@@ -95,8 +95,8 @@ export async function createDatabase(server: ShadowServer, name: string, opts: {
  * so its sessions commit without waiting for the WAL flush (synchronous_commit off, as the
  * embedded server runs): a crash can lose only its last commits, never its consistency, and the
  * admin's own commits (the template's rename and marks) still flush every commit before them.
- * One simple-protocol string:
- * its statements commit together (one round trip, one commit) or, when one fails, not at all.
+ * One simple-protocol string: its statements commit together (one round trip, one commit) or,
+ * when one fails, not at all.
  */
 async function createRole(client: pg.ClientBase, server: ShadowServer, role: string, password: string, caps: RoleCaps): Promise<void> {
   const name = quoteIdent(role);

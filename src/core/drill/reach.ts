@@ -197,8 +197,8 @@ function functionName(call: StatementNode): string {
 
 /**
  * Relations written in the statement: every RangeVar, the objects a DROP names (a trigger's or
- * rule's table comes first; a routine is none), and every word of a function's text (its body is not parsed here, and
- * a trigger or a later statement may run it).
+ * rule's table comes first; a routine is none), and every word of a function's text (its body is
+ * not parsed here, and a trigger or a later statement may run it).
  */
 function namedRelations(statement: ParsedStatement): string[] {
   if (statement.kind === 'CreateFunctionStmt') return statement.text.toLowerCase().match(/[a-z_][a-z0-9_$]*(\.[a-z_][a-z0-9_$]*)?/g) ?? [];
