@@ -10,7 +10,8 @@
 //   20         warm, the last 20 migrations new         vs  clone + the 20 migrations' round trip + drop
 //   seed-rows  warm, one new, --seed-rows 10000         vs  clone + the change's round trip + drop
 // A change's round trip is the SQL the drill runs: its up.sql files, their down.sql newest first, the up.sql again.
-// Each drillbot run's progress lines are timestamped as they arrive, so the phases' times are printed too.
+// Each drillbot run's progress lines are timestamped as they arrive, and each baseline prints the server's clock
+// between its steps (replay, clone, SQL, drop), so the phases' times of both are printed too.
 // Usage: npm run bench -- [--runs R] [--end N] [--scenario NAME]   (N: the last Lemmy migration used; default 233;
 // NAME: run only the scenario whose name starts with it, e.g. 20)
 // Progress goes to stderr, the result tables to stdout. Exit status 1 on any failure.
@@ -177,10 +178,25 @@ function scratchName(what) {
   return name;
 }
 
+/**
+ * A line of a baseline script that prints the server's clock as `bench-mark <name> <epoch seconds>`:
+ * the marks split the baseline into its phases (replay, clone, SQL, drop) without a process of
+ * their own. Unaligned, tuples only (set by psqlScript), so each mark is one line of its own.
+ */
+const markLine = (name) => `SELECT 'bench-mark ${name} ' || extract(epoch FROM clock_timestamp());`;
+
+/**
+ * Runs a baseline script in one psql process; resolves with its whole time (`seconds`) and the
+ * phases between its marks (`phases`: each named by the mark that ends it, from the mark before).
+ */
 async function psqlScript(tmp, lines, what) {
   const file = path.join(tmp, `${what}-${scratchCount}.sql`);
-  await writeFile(file, `${lines.join('\n')}\n`);
-  return mustRun('psql', psqlArgs('postgres', '-f', file), `psql ${what}`, { env: psqlEnv() });
+  await writeFile(file, `${['\\pset format unaligned', '\\pset tuples_only on', ...lines].join('\n')}\n`);
+  const result = await mustRun('psql', psqlArgs('postgres', '-f', file), `psql ${what}`, { env: psqlEnv() });
+  const marks = [...result.stdout.matchAll(/^bench-mark (\S+) ([\d.]+)$/gm)].map((m) => ({ name: m[1], at: Number(m[2]) }));
+  const phases = {};
+  for (let i = 1; i < marks.length; i++) phases[marks[i].name] = marks[i].at - marks[i - 1].at;
+  return { seconds: result.seconds, phases };
 }
 
 /** A database holding the first `count` migrations (untimed): the warm baselines clone it. */
@@ -195,26 +211,42 @@ async function coldBaseline(tmp, migrations, baseCount) {
   const base = scratchName('cold');
   const clone = scratchName('coldclone');
   const lines = [
+    markLine('start'),
     `CREATE DATABASE ${base} TEMPLATE template0;`,
     `\\c ${base}`,
     SETUP_SQL,
     ...applyLines(migrations.slice(0, baseCount)),
     '\\c postgres',
+    markLine('replay'),
     `CREATE DATABASE ${clone} TEMPLATE ${base};`,
+    markLine('clone'),
     `\\c ${clone}`,
+    markLine('connect'),
     ...roundTripLines(migrations.slice(baseCount)),
+    markLine('sql'),
   ];
-  const seconds = (await psqlScript(tmp, lines, 'cold')).seconds;
+  const timed = await psqlScript(tmp, lines, 'cold');
   await psqlAdmin(`DROP DATABASE ${clone}`, "dropping the cold baseline's clone");
   await psqlAdmin(`DROP DATABASE ${base}`, "dropping the cold baseline's base");
-  return seconds;
+  return timed;
 }
 
 /** Warm: clone the base, run the change's round trip, drop the clone. */
 async function warmBaseline(tmp, template, change) {
   const clone = scratchName('warm');
-  const lines = [`CREATE DATABASE ${clone} TEMPLATE ${template};`, `\\c ${clone}`, ...roundTripLines(change), '\\c postgres', `DROP DATABASE ${clone};`];
-  return (await psqlScript(tmp, lines, 'warm')).seconds;
+  const lines = [
+    markLine('start'),
+    `CREATE DATABASE ${clone} TEMPLATE ${template};`,
+    markLine('clone'),
+    `\\c ${clone}`,
+    markLine('connect'),
+    ...roundTripLines(change),
+    markLine('sql'),
+    '\\c postgres',
+    `DROP DATABASE ${clone};`,
+    markLine('drop'),
+  ];
+  return psqlScript(tmp, lines, 'warm');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -360,7 +392,7 @@ async function measure(scenario, runs) {
     }
     if (r.report.drill.templateCache !== expected)
       throw new BenchError(`${scenario.name} ${i}: templateCache ${r.report.drill.templateCache}, expected ${expected}`);
-    progress(`  ${scenario.name} ${i}/${runs}: drillbot ${fmt(r.seconds)} s, baseline ${fmt(baseline[i - 1])} s`);
+    progress(`  ${scenario.name} ${i}/${runs}: drillbot ${fmt(r.seconds)} s, baseline ${fmt(baseline[i - 1].seconds)} s`);
     drill.push(r);
   }
   return { scenario, drill, baseline };
@@ -421,7 +453,7 @@ async function main() {
       ['scenario', 'drillbot s', 'baseline s', 'ratio', 'seeded rows/tables', 'findings'],
       ...results.map(({ scenario, drill, baseline }) => {
         const d = median(drill.map((r) => r.seconds));
-        const b = median(baseline);
+        const b = median(baseline.map((x) => x.seconds));
         const last = drill[drill.length - 1].report;
         return [
           `${scenario.name} (${scenario.what})`,
@@ -446,23 +478,43 @@ async function main() {
   out.push("(phases from the progress lines' arrival: start = Node, imports, config, merge-base; changes = git trees, layout, parse;");
   out.push(" server = what is left of the shadow's start, begun before the change is read; base = leak sweep, template lookup or replay,");
   out.push(' clone (or the wait for the clone begun from the hint); redo includes the rules, drafts and report)');
+  out.push('');
+  out.push(
+    table([
+      ['baseline phases (median s)', ...BASELINE_PHASES, 'psql'],
+      ...results.map(({ scenario, baseline }) => [
+        scenario.name,
+        ...BASELINE_PHASES.map((p) => fmt(median(baseline.map((b) => b.phases[p] ?? NaN)))),
+        fmt(median(baseline.map((b) => b.seconds - Object.values(b.phases).reduce((sum, x) => sum + x, 0)))),
+      ]),
+    ]),
+  );
+  out.push("(from the server's clock between the script's steps: replay = the base history (cold only), clone = CREATE DATABASE,");
+  out.push(" connect = \\c to the clone, sql = the change's round trip, drop = back to postgres and DROP DATABASE (warm only);");
+  out.push(' psql = the rest of the whole process: its start, first connection and exit)');
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }
 
+/** The baselines' phases, in script order (see markLine). */
+const BASELINE_PHASES = ['replay', 'clone', 'connect', 'sql', 'drop'];
+
 /**
  * The 20-migration change judged as "its SQL + the warm fixed cost": what drillbot adds over its
- * warm one-migration review, against what PostgreSQL adds over the warm baseline (the 19 more
- * migrations' SQL). Shown only when both scenarios ran.
+ * warm one-migration review, against what PostgreSQL's SQL adds over the warm baseline's (the 19
+ * more migrations' round trips). The SQL phases are compared, not the whole baselines: those are
+ * mostly a clone, whose time swings more between runs than the SQL the comparison is about.
+ * Shown only when both scenarios ran.
  */
 function incrementalLine(results) {
   const byName = (name) => results.find((r) => r.scenario.name === name);
   const [warmRun, twenty] = [byName('warm'), byName('20-migration')];
   if (!warmRun || !twenty) return [];
   const extra = median(twenty.drill.map((r) => r.seconds)) - median(warmRun.drill.map((r) => r.seconds));
-  const sql = median(twenty.baseline) - median(warmRun.baseline);
+  const sqlOf = (result) => median(result.baseline.map((b) => b.phases.sql));
+  const sql = sqlOf(twenty) - sqlOf(warmRun);
   const ratio = sql > 0 ? `${(extra / sql).toFixed(2)}x` : 'n/a (no SQL time above the warm baseline)';
-  return [`20-migration over warm: drillbot +${fmt(extra)} s, PostgreSQL's SQL +${fmt(sql)} s: ${ratio}`];
+  return [`20-migration over warm: drillbot +${fmt(extra)} s, PostgreSQL's SQL phase +${fmt(sql)} s: ${ratio}`];
 }
 
 main()

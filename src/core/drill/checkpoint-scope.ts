@@ -238,12 +238,15 @@ export function scopeNames(own: readonly (readonly string[] | undefined)[]): (st
 }
 
 /**
- * Pins the snapshot's settings (see schema-snapshot.ts) and jit off, and returns the caller's
- * settings and the scope's names resolved with the caller's search_path (read first: the CTE is
- * computed before the row that reads it). Without jit: the recursive query's cost estimate passes
- * jit_above_cost, and compiling it (a quarter of a second) takes longer than running it.
+ * Pins the snapshot's settings (see schema-snapshot.ts), jit off and generic plans, and returns the
+ * caller's settings and the scope's names resolved with the caller's search_path (read first: the
+ * CTE is computed before the row that reads it); the scoped query restores them. Without jit: the
+ * recursive query's cost estimate passes jit_above_cost, and compiling it (a quarter of a second)
+ * takes longer than running it. Generic plans: PostgreSQL otherwise plans the scoped query anew at
+ * every checkpoint (its custom plan's estimate is below the generic one's), 4-7 ms each on Lemmy,
+ * where running it takes 1-10.
  */
-const SWITCH_AND_RESOLVE_SQL = pinAndSaveSql({ ...SNAPSHOT_SETTINGS, jit: 'off' }, `ARRAY(${namedOids('$1')}) AS named`);
+const SWITCH_AND_RESOLVE_SQL = pinAndSaveSql({ ...SNAPSHOT_SETTINGS, jit: 'off', plan_cache_mode: 'force_generic_plan' }, `ARRAY(${namedOids('$1')}) AS named`);
 
 /** The snapshot's conditions for "in the scope" (over reachCte's rels and objects): arrays, which the planner drives index scans with. */
 const IN_SCOPE: SnapshotScope = {

@@ -230,8 +230,20 @@ function mergeByHazard<T extends { hazard: Hazard; message: string; evidence: st
  * longer has a name (a rewrite's transient heap, or a table dropped in this transaction) is named
  * from the baseline when it was an existing one and left out otherwise.
  */
+/** Per baseline: the names of its tables and indexes by oid, built once per drill rather than once per statement. */
+const existingNames = new WeakMap<Baseline, ReadonlyMap<number, string>>();
+
+function existingRelations(baseline: Baseline): ReadonlyMap<number, string> {
+  let names = existingNames.get(baseline);
+  if (!names) {
+    names = new Map([...baseline.tables.values()].flatMap((t) => [[t.oid, t.name] as const, ...t.indexes.map((i) => [i.oid, i.name] as const)]));
+    existingNames.set(baseline, names);
+  }
+  return names;
+}
+
 function strongestLocks(held: HeldLock[], baseline: Baseline): LockObservation[] {
-  const existing = new Map([...baseline.tables.values()].flatMap((t) => [[t.oid, t.name] as const, ...t.indexes.map((i) => [i.oid, i.name] as const)]));
+  const existing = existingRelations(baseline);
   const strongest = new Map<string, LockObservation>();
   for (const lock of held) {
     const name = existing.get(lock.oid) ?? (/^\d+$/.test(lock.relation) ? null : lock.relation);
