@@ -225,11 +225,6 @@ function mergeByHazard<T extends { hazard: Hazard; message: string; evidence: st
   return [...merged.values()];
 }
 
-/**
- * The strongest lock per relation. Relations are matched by oid: a lock on a relation that no
- * longer has a name (a rewrite's transient heap, or a table dropped in this transaction) is named
- * from the baseline when it was an existing one and left out otherwise.
- */
 /** Per baseline: the names of its tables and indexes by oid, built once per drill rather than once per statement. */
 const existingNames = new WeakMap<Baseline, ReadonlyMap<number, string>>();
 
@@ -242,6 +237,11 @@ function existingRelations(baseline: Baseline): ReadonlyMap<number, string> {
   return names;
 }
 
+/**
+ * The strongest lock per relation. Relations are matched by oid: a lock on a relation that no
+ * longer has a name (a rewrite's transient heap, or a table dropped in this transaction) is named
+ * from the baseline when it was an existing one and left out otherwise.
+ */
 function strongestLocks(held: HeldLock[], baseline: Baseline): LockObservation[] {
   const existing = existingRelations(baseline);
   const strongest = new Map<string, LockObservation>();
