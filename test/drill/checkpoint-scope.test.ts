@@ -91,6 +91,22 @@ describe('scoped checkpoints', () => {
     for (const [key, object] of scoped.schema) expect(full.schema.get(key)).toEqual(object);
   });
 
+  it('reads with its own settings and gives the session back its own, plan_cache_mode and jit included', async () => {
+    const scope = await scopeOf('ALTER TABLE account ADD COLUMN nick text;', 'ALTER TABLE account DROP COLUMN nick;');
+    const settings = `SELECT current_setting('plan_cache_mode') AS plans, current_setting('jit') AS jit, current_setting('search_path') AS path,
+                             current_setting('TimeZone') AS zone`;
+    await client.query(`SET plan_cache_mode = force_custom_plan; SET jit = on; SET search_path = public, pg_temp; SET TimeZone = 'Asia/Tokyo'`);
+    try {
+      const before = (await client.query(settings)).rows[0];
+      const scoped = await takeCheckpoint({ own: client }, scope);
+      expect(scoped.schema.has('column public.account.email')).toBe(true);
+      expect((await client.query(settings)).rows[0]).toEqual(before);
+      expect(before).toEqual({ plans: 'force_custom_plan', jit: 'on', path: 'public, pg_temp', zone: 'Asia/Tokyo' });
+    } finally {
+      await client.query('RESET plan_cache_mode; RESET jit; RESET search_path; RESET TimeZone');
+    }
+  });
+
   it('reads a DO block through the statements its body runs', async () => {
     const { scope, messages } = await roundTrip(
       'DO $$ BEGIN IF (SELECT count(*) FROM account) >= 0 THEN ALTER TABLE account ADD COLUMN nick text; END IF; END $$;',
