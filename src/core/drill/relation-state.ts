@@ -183,12 +183,18 @@ const LOCKS_AND_STATE_SQL = `
 WITH held AS (${heldLocksSql('NULL::int')}), state AS (${TABLE_STATE_SQL} AND c.oid = ANY($1::oid[]))
 SELECT coalesce((SELECT json_agg(held) FROM held), '[]') AS locks, coalesce((SELECT json_agg(state) FROM state), '[]') AS tables`;
 
-/** LOCKS_AND_STATE_SQL, and the state of the tables in the next statement's scope ($2-$4, as in SCOPED_STATE_SQL). */
+/**
+ * LOCKS_AND_STATE_SQL, and the state of the tables in the next statement's scope ($2-$4, as in
+ * SCOPED_STATE_SQL). Both are read from one state of the tables in either: consecutive statements
+ * mostly name the same tables, whose state would otherwise be read twice.
+ */
 const LOCKS_STATE_AND_NEXT_SQL = `
 WITH RECURSIVE ${scopeCtes('$2', '$3', '$4')},
-held AS (${heldLocksSql('NULL::int')}), state AS (${TABLE_STATE_SQL} AND c.oid = ANY($1::oid[])), next AS (${SCOPED_TABLES_SQL})
-SELECT coalesce((SELECT json_agg(held) FROM held), '[]') AS locks, coalesce((SELECT json_agg(state) FROM state), '[]') AS tables,
-  coalesce((SELECT json_agg(next) FROM next), '[]') AS next`;
+held AS (${heldLocksSql('NULL::int')}),
+either AS MATERIALIZED (${TABLE_STATE_SQL} AND (c.oid = ANY($1::oid[]) OR (SELECT yes FROM everything) OR c.oid IN (SELECT oid FROM scope)))
+SELECT coalesce((SELECT json_agg(held) FROM held), '[]') AS locks,
+  coalesce((SELECT json_agg(either) FROM either WHERE either.oid::oid = ANY($1::oid[])), '[]') AS tables,
+  coalesce((SELECT json_agg(either) FROM either WHERE (SELECT yes FROM everything) OR either.oid::oid IN (SELECT oid FROM scope)), '[]') AS next`;
 
 /** What captureLocksAndState sees after a statement. */
 export interface AfterStatement {
