@@ -44,12 +44,17 @@ export async function seedDatabase(client: ClientBase, opts: SeedOptions): Promi
   const catalog = await readCatalog(client);
   const tables: SeededTable[] = [];
   const held = new Map<string, number>();
+  // A table's transaction is committed in the next table's first round trip (see beginCounting).
+  let open = false;
   for (const table of orderByDependencies(catalog).filter((t) => !opts.only || opts.only.has(t.oid))) {
+    // Past the deadline the drill ends and its database goes: an open transaction is left to that.
     opts.signal?.throwIfAborted();
-    const seeded = await seedTable(client, { catalog, table, rows: opts.rowsFor?.(table.name) ?? rows, held });
+    const seeded = await seedTable(client, { catalog, table, rows: opts.rowsFor?.(table.name) ?? rows, held }, open);
+    open ||= !table.no_partitions;
     held.set(table.oid, seeded.rows);
     tables.push(seeded);
   }
+  if (open) await client.query('COMMIT');
   return { tables, totalRows: tables.reduce((sum, t) => sum + t.rows, 0) };
 }
 
@@ -66,13 +71,16 @@ interface Attempt {
   readonly onConflictDoNothing: boolean;
 }
 
-async function seedTable(client: ClientBase, job: TableJob): Promise<SeededTable> {
+/**
+ * Seeds one table in a transaction of its own, which it leaves open: the caller commits it (which
+ * also releases the savepoint of the insert it kept, see tryInsert), with the next table's first
+ * round trip or at the end. `commitFirst`: the previous table's transaction is still open. On a
+ * failure (the previous COMMIT's included) nothing is left open.
+ */
+async function seedTable(client: ClientBase, job: TableJob, commitFirst: boolean): Promise<SeededTable> {
   if (job.table.no_partitions) return { table: job.table.name, rows: 0, reason: 'partitioned table has no partition, so no row has a place' };
   try {
-    const result = await fillTable(client, job, await beginCounting(client, job.table.name, job.rows));
-    // Also releases the savepoint of the insert it kept (see tryInsert).
-    await client.query('COMMIT');
-    return result;
+    return await fillTable(client, job, await beginCounting(client, job.table.name, job.rows, commitFirst));
   } catch (e) {
     await client.query('ROLLBACK');
     throw e;
@@ -146,10 +154,13 @@ function shortfall(plan: InsertPlan, rows: number): string {
   return checks ? `only ${rows} generated rows satisfy CHECK ${checks}` : `only ${rows} rows were inserted`;
 }
 
-/** Opens the table's transaction and counts the rows already in the table up to `limit`, in one round trip. */
-async function beginCounting(client: ClientBase, table: string, limit: number): Promise<number> {
-  const results = await simpleQuery<{ n: string }>(client, ['BEGIN', `SELECT count(*) AS n FROM (SELECT FROM ${table} LIMIT ${sqlLiteral(limit)}) AS t`]);
-  return Number(results[1].rows[0].n);
+/**
+ * Opens the table's transaction and counts the rows already in the table up to `limit`, in one
+ * round trip, after committing the previous table's transaction when `commitFirst`.
+ */
+async function beginCounting(client: ClientBase, table: string, limit: number, commitFirst: boolean): Promise<number> {
+  const statements = [...(commitFirst ? ['COMMIT'] : []), 'BEGIN', `SELECT count(*) AS n FROM (SELECT FROM ${table} LIMIT ${sqlLiteral(limit)}) AS t`];
+  return Number((await simpleQuery<{ n: string }>(client, statements)).at(-1)!.rows[0].n);
 }
 
 /**
