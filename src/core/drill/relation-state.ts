@@ -134,11 +134,11 @@ everything(yes) AS (
                    OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid IN (SELECT oid FROM named) AND c.relkind IN ('v', 'f'))))
 )`;
 
-/** The state of the tables in scopeCtes' scope. */
-const SCOPED_TABLES_SQL = `${TABLE_STATE_SQL} AND ((SELECT yes FROM everything) OR c.oid IN (SELECT oid FROM scope))`;
+/** Whether the table `oid` is in scopeCtes' scope. */
+const inScope = (oid: string): string => `((SELECT yes FROM everything) OR ${oid} IN (SELECT oid FROM scope))`;
 
 const SCOPED_STATE_SQL = `WITH RECURSIVE ${scopeCtes('$1', '$2', '$3')}
-${SCOPED_TABLES_SQL}`;
+${TABLE_STATE_SQL} AND ${inScope('c.oid')}`;
 
 interface RelationRow {
   oid: string | number;
@@ -191,10 +191,10 @@ SELECT coalesce((SELECT json_agg(held) FROM held), '[]') AS locks, coalesce((SEL
 const LOCKS_STATE_AND_NEXT_SQL = `
 WITH RECURSIVE ${scopeCtes('$2', '$3', '$4')},
 held AS (${heldLocksSql('NULL::int')}),
-either AS MATERIALIZED (${TABLE_STATE_SQL} AND (c.oid = ANY($1::oid[]) OR (SELECT yes FROM everything) OR c.oid IN (SELECT oid FROM scope)))
+either AS MATERIALIZED (${TABLE_STATE_SQL} AND (c.oid = ANY($1::oid[]) OR ${inScope('c.oid')}))
 SELECT coalesce((SELECT json_agg(held) FROM held), '[]') AS locks,
   coalesce((SELECT json_agg(either) FROM either WHERE either.oid::oid = ANY($1::oid[])), '[]') AS tables,
-  coalesce((SELECT json_agg(either) FROM either WHERE (SELECT yes FROM everything) OR either.oid::oid IN (SELECT oid FROM scope)), '[]') AS next`;
+  coalesce((SELECT json_agg(either) FROM either WHERE ${inScope('either.oid::oid')}), '[]') AS next`;
 
 /** What captureLocksAndState sees after a statement. */
 export interface AfterStatement {
