@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { compareFingerprints, fingerprintData } from '../../src/core/drill/data-fingerprint.js';
 import { snapshotSchema } from '../../src/core/drill/schema-snapshot.js';
 import { seedDatabase } from '../../src/core/drill/seed.js';
+import { readCatalog } from '../../src/core/drill/seed/catalog.js';
 import { createScratchDatabase, dropScratchDatabase, withAdmin, type ScratchDatabase } from '../support/scratch-database.js';
 
 // Names are made here from hex digits only, so they need no quoting.
@@ -81,6 +82,7 @@ describe('seedDatabase', () => {
   const ROWS = 40;
   let db: ScratchDatabase;
   let twin: ScratchDatabase;
+  let partial: ScratchDatabase;
 
   beforeAll(async () => {
     await withAdmin((admin) => admin.query(`CREATE ROLE ${role} NOSUPERUSER NOLOGIN`));
@@ -90,6 +92,7 @@ describe('seedDatabase', () => {
   afterAll(async () => {
     await dropScratchDatabase(db);
     await dropScratchDatabase(twin);
+    await dropScratchDatabase(partial);
     await withAdmin((admin) => admin.query(`DROP ROLE IF EXISTS ${role}`));
   });
 
@@ -144,6 +147,22 @@ describe('seedDatabase', () => {
     // The first database was seeded twice above (the second time with 0 rows), so they match.
     expect(compareFingerprints(mine, theirs)).toEqual([]);
     expect(theirs).toEqual(mine);
+  });
+
+  it('seeds the tables it is given from their catalog alone, with the rows a full seed gives them', async () => {
+    partial = await createSeedableDatabase();
+    const picked = ['app.memberships', 'app.teams', 'app.users'];
+    const oids = (await partial.client.query<{ oid: string }>(`SELECT oid::int8::text AS oid FROM unnest($1::regclass[]) AS oid`, [picked])).rows;
+    const only = new Set(oids.map((r) => r.oid));
+    const catalog = await readCatalog(partial.client, only);
+    expect(catalog.tables.map((t) => t.name)).toEqual(picked);
+    expect(new Set([...catalog.columns.keys(), ...catalog.constraints.keys()])).toEqual(only);
+
+    const result = await seedDatabase(partial.client, { rowsPerTable: ROWS, only });
+    expect(result.tables.map((t) => t.table)).toEqual(['app.teams', 'app.users', 'app.memberships']);
+    expect(result.totalRows).toBe(ROWS * picked.length);
+    expect(await fingerprintData(partial.client, picked)).toEqual(await fingerprintData(db.client, picked));
+    expect(Number((await partial.client.query('SELECT count(*) AS n FROM app.audit_log')).rows[0].n)).toBe(0);
   });
 
   it('reports a table it cannot fill and carries on with the rest', async () => {

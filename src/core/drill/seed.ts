@@ -22,7 +22,7 @@ export interface SeedOptions {
   rowsPerTable: number;
   /** Rows for the tables it names (by catalog name, `schema.table` quoted), instead of rowsPerTable. */
   rowsFor?: (table: string) => number | undefined;
-  /** The tables to seed (oids as decimal strings); every user table when absent. */
+  /** The tables to seed (oids as decimal strings), with their FK parents (see readCatalog); every user table when absent. */
   only?: ReadonlySet<string>;
   /** Checked between tables; an aborted signal rejects with its reason. */
   signal?: AbortSignal;
@@ -41,12 +41,12 @@ const CONFLICTS = new Set(['23505', '23P01']);
 export async function seedDatabase(client: ClientBase, opts: SeedOptions): Promise<SeedResult> {
   const rows = opts.rowsPerTable;
   if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError(`rowsPerTable must be a non-negative integer, got ${rows}`);
-  const catalog = await readCatalog(client);
+  const catalog = await readCatalog(client, opts.only);
   const tables: SeededTable[] = [];
   const held = new Map<string, number>();
   // A table's transaction is committed in the next table's first round trip (see beginCounting).
   let open = false;
-  for (const table of orderByDependencies(catalog).filter((t) => !opts.only || opts.only.has(t.oid))) {
+  for (const table of orderByDependencies(catalog)) {
     // Past the deadline the drill ends and its database goes: an open transaction is left to that.
     opts.signal?.throwIfAborted();
     const seeded = await seedTable(client, { catalog, table, rows: opts.rowsFor?.(table.name) ?? rows, held }, open);

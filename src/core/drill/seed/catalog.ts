@@ -1,15 +1,16 @@
 import type { ClientBase } from 'pg';
 import { groupBy } from '../../collections.js';
 import { userRelation, userSchema } from '../../user-relations.js';
-import { simpleQuery } from '../prepared.js';
+import { simpleQuery, sqlLiteral } from '../prepared.js';
 
 /** What the seeder needs to know of the schema, read once before the first table is seeded. */
 
-const TABLES_SQL = `
+/** The user tables to seed: `only` (an SQL oid[]), or every one when it is NULL. */
+const tablesSql = (only: string): string => `
 SELECT c.oid::int8 AS oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name,
   c.relkind = 'p' AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid) AS no_partitions
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${userRelation()}
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${userRelation()} AND (${only} IS NULL OR c.oid = ANY (${only}))
 ORDER BY 2`;
 
 const columnsSql = (oids: string): string => `
@@ -150,17 +151,21 @@ export interface Catalog {
   partitionValues: Map<string, Map<string, (string | null)[]>>;
 }
 
-/** The oids of TABLES_SQL's tables, for the queries that read what belongs to them. */
-const TABLE_OIDS = `ARRAY(SELECT oid FROM (${TABLES_SQL}) AS t)::oid[]`;
-
-/** Reads the catalog in one round trip: the queries go as one simple-protocol string. */
-export async function readCatalog(client: ClientBase): Promise<Catalog> {
+/**
+ * Reads the catalog in one round trip (the queries go as one simple-protocol string): of the tables
+ * `only` lists (oids; every user table when absent), so that a change that touches a few tables of
+ * a large schema reads what the seeder needs of those few. `only` must hold the FK parents of the
+ * tables it lists (seedReach's set does): the seeder orders tables by the parents it was given.
+ */
+export async function readCatalog(client: ClientBase, only?: ReadonlySet<string>): Promise<Catalog> {
+  const tablesQuery = tablesSql(only ? `${sqlLiteral([...only])}::oid[]` : 'NULL::oid[]');
+  const tableOids = `ARRAY(SELECT oid FROM (${tablesQuery}) AS t)::oid[]`;
   const [tables, columns, types, constraints, unique, triggers, levels] = await simpleQuery(client, [
-    TABLES_SQL,
-    columnsSql(TABLE_OIDS),
+    tablesQuery,
+    columnsSql(tableOids),
     TYPES_SQL,
-    constraintsSql(TABLE_OIDS),
-    uniqueIndexesSql(TABLE_OIDS),
+    constraintsSql(tableOids),
+    uniqueIndexesSql(tableOids),
     TRIGGERS_SQL,
     PARTITION_LEVELS_SQL,
   ]);
