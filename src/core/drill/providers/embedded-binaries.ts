@@ -172,26 +172,38 @@ async function makeReadable(dir: string): Promise<void> {
   );
 }
 
+/** Renames of a draft into place tried while other processes place or replace the same dir. */
+const SWAP_ATTEMPTS = 5;
+
 /**
- * Renames the draft into place. rename() cannot replace a non-empty dir, so a stale copy is moved
- * aside first. When another process placed the same tree meanwhile, its copy is kept: it may be
- * running already.
+ * Renames the draft into place. rename() cannot replace a non-empty dir: a copy found there is
+ * kept when its stamp matches (another process placed the same tree, and it may be running
+ * already), and moved aside when it is stale (then the rename is tried again). The stamp is read
+ * after a failed rename, not before: a process that checked first could move aside a copy placed
+ * since, or find none because a third one had just moved a stale copy aside.
  */
 async function swapIn(draft: string, target: string, fingerprint: string): Promise<void> {
-  if (await hasStamp(target, fingerprint)) return;
-  const stale = path.join(path.dirname(target), `${TEMP_PREFIX}stale-${path.basename(draft).slice(TEMP_PREFIX.length)}`);
-  const movedAside = await fs.rename(target, stale).then(
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await fs.rename(draft, target);
+      return;
+    } catch (error) {
+      const taken = ['ENOTEMPTY', 'EEXIST'].includes((error as NodeJS.ErrnoException).code ?? '');
+      if (!taken || attempt === SWAP_ATTEMPTS) throw error;
+    }
+    if (await hasStamp(target, fingerprint)) return;
+    await removeStale(target, `${path.basename(draft).slice(TEMP_PREFIX.length)}-${attempt}`);
+  }
+}
+
+/** Moves a stale copy aside (unless another process did) and removes it. */
+async function removeStale(target: string, tag: string): Promise<void> {
+  const stale = path.join(path.dirname(target), `${TEMP_PREFIX}stale-${tag}`);
+  const moved = await fs.rename(target, stale).then(
     () => true,
     (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
   );
-  try {
-    await fs.rename(draft, target);
-  } catch (error) {
-    const lostRace = ['ENOTEMPTY', 'EEXIST'].includes((error as NodeJS.ErrnoException).code ?? '') && (await hasStamp(target, fingerprint));
-    if (!lostRace) throw error;
-  } finally {
-    if (movedAside) await fs.rm(stale, { recursive: true, force: true });
-  }
+  if (moved) await fs.rm(stale, { recursive: true, force: true });
 }
 
 /** Drafts and stale copies of processes killed mid-copy; copying takes seconds, not an hour. */
