@@ -1,11 +1,12 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { Migration } from '../../src/core/layouts/layout.js';
 import { parseScript, type ParsedStatement } from '../../src/core/sql/parse.js';
 import type { ParsedMigration } from '../../src/core/sql/parse-migrations.js';
 import { planCheckpointScopes, scopeNames, type CheckpointScope } from '../../src/core/drill/checkpoint-scope.js';
 import { checkRoundTrip, takeCheckpoint, type Checkpoint } from '../../src/core/drill/round-trip.js';
 import { drill, hazards } from '../support/drill.js';
-import { createScratchDatabase, dropScratchDatabase, type ScratchDatabase } from '../support/scratch-database.js';
+import { ScanSession } from '../../src/core/drill/scan-session.js';
+import { createScratchDatabase, dropScratchDatabase, LOCAL_SERVER, type ScratchDatabase } from '../support/scratch-database.js';
 
 // A shop whose `account` is referenced by `orders` (ON DELETE CASCADE) and `notes` (no action),
 // with an unrelated corner (`audit_log`, `report` and its view, a function) no migration names.
@@ -89,6 +90,30 @@ describe('scoped checkpoints', () => {
     expect([...scoped.schema.keys()].filter((k) => /audit_log|report/.test(k))).toEqual([]);
     // What the scoped checkpoint holds, the full one holds the same.
     for (const [key, object] of scoped.schema) expect(full.schema.get(key)).toEqual(object);
+  });
+
+  it('lists and scans the scoped tables on the scan session, beside the catalog reads, as on its own session', async () => {
+    const scope = await scopeOf('ALTER TABLE account ADD COLUMN nick text;', 'ALTER TABLE account DROP COLUMN nick;');
+    const opened: pg.Client[] = [];
+    const scans = new ScanSession(async () => {
+      const session = new pg.Client({ ...LOCAL_SERVER, database: scratch!.name });
+      opened.push(session);
+      await session.connect();
+      return session;
+    });
+    try {
+      const alone = await takeCheckpoint({ own: client }, scope);
+      const beside = await takeCheckpoint({ own: client, scans }, scope);
+      expect([...beside.data.keys()]).toEqual(['public.account', 'public.orders']);
+      expect(beside.data).toEqual(alone.data);
+      expect(beside.schema).toEqual(alone.schema);
+      expect(beside.reached).toEqual(alone.reached);
+      // The second session read the list of tables in scope itself, then scanned them.
+      const prepared = await opened[0].query<{ list: boolean }>(`SELECT statement LIKE '%cascaded%' AS list FROM pg_prepared_statements ORDER BY prepare_time`);
+      expect(prepared.rows.map((r) => r.list)).toEqual([true, false, false]);
+    } finally {
+      await scans.close();
+    }
   });
 
   it('reads with its own settings and gives the session back its own, plan_cache_mode and jit included', async () => {

@@ -5,7 +5,7 @@ import type { ParsedStatement } from '../sql/parse.js';
 import { quoteAlways } from '../sql/quote.js';
 import { userSchema } from '../user-relations.js';
 import { tablesToFingerprintSql, type FingerprintedTable } from './data-fingerprint.js';
-import { preparedQuery, queryWithoutJit, sqlLiteral } from './prepared.js';
+import { genericPlanQuery, preparedQuery, queryWithoutJit, sqlLiteral, type Argument } from './prepared.js';
 import { dropsRelations, SEEN_THROUGH, statementScope } from './reach.js';
 import { pinAndSaveSql, restoreSql, RESTORE_SQL } from './pinned-settings.js';
 import { snapshotColumns, snapshotOf, SNAPSHOT_SETTINGS, type SchemaSnapshot, type SnapshotLists, type SnapshotScope } from './schema-snapshot.js';
@@ -256,29 +256,26 @@ const IN_SCOPE: SnapshotScope = {
 
 /**
  * The scoped snapshot ($1: excluded schemas, none; $3: the named relations' oids; $4-$6: what the
- * checkpoint before read, see Reached), the tables to fingerprint (those in scope, through their
- * partition root; with wholeData none are listed: every table is, see fingerprintData) and what
- * is in reach, in one query; its last column restores the caller's settings ($2).
+ * checkpoint before read, see Reached) and what is in reach, in one query; its last column
+ * restores the caller's settings ($2).
  */
-/** The tables in scope to fingerprint, through their partition root (a column of the scoped checkpoint's row). */
-const TABLES_IN_SCOPE = `(SELECT coalesce(json_agg(f), '[]') FROM (${tablesToFingerprintSql('c.oid = ANY ((SELECT array_agg(coalesce(pg_partition_root(oid), oid)) FROM cascaded)::oid[])')}) AS f) AS fingerprint`;
-
-const scopedCheckpointSql = (wholeData: boolean): string => `
+const SCOPED_SQL = `
 WITH RECURSIVE ${reachCte('SELECT unnest($3::oid[])', { rels: '$4::oid[]', classids: '$5::oid[]', objids: '$6::oid[]' })},
 lists AS MATERIALIZED (
   SELECT ${snapshotColumns(IN_SCOPE)},
   ARRAY(SELECT oid FROM rels) AS rels,
-  (SELECT coalesce(json_agg(json_build_array(classid, objid)), '[]') FROM objects) AS objects${
-    wholeData
-      ? ''
-      : `,
-  ${TABLES_IN_SCOPE}`
-  }
+  (SELECT coalesce(json_agg(json_build_array(classid, objid)), '[]') FROM objects) AS objects
 )
 SELECT lists.*, ${restoreSql('$2')} FROM lists`;
 
-const SCOPED_SQL = scopedCheckpointSql(false);
-const SCOPED_WHOLE_DATA_SQL = scopedCheckpointSql(true);
+/**
+ * The tables in scope to fingerprint, through their partition root ($1: the named relations' oids;
+ * $2-$4: what the checkpoint before read). It needs nothing of the snapshot's settings, so it runs
+ * on the scan session beside the catalog reads (see takeCheckpoint).
+ */
+const TABLES_IN_SCOPE_SQL = `
+WITH RECURSIVE ${reachCte('SELECT unnest($1::oid[])', { rels: '$2::oid[]', classids: '$3::oid[]', objids: '$4::oid[]' })}
+${tablesToFingerprintSql('c.oid = ANY ((SELECT array_agg(coalesce(pg_partition_root(oid), oid)) FROM cascaded)::oid[])')}`;
 
 /**
  * What a scoped checkpoint read, by oid (an object keeps its oid for the whole drill): the relations
@@ -291,28 +288,54 @@ export interface Reached {
   readonly objects: readonly (readonly [number, number])[];
 }
 
+const NOTHING_REACHED: Reached = { rels: [], objects: [] };
+
+/** A scope whose names are resolved, on a session whose settings are pinned for the snapshot (see pinScope). */
+export interface PinnedScope {
+  /** The session's own settings, which readScope sets back. */
+  readonly saved: object;
+  /** The named relations' oids. */
+  readonly named: readonly string[];
+}
+
 /**
- * The schema objects in a checkpoint's scope (and those `seen` by the checkpoint before), in the
- * current state, and the tables whose data it covers (to fingerprint; undefined with wholeData:
- * every table): two round trips (settings and names, catalogs).
+ * The first round trip of a scoped checkpoint: resolves the scope's names with the session's
+ * search_path and pins the snapshot's settings. readScope must follow on the same session.
+ */
+export async function pinScope(client: ClientBase, scope: CheckpointScope): Promise<PinnedScope> {
+  return (await preparedQuery<{ saved: object; named: string[] }>(client, 'scope_switch', SWITCH_AND_RESOLVE_SQL, [scope.names])).rows[0];
+}
+
+/**
+ * The schema objects in a pinned scope (and those `seen` by the checkpoint before), in the current
+ * state, in one round trip that sets the session's settings back.
  */
 export async function readScope(
   client: ClientBase,
-  scope: CheckpointScope,
-  seen: Reached = { rels: [], objects: [] },
-): Promise<{ schema: SchemaSnapshot; tables: FingerprintedTable[] | undefined; reached: Reached }> {
-  const { saved, named } = (await preparedQuery<{ saved: object; named: string[] }>(client, 'scope_switch', SWITCH_AND_RESOLVE_SQL, [scope.names])).rows[0];
-  const [name, sql] = scope.wholeData ? ['scoped_checkpoint_whole_data', SCOPED_WHOLE_DATA_SQL] : ['scoped_checkpoint', SCOPED_SQL];
-  const values = [[], saved, named, seen.rels, seen.objects.map(([c]) => c), seen.objects.map(([, o]) => o)];
+  pinned: PinnedScope,
+  seen: Reached = NOTHING_REACHED,
+): Promise<{ schema: SchemaSnapshot; reached: Reached }> {
+  const values = [[], pinned.saved, pinned.named, ...seenValues(seen)];
   let row: ScopedRow;
   try {
-    row = (await preparedQuery<ScopedRow>(client, name, sql, values)).rows[0];
+    row = (await preparedQuery<ScopedRow>(client, 'scoped_checkpoint', SCOPED_SQL, values)).rows[0];
   } catch (error) {
-    await client.query(RESTORE_SQL, [saved]);
+    await client.query(RESTORE_SQL, [pinned.saved]);
     throw error;
   }
-  const reached = { rels: row.rels.map(Number), objects: row.objects };
-  return { schema: snapshotOf(row), tables: row.fingerprint, reached };
+  return { schema: snapshotOf(row), reached: { rels: row.rels.map(Number), objects: row.objects } };
 }
 
-type ScopedRow = SnapshotLists & { fingerprint?: FingerprintedTable[]; rels: string[]; objects: [number, number][] };
+/**
+ * The tables of a pinned scope (and of what the checkpoint before `seen`) whose data the checkpoint
+ * covers, on any session of the drill's database: one round trip, on a generic plan and with jit
+ * off (see SWITCH_AND_RESOLVE_SQL), both for this call only.
+ */
+export async function tablesInScope(client: ClientBase, pinned: PinnedScope, seen: Reached = NOTHING_REACHED): Promise<FingerprintedTable[]> {
+  const query = { name: 'tables_in_scope', text: TABLES_IN_SCOPE_SQL, values: [pinned.named, ...seenValues(seen)] };
+  return (await genericPlanQuery<FingerprintedTable>(client, query, {}, { jit: 'off' })).rows;
+}
+
+const seenValues = (seen: Reached): Argument[] => [seen.rels, seen.objects.map(([c]) => c), seen.objects.map(([, o]) => o)];
+
+type ScopedRow = SnapshotLists & { rels: string[]; objects: [number, number][] };

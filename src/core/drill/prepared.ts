@@ -115,24 +115,40 @@ export async function queryWithoutJit<R extends QueryResultRow>(client: ClientBa
   }
 }
 
-// Saves the caller's plan_cache_mode in a setting of the drill's own and forces generic plans; the
-// second restores it: both run in the batch's round trip (see genericPlanQuery).
-const FORCE_GENERIC_SQL = `SELECT set_config('drillbot.plan_cache_mode', current_setting('plan_cache_mode'), false), set_config('plan_cache_mode', 'force_generic_plan', false)`;
-const RESTORE_PLAN_CACHE_MODE_SQL = `SELECT set_config('plan_cache_mode', current_setting('drillbot.plan_cache_mode'), false)`;
+/**
+ * Saves each of the caller's settings in a setting of the drill's own (drillbot.<name>) and sets
+ * it; restoreSavedSql sets them back: both run in the batch's round trip (see genericPlanQuery).
+ */
+const saveAndSetSql = (settings: Readonly<Record<string, string>>): string =>
+  `SELECT ${Object.entries(settings)
+    .map(([name, value]) => `set_config('drillbot.${name}', current_setting('${name}'), false), set_config('${name}', '${value}', false)`)
+    .join(', ')}`;
+const restoreSavedSql = (settings: Readonly<Record<string, string>>): string =>
+  `SELECT ${Object.keys(settings)
+    .map((name) => `set_config('${name}', current_setting('drillbot.${name}'), false)`)
+    .join(', ')}`;
 
 /**
- * batchedQuery, reusing one generic plan (plan_cache_mode) for this call only. The statement
+ * batchedQuery, reusing one generic plan (plan_cache_mode) for this call only, with `settings` (a
+ * few of the drill's own, such as jit) also for this call only. The statement
  * scope queries (relation-state.ts) never get one by themselves: with the relation names known,
  * to_regclass and unnest fold at plan time, the custom plan's estimate is a third of the generic
  * one's, so PostgreSQL plans them anew at every call, though the generic plan runs faster. Only
  * for this call: session-wide, the mode would change the plans of the migration's own PL/pgSQL
  * (its triggers), and with them the scans the drill reports. Saving, forcing and restoring the mode
- * share the query's round trip.
+ * share the query's round trip. A failure leaves nothing changed: outside a transaction block the
+ * string runs as one implicit transaction, inside one the block is aborted (see batchedQuery).
  */
-export function genericPlanQuery<R extends QueryResultRow>(client: ClientBase, query: OwnQuery, around: Around = {}): Promise<QueryResult<R>> {
+export function genericPlanQuery<R extends QueryResultRow>(
+  client: ClientBase,
+  query: OwnQuery,
+  around: Around = {},
+  settings: Readonly<Record<string, string>> = {},
+): Promise<QueryResult<R>> {
+  const pinned = { plan_cache_mode: 'force_generic_plan', ...settings };
   return batchedQuery<R>(client, query, {
-    before: [...(around.before ?? []), FORCE_GENERIC_SQL],
-    after: [RESTORE_PLAN_CACHE_MODE_SQL, ...(around.after ?? [])],
+    before: [...(around.before ?? []), saveAndSetSql(pinned)],
+    after: [restoreSavedSql(pinned), ...(around.after ?? [])],
   });
 }
 

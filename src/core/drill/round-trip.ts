@@ -4,7 +4,7 @@ import type { Finding } from '../report/report.js';
 import { finding } from '../report/findings.js';
 import type { ParsedStatement } from '../sql/parse.js';
 import { compareFingerprints, fingerprintData, fingerprintTables, type DataFingerprint, type DataLoss, type TableFingerprint } from './data-fingerprint.js';
-import { readScope, type CheckpointScope, type Reached } from './checkpoint-scope.js';
+import { pinScope, readScope, tablesInScope, type CheckpointScope, type Reached } from './checkpoint-scope.js';
 import type { ScanSession } from './scan-session.js';
 import { describeDifference, reverseFixFor } from './schema-fixes.js';
 import { diffSchemas, objectOf, sameObject, snapshotSchema, type SchemaDifference, type SchemaSnapshot } from './schema-snapshot.js';
@@ -35,17 +35,21 @@ export interface CheckpointSessions {
  * `seen`), or of everything. The state after the reverse is read with the same scope (see checkRoundTrip).
  */
 export async function takeCheckpoint(on: CheckpointSessions, scope?: CheckpointScope, seen?: Reached): Promise<Checkpoint> {
-  const scan = <T>(work: (client: ClientBase) => Promise<T>): Promise<T> => (on.scans ? on.scans.run(work) : work(on.own));
   // Scanning every table needs nothing from the catalog read, so a second session starts at once.
+  const everyTable = !scope || scope.wholeData ? on.scans?.run((client) => fingerprintData(client)) : undefined;
+  if (!scope) {
+    const [schema, scanned] = await Promise.all([snapshotSchema(on.own), everyTable]);
+    return { schema, data: scanned ?? (await fingerprintData(on.own)) };
+  }
+  const pinned = await pinScope(on.own, scope);
+  const scanScope = (client: ClientBase) =>
+    scope.wholeData ? fingerprintData(client) : tablesInScope(client, pinned, seen).then((tables) => fingerprintTables(client, tables));
+  // The scoped tables' list needs only the named oids: the second session reads and scans them beside the catalogs.
+  const beside = everyTable ?? on.scans?.run(scanScope);
   // The own session must wait: a query sent while the snapshot has its settings pinned (the
   // search_path at pg_catalog) would print reg* values under them.
-  const everyTable = on.scans && (!scope || scope.wholeData) ? scan((client) => fingerprintData(client)) : null;
-  const catalogs = scope ? readScope(on.own, scope, seen) : snapshotSchema(on.own).then((schema) => ({ schema, tables: undefined, reached: undefined }));
-  const [read, scanned] = await Promise.all([catalogs, everyTable]);
-  const tables = read.tables;
-  // No list: every table (no scope, or a scope with wholeData).
-  const data = scanned ?? (await scan((client) => (tables ? fingerprintTables(client, tables) : fingerprintData(client))));
-  return { schema: read.schema, data, ...(scope ? { scope, reached: read.reached } : {}) };
+  const [read, scanned] = await Promise.all([readScope(on.own, pinned, seen), beside]);
+  return { schema: read.schema, data: scanned ?? (await scanScope(on.own)), scope, reached: read.reached };
 }
 
 /** A newer migration's round trip in the same drill: the checkpoint before its forward and the state its reverse left. */
