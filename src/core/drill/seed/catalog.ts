@@ -5,12 +5,12 @@ import { simpleQuery, sqlLiteral } from '../prepared.js';
 
 /** What the seeder needs to know of the schema, read once before the first table is seeded. */
 
-/** The user tables to seed: `only` (an SQL oid[]), or every one when it is NULL. */
-const tablesSql = (only: string): string => `
+/** The user tables to seed: those `condition` (over pg_class c) admits. */
+const tablesSql = (condition: string): string => `
 SELECT c.oid::int8 AS oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name,
   c.relkind = 'p' AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid) AS no_partitions
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${userRelation()} AND (${only} IS NULL OR c.oid = ANY (${only}))
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${userRelation()} AND ${condition}
 ORDER BY 2`;
 
 const columnsSql = (oids: string): string => `
@@ -158,7 +158,7 @@ export interface Catalog {
  * tables it lists (seedReach's set does): the seeder orders tables by the parents it was given.
  */
 export async function readCatalog(client: ClientBase, only?: ReadonlySet<string>): Promise<Catalog> {
-  const tablesQuery = tablesSql(only ? `${sqlLiteral([...only])}::oid[]` : 'NULL::oid[]');
+  const tablesQuery = tablesSql(only ? `c.oid = ANY (${sqlLiteral([...only])}::oid[])` : 'true');
   const tableOids = `ARRAY(SELECT oid FROM (${tablesQuery}) AS t)::oid[]`;
   const [tables, columns, types, constraints, unique, triggers, levels] = await simpleQuery(client, [
     tablesQuery,
