@@ -271,7 +271,9 @@ SELECT lists.*, ${restoreSql('$2')} FROM lists`;
 /**
  * The tables in scope to fingerprint, through their partition root ($1: the named relations' oids;
  * $2-$4: what the checkpoint before read). It needs nothing of the snapshot's settings, so it runs
- * on the scan session beside the catalog reads (see takeCheckpoint).
+ * on the scan session beside the catalog reads (see takeCheckpoint). The reach is computed on both
+ * sessions, on purpose: a few milliseconds on the other core, where the scans used to wait for the
+ * whole catalog read.
  */
 const TABLES_IN_SCOPE_SQL = `
 WITH RECURSIVE ${reachCte('SELECT unnest($1::oid[])', { rels: '$2::oid[]', classids: '$3::oid[]', objids: '$4::oid[]' })}
