@@ -63,6 +63,22 @@ it('runs the work on a new session when its session was ended before it, and whe
   expect(opened).toBe(3);
 });
 
+it('runs the work on a new session when the session’s termination has arrived but its end has not (it refuses queries in between)', async () => {
+  // Asked from the 'error' listener, the work runs before pg emits 'end', as a checkpoint right after a migration's terminate may.
+  let asked: Promise<number> | undefined;
+  const ended = new Promise((resolve) => {
+    void session.run((c) => {
+      c.once('error', () => resolve((asked = session.run(pid))));
+      return Promise.resolve();
+    });
+  });
+  const first = await session.run(pid);
+  await scratch!.client.query('SELECT pg_terminate_backend($1)', [first]);
+  await ended;
+  expect(await asked).not.toBe(first);
+  expect(opened).toBe(2);
+});
+
 it('does not run the work again for an error of its own', async () => {
   let attempts = 0;
   await expect(

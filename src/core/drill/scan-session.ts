@@ -33,7 +33,7 @@ export class ScanSession {
     try {
       return await work(client);
     } catch (error) {
-      // The 'end' handler drops a session that ended; a terminated one may not have ended yet.
+      // The 'error' and 'end' handlers drop a session that ended; a terminated one may not have ended yet.
       const ended = this.session !== session;
       if (!ended && (error as { code?: string }).code !== TERMINATED) throw error;
       if (!ended) this.session = null;
@@ -54,9 +54,12 @@ export class ScanSession {
 
   private start(): Promise<pg.Client> {
     const session: Promise<pg.Client> = this.open().then(async (client) => {
-      client.on('end', () => {
+      // A session ended while idle emits 'error' (its FATAL) before 'end', and refuses queries from then on.
+      const drop = () => {
         if (this.session === session) this.session = null;
-      });
+      };
+      client.on('error', drop);
+      client.on('end', drop);
       await client.query(PIN_SQL);
       return client;
     });
