@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Migration } from '../../src/core/layouts/layout.js';
 import { parseScript, type ParsedStatement } from '../../src/core/sql/parse.js';
@@ -113,6 +114,24 @@ describe('scoped checkpoints', () => {
       expect(prepared.rows.map((r) => r.list)).toEqual([true, false, false]);
     } finally {
       await scans.close();
+    }
+  });
+
+  it('fails as its first round trip failed, leaving no failure of the scans unhandled', async () => {
+    // Both sessions fail when the drill's database goes (the deadline): the scans of every table start before the first round trip ends.
+    const unhandled: unknown[] = [];
+    const listen = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listen);
+    const own = new pg.Client({ ...LOCAL_SERVER, database: scratch!.name });
+    try {
+      await own.connect();
+      await own.end();
+      const scans = { run: () => sleep(10).then(() => Promise.reject(new Error('the scan session ended too'))) };
+      await expect(takeCheckpoint({ own, scans }, { names: ['"account"'], wholeData: true })).rejects.toThrow('Client was closed and is not queryable');
+      await sleep(50);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listen);
     }
   });
 

@@ -35,20 +35,21 @@ export interface CheckpointSessions {
  * `seen`), or of everything. The state after the reverse is read with the same scope (see checkRoundTrip).
  */
 export async function takeCheckpoint(on: CheckpointSessions, scope?: CheckpointScope, seen?: Reached): Promise<Checkpoint> {
-  // Scanning every table needs nothing from the catalog read, so a second session starts at once.
-  const everyTable = !scope || scope.wholeData ? on.scans?.run((client) => fingerprintData(client)) : undefined;
   if (!scope) {
-    const [schema, scanned] = await Promise.all([snapshotSchema(on.own), everyTable]);
+    // Scanning every table needs nothing from the catalog read, so a second session starts at once.
+    const [schema, scanned] = await Promise.all([snapshotSchema(on.own), on.scans?.run((client) => fingerprintData(client))]);
     return { schema, data: scanned ?? (await fingerprintData(on.own)) };
   }
-  const pinned = await pinScope(on.own, scope);
-  const scanScope = (client: ClientBase) =>
-    scope.wholeData ? fingerprintData(client) : tablesInScope(client, pinned, seen).then((tables) => fingerprintTables(client, tables));
-  // The scoped tables' list needs only the named oids: the second session reads and scans them beside the catalogs.
-  const beside = everyTable ?? on.scans?.run(scanScope);
+  const pinning = pinScope(on.own, scope);
+  const scanScope = async (client: ClientBase): Promise<DataFingerprint> =>
+    scope.wholeData ? fingerprintData(client) : fingerprintTables(client, await tablesInScope(client, await pinning, seen));
+  // Every table's scans start at once; the scoped tables' list needs the named oids, and the second
+  // session reads and scans them beside the catalogs. Either is awaited with the catalog read, so
+  // a failure of both (the drill's database gone) leaves none unhandled.
+  const beside = scope.wholeData ? on.scans?.run(scanScope) : pinning.then(() => on.scans?.run(scanScope));
   // The own session must wait: a query sent while the snapshot has its settings pinned (the
   // search_path at pg_catalog) would print reg* values under them.
-  const [read, scanned] = await Promise.all([readScope(on.own, pinned, seen), beside]);
+  const [read, scanned] = await Promise.all([pinning.then((pinned) => readScope(on.own, pinned, seen)), beside]);
   return { schema: read.schema, data: scanned ?? (await scanScope(on.own)), scope, reached: read.reached };
 }
 
