@@ -220,6 +220,35 @@ function describeServerContract(label: string, getServer: () => ShadowServer): v
       await expect(createDatabase(server, 'drillbot_x"; DROP DATABASE postgres; --')).rejects.toThrow(TypeError);
     });
 
+    it('keeps the template another process saves under the same key while its own rename waits, and returns its name', async () => {
+      const server = getServer();
+      const key = randomKey();
+      const name = track(templateName(key));
+      const source = await createDatabase(server, track(uniqueDatabaseName('contract')));
+      const theirs = track(uniqueDatabaseName('theirs'));
+      const other = new pg.Client(server.adminConfig(server.maintenanceDatabase ?? 'postgres'));
+      await other.connect();
+      try {
+        await other.query(`CREATE DATABASE "${theirs}"`);
+        const oidOf = async (datname: string) => (await other.query(`SELECT oid FROM pg_database WHERE datname = $1`, [datname])).rows[0]?.oid;
+        const theirOid = await oidOf(theirs);
+        // The other process's rename to the template's name, not committed yet: ours passes its
+        // check, then waits for that transaction on the name's index entry.
+        await other.query(`BEGIN; ALTER DATABASE "${theirs}" RENAME TO "${name}"`);
+        const saving = saveAsTemplate(server, source.name, key, { limit: 10_000 });
+        await withClient(server.adminConfig(server.maintenanceDatabase ?? 'postgres'), async (c) => {
+          const waiting = `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'ALTER DATABASE % RENAME TO %${name}%'`;
+          for (let i = 0; i < 600 && !(await c.query(waiting)).rowCount; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+          expect((await c.query(waiting)).rowCount).toBe(1);
+        });
+        await other.query('COMMIT');
+        expect(await saving).toBe(name);
+        expect(await oidOf(name)).toBe(theirOid);
+      } finally {
+        await other.end();
+      }
+    });
+
     it('saves a template, finds it and clones it, even with a session left open on the source', async () => {
       const server = getServer();
       const source = await createDatabase(server, track(uniqueDatabaseName('contract')));

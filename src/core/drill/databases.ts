@@ -217,14 +217,25 @@ export async function saveAsTemplate(
       await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${quoteIdent(staging)} FROM PUBLIC`);
       await commentTemplate(client, staging, key);
       // Built under a staging name and renamed at the end, so findTemplate never sees half a
-      // template; when another process saved the same key first, its copy wins.
-      await client.query(`ALTER DATABASE ${quoteIdent(staging)} RENAME TO ${quoteIdent(name)}`).catch(ignoreCode('42P04'));
+      // template; when another process saved the same key first, or at the same moment, its copy wins.
+      await client.query(`ALTER DATABASE ${quoteIdent(staging)} RENAME TO ${quoteIdent(name)}`).catch(ignoreNameTaken);
     } finally {
       await dropWith(client, server.major, staging);
     }
     await evictTemplates(client, server.major, opts.limit ?? DEFAULT_TEMPLATE_LIMIT, name);
   });
   return name;
+}
+
+/**
+ * Ignores a failure because the database name is taken: duplicate_database when the other
+ * database was there before, unique_violation on pg_database's name index when another session
+ * took the name while this statement ran (its check passed, the index insert then waited for it).
+ */
+function ignoreNameTaken(error: unknown): void {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  if (code === '42P04' || (code === '23505' && constraint === 'pg_database_datname_index')) return;
+  throw error;
 }
 
 /**
