@@ -145,8 +145,11 @@ describe('multi-tenant drill (shadow.tenants) on PostgreSQL', () => {
       (await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'drillbot\\_tenants\\_%'")).rows[0].n;
     try {
       let seen = 0;
-      const watching = setInterval(() => void tenantDatabases().then((n) => (seen = Math.max(seen, n))), 20);
+      // One count at a time, the last awaited before the connection ends: a count in flight at end() would fail after the test.
+      let counting = Promise.resolve();
+      const watching = setInterval(() => (counting = counting.then(tenantDatabases).then((n) => void (seen = Math.max(seen, n)))), 20);
       const report = await drillTenants(undefined).finally(() => clearInterval(watching));
+      await counting;
       expect(report.drill!.tenants).toBeUndefined();
       expect(tenantFindings(report)).toEqual([]);
       expect(seen).toBe(0);
