@@ -83,6 +83,7 @@ describe('seedDatabase', () => {
   let db: ScratchDatabase;
   let twin: ScratchDatabase;
   let partial: ScratchDatabase;
+  let shuffled: ScratchDatabase;
 
   beforeAll(async () => {
     await withAdmin((admin) => admin.query(`CREATE ROLE ${role} NOSUPERUSER NOLOGIN`));
@@ -93,6 +94,7 @@ describe('seedDatabase', () => {
     await dropScratchDatabase(db);
     await dropScratchDatabase(twin);
     await dropScratchDatabase(partial);
+    await dropScratchDatabase(shuffled);
     await withAdmin((admin) => admin.query(`DROP ROLE IF EXISTS ${role}`));
   });
 
@@ -163,6 +165,21 @@ describe('seedDatabase', () => {
     expect(result.totalRows).toBe(ROWS * picked.length);
     expect(await fingerprintData(partial.client, picked)).toEqual(await fingerprintData(db.client, picked));
     expect(Number((await partial.client.query('SELECT count(*) AS n FROM app.audit_log')).rows[0].n)).toBe(0);
+  });
+
+  it('leads text with a hash of the row number when asked (the sized pass), with the same rows in every table', async () => {
+    shuffled = await createSeedableDatabase();
+    await seedDatabase(shuffled.client, { rowsPerTable: ROWS, shuffledText: true });
+    const rows = (c: ScratchDatabase) => Promise.all(TABLES.map(async (t) => Number((await c.client.query(`SELECT count(*) AS n FROM ${t}`)).rows[0].n)));
+    expect(await rows(shuffled)).toEqual(await rows(db));
+    const teams = `SELECT org, slug FROM app.teams ORDER BY ctid`;
+    const plain = (await db.client.query<{ org: string; slug: string }>(teams)).rows;
+    const hashed = (await shuffled.client.query<{ org: string; slug: string }>(teams)).rows;
+    expect(plain.every((r) => /^v\d+$/.test(r.org) && /^v\d+$/.test(r.slug))).toBe(true);
+    // The same values behind 8 hex digits (varchar(20) still holds them whole), so their order is no longer the rows'.
+    expect(hashed.map((r) => [r.org.slice(8), r.slug.slice(8)])).toEqual(plain.map((r) => [r.org, r.slug]));
+    expect(hashed.every((r) => /^[0-9a-f]{8}v/.test(r.org) && /^[0-9a-f]{8}v/.test(r.slug))).toBe(true);
+    expect(hashed.map((r) => r.org)).not.toEqual(hashed.map((r) => r.org).sort());
   });
 
   it('reports a table it cannot fill and carries on with the rest', async () => {

@@ -178,13 +178,18 @@ async function confinedDrill(
  * Seeds the existing tables the change can touch (and their FK parents) with plan.seedRows rows
  * each, or those `rowsFor` names with as many as it says.
  */
-export async function seedForChange(client: pg.Client, plan: DrillPlan, onProgress: Progress, rowsFor?: SeedOptions['rowsFor']): Promise<SeedResult> {
+export async function seedForChange(
+  client: pg.Client,
+  plan: DrillPlan,
+  onProgress: Progress,
+  sized: Pick<SeedOptions, 'rowsFor' | 'shuffledText'> = {},
+): Promise<SeedResult> {
   const only = await seedReach(
     client,
     plan.added.flatMap((p) => [...(p.forward ?? []), ...(p.reverse ?? [])]),
   );
   onProgress(`seeding ${only ? 'the existing tables the change can touch, and their FK parents,' : 'existing tables'} with up to ${plan.seedRows} rows each`);
-  return seedDatabase(client, { rowsPerTable: plan.seedRows, only, rowsFor });
+  return seedDatabase(client, { rowsPerTable: plan.seedRows, only, ...sized });
 }
 
 /** The baseline plans of the representative queries, when there are any; on a shadow older than PostgreSQL 16 the notice that says so. */

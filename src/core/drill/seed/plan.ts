@@ -22,6 +22,8 @@ export interface PlanRequest {
   readonly held: ReadonlyMap<string, number>;
   /** Skip rows that a unique index already holds instead of failing (after a first unique violation). */
   readonly onConflictDoNothing: boolean;
+  /** See SeedOptions. */
+  readonly shuffledText?: boolean;
 }
 
 // Candidate rows per wanted row when CHECKs filter them: selective CHECKs still leave enough.
@@ -128,9 +130,9 @@ function planColumn(req: PlanRequest, foreign: Map<string, string>, joins: strin
 
 /** A value made from the row number, for a column that is no key, reference or listed choice. */
 function generatedValue(req: PlanRequest, joins: string[], column: ColumnRow, position: number): string | null {
-  const { catalog, variant } = req;
+  const { catalog, variant, shuffledText } = req;
   const unique = catalog.uniqueColumns.get(req.table.oid)?.has(column.name) ?? false;
-  const expr = valueExpr(catalog.types, column.type, column.typmod, { variant, position, isUnique: unique });
+  const expr = valueExpr(catalog.types, column.type, column.typmod, { variant, position, isUnique: unique, shuffledText });
   if (expr === null) return null;
   // Production data repeats values in columns nothing keeps unique; so do the seeded rows
   // (each value twice), so that a new UNIQUE constraint fails here as it would there. A uuid is
